@@ -1,0 +1,22 @@
+// Owns the transport-neutral shape of one first-factor login attempt, as a use case receives it.
+import type { Reason } from '../domain/reason.js';
+
+/** How the caller proved the first factor, as far as the transport could tell. */
+export type Credential =
+  | { readonly kind: 'password'; readonly password: Uint8Array }
+  | { readonly kind: 'chap' }
+  | { readonly kind: 'eap' }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'malformed'; readonly reason: Reason };
+
+/**
+ * One login attempt. `userName` is undefined when the transport found a problem with it; `userNameProblem`
+ * then says which (missing, duplicated, invalid), so the use case can decide and log one reason.
+ */
+export interface LoginRequest {
+  readonly userName: string | undefined;
+  readonly userNameProblem: Reason | undefined;
+  readonly credential: Credential;
+  /** The NAS as configured (its name), for logs and policy. */
+  readonly clientName: string;
+}

@@ -1,0 +1,28 @@
+// Owns `assent config check`: validate the configuration the server would start with, and show it.
+import type { Command } from 'commander';
+import { loadCliConfig } from '../cli-context.js';
+
+export function registerConfigCommands(program: Command): void {
+  const config = program.command('config').description('inspect the configuration');
+  config
+    .command('check')
+    .description('validate assent.yaml and ASSENT_* variables exactly as "serve" does')
+    .option('--print', 'print the effective configuration as JSON')
+    .addHelpText(
+      'after',
+      `
+Sources, later ones winning: defaults < assent.yaml (or -c FILE, or ASSENT_CONFIG) <
+ASSENT_* environment variables < command-line flags. Every setting is described in
+docs/configuration.md.
+
+Exit codes: 0 valid (warnings go to stderr), 2 invalid (each error names the key).
+
+Example:
+  ASSENT_RADIUS_AUTH_PORT=11812 assent config check --print`,
+    )
+    .action((options: { print?: boolean }, command: Command) => {
+      const loaded = loadCliConfig(command);
+      if (options.print) process.stdout.write(`${JSON.stringify(loaded, null, 2)}\n`);
+      else process.stdout.write('configuration is valid\n');
+    });
+}

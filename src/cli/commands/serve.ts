@@ -1,0 +1,70 @@
+// Owns `assent serve`: start the server, initialise on first run, stop cleanly on SIGTERM/SIGINT, reload on SIGHUP.
+import type { Command } from 'commander';
+import { startServer } from '../../main.js';
+import { isInitialised, loadCliConfig } from '../cli-context.js';
+import { CliError, ExitCode } from '../cli-error.js';
+import { describeInitialised, initialise } from '../initialise.js';
+import { createLogger } from '../logger.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the RADIUS server (initialises ./data on the first start)')
+    .option('--port <port>', 'RADIUS authentication port (overrides radius.authPort)', (v) => Number.parseInt(v, 10))
+    .option('--no-init', 'fail instead of initialising when the data directory is empty')
+    .addHelpText(
+      'after',
+      `
+Listens for RADIUS on radius.bind (default 0.0.0.0 and ::), port radius.authPort (1812) and
+radius.accountingPort (1813). Logs are JSON lines on stdout.
+
+On the first start (no key file yet) it creates the data directory like "assent init" and
+prints the admin password, the localhost shared secret and a radtest line to try.
+
+Signals: SIGTERM/SIGINT stop taking packets, answer those in flight (up to 5 s) and exit 0;
+SIGHUP re-reads the RADIUS clients from the database (after "assent client add").
+
+Exit codes: 0 stopped cleanly, 2 bad configuration, 3 key file or database unusable,
+1 a port could not be bound or another failure.
+
+Examples:
+  assent serve
+  ASSENT_RADIUS_AUTH_PORT=11812 assent serve -c /etc/assent/assent.yaml`,
+    )
+    .action(async (options: { port?: number; init: boolean }, command: Command) => {
+      if (options.port !== undefined && !(options.port >= 0 && options.port <= 65535)) {
+        throw new CliError('--port: expected an integer 0–65535', ExitCode.Usage);
+      }
+      const config = loadCliConfig(command, options.port === undefined ? {} : { radius: { authPort: options.port } });
+      if (!isInitialised(config)) {
+        if (!options.init) throw new CliError(`not initialised: run "assent init"`, ExitCode.NotReady);
+        process.stdout.write(describeInitialised(config, await initialise(config)));
+      }
+      const logger = createLogger(config.log.level);
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer(config, logger);
+      } catch (error) {
+        throw new CliError(`cannot start: ${(error as Error).message}`, ExitCode.Failed);
+      }
+      const stop = (signal: string) => {
+        logger.info({ event: 'server.stopping', signal }, 'stopping: finishing requests in flight');
+        server.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error({ event: 'server.stop_failed', err: error });
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.on('SIGHUP', () => {
+        try {
+          server.reloadClients();
+        } catch (error) {
+          logger.error({ event: 'radius.clients_reload_failed', err: error });
+        }
+      });
+    });
+}

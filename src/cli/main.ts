@@ -1,0 +1,57 @@
+// Owns the `assent` command line: global options, subcommands, and turning failures into exit codes.
+import { Command, CommanderError } from 'commander';
+import { CliError, ExitCode } from './cli-error.js';
+import { registerBenchCommand } from './commands/bench.js';
+import { registerClientCommands } from './commands/client.js';
+import { registerConfigCommands } from './commands/config.js';
+import { registerInitCommand } from './commands/init.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerUserCommands } from './commands/user.js';
+
+const program = new Command('assent')
+  .description('Assent: self-hosted two-factor authentication server (RADIUS)')
+  .option('-c, --config <file>', 'configuration file (default: ./assent.yaml when present, or $ASSENT_CONFIG)')
+  .option('--data-dir <dir>', 'data directory (overrides dataDir)')
+  .showHelpAfterError()
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Quick start:
+  assent serve                      first start creates ./data and prints a login to try
+  assent client add --name fw1 --address 192.0.2.10
+  assent user add alice
+
+Configuration: docs/configuration.md. Exit codes: 0 ok, 1 failed, 2 usage or configuration
+error, 3 not initialised or key file unusable.`,
+  );
+
+for (const register of [
+  registerServeCommand,
+  registerInitCommand,
+  registerClientCommands,
+  registerUserCommands,
+  registerConfigCommands,
+  registerBenchCommand,
+]) {
+  register(program);
+}
+for (const command of program.commands) {
+  command.exitOverride();
+  for (const sub of command.commands) sub.exitOverride();
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version end with code 0; every other commander error is a usage error.
+    process.exitCode = error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  } else if (error instanceof CliError) {
+    process.stderr.write(`assent: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write(`assent: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = ExitCode.Failed;
+  }
+}

@@ -1,0 +1,89 @@
+// Owns turning schema validation failures into messages that name the key, its env variable, and what arrived.
+import { Value } from 'typebox/value';
+import type { ConfigField } from './config-fields.js';
+import { ConfigSchema } from './config-schema.js';
+import { closestName } from './env-config.js';
+
+/** Says where the value at a path came from (`ASSENT_X`, a file name, `command line`), if anywhere. */
+export type SourceOf = (path: readonly string[]) => string | undefined;
+
+const MAX_SHOWN = 80;
+
+/** A short, JSON-like rendering of a value that arrived; long values are cut. */
+export function showValue(value: unknown): string {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
+}
+
+function pointerToPath(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let node = root;
+  for (const part of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
+  return prefix.length <= path.length && prefix.every((part, i) => path[i] === part);
+}
+
+function from(source: string | undefined, env: string | undefined): string {
+  if (source === undefined) return env ? ` (env ${env})` : '';
+  if (env === undefined || source === env) return ` (from ${source})`;
+  return ` (from ${source}; env ${env})`;
+}
+
+function unknownKeyMessage(
+  path: readonly string[],
+  fields: readonly ConfigField[],
+  sourceOf: SourceOf,
+): string {
+  const key = path.join('.');
+  const hint = closestName(
+    key,
+    fields.map((field) => field.key),
+  );
+  return `${key}: unknown key${from(sourceOf(path), undefined)}${hint ? `; did you mean ${hint}?` : ''}`;
+}
+
+/**
+ * Checks `value` against the config schema and describes each failure once, in the form
+ * `radius.authPort: expected an integer 0–65535, got "abc" (from ASSENT_RADIUS_AUTH_PORT)`.
+ */
+export function describeConfigErrors(
+  value: unknown,
+  fields: readonly ConfigField[],
+  sourceOf: SourceOf,
+): string[] {
+  const messages: string[] = [];
+  const reported = new Set<string>();
+  for (const error of Value.Errors(ConfigSchema, value)) {
+    const path = pointerToPath(error.instancePath);
+    if (error.keyword === 'additionalProperties') {
+      const names = (error.params as { additionalProperties?: unknown }).additionalProperties;
+      for (const name of Array.isArray(names) ? names : []) {
+        messages.push(unknownKeyMessage([...path, String(name)], fields, sourceOf));
+      }
+      continue;
+    }
+    if (error.keyword === 'boolean') continue; // the same unknown key, reported above
+    const field = fields.find((candidate) => isPrefix(candidate.path, path));
+    const at = field ? field.path : path;
+    const key = at.length === 0 ? '(top level)' : at.join('.');
+    if (reported.has(key)) continue;
+    reported.add(key);
+    const expected = field ? field.expected : 'a mapping of settings';
+    const got = showValue(valueAt(value, at));
+    messages.push(`${key}: expected ${expected}, got ${got}${from(sourceOf(at), field?.env)}`);
+  }
+  return messages;
+}

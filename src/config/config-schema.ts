@@ -1,0 +1,172 @@
+// Owns the one configuration schema: every setting with its type, range, default and description.
+import { type Static, Type } from 'typebox';
+
+const port = (description: string, def: number) =>
+  Type.Integer({ minimum: 0, maximum: 65535, default: def, description });
+
+const Storage = Type.Object(
+  {
+    sqlitePath: Type.String({
+      default: '',
+      description: 'SQLite database file. Empty means `<dataDir>/assent.db`.',
+    }),
+  },
+  { default: {}, additionalProperties: false, description: 'Where users, clients and tokens are stored.' },
+);
+
+const Secrets = Type.Object(
+  {
+    keyFile: Type.String({
+      default: '',
+      description:
+        'Key-encryption key (32 random bytes, base64, mode 0600) that seals secrets in the database with ' +
+        'AES-256-GCM. Keep it outside the database and its backups. Empty means `<dataDir>/secret.key`.',
+    }),
+  },
+  { default: {}, additionalProperties: false, description: 'Secrets at rest (SECURITY.md A9).' },
+);
+
+const Radius = Type.Object(
+  {
+    bind: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['0.0.0.0', '::'],
+      description: 'Addresses the RADIUS listeners bind to (IPv4 and IPv6).',
+    }),
+    authPort: port('UDP port for Access-Request (RFC 2865). 0 lets the OS choose (tests).', 1812),
+    accountingPort: Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.Null()], {
+      default: 1813,
+      description:
+        'UDP port for Accounting-Request (RFC 2866). `null` (or `off` in the environment) turns accounting off.',
+    }),
+    rejectDelayMs: Type.Integer({
+      minimum: 0,
+      maximum: 10000,
+      default: 1000,
+      description:
+        'Delay before every Access-Reject, so guessing is slow and unknown users look like known ones ' +
+        '(SECURITY.md A3.7). Below 1000 warns at start.',
+    }),
+    rejectJitterMs: Type.Integer({
+      minimum: 0,
+      maximum: 5000,
+      default: 500,
+      description: 'Random extra delay (0 to this value) added to the reject delay.',
+    }),
+    duplicateCacheSeconds: Type.Integer({
+      minimum: 5,
+      maximum: 30,
+      default: 30,
+      description:
+        'How long a reply is kept to answer retransmissions of the same request (RFC 5080 §2.2.2).',
+    }),
+    maxInFlight: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 16384,
+      description: 'Requests being processed or held at once; more are dropped and counted.',
+    }),
+    maxAttributes: Type.Integer({
+      minimum: 1,
+      maximum: 200,
+      default: 200,
+      description: 'Most attributes accepted in one packet; packets with more are dropped.',
+    }),
+    unknownClientLogIntervalSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 60,
+      description:
+        'Packets from unknown addresses are dropped silently; one log line per address per interval.',
+    }),
+    dictionaries: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'Extra vendor dictionary files in FreeRADIUS format, loaded after the built-in ones.',
+    }),
+  },
+  { default: {}, additionalProperties: false, description: 'RADIUS listeners and their limits.' },
+);
+
+const Argon2 = Type.Object(
+  {
+    memoryCost: Type.Integer({
+      minimum: 8192,
+      maximum: 1048576,
+      default: 19456,
+      description: 'argon2id memory in KiB for new password hashes (OWASP: 19456 with timeCost 2).',
+    }),
+    timeCost: Type.Integer({
+      minimum: 1,
+      maximum: 10,
+      default: 2,
+      description: 'argon2id iterations for new password hashes.',
+    }),
+    parallelism: Type.Integer({
+      minimum: 1,
+      maximum: 8,
+      default: 1,
+      description: 'argon2id lanes for new password hashes.',
+    }),
+  },
+  { default: {}, additionalProperties: false, description: 'argon2id parameters.' },
+);
+
+const Passwords = Type.Object(
+  {
+    upgradeLegacyHashes: Type.Boolean({
+      default: true,
+      description:
+        'Replace an imported legacy hash (crypt, bcrypt, salted SHA) or an argon2id hash with other ' +
+        'parameters by a current argon2id hash after a successful login.',
+    }),
+    argon2: Argon2,
+  },
+  { default: {}, additionalProperties: false, description: 'Local first-factor passwords.' },
+);
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const Log = Type.Object(
+  {
+    level: Type.Union(
+      LOG_LEVELS.map((level) => Type.Literal(level)),
+      { default: 'info', description: 'Least severe log level written (pino levels).' },
+    ),
+  },
+  { default: {}, additionalProperties: false, description: 'Logging (JSON lines on stdout).' },
+);
+
+/** The whole configuration. Every leaf has a default, so an empty file is a valid configuration. */
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({
+      minLength: 1,
+      default: './data',
+      description: 'Directory for the database and the key file unless they are set on their own.',
+    }),
+    storage: Storage,
+    secrets: Secrets,
+    radius: Radius,
+    passwords: Passwords,
+    log: Log,
+  },
+  { additionalProperties: false },
+);
+
+type DeepReadonly<T> = T extends readonly (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** The configuration after defaults, validation and path resolution; deeply frozen. */
+export type Config = DeepReadonly<Static<typeof ConfigSchema>>;
+
+/** Settings given on the command line; they win over every other source. */
+export type ConfigOverrides = DeepPartial<Static<typeof ConfigSchema>>;

@@ -1,0 +1,93 @@
+// Owns the local first-factor PasswordVerifier: argon2id for our hashes, legacy formats for imported ones.
+import { randomBytes } from 'node:crypto';
+import type { PasswordVerifier } from '../../domain/ports.js';
+import {
+  type Argon2Params,
+  argon2Limits,
+  DEFAULT_ARGON2_PARAMS,
+  hashArgon2id,
+  isCurrentArgon2id,
+  verifyArgon2,
+} from './argon2id.js';
+import { passwordAsUtf8 } from './crypt-hash.js';
+import { classifyStoredHash } from './legacy-hash.js';
+import { verifyShaHash } from './salted-sha.js';
+import { createWorkerPool, type WorkerPoolOptions } from './worker-pool.js';
+
+export interface PasswordVerifierOptions {
+  /** argon2id cost for new hashes and for `needsRehash`; default OWASP m=19456, t=2, p=1. */
+  readonly argon2?: Partial<Argon2Params>;
+  /** Secret mixed into our argon2id hashes, kept outside the database (SECURITY.md A9.2). */
+  readonly pepper?: Uint8Array;
+  /** The worker pool that runs SHA-crypt and bcrypt. */
+  readonly workerPool?: WorkerPoolOptions;
+}
+
+/** The port plus `close()`, which stops the crypt worker threads. */
+export type ClosablePasswordVerifier = PasswordVerifier & { close(): Promise<void> };
+
+/**
+ * Creates the local password verifier. Dispatches on the stored hash's prefix:
+ * `{SSHA256}`/`{SSHA512}`/`{SSHA}`/`{SHA…}` synchronously on the calling thread (a plain boolean);
+ * `$argon2…` on the libuv pool; `$5$`/`$6$`/`$2a|b|y$` on a worker thread (both a promise).
+ * Unknown or garbage hashes give `false` and never throw. A crypt check rejects only when the pool itself fails
+ * (`WorkerPoolError`: `POOL_CLOSED`, `POOL_OVERLOADED`, `WORKER_FAILED`).
+ * @throws RangeError when the argon2 parameters are impossible
+ */
+export function createPasswordVerifier(options: PasswordVerifierOptions = {}): ClosablePasswordVerifier {
+  const params: Argon2Params = { ...DEFAULT_ARGON2_PARAMS, ...options.argon2 };
+  checkParams(params);
+  const limits = argon2Limits(params);
+  const pepper = options.pepper === undefined ? undefined : Uint8Array.from(options.pepper);
+  const pool = createWorkerPool(options.workerPool);
+  // SECURITY.md A3.7: unknown users pay for a real argon2id verification against a hash nobody can match.
+  const dummyHash = hashArgon2id(randomBytes(32), params, pepper);
+  dummyHash.catch(() => undefined);
+
+  return {
+    verify(storedHash, password) {
+      if (typeof storedHash !== 'string') return false;
+      const stored = classifyStoredHash(storedHash);
+      if (stored === undefined) return false;
+      switch (stored.kind) {
+        case 'sha':
+          return verifyShaHash(stored.sha, password);
+        case 'argon2':
+          return verifyArgon2(stored.hash, password, pepper, limits);
+        case 'foreign-argon2':
+          return verifyArgon2(stored.hash, password, undefined, limits);
+        case 'crypt': {
+          const text = passwordAsUtf8(password);
+          if (text === undefined) return false;
+          return pool.run({ scheme: stored.crypt.scheme, hash: stored.hash, password: text });
+        }
+      }
+    },
+    verifyDummy(password) {
+      return dummyHash.then(
+        (hash) => verifyArgon2(hash, password, pepper, limits),
+        () => false,
+      );
+    },
+    needsRehash(storedHash) {
+      return !isCurrentArgon2id(storedHash, params);
+    },
+    hash(password) {
+      return hashArgon2id(password, params, pepper);
+    },
+    close() {
+      return pool.close();
+    },
+  };
+}
+
+// RFC 9106 §3.1: p in 1..2^24-1, m ≥ 8p KiB, t ≥ 1; @node-rs/argon2 caps p at 255.
+function checkParams(params: Argon2Params): void {
+  const { memoryCost, timeCost, parallelism } = params;
+  const integers = [memoryCost, timeCost, parallelism].every((n) => Number.isSafeInteger(n) && n >= 1);
+  if (!integers || parallelism > 255 || memoryCost < 8 * parallelism || memoryCost > 0xffffffff) {
+    throw new RangeError(
+      `argon2 parameters must be integers with 1 ≤ p ≤ 255, m ≥ 8p, t ≥ 1; got m=${memoryCost}, t=${timeCost}, p=${parallelism}`,
+    );
+  }
+}

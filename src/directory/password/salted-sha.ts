@@ -1,0 +1,113 @@
+// Owns LDAP-style SHA password hashes: `{SSHA256}`base64(digest‖salt) and relatives, verified synchronously.
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** Scheme headers as OpenLDAP and FreeRADIUS (rlm_pap `header_names`) spell them, upper-cased. */
+export const ShaScheme = {
+  Ssha: 'SSHA',
+  Ssha224: 'SSHA224',
+  Ssha256: 'SSHA256',
+  Ssha384: 'SSHA384',
+  Ssha512: 'SSHA512',
+  Sha: 'SHA',
+  Sha224: 'SHA224',
+  Sha256: 'SHA256',
+  Sha384: 'SHA384',
+  Sha512: 'SHA512',
+} as const;
+export type ShaScheme = (typeof ShaScheme)[keyof typeof ShaScheme];
+
+interface SchemeSpec {
+  readonly algorithm: 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+  readonly digestLength: number;
+  readonly salted: boolean;
+}
+
+const SPECS: Readonly<Record<ShaScheme, SchemeSpec>> = {
+  SSHA: { algorithm: 'sha1', digestLength: 20, salted: true },
+  SSHA224: { algorithm: 'sha224', digestLength: 28, salted: true },
+  SSHA256: { algorithm: 'sha256', digestLength: 32, salted: true },
+  SSHA384: { algorithm: 'sha384', digestLength: 48, salted: true },
+  SSHA512: { algorithm: 'sha512', digestLength: 64, salted: true },
+  SHA: { algorithm: 'sha1', digestLength: 20, salted: false },
+  SHA224: { algorithm: 'sha224', digestLength: 28, salted: false },
+  SHA256: { algorithm: 'sha256', digestLength: 32, salted: false },
+  SHA384: { algorithm: 'sha384', digestLength: 48, salted: false },
+  SHA512: { algorithm: 'sha512', digestLength: 64, salted: false },
+};
+
+/** Salt longer than this is refused: real tools use 4–16 octets, and the hot path should not hash kilobytes. */
+export const MAX_SALT_OCTETS = 64;
+
+/** A decoded SHA hash: the digest and, for salted schemes, the salt appended after it. */
+export interface ShaHash {
+  readonly scheme: ShaScheme;
+  readonly digest: Buffer;
+  readonly salt: Buffer;
+}
+
+const HEADER = /^\{([A-Za-z0-9]{3,7})\}/;
+// Standard alphabet, padding optional; Buffer.from(…, 'base64') would silently skip anything else.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+/** The scheme named by a `{…}` header (case-insensitive), or undefined when it is not a SHA scheme. */
+export function shaSchemeOf(header: string): ShaScheme | undefined {
+  const upper = header.toUpperCase();
+  return Object.hasOwn(SPECS, upper) ? (upper as ShaScheme) : undefined;
+}
+
+/**
+ * Splits raw digest‖salt octets for `scheme`. Salted schemes need at least one salt octet, unsalted ones exactly
+ * the digest (FreeRADIUS rlm_pap: `if (vp->length <= 20)` → "incorrect length").
+ */
+export function splitShaOctets(scheme: ShaScheme, octets: Uint8Array): ShaHash | undefined {
+  const spec = SPECS[scheme];
+  const saltLength = octets.length - spec.digestLength;
+  if (spec.salted ? saltLength < 1 || saltLength > MAX_SALT_OCTETS : saltLength !== 0) return undefined;
+  const buffer = Buffer.from(octets.buffer, octets.byteOffset, octets.length);
+  return {
+    scheme,
+    digest: buffer.subarray(0, spec.digestLength),
+    salt: buffer.subarray(spec.digestLength),
+  };
+}
+
+/** Parses `{SCHEME}base64`; undefined for any other text (unknown header, bad base64, wrong length). */
+export function parseShaHash(stored: string): ShaHash | undefined {
+  const match = HEADER.exec(stored);
+  if (match === null) return undefined;
+  const scheme = shaSchemeOf(match[1]!);
+  if (scheme === undefined) return undefined;
+  const body = stored.slice(match[0].length);
+  if (!BASE64.test(body)) return undefined;
+  return splitShaOctets(scheme, Buffer.from(body, 'base64'));
+}
+
+/** Canonical stored form: upper-case header, padded standard base64 of digest‖salt. */
+export function formatShaHash(hash: ShaHash): string {
+  return `{${hash.scheme}}${Buffer.concat([hash.digest, hash.salt]).toString('base64')}`;
+}
+
+/** The digest length of `scheme` in octets. */
+export function shaDigestLength(scheme: ShaScheme): number {
+  return SPECS[scheme].digestLength;
+}
+
+/** True when `scheme` carries a salt after the digest. */
+export function isSaltedShaScheme(scheme: ShaScheme): boolean {
+  return SPECS[scheme].salted;
+}
+
+/** Checks `password` against a decoded hash: digest(password‖salt), compared in constant time. */
+export function verifyShaHash(hash: ShaHash, password: Uint8Array): boolean {
+  const computed = createHash(SPECS[hash.scheme].algorithm).update(password).update(hash.salt).digest();
+  return timingSafeEqual(computed, hash.digest);
+}
+
+/**
+ * Parses and checks a stored `{SSHA256}…`-style hash. Synchronous and cheap on purpose: this is the PAP hot path.
+ * @returns false for a wrong password and for anything that is not a well-formed SHA hash
+ */
+export function verifyShaHashString(stored: string, password: Uint8Array): boolean {
+  const hash = parseShaHash(stored);
+  return hash !== undefined && verifyShaHash(hash, password);
+}

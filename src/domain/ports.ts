@@ -1,0 +1,61 @@
+// Owns the narrow interfaces (ports) the use cases need from stores and first-factor sources.
+import type { Client, NewClient } from './client.js';
+import type { NewUser, User, UserStatus } from './user.js';
+
+/**
+ * Local users. Synchronous on purpose: the embedded adapter (better-sqlite3) is synchronous and the RADIUS
+ * hot path should not pay for a promise per lookup. Methods throw `StoreError` for broken infrastructure.
+ */
+export interface UserStore {
+  getByName(name: string): User | undefined;
+  list(): User[];
+  /** @throws StoreError code `ALREADY_EXISTS` */
+  add(user: NewUser): User;
+  /** @returns false when no such user */
+  setPasswordHash(name: string, passwordHash: string | null): boolean;
+  setStatus(name: string, status: UserStatus): boolean;
+  setGroups(name: string, groups: readonly string[]): boolean;
+  remove(name: string): boolean;
+  count(): number;
+  /** Adds or replaces many users in one transaction; returns how many were added and updated. */
+  upsertMany(users: readonly NewUser[]): { added: number; updated: number };
+}
+
+/** RADIUS clients (NAS). Secrets are returned in clear; the adapter seals them at rest. */
+export interface ClientStore {
+  list(): Client[];
+  getByName(name: string): Client | undefined;
+  /** @throws StoreError code `ALREADY_EXISTS` (same name or same address) */
+  add(client: NewClient): Client;
+  /** Removes by name or by exact address; returns false when nothing matched. */
+  remove(nameOrAddress: string): boolean;
+}
+
+export const StoreErrorCode = { AlreadyExists: 'ALREADY_EXISTS', Unavailable: 'STORE_UNAVAILABLE' } as const;
+export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Verifies a first-factor password against a stored hash. Returns a plain boolean when the check is cheap
+ * (salted SHA-2) and a promise when it runs off the event loop (argon2id, bcrypt, crypt), so the hot path
+ * pays for a promise only when the work is really asynchronous.
+ */
+export interface PasswordVerifier {
+  verify(storedHash: string, password: Uint8Array): boolean | Promise<boolean>;
+  /** A verification of the same cost as a real one, for unknown users (SECURITY.md A3.7). */
+  verifyDummy(password: Uint8Array): boolean | Promise<boolean>;
+  /** True when the hash is not argon2id with the current parameters and should be replaced after a login. */
+  needsRehash(storedHash: string): boolean;
+  /** argon2id PHC string for a new password, computed off the event loop. */
+  hash(password: Uint8Array | string): Promise<string>;
+}

@@ -1,0 +1,112 @@
+// Owns the composition root: configuration → stores → first-factor sources → use cases → RADIUS listeners.
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { createAuthenticate } from './auth/authenticate.js';
+import type { Config } from './config/config-schema.js';
+import { createPasswordVerifier } from './directory/password/password-verifier.js';
+import type { Client } from './domain/client.js';
+import { loadDictionaryFile } from './radius/dictionary-file.js';
+import { standardDictionary } from './radius/dictionary.js';
+import { ClientTable } from './radius-server/client-table.js';
+import { RequestProcessor } from './radius-server/request-processor.js';
+import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
+import { openStores } from './store/open-stores.js';
+
+export interface RunningServer {
+  readonly sockets: readonly BoundSocket[];
+  readonly processor: RequestProcessor;
+  /** Re-reads the client table from the store (SIGHUP, or after `assent client add`). */
+  reloadClients(): number;
+  /** Stops taking packets, answers those in flight (at most `graceMs`), closes sockets and the database. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Loads extra vendor dictionaries; a bad file stops the start with its name and line. */
+function loadDictionary(config: Config) {
+  const dictionary = standardDictionary();
+  for (const file of config.radius.dictionaries) {
+    const loaded = loadDictionaryFile(dictionary, readFileSync(file, 'utf8'));
+    if (!loaded.ok) throw new Error(`radius.dictionaries: ${file}: ${loaded.errors.join('; ')}`);
+  }
+  return dictionary;
+}
+
+/** SECURITY A2.4, A5.1, A5.3: say at start which clients run with weakened protection. */
+function warnAboutClients(clients: readonly Client[], logger: Logger): void {
+  for (const client of clients) {
+    if (!client.requireMessageAuthenticator && !client.limitProxyState) {
+      logger.warn(
+        { event: 'config.unsafe', client: client.name },
+        'client has requireMessageAuthenticator and limitProxyState off: open to BlastRADIUS (CVE-2024-3596) forgery',
+      );
+    }
+    if (client.secret.length <= 12) {
+      logger.warn({ event: 'config.unsafe', client: client.name }, 'client shared secret is 12 octets or shorter');
+    }
+  }
+}
+
+/** Starts Assent with `config`. Throws with a clear message when the key, database or a port is unusable. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const stores = openStores(config);
+  const passwords = createPasswordVerifier({ argon2: config.passwords.argon2 });
+  try {
+    for (const warning of stores.warnings) logger.warn({ event: 'config.unsafe' }, warning);
+    const dictionary = loadDictionary(config);
+    const authenticate = createAuthenticate({
+      users: stores.users,
+      passwords,
+      upgradeLegacyHashes: config.passwords.upgradeLegacyHashes,
+      onInternalError: (err, context) => logger.error({ event: 'auth.error', err, context }, 'internal error'),
+    });
+    const clients = stores.clients.list();
+    if (clients.length === 0) {
+      logger.warn({ event: 'config.no_clients' }, 'no RADIUS clients configured: every request will be dropped');
+    }
+    warnAboutClients(clients, logger);
+    const processor = new RequestProcessor({
+      clients: new ClientTable(clients),
+      authenticate,
+      dictionary,
+      logger,
+      options: config.radius,
+    });
+    const listener = new UdpListener(processor, logger);
+    let sockets: BoundSocket[];
+    try {
+      sockets = await listener.listen(config.radius);
+    } catch (error) {
+      processor.close();
+      throw error;
+    }
+    logger.info({ event: 'radius.listening', sockets, clients: clients.length }, 'Assent RADIUS server ready');
+
+    let closed = false;
+    return {
+      sockets,
+      processor,
+      reloadClients() {
+        const fresh = stores.clients.list();
+        warnAboutClients(fresh, logger);
+        processor.setClients(new ClientTable(fresh));
+        logger.info({ event: 'radius.clients_reloaded', clients: fresh.length });
+        return fresh.length;
+      },
+      async close(graceMs = 5000) {
+        if (closed) return;
+        closed = true;
+        processor.stopAccepting();
+        await processor.drain(graceMs);
+        await listener.close();
+        processor.close();
+        await passwords.close();
+        stores.close();
+        logger.info({ event: 'server.stopped', counters: processor.counters.snapshot() }, 'Assent stopped');
+      },
+    };
+  } catch (error) {
+    await passwords.close();
+    stores.close();
+    throw error;
+  }
+}

@@ -1,0 +1,54 @@
+// The shape of a typed one-time code: normalisation (spaces stripped, exact digit count) and comparison.
+
+/** Why a typed code was refused before any HMAC was computed. */
+export type CodeFormatReason = 'CODE_FORMAT';
+
+export type NormaliseCodeResult =
+  | { readonly ok: true; readonly code: string }
+  | { readonly ok: false; readonly reason: CodeFormatReason };
+
+// Longer input is refused without scanning it: 8 digits with a separator after each still fits.
+const maxInputLength = 32;
+const formatError: NormaliseCodeResult = Object.freeze({ ok: false, reason: 'CODE_FORMAT' });
+
+/**
+ * Normalises a typed code: removes ASCII spaces and tabs (apps show "123 456"), then requires exactly `digits`
+ * ASCII decimal digits. Other characters, including non-ASCII digits, refuse the code. Never throws.
+ * @param input - the code as received (any value; non-strings are refused)
+ * @param digits - required number of digits
+ * @returns the digits-only code, or reason CODE_FORMAT
+ */
+export function normaliseCode(input: unknown, digits: number): NormaliseCodeResult {
+  if (typeof input !== 'string' || input.length < digits || input.length > maxInputLength) {
+    return formatError;
+  }
+  let code = '';
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      code += input[i];
+    } else if (c !== 0x20 && c !== 0x09) {
+      return formatError;
+    }
+  }
+  return code.length === digits ? { ok: true, code } : formatError;
+}
+
+/**
+ * Compares two codes in time that depends only on their length, so a wrong guess learns nothing from timing
+ * about how many leading digits were right.
+ * @param a - a code
+ * @param b - a code
+ * @returns true when both are identical
+ */
+export function codesEqual(a: string, b: string): boolean {
+  // Code lengths are public (the token's digit count), so an early exit on length leaks nothing.
+  if (a.length !== b.length) {
+    return false;
+  }
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  }
+  return diff === 0;
+}

@@ -1,0 +1,41 @@
+// Owns opening the embedded store as configured: key file → sealer, SQLite file → user and client stores.
+import type Database from 'better-sqlite3';
+import type { ClientStore, UserStore } from '../domain/ports.js';
+import { loadSealer } from './sealer.js';
+import { openSqlite } from './sqlite/open-sqlite.js';
+import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
+import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
+
+/** The subset of the configuration the store needs (paths already resolved by the config loader). */
+export interface StoreConfig {
+  readonly storage: { readonly sqlitePath: string };
+  readonly secrets: { readonly keyFile: string };
+}
+
+export interface Stores {
+  readonly users: UserStore;
+  readonly clients: ClientStore;
+  /** Non-fatal problems found while opening (e.g. a key file readable by others). */
+  readonly warnings: readonly string[];
+  readonly db: Database.Database;
+  close(): void;
+}
+
+/**
+ * Opens the stores. SECURITY A9.4: without a usable key nothing opens, so no authentication can run on
+ * secrets that cannot be read.
+ * @throws SealError when the key file is missing or unusable; Error when the database cannot be opened or migrated.
+ */
+export function openStores(config: StoreConfig): Stores {
+  const { sealer, warnings } = loadSealer(config.secrets.keyFile);
+  const db = openSqlite(config.storage.sqlitePath);
+  return {
+    users: new SqliteUserStore(db),
+    clients: new SqliteClientStore(db, sealer),
+    warnings,
+    db,
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}

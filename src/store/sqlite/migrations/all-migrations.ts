@@ -1,0 +1,6 @@
+// Owns the list of SQLite migrations in order; listed explicitly so nothing depends on scanning the folder.
+import type { Migration } from '../migration.js';
+import { migration0001 } from './0001-users-and-clients.js';
+
+/** Every migration the code knows, by ascending number. The last number is the code's schema version. */
+export const ALL_MIGRATIONS: readonly Migration[] = [migration0001];

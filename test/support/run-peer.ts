@@ -1,0 +1,41 @@
+// Runs a real peer program (radclient, pyrad, eapol_test, pamtester …) asynchronously, with input and a deadline.
+import { spawn } from 'node:child_process';
+
+export interface PeerResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Async on purpose: the server under test runs in this process, so a blocking spawnSync would stop it from
+ * answering. The peer is killed after `timeoutMs`; PEERS.md: judge peers by output, not exit code.
+ */
+export function runPeer(command: string, args: readonly string[], input = '', timeoutMs = 15_000): Promise<PeerResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${command}: ${error.message} (is the Debian package installed? see .ci/run)`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** radclient with one request read from stdin; `-x` prints the reply attributes. One try, short timeout. */
+export function radclient(port: number, secret: string, attributes: string, extra: readonly string[] = []) {
+  return runPeer('radclient', ['-x', '-r', '1', '-t', '1', ...extra, `127.0.0.1:${port}`, 'auth', secret], attributes);
+}
