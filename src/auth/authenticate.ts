@@ -55,6 +55,8 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   return (request) => {
     if (request.userName === undefined) return reject(request.userNameProblem ?? Reason.UserNameMissing);
     const name = request.userName;
+    // RFC 5080 §2.1.1, SECURITY A4.5: a State we never issued ends the login; it never starts a fresh one.
+    if (request.state !== undefined) return reject(Reason.StateUnknown, name);
     const credential = request.credential;
     switch (credential.kind) {
       case 'chap':

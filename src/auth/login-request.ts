@@ -17,6 +17,8 @@ export interface LoginRequest {
   readonly userName: string | undefined;
   readonly userNameProblem: Reason | undefined;
   readonly credential: Credential;
+  /** The State attribute echoed from an Access-Challenge (RFC 2865 §5.24), if any. */
+  readonly state: Uint8Array | undefined;
   /** The NAS as configured (its name), for logs and policy. */
   readonly clientName: string;
 }

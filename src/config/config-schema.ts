@@ -129,7 +129,15 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const Log = Type.Object(
   {
     level: Type.Union(
-      LOG_LEVELS.map((level) => Type.Literal(level)),
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
       { default: 'info', description: 'Least severe log level written (pino levels).' },
     ),
   },

@@ -29,6 +29,8 @@ export const Reason = {
   ChapUnsupported: 'CHAP_UNSUPPORTED',
   /** EAP-Message: EAP is not supported yet. */
   EapUnsupported: 'EAP_UNSUPPORTED',
+  /** RFC 5080 §2.1.1, SECURITY A4.5: a State this server did not issue, expired, used, or issued to another client. */
+  StateUnknown: 'STATE_UNKNOWN',
   /** The store or another dependency failed; fail closed. */
   InternalError: 'INTERNAL_ERROR',
 } as const;

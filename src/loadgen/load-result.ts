@@ -38,7 +38,7 @@ export interface LoadResult {
     readonly requests: number;
     readonly packetsSent: number;
     readonly retransmissions: number;
-    /** Send failures and ICMP errors (port unreachable: nothing listens) reported on the sockets. */
+    /** Errors reported on the sockets (a send the kernel refused, for example). */
     readonly socketErrors: number;
     /** Verified replies that carried a Message-Authenticator. */
     readonly repliesWithMessageAuthenticator: number;

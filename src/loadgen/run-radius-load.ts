@@ -118,7 +118,7 @@ class LoadRun {
     for (let k = 0; k < sockets.length; k++) {
       const socket = sockets[k]!;
       socket.on('message', (reply: Buffer) => this.#onReply(k, reply));
-      // Without a send callback, send failures (and ICMP port unreachable) arrive here.
+      // Without a send callback, send failures arrive here.
       socket.on('error', () => this.#socketErrors++);
     }
   }

@@ -112,17 +112,13 @@ function reasonOf(error: unknown): ParseOtpauthUriReason {
 
 /**
  * Finds the raw `secret` parameter, so our base32 rules (and oathtool's) apply rather than otpauth's laxer ones.
- * @param uri - a URI otpauth already accepted
- * @returns the percent-decoded value, or undefined when absent or malformed
+ * @param uri - a URI otpauth already accepted, so every parameter percent-decodes
+ * @returns the percent-decoded value, or undefined when absent
  */
 function rawSecretParameter(uri: string): string | undefined {
   const query = uri.slice(uri.lastIndexOf('?') + 1);
   const pair = query.split('&').find((p) => p.slice(0, 7).toLowerCase() === 'secret=');
-  try {
-    return pair === undefined ? undefined : decodeURIComponent(pair.slice(7));
-  } catch {
-    return undefined;
-  }
+  return pair === undefined ? undefined : decodeURIComponent(pair.slice(7));
 }
 
 /**
@@ -144,8 +140,10 @@ export function parseOtpauthUri(uri: unknown): ParseOtpauthUriResult {
     return { ok: false, reason: 'URI_TYPE' };
   }
   let otp: HOTP | TOTP;
+  let rawSecret: string | undefined;
   try {
     otp = URI.parse(uri);
+    rawSecret = rawSecretParameter(uri);
   } catch (error) {
     return { ok: false, reason: reasonOf(error) };
   }
@@ -153,7 +151,7 @@ export function parseOtpauthUri(uri: unknown): ParseOtpauthUriResult {
   if (account.length === 0 || account.includes(':')) {
     return { ok: false, reason: 'URI_LABEL' };
   }
-  const secret = decodeBase32(rawSecretParameter(uri));
+  const secret = decodeBase32(rawSecret);
   if (!secret.ok || secret.bytes.length < OtpLimits.importedSecretMinBytes) {
     return { ok: false, reason: 'URI_SECRET' };
   }

@@ -22,6 +22,7 @@ export function readLoginRequest(packet: Packet, secret: Uint8Array, clientName:
   let chap: RawAttribute | undefined;
   let chaps = 0;
   let eap = false;
+  let state: Uint8Array | undefined;
   for (const attribute of packet.attributes) {
     switch (attribute.type) {
       case AttributeType.UserName:
@@ -38,6 +39,9 @@ export function readLoginRequest(packet: Packet, secret: Uint8Array, clientName:
         break;
       case AttributeType.EapMessage:
         eap = true;
+        break;
+      case AttributeType.State:
+        state = attribute.value;
         break;
     }
   }
@@ -75,5 +79,5 @@ export function readLoginRequest(packet: Packet, secret: Uint8Array, clientName:
   } else if (eap) credential = { kind: 'eap' };
   else credential = { kind: 'none' };
 
-  return { userName: name, userNameProblem: problem, credential, clientName };
+  return { userName: name, userNameProblem: problem, credential, state, clientName };
 }

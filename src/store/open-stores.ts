@@ -24,7 +24,7 @@ export interface Stores {
 /**
  * Opens the stores. SECURITY A9.4: without a usable key nothing opens, so no authentication can run on
  * secrets that cannot be read.
- * @throws SealError when the key file is missing or unusable; Error when the database cannot be opened or migrated.
+ * @throws SealError when the key file is missing or unusable; StoreError `STORE_UNAVAILABLE` when the database cannot be opened or migrated.
  */
 export function openStores(config: StoreConfig): Stores {
   const { sealer, warnings } = loadSealer(config.secrets.keyFile);

@@ -17,7 +17,16 @@ describe('checkLoopbackTarget', () => {
   });
 
   it('refuses every other address, including IPv4-mapped and zoned IPv6', () => {
-    for (const host of ['10.0.0.1', '128.0.0.1', '0.0.0.0', '::', '::2', '::ffff:127.0.0.1', 'fe80::1%lo', '::1%lo']) {
+    for (const host of [
+      '10.0.0.1',
+      '128.0.0.1',
+      '0.0.0.0',
+      '::',
+      '::2',
+      '::ffff:127.0.0.1',
+      'fe80::1%lo',
+      '::1%lo',
+    ]) {
       assert.deepEqual(checkLoopbackTarget(host), { ok: false, reason: 'not-loopback' }, host);
     }
   });

@@ -207,7 +207,9 @@ describe('runRadiusLoad', () => {
 
   it('refuses a target outside 127.0.0.0/8 and ::1, and names that would need a DNS lookup', async () => {
     for (const host of ['192.0.2.1', '::2', 'example.com']) {
-      await assert.rejects(runRadiusLoad({ host, port: 1812, secret: SECRET }), { code: 'LOADGEN_INVALID_OPTIONS' });
+      await assert.rejects(runRadiusLoad({ host, port: 1812, secret: SECRET }), {
+        code: 'LOADGEN_INVALID_OPTIONS',
+      });
     }
   });
 

@@ -29,7 +29,9 @@ describe('RFC 4226 Appendix D vectors', () => {
 
   for (const [count, mac, truncatedHex, truncatedDecimal, code] of appendixD.rows) {
     it(`count ${count}: HMAC-SHA-1 over the 8-byte big-endian counter is ${mac} (RFC 4226 §5.2)`, () => {
-      const digest = createHmac('sha1', rfcSeeds.SHA1).update(counterBytes(Number(count))).digest();
+      const digest = createHmac('sha1', rfcSeeds.SHA1)
+        .update(counterBytes(Number(count)))
+        .digest();
       assert.equal(digest.toString('hex'), mac);
       assert.equal(Number.parseInt(truncatedHex!, 16), Number(truncatedDecimal));
     });
@@ -42,8 +44,14 @@ describe('RFC 4226 Appendix D vectors', () => {
 
     it(`count ${count}: 7 and 8 digits are the truncated value mod 10^7 and 10^8 (RFC 4226 §5.3)`, () => {
       const value = Number(truncatedDecimal);
-      assert.equal(generateHotp(rfcSeeds.SHA1, Number(count), 7, 'SHA1'), String(value % 1e7).padStart(7, '0'));
-      assert.equal(generateHotp(rfcSeeds.SHA1, Number(count), 8, 'SHA1'), String(value % 1e8).padStart(8, '0'));
+      assert.equal(
+        generateHotp(rfcSeeds.SHA1, Number(count), 7, 'SHA1'),
+        String(value % 1e7).padStart(7, '0'),
+      );
+      assert.equal(
+        generateHotp(rfcSeeds.SHA1, Number(count), 8, 'SHA1'),
+        String(value % 1e8).padStart(8, '0'),
+      );
     });
   }
 });
@@ -141,7 +149,10 @@ describe('argument checks', () => {
   ];
   for (const [what, call] of bad) {
     it(`throws OTP_BAD_PARAMETER for ${what}`, () => {
-      assert.throws(call, (error: unknown) => error instanceof OtpParameterError && error.code === 'OTP_BAD_PARAMETER');
+      assert.throws(
+        call,
+        (error: unknown) => error instanceof OtpParameterError && error.code === 'OTP_BAD_PARAMETER',
+      );
     });
   }
 });

@@ -23,7 +23,15 @@ function isBadParameter(error: unknown): boolean {
 }
 
 function hotp(code1: string, code2: string, overrides: Partial<ResyncHotpArgs> = {}) {
-  return resyncHotp({ secret, code1, code2, digits: 6, algorithm: 'SHA1', state: initialHotpState, ...overrides });
+  return resyncHotp({
+    secret,
+    code1,
+    code2,
+    digits: 6,
+    algorithm: 'SHA1',
+    state: initialHotpState,
+    ...overrides,
+  });
 }
 
 function totp(code1: string, code2: string, overrides: Partial<ResyncTotpArgs> = {}) {
@@ -162,7 +170,8 @@ describe('resyncTotp', () => {
   });
 
   it('does not search before step 0 near the epoch', () => {
-    const code = (step: number) => generateTotp(secret, step * 30, { digits: 6, period: 30, algorithm: 'SHA1' });
+    const code = (step: number) =>
+      generateTotp(secret, step * 30, { digits: 6, period: 30, algorithm: 'SHA1' });
     const result = totp(code(0), code(1), { nowSeconds: 100 });
     assert.deepEqual(result, { ok: true, step: 1, newState: { lastUsedStep: 1, drift: -2 } });
   });

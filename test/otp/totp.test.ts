@@ -27,7 +27,10 @@ describe('RFC 6238 Appendix B vectors', () => {
     it(`${mode} at ${time} (${utc}): T = 0x${stepHex} and TOTP = ${code} (RFC 6238 §4.2)`, () => {
       assert.equal(new Date(Number(time) * 1000).toISOString().replace('.000', ''), utc);
       assert.equal(totpStep(Number(time), 30), Number.parseInt(stepHex!, 16));
-      assert.equal(generateTotp(rfcSeeds[algorithm], Number(time), { digits: 8, period: 30, algorithm }), code);
+      assert.equal(
+        generateTotp(rfcSeeds[algorithm], Number(time), { digits: 8, period: 30, algorithm }),
+        code,
+      );
     });
   }
 });
@@ -83,7 +86,12 @@ describe('oathtool agrees on random tokens', () => {
   });
 
   it('with a start time T0 (oathtool -S)', () => {
-    const ours = generateTotp(rfcSeeds.SHA1, 1111111109, { digits: 6, period: 30, algorithm: 'SHA1', t0: 1000 });
+    const ours = generateTotp(rfcSeeds.SHA1, 1111111109, {
+      digits: 6,
+      period: 30,
+      algorithm: 'SHA1',
+      t0: 1000,
+    });
     assert.equal(ours, oathtool(['--totp', '-S', '@1000', '-N', '@1111111109', hex(rfcSeeds.SHA1)]));
   });
 });
@@ -138,9 +146,18 @@ describe('totpStep', () => {
     ['a time before T0', () => totpStep(10, 30, 100)],
     ['a NaN T0', () => totpStep(10, 30, Number.NaN)],
     ['a step beyond 2^53', () => totpStep(1e300, 30)],
-    ['an unknown algorithm', () => generateTotp(rfcSeeds.SHA1, 59, { digits: 6, period: 30, algorithm: 'MD5' as never })],
-    ['5 digits', () => generateTotp(rfcSeeds.SHA1, 59, { digits: 5 as never, period: 30, algorithm: 'SHA1' })],
-    ['an empty secret', () => generateTotp(new Uint8Array(), 59, { digits: 6, period: 30, algorithm: 'SHA1' })],
+    [
+      'an unknown algorithm',
+      () => generateTotp(rfcSeeds.SHA1, 59, { digits: 6, period: 30, algorithm: 'MD5' as never }),
+    ],
+    [
+      '5 digits',
+      () => generateTotp(rfcSeeds.SHA1, 59, { digits: 5 as never, period: 30, algorithm: 'SHA1' }),
+    ],
+    [
+      'an empty secret',
+      () => generateTotp(new Uint8Array(), 59, { digits: 6, period: 30, algorithm: 'SHA1' }),
+    ],
   ];
   for (const [what, call] of bad) {
     it(`throws OTP_BAD_PARAMETER for ${what}`, () => {

@@ -6,7 +6,12 @@ import { decodeBase32 } from '../../src/otp/base32.js';
 import { generateHotp } from '../../src/otp/hotp.js';
 import type { OtpAlgorithm, OtpDigits } from '../../src/otp/otp-algorithm.js';
 import { OtpParameterError } from '../../src/otp/otp-parameters.js';
-import { type HotpState, initialHotpState, type VerifyHotpArgs, verifyHotp } from '../../src/otp/verify-hotp.js';
+import {
+  type HotpState,
+  initialHotpState,
+  type VerifyHotpArgs,
+  verifyHotp,
+} from '../../src/otp/verify-hotp.js';
 import { hex, oathtool } from './support/oathtool.js';
 import { readVectors, rfcSeeds } from './support/vectors.js';
 
@@ -94,7 +99,10 @@ describe('replay guard (RFC 4226 §7.2, A6.4)', () => {
     const newer = verify(codeAt(3));
     assert.ok(newer.ok);
     for (const counter of [0, 1, 2]) {
-      assert.deepEqual(verify(codeAt(counter), { state: newer.newState }), { ok: false, reason: 'CODE_REPLAYED' });
+      assert.deepEqual(verify(codeAt(counter), { state: newer.newState }), {
+        ok: false,
+        reason: 'CODE_REPLAYED',
+      });
     }
   });
 
@@ -115,13 +123,16 @@ describe('code format', () => {
 
   it('never throws on arbitrary code strings, and accepts only a code of the window', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.stringMatching(/^[0-9 ]{0,10}$/)), (code) => {
-        const result = verify(code, { state: { lastUsedCounter: 40 } });
-        if (result.ok) {
-          assert.equal(code.replace(/[ \t]/g, ''), codeAt(result.counter));
-          assert.ok(result.counter >= 41 && result.counter <= 44);
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.stringMatching(/^[0-9 ]{0,10}$/)),
+        (code) => {
+          const result = verify(code, { state: { lastUsedCounter: 40 } });
+          if (result.ok) {
+            assert.equal(code.replace(/[ \t]/g, ''), codeAt(result.counter));
+            assert.ok(result.counter >= 41 && result.counter <= 44);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -21,13 +21,20 @@ const now = 1_700_000_015; // step 56_666_667, 15 s into it
 const period = 30;
 
 /** The code the token shows `offset` steps away from `now`. */
-function codeAt(offset: number, options: { digits?: TotpDigits; period?: number; algorithm?: OtpAlgorithm } = {}) {
+function codeAt(
+  offset: number,
+  options: { digits?: TotpDigits; period?: number; algorithm?: OtpAlgorithm } = {},
+) {
   const p = options.period ?? period;
-  return generateTotp(options.algorithm === undefined ? secret : rfcSeeds[options.algorithm], now + offset * p, {
-    digits: options.digits ?? 6,
-    period: p,
-    algorithm: options.algorithm ?? 'SHA1',
-  });
+  return generateTotp(
+    options.algorithm === undefined ? secret : rfcSeeds[options.algorithm],
+    now + offset * p,
+    {
+      digits: options.digits ?? 6,
+      period: p,
+      algorithm: options.algorithm ?? 'SHA1',
+    },
+  );
 }
 
 function verify(code: string, overrides: Partial<VerifyTotpArgs> = {}) {
@@ -93,7 +100,8 @@ describe('window (RFC 6238 §5.2, A6.1)', () => {
   });
 
   it('skips steps before 0 near the epoch instead of failing', () => {
-    const atStart = (offset: number) => generateTotp(secret, offset * 30, { digits: 6, period: 30, algorithm: 'SHA1' });
+    const atStart = (offset: number) =>
+      generateTotp(secret, offset * 30, { digits: 6, period: 30, algorithm: 'SHA1' });
     assert.equal(verify(atStart(0), { nowSeconds: 10 }).ok, true);
     assert.equal(verify(atStart(1), { nowSeconds: 10 }).ok, true);
     assert.equal(verify(atStart(2), { nowSeconds: 10 }).ok, false);
@@ -218,7 +226,17 @@ describe('code format', () => {
     assert.equal(verify(` ${code}\t`).ok, true);
   });
 
-  const malformed = ['', '12345', '1234567', 'abcdef', '12345a', '１２３４５６', '123-456', '12345\n', '+12345'];
+  const malformed = [
+    '',
+    '12345',
+    '1234567',
+    'abcdef',
+    '12345a',
+    '１２３４５６',
+    '123-456',
+    '12345\n',
+    '+12345',
+  ];
   for (const code of malformed) {
     it(`refuses ${JSON.stringify(code)} as CODE_FORMAT before any HMAC`, () => {
       assert.deepEqual(verify(code), { ok: false, reason: 'CODE_FORMAT' });
@@ -236,7 +254,11 @@ describe('code format', () => {
         (code) => {
           const result = verify(code);
           if (result.ok) {
-            const expected = generateTotp(secret, result.step * period, { digits: 6, period, algorithm: 'SHA1' });
+            const expected = generateTotp(secret, result.step * period, {
+              digits: 6,
+              period,
+              algorithm: 'SHA1',
+            });
             assert.equal(code.replace(/[ \t]/g, ''), expected);
             assert.ok(Math.abs(result.step - currentStep) <= 1);
           }

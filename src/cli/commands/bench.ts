@@ -28,13 +28,15 @@ interface BenchRadiusOptions {
 
 function integer(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number');
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('expected a whole number');
   return n;
 }
 
 function seconds(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected seconds, e.g. 10 or 0.5');
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('expected seconds, e.g. 10 or 0.5');
   return n;
 }
 
@@ -47,7 +49,9 @@ function readSecret(options: BenchRadiusOptions): string {
       // The first line, so a file written by `echo` works.
       return readFileSync(options.secretFile, 'utf8').split(/\r?\n/)[0] ?? '';
     } catch (error) {
-      throw new CliError(`cannot read ${options.secretFile}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      throw new CliError(
+        `cannot read ${options.secretFile}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      );
     }
   }
   if (options.secret !== undefined) return options.secret;
@@ -61,9 +65,7 @@ function verdict(result: LoadResult): string | undefined {
     return `${c.bad} repl${c.bad === 1 ? 'y' : 'ies'} did not verify: wrong shared secret, or a server answering with another`;
   }
   if (c.accept + c.reject + c.challenge + c.other === 0) {
-    return result.totals.socketErrors > 0
-      ? 'no replies: nothing listens on that port (ICMP port unreachable)'
-      : 'no replies: is the client registered with this secret, and does it accept Message-Authenticator?';
+    return 'no verified replies: does a server listen on that port, with this client and secret registered?';
   }
   return undefined;
 }
@@ -152,7 +154,10 @@ Examples:
         });
       } catch (error) {
         if (error instanceof LoadgenError) {
-          throw new CliError(`bench radius: ${error.message}`, error.code === 'LOADGEN_INVALID_OPTIONS' ? ExitCode.Usage : ExitCode.Failed);
+          throw new CliError(
+            `bench radius: ${error.message}`,
+            error.code === 'LOADGEN_INVALID_OPTIONS' ? ExitCode.Usage : ExitCode.Failed,
+          );
         }
         throw error;
       } finally {

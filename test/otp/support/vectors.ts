@@ -10,7 +10,9 @@ export function readVectors(name: string): { title: string; rows: string[][] } {
   const text = readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8');
   const lines = text.split('\n');
   const title = lines[0] ?? '';
-  const rows = lines.filter((line) => line.trim() !== '' && !line.startsWith('#')).map((line) => line.split(/\s+/));
+  const rows = lines
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) => line.split(/\s+/));
   return { title, rows };
 }
 

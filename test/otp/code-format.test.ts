@@ -1,0 +1,67 @@
+// Tests for typed-code normalisation and the constant-time code comparison.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { codesEqual, normaliseCode } from '../../src/otp/code-format.js';
+
+describe('normaliseCode', () => {
+  it('strips ASCII spaces and tabs anywhere', () => {
+    assert.deepEqual(normaliseCode('123 456', 6), { ok: true, code: '123456' });
+    assert.deepEqual(normaliseCode(' 1 2 3 4 5 6 7 8 ', 8), { ok: true, code: '12345678' });
+    assert.deepEqual(normaliseCode('\t012345', 6), { ok: true, code: '012345' });
+  });
+
+  const refused: readonly [string, unknown, number][] = [
+    ['too few digits', '12345', 6],
+    ['too many digits', '1234567', 6],
+    ['6 digits for an 8-digit token', '123456', 8],
+    ['a letter', '12a456', 6],
+    ['a hyphen', '123-456', 6],
+    ['a line break', '123456\n', 6],
+    ['a no-break space', '123\u00a0456', 6],
+    ['Arabic-Indic digits', '١٢٣٤٥٦', 6],
+    ['full-width digits', '１２３４５６', 6],
+    ['an over-long string of spaces', `${' '.repeat(40)}123456`, 6],
+    ['undefined', undefined, 6],
+    ['a number', 123456, 6],
+  ];
+  for (const [what, input, digits] of refused) {
+    it(`refuses ${what} as CODE_FORMAT`, () => {
+      assert.deepEqual(normaliseCode(input, digits), { ok: false, reason: 'CODE_FORMAT' });
+    });
+  }
+
+  it('accepts exactly the strings that are `digits` ASCII digits once spaces and tabs are removed', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 40 }), fc.stringMatching(/^[0-9 \t]{0,14}$/)), (input) => {
+        const stripped = input.replace(/[ \t]/g, '');
+        const expected = input.length <= 32 && /^[0-9]{6}$/.test(stripped);
+        const result = normaliseCode(input, 6);
+        assert.equal(result.ok, expected);
+        if (result.ok) {
+          assert.equal(result.code, stripped);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('codesEqual', () => {
+  it('is true only for identical codes', () => {
+    assert.equal(codesEqual('123456', '123456'), true);
+    assert.equal(codesEqual('123456', '123457'), false);
+    assert.equal(codesEqual('923456', '123456'), false);
+    assert.equal(codesEqual('123456', '1234567'), false);
+    assert.equal(codesEqual('', ''), true);
+  });
+
+  it('agrees with === on arbitrary digit strings', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9]{6,8}$/), fc.stringMatching(/^[0-9]{6,8}$/), (a, b) => {
+        assert.equal(codesEqual(a, b), a === b);
+        assert.equal(codesEqual(a, a), true);
+      }),
+    );
+  });
+});
