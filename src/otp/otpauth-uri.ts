@@ -99,7 +99,7 @@ export function buildOtpauthUri(key: OtpauthKey): string {
  * @returns the reason
  */
 function reasonOf(error: unknown): ParseOtpauthUriReason {
-  const message = error instanceof Error ? error.message : '';
+  const message = String(error);
   const byParameter: readonly [RegExp, ParseOtpauthUriReason][] = [
     [/counter/i, 'URI_COUNTER'],
     [/period/i, 'URI_PERIOD'],
@@ -132,10 +132,11 @@ export function parseOtpauthUri(uri: unknown): ParseOtpauthUriResult {
   if (typeof uri !== 'string' || uri.length > maxUriLength) {
     return { ok: false, reason: 'URI_FORMAT' };
   }
-  const type = schemeAndType.exec(uri)?.[1]?.toLowerCase();
-  if (type === undefined) {
+  const match = schemeAndType.exec(uri);
+  if (match === null) {
     return { ok: false, reason: 'URI_FORMAT' };
   }
+  const type = match[1]!.toLowerCase();
   if (type !== 'totp' && type !== 'hotp') {
     return { ok: false, reason: 'URI_TYPE' };
   }

@@ -48,9 +48,11 @@ export function parseIpv6(text: string): Uint8Array | undefined {
   const tail = halves.length === 2 ? (halves[1] === '' ? [] : halves[1]!.split(':')) : [];
   const words: number[] = [];
   const all = [...head, ...tail];
+  // A dotted quad may only end the address: never just before a trailing `::`.
+  const quadAt = halves.length === 1 || tail.length > 0 ? all.length - 1 : -1;
   for (let i = 0; i < all.length; i++) {
     const part = all[i]!;
-    if (i === all.length - 1 && part.includes('.')) {
+    if (i === quadAt && part.includes('.')) {
       const v4 = parseIpv4(part);
       if (v4 === undefined) return undefined;
       words.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);

@@ -55,6 +55,11 @@ export class RawRadiusClient {
     });
   }
 
+  /** Sends without waiting (retransmissions of a request another `exchange` waits for). */
+  send(datagram: Uint8Array): void {
+    this.socket.send(datagram, this.port, '127.0.0.1');
+  }
+
   /** A well-formed Access-Request; `extra` attributes follow User-Name and User-Password. */
   accessRequest(
     options: {

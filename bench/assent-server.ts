@@ -1,0 +1,59 @@
+// Owns the Assent side of the benchmark: a throw-away data dir, the same users and client, and the process.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runToEnd, type Started, startPinned } from './child-processes.js';
+
+/** The repository root: Assent is run from source, exactly as `npm start` runs it. */
+const REPO = path.resolve(import.meta.dirname, '..');
+const CLI = ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts')];
+
+export interface AssentSetup {
+  readonly dir: string;
+  readonly port: number;
+  readonly secret: string;
+  readonly usersCsv: string;
+}
+
+/**
+ * The config for the run. `passwords.upgradeLegacyHashes: false` keeps every login on the imported salted
+ * SHA-256 hash, the same check FreeRADIUS does; with the default (true) the first login of each user would
+ * re-hash to argon2id and the benchmark would measure argon2id instead.
+ */
+function configYaml(s: AssentSetup): string {
+  return `# Written by bench/run.ts; see docs/performance.md.
+dataDir: ${JSON.stringify(path.join(s.dir, 'data'))}
+radius:
+  bind: ['127.0.0.1']
+  authPort: ${s.port}
+  accountingPort: null
+passwords:
+  upgradeLegacyHashes: false
+log:
+  level: warn
+`;
+}
+
+async function cli(configFile: string, args: readonly string[], step: string): Promise<void> {
+  const result = await runToEnd(process.execPath, [...CLI, '-c', configFile, ...args], { cwd: REPO });
+  if (result.code !== 0) throw new Error(`assent ${step} failed (exit ${result.code}):\n${result.output.slice(-4000)}`);
+}
+
+/**
+ * Prepares Assent through its own CLI (init, client, user import) and starts `assent serve` pinned to `cpus`.
+ * `init` registers 127.0.0.1 as client "localhost" with a random secret; it is replaced by one with the
+ * benchmark's secret, the one FreeRADIUS has.
+ * @throws Error with the CLI's output when a step fails
+ */
+export async function startAssent(setup: AssentSetup, cpus: string): Promise<Started> {
+  const configFile = path.join(setup.dir, 'assent.yaml');
+  writeFileSync(configFile, configYaml(setup), { mode: 0o600 });
+  await cli(configFile, ['init'], 'init');
+  await cli(configFile, ['client', 'remove', 'localhost'], 'client remove');
+  await cli(
+    configFile,
+    ['client', 'add', '--name', 'bench', '--address', '127.0.0.1', '--secret', setup.secret],
+    'client add',
+  );
+  await cli(configFile, ['user', 'import', setup.usersCsv, '--format', 'csv'], 'user import');
+  return startPinned('Assent', cpus, process.execPath, [...CLI, '-c', configFile, 'serve', '--no-init'], REPO);
+}

@@ -1,0 +1,66 @@
+// Owns the load-generator process of the benchmark: one run, with the server's CPU sampled at its edges.
+// Usage (by bench/run.ts): taskset -c 0 node --import tsx bench/loadgen-child.ts '<json LoadgenChildInput>'
+import type { LoadResult } from '../src/loadgen/load-result.js';
+import { runRadiusLoad } from '../src/loadgen/run-radius-load.js';
+import { type MachineTicks, machineCpuTicks, processCpuTicks } from './proc-stat.js';
+
+/** What bench/run.ts passes in argv[2]. */
+export interface LoadgenChildInput {
+  readonly port: number;
+  readonly secret: string;
+  readonly users: number;
+  readonly userFormat: string;
+  readonly passwordFormat: string;
+  readonly window: number;
+  readonly sockets: number;
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly serverPid: number;
+}
+
+/** What it prints as one JSON line. */
+export interface LoadgenChildOutput {
+  readonly result: LoadResult;
+  /** Server utime+stime over the measured interval, in clock ticks. */
+  readonly serverTicks: number;
+  /** Machine-wide busy and total ticks over the measured interval. */
+  readonly machine: MachineTicks;
+}
+
+async function main(): Promise<void> {
+  const input = JSON.parse(process.argv[2] ?? '{}') as LoadgenChildInput;
+  // The samples are taken inside the generator's own measure hooks, so they frame exactly the counted interval.
+  let server0 = 0;
+  let server1 = 0;
+  let machine0: MachineTicks = { busy: 0, total: 0 };
+  let machine1: MachineTicks = { busy: 0, total: 0 };
+  const result = await runRadiusLoad({
+    port: input.port,
+    secret: input.secret,
+    users: input.users,
+    userFormat: input.userFormat,
+    passwordFormat: input.passwordFormat,
+    window: input.window,
+    sockets: input.sockets,
+    durationSeconds: input.durationSeconds,
+    warmupSeconds: input.warmupSeconds,
+    messageAuthenticator: true,
+    timeoutMs: 1000,
+    onMeasureStart: () => {
+      server0 = processCpuTicks(input.serverPid);
+      machine0 = machineCpuTicks();
+    },
+    onMeasureEnd: () => {
+      server1 = processCpuTicks(input.serverPid);
+      machine1 = machineCpuTicks();
+    },
+  });
+  const output: LoadgenChildOutput = {
+    result,
+    serverTicks: server1 - server0,
+    machine: { busy: machine1.busy - machine0.busy, total: machine1.total - machine0.total },
+  };
+  process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+await main();

@@ -1,0 +1,71 @@
+// Owns reading CPU time from /proc: per process (server cost per request) and machine-wide (contention).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+let ticksPerSecond: number | undefined;
+
+/** USER_HZ: the unit of the CPU times in /proc (almost always 100). */
+export function clockTicksPerSecond(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number.parseInt(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim(), 10) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/**
+ * utime + stime of a process, all threads included, in clock ticks (proc(5): fields 14 and 15).
+ * The command name (field 2) may hold spaces and parentheses, so fields are counted after its last ')'.
+ */
+export function processCpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state), so utime (14) and stime (15) are at 11 and 12.
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Machine-wide CPU time from the first line of /proc/stat, in clock ticks summed over all CPUs. */
+export interface MachineTicks {
+  readonly busy: number;
+  readonly total: number;
+}
+
+/** Reads the machine-wide busy and total CPU ticks (busy = everything except idle and iowait). */
+export function machineCpuTicks(): MachineTicks {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = v;
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
+/** What the table in docs/performance.md needs to say about the machine. */
+export interface MachineInfo {
+  readonly date: string;
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly kernel: string;
+  readonly node: string;
+}
+
+/** Date, `nproc`, CPU model from /proc/cpuinfo, kernel and Node versions. */
+export function machineInfo(): MachineInfo {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (match?.[1]) cpuModel = match[1].trim();
+  } catch {
+    // keep os.cpus()
+  }
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    cpus: os.availableParallelism(),
+    cpuModel,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+  };
+}
