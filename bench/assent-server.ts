@@ -1,5 +1,5 @@
 // Owns the Assent side of the benchmark: a throw-away data dir, the same users and client, and the process.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runToEnd, type Started, startPinned } from './child-processes.js';
 
@@ -35,7 +35,8 @@ log:
 
 async function cli(configFile: string, args: readonly string[], step: string): Promise<void> {
   const result = await runToEnd(process.execPath, [...CLI, '-c', configFile, ...args], { cwd: REPO });
-  if (result.code !== 0) throw new Error(`assent ${step} failed (exit ${result.code}):\n${result.output.slice(-4000)}`);
+  if (result.code !== 0)
+    throw new Error(`assent ${step} failed (exit ${result.code}):\n${result.output.slice(-4000)}`);
 }
 
 /**
@@ -45,6 +46,7 @@ async function cli(configFile: string, args: readonly string[], step: string): P
  * @throws Error with the CLI's output when a step fails
  */
 export async function startAssent(setup: AssentSetup, cpus: string): Promise<Started> {
+  mkdirSync(setup.dir, { recursive: true });
   const configFile = path.join(setup.dir, 'assent.yaml');
   writeFileSync(configFile, configYaml(setup), { mode: 0o600 });
   await cli(configFile, ['init'], 'init');
@@ -55,5 +57,11 @@ export async function startAssent(setup: AssentSetup, cpus: string): Promise<Sta
     'client add',
   );
   await cli(configFile, ['user', 'import', setup.usersCsv, '--format', 'csv'], 'user import');
-  return startPinned('Assent', cpus, process.execPath, [...CLI, '-c', configFile, 'serve', '--no-init'], REPO);
+  return startPinned(
+    'Assent',
+    cpus,
+    process.execPath,
+    [...CLI, '-c', configFile, 'serve', '--no-init'],
+    REPO,
+  );
 }

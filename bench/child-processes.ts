@@ -38,7 +38,13 @@ export interface Started {
  * Starts `command` pinned to `cpus` with taskset (which execs, so the PID is the program's own).
  * Output is kept (last 64 KiB) for error messages.
  */
-export function startPinned(name: string, cpus: string, command: string, args: readonly string[], cwd?: string): Started {
+export function startPinned(
+  name: string,
+  cpus: string,
+  command: string,
+  args: readonly string[],
+  cwd?: string,
+): Started {
   installHandlers();
   const child = spawn('taskset', ['-c', cpus, command, ...args], {
     cwd,
@@ -81,7 +87,9 @@ export async function stopProcess(started: Started, graceMs = 3000): Promise<voi
 /** Stops every child still running. */
 export async function stopAll(): Promise<void> {
   await Promise.all(
-    [...running.entries()].map(([pid, { name, child }]) => stopProcess({ name, pid, child, output: () => '' })),
+    [...running.entries()].map(([pid, { name, child }]) =>
+      stopProcess({ name, pid, child, output: () => '' }),
+    ),
   );
 }
 

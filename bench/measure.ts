@@ -57,11 +57,20 @@ export async function measureWithLoadgen(
   const input: LoadgenChildInput = { ...shape, port, serverPid: server.pid };
   const run = await runToEnd(
     'taskset',
-    ['-c', cpus, process.execPath, '--import', 'tsx', path.join(REPO, 'bench/loadgen-child.ts'), JSON.stringify(input)],
+    [
+      '-c',
+      cpus,
+      process.execPath,
+      '--import',
+      'tsx',
+      path.join(REPO, 'bench/loadgen-child.ts'),
+      JSON.stringify(input),
+    ],
     { cwd: REPO, timeoutMs: (shape.durationSeconds + shape.warmupSeconds + 60) * 1000 },
   );
   const line = run.output.split('\n').find((l) => l.startsWith('{"result"'));
-  if (run.code !== 0 || line === undefined) throw new Error(`load generator failed:\n${run.output.slice(-4000)}`);
+  if (run.code !== 0 || line === undefined)
+    throw new Error(`load generator failed:\n${run.output.slice(-4000)}`);
   const out = JSON.parse(line) as LoadgenChildOutput;
   const r = out.result;
   const hz = clockTicksPerSecond();
@@ -77,7 +86,10 @@ export async function measureWithLoadgen(
     p50Ms: r.latency.p50Us / 1000,
     p99Ms: r.latency.p99Us / 1000,
     loadgenCpuPercent: r.loadgenCpuPercent,
-    otherCpuPercent: seconds > 0 ? Math.max(0, (100 * (out.machine.busy - out.serverTicks - loadgenTicks)) / hz / seconds) : 0,
+    otherCpuPercent:
+      seconds > 0
+        ? Math.max(0, (100 * (out.machine.busy - out.serverTicks - loadgenTicks)) / hz / seconds)
+        : 0,
     timeouts: r.counts.timeout,
     bad: r.counts.bad,
     answered: n,
@@ -88,7 +100,12 @@ export async function measureWithLoadgen(
  * Waits until `server` answers one Access-Request with an Access-Accept (it may still be loading users).
  * @throws Error with the server's output when it exits or does not answer within `timeoutMs`
  */
-export async function waitUntilAnswering(server: Started, port: number, shape: LoadShape, timeoutMs = 90_000): Promise<void> {
+export async function waitUntilAnswering(
+  server: Started,
+  port: number,
+  shape: LoadShape,
+  timeoutMs = 90_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
@@ -110,8 +127,12 @@ export async function waitUntilAnswering(server: Started, port: number, shape: L
     });
     if (probe.counts.accept === 1) return;
     if (probe.counts.reject > 0 || probe.counts.bad > 0) {
-      throw new Error(`${server.name} answered the probe with reject=${probe.counts.reject} bad=${probe.counts.bad}:\n${server.output().slice(-4000)}`);
+      throw new Error(
+        `${server.name} answered the probe with reject=${probe.counts.reject} bad=${probe.counts.bad}:\n${server.output().slice(-4000)}`,
+      );
     }
   }
-  throw new Error(`${server.name} did not answer within ${timeoutMs / 1000} s:\n${server.output().slice(-4000)}`);
+  throw new Error(
+    `${server.name} did not answer within ${timeoutMs / 1000} s:\n${server.output().slice(-4000)}`,
+  );
 }

@@ -9,7 +9,8 @@ let ticksPerSecond: number | undefined;
 export function clockTicksPerSecond(): number {
   if (ticksPerSecond === undefined) {
     try {
-      ticksPerSecond = Number.parseInt(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim(), 10) || 100;
+      ticksPerSecond =
+        Number.parseInt(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim(), 10) || 100;
     } catch {
       ticksPerSecond = 100;
     }
@@ -68,4 +69,23 @@ export function machineInfo(): MachineInfo {
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
   };
+}
+
+/**
+ * Waits until the machine is nearly idle (busy below `thresholdPercent` of one core over one second), for
+ * at most `maxWaitSeconds`. Called between measurements, when the benchmark's own processes are idle, so
+ * what it sees is other work; on a shared machine that work is the main source of noise.
+ * @returns the last observed busy share, in % of one core
+ */
+export async function waitForQuietMachine(maxWaitSeconds: number, thresholdPercent = 15): Promise<number> {
+  const deadline = Date.now() + maxWaitSeconds * 1000;
+  const hz = clockTicksPerSecond();
+  for (;;) {
+    const a = machineCpuTicks();
+    const t0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const b = machineCpuTicks();
+    const busy = (100 * (b.busy - a.busy)) / hz / ((performance.now() - t0) / 1000);
+    if (busy < thresholdPercent || Date.now() >= deadline) return busy;
+  }
 }

@@ -112,13 +112,14 @@ function reasonOf(error: unknown): ParseOtpauthUriReason {
 
 /**
  * Finds the raw `secret` parameter, so our base32 rules (and oathtool's) apply rather than otpauth's laxer ones.
+ * Takes the last one, as otpauth does. Throws (caught by the caller) if absent, which otpauth already excludes.
  * @param uri - a URI otpauth already accepted, so every parameter percent-decodes
- * @returns the percent-decoded value, or undefined when absent
+ * @returns the percent-decoded value
  */
-function rawSecretParameter(uri: string): string | undefined {
+function rawSecretParameter(uri: string): string {
   const query = uri.slice(uri.lastIndexOf('?') + 1);
-  const pair = query.split('&').find((p) => p.slice(0, 7).toLowerCase() === 'secret=');
-  return pair === undefined ? undefined : decodeURIComponent(pair.slice(7));
+  const pair = query.split('&').findLast((p) => p.slice(0, 7).toLowerCase() === 'secret=')!;
+  return decodeURIComponent(pair.slice(7));
 }
 
 /**
@@ -141,7 +142,7 @@ export function parseOtpauthUri(uri: unknown): ParseOtpauthUriResult {
     return { ok: false, reason: 'URI_TYPE' };
   }
   let otp: HOTP | TOTP;
-  let rawSecret: string | undefined;
+  let rawSecret: string;
   try {
     otp = URI.parse(uri);
     rawSecret = rawSecretParameter(uri);

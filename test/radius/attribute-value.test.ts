@@ -36,7 +36,8 @@ describe('decodeAttributeValue', () => {
       ['combo-ip', '0a000001', '10.0.0.1'],
       ['combo-ip', '20010db8000000000000000000000001', '2001:db8::1'],
     ];
-    for (const [type, hex, value] of cases) assert.deepEqual(decode(type, hex), { ok: true, value }, `${type} ${hex}`);
+    for (const [type, hex, value] of cases)
+      assert.deepEqual(decode(type, hex), { ok: true, value }, `${type} ${hex}`);
   });
 
   it('marks wrong lengths invalid instead of reading them (SECURITY.md A1.9, B3 #38)', () => {
@@ -50,13 +51,20 @@ describe('decodeAttributeValue', () => {
     ] as const) {
       assert.deepEqual(decode(type, hex), { ok: false, reason: 'INVALID_LENGTH' }, `${type} ${hex}`);
     }
-    assert.deepEqual(decode('octets', '00'.repeat(49), { length: 50 }), { ok: false, reason: 'INVALID_LENGTH' });
+    assert.deepEqual(decode('octets', '00'.repeat(49), { length: 50 }), {
+      ok: false,
+      reason: 'INVALID_LENGTH',
+    });
   });
 
   it('decodes string and text as UTF-8, refusing bad UTF-8 (SECURITY.md B3 #40)', () => {
     assert.deepEqual(decode('string', '6ec3a96d6f'), { ok: true, value: 'némo' });
     assert.deepEqual(decode('text', ''), { ok: true, value: '' });
-    assert.deepEqual(decode('string', 'efbbbf61'), { ok: true, value: '\ufeffa' }, 'a BOM is kept, not dropped');
+    assert.deepEqual(
+      decode('string', 'efbbbf61'),
+      { ok: true, value: '\ufeffa' },
+      'a BOM is kept, not dropped',
+    );
     assert.deepEqual(decode('string', '61ff62'), { ok: false, reason: 'INVALID_UTF8' });
     assert.deepEqual(decode('text', 'c0af'), { ok: false, reason: 'INVALID_UTF8' });
   });
@@ -74,7 +82,7 @@ describe('decodeAttributeValue', () => {
     assert.deepEqual(decode('ipv6prefix', '004020010db8'), { ok: false, reason: 'INVALID_PREFIX' });
     assert.deepEqual(decode('ipv6prefix', '002020010db8'), { ok: true, value: '2001:db8::/32' });
     assert.deepEqual(decode('ipv6prefix', '0000'), { ok: true, value: '::/0' });
-    assert.deepEqual(decode('ipv6prefix', '0081' + '00'.repeat(16)), { ok: false, reason: 'INVALID_PREFIX' });
+    assert.deepEqual(decode('ipv6prefix', `0081${'00'.repeat(16)}`), { ok: false, reason: 'INVALID_PREFIX' });
     assert.deepEqual(decode('ipv6prefix', '00'), { ok: false, reason: 'INVALID_LENGTH' });
     assert.deepEqual(decode('ipv6prefix', '00'.repeat(19)), { ok: false, reason: 'INVALID_LENGTH' });
     assert.deepEqual(decode('ipv4prefix', '0021c0000200'), { ok: false, reason: 'INVALID_PREFIX' });

@@ -39,8 +39,14 @@ describe('verifyResponseAuthenticator', () => {
 
   it('returns false, without throwing, for bytes that are not a framed packet', () => {
     assert.equal(verifyResponseAuthenticator(new Uint8Array(10), requestAuth, secret), false);
-    assert.equal(verifyResponseAuthenticator(expandTemplate('02 00 00 13 <auth>'), requestAuth, secret), false);
-    assert.equal(verifyResponseAuthenticator(expandTemplate('02 00 00 30 <auth>'), requestAuth, secret), false);
+    assert.equal(
+      verifyResponseAuthenticator(expandTemplate('02 00 00 13 <auth>'), requestAuth, secret),
+      false,
+    );
+    assert.equal(
+      verifyResponseAuthenticator(expandTemplate('02 00 00 30 <auth>'), requestAuth, secret),
+      false,
+    );
     assert.equal(verifyResponseAuthenticator(reply(), requestAuth.subarray(1), secret), false);
   });
 });

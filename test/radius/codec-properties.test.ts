@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AttributeType } from '../../src/radius/attribute-type.js';
-import { verifyAccountingRequestAuthenticator, verifyResponseAuthenticator } from '../../src/radius/authenticator.js';
+import {
+  verifyAccountingRequestAuthenticator,
+  verifyResponseAuthenticator,
+} from '../../src/radius/authenticator.js';
 import { Code } from '../../src/radius/code.js';
 import { decodeAttributes } from '../../src/radius/decode-attributes.js';
 import { standardDictionary } from '../../src/radius/dictionary.js';
@@ -61,35 +64,66 @@ function exercise(datagram: Uint8Array): void {
 describe('codec properties', () => {
   it('decode(encodeReply(p)) gives back p, MA first, and both authenticators verify (SECURITY.md B2 #35)', () => {
     fc.assert(
-      fc.property(replyCodeArb, fc.integer({ min: 0, max: 255 }), authArb, secretArb, attributesArb, (code, id, requestAuth, secret, attributes) => {
-        const wire = encodeReply({ code, identifier: id, requestAuthenticator: requestAuth, secret, attributes });
-        const packet = decoded(wire);
-        assert.equal(packet.code, code);
-        assert.equal(packet.identifier, id);
-        assert.equal(packet.messageAuthenticatorOffset, 20);
-        assert.equal(packet.attributes[0]?.type, AttributeType.MessageAuthenticator);
-        sameAttributes(packet, [packet.attributes[0]!, ...attributes]);
-        assert.equal(verifyReplyMessageAuthenticator(packet, requestAuth, secret), true);
-        assert.equal(verifyResponseAuthenticator(wire, requestAuth, secret), true);
-      }),
+      fc.property(
+        replyCodeArb,
+        fc.integer({ min: 0, max: 255 }),
+        authArb,
+        secretArb,
+        attributesArb,
+        (code, id, requestAuth, secret, attributes) => {
+          const wire = encodeReply({
+            code,
+            identifier: id,
+            requestAuthenticator: requestAuth,
+            secret,
+            attributes,
+          });
+          const packet = decoded(wire);
+          assert.equal(packet.code, code);
+          assert.equal(packet.identifier, id);
+          assert.equal(packet.messageAuthenticatorOffset, 20);
+          assert.equal(packet.attributes[0]?.type, AttributeType.MessageAuthenticator);
+          sameAttributes(packet, [packet.attributes[0]!, ...attributes]);
+          assert.equal(verifyReplyMessageAuthenticator(packet, requestAuth, secret), true);
+          assert.equal(verifyResponseAuthenticator(wire, requestAuth, secret), true);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('decode(encodeRequest(p)) gives back p, and its MA or accounting authenticator verifies', () => {
-    const codeArb = fc.constantFrom(Code.AccessRequest, Code.StatusServer, Code.AccountingRequest, Code.CoARequest);
+    const codeArb = fc.constantFrom(
+      Code.AccessRequest,
+      Code.StatusServer,
+      Code.AccountingRequest,
+      Code.CoARequest,
+    );
     fc.assert(
-      fc.property(codeArb, fc.integer({ min: 0, max: 255 }), secretArb, attributesArb, fc.boolean(), (code, id, secret, attributes, withMa) => {
-        const wire = encodeRequest({ code, identifier: id, secret, attributes, messageAuthenticator: withMa });
-        const packet = decoded(wire);
-        assert.equal(packet.code, code);
-        const expected = withMa ? [packet.attributes[0]!, ...attributes] : attributes;
-        sameAttributes(packet, expected);
-        assert.equal(verifyRequestMessageAuthenticator(packet, secret), withMa);
-        if (code === Code.AccountingRequest || code === Code.CoARequest) {
-          assert.equal(verifyAccountingRequestAuthenticator(wire, secret), true);
-        }
-      }),
+      fc.property(
+        codeArb,
+        fc.integer({ min: 0, max: 255 }),
+        secretArb,
+        attributesArb,
+        fc.boolean(),
+        (code, id, secret, attributes, withMa) => {
+          const wire = encodeRequest({
+            code,
+            identifier: id,
+            secret,
+            attributes,
+            messageAuthenticator: withMa,
+          });
+          const packet = decoded(wire);
+          assert.equal(packet.code, code);
+          const expected = withMa ? [packet.attributes[0]!, ...attributes] : attributes;
+          sameAttributes(packet, expected);
+          assert.equal(verifyRequestMessageAuthenticator(packet, secret), withMa);
+          if (code === Code.AccountingRequest || code === Code.CoARequest) {
+            assert.equal(verifyAccountingRequestAuthenticator(wire, secret), true);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -97,7 +131,13 @@ describe('codec properties', () => {
   it('a reply MA fails with another secret, another request authenticator, or one flipped bit', () => {
     fc.assert(
       fc.property(authArb, secretArb, attributesArb, fc.nat(), (requestAuth, secret, attributes, bit) => {
-        const wire = encodeReply({ code: 2, identifier: 1, requestAuthenticator: requestAuth, secret, attributes });
+        const wire = encodeReply({
+          code: 2,
+          identifier: 1,
+          requestAuthenticator: requestAuth,
+          secret,
+          attributes,
+        });
         const otherSecret = Uint8Array.from([...secret, 1]);
         const otherAuth = requestAuth.map((b, i) => (i === 0 ? b ^ 1 : b));
         assert.equal(verifyReplyMessageAuthenticator(decoded(wire), requestAuth, otherSecret), false);
@@ -143,14 +183,19 @@ describe('codec properties', () => {
   });
 
   it('decodePacket never throws on random attribute areas behind a plausible header', () => {
-    const datagramArb = fc.tuple(fc.integer({ min: 0, max: 255 }), authArb, bytes(0, 600)).map(([code, auth, body]) => {
-      const out = new Uint8Array(20 + body.length);
-      out.set([code, 7, (out.length >> 8) & 0xff, out.length & 0xff]);
-      out.set(auth, 4);
-      out.set(body, 20);
-      return out;
-    });
-    fc.assert(fc.property(datagramArb, (datagram) => exercise(datagram)), { numRuns: 3000 });
+    const datagramArb = fc
+      .tuple(fc.integer({ min: 0, max: 255 }), authArb, bytes(0, 600))
+      .map(([code, auth, body]) => {
+        const out = new Uint8Array(20 + body.length);
+        out.set([code, 7, (out.length >> 8) & 0xff, out.length & 0xff]);
+        out.set(auth, 4);
+        out.set(body, 20);
+        return out;
+      });
+    fc.assert(
+      fc.property(datagramArb, (datagram) => exercise(datagram)),
+      { numRuns: 3000 },
+    );
   });
 
   it('mutated valid packets never make the decoder throw', () => {
@@ -159,7 +204,10 @@ describe('codec properties', () => {
       .map(([code, auth, secret, attributes]) =>
         encodeReply({ code, identifier: 1, requestAuthenticator: auth, secret, attributes }),
       );
-    const mutationArb = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 });
+    const mutationArb = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+      minLength: 1,
+      maxLength: 8,
+    });
     fc.assert(
       fc.property(validArb, mutationArb, fc.integer({ min: -40, max: 40 }), (wire, mutations, resize) => {
         const length = Math.max(0, wire.length + resize);

@@ -26,7 +26,16 @@ function expectedSummary(column: string): string[] {
 }
 
 /** Every case number of §B1 and the decoder-level ones of §B2/§B3; each must appear in the table. */
-const REQUIRED = [...Array.from({ length: 23 }, (_, i) => String(i + 1)), '31', '33', '38', '43', '44', '45', '46'];
+const REQUIRED = [
+  ...Array.from({ length: 23 }, (_, i) => String(i + 1)),
+  '31',
+  '33',
+  '38',
+  '43',
+  '44',
+  '45',
+  '46',
+];
 
 describe(source, () => {
   it('names its SECURITY.md sections on the first line', () => {
@@ -53,7 +62,8 @@ describe(source, () => {
       const length = (datagram[2]! << 8) | datagram[3]!;
       assert.equal(result.packet.bytes.length, length, 'octets past Length are not part of the packet');
       const summary = decodeAttributes(result.packet, dictionary).map((a) => {
-        if (isInvalid(a)) return `invalid:${a.type}${a.vendorId === undefined ? '' : `/${a.vendorId}`}:${a.invalid}`;
+        if (isInvalid(a))
+          return `invalid:${a.type}${a.vendorId === undefined ? '' : `/${a.vendorId}`}:${a.invalid}`;
         return `valid:${a.name}=${a.value instanceof Uint8Array ? `0x${toHex(a.value)}` : String(a.value)}`;
       });
       assert.deepEqual(summary, expectedSummary(c.attributes));

@@ -47,7 +47,11 @@ describe('standardDictionary', () => {
         names.add(def.name.toLowerCase());
         codes.add(code);
         assert.ok(def.type >= 1 && def.type <= 255, def.name);
-        if (def.vendorId !== undefined) assert.ok(source.vendors.some((v) => v.id === def.vendorId), def.name);
+        if (def.vendorId !== undefined)
+          assert.ok(
+            source.vendors.some((v) => v.id === def.vendorId),
+            def.name,
+          );
       }
     }
   });

@@ -43,7 +43,13 @@ describe('encodeReply', () => {
   it('throws a programmer error when the caller passes a Message-Authenticator', () => {
     assert.throws(
       () =>
-        encodeReply({ code: 2, identifier: 1, requestAuthenticator, secret, attributes: [{ type: 80, value: new Uint8Array(16) }] }),
+        encodeReply({
+          code: 2,
+          identifier: 1,
+          requestAuthenticator,
+          secret,
+          attributes: [{ type: 80, value: new Uint8Array(16) }],
+        }),
       { code: RadiusCodecErrorCode.MessageAuthenticatorGiven },
     );
   });
@@ -58,9 +64,15 @@ describe('encodeReply', () => {
     assert.throws(() => encodeReply({ ...base, attributes: new Array(16).fill(big) }), {
       code: RadiusCodecErrorCode.PacketTooLong,
     });
-    assert.throws(() => encodeReply({ ...base, code: 256, attributes: [] }), { code: RadiusCodecErrorCode.InvalidField });
-    assert.throws(() => encodeReply({ ...base, identifier: -1, attributes: [] }), { code: RadiusCodecErrorCode.InvalidField });
-    assert.throws(() => encodeReply({ ...base, identifier: 1.5, attributes: [] }), { code: RadiusCodecErrorCode.InvalidField });
+    assert.throws(() => encodeReply({ ...base, code: 256, attributes: [] }), {
+      code: RadiusCodecErrorCode.InvalidField,
+    });
+    assert.throws(() => encodeReply({ ...base, identifier: -1, attributes: [] }), {
+      code: RadiusCodecErrorCode.InvalidField,
+    });
+    assert.throws(() => encodeReply({ ...base, identifier: 1.5, attributes: [] }), {
+      code: RadiusCodecErrorCode.InvalidField,
+    });
     assert.throws(() => encodeReply({ ...base, attributes: [{ type: 0, value: new Uint8Array(0) }] }), {
       code: RadiusCodecErrorCode.InvalidField,
     });
@@ -82,7 +94,10 @@ describe('encodeRequest', () => {
     });
     assert.deepEqual(wire.subarray(4, 20), requestAuthenticator);
     assert.equal(wire[20], 80);
-    assert.deepEqual(wire.subarray(22, 38), new Uint8Array(referenceMessageAuthenticator(wire, 20, requestAuthenticator, secret)));
+    assert.deepEqual(
+      wire.subarray(22, 38),
+      new Uint8Array(referenceMessageAuthenticator(wire, 20, requestAuthenticator, secret)),
+    );
   });
 
   it('draws a random authenticator when none is given, and adds no MA when not asked', () => {
@@ -93,19 +108,44 @@ describe('encodeRequest', () => {
   });
 
   it('computes the Accounting-Request authenticator after an MA over a zeroed authenticator (RFC 2866 §3)', () => {
-    const wire = encodeRequest({ code: 4, identifier: 2, secret, messageAuthenticator: true, attributes: [] });
+    const wire = encodeRequest({
+      code: 4,
+      identifier: 2,
+      secret,
+      messageAuthenticator: true,
+      attributes: [],
+    });
     const zero = new Uint8Array(16);
-    assert.deepEqual(wire.subarray(22, 38), new Uint8Array(referenceMessageAuthenticator(wire, 20, zero, secret)));
+    assert.deepEqual(
+      wire.subarray(22, 38),
+      new Uint8Array(referenceMessageAuthenticator(wire, 20, zero, secret)),
+    );
     assert.deepEqual(wire.subarray(4, 20), new Uint8Array(referencePacketAuthenticator(wire, zero, secret)));
   });
 
   it('refuses an authenticator for codes whose authenticator it computes, and one not 16 octets long', () => {
     assert.throws(
-      () => encodeRequest({ code: 43, identifier: 1, secret, authenticator: requestAuthenticator, messageAuthenticator: true, attributes: [] }),
+      () =>
+        encodeRequest({
+          code: 43,
+          identifier: 1,
+          secret,
+          authenticator: requestAuthenticator,
+          messageAuthenticator: true,
+          attributes: [],
+        }),
       { code: RadiusCodecErrorCode.InvalidAuthenticator },
     );
     assert.throws(
-      () => encodeRequest({ code: 1, identifier: 1, secret, authenticator: new Uint8Array(8), messageAuthenticator: true, attributes: [] }),
+      () =>
+        encodeRequest({
+          code: 1,
+          identifier: 1,
+          secret,
+          authenticator: new Uint8Array(8),
+          messageAuthenticator: true,
+          attributes: [],
+        }),
       { code: RadiusCodecErrorCode.InvalidAuthenticator },
     );
   });
@@ -120,9 +160,15 @@ describe('vendorSpecific', () => {
 
   it('throws for values over 247 octets and out-of-range ids', () => {
     assert.equal(vendorSpecific(1, 1, new Uint8Array(247)).value.length, 253);
-    assert.throws(() => vendorSpecific(1, 1, new Uint8Array(248)), { code: RadiusCodecErrorCode.ValueTooLong });
-    assert.throws(() => vendorSpecific(0x1000000, 1, new Uint8Array(1)), { code: RadiusCodecErrorCode.InvalidField });
-    assert.throws(() => vendorSpecific(-1, 1, new Uint8Array(1)), { code: RadiusCodecErrorCode.InvalidField });
+    assert.throws(() => vendorSpecific(1, 1, new Uint8Array(248)), {
+      code: RadiusCodecErrorCode.ValueTooLong,
+    });
+    assert.throws(() => vendorSpecific(0x1000000, 1, new Uint8Array(1)), {
+      code: RadiusCodecErrorCode.InvalidField,
+    });
+    assert.throws(() => vendorSpecific(-1, 1, new Uint8Array(1)), {
+      code: RadiusCodecErrorCode.InvalidField,
+    });
     assert.throws(() => vendorSpecific(9, 0, new Uint8Array(1)), { code: RadiusCodecErrorCode.InvalidField });
   });
 });

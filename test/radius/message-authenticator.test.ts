@@ -59,7 +59,10 @@ describe('verifyRequestMessageAuthenticator', () => {
   });
 
   it('refuses a packet without MA', () => {
-    assert.equal(verifyRequestMessageAuthenticator(packetOf(expandTemplate('01 07 <len> <auth> 01 03 61')), secret), false);
+    assert.equal(
+      verifyRequestMessageAuthenticator(packetOf(expandTemplate('01 07 <len> <auth> 01 03 61')), secret),
+      false,
+    );
   });
 
   it('computes Accounting-, CoA- and Disconnect-Request MAs over a zeroed authenticator (RFC 5176 §3.5)', () => {
@@ -83,7 +86,10 @@ describe('verifyReplyMessageAuthenticator', () => {
 
   it('refuses it against another request authenticator, or one that is not 16 octets', () => {
     assert.equal(verifyReplyMessageAuthenticator(packetOf(reply()), SAMPLE_AUTH, secret), false);
-    assert.equal(verifyReplyMessageAuthenticator(packetOf(reply()), requestAuth.subarray(0, 15), secret), false);
+    assert.equal(
+      verifyReplyMessageAuthenticator(packetOf(reply()), requestAuth.subarray(0, 15), secret),
+      false,
+    );
   });
 
   it('refuses a reply without MA', () => {
@@ -97,7 +103,10 @@ describe('computeMessageAuthenticator', () => {
     const bytes = expandTemplate('01 07 <len> <auth> 01 03 61 50 12 ff*16 1f 03 62');
     const before = Uint8Array.from(bytes);
     const got = computeMessageAuthenticator(bytes, 23, SAMPLE_AUTH, secret);
-    assert.deepEqual(new Uint8Array(got), new Uint8Array(referenceMessageAuthenticator(bytes, 23, SAMPLE_AUTH, secret)));
+    assert.deepEqual(
+      new Uint8Array(got),
+      new Uint8Array(referenceMessageAuthenticator(bytes, 23, SAMPLE_AUTH, secret)),
+    );
     assert.deepEqual(bytes, before);
   });
 });

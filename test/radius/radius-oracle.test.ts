@@ -7,7 +7,10 @@ import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import radius from 'radius';
 import { AttributeType } from '../../src/radius/attribute-type.js';
-import { verifyAccountingRequestAuthenticator, verifyResponseAuthenticator } from '../../src/radius/authenticator.js';
+import {
+  verifyAccountingRequestAuthenticator,
+  verifyResponseAuthenticator,
+} from '../../src/radius/authenticator.js';
 import { Code } from '../../src/radius/code.js';
 import { decodeAttributes, isInvalid } from '../../src/radius/decode-attributes.js';
 import { standardDictionary } from '../../src/radius/dictionary.js';
@@ -29,10 +32,22 @@ radius.add_dictionary(join(dir, 'dictionary.fortinet'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const RUNS = { numRuns: 200 };
-const secretArb = fc.string({ minLength: 1, maxLength: 32, unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789!$%') });
+const secretArb = fc.string({
+  minLength: 1,
+  maxLength: 32,
+  unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789!$%'),
+});
 /** Passwords without NUL: the oracle cuts a recovered password at the first NUL. */
-const passwordArb = fc.string({ minLength: 1, maxLength: 128, unit: fc.constantFrom(...'abcdefXYZ0123456789 .,-_') });
-const userArb = fc.string({ minLength: 1, maxLength: 60, unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz.@-') });
+const passwordArb = fc.string({
+  minLength: 1,
+  maxLength: 128,
+  unit: fc.constantFrom(...'abcdefXYZ0123456789 .,-_'),
+});
+const userArb = fc.string({
+  minLength: 1,
+  maxLength: 60,
+  unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz.@-'),
+});
 
 function decoded(bytes: Uint8Array): Packet {
   const result = decodePacket(bytes);
@@ -43,28 +58,39 @@ function decoded(bytes: Uint8Array): Packet {
 describe('cross-check with the radius npm package', () => {
   it('decodes and verifies its Access-Requests with Message-Authenticator and User-Password', () => {
     fc.assert(
-      fc.property(secretArb, userArb, passwordArb, fc.integer({ min: 0, max: 255 }), (secret, user, password, id) => {
-        const wire = radius.encode({
-          code: 'Access-Request',
-          identifier: id,
-          secret,
-          add_message_authenticator: true,
-          attributes: [
-            ['User-Name', user],
-            ['User-Password', password],
-            ['NAS-IP-Address', '192.0.2.7'],
-          ],
-        });
-        const packet = decoded(wire);
-        const key = Buffer.from(secret);
-        assert.equal(packet.identifier, id);
-        assert.equal(verifyRequestMessageAuthenticator(packet, key), true);
-        const hidden = findAttribute(packet, AttributeType.UserPassword);
-        assert.ok(hidden);
-        assert.equal(Buffer.from(unhideUserPassword(hidden.value, key, packet.authenticator)!).toString(), password);
-        const names = decodeAttributes(packet, standardDictionary()).map((a) => (isInvalid(a) ? a.type : a.name));
-        assert.deepEqual(names, ['User-Name', 'User-Password', 'NAS-IP-Address', 'Message-Authenticator']);
-      }),
+      fc.property(
+        secretArb,
+        userArb,
+        passwordArb,
+        fc.integer({ min: 0, max: 255 }),
+        (secret, user, password, id) => {
+          const wire = radius.encode({
+            code: 'Access-Request',
+            identifier: id,
+            secret,
+            add_message_authenticator: true,
+            attributes: [
+              ['User-Name', user],
+              ['User-Password', password],
+              ['NAS-IP-Address', '192.0.2.7'],
+            ],
+          });
+          const packet = decoded(wire);
+          const key = Buffer.from(secret);
+          assert.equal(packet.identifier, id);
+          assert.equal(verifyRequestMessageAuthenticator(packet, key), true);
+          const hidden = findAttribute(packet, AttributeType.UserPassword);
+          assert.ok(hidden);
+          assert.equal(
+            Buffer.from(unhideUserPassword(hidden.value, key, packet.authenticator)!).toString(),
+            password,
+          );
+          const names = decodeAttributes(packet, standardDictionary()).map((a) =>
+            isInvalid(a) ? a.type : a.name,
+          );
+          assert.deepEqual(names, ['User-Name', 'User-Password', 'NAS-IP-Address', 'Message-Authenticator']);
+        },
+      ),
       RUNS,
     );
   });
@@ -113,32 +139,40 @@ describe('cross-check with the radius npm package', () => {
 
   it('has our replies (MA first, Fortinet VSA) verified by its verify_response', () => {
     fc.assert(
-      fc.property(secretArb, userArb, fc.constantFrom(Code.AccessAccept, Code.AccessReject, Code.AccessChallenge), (secret, group, code) => {
-        const request = radius.encode({
-          code: 'Access-Request',
-          secret,
-          add_message_authenticator: true,
-          attributes: [['User-Name', 'alice']],
-        });
-        const requestPacket = decoded(request);
-        const reply = encodeReply({
-          code,
-          identifier: requestPacket.identifier,
-          requestAuthenticator: requestPacket.authenticator,
-          secret: Buffer.from(secret),
-          attributes: [
-            vendorSpecific(12356, 1, Buffer.from(group)),
-            { type: AttributeType.ReplyMessage, value: Buffer.from('ok') },
-          ],
-        });
-        const replyBuffer = Buffer.from(reply);
-        assert.equal(radius.verify_response({ request, response: replyBuffer, secret }), true);
-        const parsed = radius.decode({ packet: replyBuffer, secret });
-        assert.deepEqual(parsed.attributes['Vendor-Specific'], { 'Fortinet-Group-Name': group });
-        assert.equal(parsed.raw_attributes[0]?.[0], AttributeType.MessageAuthenticator);
-        // Sanity: with another secret the oracle refuses the same reply.
-        assert.equal(radius.verify_response({ request, response: replyBuffer, secret: `${secret}x` }), false);
-      }),
+      fc.property(
+        secretArb,
+        userArb,
+        fc.constantFrom(Code.AccessAccept, Code.AccessReject, Code.AccessChallenge),
+        (secret, group, code) => {
+          const request = radius.encode({
+            code: 'Access-Request',
+            secret,
+            add_message_authenticator: true,
+            attributes: [['User-Name', 'alice']],
+          });
+          const requestPacket = decoded(request);
+          const reply = encodeReply({
+            code,
+            identifier: requestPacket.identifier,
+            requestAuthenticator: requestPacket.authenticator,
+            secret: Buffer.from(secret),
+            attributes: [
+              vendorSpecific(12356, 1, Buffer.from(group)),
+              { type: AttributeType.ReplyMessage, value: Buffer.from('ok') },
+            ],
+          });
+          const replyBuffer = Buffer.from(reply);
+          assert.equal(radius.verify_response({ request, response: replyBuffer, secret }), true);
+          const parsed = radius.decode({ packet: replyBuffer, secret });
+          assert.deepEqual(parsed.attributes['Vendor-Specific'], { 'Fortinet-Group-Name': group });
+          assert.equal(parsed.raw_attributes[0]?.[0], AttributeType.MessageAuthenticator);
+          // Sanity: with another secret the oracle refuses the same reply.
+          assert.equal(
+            radius.verify_response({ request, response: replyBuffer, secret: `${secret}x` }),
+            false,
+          );
+        },
+      ),
       RUNS,
     );
   });
@@ -156,14 +190,20 @@ describe('cross-check with the radius npm package', () => {
           messageAuthenticator: true,
           attributes: [
             { type: AttributeType.UserName, value: Buffer.from(user) },
-            { type: AttributeType.UserPassword, value: hideUserPassword(Buffer.from(password), key, authenticator) },
+            {
+              type: AttributeType.UserPassword,
+              value: hideUserPassword(Buffer.from(password), key, authenticator),
+            },
           ],
         });
         // The oracle throws when the MA does not verify.
         const parsed = radius.decode({ packet: Buffer.from(wire), secret });
         assert.equal(parsed.attributes['User-Name'], user);
         assert.equal(parsed.attributes['User-Password'], password);
-        assert.throws(() => radius.decode({ packet: Buffer.from(wire), secret: `${secret}x` }), /Message-Authenticator/);
+        assert.throws(
+          () => radius.decode({ packet: Buffer.from(wire), secret: `${secret}x` }),
+          /Message-Authenticator/,
+        );
       }),
       RUNS,
     );
@@ -180,7 +220,10 @@ describe('cross-check with the radius npm package', () => {
           attributes: [{ type: AttributeType.UserName, value: Buffer.from(user) }],
         });
         assert.equal(radius.decode({ packet: Buffer.from(wire), secret }).attributes['User-Name'], user);
-        assert.throws(() => radius.decode({ packet: Buffer.from(wire), secret: `${secret}x` }), /authenticator/);
+        assert.throws(
+          () => radius.decode({ packet: Buffer.from(wire), secret: `${secret}x` }),
+          /authenticator/,
+        );
       }),
       RUNS,
     );

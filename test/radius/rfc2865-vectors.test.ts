@@ -21,7 +21,9 @@ interface Vector {
 }
 
 function loadVector(file: string): Vector {
-  const { source, lines } = readVectorLines(readFileSync(new URL(`vectors/${file}`, import.meta.url), 'utf8'));
+  const { source, lines } = readVectorLines(
+    readFileSync(new URL(`vectors/${file}`, import.meta.url), 'utf8'),
+  );
   const fields = new Map<string, string[]>();
   for (const line of lines) {
     const colon = line.indexOf(':');
@@ -79,7 +81,10 @@ for (const file of ['rfc2865-7.1.txt', 'rfc2865-7.2.txt']) {
     it('verifies the Response Authenticator with the request authenticator and secret (RFC 2865 §3)', () => {
       const request = decoded(vector.request);
       assert.equal(verifyResponseAuthenticator(vector.response, request.authenticator, vector.secret), true);
-      assert.equal(verifyResponseAuthenticator(vector.response, request.authenticator, Buffer.from('xyzzy5462')), false);
+      assert.equal(
+        verifyResponseAuthenticator(vector.response, request.authenticator, Buffer.from('xyzzy5462')),
+        false,
+      );
     });
 
     if (vector.password !== undefined) {

@@ -12,12 +12,18 @@ const text = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toStrin
 describe('hideUserPassword', () => {
   it('matches the RFC 2865 §7.1 example ("arctangent")', () => {
     const auth = fromHex('0f403f9473978057bd83d5cb98f4227a');
-    assert.deepEqual(hideUserPassword(Buffer.from('arctangent'), secret, auth), fromHex('0dbe708d93d413ce3196e43f782a0aee'));
+    assert.deepEqual(
+      hideUserPassword(Buffer.from('arctangent'), secret, auth),
+      fromHex('0dbe708d93d413ce3196e43f782a0aee'),
+    );
   });
 
   it('matches the RFC 2865 §7.3 example ("challenge")', () => {
     const auth = fromHex('f3a47a1f6a6d76710b947ab93041a039');
-    assert.deepEqual(hideUserPassword(Buffer.from('challenge'), secret, auth), fromHex('33657573778289b570885e15084825c5'));
+    assert.deepEqual(
+      hideUserPassword(Buffer.from('challenge'), secret, auth),
+      fromHex('33657573778289b570885e15084825c5'),
+    );
   });
 
   it('chains blocks: c(i) = p(i) XOR MD5(S + c(i-1))', () => {
@@ -40,7 +46,9 @@ describe('hideUserPassword', () => {
   it('takes 128 octets and refuses 129 (programmer error)', () => {
     const auth = new Uint8Array(16);
     assert.equal(hideUserPassword(new Uint8Array(128).fill(65), secret, auth).length, 128);
-    assert.throws(() => hideUserPassword(new Uint8Array(129), secret, auth), { code: RadiusCodecErrorCode.PasswordTooLong });
+    assert.throws(() => hideUserPassword(new Uint8Array(129), secret, auth), {
+      code: RadiusCodecErrorCode.PasswordTooLong,
+    });
   });
 
   it('refuses an authenticator that is not 16 octets', () => {
@@ -54,7 +62,10 @@ describe('unhideUserPassword', () => {
   const auth = fromHex('0f403f9473978057bd83d5cb98f4227a');
 
   it('recovers the clear password and strips the NUL padding', () => {
-    assert.equal(text(unhideUserPassword(fromHex('0dbe708d93d413ce3196e43f782a0aee'), secret, auth)), 'arctangent');
+    assert.equal(
+      text(unhideUserPassword(fromHex('0dbe708d93d413ce3196e43f782a0aee'), secret, auth)),
+      'arctangent',
+    );
   });
 
   it('refuses values that are not 16–128 octets in multiples of 16 (SECURITY.md B3 #41)', () => {

@@ -11,9 +11,15 @@ export interface PeerResult {
  * Async on purpose: the server under test runs in this process, so a blocking spawnSync would stop it from
  * answering. The peer is killed after `timeoutMs`; PEERS.md: judge peers by output, not exit code.
  */
-export function runPeer(command: string, args: readonly string[], input = '', timeoutMs = 15_000): Promise<PeerResult> {
+export function runPeer(
+  command: string,
+  args: readonly string[],
+  input = '',
+  timeoutMs = 15_000,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<PeerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -16,13 +16,16 @@ export interface CryptHash {
 const SHA_CRYPT = /^\$([56])\$(?:rounds=([1-9][0-9]{0,8})\$)?[./0-9A-Za-z]{0,16}\$([./0-9A-Za-z]+)$/;
 const SHA_CRYPT_DEFAULT_ROUNDS = 5000;
 const SHA_CRYPT_MIN_ROUNDS = 1000;
-/** passlib's defaults (535000 / 656000) still pass; more would let one stored hash occupy a worker for seconds. */
+/**
+ * passlib's defaults (535000 / 656000) still pass, but unixcrypt is pure JS: on the reference machine 5000 rounds
+ * take 32 ms ($5$) / 64 ms ($6$) and 656000 rounds 6.7 s, during which the hash holds one pool worker.
+ */
 export const SHA_CRYPT_MAX_ROUNDS = 1_000_000;
 
 // `$2x$` marks hashes from the crypt_blowfish sign-extension bug; bcryptjs cannot reproduce them.
 const BCRYPT = /^\$2[aby]\$([0-9]{2})\$[./A-Za-z0-9]{53}$/;
 const BCRYPT_MIN_COST = 4;
-/** Cost 15 takes about 3 s in bcryptjs; beyond that a stored hash becomes a denial of service. */
+/** bcryptjs needs about 260 ms at cost 10 and doubles per step (cost 15 ≈ 8 s): a sanity cap, not a policy. */
 export const BCRYPT_MAX_COST = 15;
 
 /**

@@ -24,17 +24,18 @@ export function expandTemplate(template: string): Uint8Array {
   const out: number[] = [];
   let lenAt = -1;
   for (const token of template.trim().split(/\s+/).filter(Boolean)) {
-    let m: RegExpExecArray | null;
+    const repeatedOctet = /^([0-9a-fA-F]{2})\*(\d+)$/.exec(token);
+    const repeatedGroup = /^\[([0-9a-fA-F]+)\]\*(\d+)$/.exec(token);
     if (token === '<empty>') continue;
     if (token === '<auth>') out.push(...SAMPLE_AUTH);
     else if (token === '<len>') {
       lenAt = out.length;
       out.push(0, 0);
-    } else if ((m = /^([0-9a-fA-F]{2})\*(\d+)$/.exec(token))) {
-      for (let i = 0; i < Number(m[2]); i++) out.push(Number.parseInt(m[1]!, 16));
-    } else if ((m = /^\[([0-9a-fA-F]+)\]\*(\d+)$/.exec(token))) {
-      const group = fromHex(m[1]!);
-      for (let i = 0; i < Number(m[2]); i++) out.push(...group);
+    } else if (repeatedOctet) {
+      for (let i = 0; i < Number(repeatedOctet[2]); i++) out.push(Number.parseInt(repeatedOctet[1]!, 16));
+    } else if (repeatedGroup) {
+      const group = fromHex(repeatedGroup[1]!);
+      for (let i = 0; i < Number(repeatedGroup[2]); i++) out.push(...group);
     } else if (/^[0-9a-fA-F]{2}$/.test(token)) out.push(Number.parseInt(token, 16));
     else throw new Error(`bad template token ${token}`);
   }

@@ -15,7 +15,11 @@ export function referenceMessageAuthenticator(
 }
 
 /** MD5 over a copy of the packet with `authenticator` in the header, then the secret. */
-export function referencePacketAuthenticator(packet: Uint8Array, authenticator: Uint8Array, secret: Uint8Array) {
+export function referencePacketAuthenticator(
+  packet: Uint8Array,
+  authenticator: Uint8Array,
+  secret: Uint8Array,
+) {
   const copy = Uint8Array.from(packet);
   copy.set(authenticator, 4);
   return createHash('md5').update(copy).update(secret).digest();

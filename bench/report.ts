@@ -1,0 +1,138 @@
+// Owns the benchmark's printed report: the table (text and Markdown), the ratio, and the warnings.
+import type { Argon2Figures } from './argon2-throughput.js';
+import type { ServerFigures } from './measure.js';
+import type { MachineInfo } from './proc-stat.js';
+
+export interface Report {
+  readonly machine: MachineInfo;
+  readonly freeradiusVersion: string;
+  readonly scenario: string;
+  /** One row per server and generator: medians over the rounds. */
+  readonly rows: readonly ServerFigures[];
+  readonly argon2: Argon2Figures | undefined;
+  readonly notes: readonly string[];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Medians of every figure over the rounds of one server and generator (timeouts and bad are summed). */
+export function medianFigures(rounds: readonly ServerFigures[]): ServerFigures {
+  const first = rounds[0]!;
+  const m = (pick: (f: ServerFigures) => number) => median(rounds.map(pick));
+  return {
+    server: first.server,
+    generator: first.generator,
+    requestsPerSecond: m((f) => f.requestsPerSecond),
+    serverCpuUsPerRequest: m((f) => f.serverCpuUsPerRequest),
+    serverCpuPercent: m((f) => f.serverCpuPercent),
+    p50Ms: m((f) => f.p50Ms),
+    p99Ms: m((f) => f.p99Ms),
+    loadgenCpuPercent: m((f) => f.loadgenCpuPercent),
+    otherCpuPercent: m((f) => f.otherCpuPercent),
+    timeouts: rounds.reduce((a, f) => a + f.timeouts, 0),
+    bad: rounds.reduce((a, f) => a + f.bad, 0),
+    answered: rounds.reduce((a, f) => a + f.answered, 0),
+  };
+}
+
+const fmt = (v: number, digits = 0) =>
+  Number.isNaN(v)
+    ? '–'
+    : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const COLUMNS = [
+  'server',
+  'generator',
+  'req/s',
+  'CPU µs/req',
+  'server CPU %',
+  'p50 ms',
+  'p99 ms',
+  'loadgen CPU %',
+  'other CPU %',
+  'timeouts',
+  'bad',
+];
+
+function cells(f: ServerFigures): string[] {
+  return [
+    f.server,
+    f.generator,
+    fmt(f.requestsPerSecond),
+    fmt(f.serverCpuUsPerRequest, 1),
+    fmt(f.serverCpuPercent),
+    fmt(f.p50Ms, 2),
+    fmt(f.p99Ms, 2),
+    fmt(f.loadgenCpuPercent),
+    fmt(f.otherCpuPercent),
+    fmt(f.timeouts),
+    fmt(f.bad),
+  ];
+}
+
+/** Assent/FreeRADIUS ratios for one generator: throughput, and requests per CPU-second (per core). */
+export function ratioLines(rows: readonly ServerFigures[]): string[] {
+  const lines: string[] = [];
+  for (const generator of ['assent bench radius', 'radblast'] as const) {
+    const fr = rows.find((r) => r.server === 'FreeRADIUS' && r.generator === generator);
+    const as = rows.find((r) => r.server === 'Assent' && r.generator === generator);
+    if (!fr || !as) continue;
+    const throughput = as.requestsPerSecond / fr.requestsPerSecond;
+    const perCore = fr.serverCpuUsPerRequest / as.serverCpuUsPerRequest;
+    lines.push(
+      `Assent/FreeRADIUS (${generator}): ${throughput.toFixed(2)}× requests/s, ${perCore.toFixed(2)}× requests per ` +
+        `CPU-second of the server core (target ≥ 1.0×, floor 0.7×)`,
+    );
+  }
+  return lines;
+}
+
+function argon2Line(a: Argon2Figures): string {
+  return (
+    `argon2id verify (m=${a.memoryKiB} KiB, t=${a.timeCost}, p=${a.parallelism}), ${a.inFlight} in flight, all cores: ` +
+    `${fmt(a.verificationsPerSecond, 1)} verifications/s (process CPU ${fmt(a.cpuPercent)} % of one core)`
+  );
+}
+
+/** The report as plain text for the terminal. */
+export function formatText(report: Report): string {
+  const table = [COLUMNS, ...report.rows.map(cells)];
+  const widths = COLUMNS.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  const lines = table.map((row) =>
+    row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '),
+  );
+  const m = report.machine;
+  return [
+    `Assent vs FreeRADIUS ${report.freeradiusVersion} — ${m.date}, ${m.cpus} CPUs (${m.cpuModel}), ${m.kernel}, Node ${m.node}`,
+    report.scenario,
+    '',
+    ...lines,
+    '',
+    ...ratioLines(report.rows),
+    ...(report.argon2 ? [argon2Line(report.argon2)] : []),
+    ...report.notes.map((n) => `note: ${n}`),
+  ].join('\n');
+}
+
+/** The same report as Markdown, to paste into docs/performance.md. */
+export function formatMarkdown(report: Report): string {
+  const m = report.machine;
+  return [
+    `### ${m.date} — ${m.cpus} CPUs, ${m.cpuModel}`,
+    '',
+    `${m.kernel}, Node ${m.node}, FreeRADIUS ${report.freeradiusVersion}. ${report.scenario}`,
+    '',
+    `| ${COLUMNS.join(' | ')} |`,
+    `|${COLUMNS.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...report.rows.map((r) => `| ${cells(r).join(' | ')} |`),
+    '',
+    ...ratioLines(report.rows).map((l) => `- ${l}`),
+    ...(report.argon2 ? [`- ${argon2Line(report.argon2)}`] : []),
+    ...report.notes.map((n) => `- ${n}`),
+  ].join('\n');
+}

@@ -1,0 +1,85 @@
+// `assent serve` as a process: first start initialises and prints a radtest line that works, legacy hashes are
+// upgraded on login, SIGHUP reloads clients, SIGTERM answers what is in flight and exits 0.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Code } from '../../src/radius/code.js';
+import { decodeReply, RawRadiusClient } from '../support/raw-radius-client.js';
+import { cliEnv, runCli, startCli } from '../support/run-cli.js';
+import { runPeer } from '../support/run-peer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'assent-serve-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+test('serve: first start, radtest line, hash upgrade, SIGHUP reload, SIGTERM drain', async () => {
+  const port = await freeUdpPort();
+  const env = cliEnv({
+    ASSENT_RADIUS_BIND: '127.0.0.1',
+    ASSENT_RADIUS_AUTH_PORT: String(port),
+    ASSENT_RADIUS_ACCOUNTING_PORT: 'off',
+    ASSENT_PASSWORDS_ARGON2_MEMORY_COST: '8192',
+    ASSENT_PASSWORDS_ARGON2_TIME_COST: '1',
+  });
+  const { child, output } = await startCli(dir, ['serve'], env);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const line = /^ {2}(radtest .*)$/m.exec(output())?.[1];
+    assert.ok(line, `a radtest line is printed:\n${output()}`);
+    const tried = await runPeer('sh', ['-c', line]);
+    assert.match(tried.stdout, /Received Access-Accept/, 'the printed line works as printed');
+    const secret = /shared secret: +(\S+)/.exec(output())![1]!;
+
+    const salt = randomBytes(8);
+    const ssha = Buffer.concat([createHash('sha256').update('legacy-pw').update(salt).digest(), salt]).toString('base64');
+    writeFileSync(join(dir, 'old.csv'), `username,password_hash\nold,{SSHA256}${ssha}\n`);
+    assert.equal((await runCli(dir, ['user', 'import', 'old.csv'], '', env)).code, 0);
+    const login = await runPeer('radtest', ['old', 'legacy-pw', `127.0.0.1:${port}`, '0', secret]);
+    assert.match(login.stdout, /Received Access-Accept/);
+    let scheme = '';
+    for (let i = 0; i < 50 && scheme !== '$argon2id$'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const list = await runCli(dir, ['user', 'list', '--json'], '', env);
+      scheme = JSON.parse(list.stdout.split('\n').find((l) => l.includes('"old"'))!).passwordScheme;
+    }
+    assert.equal(scheme, '$argon2id$', 'the legacy hash was replaced after the login (upgradeLegacyHashes)');
+
+    const added = await runCli(dir, ['client', 'add', '--name', 'late', '--address', '127.0.0.5', '--secret', 'late-client-secret'], '', env);
+    assert.equal(added.code, 0, added.stderr);
+    const late = await RawRadiusClient.open(port, 'late-client-secret', '127.0.0.5');
+    try {
+      assert.equal(await late.exchange(late.accessRequest({ user: 'old', password: 'legacy-pw' })), undefined, 'unknown before reload');
+      child.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 300));
+      const reply = await late.exchange(late.accessRequest({ user: 'old', password: 'legacy-pw' }), 3000);
+      assert.ok(reply, 'known after SIGHUP');
+      assert.equal(decodeReply(reply).code, Code.AccessAccept);
+
+      // A wrong password waits out the 1 s reject delay; SIGTERM must still answer it before exiting.
+      const pending = late.exchange(late.accessRequest({ user: 'old', password: 'wrong' }), 5000);
+      await new Promise((r) => setTimeout(r, 200));
+      child.kill('SIGTERM');
+      const rejected = await pending;
+      assert.ok(rejected, 'the request in flight was answered during shutdown');
+      assert.equal(decodeReply(rejected).code, Code.AccessReject);
+    } finally {
+      late.close();
+    }
+    assert.equal(await exited, 0);
+    assert.match(output(), /Assent stopped/);
+    assert.doesNotMatch(output().split('Try it')[1] ?? '', /legacy-pw|late-client-secret/, 'no password or secret in the logs');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});

@@ -1,0 +1,45 @@
+// Runs the real `assent` CLI in a child process (the way operators run it), in a given working directory.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type PeerResult, runPeer } from './run-peer.js';
+
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+// The child runs in a temp directory where the bare name "tsx" does not resolve: pass the loader by URL.
+const tsx = import.meta.resolve('tsx');
+
+/** Environment for CLI children: no ASSENT_* from the outer shell leaks in. */
+export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ASSENT_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+export function runCli(cwd: string, args: readonly string[], input = '', env = cliEnv()): Promise<PeerResult> {
+  return runPeer(process.execPath, ['--import', tsx, main, ...args], input, 30_000, { cwd, env });
+}
+
+/** Starts `assent serve` and resolves once the "ready" log line (or a failure) is printed. */
+export function startCli(
+  cwd: string,
+  args: readonly string[],
+  env = cliEnv(),
+): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', tsx, main, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 30_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('radius.listening')) {
+        clearTimeout(timer);
+        resolve({ child, output: () => out });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited ${code}:\n${out}`));
+    });
+  });
+}
