@@ -48,7 +48,10 @@ export function parseCsvUsers(text: string): ImportResult {
       record_delimiter: ['\r\n', '\n'],
       skip_records_with_error: true,
       on_skip: (error) => {
-        failures.push({ line: lineOf(error), reason: describeCsvError(error) });
+        const failure = { line: lineOf(error), reason: describeCsvError(error) };
+        // csv-parse reports each stray quote of one record separately: keep one message per line and kind.
+        const last = failures.at(-1);
+        if (last?.line !== failure.line || last.reason !== failure.reason) failures.push(failure);
         return undefined;
       },
     }) as unknown as ParsedRecord[];

@@ -55,6 +55,19 @@ const PASSWORD_ATTRIBUTES: ReadonlyMap<string, PasswordAttribute> = new Map<stri
 // A check item `Cleartext-Password == "x"` is the pre-v2 spelling; FreeRADIUS still honours it.
 const PASSWORD_OPERATORS: ReadonlySet<string> = new Set([':=', '=', '==']);
 
+const CONDITION_OPERATORS: ReadonlySet<string> = new Set([
+  '==',
+  '!=',
+  '>',
+  '>=',
+  '<',
+  '<=',
+  '=~',
+  '!~',
+  '=*',
+  '!*',
+]);
+
 /** Where continuation lines belong: nothing yet, an ignored entry (DEFAULT, $INCLUDE, unreadable), a user entry. */
 type Entry = 'none' | 'ignored' | 'entry';
 
@@ -148,6 +161,12 @@ function readEntry(
         return { line, reason: `${where}: Auth-Type Accept (no password check) is not imported` };
       if (value === 'reject') status = UserStatus.Disabled;
       else skipped.push({ line, reason: `${where}: Auth-Type ${item.value} ignored` });
+    } else if (CONDITION_OPERATORS.has(item.operator)) {
+      // The entry applied only when the request matched; imported, the user no longer has that restriction.
+      skipped.push({
+        line,
+        reason: `${where}: condition ${item.operator} ignored; the user is imported without it`,
+      });
     } else {
       skipped.push({ line, reason: `${where}: check item ignored (only the password is imported)` });
     }
