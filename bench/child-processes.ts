@@ -3,7 +3,24 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 
 const running = new Map<number, { name: string; child: ChildProcess }>();
+const cleanups: (() => void)[] = [];
 let handlersInstalled = false;
+
+/** Registers synchronous clean-up (removing the temp dir) that also runs when a signal ends the run. */
+export function addCleanup(cleanup: () => void): void {
+  installHandlers();
+  cleanups.push(cleanup);
+}
+
+function runCleanups(): void {
+  for (const cleanup of cleanups.splice(0)) {
+    try {
+      cleanup();
+    } catch {
+      // best effort: the process is ending
+    }
+  }
+}
 
 function installHandlers(): void {
   if (handlersInstalled) return;
@@ -21,7 +38,10 @@ function installHandlers(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       process.stderr.write(`\nbench: ${signal}, stopping ${running.size} child process(es)\n`);
-      void stopAll().finally(() => process.exit(130));
+      void stopAll().finally(() => {
+        runCleanups();
+        process.exit(130);
+      });
     });
   }
 }

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { measureArgon2id } from './argon2-throughput.js';
 import { startAssent } from './assent-server.js';
 import { PASSWORD_FORMAT, USER_FORMAT, writeBenchUsers } from './bench-users.js';
-import { freeUdpPort, type Started, stopAll, stopProcess } from './child-processes.js';
+import { addCleanup, freeUdpPort, type Started, stopAll, stopProcess } from './child-processes.js';
 import { freeRadiusVersion, startFreeRadius } from './freeradius-server.js';
 import { type LoadShape, measureWithLoadgen, type ServerFigures, waitUntilAnswering } from './measure.js';
 import { machineInfo, waitForQuietMachine } from './proc-stat.js';
@@ -108,6 +108,11 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const frVersion = await freeRadiusVersion();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'assent-bench-'));
+  const removeDir = () => {
+    if (args.keep) process.stderr.write(`bench: kept ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
+  };
+  addCleanup(removeDir);
   const secret = randomBytes(12).toString('base64url');
   const shape: LoadShape = {
     users: args.users,
@@ -211,8 +216,7 @@ async function main(): Promise<void> {
     if (args.markdown) process.stdout.write(`\n${formatMarkdown(report)}\n`);
   } finally {
     await stopAll();
-    if (args.keep) process.stderr.write(`bench: kept ${dir}\n`);
-    else rmSync(dir, { recursive: true, force: true });
+    removeDir();
   }
 }
 

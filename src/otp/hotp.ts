@@ -18,7 +18,7 @@ const counterBytes = Buffer.alloc(8);
  * @returns the code, always exactly `digits` characters
  */
 export function truncateHmac(mac: Uint8Array, digits: OtpDigits): string {
-  // RFC 4226 §5.3: the offset is the low 4 bits of the last byte, for every hash size (RFC 6238 §1.2).
+  // RFC 4226 §5.3: the offset is the low 4 bits of the last byte; RFC 6238 Appendix A keeps that for SHA-256/512.
   const offset = mac[mac.length - 1]! & 0x0f;
   // RFC 4226 §5.3: mask the top bit so the 31-bit value is the same on signed and unsigned platforms.
   const binary =

@@ -1,9 +1,9 @@
 // Owns encoding of RADIUS packets: replies (MA first, then Response Authenticator) and requests.
+import { createHash, createHmac } from 'node:crypto';
 import { AttributeType, MAX_ATTRIBUTE_VALUE_LENGTH, MESSAGE_AUTHENTICATOR_LENGTH } from './attribute-type.js';
-import { computePacketAuthenticator, randomAuthenticator } from './authenticator.js';
+import { randomAuthenticator } from './authenticator.js';
 import { hasComputedRequestAuthenticator } from './code.js';
 import { RadiusCodecError, RadiusCodecErrorCode } from './codec-error.js';
-import { computeMessageAuthenticator, requestMessageAuthenticatorBase } from './message-authenticator.js';
 import { HEADER_LENGTH, MAX_PACKET_LENGTH } from './packet.js';
 
 export { randomAuthenticator } from './authenticator.js';
@@ -35,9 +35,9 @@ export function encodeReply(args: EncodeReplyArgs): Uint8Array {
   assertAuthenticator(args.requestAuthenticator);
   const packet = layout(args.code, args.identifier, args.attributes);
   packet.set(args.requestAuthenticator, 4);
-  const ma = computeMessageAuthenticator(packet, HEADER_LENGTH, args.requestAuthenticator, args.secret);
-  packet.set(ma, HEADER_LENGTH + 2);
-  packet.set(computePacketAuthenticator(packet, packet.length, args.requestAuthenticator, args.secret), 4);
+  // The packet already holds the request authenticator and a zero MA: hash it whole, in one call each.
+  packet.set(createHmac('md5', args.secret).update(packet).digest(), HEADER_LENGTH + 2);
+  packet.set(createHash('md5').update(packet).update(args.secret).digest(), 4);
   return packet;
 }
 
@@ -70,17 +70,12 @@ export function encodeRequest(args: EncodeRequestArgs): Uint8Array {
   if (authenticator !== undefined) assertAuthenticator(authenticator);
   const packet = layout(args.code, args.identifier, args.attributes, args.messageAuthenticator);
   if (authenticator !== undefined) packet.set(authenticator, 4);
+  // Until the end the authenticator field holds what each hash must see (random, or 16 zero octets for the
+  // computed codes, RFC 2866 §3 / RFC 5176 §3.5) and the MA value is zero, so each hashes the packet whole.
   if (args.messageAuthenticator) {
-    const base = requestMessageAuthenticatorBase(args.code, packet.subarray(4, HEADER_LENGTH));
-    packet.set(computeMessageAuthenticator(packet, HEADER_LENGTH, base, args.secret), HEADER_LENGTH + 2);
+    packet.set(createHmac('md5', args.secret).update(packet).digest(), HEADER_LENGTH + 2);
   }
-  if (computed) {
-    // The authenticator field is still 16 zero octets here, as RFC 2866 §3 requires for the hash.
-    packet.set(
-      computePacketAuthenticator(packet, packet.length, packet.subarray(4, HEADER_LENGTH), args.secret),
-      4,
-    );
-  }
+  if (computed) packet.set(createHash('md5').update(packet).update(args.secret).digest(), 4);
   return packet;
 }
 

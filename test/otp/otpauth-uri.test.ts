@@ -203,7 +203,11 @@ describe('parseOtpauthUri (import)', () => {
       'URI_SECRET',
     ],
     ['a secret with a bad escape', 'otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP%Z', 'URI_FORMAT'],
-    ['a duplicate secret whose last value is too short', 'otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&SECRET=MZXW6', 'URI_SECRET'],
+    [
+      'a duplicate secret whose last value is too short',
+      'otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&SECRET=MZXW6',
+      'URI_SECRET',
+    ],
     ['SHA224', 'otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&algorithm=SHA224', 'URI_ALGORITHM'],
     ['MD5', 'otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&algorithm=MD5', 'URI_ALGORITHM'],
     ['7-digit TOTP', 'otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&digits=7', 'URI_DIGITS'],

@@ -2,6 +2,7 @@
 import { isAcceptableArgon2Hash, isArgon2Hash } from './argon2id.js';
 import { type CryptHash, parseCryptHash } from './crypt-hash.js';
 import {
+  BASE64_TEXT,
   formatShaHash,
   parseShaHash,
   type ShaHash,
@@ -143,7 +144,6 @@ function fromShaText(scheme: ShaScheme | undefined, text: string): ImportedHashR
 }
 
 const HEX = /^(?:[0-9A-Fa-f]{2})+$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 
 /**
  * Decodes digest text the way FreeRADIUS rlm_pap `normify()` does: `0x` hex; hex when the text is all hex and at
@@ -155,7 +155,7 @@ function decodeDigestText(text: string, minLength: number): Buffer | undefined {
     return HEX.test(hex) ? Buffer.from(hex, 'hex') : undefined;
   }
   if (text.length >= 2 * minLength && HEX.test(text)) return Buffer.from(text, 'hex');
-  if (text.length === 0 || !BASE64.test(text)) return undefined;
+  if (text.length === 0 || !BASE64_TEXT.test(text)) return undefined;
   const octets = Buffer.from(text, 'base64');
   return octets.length >= minLength ? octets : undefined;
 }

@@ -46,8 +46,8 @@ export interface ShaHash {
 }
 
 const HEADER = /^\{([A-Za-z0-9]{3,7})\}/;
-// Standard alphabet, padding optional; Buffer.from(…, 'base64') would silently skip anything else.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+/** Standard base64 alphabet, padding optional; Buffer.from(…, 'base64') would silently skip anything else. */
+export const BASE64_TEXT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 
 /** The scheme named by a `{…}` header (case-insensitive), or undefined when it is not a SHA scheme. */
 export function shaSchemeOf(header: string): ShaScheme | undefined {
@@ -78,7 +78,7 @@ export function parseShaHash(stored: string): ShaHash | undefined {
   const scheme = shaSchemeOf(match[1]!);
   if (scheme === undefined) return undefined;
   const body = stored.slice(match[0].length);
-  if (!BASE64.test(body)) return undefined;
+  if (!BASE64_TEXT.test(body)) return undefined;
   return splitShaOctets(scheme, Buffer.from(body, 'base64'));
 }
 

@@ -110,7 +110,13 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       let slot = slots.find((candidate) => candidate.current === undefined);
       if (slot === undefined) {
         if (slots.length >= size) return;
-        slot = spawn();
+        try {
+          slot = spawn();
+        } catch (cause) {
+          const message = 'password worker could not start';
+          queue.shift()!.reject(new WorkerPoolError(WorkerPoolErrorCode.WorkerFailed, message, { cause }));
+          continue;
+        }
         slots.push(slot);
       }
       const pending = queue.shift()!;

@@ -28,8 +28,22 @@ describe('csv-users', () => {
       { name: 'alice', passwordHash: ssha256.hash, groups: ['vpn', 'admins'], status: 'active', line: 2 },
       { name: 'bob', passwordHash: sha512crypt.hash, groups: [], status: 'disabled', line: 3 },
       { name: 'carol', passwordHash: bcrypt.hash, groups: [], status: 'active', line: 4 },
-      { name: 'dave', passwordHash: null, clearPassword: '  spaced, quoted  ', groups: ['vpn'], status: 'active', line: 5 },
-      { name: 'erin', passwordHash: null, clearPassword: 'from-header', groups: [], status: 'active', line: 6 },
+      {
+        name: 'dave',
+        passwordHash: null,
+        clearPassword: '  spaced, quoted  ',
+        groups: ['vpn'],
+        status: 'active',
+        line: 5,
+      },
+      {
+        name: 'erin',
+        passwordHash: null,
+        clearPassword: 'from-header',
+        groups: [],
+        status: 'active',
+        line: 6,
+      },
       { name: 'frank', passwordHash: null, groups: [], status: 'active', line: 7 },
     ]);
     assert.equal(verifyShaHashString(result.users[0]!.passwordHash!, octets(ssha256.password)), true);
@@ -49,7 +63,9 @@ describe('csv-users', () => {
   it('accepts a UTF-8 BOM, blank lines and any column order', () => {
     const result = parseCsvUsers('\uFEFFstatus,username\n\ndisabled,zoe\n\n');
     assert.deepEqual(result.failures, []);
-    assert.deepEqual(result.users, [{ name: 'zoe', passwordHash: null, groups: [], status: 'disabled', line: 3 }]);
+    assert.deepEqual(result.users, [
+      { name: 'zoe', passwordHash: null, groups: [], status: 'disabled', line: 3 },
+    ]);
   });
 
   it('fails bad lines with line and column, keeps the good ones, and never echoes a hash or password', () => {
@@ -111,7 +127,10 @@ describe('csv-users', () => {
 
   describe('refuses a header it cannot trust, importing nobody', () => {
     const cases: Record<string, [string, RegExp]> = {
-      'unknown column (a misspelt status must not enable users)': ['username,staus\nu,disabled\n', /unknown column "staus"/],
+      'unknown column (a misspelt status must not enable users)': [
+        'username,staus\nu,disabled\n',
+        /unknown column "staus"/,
+      ],
       'missing username': ['password\npw\n', /missing required column "username"/],
       'duplicate column': ['username,password,password\nu,a,b\n', /appears twice/],
       'empty input': ['', /no header line/],

@@ -46,7 +46,12 @@ describe('argon2id', () => {
     const started = performance.now();
     assert.equal(await verifyArgon2(huge, octets('password')), false);
     assert.ok(performance.now() - started < 100);
-    for (const garbage of ['', '$argon2id$', '$argon2id$v=19$m=x', '$argon2q$v=19$m=256,t=2,p=1$c29tZXNhbHQ$aGFzaA']) {
+    for (const garbage of [
+      '',
+      '$argon2id$',
+      '$argon2id$v=19$m=x',
+      '$argon2q$v=19$m=256,t=2,p=1$c29tZXNhbHQ$aGFzaA',
+    ]) {
       assert.equal(await verifyArgon2(garbage, octets('password')), false, garbage);
     }
   });
@@ -57,7 +62,9 @@ describe('argon2id', () => {
     assert.equal(isCurrentArgon2id(hash, { ...FAST, memoryCost: 512 }), false);
     assert.equal(isCurrentArgon2id(hash, { ...FAST, timeCost: 3 }), false);
     assert.equal(isCurrentArgon2id(hash, { ...FAST, parallelism: 2 }), false);
-    const argon2i = readHashVectors('argon2-reference.txt').find((vector) => vector.hash.startsWith('$argon2i$'));
+    const argon2i = readHashVectors('argon2-reference.txt').find((vector) =>
+      vector.hash.startsWith('$argon2i$'),
+    );
     assert.equal(isCurrentArgon2id(argon2i!.hash, { memoryCost: 65536, timeCost: 2, parallelism: 1 }), false);
     assert.equal(isCurrentArgon2id('garbage', FAST), false);
   });

@@ -26,14 +26,18 @@ describe('crypt-hash', () => {
 
   it('reads the cost: SHA-crypt rounds (default 5000) and bcrypt log2 rounds', () => {
     assert.deepEqual(parseCryptHash(`$5$salt$${SHA256_DIGEST}`), { scheme: 'sha-crypt', cost: 5000 });
-    assert.deepEqual(parseCryptHash(`$6$rounds=656000$salt$${SHA512_DIGEST}`), { scheme: 'sha-crypt', cost: 656000 });
+    assert.deepEqual(parseCryptHash(`$6$rounds=656000$salt$${SHA512_DIGEST}`), {
+      scheme: 'sha-crypt',
+      cost: 656000,
+    });
     assert.deepEqual(parseCryptHash(`$2b$12$${BCRYPT_TAIL}`), { scheme: 'bcrypt', cost: 12 });
   });
 
   describe('refuses hashes we cannot or should not verify', () => {
     const cases: Record<string, string> = {
       'MD5 crypt $1$': '$1$saltsalt$qjXMvbEw8oaL.CzflDugX/',
-      'yescrypt $y$ (Debian 12 shadow default)': '$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7',
+      'yescrypt $y$ (Debian 12 shadow default)':
+        '$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7',
       'bcrypt $2x$ (crypt_blowfish bug marker)': `$2x$10$${BCRYPT_TAIL}`,
       'bcrypt cost above the limit': `$2b$${BCRYPT_MAX_COST + 1}$${BCRYPT_TAIL}`,
       'bcrypt cost below 4': `$2b$03$${BCRYPT_TAIL}`,

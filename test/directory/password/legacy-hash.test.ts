@@ -27,11 +27,22 @@ describe('legacy-hash', () => {
         assert.equal(kind, hash.startsWith('{') ? 'sha' : 'crypt', hash);
       }
       for (const { hash } of argon2Reference) assert.equal(classifyStoredHash(hash)?.kind, 'argon2');
-      assert.equal(classifyStoredHash(FOREIGN_ARGON2_HEADER + argon2Reference[0]!.hash)?.kind, 'foreign-argon2');
+      assert.equal(
+        classifyStoredHash(FOREIGN_ARGON2_HEADER + argon2Reference[0]!.hash)?.kind,
+        'foreign-argon2',
+      );
     });
 
     it('returns undefined for anything else', () => {
-      for (const stored of ['', 'x', '{ARGON2}$6$salt$x', '{MD5}AAAA', '$1$salt$abc', '{CLEARTEXT}pw', 'pw']) {
+      for (const stored of [
+        '',
+        'x',
+        '{ARGON2}$6$salt$x',
+        '{MD5}AAAA',
+        '$1$salt$abc',
+        '{CLEARTEXT}pw',
+        'pw',
+      ]) {
         assert.equal(classifyStoredHash(stored), undefined, stored);
       }
     });
@@ -39,23 +50,35 @@ describe('legacy-hash', () => {
 
   describe('canonicalizeImportedHash', () => {
     it('keeps canonical {SSHA…}/{SHA…} and crypt hashes as they are', () => {
-      for (const { hash } of legacy) assert.deepEqual(canonicalizeImportedHash(hash), { ok: true, kind: 'hash', hash });
+      for (const { hash } of legacy)
+        assert.deepEqual(canonicalizeImportedHash(hash), { ok: true, kind: 'hash', hash });
     });
 
     it('upper-cases the header and pads base64', () => {
       const unpadded = canonicalSsha256.replace('{SSHA256}', '{ssha256}').replace(/=+$/, '');
-      assert.deepEqual(canonicalizeImportedHash(unpadded), { ok: true, kind: 'hash', hash: canonicalSsha256 });
+      assert.deepEqual(canonicalizeImportedHash(unpadded), {
+        ok: true,
+        kind: 'hash',
+        hash: canonicalSsha256,
+      });
     });
 
     it('accepts hex digest text like FreeRADIUS normify()', () => {
       const expected = { ok: true, kind: 'hash', hash: canonicalSsha256 };
       assert.deepEqual(canonicalizeImportedHash(`{SSHA256}${digestAndSalt.toString('hex')}`), expected);
-      assert.deepEqual(canonicalizeImportedHash(`{SSHA256}0x${digestAndSalt.toString('hex').toUpperCase()}`), expected);
+      assert.deepEqual(
+        canonicalizeImportedHash(`{SSHA256}0x${digestAndSalt.toString('hex').toUpperCase()}`),
+        expected,
+      );
     });
 
     it('strips {CRYPT} and puts {ARGON2} on foreign Argon2 hashes, which lack our pepper', () => {
       const sha512crypt = legacy.find((vector) => vector.hash.startsWith('$6$'))!.hash;
-      assert.deepEqual(canonicalizeImportedHash(`{CRYPT}${sha512crypt}`), { ok: true, kind: 'hash', hash: sha512crypt });
+      assert.deepEqual(canonicalizeImportedHash(`{CRYPT}${sha512crypt}`), {
+        ok: true,
+        kind: 'hash',
+        hash: sha512crypt,
+      });
       const argon2 = argon2Reference[0]!.hash;
       const foreign = { ok: true, kind: 'hash', hash: FOREIGN_ARGON2_HEADER + argon2 };
       assert.deepEqual(canonicalizeImportedHash(argon2), foreign);
@@ -63,7 +86,11 @@ describe('legacy-hash', () => {
     });
 
     it('returns {clear}/{cleartext} values as a clear password to hash', () => {
-      assert.deepEqual(canonicalizeImportedHash('{cleartext}s3cret'), { ok: true, kind: 'clear', password: 's3cret' });
+      assert.deepEqual(canonicalizeImportedHash('{cleartext}s3cret'), {
+        ok: true,
+        kind: 'clear',
+        password: 's3cret',
+      });
       assert.deepEqual(canonicalizeImportedHash('{CLEAR}a b'), { ok: true, kind: 'clear', password: 'a b' });
     });
 
@@ -71,7 +98,10 @@ describe('legacy-hash', () => {
       '{MD5}': ['{MD5}X03MO1qnZdYdgyfeuILPmQ==', HashImportFailure.Unsupported],
       '{NT}': ['{NT}8846f7eaee8fb117ad06bdd830b7586c', HashImportFailure.Unsupported],
       'MD5 crypt $1$': ['$1$saltsalt$qjXMvbEw8oaL.CzflDugX/', HashImportFailure.Unsupported],
-      'yescrypt $y$': ['$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7', HashImportFailure.Unsupported],
+      'yescrypt $y$': [
+        '$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7',
+        HashImportFailure.Unsupported,
+      ],
       'bcrypt $2x$': [`$2x$10$${'a'.repeat(53)}`, HashImportFailure.Unsupported],
       'bcrypt cost 31': [`$2b$31$${'a'.repeat(53)}`, HashImportFailure.Malformed],
       'truncated SHA-crypt': ['$6$salt$abc', HashImportFailure.Malformed],
@@ -80,21 +110,33 @@ describe('legacy-hash', () => {
         HashImportFailure.Malformed,
       ],
       '{ARGON2} around a non-Argon2 hash': ['{ARGON2}$6$salt$abc', HashImportFailure.Malformed],
-      'SSHA256 without salt': [`{SSHA256}${Buffer.alloc(32).toString('base64')}`, HashImportFailure.Malformed],
+      'SSHA256 without salt': [
+        `{SSHA256}${Buffer.alloc(32).toString('base64')}`,
+        HashImportFailure.Malformed,
+      ],
       'SSHA256 bad base64': ['{SSHA256}!!!!', HashImportFailure.Malformed],
       'unknown header': ['{FOO}bar', HashImportFailure.Unrecognised],
       'plain text': ['hunter2', HashImportFailure.Unrecognised],
       empty: ['', HashImportFailure.Unrecognised],
     };
     for (const [name, [text, reason]] of Object.entries(failures)) {
-      it(`refuses ${name} as ${reason}`, () => assert.deepEqual(canonicalizeImportedHash(text), { ok: false, reason }));
+      it(`refuses ${name} as ${reason}`, () =>
+        assert.deepEqual(canonicalizeImportedHash(text), { ok: false, reason }));
     }
   });
 
   describe('canonicalizeShaText (FreeRADIUS attributes without header)', () => {
     it('decodes base64, bare hex and 0x hex to the same canonical hash', () => {
-      for (const text of [digestAndSalt.toString('base64'), digestAndSalt.toString('hex'), `0x${digestAndSalt.toString('hex')}`]) {
-        assert.deepEqual(canonicalizeShaText(ShaScheme.Ssha256, text), { ok: true, kind: 'hash', hash: canonicalSsha256 });
+      for (const text of [
+        digestAndSalt.toString('base64'),
+        digestAndSalt.toString('hex'),
+        `0x${digestAndSalt.toString('hex')}`,
+      ]) {
+        assert.deepEqual(canonicalizeShaText(ShaScheme.Ssha256, text), {
+          ok: true,
+          kind: 'hash',
+          hash: canonicalSsha256,
+        });
       }
     });
 

@@ -21,7 +21,8 @@ function ssha256(password: string, salt: Buffer): string {
 describe('salted-sha', () => {
   it('has slappasswd and hashlib vectors for every family', () => {
     const headers = new Set(shaVectors.map((vector) => /^\{(\w+)\}/.exec(vector.hash)?.[1]));
-    for (const scheme of ['SSHA', 'SSHA256', 'SSHA512', 'SHA', 'SHA256', 'SHA512']) assert.ok(headers.has(scheme), scheme);
+    for (const scheme of ['SSHA', 'SSHA256', 'SSHA512', 'SHA', 'SHA256', 'SHA512'])
+      assert.ok(headers.has(scheme), scheme);
   });
 
   for (const vector of shaVectors) {

@@ -15,7 +15,8 @@ export function readHashVectors(name: string): HashVector[] {
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => {
       const [tool, password, hash] = line.split('\t');
-      if (tool === undefined || password === undefined || hash === undefined) throw new Error(`bad vector: ${line}`);
+      if (tool === undefined || password === undefined || hash === undefined)
+        throw new Error(`bad vector: ${line}`);
       return { tool, password, hash };
     });
 }

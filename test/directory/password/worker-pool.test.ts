@@ -4,8 +4,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { CryptScheme } from '../../../src/directory/password/crypt-hash.js';
 import { createWorkerPool, WorkerPoolErrorCode } from '../../../src/directory/password/worker-pool.js';
@@ -68,7 +68,10 @@ describe('worker-pool', () => {
       await pool.close();
     }
     assert.ok(ticks >= 10, `only ${ticks} timer ticks while 20 verifications ran`);
-    assert.ok(maxGap < oneOnMainThread, `event loop stalled ${maxGap.toFixed(1)} ms (one bcrypt: ${oneOnMainThread.toFixed(1)} ms)`);
+    assert.ok(
+      maxGap < oneOnMainThread,
+      `event loop stalled ${maxGap.toFixed(1)} ms (one bcrypt: ${oneOnMainThread.toFixed(1)} ms)`,
+    );
   });
 
   it('rejects waiting and new tasks with POOL_CLOSED after close(), and close() is idempotent', async () => {
@@ -141,7 +144,8 @@ describe('worker-pool', () => {
         process.execPath,
         ['--import', 'tsx', '--input-type=module', '--eval', program],
         { timeout: 20_000 },
-        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
       );
     });
     assert.equal(output.trim(), 'verified');
