@@ -25,7 +25,14 @@ if (files.length === 0) {
 }
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '4';
-const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files];
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  `--test-concurrency=${concurrency}`,
+  '--test-timeout=300000',
+  ...files,
+];
 const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
 let tail = '';
 child.stdout.on('data', (chunk) => {
@@ -37,7 +44,9 @@ child.on('close', (code) => {
   const tests = count('tests');
   const failed = count('fail');
   if (!(tests > 0)) {
-    console.error(`run-tests: the runner reported ${Number.isNaN(tests) ? 'no' : tests} tests; that is a failure`);
+    console.error(
+      `run-tests: the runner reported ${Number.isNaN(tests) ? 'no' : tests} tests; that is a failure`,
+    );
     process.exit(1);
   }
   if (code !== 0 || failed !== 0) {

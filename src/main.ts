@@ -1,15 +1,17 @@
 // Owns the composition root: configuration → stores → first-factor sources → use cases → RADIUS listeners.
 import { readFileSync } from 'node:fs';
+import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { createAuthenticate } from './auth/authenticate.js';
 import type { Config } from './config/config-schema.js';
 import { createPasswordVerifier } from './directory/password/password-verifier.js';
 import type { Client } from './domain/client.js';
-import { loadDictionaryFile } from './radius/dictionary-file.js';
 import { standardDictionary } from './radius/dictionary.js';
+import { loadDictionaryFile } from './radius/dictionary-file.js';
 import { ClientTable } from './radius-server/client-table.js';
 import { RequestProcessor } from './radius-server/request-processor.js';
 import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
+import { CachingUserStore } from './store/caching-user-store.js';
 import { openStores } from './store/open-stores.js';
 
 export interface RunningServer {
@@ -41,7 +43,10 @@ function warnAboutClients(clients: readonly Client[], logger: Logger): void {
       );
     }
     if (client.secret.length <= 12) {
-      logger.warn({ event: 'config.unsafe', client: client.name }, 'client shared secret is 12 octets or shorter');
+      logger.warn(
+        { event: 'config.unsafe', client: client.name },
+        'client shared secret is 12 octets or shorter',
+      );
     }
   }
 }
@@ -50,18 +55,26 @@ function warnAboutClients(clients: readonly Client[], logger: Logger): void {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const stores = openStores(config);
   const passwords = createPasswordVerifier({ argon2: config.passwords.argon2 });
+  const cleanups: (() => void)[] = [];
   try {
     for (const warning of stores.warnings) logger.warn({ event: 'config.unsafe' }, warning);
     const dictionary = loadDictionary(config);
+    const users = new CachingUserStore(stores.users);
+    const watcher = watchForeignWrites(stores.db, () => users.invalidateAll());
+    cleanups.push(() => clearInterval(watcher));
     const authenticate = createAuthenticate({
-      users: stores.users,
+      users,
       passwords,
       upgradeLegacyHashes: config.passwords.upgradeLegacyHashes,
-      onInternalError: (err, context) => logger.error({ event: 'auth.error', err, context }, 'internal error'),
+      onInternalError: (err, context) =>
+        logger.error({ event: 'auth.error', err, context }, 'internal error'),
     });
     const clients = stores.clients.list();
     if (clients.length === 0) {
-      logger.warn({ event: 'config.no_clients' }, 'no RADIUS clients configured: every request will be dropped');
+      logger.warn(
+        { event: 'config.no_clients' },
+        'no RADIUS clients configured: every request will be dropped',
+      );
     }
     warnAboutClients(clients, logger);
     const processor = new RequestProcessor({
@@ -79,7 +92,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       processor.close();
       throw error;
     }
-    logger.info({ event: 'radius.listening', sockets, clients: clients.length }, 'Assent RADIUS server ready');
+    logger.info(
+      { event: 'radius.listening', sockets, clients: clients.length },
+      'Assent RADIUS server ready',
+    );
 
     let closed = false;
     return {
@@ -99,14 +115,37 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await processor.drain(graceMs);
         await listener.close();
         processor.close();
+        for (const cleanup of cleanups) cleanup();
         await passwords.close();
         stores.close();
         logger.info({ event: 'server.stopped', counters: processor.counters.snapshot() }, 'Assent stopped');
       },
     };
   } catch (error) {
+    for (const cleanup of cleanups) cleanup();
     await passwords.close();
     stores.close();
     throw error;
   }
+}
+
+/** How often the user cache checks for writes by other processes (`assent user disable` takes effect after it). */
+export const FOREIGN_WRITE_CHECK_MS = 500;
+
+/**
+ * SQLite's `data_version` changes when another connection commits (the CLI), never for our own writes, which
+ * the caching store sees directly. Polling it costs one pragma per interval, not one query per login.
+ */
+function watchForeignWrites(db: Database.Database, onChange: () => void): NodeJS.Timeout {
+  let version = db.pragma('data_version', { simple: true });
+  const timer = setInterval(() => {
+    if (!db.open) return;
+    const now = db.pragma('data_version', { simple: true });
+    if (now !== version) {
+      version = now;
+      onChange();
+    }
+  }, FOREIGN_WRITE_CHECK_MS);
+  timer.unref();
+  return timer;
 }

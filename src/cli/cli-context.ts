@@ -21,8 +21,11 @@ export function globalOptions(command: Command): GlobalOptions {
 /** Loads and validates the configuration; a bad value ends the command naming the key (exit 2). */
 export function loadCliConfig(command: Command, overrides: ConfigOverrides = {}): Config {
   const options = globalOptions(command);
-  const merged: ConfigOverrides = options.dataDir === undefined ? overrides : { ...overrides, dataDir: options.dataDir };
-  const result = loadConfig(options.config === undefined ? { overrides: merged } : { file: options.config, overrides: merged });
+  const merged: ConfigOverrides =
+    options.dataDir === undefined ? overrides : { ...overrides, dataDir: options.dataDir };
+  const result = loadConfig(
+    options.config === undefined ? { overrides: merged } : { file: options.config, overrides: merged },
+  );
   if (!result.ok) {
     throw new CliError(`invalid configuration:\n  ${result.errors.join('\n  ')}`, ExitCode.Usage);
   }

@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/config-schema.js';
 import { hashArgon2id } from '../directory/password/argon2id.js';
-import { createKeyFile } from '../store/sealer.js';
 import { openStores } from '../store/open-stores.js';
+import { createKeyFile } from '../store/sealer.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { generatePassword, generateSecret } from './secret-input.js';
 

@@ -10,7 +10,10 @@ import { registerUserCommands } from './commands/user.js';
 
 const program = new Command('assent')
   .description('Assent: self-hosted two-factor authentication server (RADIUS)')
-  .option('-c, --config <file>', 'configuration file (default: ./assent.yaml when present, or $ASSENT_CONFIG)')
+  .option(
+    '-c, --config <file>',
+    'configuration file (default: ./assent.yaml when present, or $ASSENT_CONFIG)',
+  )
   .option('--data-dir <dir>', 'data directory (overrides dataDir)')
   .showHelpAfterError()
   .exitOverride()

@@ -14,7 +14,11 @@ export function generateSecret(): string {
 }
 
 async function readLine(prompt: string, hidden: boolean): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY === true });
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stderr,
+    terminal: process.stdin.isTTY === true,
+  });
   if (hidden && process.stdin.isTTY) {
     // Mute the echo of typed characters while keeping the prompt visible.
     const output = rl as unknown as { _writeToOutput: (s: string) => void };

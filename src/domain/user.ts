@@ -27,6 +27,6 @@ export const MAX_USER_NAME_OCTETS = 253;
 /** True when `name` can be stored and looked up as a user name. */
 export function isValidUserName(name: string): boolean {
   if (name.length === 0 || Buffer.byteLength(name, 'utf8') > MAX_USER_NAME_OCTETS) return false;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we refuse
+
   return !/[\u0000-\u001f\u007f]/.test(name);
 }

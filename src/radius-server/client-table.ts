@@ -13,7 +13,8 @@ export class ClientTable {
   constructor(clients: readonly Client[]) {
     for (const client of clients) {
       const cidr = parseCidr(client.address);
-      if (!cidr) throw new Error(`client ${client.name}: address ${client.address} is not an IP address or CIDR`);
+      if (!cidr)
+        throw new Error(`client ${client.name}: address ${client.address} is not an IP address or CIDR`);
       const full = cidr.prefix === 128;
       if (full) {
         const key = canonicalAddress(cidr.words);

@@ -28,7 +28,9 @@ export function replyMessages(text: string): EncodableAttribute[] {
   return out;
 }
 
-export type ReplyAttributesResult = { ok: true; attributes: EncodableAttribute[] } | { ok: false; error: string };
+export type ReplyAttributesResult =
+  | { ok: true; attributes: EncodableAttribute[] }
+  | { ok: false; error: string };
 
 /**
  * The attributes a decision puts in the reply (Message-Authenticator is added by the encoder, first).

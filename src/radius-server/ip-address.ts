@@ -64,7 +64,7 @@ export function parseCidr(text: string): Cidr | undefined {
 export function cidrContains(cidr: Cidr, address: Words): boolean {
   let remaining = cidr.prefix;
   for (let i = 0; i < 4 && remaining > 0; i++) {
-    const bits = remaining >= 32 ? 32 : remaining;
+    const bits = Math.min(remaining, 32);
     const mask = bits === 32 ? 0xffffffff : ~(0xffffffff >>> bits) >>> 0;
     if (((cidr.words[i]! ^ address[i]!) & mask) >>> 0 !== 0) return false;
     remaining -= bits;

@@ -7,7 +7,7 @@ import type { Packet, RawAttribute } from '../radius/packet.js';
 import { unhideUserPassword } from '../radius/user-password.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters in a user name are refused
+
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
@@ -48,7 +48,8 @@ export function readLoginRequest(packet: Packet, secret: Uint8Array, clientName:
 
   let name: string | undefined;
   let problem: Reason | undefined;
-  if (userNames === 0 || userName === undefined || userName.value.length === 0) problem = Reason.UserNameMissing;
+  if (userNames === 0 || userName === undefined || userName.value.length === 0)
+    problem = Reason.UserNameMissing;
   else if (userNames > 1) problem = Reason.UserNameDuplicated;
   else if (userName.value.length > MAX_USER_NAME_OCTETS) problem = Reason.UserNameInvalid;
   else {
@@ -75,7 +76,9 @@ export function readLoginRequest(packet: Packet, secret: Uint8Array, clientName:
   } else if (chap !== undefined) {
     // RFC 2865 §5.3: CHAP-Password is one octet of CHAP Ident and 16 of response.
     credential =
-      chap.value.length === 17 ? { kind: 'chap' } : { kind: 'malformed', reason: Reason.UserPasswordMalformed };
+      chap.value.length === 17
+        ? { kind: 'chap' }
+        : { kind: 'malformed', reason: Reason.UserPasswordMalformed };
   } else if (eap) credential = { kind: 'eap' };
   else credential = { kind: 'none' };
 

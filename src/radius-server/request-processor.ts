@@ -66,6 +66,7 @@ export class RequestProcessor {
   private readonly dictionary: Dictionary;
   private readonly logger: Logger;
   private readonly options: ProcessorOptions;
+  private readonly decodeOptions: { readonly maxAttributes: number };
   private readonly now: () => number;
   private readonly duplicates: DuplicateCache;
   private readonly warnings: RateLimitedLog;
@@ -82,6 +83,7 @@ export class RequestProcessor {
     this.dictionary = deps.dictionary;
     this.logger = deps.logger;
     this.options = deps.options;
+    this.decodeOptions = { maxAttributes: deps.options.maxAttributes };
     this.counters = deps.counters ?? new RadiusCounters();
     this.now = deps.now ?? Date.now;
     this.duplicates = new DuplicateCache(
@@ -110,55 +112,89 @@ export class RequestProcessor {
     const now = this.now();
     // SECURITY A1.1 / RFC 2865 §2: a request from an unknown address is silently discarded.
     const client = this.clients.find(address);
-    if (client === undefined) return this.dropUnknown(address, now);
-    if (!this.accepting) return this.drop(DropReason.ShuttingDown);
+    if (client === undefined) {
+      this.dropUnknown(address, now);
+      return;
+    }
+    if (!this.accepting) {
+      this.drop(DropReason.ShuttingDown);
+      return;
+    }
 
-    const decoded = decodePacket(datagram, { maxAttributes: this.options.maxAttributes });
+    const decoded = decodePacket(datagram, this.decodeOptions);
     if (!decoded.ok) {
       this.counters.countMalformed(decoded.reason);
-      return this.dropLogged(DropReason.Malformed, client, address, now, decoded.reason);
+      this.dropLogged(DropReason.Malformed, client, address, now, decoded.reason);
+      return;
     }
     const packet = decoded.packet;
     const code = packet.code;
 
     // SECURITY A1.3: only the codes this port serves.
     if (endpoint.kind === 'auth') {
-      if (code !== Code.AccessRequest && code !== Code.StatusServer) return this.drop(DropReason.UnexpectedCode);
+      if (code !== Code.AccessRequest && code !== Code.StatusServer) {
+        this.drop(DropReason.UnexpectedCode);
+        return;
+      }
     } else if (code !== Code.AccountingRequest && code !== Code.StatusServer) {
-      return this.drop(DropReason.UnexpectedCode);
+      this.drop(DropReason.UnexpectedCode);
+      return;
     }
-    if (code === Code.AccountingRequest) return this.handleAccounting(packet, client, address, port, endpoint, now);
+    if (code === Code.AccountingRequest) {
+      this.handleAccounting(packet, client, address, port, endpoint, now);
+      return;
+    }
 
     // SECURITY A1.7 / RFC 3579 §3.2: a present Message-Authenticator is verified before anything else is trusted.
     if (packet.messageAuthenticatorOffset >= 0) {
       if (!verifyRequestMessageAuthenticator(packet, client.secret)) {
-        return this.dropLogged(DropReason.MessageAuthenticatorInvalid, client, address, now, 'shared secret mismatch?');
+        this.dropLogged(
+          DropReason.MessageAuthenticatorInvalid,
+          client,
+          address,
+          now,
+          'shared secret mismatch?',
+        );
+        return;
       }
     } else {
       const refusal = this.missingMessageAuthenticator(packet, client);
-      if (refusal !== undefined) return this.dropLogged(refusal, client, address, now, undefined);
+      if (refusal !== undefined) {
+        this.dropLogged(refusal, client, address, now, undefined);
+        return;
+      }
     }
 
-    if (code === Code.StatusServer) return this.answerStatusServer(packet, client, address, port, endpoint);
+    if (code === Code.StatusServer) {
+      this.answerStatusServer(packet, client, address, port, endpoint);
+      return;
+    }
 
     // RFC 5080 §2.2.2: duplicates are recognised only after the packet proved it knows the secret.
     const key = `${endpoint.index}|${address}|${port}|${packet.identifier}`;
     const seen = this.duplicates.check(key, packet.authenticator, now);
-    if (seen === DuplicateStatus.InProgress) return this.drop(DropReason.DuplicateInProgress);
+    if (seen === DuplicateStatus.InProgress) {
+      this.drop(DropReason.DuplicateInProgress);
+      return;
+    }
     if (seen === DuplicateStatus.Answered) {
       this.counters.duplicatesResent++;
       endpoint.send(this.duplicates.cachedReply!, port, address);
       return;
     }
     // SECURITY A3.5: bounded work in flight; the NAS retransmits or fails over.
-    if (this.inFlightCount >= this.options.maxInFlight) return this.drop(DropReason.Overload);
+    if (this.inFlightCount >= this.options.maxInFlight) {
+      this.drop(DropReason.Overload);
+      return;
+    }
 
     // RFC 3579 §3.1: EAP-Message never travels with User-Password or CHAP-Password.
     if (
       hasAttribute(packet, AttributeType.EapMessage) &&
       (hasAttribute(packet, AttributeType.UserPassword) || hasAttribute(packet, AttributeType.ChapPassword))
     ) {
-      return this.dropLogged(DropReason.EapWithPassword, client, address, now, undefined);
+      this.dropLogged(DropReason.EapWithPassword, client, address, now, undefined);
+      return;
     }
 
     this.duplicates.begin(key, packet.authenticator, now);
@@ -169,13 +205,17 @@ export class RequestProcessor {
       decision = this.authenticate(readLoginRequest(packet, client.secret, client.name));
     } catch (error) {
       this.logger.error({ event: 'radius.error', err: error, client: client.name }, 'authentication failed');
-      return this.finish(request, { kind: 'drop', reason: 'INTERNAL_ERROR' });
+      this.finish(request, { kind: 'drop', reason: 'INTERNAL_ERROR' });
+      return;
     }
     if (decision instanceof Promise) {
       decision.then(
         (d) => this.finish(request, d),
         (error: unknown) => {
-          this.logger.error({ event: 'radius.error', err: error, client: client.name }, 'authentication failed');
+          this.logger.error(
+            { event: 'radius.error', err: error, client: client.name },
+            'authentication failed',
+          );
           this.finish(request, { kind: 'drop', reason: 'INTERNAL_ERROR' });
         },
       );
@@ -224,10 +264,16 @@ export class RequestProcessor {
       attributes,
     });
     this.logDecision(request, decision, decision.kind);
-    if (code !== Code.AccessReject) return this.send(request, reply, code);
+    if (code !== Code.AccessReject) {
+      this.send(request, reply, code);
+      return;
+    }
     // SECURITY A3.7: every reject waits the reject delay plus jitter, so failures cannot be timed apart.
     const delay = this.options.rejectDelayMs + Math.floor(Math.random() * (this.options.rejectJitterMs + 1));
-    if (delay === 0 || !this.accepting) return this.send(request, reply, code);
+    if (delay === 0 || !this.accepting) {
+      this.send(request, reply, code);
+      return;
+    }
     const timer = setTimeout(() => {
       this.delayedRejects.delete(timer);
       this.send(request, reply, code);
@@ -245,7 +291,13 @@ export class RequestProcessor {
     this.checkDrained();
   }
 
-  private answerStatusServer(packet: Packet, client: Client, address: string, port: number, endpoint: Endpoint): void {
+  private answerStatusServer(
+    packet: Packet,
+    client: Client,
+    address: string,
+    port: number,
+    endpoint: Endpoint,
+  ): void {
     // RFC 5997 §3: Access-Accept on an authentication port, Accounting-Response on an accounting port.
     const code = endpoint.kind === 'auth' ? Code.AccessAccept : Code.AccountingResponse;
     const attributes: EncodableAttribute[] = [];
@@ -271,7 +323,14 @@ export class RequestProcessor {
   ): void {
     // RFC 2866 §3: the Request Authenticator is an MD5 over the packet and the secret; a mismatch is discarded.
     if (!verifyAccountingRequestAuthenticator(packet.bytes, client.secret)) {
-      return this.dropLogged(DropReason.AccountingAuthenticatorInvalid, client, address, now, 'shared secret mismatch?');
+      this.dropLogged(
+        DropReason.AccountingAuthenticatorInvalid,
+        client,
+        address,
+        now,
+        'shared secret mismatch?',
+      );
+      return;
     }
     const key = `${endpoint.index}|${address}|${port}|${packet.identifier}`;
     const seen = this.duplicates.check(key, packet.authenticator, now);
@@ -280,7 +339,10 @@ export class RequestProcessor {
       endpoint.send(this.duplicates.cachedReply!, port, address);
       return;
     }
-    if (seen === DuplicateStatus.InProgress) return this.drop(DropReason.DuplicateInProgress);
+    if (seen === DuplicateStatus.InProgress) {
+      this.drop(DropReason.DuplicateInProgress);
+      return;
+    }
     if (this.logDecisions) {
       this.logger.info({
         event: 'radius.accounting',
@@ -300,6 +362,7 @@ export class RequestProcessor {
       requestAuthenticator: packet.authenticator,
       secret: client.secret,
       attributes,
+      messageAuthenticatorBase: 'zero',
     });
     this.duplicates.begin(key, packet.authenticator, now);
     this.duplicates.complete(key, reply, now);
@@ -336,11 +399,24 @@ export class RequestProcessor {
     }
   }
 
-  private dropLogged(reason: DropReason, client: Client, address: string, now: number, detail: string | undefined) {
+  private dropLogged(
+    reason: DropReason,
+    client: Client,
+    address: string,
+    now: number,
+    detail: string | undefined,
+  ) {
     this.counters.drops[reason]++;
     const suppressed = this.warnings.allow(`${reason}|${client.name}`, now);
     if (suppressed >= 0) {
-      this.logger.warn({ event: 'radius.drop', reason, client: client.name, src: address, detail, suppressed });
+      this.logger.warn({
+        event: 'radius.drop',
+        reason,
+        client: client.name,
+        src: address,
+        detail,
+        suppressed,
+      });
     }
   }
 
@@ -391,7 +467,8 @@ function hasAttribute(packet: Packet, type: number): boolean {
 /** RFC 2865 §5.33: every Proxy-State is copied to the reply unchanged and in order. */
 function appendProxyStates(packet: Packet, out: EncodableAttribute[]): void {
   for (const attribute of packet.attributes) {
-    if (attribute.type === AttributeType.ProxyState) out.push({ type: AttributeType.ProxyState, value: attribute.value });
+    if (attribute.type === AttributeType.ProxyState)
+      out.push({ type: AttributeType.ProxyState, value: attribute.value });
   }
 }
 
@@ -407,7 +484,10 @@ function appendEapFailure(packet: Packet, out: EncodableAttribute[]): void {
 
 function textOf(packet: Packet, type: number): string | undefined {
   for (const attribute of packet.attributes) {
-    if (attribute.type === type) return Buffer.from(attribute.value).toString('utf8').replace(/[\u0000-\u001f]/g, '?');
+    if (attribute.type === type)
+      return Buffer.from(attribute.value)
+        .toString('utf8')
+        .replace(/[\u0000-\u001f]/g, '?');
   }
   return undefined;
 }

@@ -21,6 +21,19 @@ export interface BoundSocket {
 
 const RECEIVE_BUFFER = 4 * 1024 * 1024;
 
+/**
+ * We only ever reply to the literal source address of a request. dgram's default lookup runs dns.lookup for
+ * every send (a nextTick and closures per reply); answering synchronously with the literal skips that.
+ */
+function literalLookup(
+  address: string,
+  family: unknown,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+  void family;
+}
+
 /** Binds every configured socket and routes datagrams to one RequestProcessor. */
 export class UdpListener {
   private readonly sockets: dgram.Socket[] = [];
@@ -59,7 +72,11 @@ export class UdpListener {
   }
 
   private bindOne(kind: 'auth' | 'acct', address: string, port: number): Promise<dgram.Socket> {
-    const socket = dgram.createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', ipv6Only: isIPv6(address) });
+    const socket = dgram.createSocket({
+      type: isIPv6(address) ? 'udp6' : 'udp4',
+      ipv6Only: isIPv6(address),
+      lookup: literalLookup,
+    });
     const endpoint: Endpoint = {
       index: this.sockets.length,
       kind,
@@ -68,8 +85,11 @@ export class UdpListener {
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
         socket.close();
-        const hint = error.code === 'EADDRINUSE' ? ' (port already in use: is another RADIUS server running?)' : '';
-        reject(new Error(`cannot listen for RADIUS ${kind} on ${address} port ${port}: ${error.code}${hint}`));
+        const hint =
+          error.code === 'EADDRINUSE' ? ' (port already in use: is another RADIUS server running?)' : '';
+        reject(
+          new Error(`cannot listen for RADIUS ${kind} on ${address} port ${port}: ${error.code}${hint}`),
+        );
       };
       socket.once('error', onError);
       socket.bind(port, address, () => {
@@ -79,8 +99,12 @@ export class UdpListener {
         } catch {
           // The kernel caps buffer sizes (net.core.rmem_max); the default still works.
         }
-        socket.on('error', (error) => this.logger.error({ event: 'radius.socket_error', err: error, kind, address }));
-        socket.on('message', (message, remote) => this.processor.handle(message, remote.address, remote.port, endpoint));
+        socket.on('error', (error) =>
+          this.logger.error({ event: 'radius.socket_error', err: error, kind, address }),
+        );
+        socket.on('message', (message, remote) =>
+          this.processor.handle(message, remote.address, remote.port, endpoint),
+        );
         this.sockets.push(socket);
         resolve(socket);
       });
@@ -89,7 +113,9 @@ export class UdpListener {
 
   /** Closes every socket; datagrams arriving afterwards are refused by the kernel. */
   async close(): Promise<void> {
-    const closing = this.sockets.splice(0).map((socket) => new Promise<void>((resolve) => socket.close(() => resolve())));
+    const closing = this.sockets
+      .splice(0)
+      .map((socket) => new Promise<void>((resolve) => socket.close(() => resolve())));
     await Promise.all(closing);
   }
 }

@@ -1,5 +1,6 @@
 // Owns the Request and Response Authenticators (RFC 2865 §3, RFC 2866 §3, RFC 5176 §3.5).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { startMd5 } from './md5.js';
 import { HEADER_LENGTH } from './packet.js';
 
 const ZERO_16 = new Uint8Array(16);
@@ -23,12 +24,14 @@ export function computePacketAuthenticator(
   authenticator: Uint8Array,
   secret: Uint8Array,
 ): Uint8Array {
-  const md5 = createHash('md5');
-  md5.update(bytes.subarray(0, 4));
-  md5.update(authenticator);
-  md5.update(bytes.subarray(HEADER_LENGTH, length));
-  md5.update(secret);
-  return md5.digest();
+  const out = new Uint8Array(16);
+  startMd5()
+    .update(bytes, 0, 4)
+    .update(authenticator)
+    .update(bytes, HEADER_LENGTH, length)
+    .update(secret)
+    .digestInto(out);
+  return out;
 }
 
 /** The header Length of raw bytes when it is plausible (20 ≤ Length ≤ bytes), else -1. */

@@ -1,9 +1,9 @@
 // Owns encoding of RADIUS packets: replies (MA first, then Response Authenticator) and requests.
-import { createHash, createHmac } from 'node:crypto';
 import { AttributeType, MAX_ATTRIBUTE_VALUE_LENGTH, MESSAGE_AUTHENTICATOR_LENGTH } from './attribute-type.js';
 import { randomAuthenticator } from './authenticator.js';
 import { hasComputedRequestAuthenticator } from './code.js';
 import { RadiusCodecError, RadiusCodecErrorCode } from './codec-error.js';
+import { finishHmacMd5, hmacMd5Key, startHmacMd5, startMd5 } from './md5.js';
 import { HEADER_LENGTH, MAX_PACKET_LENGTH } from './packet.js';
 
 export { randomAuthenticator } from './authenticator.js';
@@ -20,6 +20,12 @@ export interface EncodeReplyArgs {
   readonly requestAuthenticator: Uint8Array;
   readonly secret: Uint8Array;
   readonly attributes: readonly EncodableAttribute[];
+  /**
+   * What the MA is computed over in the authenticator field: the request's authenticator (RFC 3579 §3.2, the
+   * default) or zeros, for an Accounting-Response or CoA/Disconnect ACK/NAK answering a request whose own
+   * authenticator is computed (RFC 5176 §3.5; FreeRADIUS verifies Accounting-Response this way).
+   */
+  readonly messageAuthenticatorBase?: 'request' | 'zero';
 }
 
 /**
@@ -34,10 +40,12 @@ export interface EncodeReplyArgs {
 export function encodeReply(args: EncodeReplyArgs): Uint8Array {
   assertAuthenticator(args.requestAuthenticator);
   const packet = layout(args.code, args.identifier, args.attributes);
-  packet.set(args.requestAuthenticator, 4);
-  // The packet already holds the request authenticator and a zero MA: hash it whole, in one call each.
-  packet.set(createHmac('md5', args.secret).update(packet).digest(), HEADER_LENGTH + 2);
-  packet.set(createHash('md5').update(packet).update(args.secret).digest(), 4);
+  const zeroBase = args.messageAuthenticatorBase === 'zero';
+  if (!zeroBase) packet.set(args.requestAuthenticator, 4);
+  // The packet already holds the MA base and a zero MA: hash it whole, in one call each.
+  signMessageAuthenticator(packet, args.secret);
+  if (zeroBase) packet.set(args.requestAuthenticator, 4);
+  startMd5().update(packet).update(args.secret).digestInto(packet, 4);
   return packet;
 }
 
@@ -72,11 +80,16 @@ export function encodeRequest(args: EncodeRequestArgs): Uint8Array {
   if (authenticator !== undefined) packet.set(authenticator, 4);
   // Until the end the authenticator field holds what each hash must see (random, or 16 zero octets for the
   // computed codes, RFC 2866 §3 / RFC 5176 §3.5) and the MA value is zero, so each hashes the packet whole.
-  if (args.messageAuthenticator) {
-    packet.set(createHmac('md5', args.secret).update(packet).digest(), HEADER_LENGTH + 2);
-  }
-  if (computed) packet.set(createHash('md5').update(packet).update(args.secret).digest(), 4);
+  if (args.messageAuthenticator) signMessageAuthenticator(packet, args.secret);
+  if (computed) startMd5().update(packet).update(args.secret).digestInto(packet, 4);
   return packet;
+}
+
+/** HMAC-MD5 of the whole packet (MA value still zero) written into the first attribute's value. */
+function signMessageAuthenticator(packet: Uint8Array, secret: Uint8Array): void {
+  const key = hmacMd5Key(secret);
+  startHmacMd5(key).update(packet);
+  finishHmacMd5(key, packet, HEADER_LENGTH + 2);
 }
 
 /**

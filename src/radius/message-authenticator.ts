@@ -1,6 +1,7 @@
 // Owns Message-Authenticator computation and verification (RFC 3579 §3.2, RFC 5176 §3.5).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { hasComputedRequestAuthenticator } from './code.js';
+import { finishHmacMd5, hmacMd5Key, startHmacMd5 } from './md5.js';
 import { HEADER_LENGTH, type Packet } from './packet.js';
 
 const ZERO_16 = new Uint8Array(16);
@@ -20,17 +21,14 @@ export function computeMessageAuthenticator(
   secret: Uint8Array,
 ): Uint8Array {
   const valueStart = maOffset + 2;
-  const hmac = createHmac('md5', secret);
-  if (authenticator === undefined) hmac.update(bytes.subarray(0, valueStart));
-  else {
-    hmac.update(bytes.subarray(0, 4));
-    hmac.update(authenticator);
-    hmac.update(bytes.subarray(HEADER_LENGTH, valueStart));
-  }
-  hmac.update(ZERO_16);
-  // Fewer native calls on the hot path: the tail is skipped when the MA ends the packet.
-  if (valueStart + 16 < bytes.length) hmac.update(bytes.subarray(valueStart + 16));
-  return hmac.digest();
+  const key = hmacMd5Key(secret);
+  const hmac = startHmacMd5(key);
+  if (authenticator === undefined) hmac.update(bytes, 0, valueStart);
+  else hmac.update(bytes, 0, 4).update(authenticator).update(bytes, HEADER_LENGTH, valueStart);
+  hmac.updateFill(0, 16).update(bytes, valueStart + 16, bytes.length);
+  const out = new Uint8Array(16);
+  finishHmacMd5(key, out);
+  return out;
 }
 
 /**

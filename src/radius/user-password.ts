@@ -1,13 +1,17 @@
 // Owns User-Password hiding and recovery (RFC 2865 §5.2).
-import { createHash } from 'node:crypto';
 import { RadiusCodecError, RadiusCodecErrorCode } from './codec-error.js';
+import { startMd5 } from './md5.js';
 
 /** RFC 2865 §5.2: the password is at most 128 octets. */
 export const MAX_PASSWORD_LENGTH = 128;
 const BLOCK = 16;
 
-function block(secret: Uint8Array, previous: Uint8Array): Buffer {
-  return createHash('md5').update(secret).update(previous).digest();
+const pad = new Uint8Array(BLOCK);
+
+/** MD5(S + previous) into a shared scratch block: the caller uses it before the next call. */
+function block(secret: Uint8Array, previous: Uint8Array): Uint8Array {
+  startMd5().update(secret).update(previous).digestInto(pad);
+  return pad;
 }
 
 /**

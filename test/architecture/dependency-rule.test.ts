@@ -32,7 +32,8 @@ function files(dir: string): string[] {
 }
 
 const layerOf = (path: string) => relative(src, path).split('/')[0]!;
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 test('every import in src/ follows the dependency rule (ARCHITECTURE.md §2)', () => {
   const violations: string[] = [];
@@ -43,7 +44,9 @@ test('every import in src/ follows the dependency rule (ARCHITECTURE.md §2)', (
     if (anything.has(from)) continue;
     const rule = allowed[from];
     if (rule === undefined) {
-      violations.push(`${relative(src, file)}: folder "${from}" has no rule; add it to ARCHITECTURE.md and this test`);
+      violations.push(
+        `${relative(src, file)}: folder "${from}" has no rule; add it to ARCHITECTURE.md and this test`,
+      );
       continue;
     }
     for (const match of readFileSync(file, 'utf8').matchAll(IMPORT)) {

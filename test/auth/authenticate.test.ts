@@ -77,19 +77,32 @@ test('accepts through a promise when the hash check runs off the event loop', as
 
 test('rejects a wrong password with BAD_PASSWORD', async () => {
   const { authenticate } = setup();
-  assert.deepEqual(await settle(authenticate, login('alice', pap('nope'))), { kind: 'reject', reason: 'BAD_PASSWORD', user: 'alice' });
+  assert.deepEqual(await settle(authenticate, login('alice', pap('nope'))), {
+    kind: 'reject',
+    reason: 'BAD_PASSWORD',
+    user: 'alice',
+  });
 });
 
 test('unknown users and users without a password cost a dummy verification (SECURITY A3.7)', async () => {
   const { authenticate, calls } = setup();
-  assert.equal(((await settle(authenticate, login('ghost', pap('pw')))) as { reason: string }).reason, Reason.UserUnknown);
-  assert.equal(((await settle(authenticate, login('tokenonly', pap('pw')))) as { reason: string }).reason, Reason.NoPassword);
+  assert.equal(
+    ((await settle(authenticate, login('ghost', pap('pw')))) as { reason: string }).reason,
+    Reason.UserUnknown,
+  );
+  assert.equal(
+    ((await settle(authenticate, login('tokenonly', pap('pw')))) as { reason: string }).reason,
+    Reason.NoPassword,
+  );
   assert.equal(calls.dummy, 2);
 });
 
 test('a disabled user is verified like anyone else, then rejected with USER_DISABLED', async () => {
   const { authenticate, calls } = setup();
-  assert.equal(((await settle(authenticate, login('off', pap('pw')))) as { reason: string }).reason, Reason.UserDisabled);
+  assert.equal(
+    ((await settle(authenticate, login('off', pap('pw')))) as { reason: string }).reason,
+    Reason.UserDisabled,
+  );
   assert.equal(calls.verify, 1);
 });
 
@@ -114,7 +127,10 @@ test('CHAP, EAP, no credentials, malformed ones, user name problems and any Stat
     [login('alice', { kind: 'chap' }), Reason.ChapUnsupported],
     [login('alice', { kind: 'eap' }), Reason.EapUnsupported],
     [login('alice', { kind: 'none' }), Reason.NoCredentials],
-    [login('alice', { kind: 'malformed', reason: Reason.UserPasswordMalformed }), Reason.UserPasswordMalformed],
+    [
+      login('alice', { kind: 'malformed', reason: Reason.UserPasswordMalformed }),
+      Reason.UserPasswordMalformed,
+    ],
     [login(undefined, pap('pw')), Reason.UserNameDuplicated],
     [login('alice', pap('pw'), new Uint8Array(16)), Reason.StateUnknown],
   ];
@@ -130,6 +146,9 @@ test('a store failure rejects with INTERNAL_ERROR and is reported, never accepte
   users.getByName = () => {
     throw new Error('disk gone');
   };
-  assert.equal(((await settle(authenticate, login('alice', pap('pw')))) as { reason: string }).reason, Reason.InternalError);
+  assert.equal(
+    ((await settle(authenticate, login('alice', pap('pw')))) as { reason: string }).reason,
+    Reason.InternalError,
+  );
   assert.deepEqual(errors, ['user lookup']);
 });

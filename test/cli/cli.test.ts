@@ -16,7 +16,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test('--help lists every command and the exit codes; subcommands have their own help', async () => {
   const top = await runCli(dir, ['--help']);
   assert.equal(top.code, 0);
-  for (const word of ['serve', 'init', 'client', 'user', 'config', 'bench', 'Exit codes']) assert.match(top.stdout, new RegExp(word));
+  for (const word of ['serve', 'init', 'client', 'user', 'config', 'bench', 'Exit codes'])
+    assert.match(top.stdout, new RegExp(word));
   const add = await runCli(dir, ['client', 'add', '--help']);
   assert.equal(add.code, 0);
   assert.match(add.stdout, /--no-require-message-authenticator/);
@@ -39,7 +40,12 @@ test('config check names the bad key and its environment variable (exit 2)', asy
   assert.equal(r.code, 2);
   assert.match(r.stderr, /radius\.authPort/);
   assert.match(r.stderr, /ASSENT_RADIUS_AUTH_PORT/);
-  const ok = await runCli(dir, ['config', 'check', '--print'], '', cliEnv({ ASSENT_RADIUS_AUTH_PORT: '11812' }));
+  const ok = await runCli(
+    dir,
+    ['config', 'check', '--print'],
+    '',
+    cliEnv({ ASSENT_RADIUS_AUTH_PORT: '11812' }),
+  );
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).radius.authPort, 11812);
 });
@@ -62,13 +68,35 @@ test('client add/list/remove with secret rules (SECURITY A5.1)', async () => {
   assert.match(added.stderr, /RadSec or IPsec/, 'a public address gets the UDP warning');
   assert.equal((await runCli(dir, ['client', 'add', '--name', 'fw1', '--address', '192.0.2.11'])).code, 1);
   assert.equal((await runCli(dir, ['client', 'add', '--name', 'x', '--address', 'not-an-ip'])).code, 2);
-  const short = await runCli(dir, ['client', 'add', '--name', 'x', '--address', '10.0.0.1', '--secret', 'abc']);
+  const short = await runCli(dir, [
+    'client',
+    'add',
+    '--name',
+    'x',
+    '--address',
+    '10.0.0.1',
+    '--secret',
+    'abc',
+  ]);
   assert.equal(short.code, 2);
   assert.match(short.stderr, /too short/);
-  const legacy = await runCli(dir, ['client', 'add', '--name', 'pam', '--address', '10.1.0.0/16', '--secret', 'a-long-enough-secret', '--no-require-message-authenticator']);
+  const legacy = await runCli(dir, [
+    'client',
+    'add',
+    '--name',
+    'pam',
+    '--address',
+    '10.1.0.0/16',
+    '--secret',
+    'a-long-enough-secret',
+    '--no-require-message-authenticator',
+  ]);
   assert.equal(legacy.code, 0, legacy.stderr);
   const list = await runCli(dir, ['client', 'list', '--json']);
-  const rows = list.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const rows = list.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const pam = rows.find((r) => r.name === 'pam');
   assert.equal(pam.requireMessageAuthenticator, false);
   assert.equal(pam.limitProxyState, true);
@@ -78,9 +106,18 @@ test('client add/list/remove with secret rules (SECURITY A5.1)', async () => {
 });
 
 test('user add/passwd/disable/enable/remove; passwords come from stdin, never argv', async () => {
-  const added = await runCli(dir, ['user', 'add', 'bob', '--password-stdin', '--groups', 'vpn,admins'], 'bob-secret-pw\n');
+  const added = await runCli(
+    dir,
+    ['user', 'add', 'bob', '--password-stdin', '--groups', 'vpn,admins'],
+    'bob-secret-pw\n',
+  );
   assert.equal(added.code, 0, added.stderr);
-  const listed = JSON.parse((await runCli(dir, ['user', 'list', '--json'])).stdout.trim().split('\n').find((l) => l.includes('"bob"'))!);
+  const listed = JSON.parse(
+    (await runCli(dir, ['user', 'list', '--json'])).stdout
+      .trim()
+      .split('\n')
+      .find((l) => l.includes('"bob"'))!,
+  );
   assert.equal(listed.passwordScheme, '$argon2id$');
   assert.deepEqual(listed.groups, ['vpn', 'admins']);
   assert.equal((await runCli(dir, ['user', 'add', 'bob', '--password-stdin'], 'x\n')).code, 1, 'duplicate');
@@ -96,12 +133,19 @@ test('user add/passwd/disable/enable/remove; passwords come from stdin, never ar
 
 test('user import reads CSV and FreeRADIUS users files with legacy hashes; a bad line imports nothing', async () => {
   const salt = randomBytes(8);
-  const ssha = (pw: string) => Buffer.concat([createHash('sha256').update(pw).update(salt).digest(), salt]).toString('base64');
-  writeFileSync(join(dir, 'users.csv'), `username,password_hash,groups\nimp1,{SSHA256}${ssha('pw-1')},vpn\nimp2,{SSHA256}${ssha('pw-2')},\n`);
+  const ssha = (pw: string) =>
+    Buffer.concat([createHash('sha256').update(pw).update(salt).digest(), salt]).toString('base64');
+  writeFileSync(
+    join(dir, 'users.csv'),
+    `username,password_hash,groups\nimp1,{SSHA256}${ssha('pw-1')},vpn\nimp2,{SSHA256}${ssha('pw-2')},\n`,
+  );
   const csv = await runCli(dir, ['user', 'import', 'users.csv']);
   assert.equal(csv.code, 0, csv.stderr);
   assert.match(csv.stdout, /2 added/);
-  writeFileSync(join(dir, 'authorize'), `imp3 SSHA2-256-Password := "${ssha('pw-3')}"\n\nDEFAULT Auth-Type := Reject\n`);
+  writeFileSync(
+    join(dir, 'authorize'),
+    `imp3 SSHA2-256-Password := "${ssha('pw-3')}"\n\nDEFAULT Auth-Type := Reject\n`,
+  );
   const fr = await runCli(dir, ['user', 'import', 'authorize', '--format', 'freeradius']);
   assert.equal(fr.code, 0, fr.stderr);
   assert.match(fr.stdout, /1 added/);

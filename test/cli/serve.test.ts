@@ -42,7 +42,10 @@ test('serve: first start, radtest line, hash upgrade, SIGHUP reload, SIGTERM dra
     const secret = /shared secret: +(\S+)/.exec(output())![1]!;
 
     const salt = randomBytes(8);
-    const ssha = Buffer.concat([createHash('sha256').update('legacy-pw').update(salt).digest(), salt]).toString('base64');
+    const ssha = Buffer.concat([
+      createHash('sha256').update('legacy-pw').update(salt).digest(),
+      salt,
+    ]).toString('base64');
     writeFileSync(join(dir, 'old.csv'), `username,password_hash\nold,{SSHA256}${ssha}\n`);
     assert.equal((await runCli(dir, ['user', 'import', 'old.csv'], '', env)).code, 0);
     const login = await runPeer('radtest', ['old', 'legacy-pw', `127.0.0.1:${port}`, '0', secret]);
@@ -55,11 +58,20 @@ test('serve: first start, radtest line, hash upgrade, SIGHUP reload, SIGTERM dra
     }
     assert.equal(scheme, '$argon2id$', 'the legacy hash was replaced after the login (upgradeLegacyHashes)');
 
-    const added = await runCli(dir, ['client', 'add', '--name', 'late', '--address', '127.0.0.5', '--secret', 'late-client-secret'], '', env);
+    const added = await runCli(
+      dir,
+      ['client', 'add', '--name', 'late', '--address', '127.0.0.5', '--secret', 'late-client-secret'],
+      '',
+      env,
+    );
     assert.equal(added.code, 0, added.stderr);
     const late = await RawRadiusClient.open(port, 'late-client-secret', '127.0.0.5');
     try {
-      assert.equal(await late.exchange(late.accessRequest({ user: 'old', password: 'legacy-pw' })), undefined, 'unknown before reload');
+      assert.equal(
+        await late.exchange(late.accessRequest({ user: 'old', password: 'legacy-pw' })),
+        undefined,
+        'unknown before reload',
+      );
       child.kill('SIGHUP');
       await new Promise((r) => setTimeout(r, 300));
       const reply = await late.exchange(late.accessRequest({ user: 'old', password: 'legacy-pw' }), 3000);
@@ -78,7 +90,11 @@ test('serve: first start, radtest line, hash upgrade, SIGHUP reload, SIGTERM dra
     }
     assert.equal(await exited, 0);
     assert.match(output(), /Assent stopped/);
-    assert.doesNotMatch(output().split('Try it')[1] ?? '', /legacy-pw|late-client-secret/, 'no password or secret in the logs');
+    assert.doesNotMatch(
+      output().split('Try it')[1] ?? '',
+      /legacy-pw|late-client-secret/,
+      'no password or secret in the logs',
+    );
   } finally {
     child.kill('SIGKILL');
   }

@@ -15,5 +15,8 @@ test('every reject reason and drop reason is documented in docs/errors.md', () =
 
 test('docs/errors.md documents no code the server does not have', () => {
   const known = new Set<string>([...allReasons, ...allDropReasons]);
-  assert.deepEqual([...documented].filter((code) => !known.has(code!)), []);
+  assert.deepEqual(
+    [...documented].filter((code) => !known.has(code!)),
+    [],
+  );
 });

@@ -12,8 +12,22 @@ test('eapol_test (EAP-MD5) gets a clean Access-Reject with EAP-Failure, and the 
   const dir = mkdtempSync(join(tmpdir(), 'assent-eapol-'));
   try {
     const conf = join(dir, 'eapol.conf');
-    writeFileSync(conf, 'network={\n  key_mgmt=IEEE8021X\n  eap=MD5\n  identity="alice"\n  password="pw1"\n}\n');
-    const r = await runPeer('eapol_test', ['-c', conf, '-a', '127.0.0.1', '-p', String(server.port), '-s', DEFAULT_SECRET, '-t', '5']);
+    writeFileSync(
+      conf,
+      'network={\n  key_mgmt=IEEE8021X\n  eap=MD5\n  identity="alice"\n  password="pw1"\n}\n',
+    );
+    const r = await runPeer('eapol_test', [
+      '-c',
+      conf,
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(server.port),
+      '-s',
+      DEFAULT_SECRET,
+      '-t',
+      '5',
+    ]);
     assert.match(r.stdout, /RADIUS message: code=3 \(Access-Reject\)/, r.stdout.slice(-2000));
     assert.match(r.stdout, /FAILURE/);
     assert.equal(r.code, 252, 'eapol_test exits 252 on a reject');

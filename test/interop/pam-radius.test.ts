@@ -33,7 +33,12 @@ after(async () => {
 const pamtester = (user: string, password: string) =>
   runPeer(
     'unshare',
-    ['-m', 'sh', '-c', `mount --bind ${join(dir, 'pam.d')} /etc/pam.d && pamtester -v assenttest ${user} authenticate`],
+    [
+      '-m',
+      'sh',
+      '-c',
+      `mount --bind ${join(dir, 'pam.d')} /etc/pam.d && pamtester -v assenttest ${user} authenticate`,
+    ],
     `${password}\n`,
   );
 

@@ -19,7 +19,14 @@ before(async () => {
 after(() => server.stop());
 
 test('radtest gets Access-Accept for the right password, with a Message-Authenticator radclient verified', async () => {
-  const r = await runPeer('radtest', ['-x', 'alice', 'correct horse', `127.0.0.1:${server.port}`, '0', DEFAULT_SECRET]);
+  const r = await runPeer('radtest', [
+    '-x',
+    'alice',
+    'correct horse',
+    `127.0.0.1:${server.port}`,
+    '0',
+    DEFAULT_SECRET,
+  ]);
   assert.match(r.stdout, /Received Access-Accept/);
   assert.match(r.stdout, /Message-Authenticator = 0x[0-9a-f]{32}/);
   assert.doesNotMatch(r.stdout + r.stderr, /invalid Message-Authenticator|Response authenticator/i);
@@ -36,12 +43,18 @@ test('radtest gets Access-Reject for a wrong password, an unknown user and a dis
     assert.match(r.stdout, /Message-Authenticator = 0x[0-9a-f]{32}/);
   }
   const reasons = server.logs.filter((l) => l.event === 'radius.decision').map((l) => l.reason);
-  assert.ok(reasons.includes('BAD_PASSWORD') && reasons.includes('USER_UNKNOWN') && reasons.includes('USER_DISABLED'));
+  assert.ok(
+    reasons.includes('BAD_PASSWORD') && reasons.includes('USER_UNKNOWN') && reasons.includes('USER_DISABLED'),
+  );
 });
 
 test('drops an Access-Request without Message-Authenticator from a client that requires it (SECURITY A2.2)', async () => {
   const before = server.server.processor.counters.drops.MESSAGE_AUTHENTICATOR_MISSING;
-  const r = await radclient(server.port, DEFAULT_SECRET, 'User-Name = "alice"\nUser-Password = "correct horse"\n');
+  const r = await radclient(
+    server.port,
+    DEFAULT_SECRET,
+    'User-Name = "alice"\nUser-Password = "correct horse"\n',
+  );
   assert.match(r.stdout + r.stderr, /No reply from server/);
   assert.equal(server.server.processor.counters.drops.MESSAGE_AUTHENTICATOR_MISSING, before + 1);
 });
@@ -58,7 +71,11 @@ test('a wrong shared secret is dropped (Message-Authenticator fails) and never l
 });
 
 test('Status-Server with Message-Authenticator is answered (RFC 5997)', async () => {
-  const r = await runPeer('radclient', ['-x', '-r', '1', '-t', '1', `127.0.0.1:${server.port}`, 'status', DEFAULT_SECRET], 'Message-Authenticator = 0x00\n');
+  const r = await runPeer(
+    'radclient',
+    ['-x', '-r', '1', '-t', '1', `127.0.0.1:${server.port}`, 'status', DEFAULT_SECRET],
+    'Message-Authenticator = 0x00\n',
+  );
   assert.match(r.stdout, /Received Access-Accept/);
 });
 
@@ -75,10 +92,16 @@ test('Accounting-Request is answered with Accounting-Response and logged', async
 test('accepts a request without Message-Authenticator for a client configured requireMessageAuthenticator: false', async () => {
   const legacy = await startTestServer({
     users: [{ name: 'carol', password: 'carol-pw' }],
-    clients: [{ name: 'legacy', address: '127.0.0.1', secret: LEGACY_SECRET, requireMessageAuthenticator: false }],
+    clients: [
+      { name: 'legacy', address: '127.0.0.1', secret: LEGACY_SECRET, requireMessageAuthenticator: false },
+    ],
   });
   try {
-    const r = await radclient(legacy.port, LEGACY_SECRET, 'User-Name = "carol"\nUser-Password = "carol-pw"\n');
+    const r = await radclient(
+      legacy.port,
+      LEGACY_SECRET,
+      'User-Name = "carol"\nUser-Password = "carol-pw"\n',
+    );
     assert.match(r.stdout, /Received Access-Accept/);
     assert.match(r.stdout, /Message-Authenticator = 0x[0-9a-f]{32}/, 'the reply still carries MA first');
     const proxied = await radclient(
@@ -86,7 +109,11 @@ test('accepts a request without Message-Authenticator for a client configured re
       LEGACY_SECRET,
       'User-Name = "carol"\nUser-Password = "carol-pw"\nProxy-State = 0x01\n',
     );
-    assert.match(proxied.stdout + proxied.stderr, /No reply from server/, 'Proxy-State without MA is dropped (A2.3)');
+    assert.match(
+      proxied.stdout + proxied.stderr,
+      /No reply from server/,
+      'Proxy-State without MA is dropped (A2.3)',
+    );
   } finally {
     await legacy.stop();
   }

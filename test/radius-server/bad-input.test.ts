@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { AttributeType } from '../../src/radius/attribute-type.js';
+import { verifyResponseAuthenticator } from '../../src/radius/authenticator.js';
 import { Code } from '../../src/radius/code.js';
 import { encodeRequest, randomAuthenticator, vendorSpecific } from '../../src/radius/encode.js';
 import { verifyReplyMessageAuthenticator } from '../../src/radius/message-authenticator.js';
-import { verifyResponseAuthenticator } from '../../src/radius/authenticator.js';
 import { decodeReply, RawRadiusClient } from '../support/raw-radius-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -133,7 +133,11 @@ test('B2 #21–#23: Message-Authenticator of a wrong length, or two of them, are
 
 test('B2 #24–#26: missing, flipped or wrong-secret Message-Authenticator is dropped before the duplicate cache', async () => {
   const before = { ...drops() };
-  await expectDrop(nas, nas.accessRequest({ user: 'alice', password: 'alice-pw', messageAuthenticator: false }), '#24');
+  await expectDrop(
+    nas,
+    nas.accessRequest({ user: 'alice', password: 'alice-pw', messageAuthenticator: false }),
+    '#24',
+  );
   assert.equal(drops().MESSAGE_AUTHENTICATOR_MISSING, before.MESSAGE_AUTHENTICATOR_MISSING + 1);
   const good = nas.accessRequest({ user: 'alice', password: 'alice-pw' });
   const flipped = Uint8Array.from(good);
@@ -141,16 +145,32 @@ test('B2 #24–#26: missing, flipped or wrong-secret Message-Authenticator is dr
   await expectDrop(nas, flipped, '#25 one bit flipped');
   // The flipped copy must not have poisoned the cache: the genuine packet (same id and authenticator) is accepted.
   await expectCode(nas, good, Code.AccessAccept, '#25 genuine packet after the flipped one');
-  const other = nas.accessRequest({ user: 'alice', password: 'alice-pw', secret: new TextEncoder().encode('other') });
+  const other = nas.accessRequest({
+    user: 'alice',
+    password: 'alice-pw',
+    secret: new TextEncoder().encode('other'),
+  });
   await expectDrop(nas, other, '#26 another secret');
   assert.ok(drops().MESSAGE_AUTHENTICATOR_INVALID >= before.MESSAGE_AUTHENTICATOR_INVALID + 2);
-  assert.ok(server.logs.some((l) => l.reason === 'MESSAGE_AUTHENTICATOR_INVALID' && l.detail === 'shared secret mismatch?'));
+  assert.ok(
+    server.logs.some(
+      (l) => l.reason === 'MESSAGE_AUTHENTICATOR_INVALID' && l.detail === 'shared secret mismatch?',
+    ),
+  );
 });
 
 test('B2 #27, #29, #30: MA last is fine; legacy clients without MA are served; Proxy-State is echoed in order', async () => {
-  const last = withTrailingMa(nas.accessRequest({ user: 'alice', password: 'alice-pw', messageAuthenticator: false }), nas.secret);
+  const last = withTrailingMa(
+    nas.accessRequest({ user: 'alice', password: 'alice-pw', messageAuthenticator: false }),
+    nas.secret,
+  );
   await expectCode(nas, last, Code.AccessAccept, '#27 MA as the last attribute');
-  await expectCode(legacy, legacy.accessRequest({ user: 'alice', password: 'alice-pw', messageAuthenticator: false }), Code.AccessAccept, '#29');
+  await expectCode(
+    legacy,
+    legacy.accessRequest({ user: 'alice', password: 'alice-pw', messageAuthenticator: false }),
+    Code.AccessAccept,
+    '#29',
+  );
   const proxied = nas.accessRequest({
     user: 'alice',
     password: 'alice-pw',
@@ -160,7 +180,9 @@ test('B2 #27, #29, #30: MA last is fine; legacy clients without MA are served; P
     ],
   });
   const reply = await expectCode(nas, proxied, Code.AccessAccept, '#30 real proxy');
-  const states = reply.attributes.filter((a) => a.type === AttributeType.ProxyState).map((a) => Buffer.from(a.value).toString('hex'));
+  const states = reply.attributes
+    .filter((a) => a.type === AttributeType.ProxyState)
+    .map((a) => Buffer.from(a.value).toString('hex'));
   assert.deepEqual(states, ['0102', '0304']);
 });
 
@@ -174,9 +196,17 @@ test('B2 #28, #31–#34: Proxy-State, Status-Server and EAP without MA are dropp
   await expectDrop(legacy, proxyNoMa, '#28 Proxy-State without MA');
   await expectDrop(nas, hex(`0c010014 ${AUTH}`), '#31 Status-Server without MA');
   await expectDrop(nas, hex(`0c020019 ${AUTH} 0105616c69`), '#32 Status-Server with User-Name, no MA');
-  const eap = legacy.accessRequest({ user: 'alice', messageAuthenticator: false, extra: [{ type: AttributeType.EapMessage, value: hex('0101') }] });
+  const eap = legacy.accessRequest({
+    user: 'alice',
+    messageAuthenticator: false,
+    extra: [{ type: AttributeType.EapMessage, value: hex('0101') }],
+  });
   await expectDrop(legacy, eap, '#33 EAP-Message without MA');
-  const eapPw = nas.accessRequest({ user: 'alice', password: 'alice-pw', extra: [{ type: AttributeType.EapMessage, value: hex('02010006016100') }] });
+  const eapPw = nas.accessRequest({
+    user: 'alice',
+    password: 'alice-pw',
+    extra: [{ type: AttributeType.EapMessage, value: hex('02010006016100') }],
+  });
   await expectDrop(nas, eapPw, '#34 EAP-Message with User-Password');
 });
 
@@ -188,7 +218,12 @@ test('B2 #36–#37: unknown address dropped; wrong secret without MA ends in a r
   } finally {
     stranger.close();
   }
-  const wrong = legacy.accessRequest({ user: 'alice', password: 'alice-pw', messageAuthenticator: false, secret: new TextEncoder().encode('guess') });
+  const wrong = legacy.accessRequest({
+    user: 'alice',
+    password: 'alice-pw',
+    messageAuthenticator: false,
+    secret: new TextEncoder().encode('guess'),
+  });
   const reply = await legacy.exchange(wrong, 2000);
   assert.ok(reply === undefined || decodeReply(reply).code === Code.AccessReject, '#37 reject or drop');
   assert.doesNotMatch(server.rawLogs(), /alice-pw|guess|legacy-input-secret|bad-input-secret/);
@@ -198,40 +233,144 @@ test('B3 #38, #43–#46: bad attribute contents are kept raw and never break the
   const extras = [
     ['#38 NAS-IP-Address of 2 octets', { type: AttributeType.NasIpAddress, value: hex('abcd') }],
     ['#43 VSA shorter than its Vendor-Id', { type: AttributeType.VendorSpecific, value: hex('abcdef') }],
-    ['#44 VSA with inner lengths that do not add up', { type: AttributeType.VendorSpecific, value: hex('0000013711310102') }],
+    [
+      '#44 VSA with inner lengths that do not add up',
+      { type: AttributeType.VendorSpecific, value: hex('0000013711310102') },
+    ],
     ['#45 unknown vendor with odd TLVs', vendorSpecific(99999, 7, hex('ff'))],
     ['#46 extended attribute missing its flags', { type: 245, value: hex('01') }],
   ] as const;
   for (const [why, attribute] of extras) {
-    await expectCode(nas, nas.accessRequest({ user: 'alice', password: 'alice-pw', extra: [attribute] }), Code.AccessAccept, why);
+    await expectCode(
+      nas,
+      nas.accessRequest({ user: 'alice', password: 'alice-pw', extra: [attribute] }),
+      Code.AccessAccept,
+      why,
+    );
   }
 });
 
 test('B3 #39–#42, #47–#48: bad user names, password lengths, CHAP, foreign State and two User-Names are rejected', async () => {
   const auth = randomAuthenticator();
   const raw = (attributes: { type: number; value: Uint8Array }[]) =>
-    encodeRequest({ code: Code.AccessRequest, identifier: nas.identifier(), secret: nas.secret, attributes, authenticator: auth, messageAuthenticator: true });
+    encodeRequest({
+      code: Code.AccessRequest,
+      identifier: nas.identifier(),
+      secret: nas.secret,
+      attributes,
+      authenticator: auth,
+      messageAuthenticator: true,
+    });
   const cases: [string, Uint8Array, string][] = [
-    ['#39 empty User-Name', raw([{ type: 1, value: new Uint8Array(0) }, { type: 2, value: new Uint8Array(16) }]), 'USER_NAME_MISSING'],
-    ['#40 hostile User-Name', raw([{ type: 1, value: Uint8Array.from([0x61, 0, 0xff, 0x0d, 0x0a, 0x25, 0x24, 0x2a, 0x28, 0x22, ...new Uint8Array(200).fill(0x41)]) }, { type: 2, value: new Uint8Array(16) }]), 'USER_NAME_INVALID'],
-    ['#41 User-Password 15 octets', raw([{ type: 1, value: hex('616c696365') }, { type: 2, value: new Uint8Array(15) }]), 'USER_PASSWORD_MALFORMED'],
-    ['#41 User-Password 17 octets', raw([{ type: 1, value: hex('616c696365') }, { type: 2, value: new Uint8Array(17) }]), 'USER_PASSWORD_MALFORMED'],
-    ['#41 User-Password 144 octets', raw([{ type: 1, value: hex('616c696365') }, { type: 2, value: new Uint8Array(144) }]), 'USER_PASSWORD_MALFORMED'],
-    ['#42 CHAP-Password of 10 octets', raw([{ type: 1, value: hex('616c696365') }, { type: 3, value: new Uint8Array(10) }]), 'USER_PASSWORD_MALFORMED'],
-    ['CHAP-Password well formed', raw([{ type: 1, value: hex('616c696365') }, { type: 3, value: new Uint8Array(17) }]), 'CHAP_UNSUPPORTED'],
-    ['#47 State never issued', nas.accessRequest({ user: 'alice', password: 'alice-pw', extra: [{ type: AttributeType.State, value: hex('deadbeef') }] }), 'STATE_UNKNOWN'],
-    ['#48 two User-Names', raw([{ type: 1, value: hex('616c696365') }, { type: 1, value: hex('626f62') }, { type: 2, value: new Uint8Array(16) }]), 'USER_NAME_DUPLICATED'],
+    [
+      '#39 empty User-Name',
+      raw([
+        { type: 1, value: new Uint8Array(0) },
+        { type: 2, value: new Uint8Array(16) },
+      ]),
+      'USER_NAME_MISSING',
+    ],
+    [
+      '#40 hostile User-Name',
+      raw([
+        {
+          type: 1,
+          value: Uint8Array.from([
+            0x61,
+            0,
+            0xff,
+            0x0d,
+            0x0a,
+            0x25,
+            0x24,
+            0x2a,
+            0x28,
+            0x22,
+            ...new Uint8Array(200).fill(0x41),
+          ]),
+        },
+        { type: 2, value: new Uint8Array(16) },
+      ]),
+      'USER_NAME_INVALID',
+    ],
+    [
+      '#41 User-Password 15 octets',
+      raw([
+        { type: 1, value: hex('616c696365') },
+        { type: 2, value: new Uint8Array(15) },
+      ]),
+      'USER_PASSWORD_MALFORMED',
+    ],
+    [
+      '#41 User-Password 17 octets',
+      raw([
+        { type: 1, value: hex('616c696365') },
+        { type: 2, value: new Uint8Array(17) },
+      ]),
+      'USER_PASSWORD_MALFORMED',
+    ],
+    [
+      '#41 User-Password 144 octets',
+      raw([
+        { type: 1, value: hex('616c696365') },
+        { type: 2, value: new Uint8Array(144) },
+      ]),
+      'USER_PASSWORD_MALFORMED',
+    ],
+    [
+      '#42 CHAP-Password of 10 octets',
+      raw([
+        { type: 1, value: hex('616c696365') },
+        { type: 3, value: new Uint8Array(10) },
+      ]),
+      'USER_PASSWORD_MALFORMED',
+    ],
+    [
+      'CHAP-Password well formed',
+      raw([
+        { type: 1, value: hex('616c696365') },
+        { type: 3, value: new Uint8Array(17) },
+      ]),
+      'CHAP_UNSUPPORTED',
+    ],
+    [
+      '#47 State never issued',
+      nas.accessRequest({
+        user: 'alice',
+        password: 'alice-pw',
+        extra: [{ type: AttributeType.State, value: hex('deadbeef') }],
+      }),
+      'STATE_UNKNOWN',
+    ],
+    [
+      '#48 two User-Names',
+      raw([
+        { type: 1, value: hex('616c696365') },
+        { type: 1, value: hex('626f62') },
+        { type: 2, value: new Uint8Array(16) },
+      ]),
+      'USER_NAME_DUPLICATED',
+    ],
   ];
   for (const [why, datagram, reason] of cases) {
     const packet = await expectCode(nas, datagram, Code.AccessReject, why);
-    const logged = server.logs.filter((l) => l.event === 'radius.decision' && l.id === packet.identifier).at(-1);
+    const logged = server.logs
+      .filter((l) => l.event === 'radius.decision' && l.id === packet.identifier)
+      .at(-1);
     assert.equal(logged?.reason, reason, why);
   }
   assert.doesNotMatch(server.rawLogs(), /\r|\u0000/, 'no raw control characters reach the log');
 });
 
 test('B2 #35: every reply carries Message-Authenticator first, and it and the Response Authenticator verify', async () => {
-  const status = encodeRequest({ code: Code.StatusServer, identifier: nas.identifier(), secret: nas.secret, attributes: [], authenticator: randomAuthenticator(), messageAuthenticator: true });
+  const status = encodeRequest({
+    code: Code.StatusServer,
+    identifier: nas.identifier(),
+    secret: nas.secret,
+    attributes: [],
+    authenticator: randomAuthenticator(),
+    messageAuthenticator: true,
+  });
   await expectCode(nas, status, Code.AccessAccept, 'Status-Server');
   assert.ok(replies.length >= 15);
   for (const { reply, request, secret } of replies) {
@@ -245,6 +384,11 @@ test('B2 #35: every reply carries Message-Authenticator first, and it and the Re
 });
 
 test('the server still answers a good request after all of the above', async () => {
-  await expectCode(nas, nas.accessRequest({ user: 'alice', password: 'alice-pw' }), Code.AccessAccept, 'healthy');
+  await expectCode(
+    nas,
+    nas.accessRequest({ user: 'alice', password: 'alice-pw' }),
+    Code.AccessAccept,
+    'healthy',
+  );
   assert.equal(server.server.processor.inFlight, 0);
 });

@@ -51,9 +51,15 @@ test('a retransmission while the request is in progress is absorbed: one reply o
 
 test('same Identifier with a new Request Authenticator is a new request (SECURITY A3.2)', async () => {
   const id = nas.identifier();
-  const first = await nas.exchange(nas.accessRequest({ user: 'alice', password: 'alice-pw', identifier: id }), 2000);
+  const first = await nas.exchange(
+    nas.accessRequest({ user: 'alice', password: 'alice-pw', identifier: id }),
+    2000,
+  );
   const seen = decisions();
-  const second = await nas.exchange(nas.accessRequest({ user: 'alice', password: 'alice-pw', identifier: id }), 2000);
+  const second = await nas.exchange(
+    nas.accessRequest({ user: 'alice', password: 'alice-pw', identifier: id }),
+    2000,
+  );
   assert.ok(first && second);
   assert.notDeepEqual(second, first);
   assert.equal(decisions(), seen + 1);
@@ -65,7 +71,12 @@ test('unknown user and wrong password are indistinguishable: same reply shape, b
     const reply = await nas.exchange(nas.accessRequest({ user, password: 'not-it' }), 3000);
     return { ms: performance.now() - started, reply };
   };
-  const results = await Promise.all([timed('alice'), timed('nobody-here'), timed('alice'), timed('nobody-else')]);
+  const results = await Promise.all([
+    timed('alice'),
+    timed('nobody-here'),
+    timed('alice'),
+    timed('nobody-else'),
+  ]);
   for (const { ms, reply } of results) {
     assert.ok(reply);
     assert.ok(ms >= 1000, `reject came after ${ms} ms, before the 1 s delay`);
@@ -80,5 +91,8 @@ test('unknown user and wrong password are indistinguishable: same reply shape, b
     );
   }
   const reasons = server.logs.filter((l) => l.event === 'radius.decision').map((l) => l.reason);
-  assert.ok(reasons.includes('USER_UNKNOWN') && reasons.includes('BAD_PASSWORD'), 'the log still tells them apart');
+  assert.ok(
+    reasons.includes('USER_UNKNOWN') && reasons.includes('BAD_PASSWORD'),
+    'the log still tells them apart',
+  );
 });

@@ -67,7 +67,12 @@ before(async () => {
     users: [{ name: 'alice', password: 'alice-pw' }],
     clients: [
       { name: 'nas', address: '127.0.0.1', secret: 'fuzz-secret-0001' },
-      { name: 'legacy', address: '127.0.0.2', secret: 'fuzz-secret-0002', requireMessageAuthenticator: false },
+      {
+        name: 'legacy',
+        address: '127.0.0.2',
+        secret: 'fuzz-secret-0002',
+        requireMessageAuthenticator: false,
+      },
     ],
     config: { radius: { maxInFlight: 64 }, log: { level: 'warn' } },
   });
@@ -82,9 +87,29 @@ after(async () => {
 
 const seedPackets = (client: RawRadiusClient, ma: boolean) => [
   client.accessRequest({ user: 'alice', password: 'alice-pw', messageAuthenticator: ma }),
-  client.accessRequest({ user: 'nobody', password: 'x', messageAuthenticator: ma, extra: [{ type: 26, value: Uint8Array.of(0, 0, 0x30, 0x44, 1, 5, 65, 66, 67) }] }),
-  client.accessRequest({ user: 'alice', messageAuthenticator: ma, extra: [{ type: 24, value: new Uint8Array(16) }, { type: 33, value: Uint8Array.of(1) }] }),
-  client.accessRequest({ user: 'alice', password: 'pw', messageAuthenticator: ma, extra: [{ type: 241, value: Uint8Array.of(1, 2, 3) }, { type: 245, value: Uint8Array.of(1, 0x80, 9) }] }),
+  client.accessRequest({
+    user: 'nobody',
+    password: 'x',
+    messageAuthenticator: ma,
+    extra: [{ type: 26, value: Uint8Array.of(0, 0, 0x30, 0x44, 1, 5, 65, 66, 67) }],
+  }),
+  client.accessRequest({
+    user: 'alice',
+    messageAuthenticator: ma,
+    extra: [
+      { type: 24, value: new Uint8Array(16) },
+      { type: 33, value: Uint8Array.of(1) },
+    ],
+  }),
+  client.accessRequest({
+    user: 'alice',
+    password: 'pw',
+    messageAuthenticator: ma,
+    extra: [
+      { type: 241, value: Uint8Array.of(1, 2, 3) },
+      { type: 245, value: Uint8Array.of(1, 0x80, 9) },
+    ],
+  }),
 ];
 
 test(`the pure read path never throws on ${COUNT} random and mutated packets (seed ${SEED})`, () => {
@@ -117,7 +142,8 @@ test(`the server survives ${COUNT} random and mutated datagrams and still answer
     }
   }
   const deadline = Date.now() + 20_000;
-  while (server.server.processor.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (server.server.processor.inFlight > 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   assert.equal(server.server.processor.inFlight, 0, 'every request in flight finished');
   const counters = server.server.processor.counters;
   assert.ok(counters.received >= COUNT * 0.95, `the server saw the flood (${counters.received})`);

@@ -75,7 +75,8 @@ export class RawRadiusClient {
     const authenticator = options.authenticator ?? randomAuthenticator();
     const secret = options.secret ?? this.secret;
     const attributes: EncodableAttribute[] = [];
-    if (options.user !== undefined) attributes.push({ type: AttributeType.UserName, value: text(options.user) });
+    if (options.user !== undefined)
+      attributes.push({ type: AttributeType.UserName, value: text(options.user) });
     if (options.password !== undefined) {
       attributes.push({
         type: AttributeType.UserPassword,

@@ -14,7 +14,12 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-export function runCli(cwd: string, args: readonly string[], input = '', env = cliEnv()): Promise<PeerResult> {
+export function runCli(
+  cwd: string,
+  args: readonly string[],
+  input = '',
+  env = cliEnv(),
+): Promise<PeerResult> {
   return runPeer(process.execPath, ['--import', tsx, main, ...args], input, 30_000, { cwd, env });
 }
 
@@ -24,7 +29,11 @@ export function startCli(
   args: readonly string[],
   env = cliEnv(),
 ): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', tsx, main, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 30_000);

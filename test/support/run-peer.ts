@@ -31,7 +31,9 @@ export function runPeer(
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
-      reject(new Error(`cannot run ${command}: ${error.message} (is the Debian package installed? see .ci/run)`));
+      reject(
+        new Error(`cannot run ${command}: ${error.message} (is the Debian package installed? see .ci/run)`),
+      );
     });
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -43,5 +45,9 @@ export function runPeer(
 
 /** radclient with one request read from stdin; `-x` prints the reply attributes. One try, short timeout. */
 export function radclient(port: number, secret: string, attributes: string, extra: readonly string[] = []) {
-  return runPeer('radclient', ['-x', '-r', '1', '-t', '1', ...extra, `127.0.0.1:${port}`, 'auth', secret], attributes);
+  return runPeer(
+    'radclient',
+    ['-x', '-r', '1', '-t', '1', ...extra, `127.0.0.1:${port}`, 'auth', secret],
+    attributes,
+  );
 }

@@ -70,7 +70,9 @@ export async function startTestServer(
   const stores = openStores(config);
   try {
     for (const user of options.users ?? []) {
-      const hash = user.passwordHash ?? (user.password === undefined ? null : await hashArgon2id(user.password, TEST_ARGON2));
+      const hash =
+        user.passwordHash ??
+        (user.password === undefined ? null : await hashArgon2id(user.password, TEST_ARGON2));
       stores.users.add({
         name: user.name,
         passwordHash: hash,

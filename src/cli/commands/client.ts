@@ -30,7 +30,8 @@ function checkSecret(secret: string, force: boolean): void {
       ExitCode.Usage,
     );
   }
-  if (octets <= 12) process.stderr.write(`warning: a ${octets}-octet shared secret is weak; 16 or more is advised\n`);
+  if (octets <= 12)
+    process.stderr.write(`warning: a ${octets}-octet shared secret is weak; 16 or more is advised\n`);
 }
 
 function isPublicAddress(address: string): boolean {
@@ -48,10 +49,24 @@ export function registerClientCommands(program: Command): void {
     .requiredOption('--name <name>', 'unique name shown in logs')
     .requiredOption('--address <ip|cidr>', 'source IP address or CIDR block (IPv4 or IPv6)')
     .option('--secret <secret>', 'shared secret (visible in the process list; prefer --generate-secret)')
-    .option('--generate-secret', 'generate a 24-octet random secret and print it (default when --secret is absent)')
-    .option('--no-require-message-authenticator', 'accept Access-Requests without Message-Authenticator (legacy NAS)')
-    .option('--no-limit-proxy-state', 'with the option above: also accept Proxy-State without Message-Authenticator')
-    .option('--nas-timeout <seconds>', 'how long the NAS waits for a reply', (v) => Number.parseInt(v, 10), 60)
+    .option(
+      '--generate-secret',
+      'generate a 24-octet random secret and print it (default when --secret is absent)',
+    )
+    .option(
+      '--no-require-message-authenticator',
+      'accept Access-Requests without Message-Authenticator (legacy NAS)',
+    )
+    .option(
+      '--no-limit-proxy-state',
+      'with the option above: also accept Proxy-State without Message-Authenticator',
+    )
+    .option(
+      '--nas-timeout <seconds>',
+      'how long the NAS waits for a reply',
+      (v) => Number.parseInt(v, 10),
+      60,
+    )
     .option('--force-short-secret', 'accept a secret of 8 octets or fewer')
     .addHelpText(
       'after',
@@ -67,7 +82,10 @@ Examples:
     )
     .action(async (options: AddOptions, command: Command) => {
       if (!parseCidr(options.address)) {
-        throw new CliError(`--address: expected an IP address or CIDR block, got "${options.address}"`, ExitCode.Usage);
+        throw new CliError(
+          `--address: expected an IP address or CIDR block, got "${options.address}"`,
+          ExitCode.Usage,
+        );
       }
       if (!(options.nasTimeout >= 1 && options.nasTimeout <= 600)) {
         throw new CliError('--nas-timeout: expected 1–600 seconds', ExitCode.Usage);
@@ -86,7 +104,8 @@ Examples:
             nasTimeout: options.nasTimeout,
           });
         } catch (error) {
-          if (error instanceof StoreError) throw new CliError(`client add: ${error.message}`, ExitCode.Failed);
+          if (error instanceof StoreError)
+            throw new CliError(`client add: ${error.message}`, ExitCode.Failed);
           throw error;
         }
       });
@@ -134,7 +153,8 @@ Examples:
     .argument('<name-or-address>')
     .action(async (target: string, _options: unknown, command: Command) => {
       const removed = await withStores(command, (stores) => stores.clients.remove(target));
-      if (!removed) throw new CliError(`client remove: no client named or addressed "${target}"`, ExitCode.Failed);
+      if (!removed)
+        throw new CliError(`client remove: no client named or addressed "${target}"`, ExitCode.Failed);
       process.stdout.write(`client ${target} removed; ${RELOAD_HINT}\n`);
     });
 }

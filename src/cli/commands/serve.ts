@@ -10,7 +10,9 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('run the RADIUS server (initialises ./data on the first start)')
-    .option('--port <port>', 'RADIUS authentication port (overrides radius.authPort)', (v) => Number.parseInt(v, 10))
+    .option('--port <port>', 'RADIUS authentication port (overrides radius.authPort)', (v) =>
+      Number.parseInt(v, 10),
+    )
     .option('--no-init', 'fail instead of initialising when the data directory is empty')
     .addHelpText(
       'after',
@@ -35,7 +37,10 @@ Examples:
       if (options.port !== undefined && !(options.port >= 0 && options.port <= 65535)) {
         throw new CliError('--port: expected an integer 0–65535', ExitCode.Usage);
       }
-      const config = loadCliConfig(command, options.port === undefined ? {} : { radius: { authPort: options.port } });
+      const config = loadCliConfig(
+        command,
+        options.port === undefined ? {} : { radius: { authPort: options.port } },
+      );
       if (!isInitialised(config)) {
         if (!options.init) throw new CliError(`not initialised: run "assent init"`, ExitCode.NotReady);
         process.stdout.write(describeInitialised(config, await initialise(config)));

@@ -51,11 +51,16 @@ Examples:
       try {
         text = readFileSync(file === '-' ? 0 : file, 'utf8');
       } catch (error) {
-        throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`, ExitCode.Failed);
+        throw new CliError(
+          `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+          ExitCode.Failed,
+        );
       }
       const parsed: ImportResult = format === 'csv' ? parseCsvUsers(text) : parseFreeRadiusUsersFile(text);
-      for (const note of parsed.skipped) process.stderr.write(`${file}:${note.line}: skipped: ${note.reason}\n`);
-      for (const note of parsed.failures) process.stderr.write(`${file}:${note.line}: error: ${note.reason}\n`);
+      for (const note of parsed.skipped)
+        process.stderr.write(`${file}:${note.line}: skipped: ${note.reason}\n`);
+      for (const note of parsed.failures)
+        process.stderr.write(`${file}:${note.line}: error: ${note.reason}\n`);
       if (parsed.failures.length > 0) {
         throw new CliError(`${parsed.failures.length} line(s) failed; nothing imported`, ExitCode.Failed);
       }
@@ -63,7 +68,9 @@ Examples:
       const users: NewUser[] = [];
       for (const u of parsed.users) {
         const passwordHash =
-          u.clearPassword === undefined ? u.passwordHash : await hashArgon2id(u.clearPassword, config.passwords.argon2);
+          u.clearPassword === undefined
+            ? u.passwordHash
+            : await hashArgon2id(u.clearPassword, config.passwords.argon2);
         users.push({ name: u.name, passwordHash, groups: u.groups, status: u.status });
       }
       if (options.dryRun) {
@@ -71,6 +78,8 @@ Examples:
         return;
       }
       const counts = await withStores(command, (stores) => stores.users.upsertMany(users));
-      process.stdout.write(`imported ${users.length} user(s): ${counts.added} added, ${counts.updated} updated\n`);
+      process.stdout.write(
+        `imported ${users.length} user(s): ${counts.added} added, ${counts.updated} updated\n`,
+      );
     });
 }

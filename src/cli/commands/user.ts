@@ -17,7 +17,10 @@ interface AddOptions {
 
 function checkName(name: string): void {
   if (!isValidUserName(name)) {
-    throw new CliError(`user name "${name}": 1–253 octets without control characters expected`, ExitCode.Usage);
+    throw new CliError(
+      `user name "${name}": 1–253 octets without control characters expected`,
+      ExitCode.Usage,
+    );
   }
 }
 
@@ -29,7 +32,10 @@ function parseGroups(text: string | undefined): string[] {
     .filter((g) => g.length > 0);
 }
 
-async function passwordFor(options: { generatePassword?: boolean }, what: string): Promise<[string, boolean]> {
+async function passwordFor(
+  options: { generatePassword?: boolean },
+  what: string,
+): Promise<[string, boolean]> {
   if (options.generatePassword) return [generatePassword(), true];
   return [await readNewPassword(what), false];
 }
@@ -89,9 +95,16 @@ Examples:
     .action(async (options: { json?: boolean }, command: Command) => {
       await withStores(command, (stores) => {
         for (const u of stores.users.list()) {
-          const scheme = u.passwordHash === null ? 'none' : (/^(\$[^$]+\$|\{[^}]+\})/.exec(u.passwordHash)?.[1] ?? '?');
+          const scheme =
+            u.passwordHash === null ? 'none' : (/^(\$[^$]+\$|\{[^}]+\})/.exec(u.passwordHash)?.[1] ?? '?');
           if (options.json) {
-            const row = { name: u.name, status: u.status, groups: u.groups, passwordScheme: scheme, updatedAt: u.updatedAt };
+            const row = {
+              name: u.name,
+              status: u.status,
+              groups: u.groups,
+              passwordScheme: scheme,
+              updatedAt: u.updatedAt,
+            };
             process.stdout.write(`${JSON.stringify(row)}\n`);
           } else {
             process.stdout.write(`${u.name}\t${u.status}\t${u.groups.join(',') || '-'}\t${scheme}\n`);

@@ -4,7 +4,7 @@ import { type CryptHash, parseCryptHash } from './crypt-hash.js';
 import {
   BASE64_TEXT,
   formatShaHash,
-  parseShaHash,
+  parseShaHashCached,
   type ShaHash,
   ShaScheme,
   shaDigestLength,
@@ -32,7 +32,7 @@ export function classifyStoredHash(stored: string): StoredHash | undefined {
       const hash = stored.slice(FOREIGN_ARGON2_HEADER.length);
       return isArgon2Hash(hash) ? { kind: 'foreign-argon2', hash } : undefined;
     }
-    const sha = parseShaHash(stored);
+    const sha = parseShaHashCached(stored);
     return sha === undefined ? undefined : { kind: 'sha', sha };
   }
   if (isArgon2Hash(stored)) return { kind: 'argon2', hash: stored };
@@ -134,7 +134,8 @@ const SHA2_BY_LENGTH: ReadonlyMap<number, ShaScheme> = new Map([
 ]);
 
 function fromShaText(scheme: ShaScheme | undefined, text: string): ImportedHashResult {
-  const octets = decodeDigestText(text, scheme === undefined ? 28 : shaDigestLength(scheme));
+  const minLength = scheme === undefined ? 28 : shaDigestLength(scheme);
+  const octets = decodeDigestText(text, minLength);
   if (octets === undefined) return fail(HashImportFailure.Malformed);
   const resolved = scheme ?? SHA2_BY_LENGTH.get(octets.length);
   const sha = resolved === undefined ? undefined : splitShaOctets(resolved, octets);
@@ -152,9 +153,15 @@ const HEX = /^(?:[0-9A-Fa-f]{2})+$/;
 function decodeDigestText(text: string, minLength: number): Buffer | undefined {
   if (/^0x/i.test(text)) {
     const hex = text.slice(2);
-    return HEX.test(hex) ? Buffer.from(hex, 'hex') : undefined;
+    if (HEX.test(hex)) return Buffer.from(hex, 'hex');
+    // About 1 in 4,096 base64 strings (our own stored form among them) starts with "0x": read those as base64.
+    return decodeBase64Digest(text, minLength);
   }
   if (text.length >= 2 * minLength && HEX.test(text)) return Buffer.from(text, 'hex');
+  return decodeBase64Digest(text, minLength);
+}
+
+function decodeBase64Digest(text: string, minLength: number): Buffer | undefined {
   if (text.length === 0 || !BASE64_TEXT.test(text)) return undefined;
   const octets = Buffer.from(text, 'base64');
   return octets.length >= minLength ? octets : undefined;

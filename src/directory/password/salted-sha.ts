@@ -1,5 +1,5 @@
 // Owns LDAP-style SHA password hashes: `{SSHA256}`base64(digest‖salt) and relatives, verified synchronously.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash as oneShotHash, timingSafeEqual } from 'node:crypto';
 
 /** Scheme headers as OpenLDAP and FreeRADIUS (rlm_pap `header_names`) spell them, upper-cased. */
 export const ShaScheme = {
@@ -99,15 +99,38 @@ export function isSaltedShaScheme(scheme: ShaScheme): boolean {
 
 /** Checks `password` against a decoded hash: digest(password‖salt), compared in constant time. */
 export function verifyShaHash(hash: ShaHash, password: Uint8Array): boolean {
-  const computed = createHash(SPECS[hash.scheme].algorithm).update(password).update(hash.salt).digest();
+  // One-shot hashing over a scratch copy: createHash costs an object and several native calls per check.
+  const length = password.length + hash.salt.length;
+  if (length > scratch.length) scratch = Buffer.alloc(length * 2);
+  scratch.set(password, 0);
+  scratch.set(hash.salt, password.length);
+  const computed = oneShotHash(SPECS[hash.scheme].algorithm, scratch.subarray(0, length), 'buffer');
+  scratch.fill(0, 0, length);
   return timingSafeEqual(computed, hash.digest);
 }
+
+let scratch = Buffer.alloc(512);
+/** Parsed hashes by stored text: a user's hash is parsed (base64, checks) once, not on every login. */
+const parsed = new Map<string, ShaHash>();
+const MAX_PARSED = 200_000;
 
 /**
  * Parses and checks a stored `{SSHA256}…`-style hash. Synchronous and cheap on purpose: this is the PAP hot path.
  * @returns false for a wrong password and for anything that is not a well-formed SHA hash
  */
 export function verifyShaHashString(stored: string, password: Uint8Array): boolean {
-  const hash = parseShaHash(stored);
+  const hash = parseShaHashCached(stored);
   return hash !== undefined && verifyShaHash(hash, password);
+}
+
+/** `parseShaHash` through a bounded cache: the hot path parses each user's stored hash once. */
+export function parseShaHashCached(stored: string): ShaHash | undefined {
+  let hash = parsed.get(stored);
+  if (hash === undefined) {
+    hash = parseShaHash(stored);
+    if (hash === undefined) return undefined;
+    if (parsed.size >= MAX_PARSED) parsed.clear();
+    parsed.set(stored, hash);
+  }
+  return hash;
 }
