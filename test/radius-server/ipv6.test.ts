@@ -38,7 +38,10 @@ test('answers an Access-Request over IPv6 from a client configured as ::1, next 
       messageAuthenticator: true,
       attributes: [
         { type: AttributeType.UserName, value: text('alice') },
-        { type: AttributeType.UserPassword, value: hideUserPassword(text('alice-pw'), secret, authenticator) },
+        {
+          type: AttributeType.UserPassword,
+          value: hideUserPassword(text('alice-pw'), secret, authenticator),
+        },
       ],
     });
     const reply = await new Promise<Uint8Array>((resolve, reject) => {
