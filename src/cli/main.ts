@@ -6,6 +6,7 @@ import { registerClientCommands } from './commands/client.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTokenCommands } from './commands/token.js';
 import { registerUserCommands } from './commands/user.js';
 
 const program = new Command('assent')
@@ -34,6 +35,7 @@ for (const register of [
   registerInitCommand,
   registerClientCommands,
   registerUserCommands,
+  registerTokenCommands,
   registerConfigCommands,
   registerBenchCommand,
 ]) {

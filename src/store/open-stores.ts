@@ -1,9 +1,11 @@
 // Owns opening the embedded store as configured: key file → sealer, SQLite file → user and client stores.
 import type Database from 'better-sqlite3';
 import type { ClientStore, UserStore } from '../domain/ports.js';
+import type { TokenStore } from '../domain/token.js';
 import { loadSealer } from './sealer.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
+import { SqliteTokenStore } from './sqlite/sqlite-token-store.js';
 import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
 
 /** The subset of the configuration the store needs (paths already resolved by the config loader). */
@@ -15,6 +17,7 @@ export interface StoreConfig {
 export interface Stores {
   readonly users: UserStore;
   readonly clients: ClientStore;
+  readonly tokens: TokenStore;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   readonly db: Database.Database;
@@ -32,6 +35,7 @@ export function openStores(config: StoreConfig): Stores {
   return {
     users: new SqliteUserStore(db),
     clients: new SqliteClientStore(db, sealer),
+    tokens: new SqliteTokenStore(db, sealer),
     warnings,
     db,
     close: () => {

@@ -80,7 +80,7 @@ test('unknown user and wrong password are indistinguishable: same reply shape, b
   for (const { ms, reply } of results) {
     assert.ok(reply);
     assert.ok(ms >= 1000, `reject came after ${ms} ms, before the 1 s delay`);
-    assert.ok(ms < 1500, `reject took ${ms} ms`);
+    assert.ok(ms < 4000, `reject took ${ms} ms`);
     const packet = decodeReply(reply);
     assert.equal(packet.code, Code.AccessReject);
     assert.equal(reply.length, results[0]!.reply!.length, 'same length');

@@ -8,6 +8,8 @@ import { ADMIN_DN, ADMIN_PASSWORD, freePort, type Slapd, SUFFIX, startSlapd } fr
 
 const pw = (s: string) => new TextEncoder().encode(s);
 const TIMEOUT = 400;
+/** Scheduling slack on a loaded CI machine (tests run in parallel); a hang would be far beyond it. */
+const SLACK_MS = 1500;
 
 function capture(): LdapLogger & { lines: string[] } {
   const lines: string[] = [];
@@ -225,7 +227,7 @@ describe('LDAP directory failure kinds without a working server', () => {
       const dir = createLdapDirectory(make(url), log);
       const started = Date.now();
       const result = await dir.authenticate('alice', pw('alicepw'));
-      assert.ok(Date.now() - started < TIMEOUT + 200);
+      assert.ok(Date.now() - started < TIMEOUT + SLACK_MS);
       assert.equal(!result.ok && result.reason, 'DIRECTORY_UNAVAILABLE');
       assert.match(log.lines.join('\n'), /server down or unreachable \(ECONNREFUSED\)/);
       assert.equal(log.lines.length, 1);
@@ -241,7 +243,7 @@ describe('LDAP directory failure kinds without a working server', () => {
       await slapd.stop();
       const started = Date.now();
       const result = await dir.authenticate('alice', pw('alicepw'));
-      assert.ok(Date.now() - started < TIMEOUT + 200);
+      assert.ok(Date.now() - started < TIMEOUT + SLACK_MS);
       assert.equal(!result.ok && result.reason, 'DIRECTORY_UNAVAILABLE');
     } finally {
       await dir.close();
@@ -258,7 +260,7 @@ describe('LDAP directory failure kinds without a working server', () => {
           const started = Date.now();
           const result = await dir.authenticate('alice', pw('alicepw'));
           const elapsed = Date.now() - started;
-          assert.ok(elapsed >= TIMEOUT - 20 && elapsed < TIMEOUT + 200, `took ${elapsed} ms`);
+          assert.ok(elapsed >= TIMEOUT - 20 && elapsed < TIMEOUT + SLACK_MS, `took ${elapsed} ms`);
           assert.equal(!result.ok && result.reason, 'DIRECTORY_TIMEOUT');
           await dir.close();
         }

@@ -1,6 +1,7 @@
 // Owns the list of SQLite migrations in order; listed explicitly so nothing depends on scanning the folder.
 import type { Migration } from '../migration.js';
 import { migration0001 } from './0001-users-and-clients.js';
+import { migration0002 } from './0002-tokens.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
-export const ALL_MIGRATIONS: readonly Migration[] = [migration0001];
+export const ALL_MIGRATIONS: readonly Migration[] = [migration0001, migration0002];

@@ -1,0 +1,343 @@
+// Owns `assent token add|list|remove|import`: second-factor tokens (TOTP, HOTP, backup codes) of local users.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { parse } from 'csv-parse/sync';
+import QRCode from 'qrcode';
+import type { Config } from '../../config/config-schema.js';
+import { StoreError, StoreErrorCode } from '../../domain/ports.js';
+import {
+  BACKUP_CODE_DIGITS,
+  generateBackupCodes,
+  generateSerial,
+  hashBackupCode,
+  type NewToken,
+  SERIAL_PATTERN,
+  type Token,
+  type TokenStore,
+} from '../../domain/token.js';
+import { decodeBase32 } from '../../otp/base32.js';
+import { generateSecret } from '../../otp/generate-secret.js';
+import { isOtpAlgorithm, type OtpAlgorithm } from '../../otp/otp-algorithm.js';
+import { OtpLimits } from '../../otp/otp-parameters.js';
+import { buildOtpauthUri } from '../../otp/otpauth-uri.js';
+import type { Stores } from '../../store/open-stores.js';
+import { withStores } from '../cli-context.js';
+import { CliError, ExitCode } from '../cli-error.js';
+
+interface AddOptions {
+  user: string;
+  type: 'totp' | 'hotp' | 'backup';
+  digits?: string;
+  period: string;
+  algorithm: OtpAlgorithm;
+  issuer: string;
+  label?: string;
+  png?: string;
+  svg?: string;
+  count: string;
+}
+
+/** Until `Stores` carries a token store, commands open one on the same database and key. */
+function tokenStore(stores: Stores, _config: Config): TokenStore {
+  return stores.tokens;
+}
+
+function requireUser(stores: Stores, name: string): void {
+  if (!stores.users.getByName(name)) throw new CliError(`no user named "${name}"`, ExitCode.Failed);
+}
+
+function intOption(name: string, text: string, allowed: readonly number[]): number {
+  const value = Number(text);
+  if (!allowed.includes(value)) {
+    throw new CliError(`--${name} ${text}: expected one of ${allowed.join(', ')}`, ExitCode.Usage);
+  }
+  return value;
+}
+
+/** Adds with a fresh random serial, retrying the rare collision with an existing one. */
+function addWithSerial(store: TokenStore, make: (serial: string) => NewToken): Token {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return store.add(make(generateSerial()));
+    } catch (error) {
+      if (!(error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists) || attempt >= 5) {
+        throw new CliError(`token add: ${(error as Error).message}`, ExitCode.Failed);
+      }
+    }
+  }
+}
+
+// SECURITY.md A6.6: the seed is shown once; files holding it are owner-only.
+async function writeQrFiles(uri: string, options: AddOptions): Promise<void> {
+  if (options.png !== undefined) {
+    writeFileSync(options.png, await QRCode.toBuffer(uri, { type: 'png' }), { mode: 0o600 });
+  }
+  if (options.svg !== undefined) {
+    writeFileSync(options.svg, await QRCode.toString(uri, { type: 'svg' }), { mode: 0o600 });
+  }
+}
+
+async function addToken(options: AddOptions, command: Command): Promise<void> {
+  const userName = options.user;
+  if (options.issuer.includes(':') || options.issuer.length === 0 || userName.includes(':')) {
+    throw new CliError(
+      'issuer and user name of an OTP token may not be empty or contain ":"',
+      ExitCode.Usage,
+    );
+  }
+  const backup = options.type === 'backup';
+  const digits = backup
+    ? BACKUP_CODE_DIGITS
+    : intOption('digits', options.digits ?? '6', options.type === 'totp' ? [6, 8] : [6, 7, 8]);
+  const period = intOption('period', options.period, [30, 60]);
+  const count = backup ? intOption('count', options.count, [...Array(50).keys()].slice(1)) : 0;
+  // A6.6 / RFC 4226 §4 R6: 160-bit seed from the CSPRNG (for backup tokens: the salt of the code hashes).
+  const secret = generateSecret();
+  const codes = generateBackupCodes(count);
+  const token = await withStores(command, (stores, config) => {
+    requireUser(stores, userName);
+    return addWithSerial(tokenStore(stores, config), (serial) => ({
+      serial,
+      userName,
+      type: options.type,
+      secret,
+      algorithm: options.algorithm,
+      digits,
+      period,
+      label: options.label ?? '',
+      backupCodeHashes: codes.map((code) => hashBackupCode(secret, code)),
+    }));
+  });
+  const out = process.stdout;
+  if (backup) {
+    out.write(`token ${token.serial} added for ${userName} (backup, ${count} codes)\n`);
+    out.write('backup codes (shown once; each works once):\n');
+    for (const code of codes) out.write(`  ${code.slice(0, 5)} ${code.slice(5)}\n`);
+    return;
+  }
+  const key = { issuer: options.issuer, account: userName, secret, algorithm: options.algorithm };
+  const uri =
+    options.type === 'totp'
+      ? buildOtpauthUri({ ...key, type: 'totp', digits: digits as 6 | 8, period })
+      : buildOtpauthUri({ ...key, type: 'hotp', digits: digits as 6 | 7 | 8, counter: 0 });
+  const params = options.type === 'totp' ? `, ${period} s` : '';
+  out.write(
+    `token ${token.serial} added for ${userName} (${options.type}, ${options.algorithm}, ${digits} digits${params})\n`,
+  );
+  out.write(`otpauth URI (shown once; it holds the secret):\n${uri}\n`);
+  out.write(await QRCode.toString(uri, { type: 'terminal', small: true }));
+  await writeQrFiles(uri, options);
+}
+
+function listTokens(options: { user?: string; json?: boolean }, command: Command): Promise<void> {
+  return withStores(command, (stores, config) => {
+    const store = tokenStore(stores, config);
+    const tokens = options.user === undefined ? store.list() : store.listForUser(options.user);
+    for (const t of tokens) {
+      // Never the secret: only what an admin needs to tell tokens apart and see their state.
+      const row = {
+        serial: t.serial,
+        user: t.userName,
+        type: t.type,
+        algorithm: t.algorithm,
+        digits: t.digits,
+        period: t.period,
+        failures: t.failures,
+        lockedUntil: t.lockedUntil,
+        label: t.label,
+        createdAt: t.createdAt,
+        ...(t.type === 'backup' ? { unusedCodes: store.unusedBackupCodes(t.serial) } : {}),
+      };
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(row)}\n`);
+        continue;
+      }
+      const params =
+        t.type === 'backup'
+          ? `${row.unusedCodes} unused`
+          : `${t.algorithm}/${t.digits}${t.type === 'totp' ? `/${t.period}s` : ''}`;
+      const locked = t.lockedUntil === null ? '-' : `locked until ${t.lockedUntil}`;
+      process.stdout.write(
+        `${t.serial}\t${t.userName}\t${t.type}\t${params}\t${t.failures} failures\t${locked}\t${t.label || '-'}\n`,
+      );
+    }
+  });
+}
+
+const CSV_COLUMNS = ['serial', 'user', 'secret', 'type', 'digits', 'period', 'algorithm'] as const;
+
+interface CsvRecord {
+  readonly record: string[];
+  readonly info: { readonly lines: number };
+}
+
+/** Parses the import CSV; returns the tokens, or every failing line (`line N: reason`) without echoing secrets. */
+function parseTokenCsv(text: string): { tokens: NewToken[]; failures: string[] } {
+  const tokens: NewToken[] = [];
+  const failures: string[] = [];
+  let records: CsvRecord[];
+  try {
+    records = parse(text, {
+      bom: true,
+      info: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as unknown as CsvRecord[];
+  } catch (error) {
+    const line = (error as { lines?: number }).lines ?? 1;
+    return { tokens, failures: [`line ${line}: CSV syntax error`] };
+  }
+  const [header, ...rows] = records;
+  const names = header?.record.map((name) => name.toLowerCase()) ?? [];
+  const unknown = names.filter((name) => !(CSV_COLUMNS as readonly string[]).includes(name));
+  const missing = ['serial', 'user', 'secret'].filter((name) => !names.includes(name));
+  if (unknown.length > 0 || missing.length > 0 || header === undefined) {
+    const what = [
+      ...unknown.map((n) => `unknown column "${n}"`),
+      ...missing.map((n) => `missing column "${n}"`),
+    ];
+    return { tokens, failures: [`line 1: header: ${what.join(', ') || 'empty file'}`] };
+  }
+  const seen = new Set<string>();
+  for (const { record, info } of rows) {
+    const field = (name: string) => record[names.indexOf(name)] ?? '';
+    const fail = (reason: string) => failures.push(`line ${info.lines}: ${reason}`);
+    if (record.length !== names.length) {
+      fail(`expected ${names.length} fields, found ${record.length}`);
+      continue;
+    }
+    const serial = field('serial');
+    const type = field('type').toLowerCase() || 'totp';
+    const algorithm = field('algorithm').toUpperCase() || 'SHA1';
+    const digits = Number(field('digits') || '6');
+    const period = Number(field('period') || '30');
+    const secret = decodeBase32(field('secret'));
+    if (!SERIAL_PATTERN.test(serial)) fail('serial: 1–64 of A–Z a–z 0–9 . _ - expected');
+    else if (seen.has(serial)) fail(`serial ${serial} appears twice`);
+    else if (field('user') === '' || field('user').includes(':')) fail('user: a name without ":" expected');
+    else if (!secret.ok) fail(`secret: not base32 (${secret.reason})`);
+    else if (secret.bytes.length < OtpLimits.importedSecretMinBytes)
+      fail('secret: at least 80 bits expected');
+    else if (type !== 'totp' && type !== 'hotp') fail('type: totp or hotp expected');
+    else if (!(type === 'totp' ? [6, 8] : [6, 7, 8]).includes(digits))
+      fail(`digits: ${field('digits')} not allowed`);
+    else if (type === 'totp' && period !== 30 && period !== 60) fail('period: 30 or 60 expected');
+    else if (!isOtpAlgorithm(algorithm)) fail('algorithm: SHA1, SHA256 or SHA512 expected');
+    else
+      tokens.push({ serial, userName: field('user'), type, secret: secret.bytes, algorithm, digits, period });
+    seen.add(serial);
+  }
+  return { tokens, failures };
+}
+
+async function importTokens(file: string, command: Command): Promise<void> {
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new CliError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      ExitCode.Failed,
+    );
+  }
+  const { tokens, failures } = parseTokenCsv(text);
+  const added = await withStores(command, (stores, config) => {
+    const store = tokenStore(stores, config);
+    for (const [index, token] of tokens.entries()) {
+      if (!stores.users.getByName(token.userName))
+        failures.push(`token ${index + 1}: no user named "${token.userName}"`);
+      if (store.getBySerial(token.serial))
+        failures.push(`token ${index + 1}: serial ${token.serial} already exists`);
+    }
+    if (failures.length > 0) {
+      throw new CliError(`token import: nothing imported:\n  ${failures.join('\n  ')}`, ExitCode.Failed);
+    }
+    return store.addMany(tokens);
+  });
+  process.stdout.write(`${added} tokens imported\n`);
+}
+
+/** Registers `assent token …` on the root program. */
+export function registerTokenCommands(program: Command): void {
+  const token = program
+    .command('token')
+    .description('manage second-factor tokens (TOTP, HOTP, backup codes)');
+
+  token
+    .command('add')
+    .description('enrol a new token for a user and show its QR code once')
+    .requiredOption('--user <name>', 'the user (must exist)')
+    .addOption(new Option('--type <type>', 'token type').choices(['totp', 'hotp', 'backup']).default('totp'))
+    .option('--digits <n>', 'code length: 6 or 8 (hotp also 7)', undefined)
+    .option('--period <seconds>', 'TOTP step: 30 or 60', '30')
+    .addOption(
+      new Option('--algorithm <name>', 'HMAC hash').choices(['SHA1', 'SHA256', 'SHA512']).default('SHA1'),
+    )
+    .option('--issuer <name>', 'name the authenticator app shows', 'Assent')
+    .option('--label <text>', 'free text to tell tokens apart, e.g. "work phone"')
+    .option('--png <file>', 'also write the QR code as a PNG file (mode 0600)')
+    .option('--svg <file>', 'also write the QR code as an SVG file (mode 0600)')
+    .option('--count <n>', 'backup codes to create (1–49)', '10')
+    .addHelpText(
+      'after',
+      `
+A 160-bit secret is drawn from the CSPRNG and stored sealed under the key file. The otpauth://
+URI and QR code are printed once and cannot be shown again: scan it now, or write a PNG/SVG for
+the user and delete it after enrolment. SHA1 with 6 digits and 30 s works with every app; many
+apps silently ignore other algorithms, digits and periods.
+
+Backup tokens hold one-time 10-digit codes, printed once; only salted hashes are stored.
+
+Examples:
+  assent token add --user alice
+  assent token add --user alice --type totp --digits 8 --issuer "ACME VPN" --png alice.png
+  assent token add --user bob --type hotp
+  assent token add --user alice --type backup --count 10`,
+    )
+    .action((options: AddOptions, command: Command) => addToken(options, command));
+
+  token
+    .command('list')
+    .description('list tokens and their state (secrets are never shown)')
+    .option('--user <name>', 'only the tokens of this user')
+    .option('--json', 'one JSON object per line')
+    .addHelpText('after', '\nExamples:\n  assent token list\n  assent token list --user alice --json')
+    .action((options: { user?: string; json?: boolean }, command: Command) => listTokens(options, command));
+
+  token
+    .command('remove')
+    .description('remove a token (and its unused backup codes)')
+    .argument('<serial>')
+    .addHelpText('after', '\nExample:\n  assent token remove ASNT04718263')
+    .action(async (serial: string, _options: unknown, command: Command) => {
+      const done = await withStores(command, (stores, config) => tokenStore(stores, config).remove(serial));
+      if (!done) throw new CliError(`no token with serial "${serial}"`, ExitCode.Failed);
+      process.stdout.write(`token ${serial} removed\n`);
+    });
+
+  token
+    .command('import')
+    .description('import existing TOTP/HOTP tokens (e.g. hardware tokens) from CSV')
+    .argument('<file>', 'CSV file ("-" for standard input)')
+    .addHelpText(
+      'after',
+      `
+CSV: a header line, then one token per line. Columns (any order, case-insensitive):
+  serial     required, 1–64 of A–Z a–z 0–9 . _ -, unique
+  user       required, an existing user
+  secret     required, base32 (RFC 4648), at least 80 bits
+  type       totp (default) or hotp
+  digits     6 (default) or 8; hotp also 7
+  period     30 (default) or 60 (totp)
+  algorithm  SHA1 (default), SHA256 or SHA512
+A file with any failing line imports nothing (exit 1); each failing line is listed by number.
+
+Example:
+  serial,user,secret,type,digits,period,algorithm
+  HW0001,alice,JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP,totp,6,30,SHA1
+
+  assent token import tokens.csv`,
+    )
+    .action((file: string, _options: unknown, command: Command) => importTokens(file, command));
+}

@@ -1,0 +1,220 @@
+// Owns the SQLite adapter of the TokenStore port; seeds are sealed at rest (SECURITY.md A9.1).
+import type Database from 'better-sqlite3';
+import { StoreError, StoreErrorCode } from '../../domain/ports.js';
+import type { NewToken, Token, TokenStore, TokenSuccess, TokenType } from '../../domain/token.js';
+import type { OtpAlgorithm } from '../../otp/otp-algorithm.js';
+import { SealError, type Sealer } from '../sealer.js';
+import { isUniqueViolation, toStoreError } from './sqlite-errors.js';
+import type { SqliteStoreOptions } from './sqlite-user-store.js';
+
+interface TokenRow {
+  id: number;
+  serial: string;
+  user_name: string;
+  type: string;
+  secret_sealed: string;
+  algorithm: string;
+  digits: number;
+  period: number;
+  last_used: number;
+  drift: number;
+  failures: number;
+  locked_until: string | null;
+  label: string;
+  created_at: string;
+}
+
+type InsertArgs = [string, string, string, string, string, number, number, number, string, string];
+
+const COLUMNS =
+  'id, serial, user_name, type, secret_sealed, algorithm, digits, period, last_used, drift, failures, ' +
+  'locked_until, label, created_at';
+
+/** The associated data that binds a sealed seed to its token: a value copied to another row does not open. */
+export function tokenSecretAad(serial: string): string {
+  return `token:${serial}:secret`;
+}
+
+/** Tokens in SQLite. Every statement is prepared once; the replay guard is a single conditional UPDATE. */
+export class SqliteTokenStore implements TokenStore {
+  readonly #sealer: Sealer;
+  readonly #now: () => Date;
+  readonly #all: Database.Statement<[], TokenRow>;
+  readonly #byUser: Database.Statement<[string], TokenRow>;
+  readonly #bySerial: Database.Statement<[string], TokenRow>;
+  readonly #insert: Database.Statement<InsertArgs, TokenRow>;
+  readonly #insertCode: Database.Statement<[number, Buffer]>;
+  readonly #delete: Database.Statement<[string]>;
+  readonly #cas: Database.Statement<[number, number, string, number, number]>;
+  readonly #fail: Database.Statement<[string, string], number>;
+  readonly #reset: Database.Statement<[string]>;
+  readonly #lock: Database.Statement<[string | null, string]>;
+  readonly #useCode: Database.Statement<[string, Buffer, string]>;
+  readonly #unused: Database.Statement<[string], number>;
+  readonly #addMany: (tokens: readonly NewToken[]) => Token[];
+
+  constructor(db: Database.Database, sealer: Sealer, options: SqliteStoreOptions = {}) {
+    this.#sealer = sealer;
+    this.#now = options.now ?? (() => new Date());
+    this.#all = db.prepare(`SELECT ${COLUMNS} FROM tokens ORDER BY id`);
+    this.#byUser = db.prepare(`SELECT ${COLUMNS} FROM tokens WHERE user_name = ? ORDER BY id`);
+    this.#bySerial = db.prepare(`SELECT ${COLUMNS} FROM tokens WHERE serial = ?`);
+    this.#insert = db.prepare(
+      'INSERT INTO tokens (serial, user_name, type, secret_sealed, algorithm, digits, period, last_used, label, ' +
+        `created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+    );
+    this.#insertCode = db.prepare('INSERT INTO backup_codes (token_id, code_hash) VALUES (?, ?)');
+    // Backup codes go with their token (ON DELETE CASCADE; foreign_keys is on in openSqlite).
+    this.#delete = db.prepare('DELETE FROM tokens WHERE serial = ?');
+    // SECURITY.md A6.4: compare-and-set. Of two requests (or nodes) that verified the same code against the same
+    // stored value, only the first UPDATE matches; the second sees the new value and changes nothing.
+    this.#cas = db.prepare(
+      'UPDATE tokens SET last_used = ?, drift = ? WHERE serial = ? AND last_used = ? AND ? > last_used',
+    );
+    this.#fail = db
+      .prepare<[string, string], number>(
+        'UPDATE tokens SET failures = failures + 1, last_failure_at = ? WHERE serial = ? RETURNING failures',
+      )
+      .pluck();
+    this.#reset = db.prepare('UPDATE tokens SET failures = 0, locked_until = NULL WHERE serial = ?');
+    this.#lock = db.prepare('UPDATE tokens SET locked_until = ? WHERE serial = ?');
+    this.#useCode = db.prepare(
+      'UPDATE backup_codes SET used_at = ? WHERE used_at IS NULL AND code_hash = ? ' +
+        "AND token_id = (SELECT id FROM tokens WHERE serial = ? AND type = 'backup')",
+    );
+    this.#unused = db
+      .prepare<[string], number>(
+        'SELECT count(*) FROM backup_codes WHERE used_at IS NULL ' +
+          'AND token_id = (SELECT id FROM tokens WHERE serial = ?)',
+      )
+      .pluck();
+    this.#addMany = db.transaction((tokens: readonly NewToken[]) => tokens.map((t) => this.#insertToken(t)));
+  }
+
+  #toToken(row: TokenRow): Token {
+    let secret: Uint8Array;
+    try {
+      secret = this.#sealer.open(row.secret_sealed, tokenSecretAad(row.serial));
+    } catch (error) {
+      // SECURITY.md A9.4: a key that does not open the seeds is broken infrastructure; callers fail closed.
+      const why = error instanceof SealError ? error.code : 'unknown error';
+      throw new StoreError(
+        StoreErrorCode.Unavailable,
+        `secret of token ${JSON.stringify(row.serial)} does not open (${why}): wrong key file or altered row`,
+        { cause: error },
+      );
+    }
+    return {
+      id: row.id,
+      serial: row.serial,
+      userName: row.user_name,
+      type: row.type as TokenType, // the CHECK constraint admits nothing else
+      secret,
+      algorithm: row.algorithm as OtpAlgorithm,
+      digits: row.digits,
+      period: row.period,
+      lastUsed: row.last_used,
+      drift: row.drift,
+      failures: row.failures,
+      lockedUntil: row.locked_until,
+      label: row.label,
+      createdAt: row.created_at,
+    };
+  }
+
+  #insertToken(token: NewToken): Token {
+    const sealed = this.#sealer.seal(token.secret, tokenSecretAad(token.serial));
+    const row = this.#insert.get(
+      token.serial,
+      token.userName,
+      token.type,
+      sealed,
+      token.algorithm,
+      token.digits,
+      token.period ?? 30,
+      token.lastUsed ?? -1,
+      token.label ?? '',
+      this.#now().toISOString(),
+    )!;
+    for (const hash of token.backupCodeHashes ?? []) this.#insertCode.run(row.id, Buffer.from(hash));
+    return this.#toToken(row);
+  }
+
+  #read<T>(run: () => T, action: string): T {
+    try {
+      return run();
+    } catch (error) {
+      throw toStoreError(error, action);
+    }
+  }
+
+  list(): Token[] {
+    return this.#read(() => this.#all.all(), 'listing tokens').map((row) => this.#toToken(row));
+  }
+
+  listForUser(userName: string): Token[] {
+    return this.#read(() => this.#byUser.all(userName), 'listing tokens').map((row) => this.#toToken(row));
+  }
+
+  getBySerial(serial: string): Token | undefined {
+    const row = this.#read(() => this.#bySerial.get(serial), 'reading a token');
+    return row ? this.#toToken(row) : undefined;
+  }
+
+  add(token: NewToken): Token {
+    return this.#write(() => this.#addMany([token])[0]!, 'adding a token');
+  }
+
+  addMany(tokens: readonly NewToken[]): number {
+    return this.#write(() => this.#addMany(tokens).length, 'importing tokens');
+  }
+
+  #write<T>(run: () => T, action: string): T {
+    try {
+      return run();
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new StoreError(StoreErrorCode.AlreadyExists, 'a token with this serial already exists', {
+          cause: error,
+        });
+      }
+      throw toStoreError(error, action);
+    }
+  }
+
+  remove(serial: string): boolean {
+    return this.#read(() => this.#delete.run(serial).changes > 0, 'removing a token');
+  }
+
+  recordSuccess(serial: string, success: TokenSuccess): boolean {
+    const { expectedLastUsed, newLastUsed, drift } = success;
+    return this.#read(
+      () => this.#cas.run(newLastUsed, drift, serial, expectedLastUsed, newLastUsed).changes === 1,
+      'recording a token success',
+    );
+  }
+
+  recordFailure(serial: string, now: Date): number | undefined {
+    return this.#read(() => this.#fail.get(now.toISOString(), serial), 'recording a token failure');
+  }
+
+  resetFailures(serial: string): boolean {
+    return this.#read(() => this.#reset.run(serial).changes > 0, 'resetting token failures');
+  }
+
+  setLockedUntil(serial: string, lockedUntil: string | null): boolean {
+    return this.#read(() => this.#lock.run(lockedUntil, serial).changes > 0, 'locking a token');
+  }
+
+  useBackupCode(serial: string, codeHash: Uint8Array, now: Date): boolean {
+    const hash = Buffer.from(codeHash);
+    return this.#read(
+      () => this.#useCode.run(now.toISOString(), hash, serial).changes === 1,
+      'using a backup code',
+    );
+  }
+
+  unusedBackupCodes(serial: string): number {
+    return this.#read(() => this.#unused.get(serial) ?? 0, 'counting backup codes');
+  }
+}

@@ -1,0 +1,154 @@
+// Owns the conformance suite every TokenStore adapter must pass (ARCHITECTURE.md §6: one suite, every adapter).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { StoreError, StoreErrorCode } from '../../src/domain/ports.js';
+import { hashBackupCode, type NewToken, type TokenStore } from '../../src/domain/token.js';
+import { type FakeClock, fakeClock } from './fake-clock.js';
+
+/** Builds a fresh, empty store on each call, using `clock` for its timestamps. */
+export type MakeTokenStore = (clock: FakeClock) => TokenStore;
+
+const seed = new Uint8Array(20).map((_, i) => (i * 53 + 255) % 256);
+
+function totp(serial: string, userName = 'alice'): NewToken {
+  return { serial, userName, type: 'totp', secret: seed, algorithm: 'SHA1', digits: 6, period: 30 };
+}
+
+function alreadyExists(error: unknown): boolean {
+  return error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists;
+}
+
+/** Defines node:test tests that check `makeStore`'s adapter against the TokenStore contract. */
+export function runTokenStoreConformance(name: string, makeStore: MakeTokenStore): void {
+  describe(`TokenStore conformance: ${name}`, () => {
+    test('add returns the stored token with fresh replay state, and getBySerial reads it back', () => {
+      const store = makeStore(fakeClock());
+      const token = store.add({ ...totp('ASNT00000001'), label: 'phone' });
+      assert.ok(Number.isInteger(token.id) && token.id > 0);
+      assert.equal(token.lastUsed, -1);
+      assert.equal(token.drift, 0);
+      assert.equal(token.failures, 0);
+      assert.equal(token.lockedUntil, null);
+      assert.equal(token.label, 'phone');
+      assert.equal(token.createdAt, '2025-01-02T03:04:05.000Z');
+      assert.deepEqual(Array.from(token.secret), Array.from(seed));
+      assert.deepEqual(store.getBySerial('ASNT00000001'), token);
+      assert.equal(store.getBySerial('ASNT00000002'), undefined);
+    });
+
+    test('a duplicate serial throws ALREADY_EXISTS; addMany adds all or none', () => {
+      const store = makeStore(fakeClock());
+      store.add(totp('S1'));
+      assert.throws(() => store.add(totp('S1', 'bob')), alreadyExists);
+      assert.throws(() => store.addMany([totp('S2'), totp('S1')]), alreadyExists);
+      assert.equal(store.getBySerial('S2'), undefined, 'the first row of a failed batch is not kept');
+      assert.equal(store.addMany([totp('S2'), totp('S3', 'bob')]), 2);
+      assert.deepEqual(
+        store.list().map((t) => t.serial),
+        ['S1', 'S2', 'S3'],
+      );
+    });
+
+    test('listForUser returns only that user, oldest first, case-sensitively', () => {
+      const store = makeStore(fakeClock());
+      store.add(totp('A', 'alice'));
+      store.add(totp('B', 'bob'));
+      store.add({ ...totp('C', 'alice'), type: 'hotp', lastUsed: 4 });
+      assert.deepEqual(
+        store.listForUser('alice').map((t) => [t.serial, t.type, t.lastUsed]),
+        [
+          ['A', 'totp', -1],
+          ['C', 'hotp', 4],
+        ],
+      );
+      assert.deepEqual(store.listForUser('Alice'), []);
+    });
+
+    test('remove deletes once; unknown serials return false everywhere', () => {
+      const store = makeStore(fakeClock());
+      store.add(totp('S1'));
+      assert.equal(store.remove('S1'), true);
+      assert.equal(store.remove('S1'), false);
+      assert.equal(store.recordSuccess('S1', { expectedLastUsed: -1, newLastUsed: 1, drift: 0 }), false);
+      assert.equal(store.recordFailure('S1', new Date()), undefined);
+      assert.equal(store.resetFailures('S1'), false);
+      assert.equal(store.setLockedUntil('S1', null), false);
+    });
+
+    test('recordSuccess is a compare-and-set: a stale expected value loses (SECURITY.md A6.4)', () => {
+      const store = makeStore(fakeClock());
+      store.add(totp('S1'));
+      assert.equal(store.recordSuccess('S1', { expectedLastUsed: -1, newLastUsed: 100, drift: 1 }), true);
+      assert.equal(store.getBySerial('S1')?.lastUsed, 100);
+      assert.equal(store.getBySerial('S1')?.drift, 1);
+      assert.equal(store.recordSuccess('S1', { expectedLastUsed: -1, newLastUsed: 101, drift: 0 }), false);
+      assert.equal(store.getBySerial('S1')?.lastUsed, 100);
+      assert.equal(store.getBySerial('S1')?.drift, 1);
+    });
+
+    test('two recordSuccess calls with the same expected value: exactly one wins', () => {
+      const store = makeStore(fakeClock());
+      store.add(totp('S1'));
+      const results = [101, 101].map((step) =>
+        store.recordSuccess('S1', { expectedLastUsed: -1, newLastUsed: step, drift: 0 }),
+      );
+      assert.deepEqual(results, [true, false]);
+    });
+
+    test('recordSuccess never moves lastUsed backwards or keeps it in place', () => {
+      const store = makeStore(fakeClock());
+      store.add(totp('S1'));
+      assert.equal(store.recordSuccess('S1', { expectedLastUsed: -1, newLastUsed: 50, drift: 0 }), true);
+      assert.equal(store.recordSuccess('S1', { expectedLastUsed: 50, newLastUsed: 50, drift: 0 }), false);
+      assert.equal(store.recordSuccess('S1', { expectedLastUsed: 50, newLastUsed: 49, drift: 0 }), false);
+      assert.equal(store.getBySerial('S1')?.lastUsed, 50);
+    });
+
+    test('recordFailure counts up; resetFailures clears the count and the lock (A6.5)', () => {
+      const store = makeStore(fakeClock());
+      store.add(totp('S1'));
+      store.add(totp('S2'));
+      assert.equal(store.recordFailure('S1', new Date()), 1);
+      assert.equal(store.recordFailure('S1', new Date()), 2);
+      assert.equal(store.getBySerial('S2')?.failures, 0, 'counters are per token');
+      assert.equal(store.setLockedUntil('S1', '2025-01-02T04:00:00.000Z'), true);
+      assert.equal(store.getBySerial('S1')?.lockedUntil, '2025-01-02T04:00:00.000Z');
+      assert.equal(store.resetFailures('S1'), true);
+      assert.equal(store.getBySerial('S1')?.failures, 0);
+      assert.equal(store.getBySerial('S1')?.lockedUntil, null);
+    });
+
+    test('a backup code is accepted once; unknown codes and other tokens refuse (A9.2)', () => {
+      const store = makeStore(fakeClock());
+      const salt = new Uint8Array(20).fill(7);
+      const codes = ['0123456789', '9876543210'];
+      store.add({
+        serial: 'B1',
+        userName: 'alice',
+        type: 'backup',
+        secret: salt,
+        algorithm: 'SHA1',
+        digits: 10,
+        backupCodeHashes: codes.map((c) => hashBackupCode(salt, c)),
+      });
+      store.add(totp('T1'));
+      assert.equal(store.unusedBackupCodes('B1'), 2);
+      const first = hashBackupCode(salt, '0123456789');
+      assert.equal(store.useBackupCode('T1', first, new Date()), false, 'not a backup token');
+      assert.equal(store.useBackupCode('B1', hashBackupCode(salt, '1111111111'), new Date()), false);
+      assert.equal(store.useBackupCode('B1', first, new Date()), true);
+      assert.equal(store.useBackupCode('B1', first, new Date()), false, 'used codes are spent');
+      assert.equal(store.unusedBackupCodes('B1'), 1);
+      assert.equal(store.remove('B1'), true);
+      assert.equal(store.unusedBackupCodes('B1'), 0);
+    });
+
+    test('a returned secret is a copy: changing it does not change the store', () => {
+      const store = makeStore(fakeClock());
+      const added = store.add(totp('S1'));
+      (added.secret as Uint8Array).fill(0);
+      (store.getBySerial('S1')!.secret as Uint8Array).fill(0);
+      assert.deepEqual(Array.from(store.getBySerial('S1')!.secret), Array.from(seed));
+    });
+  });
+}
