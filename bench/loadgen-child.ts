@@ -2,19 +2,12 @@
 // Usage (by bench/run.ts): taskset -c 0 node --import tsx bench/loadgen-child.ts '<json LoadgenChildInput>'
 import type { LoadResult } from '../src/loadgen/load-result.js';
 import { runRadiusLoad } from '../src/loadgen/run-radius-load.js';
+import type { LoadShape } from './measure.js';
 import { type MachineTicks, machineCpuTicks, processCpuTicks } from './proc-stat.js';
 
 /** What bench/run.ts passes in argv[2]. */
-export interface LoadgenChildInput {
+export interface LoadgenChildInput extends LoadShape {
   readonly port: number;
-  readonly secret: string;
-  readonly users: number;
-  readonly userFormat: string;
-  readonly passwordFormat: string;
-  readonly window: number;
-  readonly sockets: number;
-  readonly durationSeconds: number;
-  readonly warmupSeconds: number;
   readonly serverPid: number;
 }
 

@@ -2,6 +2,8 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { OtpAlgorithm } from '../otp/otp-algorithm.js';
 
+export type { OtpAlgorithm };
+
 export const TokenType = { Totp: 'totp', Hotp: 'hotp', Backup: 'backup' } as const;
 export type TokenType = (typeof TokenType)[keyof typeof TokenType];
 

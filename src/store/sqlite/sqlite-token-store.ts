@@ -1,8 +1,14 @@
 // Owns the SQLite adapter of the TokenStore port; seeds are sealed at rest (SECURITY.md A9.1).
 import type Database from 'better-sqlite3';
 import { StoreError, StoreErrorCode } from '../../domain/ports.js';
-import type { NewToken, Token, TokenStore, TokenSuccess, TokenType } from '../../domain/token.js';
-import type { OtpAlgorithm } from '../../otp/otp-algorithm.js';
+import type {
+  NewToken,
+  OtpAlgorithm,
+  Token,
+  TokenStore,
+  TokenSuccess,
+  TokenType,
+} from '../../domain/token.js';
 import { SealError, type Sealer } from '../sealer.js';
 import { isUniqueViolation, toStoreError } from './sqlite-errors.js';
 import type { SqliteStoreOptions } from './sqlite-user-store.js';
