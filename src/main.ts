@@ -13,6 +13,7 @@ import { RequestProcessor } from './radius-server/request-processor.js';
 import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
 import { CachingUserStore } from './store/caching-user-store.js';
 import { openStores } from './store/open-stores.js';
+import { TokenHolders } from './store/sqlite/token-holders.js';
 
 export interface RunningServer {
   readonly sockets: readonly BoundSocket[];
@@ -60,10 +61,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     for (const warning of stores.warnings) logger.warn({ event: 'config.unsafe' }, warning);
     const dictionary = loadDictionary(config);
     const users = new CachingUserStore(stores.users);
-    const watcher = watchForeignWrites(stores.db, () => users.invalidateAll());
+    const tokenHolders = new TokenHolders(stores.db);
+    const watcher = watchForeignWrites(stores.db, () => {
+      users.invalidateAll();
+      tokenHolders.refresh();
+    });
     cleanups.push(() => clearInterval(watcher));
     const authenticate = createAuthenticate({
       users,
+      secondFactors: tokenHolders,
       passwords,
       upgradeLegacyHashes: config.passwords.upgradeLegacyHashes,
       onInternalError: (err, context) =>

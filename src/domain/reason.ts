@@ -31,6 +31,11 @@ export const Reason = {
   EapUnsupported: 'EAP_UNSUPPORTED',
   /** RFC 5080 §2.1.1, SECURITY A4.5: a State this server did not issue, expired, used, or issued to another client. */
   StateUnknown: 'STATE_UNKNOWN',
+  /**
+   * The user has a second factor enrolled, and this version cannot check it over this path yet: fail closed
+   * rather than let the password alone in.
+   */
+  SecondFactorUnavailable: 'SECOND_FACTOR_UNAVAILABLE',
   /** The store or another dependency failed; fail closed. */
   InternalError: 'INTERNAL_ERROR',
 } as const;

@@ -152,3 +152,24 @@ test('a store failure rejects with INTERNAL_ERROR and is reported, never accepte
   );
   assert.deepEqual(errors, ['user lookup']);
 });
+
+test('a user with an enrolled second factor is refused on the password alone (fail closed)', async () => {
+  const users = new MemoryUserStore();
+  users.add({ name: 'alice', passwordHash: 'plain:pw' });
+  users.add({ name: 'bob', passwordHash: 'plain:pw' });
+  const authenticate = createAuthenticate({
+    users,
+    passwords: fakeVerifier().verifier,
+    upgradeLegacyHashes: false,
+    secondFactors: { has: (name) => name === 'alice' },
+  });
+  assert.equal(
+    ((await settle(authenticate, login('alice', pap('pw')))) as { reason: string }).reason,
+    Reason.SecondFactorUnavailable,
+  );
+  assert.equal((await settle(authenticate, login('bob', pap('pw')))).kind, 'accept');
+  assert.equal(
+    ((await settle(authenticate, login('alice', pap('bad')))) as { reason: string }).reason,
+    Reason.BadPassword,
+  );
+});

@@ -58,6 +58,17 @@ test('serve: first start, radtest line, hash upgrade, SIGHUP reload, SIGTERM dra
     }
     assert.equal(scheme, '$argon2id$', 'the legacy hash was replaced after the login (upgradeLegacyHashes)');
 
+    // An enrolled token makes the password alone insufficient (fail closed) as soon as the server sees the change.
+    const token = await runCli(dir, ['token', 'add', '--user', 'old', '--type', 'totp'], '', env);
+    assert.equal(token.code, 0, token.stderr);
+    const serial = /(ASNT\d{8})/.exec(token.stdout)![1]!;
+    await new Promise((r) => setTimeout(r, 700));
+    const refused = await runPeer('radtest', ['old', 'legacy-pw', `127.0.0.1:${port}`, '0', secret]);
+    assert.match(refused.stdout, /Received Access-Reject/);
+    assert.equal((await runCli(dir, ['token', 'remove', serial], '', env)).code, 0);
+    await new Promise((r) => setTimeout(r, 700));
+    const again = await runPeer('radtest', ['old', 'legacy-pw', `127.0.0.1:${port}`, '0', secret]);
+    assert.match(again.stdout, /Received Access-Accept/);
     const added = await runCli(
       dir,
       ['client', 'add', '--name', 'late', '--address', '127.0.0.5', '--secret', 'late-client-secret'],

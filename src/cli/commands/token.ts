@@ -287,6 +287,10 @@ URI and QR code are printed once and cannot be shown again: scan it now, or writ
 the user and delete it after enrolment. SHA1 with 6 digits and 30 s works with every app; many
 apps silently ignore other algorithms, digits and periods.
 
+In this version the RADIUS server does not check codes yet (the Access-Challenge flow is the next
+milestone). It fails closed instead: a user holding any token is refused on the password alone,
+with reason SECOND_FACTOR_UNAVAILABLE in the log, within half a second of "token add".
+
 Backup tokens hold one-time 10-digit codes, printed once; only salted hashes are stored.
 
 Examples:
