@@ -62,7 +62,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const dictionary = loadDictionary(config);
     const users = new CachingUserStore(stores.users);
     const tokenHolders = new TokenHolders(stores.db);
-    const watcher = watchForeignWrites(stores.db, () => {
+    const watcher = watchForeignWrites(stores.db, logger, () => {
       users.invalidateAll();
       tokenHolders.refresh();
     });
@@ -142,14 +142,19 @@ export const FOREIGN_WRITE_CHECK_MS = 500;
  * SQLite's `data_version` changes when another connection commits (the CLI), never for our own writes, which
  * the caching store sees directly. Polling it costs one pragma per interval, not one query per login.
  */
-function watchForeignWrites(db: Database.Database, onChange: () => void): NodeJS.Timeout {
+function watchForeignWrites(db: Database.Database, logger: Logger, onChange: () => void): NodeJS.Timeout {
   let version = db.pragma('data_version', { simple: true });
   const timer = setInterval(() => {
     if (!db.open) return;
-    const now = db.pragma('data_version', { simple: true });
-    if (now !== version) {
-      version = now;
-      onChange();
+    try {
+      const now = db.pragma('data_version', { simple: true });
+      if (now !== version) {
+        version = now;
+        onChange();
+      }
+    } catch (error) {
+      // A busy or broken database must not crash the server from a timer; the next tick tries again.
+      logger.error({ event: 'store.watch_failed', err: error }, 'cannot check the database for changes');
     }
   }, FOREIGN_WRITE_CHECK_MS);
   timer.unref();
