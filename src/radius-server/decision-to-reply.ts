@@ -54,5 +54,5 @@ export function replyAttributesFor(decision: Decision, dictionary: Dictionary): 
 function encodeAccept(attributes: readonly ReplyAttribute[], dictionary: Dictionary): ReplyAttributesResult {
   if (attributes.length === 0) return { ok: true, attributes: [] };
   const encoded = encodeNamedAttributes(dictionary, attributes);
-  return encoded.ok ? { ok: true, attributes: [...encoded.attributes] } : { ok: false, error: encoded.error };
+  return encoded.ok ? encoded : { ok: false, error: encoded.error };
 }

@@ -27,11 +27,10 @@ const RECEIVE_BUFFER = 4 * 1024 * 1024;
  */
 function literalLookup(
   address: string,
-  family: unknown,
+  _family: unknown,
   callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
   callback(null, address, address.includes(':') ? 6 : 4);
-  void family;
 }
 
 /** Binds every configured socket and routes datagrams to one RequestProcessor. */

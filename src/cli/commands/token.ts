@@ -1,9 +1,8 @@
 // Owns `assent token add|list|remove|import`: second-factor tokens (TOTP, HOTP, backup codes) of local users.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { parse } from 'csv-parse/sync';
 import QRCode from 'qrcode';
-import type { Config } from '../../config/config-schema.js';
+import { parseTokenCsv } from '../../directory/import/csv-tokens.js';
 import { StoreError, StoreErrorCode } from '../../domain/ports.js';
 import {
   BACKUP_CODE_DIGITS,
@@ -11,14 +10,11 @@ import {
   generateSerial,
   hashBackupCode,
   type NewToken,
-  SERIAL_PATTERN,
   type Token,
   type TokenStore,
 } from '../../domain/token.js';
-import { decodeBase32 } from '../../otp/base32.js';
 import { generateSecret } from '../../otp/generate-secret.js';
-import { isOtpAlgorithm, type OtpAlgorithm } from '../../otp/otp-algorithm.js';
-import { OtpLimits } from '../../otp/otp-parameters.js';
+import type { OtpAlgorithm } from '../../otp/otp-algorithm.js';
 import { buildOtpauthUri } from '../../otp/otpauth-uri.js';
 import type { Stores } from '../../store/open-stores.js';
 import { withStores } from '../cli-context.js';
@@ -35,11 +31,6 @@ interface AddOptions {
   png?: string;
   svg?: string;
   count: string;
-}
-
-/** Until `Stores` carries a token store, commands open one on the same database and key. */
-function tokenStore(stores: Stores, _config: Config): TokenStore {
-  return stores.tokens;
 }
 
 function requireUser(stores: Stores, name: string): void {
@@ -94,9 +85,9 @@ async function addToken(options: AddOptions, command: Command): Promise<void> {
   // A6.6 / RFC 4226 §4 R6: 160-bit seed from the CSPRNG (for backup tokens: the salt of the code hashes).
   const secret = generateSecret();
   const codes = generateBackupCodes(count);
-  const token = await withStores(command, (stores, config) => {
+  const token = await withStores(command, (stores) => {
     requireUser(stores, userName);
-    return addWithSerial(tokenStore(stores, config), (serial) => ({
+    return addWithSerial(stores.tokens, (serial) => ({
       serial,
       userName,
       type: options.type,
@@ -130,8 +121,8 @@ async function addToken(options: AddOptions, command: Command): Promise<void> {
 }
 
 function listTokens(options: { user?: string; json?: boolean }, command: Command): Promise<void> {
-  return withStores(command, (stores, config) => {
-    const store = tokenStore(stores, config);
+  return withStores(command, (stores) => {
+    const store = stores.tokens;
     const tokens = options.user === undefined ? store.list() : store.listForUser(options.user);
     for (const t of tokens) {
       // Never the secret: only what an admin needs to tell tokens apart and see their state.
@@ -164,73 +155,6 @@ function listTokens(options: { user?: string; json?: boolean }, command: Command
   });
 }
 
-const CSV_COLUMNS = ['serial', 'user', 'secret', 'type', 'digits', 'period', 'algorithm'] as const;
-
-interface CsvRecord {
-  readonly record: string[];
-  readonly info: { readonly lines: number };
-}
-
-/** Parses the import CSV; returns the tokens, or every failing line (`line N: reason`) without echoing secrets. */
-function parseTokenCsv(text: string): { tokens: NewToken[]; failures: string[] } {
-  const tokens: NewToken[] = [];
-  const failures: string[] = [];
-  let records: CsvRecord[];
-  try {
-    records = parse(text, {
-      bom: true,
-      info: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-    }) as unknown as CsvRecord[];
-  } catch (error) {
-    const line = (error as { lines?: number }).lines ?? 1;
-    return { tokens, failures: [`line ${line}: CSV syntax error`] };
-  }
-  const [header, ...rows] = records;
-  const names = header?.record.map((name) => name.toLowerCase()) ?? [];
-  const unknown = names.filter((name) => !(CSV_COLUMNS as readonly string[]).includes(name));
-  const missing = ['serial', 'user', 'secret'].filter((name) => !names.includes(name));
-  if (unknown.length > 0 || missing.length > 0 || header === undefined) {
-    const what = [
-      ...unknown.map((n) => `unknown column "${n}"`),
-      ...missing.map((n) => `missing column "${n}"`),
-    ];
-    return { tokens, failures: [`line 1: header: ${what.join(', ') || 'empty file'}`] };
-  }
-  const seen = new Set<string>();
-  for (const { record, info } of rows) {
-    const field = (name: string) => record[names.indexOf(name)] ?? '';
-    const fail = (reason: string) => failures.push(`line ${info.lines}: ${reason}`);
-    if (record.length !== names.length) {
-      fail(`expected ${names.length} fields, found ${record.length}`);
-      continue;
-    }
-    const serial = field('serial');
-    const type = field('type').toLowerCase() || 'totp';
-    const algorithm = field('algorithm').toUpperCase() || 'SHA1';
-    const digits = Number(field('digits') || '6');
-    const period = Number(field('period') || '30');
-    const secret = decodeBase32(field('secret'));
-    if (!SERIAL_PATTERN.test(serial)) fail('serial: 1–64 of A–Z a–z 0–9 . _ - expected');
-    else if (seen.has(serial)) fail(`serial ${serial} appears twice`);
-    else if (field('user') === '' || field('user').includes(':')) fail('user: a name without ":" expected');
-    else if (!secret.ok) fail(`secret: not base32 (${secret.reason})`);
-    else if (secret.bytes.length < OtpLimits.importedSecretMinBytes)
-      fail('secret: at least 80 bits expected');
-    else if (type !== 'totp' && type !== 'hotp') fail('type: totp or hotp expected');
-    else if (!(type === 'totp' ? [6, 8] : [6, 7, 8]).includes(digits))
-      fail(`digits: ${field('digits')} not allowed`);
-    else if (type === 'totp' && period !== 30 && period !== 60) fail('period: 30 or 60 expected');
-    else if (!isOtpAlgorithm(algorithm)) fail('algorithm: SHA1, SHA256 or SHA512 expected');
-    else
-      tokens.push({ serial, userName: field('user'), type, secret: secret.bytes, algorithm, digits, period });
-    seen.add(serial);
-  }
-  return { tokens, failures };
-}
-
 async function importTokens(file: string, command: Command): Promise<void> {
   let text: string;
   try {
@@ -242,8 +166,8 @@ async function importTokens(file: string, command: Command): Promise<void> {
     );
   }
   const { tokens, failures } = parseTokenCsv(text);
-  const added = await withStores(command, (stores, config) => {
-    const store = tokenStore(stores, config);
+  const added = await withStores(command, (stores) => {
+    const store = stores.tokens;
     for (const [index, token] of tokens.entries()) {
       if (!stores.users.getByName(token.userName))
         failures.push(`token ${index + 1}: no user named "${token.userName}"`);
@@ -315,7 +239,7 @@ Examples:
     .argument('<serial>')
     .addHelpText('after', '\nExample:\n  assent token remove ASNT04718263')
     .action(async (serial: string, _options: unknown, command: Command) => {
-      const done = await withStores(command, (stores, config) => tokenStore(stores, config).remove(serial));
+      const done = await withStores(command, (stores) => stores.tokens.remove(serial));
       if (!done) throw new CliError(`no token with serial "${serial}"`, ExitCode.Failed);
       process.stdout.write(`token ${serial} removed\n`);
     });

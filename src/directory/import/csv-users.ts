@@ -1,6 +1,7 @@
 // Owns parsing a user-import CSV (username, password_hash | password, groups, status) into imported users.
 import { type CsvError, parse } from 'csv-parse/sync';
 import { isValidUserName, UserStatus } from '../../domain/user.js';
+import { CSV_IMPORT_OPTIONS } from './csv-options.js';
 import {
   clearPasswordField,
   type ImportedUser,
@@ -40,11 +41,7 @@ export function parseCsvUsers(text: string): ImportResult {
   let records: ParsedRecord[];
   try {
     records = parse(text, {
-      bom: true,
-      info: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
+      ...CSV_IMPORT_OPTIONS,
       record_delimiter: ['\r\n', '\n'],
       skip_records_with_error: true,
       on_skip: (error) => {
