@@ -48,7 +48,7 @@ function table(fields: readonly ConfigField[]): string[] {
   ];
   for (const field of fields) {
     lines.push(
-      `| \`${field.key}\` | \`${field.env}\` | ${cell(field.expected)} | ${cell(showDefault(field.schema.default))} | ` +
+      `| \`${field.key}\` | ${field.env === '' ? '—' : `\`${field.env}\``} | ${cell(field.expected)} | ${cell(showDefault(field.schema.default))} | ` +
         `${cell(field.schema.description ?? '')} |`,
     );
   }

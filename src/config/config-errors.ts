@@ -38,7 +38,7 @@ function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
 
 function from(source: string | undefined, env: string | undefined): string {
   if (source === undefined) return env ? ` (env ${env})` : '';
-  if (env === undefined || source === env) return ` (from ${source})`;
+  if (!env || source === env) return ` (from ${source})`;
   return ` (from ${source}; env ${env})`;
 }
 
@@ -77,6 +77,15 @@ export function describeConfigErrors(
     }
     if (error.keyword === 'boolean') continue; // the same unknown key, reported above
     const field = fields.find((candidate) => isPrefix(candidate.path, path));
+    if (field?.kind === 'yaml') {
+      // Inside a map the field's own text says little; name the exact entry and what is wrong with it.
+      const key = path.join('.');
+      if (reported.has(key)) continue;
+      reported.add(key);
+      const got = showValue(valueAt(value, path));
+      messages.push(`${key}: ${error.message}, got ${got}${from(sourceOf(field.path), undefined)}`);
+      continue;
+    }
     const at = field ? field.path : path;
     const key = at.length === 0 ? '(top level)' : at.join('.');
     if (reported.has(key)) continue;

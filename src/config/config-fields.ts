@@ -8,6 +8,7 @@ export interface FieldSchema {
   readonly anyOf?: readonly FieldSchema[];
   readonly items?: FieldSchema;
   readonly properties?: Readonly<Record<string, FieldSchema>>;
+  readonly patternProperties?: Readonly<Record<string, FieldSchema>>;
   readonly minimum?: number;
   readonly maximum?: number;
   readonly minLength?: number;
@@ -16,7 +17,15 @@ export interface FieldSchema {
 }
 
 /** The kinds of value an environment variable is coerced to. */
-export type FieldKind = 'string' | 'string-list' | 'integer' | 'nullable-integer' | 'boolean' | 'choice';
+export type FieldKind =
+  | 'string'
+  | 'string-list'
+  | 'integer'
+  | 'nullable-integer'
+  | 'boolean'
+  | 'choice'
+  /** A map or a list of objects: set in the YAML file only, no environment variable. */
+  | 'yaml';
 
 export interface ConfigField {
   /** Path segments, e.g. `['radius', 'authPort']`. */
@@ -40,7 +49,8 @@ export function envNameFor(path: readonly string[]): string {
 }
 
 function kindOf(schema: FieldSchema): FieldKind {
-  if (schema.type === 'array') return 'string-list';
+  if (schema.patternProperties !== undefined) return 'yaml';
+  if (schema.type === 'array') return schema.items?.type === 'string' ? 'string-list' : 'yaml';
   if (schema.type === 'integer') return 'integer';
   if (schema.type === 'boolean') return 'boolean';
   if (schema.type === 'string') return 'string';
@@ -77,6 +87,8 @@ export function describeExpected(schema: FieldSchema): string {
       return 'true or false';
     case 'choice':
       return `one of ${(schema.anyOf ?? []).map((m) => String(m.const)).join(', ')}`;
+    case 'yaml':
+      return 'a map (YAML file only)';
   }
 }
 
@@ -88,7 +100,7 @@ function collect(schema: FieldSchema, path: readonly string[], out: ConfigField[
   out.push({
     path,
     key: path.join('.'),
-    env: envNameFor(path),
+    env: kindOf(schema) === 'yaml' ? '' : envNameFor(path),
     kind: kindOf(schema),
     schema,
     expected: describeExpected(schema),

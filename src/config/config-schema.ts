@@ -1,5 +1,6 @@
 // Owns the one configuration schema: every setting with its type, range, default and description.
 import { type Static, Type } from 'typebox';
+import { DirectoriesSchema, RealmsSchema, ReplyAttributesSchema, SecondFactorSchema } from './policy-schema.js';
 
 const port = (description: string, def: number) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description });
@@ -156,6 +157,10 @@ export const ConfigSchema = Type.Object(
     secrets: Secrets,
     radius: Radius,
     passwords: Passwords,
+    secondFactor: SecondFactorSchema,
+    replyAttributes: ReplyAttributesSchema,
+    directories: DirectoriesSchema,
+    realms: RealmsSchema,
     log: Log,
   },
   { additionalProperties: false },

@@ -39,6 +39,8 @@ export function coerceEnvValue(field: ConfigField, raw: string): unknown {
       return /^-?\d+$/.test(text) ? Number(text) : raw;
     case 'integer':
       return /^-?\d+$/.test(text) ? Number(text) : raw;
+    case 'yaml':
+      return raw;
   }
 }
 
@@ -92,7 +94,7 @@ export function readEnvLayer(
   env: NodeJS.ProcessEnv,
   fields: readonly ConfigField[] = listConfigFields(),
 ): EnvLayer {
-  const byEnv = new Map(fields.map((field) => [field.env, field]));
+  const byEnv = new Map(fields.filter((field) => field.env !== '').map((field) => [field.env, field]));
   const values: Record<string, unknown> = {};
   const sources = new Map<string, string>();
   const errors: string[] = [];

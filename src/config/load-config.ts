@@ -2,8 +2,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
+import type { TSchema } from 'typebox';
 import { describeConfigErrors } from './config-errors.js';
-import { type FieldSchema, listConfigFields } from './config-fields.js';
+import { type ConfigField, type FieldSchema, listConfigFields } from './config-fields.js';
 import { type Config, type ConfigOverrides, ConfigSchema } from './config-schema.js';
 import { readEnvLayer } from './env-config.js';
 import { readYamlLayer } from './yaml-config.js';
@@ -84,6 +85,21 @@ function resolvePaths(config: Mutable, cwd: string): void {
   };
 }
 
+/** typebox fills defaults of fixed properties only; the entries of a map (`directories.corp`) get theirs here. */
+function defaultMapEntries(root: unknown, fields: readonly ConfigField[]): void {
+  for (const field of fields) {
+    if (field.kind !== 'yaml') continue;
+    const entrySchema = Object.values(field.schema.patternProperties ?? {})[0];
+    if (entrySchema?.type !== 'object') continue;
+    let node: unknown = root;
+    for (const part of field.path) node = isPlainObject(node) ? node[part] : undefined;
+    if (!isPlainObject(node)) continue;
+    for (const [name, entry] of Object.entries(node)) {
+      if (isPlainObject(entry)) node[name] = Value.Default(entrySchema as TSchema, entry);
+    }
+  }
+}
+
 /** Unsafe but allowed settings: each warning says what to change. */
 function warningsFor(config: Config): string[] {
   const warnings: string[] = [];
@@ -129,6 +145,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadConfigResult {
 
   const merged = merge(merge(fileValues, envLayer.values), overrides);
   const withDefaults = Value.Default(ConfigSchema, structuredClone(merged));
+  defaultMapEntries(withDefaults, fields);
   const sourceOf = (path: readonly string[]): string | undefined => {
     if (hasPath(overrides, path)) return COMMAND_LINE;
     const fromEnv = envLayer.sources.get(path.join('.'));

@@ -1,0 +1,164 @@
+// Owns the schema of the second-factor policy, reply attributes by group, LDAP directories and realms.
+import { Type } from 'typebox';
+
+const choice = <T extends string>(values: readonly T[], def: T, description: string) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    { default: def, description },
+  );
+
+const int = (minimum: number, maximum: number, def: number, description: string) =>
+  Type.Integer({ minimum, maximum, default: def, description });
+
+/** The ways a NAS can carry the second factor (PROTOCOL.md P6). */
+export const SECOND_FACTOR_MODES = ['challenge', 'concat', 'otp-only'] as const;
+export type SecondFactorMode = (typeof SECOND_FACTOR_MODES)[number];
+
+const ModeOverride = Type.Object(
+  {
+    mode: Type.Optional(Type.Union(SECOND_FACTOR_MODES.map((v) => Type.Literal(v)))),
+    exempt: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const SecondFactorSchema = Type.Object(
+  {
+    mode: choice(
+      SECOND_FACTOR_MODES,
+      'challenge',
+      '`challenge`: password first, then Access-Challenge for the code; `concat`: the password immediately ' +
+        'followed by the code in one User-Password (for a NAS that cannot answer a challenge); `otp-only`: ' +
+        'User-Password is the code alone. Per client or group in `secondFactor.clients` / `secondFactor.groups`.',
+    ),
+    requireForAll: Type.Boolean({
+      default: false,
+      description:
+        'Refuse users who hold no token (SECOND_FACTOR_MISSING) instead of letting them in on the password alone.',
+    }),
+    pushChallengeText: Type.String({
+      minLength: 1,
+      default: '+Enter token code or no code to send a notification to your mobile app',
+      description:
+        'Challenge text for a user with a push device. The leading `+` tells a FortiGate push is offered.',
+    }),
+    codeChallengeText: Type.String({
+      minLength: 1,
+      default: 'Enter token code',
+      description: 'Challenge text for a user without a push device.',
+    }),
+    challengeSeconds: int(10, 600, 120, 'Life of a State issued with an Access-Challenge (SECURITY.md A4.2).'),
+    maxCodeAttempts: int(
+      1,
+      10,
+      3,
+      'Codes that may be typed against one State; a wrong code before the last re-challenges (A4.4).',
+    ),
+    totpWindow: int(0, 10, 1, 'TOTP steps accepted either side of the token clock (A6.1).'),
+    hotpLookAhead: int(0, 20, 3, 'HOTP counters accepted after the last used one (A6.3).'),
+    lockoutFailures: int(
+      1,
+      100,
+      10,
+      'Consecutive wrong codes (and wrong passwords of known users) that lock a token and the account (A6.5).',
+    ),
+    lockoutSeconds: int(
+      1,
+      86400,
+      300,
+      'How long a lock lasts; each further lock of the same account doubles it, up to 24 h (A6.5).',
+    ),
+    exemptUsers: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'Users let in on the first factor alone even when they hold a token.',
+    }),
+    exemptGroups: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'Groups whose members are let in on the first factor alone.',
+    }),
+    clients: Type.Record(Type.String(), ModeOverride, {
+      default: {},
+      description:
+        'Per RADIUS client (by name): `mode` and `exempt` (the whole client needs no second factor). YAML only.',
+    }),
+    groups: Type.Record(Type.String(), ModeOverride, {
+      default: {},
+      description:
+        'Per group: `mode` and `exempt`. A client setting wins over a group setting; groups come from the local ' +
+        'user record. YAML only.',
+    }),
+  },
+  { default: {}, additionalProperties: false, description: 'Second factor policy (PROTOCOL.md P1–P6).' },
+);
+
+const AttributeValue = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    value: Type.Union([Type.String(), Type.Integer()]),
+  },
+  { additionalProperties: false },
+);
+
+export const ReplyAttributesSchema = Type.Record(Type.String(), Type.Array(AttributeValue), {
+  default: {},
+  description:
+    'Group name → attributes put in the Access-Accept of its members (any dictionary attribute, repeated names ' +
+    'allowed), e.g. `vpn-users: [{name: Fortinet-Group-Name, value: vpn}]`. The group `*` applies to everyone. ' +
+    'YAML only.',
+});
+
+const LdapDirectory = Type.Object(
+  {
+    url: Type.String({ minLength: 1, description: '`ldap://host:389` or `ldaps://host:636`.' }),
+    startTls: Type.Boolean({ default: false }),
+    tlsCaFile: Type.String({ default: '' }),
+    bindDnTemplate: Type.String({ default: '' }),
+    serviceDn: Type.String({ default: '' }),
+    servicePasswordFile: Type.String({ default: '' }),
+    searchBase: Type.String({ default: '' }),
+    searchFilter: Type.String({ default: '(uid={user})' }),
+    groups: Type.Union([Type.Literal('none'), Type.Literal('memberOf'), Type.Literal('search')], {
+      default: 'memberOf',
+    }),
+    groupAttribute: Type.String({ default: 'memberOf' }),
+    groupSearchBase: Type.String({ default: '' }),
+    groupFilter: Type.String({ default: '(member={dn})' }),
+    groupNameAttribute: Type.String({ default: 'cn' }),
+    disabledCheck: Type.Union(
+      [Type.Literal('none'), Type.Literal('userAccountControl'), Type.Literal('attribute')],
+      { default: 'none' },
+    ),
+    disabledAttribute: Type.String({ default: '' }),
+    disabledValue: Type.String({ default: '' }),
+    timeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
+    poolSize: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  },
+  { additionalProperties: false },
+);
+
+export const DirectoriesSchema = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), LdapDirectory, {
+  default: {},
+  description:
+    'Named LDAP / Active Directory first-factor sources (docs/ldap.md lists every key). YAML only.',
+});
+
+export const RealmsSchema = Type.Object(
+  {
+    default: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['local'],
+      description:
+        'Sources tried in order for a name without a realm: `local` (users in the database) or a directory name.',
+    }),
+    map: Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 })), {
+      default: {},
+      description:
+        'Realm (case-insensitive) → sources, for `user@realm` and `REALM\\user`. An unknown realm is rejected. ' +
+        'YAML only.',
+    }),
+  },
+  {
+    default: {},
+    additionalProperties: false,
+    description: 'Which first-factor source checks a user name (docs/ldap.md).',
+  },
+);

@@ -1,0 +1,39 @@
+// Owns the FirstFactor port: checks a name and password against one or more user sources (local, LDAP).
+import type { Reason } from './reason.js';
+
+/** Who passed the first factor, as the rest of the login sees them. */
+export interface Identity {
+  /** The canonical name: tokens, lockouts and policy are keyed by it (realm stripped, see docs/ldap.md). */
+  readonly name: string;
+  /** Group names (local groups, or LDAP group CNs) for policy and reply attributes. */
+  readonly groups: readonly string[];
+  /** Which source vouched for the user: `local` or a directory name. */
+  readonly source: string;
+}
+
+export type FirstFactorResult =
+  | { readonly ok: true; readonly identity: Identity }
+  | { readonly ok: false; readonly reason: Reason; readonly name?: string };
+
+export type ResolvedName =
+  | { readonly ok: true; readonly name: string }
+  | { readonly ok: false; readonly reason: Reason };
+
+/**
+ * One first-factor source, or a router over several. Returns a plain value when every step is synchronous
+ * (salted SHA-2 in the database) and a promise when work runs off the event loop (argon2id, LDAP), so the hot
+ * path pays for a promise only when it must. Never throws for expected failures.
+ */
+export interface FirstFactor {
+  /**
+   * The canonical name for what the NAS typed (`alice@corp`, `CORP\alice` → `alice`) without checking any
+   * password; a reason when the name cannot be routed (unknown realm).
+   */
+  resolveName(typed: string): ResolvedName;
+  /** Checks `password` for the typed name. */
+  check(typed: string, password: Uint8Array): FirstFactorResult | Promise<FirstFactorResult>;
+  /** Local groups of a canonical name, without a password (otp-only mode, policy before the first factor). */
+  groupsOf(name: string): readonly string[];
+  /** Releases connections (LDAP pools). */
+  close?(): Promise<void>;
+}
