@@ -3,14 +3,22 @@ import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { createAuthenticate } from './auth/authenticate.js';
+import { ChallengeSessions } from './auth/challenge-sessions.js';
+import { createCheckCode } from './auth/check-code.js';
+import { createGroupAttributes } from './auth/group-attributes.js';
+import { createLocalFirstFactor } from './auth/local-first-factor.js';
+import { createSecondFactorPolicy } from './auth/second-factor-policy.js';
 import type { Config } from './config/config-schema.js';
 import { createPasswordVerifier } from './directory/password/password-verifier.js';
 import type { Client } from './domain/client.js';
+import type { FirstFactor } from './domain/first-factor.js';
 import { standardDictionary } from './radius/dictionary.js';
 import { loadDictionaryFile } from './radius/dictionary-file.js';
+import { encodeNamedAttributes } from './radius/reply-attributes.js';
 import { ClientTable } from './radius-server/client-table.js';
 import { RequestProcessor } from './radius-server/request-processor.js';
 import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
+import { CachingTokenStore } from './store/caching-token-store.js';
 import { CachingUserStore } from './store/caching-user-store.js';
 import { openStores } from './store/open-stores.js';
 import { TokenHolders } from './store/sqlite/token-holders.js';
@@ -32,6 +40,14 @@ function loadDictionary(config: Config) {
     if (!loaded.ok) throw new Error(`radius.dictionaries: ${file}: ${loaded.errors.join('; ')}`);
   }
   return dictionary;
+}
+
+/** A reply attribute that names nothing in the dictionary stops the start, not the first login of that group. */
+function checkReplyAttributes(config: Config, dictionary: ReturnType<typeof standardDictionary>): void {
+  for (const [group, attributes] of Object.entries(config.replyAttributes)) {
+    const encoded = encodeNamedAttributes(dictionary, attributes);
+    if (!encoded.ok) throw new Error(`replyAttributes.${group}: ${encoded.error}`);
+  }
 }
 
 /** SECURITY A2.4, A5.1, A5.3: say at start which clients run with weakened protection. */
@@ -62,18 +78,44 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const dictionary = loadDictionary(config);
     const users = new CachingUserStore(stores.users);
     const tokenHolders = new TokenHolders(stores.db);
+    const tokens = new CachingTokenStore(stores.tokens, (fn) => stores.db.transaction(fn)());
     const watcher = watchForeignWrites(stores.db, logger, () => {
       users.invalidateAll();
+      tokens.invalidateAll();
       tokenHolders.refresh();
     });
     cleanups.push(() => clearInterval(watcher));
-    const authenticate = createAuthenticate({
+    const onInternalError = (err: unknown, context: string) =>
+      logger.error({ event: 'auth.error', err, context }, 'internal error');
+    const local = createLocalFirstFactor({
       users,
-      secondFactors: tokenHolders,
       passwords,
       upgradeLegacyHashes: config.passwords.upgradeLegacyHashes,
-      onInternalError: (err, context) =>
-        logger.error({ event: 'auth.error', err, context }, 'internal error'),
+      onInternalError,
+    });
+    const firstFactor: FirstFactor = {
+      resolveName: (typed) => ({ ok: true, name: typed }),
+      check: local.check,
+      groupsOf: local.groupsOf,
+    };
+    checkReplyAttributes(config, dictionary);
+    const sessions = new ChallengeSessions(config.secondFactor.challengeSeconds * 1000);
+    const authenticate = createAuthenticate({
+      firstFactor,
+      policy: createSecondFactorPolicy(config.secondFactor),
+      tokenHolders,
+      codeLengthsOf: (name) => tokenHolders.codeLengthsOf(name),
+      checkCode: createCheckCode({
+        tokens,
+        recordSuccess: (serial, success) => tokens.recordSuccessBatched(serial, success),
+        lockouts: stores.lockouts,
+        policy: config.secondFactor,
+        onLockout: (event) =>
+          logger.warn({ event: 'audit.lockout', ...event }, 'locked after repeated failures'),
+      }),
+      sessions,
+      attributesFor: createGroupAttributes(config.replyAttributes),
+      onInternalError,
     });
     const clients = stores.clients.list();
     if (clients.length === 0) {
@@ -121,6 +163,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await processor.drain(graceMs);
         await listener.close();
         processor.close();
+        tokens.flush();
         for (const cleanup of cleanups) cleanup();
         await passwords.close();
         stores.close();

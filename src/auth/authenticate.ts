@@ -1,98 +1,259 @@
-// Owns the first-factor login use case: a LoginRequest in, a Decision out (ARCHITECTURE §4).
+// Owns the login use case: a LoginRequest in, a Decision out, across first factor, challenge and code (ARCHITECTURE §4).
 import { accept, type Decision, reject } from '../domain/decision.js';
-import type { PasswordVerifier, UserStore } from '../domain/ports.js';
+import type { FirstFactor, FirstFactorResult, Identity } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
-import { type User, UserStatus } from '../domain/user.js';
+import type { ChallengeSession, ChallengeSessions } from './challenge-sessions.js';
+import type { CheckCode, CodeResult } from './check-code.js';
+import type { GroupAttributes } from './group-attributes.js';
 import type { LoginRequest } from './login-request.js';
+import type { SecondFactorPolicy } from './second-factor-policy.js';
 
 export interface AuthenticateDeps {
-  readonly users: UserStore;
-  readonly passwords: PasswordVerifier;
-  /** Replace legacy or outdated hashes with argon2id after a successful login (`passwords.upgradeLegacyHashes`). */
-  readonly upgradeLegacyHashes: boolean;
-  /** Users with an enrolled second factor (tokens); a password alone never lets them in. */
-  readonly secondFactors?: { has(userName: string): boolean };
-  /** Told about failures that are not the caller's fault (a rehash that could not be stored). */
+  readonly firstFactor: FirstFactor;
+  readonly policy: SecondFactorPolicy;
+  /** Canonical names holding at least one token (kept in memory, so the first step costs no query). */
+  readonly tokenHolders: { has(userName: string): boolean };
+  /** Digit counts of the user's codes (6, 8, 10 for backup codes), for splitting `concat` passwords. */
+  readonly codeLengthsOf: (userName: string) => readonly number[];
+  readonly checkCode: CheckCode;
+  readonly sessions: ChallengeSessions;
+  readonly attributesFor: GroupAttributes;
+  /** Epoch milliseconds; injectable for tests. */
+  readonly now?: () => number;
+  /** Told about failures that are not the caller's fault (a store that throws). */
   readonly onInternalError?: (error: unknown, context: string) => void;
 }
 
 /** Returns a Decision now when every step is synchronous, or a promise when a step runs off the event loop. */
 export type Authenticate = (request: LoginRequest) => Decision | Promise<Decision>;
 
+const utf8 = new TextDecoder();
+
+/** P2: an empty answer or `push` (any case, trimmed) asks for a push instead of typing a code. */
+function asksForPush(code: string): boolean {
+  return code === '' || code.toLowerCase() === 'push';
+}
+
+function then<T>(
+  value: T | Promise<T>,
+  next: (value: T) => Decision | Promise<Decision>,
+): Decision | Promise<Decision> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
 /**
- * Builds the login use case. Unknown users, users without a password and disabled users cost a password
- * verification too and end in the same Access-Reject on the wire (SECURITY A3.7); only the reason differs, and
- * that goes to the log.
+ * Builds the login use case. Modes (PROTOCOL P6): `challenge` checks the password and answers Access-Challenge
+ * for the code; `concat` takes password and code in one User-Password; `otp-only` takes the code alone.
  */
 export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
-  const { users, passwords } = deps;
+  const { firstFactor, policy, sessions } = deps;
+  const settings = policy.settings;
+  const clock = deps.now ?? Date.now;
 
-  const afterVerify = (user: User, password: Uint8Array, ok: boolean): Decision => {
-    if (!ok) return reject(Reason.BadPassword, user.name);
-    if (user.status !== UserStatus.Active) return reject(Reason.UserDisabled, user.name);
-    // Fail closed: the challenge flow that checks codes is not in this version, so the password is not enough.
-    if (deps.secondFactors?.has(user.name)) return reject(Reason.SecondFactorUnavailable, user.name);
-    if (deps.upgradeLegacyHashes && user.passwordHash !== null && passwords.needsRehash(user.passwordHash)) {
-      upgradeHash(user.name, password);
+  const internal = (error: unknown, context: string, name?: string, txn?: string): Decision => {
+    deps.onInternalError?.(error, context);
+    return reject(Reason.InternalError, name, txn);
+  };
+
+  const code = (name: string, typed: string, now: number) => deps.checkCode(name, typed, new Date(now));
+
+  const acceptIdentity = (identity: Identity, txn?: string): Decision =>
+    accept(identity.name, deps.attributesFor(identity.groups), txn);
+
+  /** After a passed first factor in `challenge` mode: let in, refuse, or challenge for the code. */
+  const afterFirstFactor = (request: LoginRequest, typed: string, result: FirstFactorResult): Decision => {
+    if (!result.ok) return reject(result.reason, result.name ?? typed);
+    const identity = result.identity;
+    if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity);
+    if (!deps.tokenHolders.has(identity.name)) {
+      return settings.requireForAll
+        ? reject(Reason.SecondFactorMissing, identity.name)
+        : acceptIdentity(identity);
     }
-    return accept(user.name);
+    const now = clock();
+    const session = sessions.open(request.clientName, typed, identity, now);
+    return challengeFor(session, undefined);
   };
 
-  const upgradeHash = (name: string, password: Uint8Array): void => {
-    passwords
-      .hash(password)
-      .then((hash) => {
-        users.setPasswordHash(name, hash);
-      })
-      .catch((error: unknown) => deps.onInternalError?.(error, 'rehash after login'));
+  const challengeFor = (session: ChallengeSession, reason: Reason | undefined): Decision => {
+    const base = {
+      kind: 'challenge' as const,
+      user: session.identity.name,
+      state: session.state,
+      // Push is not available in this version, so the text never offers it (P1).
+      text: policy.challengeText(false),
+      transactionId: session.transactionId,
+      timeoutSeconds: settings.challengeSeconds,
+    };
+    return reason === undefined ? base : { ...base, reason };
   };
 
-  const dummy = (password: Uint8Array, reason: Reason, name: string): Decision | Promise<Decision> => {
-    const result = passwords.verifyDummy(password);
-    if (typeof result === 'boolean') return reject(reason, name);
-    return result.then(
-      () => reject(reason, name),
-      () => reject(reason, name),
-    );
+  /** The answer to a challenge: State + code (A4.4, P2). */
+  const answer = (
+    request: LoginRequest,
+    typed: string,
+    password: Uint8Array,
+  ): Decision | Promise<Decision> => {
+    const now = clock();
+    const taken = sessions.take(request.state!, request.clientName, typed, now);
+    if (!taken.ok) return reject(taken.reason, typed, taken.session?.transactionId);
+    const session = taken.session;
+    const name = session.identity.name;
+    const txn = session.transactionId;
+    // A4.3: while one answer's code is being committed, a second answer with the same State is refused.
+    if (session.checking) return reject(Reason.StateUsed, name, txn);
+    const text = utf8.decode(password).trim();
+    if (asksForPush(text)) {
+      sessions.end(session, now);
+      return reject(Reason.PushUnavailable, name, txn);
+    }
+    session.codeAttempts++;
+    session.checking = true;
+    const settle = (result: CodeResult): Decision => {
+      session.checking = false;
+      if (result.ok) {
+        sessions.end(session, now);
+        return acceptIdentity(session.identity, txn);
+      }
+      const retry = result.reason === Reason.CodeWrong || result.reason === Reason.CodeReplayed;
+      if (retry && session.codeAttempts < settings.maxCodeAttempts) {
+        sessions.rechallenge(session, now);
+        return challengeFor(session, result.reason);
+      }
+      sessions.end(session, now);
+      return reject(result.reason, name, txn);
+    };
+    try {
+      const result = code(name, text, now);
+      return result instanceof Promise
+        ? result.then(settle, (error: unknown) => {
+            session.checking = false;
+            sessions.end(session, now);
+            return internal(error, 'code check', name, txn);
+          })
+        : settle(result);
+    } catch (error) {
+      session.checking = false;
+      sessions.end(session, now);
+      throw error;
+    }
   };
 
-  return (request) => {
+  /** `concat`: password immediately followed by the code; the code's length comes from the user's tokens. */
+  const concat = (
+    request: LoginRequest,
+    typed: string,
+    password: Uint8Array,
+  ): Decision | Promise<Decision> => {
+    const resolved = firstFactor.resolveName(typed);
+    if (!resolved.ok) return reject(resolved.reason, typed);
+    const name = resolved.name;
+    const exemptByName = settings.exemptUsers.includes(name) || settings.clients[request.clientName]?.exempt;
+    if (exemptByName || !deps.tokenHolders.has(name)) {
+      return then(firstFactor.check(typed, password), (result) => afterPasswordOnly(request, typed, result));
+    }
+    const lengths = deps.codeLengthsOf(name).filter((n) => n < password.length);
+    // Too short to hold a code: still check it as a password, so the log says which factor was wrong.
+    if (lengths.length === 0) {
+      return then(firstFactor.check(typed, password), (result) => afterPasswordOnly(request, typed, result));
+    }
+    return tryLengths(request, typed, password, lengths, 0);
+  };
+
+  const afterPasswordOnly = (request: LoginRequest, typed: string, result: FirstFactorResult): Decision => {
+    if (!result.ok) return reject(result.reason, result.name ?? typed);
+    const identity = result.identity;
+    if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity);
+    if (deps.tokenHolders.has(identity.name)) return reject(Reason.CodeWrong, identity.name);
+    return settings.requireForAll
+      ? reject(Reason.SecondFactorMissing, identity.name)
+      : acceptIdentity(identity);
+  };
+
+  const tryLengths = (
+    request: LoginRequest,
+    typed: string,
+    password: Uint8Array,
+    lengths: readonly number[],
+    index: number,
+  ): Decision | Promise<Decision> => {
+    const length = lengths[index];
+    if (length === undefined) return reject(Reason.CodeWrong, typed);
+    const split = password.length - length;
+    const typedCode = utf8.decode(password.subarray(split));
+    if (!/^\d+$/.test(typedCode)) return tryLengths(request, typed, password, lengths, index + 1);
+    return then(firstFactor.check(typed, password.subarray(0, split)), (result) => {
+      if (!result.ok) {
+        // Only a wrong password can mean "wrong split"; anything else (unknown user, directory down) is final.
+        if (result.reason === Reason.BadPassword && index + 1 < lengths.length) {
+          return tryLengths(request, typed, password, lengths, index + 1);
+        }
+        return reject(result.reason, result.name ?? typed);
+      }
+      const identity = result.identity;
+      if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity);
+      return then(code(identity.name, typedCode, clock()), (checked) =>
+        checked.ok ? acceptIdentity(identity) : reject(checked.reason, identity.name),
+      );
+    });
+  };
+
+  /** `otp-only`: the code is the only factor; groups come from the local record. */
+  const otpOnly = (typed: string, password: Uint8Array): Decision | Promise<Decision> => {
+    const resolved = firstFactor.resolveName(typed);
+    if (!resolved.ok) return reject(resolved.reason, typed);
+    const name = resolved.name;
+    return then(code(name, utf8.decode(password).trim(), clock()), (checked) => {
+      if (!checked.ok) return reject(checked.reason, name);
+      return acceptIdentity({ name, groups: firstFactor.groupsOf(name), source: 'token' });
+    });
+  };
+
+  const modeFor = (request: LoginRequest, typed: string) => {
+    if (!policy.modeDependsOnGroups) return policy.modeFor(request.clientName, []);
+    const resolved = firstFactor.resolveName(typed);
+    return policy.modeFor(request.clientName, resolved.ok ? firstFactor.groupsOf(resolved.name) : []);
+  };
+
+  const decide = (request: LoginRequest): Decision | Promise<Decision> => {
     if (request.userName === undefined) return reject(request.userNameProblem ?? Reason.UserNameMissing);
-    const name = request.userName;
-    // RFC 5080 §2.1.1, SECURITY A4.5: a State we never issued ends the login; it never starts a fresh one.
-    if (request.state !== undefined) return reject(Reason.StateUnknown, name);
+    const typed = request.userName;
     const credential = request.credential;
     switch (credential.kind) {
       case 'chap':
-        return reject(Reason.ChapUnsupported, name);
+        // P2: a code cannot be checked through CHAP, and passwords are stored hashed.
+        return reject(Reason.ChapUnsupported, typed);
       case 'eap':
-        return reject(Reason.EapUnsupported, name);
+        return reject(Reason.EapUnsupported, typed);
       case 'none':
-        return reject(Reason.NoCredentials, name);
+        return reject(Reason.NoCredentials, typed);
       case 'malformed':
-        return reject(credential.reason, name);
+        return reject(credential.reason, typed);
       case 'password':
         break;
     }
     const password = credential.password;
-    let user: User | undefined;
-    try {
-      user = users.getByName(name);
-    } catch (error) {
-      deps.onInternalError?.(error, 'user lookup');
-      return reject(Reason.InternalError, name);
+    // RFC 5080 §2.1.1, A4.5, A4.6: a State continues its own transaction only; it never starts a fresh login.
+    if (request.state !== undefined) return answer(request, typed, password);
+    switch (modeFor(request, typed)) {
+      case 'concat':
+        return concat(request, typed, password);
+      case 'otp-only':
+        return otpOnly(typed, password);
+      case 'challenge':
+        return then(firstFactor.check(typed, password), (result) => afterFirstFactor(request, typed, result));
     }
-    if (user === undefined) return dummy(password, Reason.UserUnknown, name);
-    if (user.passwordHash === null) return dummy(password, Reason.NoPassword, name);
-    const found = user;
-    const result = passwords.verify(found.passwordHash!, password);
-    if (typeof result === 'boolean') return afterVerify(found, password, result);
-    return result.then(
-      (ok) => afterVerify(found, password, ok),
-      (error: unknown) => {
-        deps.onInternalError?.(error, 'password verification');
-        return reject(Reason.InternalError, name);
-      },
-    );
+  };
+
+  return (request) => {
+    try {
+      const decision = decide(request);
+      if (decision instanceof Promise) {
+        return decision.catch((error: unknown) => internal(error, 'login', request.userName));
+      }
+      return decision;
+    } catch (error) {
+      return internal(error, 'login', request.userName);
+    }
   };
 }

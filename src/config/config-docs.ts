@@ -11,12 +11,14 @@ function cell(text: string): string {
 function showDefault(value: unknown): string {
   if (Array.isArray(value)) return value.length === 0 ? '`[]`' : `\`${value.join(',')}\``;
   if (value === '') return '*(empty)*';
+  if (typeof value === 'object' && value !== null) return `\`${JSON.stringify(value)}\``;
   return `\`${String(value)}\``;
 }
 
 function yamlValue(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((item) => JSON.stringify(item)).join(', ')}]`;
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string' || (typeof value === 'object' && value !== null))
+    return JSON.stringify(value);
   return String(value);
 }
 

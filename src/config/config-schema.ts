@@ -1,6 +1,11 @@
 // Owns the one configuration schema: every setting with its type, range, default and description.
 import { type Static, Type } from 'typebox';
-import { DirectoriesSchema, RealmsSchema, ReplyAttributesSchema, SecondFactorSchema } from './policy-schema.js';
+import {
+  DirectoriesSchema,
+  RealmsSchema,
+  ReplyAttributesSchema,
+  SecondFactorSchema,
+} from './policy-schema.js';
 
 const port = (description: string, def: number) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description });

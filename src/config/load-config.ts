@@ -1,8 +1,8 @@
 // Owns loading the configuration: defaults < assent.yaml < ASSENT_* env < CLI overrides, validated and frozen.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Value } from 'typebox/value';
 import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 import { describeConfigErrors } from './config-errors.js';
 import { type ConfigField, type FieldSchema, listConfigFields } from './config-fields.js';
 import { type Config, type ConfigOverrides, ConfigSchema } from './config-schema.js';

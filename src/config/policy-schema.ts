@@ -47,7 +47,12 @@ export const SecondFactorSchema = Type.Object(
       default: 'Enter token code',
       description: 'Challenge text for a user without a push device.',
     }),
-    challengeSeconds: int(10, 600, 120, 'Life of a State issued with an Access-Challenge (SECURITY.md A4.2).'),
+    challengeSeconds: int(
+      10,
+      600,
+      120,
+      'Life of a State issued with an Access-Challenge (SECURITY.md A4.2).',
+    ),
     maxCodeAttempts: int(
       1,
       10,
@@ -60,7 +65,7 @@ export const SecondFactorSchema = Type.Object(
       1,
       100,
       10,
-      'Consecutive wrong codes (and wrong passwords of known users) that lock a token and the account (A6.5).',
+      'Consecutive wrong codes that lock a token and the account (A6.5). Wrong passwords are slowed by the reject delay, not counted, so nobody can lock a user out by name alone.',
     ),
     lockoutSeconds: int(
       1,

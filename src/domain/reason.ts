@@ -29,13 +29,34 @@ export const Reason = {
   ChapUnsupported: 'CHAP_UNSUPPORTED',
   /** EAP-Message: EAP is not supported yet. */
   EapUnsupported: 'EAP_UNSUPPORTED',
-  /** RFC 5080 §2.1.1, SECURITY A4.5: a State this server did not issue, expired, used, or issued to another client. */
+  /** RFC 5080 §2.1.1, SECURITY A4.5: a State this server never issued (or already forgot). */
   StateUnknown: 'STATE_UNKNOWN',
-  /**
-   * The user has a second factor enrolled, and this version cannot check it over this path yet: fail closed
-   * rather than let the password alone in.
-   */
-  SecondFactorUnavailable: 'SECOND_FACTOR_UNAVAILABLE',
+  /** A4.2: a State past its deadline. */
+  StateExpired: 'STATE_EXPIRED',
+  /** A4.1: a State issued to another client, or for another user name. The State is dead afterwards. */
+  StateForeign: 'STATE_FOREIGN',
+  /** A4.4: a State whose transaction already ended (accepted, rejected, or out of code attempts). */
+  StateUsed: 'STATE_USED',
+  /** The realm of `user@realm` / `REALM\user` is not configured. */
+  RealmUnknown: 'REALM_UNKNOWN',
+  /** The LDAP server could not be reached or refused the service bind. */
+  DirectoryUnavailable: 'DIRECTORY_UNAVAILABLE',
+  /** The LDAP server did not answer within `timeoutMs`. */
+  DirectoryTimeout: 'DIRECTORY_TIMEOUT',
+  /** The code matched no token of the user. */
+  CodeWrong: 'CODE_WRONG',
+  /** A6.4: the code (or an earlier one of the same token) was already used. */
+  CodeReplayed: 'CODE_REPLAYED',
+  /** P2: an empty answer or `push` to a challenge; push is not available for this user. */
+  PushUnavailable: 'PUSH_UNAVAILABLE',
+  /** A6.5, A6.7: the account is locked after too many failures; same reply as a wrong code. */
+  AccountLocked: 'ACCOUNT_LOCKED',
+  /** A6.5: every token of the user is locked after too many wrong codes. */
+  TokenLocked: 'TOKEN_LOCKED',
+  /** `secondFactor.requireForAll` is on and the user holds no token. */
+  SecondFactorMissing: 'SECOND_FACTOR_MISSING',
+  /** otp-only or concat mode and the user holds no token that could check the code. */
+  NoToken: 'NO_TOKEN',
   /** The store or another dependency failed; fail closed. */
   InternalError: 'INTERNAL_ERROR',
 } as const;

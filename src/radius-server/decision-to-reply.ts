@@ -40,15 +40,27 @@ export function replyAttributesFor(decision: Decision, dictionary: Dictionary): 
   switch (decision.kind) {
     case 'accept':
       return encodeAccept(decision.attributes, dictionary);
-    case 'challenge':
-      // RFC 2865 §5.24: the State the NAS must echo in its answer.
-      return {
-        ok: true,
-        attributes: [{ type: AttributeType.State, value: decision.state }, ...replyMessages(decision.text)],
-      };
+    case 'challenge': {
+      // RFC 2865 §5.24: the State the NAS must echo in its answer; §5.27: Session-Timeout in a Challenge is
+      // how long the NAS may wait for the user's answer.
+      const attributes: EncodableAttribute[] = [
+        { type: AttributeType.State, value: decision.state },
+        ...replyMessages(decision.text),
+      ];
+      if (decision.timeoutSeconds !== undefined) {
+        attributes.push({ type: AttributeType.SessionTimeout, value: uint32(decision.timeoutSeconds) });
+      }
+      return { ok: true, attributes };
+    }
     default:
       return { ok: true, attributes: [] };
   }
+}
+
+function uint32(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value);
+  return out;
 }
 
 function encodeAccept(attributes: readonly ReplyAttribute[], dictionary: Dictionary): ReplyAttributesResult {

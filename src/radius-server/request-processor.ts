@@ -380,6 +380,7 @@ export class RequestProcessor {
       user: 'user' in decision ? decision.user : undefined,
       outcome,
       reason: 'reason' in decision ? decision.reason : undefined,
+      txn: 'transactionId' in decision ? decision.transactionId : undefined,
       ms: this.now() - request.started,
     });
   }

@@ -18,7 +18,7 @@ const allowed: Record<string, readonly string[]> = {
   store: ['domain'],
   'radius-server': ['radius', 'auth', 'domain'],
   http: ['auth', 'domain'],
-  loadgen: ['radius'],
+  loadgen: ['radius', 'otp'],
   web: [],
 };
 const anything = new Set(['cli', 'main.ts']);

@@ -1,63 +1,13 @@
 // The first-factor use case: a LoginRequest in, a Decision out, with no transport involved.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Authenticate, createAuthenticate } from '../../src/auth/authenticate.js';
-import type { Credential, LoginRequest } from '../../src/auth/login-request.js';
+import type { Authenticate } from '../../src/auth/authenticate.js';
+import type { LoginRequest } from '../../src/auth/login-request.js';
 import type { Decision } from '../../src/domain/decision.js';
-import type { PasswordVerifier } from '../../src/domain/ports.js';
 import { Reason } from '../../src/domain/reason.js';
-import { MemoryUserStore } from '../../src/store/memory/memory-user-store.js';
+import { authFixture, login, pap } from '../support/auth-fixture.js';
 
-const text = (s: string) => new TextEncoder().encode(s);
-
-/** A verifier whose hash is "plain:<password>" or "slow:<password>" (async), counting every call. */
-function fakeVerifier() {
-  const calls = { verify: 0, dummy: 0, hash: 0 };
-  const verifier: PasswordVerifier = {
-    verify(stored, password) {
-      calls.verify++;
-      const [kind, expected] = stored.split(':');
-      const ok = expected === new TextDecoder().decode(password);
-      return kind === 'slow' ? Promise.resolve(ok) : ok;
-    },
-    verifyDummy() {
-      calls.dummy++;
-      return Promise.resolve(false);
-    },
-    needsRehash: (stored) => !stored.startsWith('$argon2id$'),
-    async hash(password) {
-      calls.hash++;
-      return `$argon2id$fake-${typeof password === 'string' ? password : new TextDecoder().decode(password)}`;
-    },
-  };
-  return { verifier, calls };
-}
-
-const login = (userName: string | undefined, credential: Credential, state?: Uint8Array): LoginRequest => ({
-  userName,
-  userNameProblem: userName === undefined ? Reason.UserNameDuplicated : undefined,
-  credential,
-  state,
-  clientName: 'nas',
-});
-const pap = (pw: string): Credential => ({ kind: 'password', password: text(pw) });
-
-function setup(upgradeLegacyHashes = true) {
-  const users = new MemoryUserStore();
-  users.add({ name: 'alice', passwordHash: 'plain:pw' });
-  users.add({ name: 'slow', passwordHash: 'slow:pw' });
-  users.add({ name: 'off', passwordHash: 'plain:pw', status: 'disabled' });
-  users.add({ name: 'tokenonly', passwordHash: null });
-  const { verifier, calls } = fakeVerifier();
-  const errors: string[] = [];
-  const authenticate = createAuthenticate({
-    users,
-    passwords: verifier,
-    upgradeLegacyHashes,
-    onInternalError: (_e, context) => errors.push(context),
-  });
-  return { users, calls, authenticate, errors };
-}
+const setup = (upgradeLegacyHashes = true) => authFixture({ upgradeLegacyHashes });
 
 const settle = async (a: Authenticate, r: LoginRequest): Promise<Decision> => await a(r);
 
@@ -151,25 +101,4 @@ test('a store failure rejects with INTERNAL_ERROR and is reported, never accepte
     Reason.InternalError,
   );
   assert.deepEqual(errors, ['user lookup']);
-});
-
-test('a user with an enrolled second factor is refused on the password alone (fail closed)', async () => {
-  const users = new MemoryUserStore();
-  users.add({ name: 'alice', passwordHash: 'plain:pw' });
-  users.add({ name: 'bob', passwordHash: 'plain:pw' });
-  const authenticate = createAuthenticate({
-    users,
-    passwords: fakeVerifier().verifier,
-    upgradeLegacyHashes: false,
-    secondFactors: { has: (name) => name === 'alice' },
-  });
-  assert.equal(
-    ((await settle(authenticate, login('alice', pap('pw')))) as { reason: string }).reason,
-    Reason.SecondFactorUnavailable,
-  );
-  assert.equal((await settle(authenticate, login('bob', pap('pw')))).kind, 'accept');
-  assert.equal(
-    ((await settle(authenticate, login('alice', pap('bad')))) as { reason: string }).reason,
-    Reason.BadPassword,
-  );
 });

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { Code } from '../../src/radius/code.js';
 import { decodeReply, RawRadiusClient } from '../support/raw-radius-client.js';
 import { cliEnv, runCli, startCli } from '../support/run-cli.js';
-import { runPeer } from '../support/run-peer.js';
+import { radclient, runPeer } from '../support/run-peer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'assent-serve-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,13 +58,22 @@ test('serve: first start, radtest line, hash upgrade, SIGHUP reload, SIGTERM dra
     }
     assert.equal(scheme, '$argon2id$', 'the legacy hash was replaced after the login (upgradeLegacyHashes)');
 
-    // An enrolled token makes the password alone insufficient (fail closed) as soon as the server sees the change.
+    // An enrolled token turns the password into the first step: Access-Challenge, then the code from oathtool.
     const token = await runCli(dir, ['token', 'add', '--user', 'old', '--type', 'totp'], '', env);
     assert.equal(token.code, 0, token.stderr);
     const serial = /(ASNT\d{8})/.exec(token.stdout)![1]!;
+    const base32 = /secret=([A-Z2-7]+)/.exec(token.stdout)![1]!;
     await new Promise((r) => setTimeout(r, 700));
-    const refused = await runPeer('radtest', ['old', 'legacy-pw', `127.0.0.1:${port}`, '0', secret]);
-    assert.match(refused.stdout, /Received Access-Reject/);
+    const challenged = await runPeer('radtest', ['-x', 'old', 'legacy-pw', `127.0.0.1:${port}`, '0', secret]);
+    assert.match(challenged.stdout, /Received Access-Challenge/, challenged.stdout);
+    const state = /State = (0x[0-9a-f]+)/.exec(challenged.stdout)![1]!;
+    const code = (await runPeer('oathtool', ['--totp', '-b', base32])).stdout.trim();
+    const answered = await radclient(
+      port,
+      secret,
+      `User-Name = "old"\nUser-Password = "${code}"\nState = ${state}\nMessage-Authenticator = 0x00\n`,
+    );
+    assert.match(answered.stdout, /Received Access-Accept/, answered.stdout);
     assert.equal((await runCli(dir, ['token', 'remove', serial], '', env)).code, 0);
     await new Promise((r) => setTimeout(r, 700));
     const again = await runPeer('radtest', ['old', 'legacy-pw', `127.0.0.1:${port}`, '0', secret]);

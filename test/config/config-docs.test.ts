@@ -16,7 +16,8 @@ test('docs/configuration.md is what the schema generates (run npm run docs)', ()
 test('the docs list every setting with its env variable', () => {
   const docs = generateConfigDocs();
   for (const field of listConfigFields()) {
-    assert.ok(docs.includes(`| \`${field.key}\` | \`${field.env}\` |`), `missing row for ${field.key}`);
+    const env = field.env === '' ? '—' : `\`${field.env}\``;
+    assert.ok(docs.includes(`| \`${field.key}\` | ${env} |`), `missing row for ${field.key}`);
   }
 });
 

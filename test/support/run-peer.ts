@@ -39,6 +39,8 @@ export function runPeer(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A peer that exits without reading its input (oathtool) closes the pipe first: EPIPE is not a failure.
+    child.stdin.on('error', () => {});
     child.stdin.end(input);
   });
 }

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/cli/logger.js';
 import type { ConfigOverrides } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { hashArgon2id } from '../../src/directory/password/argon2id.js';
+import type { NewToken } from '../../src/domain/token.js';
 import type { UserStatus } from '../../src/domain/user.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 import { openStores } from '../../src/store/open-stores.js';
@@ -46,7 +47,12 @@ export const TEST_ARGON2 = { memoryCost: 8192, timeCost: 1, parallelism: 1 } as 
 export const DEFAULT_SECRET = 'testing123-assent';
 
 export async function startTestServer(
-  options: { users?: readonly TestUser[]; clients?: readonly TestClient[]; config?: ConfigOverrides } = {},
+  options: {
+    users?: readonly TestUser[];
+    clients?: readonly TestClient[];
+    tokens?: readonly NewToken[];
+    config?: ConfigOverrides;
+  } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'assent-test-'));
   const overrides: ConfigOverrides = {
@@ -92,6 +98,7 @@ export async function startTestServer(
         ...(client.limitProxyState === undefined ? {} : { limitProxyState: client.limitProxyState }),
       });
     }
+    if (options.tokens !== undefined && options.tokens.length > 0) stores.tokens.addMany(options.tokens);
   } finally {
     stores.close();
   }

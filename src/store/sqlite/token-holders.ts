@@ -1,24 +1,40 @@
-// Owns the set of user names that hold at least one token, kept in memory so the login hot path asks a Set.
+// Owns the in-memory index of users holding tokens (and their code lengths), so the login hot path asks a Map.
 import type Database from 'better-sqlite3';
+import { BACKUP_CODE_DIGITS } from '../../domain/token.js';
+
+const NONE: readonly number[] = Object.freeze([]);
 
 /**
- * Which users have a second factor enrolled. Loaded once and refreshed by the caller when the database changes
- * (the same `data_version` watch that invalidates the user cache), so no query runs per login.
+ * Which users have a second factor enrolled, and how many digits their codes have (for splitting `concat`
+ * passwords). Loaded once and refreshed by the caller when the database changes (the same `data_version` watch
+ * that invalidates the user cache), so no query runs per login.
  */
 export class TokenHolders {
-  private names = new Set<string>();
-  private readonly select: Database.Statement<[], string>;
+  private lengths = new Map<string, readonly number[]>();
+  private readonly select: Database.Statement<[], { user_name: string; type: string; digits: number }>;
 
   constructor(db: Database.Database) {
-    this.select = db.prepare<[], string>('SELECT DISTINCT user_name FROM tokens').pluck();
+    this.select = db.prepare('SELECT user_name, type, digits FROM tokens ORDER BY id');
     this.refresh();
   }
 
   refresh(): void {
-    this.names = new Set(this.select.all());
+    const next = new Map<string, number[]>();
+    for (const row of this.select.iterate()) {
+      const digits = row.type === 'backup' ? BACKUP_CODE_DIGITS : row.digits;
+      const list = next.get(row.user_name);
+      if (list === undefined) next.set(row.user_name, [digits]);
+      else if (!list.includes(digits)) list.push(digits);
+    }
+    this.lengths = next;
   }
 
   has(userName: string): boolean {
-    return this.names.has(userName);
+    return this.lengths.has(userName);
+  }
+
+  /** Distinct code lengths of the user's tokens, oldest token first; empty when none. */
+  codeLengthsOf(userName: string): readonly number[] {
+    return this.lengths.get(userName) ?? NONE;
   }
 }

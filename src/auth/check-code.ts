@@ -1,0 +1,168 @@
+// Owns checking a typed second-factor code against a user's tokens, with replay guard and lockout (SECURITY A6).
+import type { AccountLockoutStore } from '../domain/account-lockout.js';
+import { Reason } from '../domain/reason.js';
+import {
+  BACKUP_CODE_DIGITS,
+  hashBackupCode,
+  type Token,
+  type TokenStore,
+  type TokenSuccess,
+  TokenType,
+} from '../domain/token.js';
+import type { OtpDigits } from '../otp/otp-algorithm.js';
+import { verifyHotp } from '../otp/verify-hotp.js';
+import { type TotpDigits, verifyTotp } from '../otp/verify-totp.js';
+
+export interface CodePolicy {
+  readonly totpWindow: number;
+  readonly hotpLookAhead: number;
+  readonly lockoutFailures: number;
+  readonly lockoutSeconds: number;
+}
+
+/** Something an operator must be able to find later: a lock set on a token or an account (A6.5). */
+export interface LockoutEvent {
+  readonly user: string;
+  readonly serial?: string;
+  readonly failures: number;
+  readonly lockedUntil: string;
+}
+
+export interface CheckCodeDeps {
+  readonly tokens: TokenStore;
+  readonly lockouts: AccountLockoutStore;
+  readonly policy: CodePolicy;
+  readonly onLockout?: (event: LockoutEvent) => void;
+  /**
+   * The replay-guard compare-and-set; defaults to `tokens.recordSuccess`. A store that batches writes returns
+   * false (memory already says replay) or a promise of the durable verdict (group commit).
+   */
+  readonly recordSuccess?: (serial: string, success: TokenSuccess) => boolean | Promise<boolean>;
+}
+
+export type CodeResult =
+  | { readonly ok: true; readonly serial: string }
+  | { readonly ok: false; readonly reason: Reason };
+
+type TryResult = 'ok' | 'wrong' | 'replayed' | Promise<boolean>;
+
+/** A lock doubles with each further lock of the account, up to a day (A6.5 "growing delay"). */
+const MAX_LOCK_SECONDS = 86_400;
+
+/**
+ * Checks a typed code for a user. Synchronous unless the replay-guard write is batched, then a promise that
+ * settles when the use of the code is durable. Throws (or rejects) only for store failures.
+ */
+export type CheckCode = (userName: string, code: string, now: Date) => CodeResult | Promise<CodeResult>;
+
+/**
+ * Builds the code check. A code is tried against every unlocked token of the user; the first match is recorded
+ * with the store's compare-and-set, so a code is accepted once even when two requests race or after a restart
+ * (A6.4). A miss counts one failure on each unlocked OTP token and on the account; reaching the limit locks them.
+ */
+export function createCheckCode(deps: CheckCodeDeps): CheckCode {
+  const { tokens, lockouts, policy } = deps;
+  const recordSuccess = deps.recordSuccess ?? ((serial, success) => tokens.recordSuccess(serial, success));
+
+  const lockUntil = (now: Date, seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
+
+  const countFailure = (userName: string, unlocked: readonly Token[], now: Date): void => {
+    for (const token of unlocked) {
+      if (token.type === TokenType.Backup) continue;
+      const failures = tokens.recordFailure(token.serial, now);
+      if (failures !== undefined && failures >= policy.lockoutFailures) {
+        const until = lockUntil(now, policy.lockoutSeconds);
+        tokens.setLockedUntil(token.serial, until);
+        deps.onLockout?.({ user: userName, serial: token.serial, failures, lockedUntil: until });
+      }
+    }
+    const failures = lockouts.recordFailure(userName, now);
+    if (failures >= policy.lockoutFailures) {
+      const locks = lockouts.get(userName)?.locks ?? 0;
+      const seconds = Math.min(MAX_LOCK_SECONDS, policy.lockoutSeconds * 2 ** Math.min(locks, 20));
+      const until = lockUntil(now, seconds);
+      lockouts.lock(userName, until);
+      deps.onLockout?.({ user: userName, failures, lockedUntil: until });
+    }
+  };
+
+  return (userName, code, now) => {
+    const account = lockouts.get(userName);
+    const nowIso = now.toISOString();
+    // A6.7: a locked account is refused before any code is looked at; the wire reply is the same as a miss.
+    if (account?.lockedUntil && account.lockedUntil > nowIso)
+      return { ok: false, reason: Reason.AccountLocked };
+    const all = tokens.listForUser(userName);
+    if (all.length === 0) return { ok: false, reason: Reason.NoToken };
+    const unlocked = all.filter((token) => token.lockedUntil === null || token.lockedUntil <= nowIso);
+    if (unlocked.length === 0) return { ok: false, reason: Reason.TokenLocked };
+
+    const succeeded = (token: Token): CodeResult => {
+      if (token.failures > 0 || token.lockedUntil !== null) tokens.resetFailures(token.serial);
+      if (account !== undefined) lockouts.reset(userName);
+      return { ok: true, serial: token.serial };
+    };
+    const failed = (replayed: boolean): CodeResult => {
+      countFailure(userName, unlocked, now);
+      return { ok: false, reason: replayed ? Reason.CodeReplayed : Reason.CodeWrong };
+    };
+
+    let replayed = false;
+    for (const token of unlocked) {
+      const result = tryToken(token, code, now);
+      if (result === 'wrong') continue;
+      if (result === 'replayed') {
+        replayed = true;
+        continue;
+      }
+      if (result === 'ok') return succeeded(token);
+      // Group commit: the verdict comes when the batch holding this use is durable.
+      return result.then((durable) => (durable ? succeeded(token) : failed(true)));
+    }
+    return failed(replayed);
+  };
+
+  /** 'ok' only after the store's compare-and-set moved the replay guard past this code. */
+  function tryToken(token: Token, code: string, now: Date): TryResult {
+    switch (token.type) {
+      case TokenType.Totp: {
+        const result = verifyTotp({
+          secret: token.secret,
+          code,
+          nowSeconds: Math.floor(now.getTime() / 1000),
+          period: token.period,
+          digits: token.digits as TotpDigits,
+          algorithm: token.algorithm,
+          window: policy.totpWindow,
+          state: { lastUsedStep: token.lastUsed, drift: token.drift },
+        });
+        if (!result.ok) return result.reason === 'CODE_REPLAYED' ? 'replayed' : 'wrong';
+        return record(token, result.step, result.newState.drift);
+      }
+      case TokenType.Hotp: {
+        const result = verifyHotp({
+          secret: token.secret,
+          code,
+          digits: token.digits as OtpDigits,
+          algorithm: token.algorithm,
+          lookAhead: policy.hotpLookAhead,
+          state: { lastUsedCounter: token.lastUsed },
+        });
+        if (!result.ok) return result.reason === 'CODE_REPLAYED' ? 'replayed' : 'wrong';
+        return record(token, result.counter, 0);
+      }
+      case TokenType.Backup: {
+        const digits = code.replace(/[\s-]/g, '');
+        if (digits.length !== BACKUP_CODE_DIGITS || !/^\d+$/.test(digits)) return 'wrong';
+        return tokens.useBackupCode(token.serial, hashBackupCode(token.secret, digits), now) ? 'ok' : 'wrong';
+      }
+    }
+  }
+
+  function record(token: Token, used: number, drift: number): TryResult {
+    // RFC 6238 §5.2, A6.4: the store moves lastUsed only if nobody else did since we read it.
+    const moved = recordSuccess(token.serial, { expectedLastUsed: token.lastUsed, newLastUsed: used, drift });
+    if (moved instanceof Promise) return moved;
+    return moved ? 'ok' : 'replayed';
+  }
+}

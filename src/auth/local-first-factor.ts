@@ -1,0 +1,95 @@
+// Owns the local first factor: users and password hashes in Assent's own database.
+import type { FirstFactorResult } from '../domain/first-factor.js';
+import type { PasswordVerifier, UserStore } from '../domain/ports.js';
+import { Reason } from '../domain/reason.js';
+import { type User, UserStatus } from '../domain/user.js';
+
+export interface LocalFirstFactorDeps {
+  readonly users: UserStore;
+  readonly passwords: PasswordVerifier;
+  /** Replace legacy or outdated hashes with argon2id after a successful login (`passwords.upgradeLegacyHashes`). */
+  readonly upgradeLegacyHashes: boolean;
+  /** Told about failures that are not the caller's fault (a rehash that could not be stored). */
+  readonly onInternalError?: (error: unknown, context: string) => void;
+}
+
+/** The source name of local users in realms and identities. */
+export const LOCAL_SOURCE = 'local';
+
+export interface LocalFirstFactor {
+  check(name: string, password: Uint8Array): FirstFactorResult | Promise<FirstFactorResult>;
+  groupsOf(name: string): readonly string[];
+}
+
+const fail = (reason: Reason, name: string): FirstFactorResult => ({ ok: false, reason, name });
+
+/**
+ * Checks a password against the local user table. Unknown users, users without a password and disabled users
+ * cost a password verification too and end in the same Access-Reject on the wire (SECURITY A3.7); only the
+ * reason differs, and that goes to the log. Salted SHA-2 hashes answer synchronously (no promise on the hot path).
+ */
+export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFactor {
+  const { users, passwords } = deps;
+
+  const afterVerify = (user: User, password: Uint8Array, ok: boolean): FirstFactorResult => {
+    if (!ok) return fail(Reason.BadPassword, user.name);
+    if (user.status !== UserStatus.Active) return fail(Reason.UserDisabled, user.name);
+    if (deps.upgradeLegacyHashes && user.passwordHash !== null && passwords.needsRehash(user.passwordHash)) {
+      upgradeHash(user.name, password);
+    }
+    return { ok: true, identity: { name: user.name, groups: user.groups, source: LOCAL_SOURCE } };
+  };
+
+  const upgradeHash = (name: string, password: Uint8Array): void => {
+    passwords
+      .hash(password)
+      .then((hash) => {
+        users.setPasswordHash(name, hash);
+      })
+      .catch((error: unknown) => deps.onInternalError?.(error, 'rehash after login'));
+  };
+
+  const dummy = (
+    password: Uint8Array,
+    reason: Reason,
+    name: string,
+  ): FirstFactorResult | Promise<FirstFactorResult> => {
+    const result = passwords.verifyDummy(password);
+    if (typeof result === 'boolean') return fail(reason, name);
+    return result.then(
+      () => fail(reason, name),
+      () => fail(reason, name),
+    );
+  };
+
+  const lookup = (name: string): User | undefined | Error => {
+    try {
+      return users.getByName(name);
+    } catch (error) {
+      deps.onInternalError?.(error, 'user lookup');
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  };
+
+  return {
+    check(name, password) {
+      const user = lookup(name);
+      if (user instanceof Error) return fail(Reason.InternalError, name);
+      if (user === undefined) return dummy(password, Reason.UserUnknown, name);
+      if (user.passwordHash === null) return dummy(password, Reason.NoPassword, name);
+      const result = passwords.verify(user.passwordHash, password);
+      if (typeof result === 'boolean') return afterVerify(user, password, result);
+      return result.then(
+        (ok) => afterVerify(user, password, ok),
+        (error: unknown) => {
+          deps.onInternalError?.(error, 'password verification');
+          return fail(Reason.InternalError, name);
+        },
+      );
+    },
+    groupsOf(name) {
+      const user = lookup(name);
+      return user instanceof Error || user === undefined ? [] : user.groups;
+    },
+  };
+}

@@ -1,0 +1,161 @@
+// Owns the server's token cache and group commit: decoded tokens in memory, replay-guard writes batched per tick.
+import type { NewToken, Token, TokenStore, TokenSuccess } from '../domain/token.js';
+
+interface Pending {
+  readonly serial: string;
+  readonly userName: string;
+  readonly success: TokenSuccess;
+  resolve(committed: boolean): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Tokens of a user are read and unsealed once, then served from memory; writes by another process (the CLI) are
+ * seen after `invalidateAll()`, called on SQLite's `data_version` change.
+ *
+ * Replay guard (SECURITY A6.4) with group commit: `recordSuccessBatched` does the compare-and-set in memory at once
+ * (so two requests in this process can never both win), then queues the database compare-and-set; all queued ones
+ * run in one transaction on the next turn of the event loop, so one fsync covers many logins. The caller answers
+ * Accept only when the promise says the database agreed, so a code is never accepted before its use is durable,
+ * and a node or a reload that raced us loses in the database, not in memory.
+ */
+export class CachingTokenStore implements TokenStore {
+  private readonly byUser = new Map<string, Token[]>();
+  private readonly userOfSerial = new Map<string, string>();
+  private queue: Pending[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly inner: TokenStore,
+    /** Runs `fn` inside one database transaction. */
+    private readonly transaction: (fn: () => void) => void,
+    private readonly maxUsers = 500_000,
+  ) {}
+
+  /** Forgets every cached token (another process changed the store). Queued writes still commit. */
+  invalidateAll(): void {
+    this.byUser.clear();
+    this.userOfSerial.clear();
+  }
+
+  listForUser(userName: string): Token[] {
+    const hit = this.byUser.get(userName);
+    if (hit !== undefined) return hit;
+    const tokens = this.inner.listForUser(userName);
+    // Users without tokens are not cached, so made-up names cannot fill memory.
+    if (tokens.length > 0) {
+      if (this.byUser.size >= this.maxUsers) this.invalidateAll();
+      this.byUser.set(userName, tokens);
+      for (const token of tokens) this.userOfSerial.set(token.serial, userName);
+    }
+    return tokens;
+  }
+
+  /**
+   * The in-memory compare-and-set, then the queued database one. Returns false at once when memory already
+   * says replay; otherwise a promise of the database's verdict.
+   */
+  recordSuccessBatched(serial: string, success: TokenSuccess): false | Promise<boolean> {
+    const found = this.findCached(serial);
+    if (found !== undefined) {
+      const { list, index, token } = found;
+      if (token.lastUsed !== success.expectedLastUsed || success.newLastUsed <= token.lastUsed) return false;
+      list[index] = { ...token, lastUsed: success.newLastUsed, drift: success.drift };
+    }
+    const userName = found?.token.userName ?? '';
+    return new Promise<boolean>((resolve, reject) => {
+      this.queue.push({ serial, userName, success, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
+  /** Commits every queued success in one transaction and tells each caller whether the database agreed. */
+  readonly flush = (): void => {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const results: boolean[] = [];
+    try {
+      this.transaction(() => {
+        for (const item of batch) results.push(this.inner.recordSuccess(item.serial, item.success));
+      });
+    } catch (error) {
+      // Nothing of the batch is durable: forget what memory believes and fail every caller closed.
+      for (const item of batch) this.byUser.delete(item.userName);
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i]!;
+      // Another writer moved the token first: memory is stale for that user.
+      if (!results[i]) this.byUser.delete(item.userName);
+      item.resolve(results[i]!);
+    }
+  };
+
+  private findCached(serial: string): { list: Token[]; index: number; token: Token } | undefined {
+    const userName = this.userOfSerial.get(serial);
+    const list = userName === undefined ? undefined : this.byUser.get(userName);
+    if (list === undefined) return undefined;
+    const index = list.findIndex((token) => token.serial === serial);
+    return index < 0 ? undefined : { list, index, token: list[index]! };
+  }
+
+  // Everything below passes through and drops the user's cached tokens, so the next read sees the change.
+
+  recordSuccess(serial: string, success: TokenSuccess): boolean {
+    return this.dropping(serial, () => this.inner.recordSuccess(serial, success));
+  }
+
+  list(): Token[] {
+    return this.inner.list();
+  }
+
+  getBySerial(serial: string): Token | undefined {
+    return this.inner.getBySerial(serial);
+  }
+
+  add(token: NewToken): Token {
+    this.byUser.delete(token.userName);
+    return this.inner.add(token);
+  }
+
+  addMany(tokens: readonly NewToken[]): number {
+    for (const token of tokens) this.byUser.delete(token.userName);
+    return this.inner.addMany(tokens);
+  }
+
+  remove(serial: string): boolean {
+    return this.dropping(serial, () => this.inner.remove(serial));
+  }
+
+  recordFailure(serial: string, now: Date): number | undefined {
+    return this.dropping(serial, () => this.inner.recordFailure(serial, now));
+  }
+
+  resetFailures(serial: string): boolean {
+    return this.dropping(serial, () => this.inner.resetFailures(serial));
+  }
+
+  setLockedUntil(serial: string, lockedUntil: string | null): boolean {
+    return this.dropping(serial, () => this.inner.setLockedUntil(serial, lockedUntil));
+  }
+
+  useBackupCode(serial: string, codeHash: Uint8Array, now: Date): boolean {
+    return this.inner.useBackupCode(serial, codeHash, now);
+  }
+
+  unusedBackupCodes(serial: string): number {
+    return this.inner.unusedBackupCodes(serial);
+  }
+
+  private dropping<T>(serial: string, write: () => T): T {
+    const found = this.findCached(serial);
+    if (found !== undefined) this.byUser.delete(found.token.userName);
+    return write();
+  }
+}

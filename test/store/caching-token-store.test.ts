@@ -1,0 +1,103 @@
+// The server's token cache with group commit: memory compare-and-set, one transaction per tick, the database's
+// verdict wins over memory, and a failed commit accepts nothing (SECURITY A6.4).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { CachingTokenStore } from '../../src/store/caching-token-store.js';
+import { createSealer } from '../../src/store/sealer.js';
+import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
+import { SqliteTokenStore } from '../../src/store/sqlite/sqlite-token-store.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'assent-ctok-'));
+  dirs.push(dir);
+  const path = join(dir, 'assent.db');
+  const key = randomBytes(32);
+  const db = openSqlite(path);
+  const inner = new SqliteTokenStore(db, createSealer(key));
+  let transactions = 0;
+  const cache = new CachingTokenStore(inner, (fn) => {
+    transactions++;
+    db.transaction(fn)();
+  });
+  for (const user of ['alice', 'bob']) {
+    inner.add({
+      serial: `S-${user}`,
+      userName: user,
+      type: 'totp',
+      secret: randomBytes(20),
+      algorithm: 'SHA1',
+      digits: 6,
+    });
+  }
+  const other = new SqliteTokenStore(openSqlite(path), createSealer(key));
+  return { db, inner, cache, other, transactions: () => transactions };
+}
+
+test('reads are served from memory after the first one', () => {
+  const { cache, db } = setup();
+  const first = cache.listForUser('alice');
+  db.prepare("UPDATE tokens SET label = 'changed' WHERE serial = 'S-alice'").run();
+  assert.equal(cache.listForUser('alice'), first);
+  cache.invalidateAll();
+  assert.equal(cache.listForUser('alice')[0]?.label, 'changed');
+});
+
+test('successes of one tick commit in one transaction, and each caller gets the verdict', async () => {
+  const { cache, inner, transactions } = setup();
+  cache.listForUser('alice');
+  cache.listForUser('bob');
+  const a = cache.recordSuccessBatched('S-alice', { expectedLastUsed: -1, newLastUsed: 10, drift: 0 });
+  const b = cache.recordSuccessBatched('S-bob', { expectedLastUsed: -1, newLastUsed: 11, drift: 1 });
+  assert.ok(a instanceof Promise && b instanceof Promise);
+  assert.equal(inner.getBySerial('S-alice')?.lastUsed, -1, 'nothing is durable before the commit');
+  assert.deepEqual(await Promise.all([a, b]), [true, true]);
+  assert.equal(transactions(), 1);
+  assert.equal(inner.getBySerial('S-alice')?.lastUsed, 10);
+  assert.equal(inner.getBySerial('S-bob')?.drift, 1);
+  assert.equal(cache.listForUser('alice')[0]?.lastUsed, 10, 'memory moved too');
+});
+
+test('memory refuses a second use at once, before any commit', () => {
+  const { cache } = setup();
+  cache.listForUser('alice');
+  assert.ok(cache.recordSuccessBatched('S-alice', { expectedLastUsed: -1, newLastUsed: 10, drift: 0 }));
+  assert.equal(
+    cache.recordSuccessBatched('S-alice', { expectedLastUsed: -1, newLastUsed: 10, drift: 0 }),
+    false,
+  );
+  assert.equal(
+    cache.recordSuccessBatched('S-alice', { expectedLastUsed: 10, newLastUsed: 10, drift: 0 }),
+    false,
+  );
+});
+
+test('another writer that got there first wins in the database; memory is dropped for that user', async () => {
+  const { cache, other } = setup();
+  cache.listForUser('alice');
+  const mine = cache.recordSuccessBatched('S-alice', { expectedLastUsed: -1, newLastUsed: 10, drift: 0 });
+  assert.equal(other.recordSuccess('S-alice', { expectedLastUsed: -1, newLastUsed: 10, drift: 0 }), true);
+  assert.equal(await mine, false);
+  assert.equal(cache.listForUser('alice')[0]?.lastUsed, 10, 'reloaded from the database');
+});
+
+test('a failing commit rejects every caller of the batch: nothing is accepted', async () => {
+  const { cache } = setup();
+  const broken = new CachingTokenStore(
+    { ...Object.create(null), listForUser: (u: string) => cache.listForUser(u) } as never,
+    () => {
+      throw new Error('disk full');
+    },
+  );
+  broken.listForUser('alice');
+  const pending = broken.recordSuccessBatched('S-alice', { expectedLastUsed: -1, newLastUsed: 10, drift: 0 });
+  await assert.rejects(pending as Promise<boolean>, /disk full/);
+});

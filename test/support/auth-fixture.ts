@@ -1,0 +1,189 @@
+// A login use case wired to memory stores, a fake password verifier and a settable clock, for auth tests.
+import { type Authenticate, createAuthenticate } from '../../src/auth/authenticate.js';
+import { ChallengeSessions } from '../../src/auth/challenge-sessions.js';
+import { createCheckCode, type LockoutEvent } from '../../src/auth/check-code.js';
+import { createGroupAttributes } from '../../src/auth/group-attributes.js';
+import { createLocalFirstFactor } from '../../src/auth/local-first-factor.js';
+import type { Credential, LoginRequest } from '../../src/auth/login-request.js';
+import { createSecondFactorPolicy, type SecondFactorSettings } from '../../src/auth/second-factor-policy.js';
+import type { AccountLockout, AccountLockoutStore } from '../../src/domain/account-lockout.js';
+import type { ReplyAttribute } from '../../src/domain/decision.js';
+import type { PasswordVerifier } from '../../src/domain/ports.js';
+import { Reason } from '../../src/domain/reason.js';
+import { BACKUP_CODE_DIGITS, type NewToken } from '../../src/domain/token.js';
+import { generateHotp } from '../../src/otp/hotp.js';
+import { generateTotp } from '../../src/otp/totp.js';
+import { MemoryTokenStore } from '../../src/store/memory/memory-token-store.js';
+import { MemoryUserStore } from '../../src/store/memory/memory-user-store.js';
+
+export const text = (s: string) => new TextEncoder().encode(s);
+export const pap = (pw: string): Credential => ({ kind: 'password', password: text(pw) });
+
+/** A verifier whose hash is "plain:<password>" (synchronous) or "slow:<password>" (a promise), counting calls. */
+export function fakeVerifier() {
+  const calls = { verify: 0, dummy: 0, hash: 0 };
+  const verifier: PasswordVerifier = {
+    verify(stored, password) {
+      calls.verify++;
+      const [kind, expected] = stored.split(':');
+      const ok = expected === new TextDecoder().decode(password);
+      return kind === 'slow' ? Promise.resolve(ok) : ok;
+    },
+    verifyDummy() {
+      calls.dummy++;
+      return Promise.resolve(false);
+    },
+    needsRehash: (stored) => !stored.startsWith('$argon2id$'),
+    async hash(password) {
+      calls.hash++;
+      return `$argon2id$fake-${typeof password === 'string' ? password : new TextDecoder().decode(password)}`;
+    },
+  };
+  return { verifier, calls };
+}
+
+/** A lockout store double with the port's semantics. */
+export class MapLockouts implements AccountLockoutStore {
+  readonly rows = new Map<string, AccountLockout>();
+  get(userName: string) {
+    return this.rows.get(userName);
+  }
+  recordFailure(userName: string): number {
+    const row = this.rows.get(userName) ?? { userName, failures: 0, lockedUntil: null, locks: 0 };
+    const next = { ...row, failures: row.failures + 1 };
+    this.rows.set(userName, next);
+    return next.failures;
+  }
+  lock(userName: string, lockedUntil: string): void {
+    const row = this.rows.get(userName) ?? { userName, failures: 0, lockedUntil: null, locks: 0 };
+    this.rows.set(userName, { ...row, failures: 0, lockedUntil, locks: row.locks + 1 });
+  }
+  reset(userName: string): boolean {
+    return this.rows.delete(userName);
+  }
+  list() {
+    return [...this.rows.values()];
+  }
+}
+
+export const defaultSettings: SecondFactorSettings = {
+  mode: 'challenge',
+  requireForAll: false,
+  pushChallengeText: '+Enter token code or no code to send a notification to your mobile app',
+  codeChallengeText: 'Enter token code',
+  challengeSeconds: 120,
+  maxCodeAttempts: 3,
+  exemptUsers: [],
+  exemptGroups: [],
+  clients: {},
+  groups: {},
+};
+
+export interface FixtureOptions {
+  readonly settings?: Partial<SecondFactorSettings>;
+  readonly attributes?: Record<string, ReplyAttribute[]>;
+  readonly lockoutFailures?: number;
+  readonly lockoutSeconds?: number;
+  readonly upgradeLegacyHashes?: boolean;
+}
+
+const SECRET = text('12345678901234567890');
+
+/** Users: alice (token holder, groups vpn), bob (no token), slow (async hash), off (disabled). */
+export function authFixture(options: FixtureOptions = {}) {
+  let nowMs = Date.UTC(2026, 10, 23, 12, 0, 10);
+  const clock = {
+    now: () => nowMs,
+    advance(ms: number) {
+      nowMs += ms;
+    },
+  };
+  const users = new MemoryUserStore();
+  users.add({ name: 'alice', passwordHash: 'plain:pw', groups: ['vpn'] });
+  users.add({ name: 'bob', passwordHash: 'plain:pw', groups: ['staff'] });
+  users.add({ name: 'slow', passwordHash: 'slow:pw' });
+  users.add({ name: 'off', passwordHash: 'plain:pw', status: 'disabled' });
+  users.add({ name: 'tokenonly', passwordHash: null });
+  const tokens = new MemoryTokenStore({ now: () => new Date(nowMs) });
+  const lockouts = new MapLockouts();
+  const { verifier, calls } = fakeVerifier();
+  const errors: string[] = [];
+  const lockEvents: LockoutEvent[] = [];
+  const settings = { ...defaultSettings, ...options.settings };
+  const local = createLocalFirstFactor({
+    users,
+    passwords: verifier,
+    upgradeLegacyHashes: options.upgradeLegacyHashes ?? false,
+    onInternalError: (_e, context) => errors.push(context),
+  });
+  const holders = (name: string) => tokens.listForUser(name);
+  const sessions = new ChallengeSessions(settings.challengeSeconds * 1000);
+  const authenticate: Authenticate = createAuthenticate({
+    firstFactor: {
+      resolveName: (typed) => ({ ok: true, name: typed }),
+      check: local.check,
+      groupsOf: local.groupsOf,
+    },
+    policy: createSecondFactorPolicy(settings),
+    tokenHolders: { has: (name) => holders(name).length > 0 },
+    codeLengthsOf: (name) => [
+      ...new Set(holders(name).map((t) => (t.type === 'backup' ? BACKUP_CODE_DIGITS : t.digits))),
+    ],
+    checkCode: createCheckCode({
+      tokens,
+      lockouts,
+      policy: {
+        totpWindow: 1,
+        hotpLookAhead: 3,
+        lockoutFailures: options.lockoutFailures ?? 10,
+        lockoutSeconds: options.lockoutSeconds ?? 300,
+      },
+      onLockout: (event) => lockEvents.push(event),
+    }),
+    sessions,
+    attributesFor: createGroupAttributes(options.attributes ?? {}),
+    now: clock.now,
+    onInternalError: (_e, context) => errors.push(context),
+  });
+  const addTotp = (userName: string, extra: Partial<NewToken> = {}) =>
+    tokens.add({
+      serial: `T-${userName}-${tokens.list().length}`,
+      userName,
+      type: 'totp',
+      secret: SECRET,
+      algorithm: 'SHA1',
+      digits: 6,
+      period: 30,
+      ...extra,
+    });
+  const totpNow = (offsetSteps = 0) =>
+    generateTotp(SECRET, nowMs / 1000 + offsetSteps * 30, { digits: 6, period: 30, algorithm: 'SHA1' });
+  const hotp = (counter: number) => generateHotp(SECRET, counter, 6, 'SHA1');
+  return {
+    users,
+    tokens,
+    lockouts,
+    calls,
+    errors,
+    lockEvents,
+    clock,
+    sessions,
+    authenticate,
+    addTotp,
+    totpNow,
+    hotp,
+  };
+}
+
+export const login = (
+  userName: string | undefined,
+  credential: Credential,
+  state?: Uint8Array,
+  clientName = 'nas',
+): LoginRequest => ({
+  userName,
+  userNameProblem: userName === undefined ? Reason.UserNameDuplicated : undefined,
+  credential,
+  state,
+  clientName,
+});
