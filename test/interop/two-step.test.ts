@@ -15,7 +15,7 @@ import { DEFAULT_SECRET, startTestServer, type TestServer } from '../support/tes
 const pyScript = fileURLToPath(new URL('./peers/pyrad-challenge.py', import.meta.url));
 const pyDict = fileURLToPath(new URL('./peers/pyrad.dict', import.meta.url));
 
-const users: readonly string[] = ['tina', 'tom', 'pete', 'paula', 'hank', 'lola'];
+const users: readonly string[] = ['tina', 'tom', 'pete', 'paula', 'hank', 'lola', 'rita'];
 const secrets = new Map(users.map((name) => [name, new Uint8Array(randomBytes(20))]));
 const base32 = (user: string) => encodeBase32(secrets.get(user)!);
 
@@ -72,7 +72,8 @@ const totp = (user: string, offset = '') =>
   oathtool(['--totp', '-b', base32(user), ...(offset === '' ? [] : ['-N', offset])]);
 
 /** The State of the reply (radclient -x also prints the State it sent, before "Received"). */
-const receivedState = (stdout: string) => /State = (0x[0-9a-f]+)/.exec(stdout.slice(stdout.indexOf('Received')))?.[1];
+const receivedState = (stdout: string) =>
+  /State = (0x[0-9a-f]+)/.exec(stdout.slice(stdout.indexOf('Received')))?.[1];
 
 /** Step 1 with radclient: returns the State (hex) and the whole output. */
 async function firstStep(user: string, password: string) {
@@ -148,7 +149,11 @@ test('radclient: three wrong codes lock the account; the right code is then refu
   }
   const again = await firstStep('lola', 'lola-pw');
   const r = await secondStep('lola', await totp('lola'), again.state!);
-  assert.match(r.stdout, /Received Access-Reject/, JSON.stringify(server.logs.filter((l) => l.user === 'lola')));
+  assert.match(
+    r.stdout,
+    /Received Access-Reject/,
+    JSON.stringify(server.logs.filter((l) => l.user === 'lola')),
+  );
   assert.ok(server.logs.some((l) => l.event === 'audit.lockout' && l.user === 'lola'));
   assert.ok(server.logs.some((l) => l.user === 'lola' && l.reason === 'ACCOUNT_LOCKED'));
 });
@@ -185,4 +190,18 @@ test('pam_radius_auth + pamtester: the challenge text is the prompt; password th
   const out = r.stdout + r.stderr;
   assert.match(out, /Enter token code/, out);
   assert.match(out, /successfully authenticated/, out);
+});
+
+test('a code accepted before a restart is refused after it (replay guard on disk, SECURITY A6.4)', async () => {
+  const code = await totp('rita');
+  const first = await firstStep('rita', 'rita-pw');
+  assert.match((await secondStep('rita', code, first.state!)).stdout, /Received Access-Accept/);
+  await server.restart();
+  const again = await firstStep('rita', 'rita-pw');
+  assert.match(again.r.stdout, /Received Access-Challenge/, 'same port, new process state');
+  const replay = await secondStep('rita', code, again.state!);
+  assert.match(replay.stdout, /Received Access-Challenge/, 're-challenged, not accepted');
+  assert.ok(server.logs.some((l) => l.user === 'rita' && l.reason === 'CODE_REPLAYED'));
+  const stale = await secondStep('rita', '123456', first.state!);
+  assert.match(stale.stdout, /Received Access-Reject/, 'a State from before the restart is unknown');
 });

@@ -38,6 +38,8 @@ export interface TestServer {
   readonly logs: Record<string, unknown>[];
   /** The raw log text, for "no secret appears anywhere" checks. */
   rawLogs(): string;
+  /** Stops the server and starts it again on the same data directory and ports (state kept on disk only). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -111,19 +113,34 @@ export async function startTestServer(
       logs.push(JSON.parse(line) as Record<string, unknown>);
     },
   });
-  const server = await startServer(config, logger);
-  const auth = server.sockets.find((s) => s.kind === 'auth');
-  const acct = server.sockets.find((s) => s.kind === 'acct');
-  return {
-    port: auth?.port ?? 0,
-    accountingPort: acct?.port ?? 0,
+  let server = await startServer(config, logger);
+  const portOf = (kind: string) => server.sockets.find((s) => s.kind === kind)?.port ?? 0;
+  const handle: TestServer = {
+    port: portOf('auth'),
+    accountingPort: portOf('acct'),
     dir,
     server,
     logs,
     rawLogs: () => raw,
+    async restart() {
+      await server.close(1000);
+      // Same data directory and the same ports, so peers keep their settings across the restart.
+      const again = loadConfig({
+        env: {},
+        overrides: {
+          ...overrides,
+          radius: { ...overrides.radius, authPort: handle.port, accountingPort: handle.accountingPort },
+        },
+        cwd: dir,
+      });
+      if (!again.ok) throw new Error(again.errors.join('; '));
+      server = await startServer(again.config, logger);
+      (handle as { server: RunningServer }).server = server;
+    },
     async stop() {
       await server.close(1000);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return handle;
 }
