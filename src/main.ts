@@ -6,9 +6,11 @@ import { createAuthenticate } from './auth/authenticate.js';
 import { ChallengeSessions } from './auth/challenge-sessions.js';
 import { createCheckCode } from './auth/check-code.js';
 import { createGroupAttributes } from './auth/group-attributes.js';
-import { createLocalFirstFactor } from './auth/local-first-factor.js';
+import { createLocalFirstFactor, LOCAL_SOURCE, type LocalFirstFactor } from './auth/local-first-factor.js';
+import { createRealmFirstFactor, type FirstFactorSource } from './auth/realm-first-factor.js';
 import { createSecondFactorPolicy } from './auth/second-factor-policy.js';
 import type { Config } from './config/config-schema.js';
+import { createLdapSources } from './directory/ldap/ldap-sources.js';
 import { createPasswordVerifier } from './directory/password/password-verifier.js';
 import type { Client } from './domain/client.js';
 import type { FirstFactor } from './domain/first-factor.js';
@@ -40,6 +42,33 @@ function loadDictionary(config: Config) {
     if (!loaded.ok) throw new Error(`radius.dictionaries: ${file}: ${loaded.errors.join('; ')}`);
   }
   return dictionary;
+}
+
+/**
+ * Local users, LDAP directories and realms. Without directories or realm map, names pass through whole, so local
+ * users named like `alice@example.com` keep working as before realms existed.
+ */
+function buildFirstFactor(config: Config, local: LocalFirstFactor, logger: Logger): FirstFactor {
+  const realmsUsed = Object.keys(config.directories).length > 0 || Object.keys(config.realms.map).length > 0;
+  if (!realmsUsed && config.realms.default.length === 1 && config.realms.default[0] === LOCAL_SOURCE) {
+    return {
+      resolveName: (typed) => ({ ok: true, name: typed }),
+      check: local.check,
+      groupsOf: local.groupsOf,
+    };
+  }
+  if (LOCAL_SOURCE in config.directories) {
+    throw new Error(
+      `directories.${LOCAL_SOURCE}: the name "${LOCAL_SOURCE}" is reserved for the local users`,
+    );
+  }
+  const ldap = createLdapSources(config.directories, logger);
+  return createRealmFirstFactor({
+    sources: new Map<string, FirstFactorSource>([[LOCAL_SOURCE, local], ...ldap]),
+    defaultSources: config.realms.default,
+    realmMap: config.realms.map,
+    localGroups: local.groupsOf,
+  });
 }
 
 /** A reply attribute that names nothing in the dictionary stops the start, not the first login of that group. */
@@ -93,11 +122,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       upgradeLegacyHashes: config.passwords.upgradeLegacyHashes,
       onInternalError,
     });
-    const firstFactor: FirstFactor = {
-      resolveName: (typed) => ({ ok: true, name: typed }),
-      check: local.check,
-      groupsOf: local.groupsOf,
-    };
+    const firstFactor = buildFirstFactor(config, local, logger);
+    cleanups.push(() => void firstFactor.close?.());
     checkReplyAttributes(config, dictionary);
     const sessions = new ChallengeSessions(config.secondFactor.challengeSeconds * 1000);
     const authenticate = createAuthenticate({

@@ -1,5 +1,6 @@
 // HOTP value generation (RFC 4226 §5): HMAC over the 8-byte counter, dynamic truncation, decimal code.
 import { createHmac } from 'node:crypto';
+import { hmacSha1Counter } from './hmac-sha1.js';
 import { nodeHmacName, type OtpAlgorithm, type OtpDigits } from './otp-algorithm.js';
 import { assertAlgorithm, assertDigits, assertSecret, OtpParameterError } from './otp-parameters.js';
 
@@ -42,6 +43,9 @@ export function hotpUnchecked(
   hmacName: string,
 ): string {
   // RFC 4226 §5.2: the counter is 8 bytes, big-endian (high-order byte first).
+  if (hmacName === 'sha1') {
+    return truncateHmac(hmacSha1Counter(secret, Math.floor(counter / twoTo32), counter >>> 0), digits);
+  }
   counterBytes.writeUInt32BE(Math.floor(counter / twoTo32), 0);
   counterBytes.writeUInt32BE(counter >>> 0, 4);
   return truncateHmac(createHmac(hmacName, secret).update(counterBytes).digest(), digits);
