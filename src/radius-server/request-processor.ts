@@ -182,8 +182,12 @@ export class RequestProcessor {
       endpoint.send(this.duplicates.cachedReply!, port, address);
       return;
     }
-    // SECURITY A3.5: bounded work in flight; the NAS retransmits or fails over.
-    if (this.inFlightCount >= this.options.maxInFlight) {
+    // SECURITY A3.5: bounded work in flight; the NAS retransmits or fails over. A3.6, RFC 5080 §2.2.3: a tenth
+    // more room for answers to a challenge (State), so logins already halfway through finish before new ones start.
+    if (
+      this.inFlightCount >= this.options.maxInFlight &&
+      (this.inFlightCount >= this.options.maxInFlight * 1.1 || !hasAttribute(packet, AttributeType.State))
+    ) {
       this.drop(DropReason.Overload);
       return;
     }
