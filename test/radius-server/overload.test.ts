@@ -61,7 +61,7 @@ test('at maxInFlight a new login is dropped as OVERLOAD, an answer carrying Stat
       unknownClientLogIntervalSeconds: 60,
     },
   });
-  const endpoint = { kind: 'auth' as const, send() {} };
+  const endpoint = { kind: 'auth' as const, index: 0, send() {} };
   for (let id = 0; id < 10; id++) processor.handle(request(id, false), '127.0.0.1', 40000 + id, endpoint);
   assert.equal(processor.inFlight, 10);
   processor.handle(request(10, false), '127.0.0.1', 41000, endpoint);
