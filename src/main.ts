@@ -71,12 +71,50 @@ function buildFirstFactor(config: Config, local: LocalFirstFactor, logger: Logge
   });
 }
 
-/** A reply attribute that names nothing in the dictionary stops the start, not the first login of that group. */
-function checkReplyAttributes(config: Config, dictionary: ReturnType<typeof standardDictionary>): void {
-  for (const [group, attributes] of Object.entries(config.replyAttributes)) {
-    const encoded = encodeNamedAttributes(dictionary, attributes);
-    if (!encoded.ok) throw new Error(`replyAttributes.${group}: ${encoded.error}`);
+/**
+ * Checks what the schema alone cannot: dictionary files load, reply attributes exist in the dictionary, realms
+ * name known sources. `serve` refuses to start on any of these and `assent config check` lists them all.
+ */
+export function checkWiring(config: Config): string[] {
+  const problems: string[] = [];
+  let dictionary: ReturnType<typeof standardDictionary> | undefined;
+  try {
+    dictionary = loadDictionary(config);
+  } catch (error) {
+    problems.push((error as Error).message);
   }
+  if (dictionary !== undefined) {
+    for (const [group, attributes] of Object.entries(config.replyAttributes)) {
+      const encoded = encodeNamedAttributes(dictionary, attributes);
+      if (!encoded.ok) problems.push(`replyAttributes.${group}: ${encoded.error}`);
+    }
+  }
+  const known = new Set([LOCAL_SOURCE, ...Object.keys(config.directories)]);
+  if (LOCAL_SOURCE in config.directories) {
+    problems.push(`directories.${LOCAL_SOURCE}: the name "${LOCAL_SOURCE}" is reserved for the local users`);
+  }
+  const sourceLists: [string, readonly string[]][] = [
+    ['realms.default', config.realms.default],
+    ...Object.entries(config.realms.map).map(([realm, list]): [string, readonly string[]] => [
+      `realms.map.${realm}`,
+      list,
+    ]),
+  ];
+  for (const [key, list] of sourceLists) {
+    for (const source of list) {
+      if (!known.has(source)) {
+        problems.push(`${key}: unknown source "${source}"; expected one of: ${[...known].join(', ')}`);
+      }
+    }
+  }
+  for (const name of Object.keys(config.secondFactor.clients)) {
+    if (config.secondFactor.clients[name]?.mode === 'otp-only' && config.secondFactor.clients[name]?.exempt) {
+      problems.push(
+        `secondFactor.clients.${name}: otp-only and exempt together would let anyone in with no factor`,
+      );
+    }
+  }
+  return problems;
 }
 
 /** SECURITY A2.4, A5.1, A5.3: say at start which clients run with weakened protection. */
@@ -104,6 +142,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const cleanups: (() => void)[] = [];
   try {
     for (const warning of stores.warnings) logger.warn({ event: 'config.unsafe' }, warning);
+    const problems = checkWiring(config);
+    if (problems.length > 0) throw new Error(problems.join('; '));
     const dictionary = loadDictionary(config);
     const users = new CachingUserStore(stores.users);
     const tokenHolders = new TokenHolders(stores.db);
@@ -124,7 +164,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     const firstFactor = buildFirstFactor(config, local, logger);
     cleanups.push(() => void firstFactor.close?.());
-    checkReplyAttributes(config, dictionary);
     const sessions = new ChallengeSessions(config.secondFactor.challengeSeconds * 1000);
     const authenticate = createAuthenticate({
       firstFactor,

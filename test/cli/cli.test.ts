@@ -50,6 +50,24 @@ test('config check names the bad key and its environment variable (exit 2)', asy
   assert.equal(JSON.parse(ok.stdout).radius.authPort, 11812);
 });
 
+test('config check also finds unknown reply attributes and realms naming no directory (exit 2)', async () => {
+  const sub = mkdtempSync(join(dir, 'wiring-'));
+  writeFileSync(
+    join(sub, 'assent.yaml'),
+    [
+      'replyAttributes:',
+      '  vpn: [{ name: Fortinet-Grup-Name, value: x }]',
+      'realms:',
+      '  default: [local, corp]',
+      '',
+    ].join('\n'),
+  );
+  const r = await runCli(sub, ['config', 'check']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /replyAttributes\.vpn: .*Fortinet-Grup-Name/);
+  assert.match(r.stderr, /realms\.default: unknown source "corp"/);
+});
+
 test('init creates a 0600 key file and the database, prints the admin password once, and refuses a second run', async () => {
   const r = await runCli(dir, ['init']);
   assert.equal(r.code, 0, r.stderr);

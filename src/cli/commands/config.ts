@@ -1,6 +1,8 @@
 // Owns `assent config check`: validate the configuration the server would start with, and show it.
 import type { Command } from 'commander';
+import { checkWiring } from '../../main.js';
 import { loadCliConfig } from '../cli-context.js';
+import { CliError, ExitCode } from '../cli-error.js';
 
 export function registerConfigCommands(program: Command): void {
   const config = program.command('config').description('inspect the configuration');
@@ -15,6 +17,8 @@ Sources, later ones winning: defaults < assent.yaml (or -c FILE, or ASSENT_CONFI
 ASSENT_* environment variables < command-line flags. Every setting is described in
 docs/configuration.md.
 
+Also checked: reply attributes exist in the dictionaries, realms name configured directories.
+
 Exit codes: 0 valid (warnings go to stderr), 2 invalid (each error names the key).
 
 Example:
@@ -22,6 +26,10 @@ Example:
     )
     .action((options: { print?: boolean }, command: Command) => {
       const loaded = loadCliConfig(command);
+      const problems = checkWiring(loaded);
+      if (problems.length > 0) {
+        throw new CliError(`invalid configuration:\n  ${problems.join('\n  ')}`, ExitCode.Usage);
+      }
       if (options.print) process.stdout.write(`${JSON.stringify(loaded, null, 2)}\n`);
       else process.stdout.write('configuration is valid\n');
     });
