@@ -1,9 +1,11 @@
-// Owns opening the embedded store as configured: key file → sealer, SQLite file → user and client stores.
+// Owns opening the embedded store as configured: key file → sealer, SQLite file → the store adapters.
 import type Database from 'better-sqlite3';
+import type { AccountLockoutStore } from '../domain/account-lockout.js';
 import type { ClientStore, UserStore } from '../domain/ports.js';
 import type { TokenStore } from '../domain/token.js';
 import { loadSealer } from './sealer.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
+import { SqliteAccountLockoutStore } from './sqlite/sqlite-account-lockout-store.js';
 import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
 import { SqliteTokenStore } from './sqlite/sqlite-token-store.js';
 import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
@@ -18,6 +20,8 @@ export interface Stores {
   readonly users: UserStore;
   readonly clients: ClientStore;
   readonly tokens: TokenStore;
+  /** Per-account failure counters and locks (SECURITY.md A6.5). */
+  readonly lockouts: AccountLockoutStore;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   readonly db: Database.Database;
@@ -36,6 +40,7 @@ export function openStores(config: StoreConfig): Stores {
     users: new SqliteUserStore(db),
     clients: new SqliteClientStore(db, sealer),
     tokens: new SqliteTokenStore(db, sealer),
+    lockouts: new SqliteAccountLockoutStore(db),
     warnings,
     db,
     close: () => {

@@ -1,4 +1,4 @@
-// Owns `assent token add|list|remove|import`: second-factor tokens (TOTP, HOTP, backup codes) of local users.
+// Owns `assent token add|list|remove|import|resync`: second-factor tokens (TOTP, HOTP, backup codes) of users.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import QRCode from 'qrcode';
@@ -19,6 +19,7 @@ import { buildOtpauthUri } from '../../otp/otpauth-uri.js';
 import type { Stores } from '../../store/open-stores.js';
 import { withStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
+import { registerTokenResyncCommand } from './token-resync.js';
 
 interface AddOptions {
   user: string;
@@ -211,9 +212,9 @@ URI and QR code are printed once and cannot be shown again: scan it now, or writ
 the user and delete it after enrolment. SHA1 with 6 digits and 30 s works with every app; many
 apps silently ignore other algorithms, digits and periods.
 
-In this version the RADIUS server does not check codes yet (the Access-Challenge flow is the next
-milestone). It fails closed instead: a user holding any token is refused on the password alone,
-with reason SECOND_FACTOR_UNAVAILABLE in the log, within half a second of "token add".
+A user holding a token gets an Access-Challenge for the code after the right password (or, where
+secondFactor.mode says so, types password and code together); changes reach a running server
+within half a second of "token add".
 
 Backup tokens hold one-time 10-digit codes, printed once; only salted hashes are stored.
 
@@ -268,4 +269,6 @@ Example:
   assent token import tokens.csv`,
     )
     .action((file: string, _options: unknown, command: Command) => importTokens(file, command));
+
+  registerTokenResyncCommand(token);
 }

@@ -1,8 +1,11 @@
-// Owns `assent user add|list|passwd|disable|enable|remove`: local users and their first-factor passwords.
+// Owns `assent user add|list|passwd|disable|enable|remove|unlock|lockouts`: local users, passwords and lockouts.
 import type { Command } from 'commander';
 import { hashArgon2id } from '../../directory/password/argon2id.js';
+import type { AccountLockout } from '../../domain/account-lockout.js';
 import { StoreError } from '../../domain/ports.js';
+import type { Token } from '../../domain/token.js';
 import { isValidUserName, UserStatus } from '../../domain/user.js';
+import type { Stores } from '../../store/open-stores.js';
 import { loadCliConfig, withStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
 import { generatePassword, readNewPassword } from '../secret-input.js';
@@ -44,8 +47,66 @@ function notFound(name: string): never {
   throw new CliError(`no user named "${name}"`, ExitCode.Failed);
 }
 
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function lockText(lockedUntil: string | null, now: Date): string {
+  if (lockedUntil === null) return '-';
+  return lockedUntil > now.toISOString() ? `locked until ${lockedUntil}` : `lock expired ${lockedUntil}`;
+}
+
+/** What `user unlock` found before clearing it. */
+interface UnlockResult {
+  readonly account: AccountLockout | undefined;
+  readonly tokens: readonly Token[];
+  readonly isLocalUser: boolean;
+}
+
+/**
+ * SECURITY.md A6.5: clears the account's counter and lock and those of every token it holds, in one transaction so
+ * a running server sees all or nothing. Names need no local user: directory users hold tokens under their name.
+ */
+function unlockAccount(stores: Stores, name: string): UnlockResult {
+  return stores.db.transaction(() => {
+    const account = stores.lockouts.get(name);
+    const tokens = stores.tokens.listForUser(name);
+    if (account !== undefined) stores.lockouts.reset(name);
+    for (const token of tokens) stores.tokens.resetFailures(token.serial);
+    return { account, tokens, isLocalUser: stores.users.getByName(name) !== undefined };
+  })();
+}
+
+function describeUnlock(name: string, result: UnlockResult, now: Date): string {
+  const { account, tokens } = result;
+  const nowIso = now.toISOString();
+  let accountText = 'account was not locked';
+  if (account?.lockedUntil != null) {
+    const until = account.lockedUntil;
+    const was = until > nowIso ? `was locked until ${until}` : `last lock ended ${until}`;
+    const detail = [was, count(account.failures, 'failure'), count(account.locks, 'lock')];
+    accountText = `account unlocked (${detail.join(', ')})`;
+  } else if (account !== undefined) {
+    accountText = `account failures cleared (${count(account.failures, 'failure')})`;
+  }
+  const tokenStates = tokens
+    .filter((t) => t.failures > 0 || (t.lockedUntil !== null && t.lockedUntil > nowIso))
+    .map((t) => {
+      const lock =
+        t.lockedUntil !== null && t.lockedUntil > nowIso ? `was locked until ${t.lockedUntil}, ` : '';
+      return `${t.serial}: ${lock}${count(t.failures, 'failure')}`;
+    });
+  const tokenText =
+    tokens.length === 0
+      ? 'no tokens'
+      : `${count(tokens.length, 'token')} reset${tokenStates.length > 0 ? ` (${tokenStates.join('; ')})` : ''}`;
+  return `${name}: ${accountText}; ${tokenText}`;
+}
+
 export function registerUserCommands(program: Command): void {
-  const user = program.command('user').description('manage local users (first factor: password)');
+  const user = program
+    .command('user')
+    .description('manage local users (first factor: password) and account lockouts');
 
   user
     .command('add')
@@ -152,6 +213,70 @@ Examples:
       const done = await withStores(command, (stores) => stores.users.remove(name));
       if (!done) notFound(name);
       process.stdout.write(`user ${name} removed\n`);
+    });
+
+  user
+    .command('unlock')
+    .description("clear an account's failure count and lock, and those of all its tokens")
+    .argument('<name>', 'user name as the server keys it (local user, or directory user without realm)')
+    .addHelpText(
+      'after',
+      `
+After repeated wrong codes (SECURITY.md A6.5) the server locks the account, and each token that
+failed, for a while that doubles with each further lock of the account, and refuses every login
+of the account meanwhile with the same Access-Reject as a wrong code (the log says why). Locks
+end by themselves; "unlock" ends them now and forgets the failures and the lock count. It also
+works for directory (LDAP) users, who have no local user record but hold tokens and lockouts
+under their user name. A running server sees the change at its next request.
+
+Prints what it cleared. Exits 1 when the name has no lockout, no token and no local user.
+
+Examples:
+  assent user unlock alice
+  assent user lockouts                 who is failing or locked now`,
+    )
+    .action(async (name: string, _options: unknown, command: Command) => {
+      checkName(name);
+      const result = await withStores(command, (stores) => unlockAccount(stores, name));
+      if (result.account === undefined && result.tokens.length === 0 && !result.isLocalUser) {
+        throw new CliError(
+          `nothing to unlock for "${name}": no user, token or account lockout by that name`,
+          ExitCode.Failed,
+        );
+      }
+      process.stdout.write(`${describeUnlock(name, result, new Date())}\n`);
+    });
+
+  user
+    .command('lockouts')
+    .description('list accounts with failed codes or a lock (current or expired)')
+    .option('--json', 'one JSON object per line')
+    .addHelpText(
+      'after',
+      `
+One line per account: name, consecutive failures, lock state, and how many times it was
+locked since its last success or unlock (each lock lasts twice as long as the one before).
+A success or "assent user unlock" removes the account from this list. The failures and
+locks of single tokens are shown by "assent token list".
+
+Examples:
+  assent user lockouts
+  assent user lockouts --json | jq -r 'select(.locked) | .name'       who is locked right now`,
+    )
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const now = new Date();
+      await withStores(command, (stores) => {
+        for (const row of stores.lockouts.list()) {
+          if (options.json) {
+            const { userName: name, failures, lockedUntil, locks } = row;
+            const locked = lockedUntil !== null && lockedUntil > now.toISOString();
+            process.stdout.write(`${JSON.stringify({ name, failures, lockedUntil, locked, locks })}\n`);
+          } else {
+            const parts = [row.userName, count(row.failures, 'failure'), lockText(row.lockedUntil, now)];
+            process.stdout.write(`${[...parts, count(row.locks, 'lock')].join('\t')}\n`);
+          }
+        }
+      });
     });
 
   registerUserImportCommand(user);
