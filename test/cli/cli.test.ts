@@ -147,6 +147,10 @@ test('user add/passwd/disable/enable/remove; passwords come from stdin, never ar
   assert.match(generated.stdout, /password: \S{24}/);
   assert.equal((await runCli(dir, ['user', 'remove', 'nobody'])).code, 1);
   assert.equal((await runCli(dir, ['user', 'add', 'bad\u0001name', '--generate-password'])).code, 2);
+  // A directory user's local record: no password is asked or stored; it holds tokens and groups.
+  const directory = await runCli(dir, ['user', 'add', 'dave', '--no-password', '--groups', 'vpn']);
+  assert.equal(directory.code, 0, directory.stderr);
+  assert.match((await runCli(dir, ['user', 'list'])).stdout, /dave\tactive\tvpn\tnone/);
 });
 
 test('user import reads CSV and FreeRADIUS users files with legacy hashes; a bad line imports nothing', async () => {

@@ -16,6 +16,8 @@ interface AddOptions {
   generatePassword?: boolean;
   groups?: string;
   disabled?: boolean;
+  /** False with --no-password (commander negates the flag). */
+  password?: boolean;
 }
 
 function checkName(name: string): void {
@@ -116,22 +118,32 @@ export function registerUserCommands(program: Command): void {
     .option('--generate-password', 'generate a random password and print it once')
     .option('--groups <list>', 'comma-separated group names')
     .option('--disabled', 'create the user disabled')
+    .option(
+      '--no-password',
+      'no local password: a directory (LDAP/AD) checks it; the record holds tokens and local groups',
+    )
     .addHelpText(
       'after',
       `
 Without --generate-password the password is asked twice on a terminal, or read from the first
 line of standard input when it is not a terminal. It is never taken from the command line.
 
+A user added with --no-password never logs in on a local password: the login goes on to the
+sources in realms.default (docs/ldap.md), and this record lends the directory user its tokens
+and local groups.
+
 Examples:
   assent user add alice
   printf '%s\\n' "$PW" | assent user add bob --password-stdin --groups vpn,admins
-  assent user add carol --generate-password`,
+  assent user add carol --generate-password
+  assent user add dave --no-password --groups vpn && assent token add --user dave --type totp`,
     )
     .action(async (name: string, options: AddOptions, command: Command) => {
       checkName(name);
       const config = loadCliConfig(command);
-      const [password, generated] = await passwordFor(options, `password for ${name}`);
-      const hash = await hashArgon2id(password, config.passwords.argon2);
+      const [password, generated] =
+        options.password === false ? [undefined, false] : await passwordFor(options, `password for ${name}`);
+      const hash = password === undefined ? null : await hashArgon2id(password, config.passwords.argon2);
       await withStores(command, (stores) => {
         try {
           stores.users.add({
