@@ -14,7 +14,10 @@ function reference(key: Uint8Array, high: number, low: number): Uint8Array {
 
 test('RFC 2202 §3 style check: RFC 4226 appendix D secret, counter 0 → cc93cf18508d94934c64b65d8ba7667fb7cde4b0', () => {
   const key = new TextEncoder().encode('12345678901234567890');
-  assert.equal(Buffer.from(hmacSha1Counter(key, 0, 0)).toString('hex'), 'cc93cf18508d94934c64b65d8ba7667fb7cde4b0');
+  assert.equal(
+    Buffer.from(hmacSha1Counter(key, 0, 0)).toString('hex'),
+    'cc93cf18508d94934c64b65d8ba7667fb7cde4b0',
+  );
 });
 
 test('matches node:crypto for keys of 1–200 octets (longer than a block too) and any 64-bit counter', () => {
