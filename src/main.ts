@@ -20,6 +20,7 @@ import { encodeNamedAttributes } from './radius/reply-attributes.js';
 import { ClientTable } from './radius-server/client-table.js';
 import { RequestProcessor } from './radius-server/request-processor.js';
 import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
+import { CachingLockoutStore } from './store/caching-lockout-store.js';
 import { CachingTokenStore } from './store/caching-token-store.js';
 import { CachingUserStore } from './store/caching-user-store.js';
 import { openStores } from './store/open-stores.js';
@@ -148,9 +149,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const users = new CachingUserStore(stores.users);
     const tokenHolders = new TokenHolders(stores.db);
     const tokens = new CachingTokenStore(stores.tokens, (fn) => stores.db.transaction(fn)());
+    const lockouts = new CachingLockoutStore(stores.lockouts);
     const watcher = watchForeignWrites(stores.db, logger, () => {
       users.invalidateAll();
       tokens.invalidateAll();
+      lockouts.invalidateAll();
       tokenHolders.refresh();
     });
     cleanups.push(() => clearInterval(watcher));
@@ -173,7 +176,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       checkCode: createCheckCode({
         tokens,
         recordSuccess: (serial, success) => tokens.recordSuccessBatched(serial, success),
-        lockouts: stores.lockouts,
+        lockouts,
         policy: config.secondFactor,
         onLockout: (event) =>
           logger.warn({ event: 'audit.lockout', ...event }, 'locked after repeated failures'),

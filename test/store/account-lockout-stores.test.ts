@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type Database from 'better-sqlite3';
+import { CachingLockoutStore } from '../../src/store/caching-lockout-store.js';
 import { MemoryAccountLockoutStore } from '../../src/store/memory/memory-account-lockout-store.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import { SqliteAccountLockoutStore } from '../../src/store/sqlite/sqlite-account-lockout-store.js';
@@ -32,6 +33,10 @@ function openDb(path: string): Database.Database {
 
 runAccountLockoutStoreConformance('memory', () => new MemoryAccountLockoutStore());
 runAccountLockoutStoreConformance('sqlite', () => new SqliteAccountLockoutStore(openDb(tempPath())));
+runAccountLockoutStoreConformance(
+  'sqlite behind the server cache',
+  () => new CachingLockoutStore(new SqliteAccountLockoutStore(openDb(tempPath()))),
+);
 
 describe('SqliteAccountLockoutStore across connections', () => {
   const now = new Date('2025-01-02T03:04:05.000Z');
