@@ -1,6 +1,7 @@
 // Owns the Assent side of the benchmark: a throw-away data dir, the same users and client, and the process.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { addBenchTokens } from './assent-tokens.js';
 import { runToEnd, type Started, startPinned } from './child-processes.js';
 
 /** The repository root: Assent is run from source, exactly as `npm start` runs it. */
@@ -12,6 +13,10 @@ export interface AssentSetup {
   readonly port: number;
   readonly secret: string;
   readonly usersCsv: string;
+  /** Assent's `secondFactor.mode` (default: the config default, `challenge`; pap users hold no token). */
+  readonly secondFactorMode?: 'challenge' | 'concat';
+  /** Give users 0…users-1 a TOTP token whose key derives from `seed` (bench/assent-tokens.ts). */
+  readonly totp?: { readonly seed: Uint8Array; readonly users: number };
 }
 
 /**
@@ -30,7 +35,22 @@ passwords:
   upgradeLegacyHashes: false
 log:
   level: warn
-`;
+${
+  s.secondFactorMode === undefined
+    ? ''
+    : `secondFactor:
+  mode: ${s.secondFactorMode}
+  totpWindow: 1
+`
+}`;
+}
+
+/** Writes (or rewrites, e.g. for another second-factor mode on the same data) the config; returns its path. */
+export function writeAssentConfig(setup: AssentSetup): string {
+  mkdirSync(setup.dir, { recursive: true });
+  const configFile = path.join(setup.dir, 'assent.yaml');
+  writeFileSync(configFile, configYaml(setup), { mode: 0o600 });
+  return configFile;
 }
 
 async function cli(configFile: string, args: readonly string[], step: string): Promise<void> {
@@ -40,15 +60,14 @@ async function cli(configFile: string, args: readonly string[], step: string): P
 }
 
 /**
- * Prepares Assent through its own CLI (init, client, user import) and starts `assent serve` pinned to `cpus`.
- * `init` registers 127.0.0.1 as client "localhost" with a random secret; it is replaced by one with the
- * benchmark's secret, the one FreeRADIUS has.
+ * Prepares Assent's data through its own CLI (init, client, user import), then the TOTP tokens through its
+ * store. `init` registers 127.0.0.1 as client "localhost" with a random secret; it is replaced by one with
+ * the benchmark's secret, the one FreeRADIUS has.
+ * @returns the config file
  * @throws Error with the CLI's output when a step fails
  */
-export async function startAssent(setup: AssentSetup, cpus: string): Promise<Started> {
-  mkdirSync(setup.dir, { recursive: true });
-  const configFile = path.join(setup.dir, 'assent.yaml');
-  writeFileSync(configFile, configYaml(setup), { mode: 0o600 });
+export async function prepareAssent(setup: AssentSetup): Promise<string> {
+  const configFile = writeAssentConfig(setup);
   await cli(configFile, ['init'], 'init');
   await cli(configFile, ['client', 'remove', 'localhost'], 'client remove');
   await cli(
@@ -57,6 +76,12 @@ export async function startAssent(setup: AssentSetup, cpus: string): Promise<Sta
     'client add',
   );
   await cli(configFile, ['user', 'import', setup.usersCsv, '--format', 'csv'], 'user import');
+  if (setup.totp) addBenchTokens(configFile, setup.totp.users, setup.totp.seed);
+  return configFile;
+}
+
+/** Starts `assent serve` on prepared data, pinned to `cpus`. */
+export function serveAssent(configFile: string, cpus: string): Started {
   return startPinned(
     'Assent',
     cpus,
@@ -64,4 +89,9 @@ export async function startAssent(setup: AssentSetup, cpus: string): Promise<Sta
     [...CLI, '-c', configFile, 'serve', '--no-init'],
     REPO,
   );
+}
+
+/** `prepareAssent`, then `serveAssent`. */
+export async function startAssent(setup: AssentSetup, cpus: string): Promise<Started> {
+  return serveAssent(await prepareAssent(setup), cpus);
 }

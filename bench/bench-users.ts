@@ -1,6 +1,8 @@
 // Owns the benchmark's users: one set of salted SHA-256 hashes written for FreeRADIUS and for Assent.
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { deriveTotpKey } from '../src/loadgen/totp-keys.js';
+import { encodeBase32 } from '../src/otp/base32.js';
 
 /** How the load generator names users and their passwords (`%d` = index). */
 export const USER_FORMAT = 'bench%d';
@@ -9,7 +11,10 @@ const SALT_OCTETS = 16;
 
 /** Paths of the two files holding the same users. */
 export interface BenchUserFiles {
-  /** FreeRADIUS `users` file for rlm_files: `bench0 SSHA2-256-Password := "<base64>"`. */
+  /**
+   * FreeRADIUS `users` file for rlm_files: `bench0 SSHA2-256-Password := "<base64>"`, with a TOTP seed also
+   * `, TOTP-Secret := "<base32>"` (rlm_totp reads it from control).
+   */
   readonly freeradiusUsers: string;
   /** Assent import CSV: `username,password_hash` with `{SSHA256}<base64>`. */
   readonly assentCsv: string;
@@ -31,16 +36,24 @@ function saltedSha256(password: string): string {
 }
 
 /**
- * Writes `count` users (`bench0`…, passwords `pw0`…) with random salts to both files.
+ * Writes `count` users (`bench0`…, passwords `pw0`…) with random salts to both files. With `totpSeed`, each
+ * FreeRADIUS user also gets its own TOTP key, `deriveTotpKey(totpSeed, index)` (Assent's tokens are written
+ * through its store, see bench/assent-tokens.ts).
  * @returns the two paths
  */
-export function writeBenchUsers(count: number, freeradiusUsers: string, assentCsv: string): BenchUserFiles {
+export function writeBenchUsers(
+  count: number,
+  freeradiusUsers: string,
+  assentCsv: string,
+  totpSeed?: Uint8Array,
+): BenchUserFiles {
   const fr: string[] = [];
   const csv: string[] = ['username,password_hash'];
   for (let i = 0; i < count; i++) {
     const name = USER_FORMAT.replace('%d', String(i));
     const hash = saltedSha256(PASSWORD_FORMAT.replace('%d', String(i)));
-    fr.push(`${name} SSHA2-256-Password := "${hash}"`);
+    const totp = totpSeed ? `, TOTP-Secret := "${encodeBase32(deriveTotpKey(totpSeed, i))}"` : '';
+    fr.push(`${name} SSHA2-256-Password := "${hash}"${totp}`);
     csv.push(`${name},{SSHA256}${hash}`);
   }
   writeFileSync(freeradiusUsers, `${fr.join('\n')}\n`);

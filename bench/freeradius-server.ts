@@ -2,6 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runToEnd, type Started, startPinned } from './child-processes.js';
+import { freeRadiusPolicy } from './freeradius-policy.js';
+import type { Scenario } from './scenario.js';
 
 /** Where and how the reference server listens. */
 export interface FreeRadiusSetup {
@@ -9,6 +11,8 @@ export interface FreeRadiusSetup {
   readonly port: number;
   readonly secret: string;
   readonly usersFile: string;
+  /** What the server does with a request (bench/freeradius-policy.ts); default `pap`. */
+  readonly scenario?: Scenario;
 }
 
 /**
@@ -19,6 +23,7 @@ export interface FreeRadiusSetup {
  */
 function radiusdConf(s: FreeRadiusSetup): string {
   const d = s.dir;
+  const policy = freeRadiusPolicy(s.scenario ?? 'pap');
   return `# Written by bench/run.ts; see docs/performance.md.
 prefix = /usr
 exec_prefix = /usr
@@ -67,7 +72,7 @@ modules {
   }
   files {
     filename = ${s.usersFile}
-  }
+  }${policy.modules}
 }
 server default {
   listen {
@@ -75,14 +80,9 @@ server default {
     ipaddr = 127.0.0.1
     port = ${s.port}
   }
-  authorize {
-    files
-    pap
+  authorize {${policy.authorize}
   }
-  authenticate {
-    Auth-Type PAP {
-      pap
-    }
+  authenticate {${policy.authenticate}
   }
 }
 `;

@@ -7,6 +7,10 @@ export interface Report {
   readonly machine: MachineInfo;
   readonly freeradiusVersion: string;
   readonly scenario: string;
+  /** What one row of the rate counts: a request (one round trip) or a completed flow (default request). */
+  readonly unit?: 'request' | 'flow';
+  /** The Assent/FreeRADIUS ratio aimed at (default 1.0). */
+  readonly target?: number;
   /** One row per server and generator: medians over the rounds. */
   readonly rows: readonly ServerFigures[];
   readonly argon2: Argon2Figures | undefined;
@@ -45,11 +49,11 @@ const fmt = (v: number, digits = 0) =>
     ? '–'
     : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-const COLUMNS = [
+const columns = (unit: 'request' | 'flow') => [
   'server',
   'generator',
-  'req/s',
-  'CPU µs/req',
+  unit === 'flow' ? 'flows/s' : 'req/s',
+  unit === 'flow' ? 'CPU µs/flow' : 'CPU µs/req',
   'server CPU %',
   'p50 ms',
   'p99 ms',
@@ -75,8 +79,13 @@ function cells(f: ServerFigures): string[] {
   ];
 }
 
-/** Assent/FreeRADIUS ratios for one generator: throughput, and requests per CPU-second (per core). */
-export function ratioLines(rows: readonly ServerFigures[]): string[] {
+/** Assent/FreeRADIUS ratios for one generator: throughput, and requests (or flows) per CPU-second (per core). */
+export function ratioLines(
+  rows: readonly ServerFigures[],
+  unit: 'request' | 'flow' = 'request',
+  target = 1,
+): string[] {
+  const what = unit === 'flow' ? 'flows' : 'requests';
   const lines: string[] = [];
   for (const generator of ['assent bench radius', 'radblast'] as const) {
     const fr = rows.find((r) => r.server === 'FreeRADIUS' && r.generator === generator);
@@ -85,8 +94,8 @@ export function ratioLines(rows: readonly ServerFigures[]): string[] {
     const throughput = as.requestsPerSecond / fr.requestsPerSecond;
     const perCore = fr.serverCpuUsPerRequest / as.serverCpuUsPerRequest;
     lines.push(
-      `Assent/FreeRADIUS (${generator}): ${throughput.toFixed(2)}× requests/s, ${perCore.toFixed(2)}× requests per ` +
-        `CPU-second of the server core (target ≥ 1.0×, floor 0.7×)`,
+      `Assent/FreeRADIUS (${generator}): ${throughput.toFixed(2)}× ${what}/s, ${perCore.toFixed(2)}× ${what} per ` +
+        `CPU-second of the server core (target ≥ ${target.toFixed(1)}×${target === 1 ? ', floor 0.7×' : ''})`,
     );
   }
   return lines;
@@ -101,6 +110,7 @@ function argon2Line(a: Argon2Figures): string {
 
 /** The report as plain text for the terminal. */
 export function formatText(report: Report): string {
+  const COLUMNS = columns(report.unit ?? 'request');
   const table = [COLUMNS, ...report.rows.map(cells)];
   const widths = COLUMNS.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   const lines = table.map((row) =>
@@ -113,7 +123,7 @@ export function formatText(report: Report): string {
     '',
     ...lines,
     '',
-    ...ratioLines(report.rows),
+    ...ratioLines(report.rows, report.unit, report.target),
     ...(report.argon2 ? [argon2Line(report.argon2)] : []),
     ...report.notes.map((n) => `note: ${n}`),
   ].join('\n');
@@ -122,6 +132,7 @@ export function formatText(report: Report): string {
 /** The same report as Markdown, to paste into docs/performance.md. */
 export function formatMarkdown(report: Report): string {
   const m = report.machine;
+  const COLUMNS = columns(report.unit ?? 'request');
   return [
     `### ${m.date} — ${m.cpus} CPUs, ${m.cpuModel}`,
     '',
@@ -131,7 +142,7 @@ export function formatMarkdown(report: Report): string {
     `|${COLUMNS.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`,
     ...report.rows.map((r) => `| ${cells(r).join(' | ')} |`),
     '',
-    ...ratioLines(report.rows).map((l) => `- ${l}`),
+    ...ratioLines(report.rows, report.unit, report.target).map((l) => `- ${l}`),
     ...(report.argon2 ? [`- ${argon2Line(report.argon2)}`] : []),
     ...report.notes.map((n) => `- ${n}`),
   ].join('\n');

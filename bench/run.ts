@@ -3,217 +3,276 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { TotpFlow } from '../src/loadgen/flow-result.js';
 import { measureArgon2id } from './argon2-throughput.js';
-import { startAssent } from './assent-server.js';
-import { PASSWORD_FORMAT, USER_FORMAT, writeBenchUsers } from './bench-users.js';
+import { prepareAssent, serveAssent, writeAssentConfig } from './assent-server.js';
+import { type BenchArgs, LOADGEN_CPU, parseBenchArgs, SERVER_CPU } from './bench-args.js';
+import { type BenchUserFiles, PASSWORD_FORMAT, USER_FORMAT, writeBenchUsers } from './bench-users.js';
 import { addCleanup, freeUdpPort, type Started, stopAll, stopProcess } from './child-processes.js';
 import { freeRadiusVersion, startFreeRadius } from './freeradius-server.js';
 import { type LoadShape, measureWithLoadgen, type ServerFigures, waitUntilAnswering } from './measure.js';
-import { machineInfo, waitForQuietMachine } from './proc-stat.js';
+import {
+  type FlowFigures,
+  type FlowShape,
+  measureFlowsWithLoadgen,
+  waitForFreshStep,
+  waitUntilFlowCompletes,
+} from './measure-flows.js';
+import { type MachineInfo, machineInfo, waitForQuietMachine } from './proc-stat.js';
 import { ensureRadblast, measureWithRadblast } from './radblast.js';
 import { formatMarkdown, formatText, medianFigures, type Report } from './report.js';
-
-const SERVER_CPU = '1';
-const LOADGEN_CPU = '0';
-
-const HELP = `npm run bench -- [options]
-
-Starts FreeRADIUS 3.2 (own config in a temp dir) and Assent on the same users, pins each server to CPU ${SERVER_CPU}
-and the load generator to CPU ${LOADGEN_CPU}, and prints requests/s, server CPU µs per request, p50/p99 latency and
-the Assent/FreeRADIUS ratio measured in the same run, then argon2id verifications/s on all cores.
-
-  --users N          distinct users (default 10000)
-  --duration S       measured seconds per server and round (default 10, at most 60)
-  --warmup S         warm-up seconds before each measurement (default 2)
-  --window N         requests in flight (default 64)      --sockets N   UDP sockets (default 8)
-  --rounds N         rounds, servers alternating; the table shows medians (default 2)
-  --only NAME        freeradius | assent | both (default both)
-  --radblast         also run radblast (C) against both servers, to check the generator is not the limit
-  --quiet-wait S     before each measurement, wait up to S seconds for other processes to go idle (default 120)
-  --no-argon2        skip the argon2id line          --markdown   also print the table as Markdown
-  --keep             keep the temp dir (configs, users, logs)`;
-
-interface Args {
-  users: number;
-  duration: number;
-  warmup: number;
-  window: number;
-  sockets: number;
-  rounds: number;
-  quietWait: number;
-  only: 'both' | 'freeradius' | 'assent';
-  radblast: boolean;
-  argon2: boolean;
-  markdown: boolean;
-  keep: boolean;
-}
-
-function parse(): Args {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string', default: '10000' },
-      duration: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '2' },
-      window: { type: 'string', default: '64' },
-      sockets: { type: 'string', default: '8' },
-      rounds: { type: 'string', default: '2' },
-      'quiet-wait': { type: 'string', default: '120' },
-      only: { type: 'string', default: 'both' },
-      radblast: { type: 'boolean', default: false },
-      'no-argon2': { type: 'boolean', default: false },
-      markdown: { type: 'boolean', default: false },
-      keep: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    process.exit(0);
-  }
-  const num = (name: string, v: string, min: number, max: number): number => {
-    const n = Number(v);
-    if (!(Number.isFinite(n) && n >= min && n <= max))
-      throw new Error(`--${name}: expected ${min}–${max}, got ${v}`);
-    return n;
-  };
-  const only = values.only;
-  if (only !== 'both' && only !== 'freeradius' && only !== 'assent')
-    throw new Error('--only: freeradius | assent | both');
-  return {
-    users: num('users', values.users, 1, 1_000_000),
-    duration: num('duration', values.duration, 1, 60),
-    warmup: num('warmup', values.warmup, 0, 10),
-    window: num('window', values.window, 1, 4096),
-    sockets: num('sockets', values.sockets, 1, 64),
-    rounds: num('rounds', values.rounds, 1, 10),
-    quietWait: num('quiet-wait', values['quiet-wait'], 0, 3600),
-    only,
-    radblast: values.radblast,
-    argon2: !values['no-argon2'],
-    markdown: values.markdown,
-    keep: values.keep,
-  };
-}
+import { describeScenario, type Scenario, usesTotp } from './scenario.js';
 
 interface Target {
   readonly server: Started;
   readonly port: number;
 }
 
+/** What every scenario of one run shares: the temp dir, the secret, the TOTP seed, files written once. */
+interface RunContext {
+  readonly args: BenchArgs;
+  readonly machine: MachineInfo;
+  readonly frVersion: string;
+  readonly dir: string;
+  readonly secret: string;
+  readonly totpSeed: Uint8Array;
+  papFiles?: BenchUserFiles;
+  totpFiles?: BenchUserFiles;
+  /** Assent's data with the TOTP users and tokens, prepared once for both TOTP scenarios. */
+  assentTotpPrepared?: boolean;
+}
+
+const TARGET_RATIO: Readonly<Record<Scenario, number>> = {
+  pap: 1,
+  'pap-totp-suffix': 1,
+  'challenge-totp': 1.5,
+};
+
+function userFiles(ctx: RunContext, totp: boolean): BenchUserFiles {
+  const existing = totp ? ctx.totpFiles : ctx.papFiles;
+  if (existing) return existing;
+  const count = totp ? ctx.args.totpUsers : ctx.args.users;
+  const name = totp ? 'totp-users' : 'users';
+  const files = writeBenchUsers(
+    count,
+    path.join(ctx.dir, name),
+    path.join(ctx.dir, `${name}.csv`),
+    totp ? ctx.totpSeed : undefined,
+  );
+  process.stderr.write(`bench: ${count} users${totp ? ' with TOTP keys' : ''} in ${ctx.dir}\n`);
+  if (totp) ctx.totpFiles = files;
+  else ctx.papFiles = files;
+  return files;
+}
+
+/** Starts Assent for the scenario; the TOTP scenarios share one prepared data dir, each with its own mode. */
+async function startAssentFor(ctx: RunContext, scenario: Scenario, port: number): Promise<Started> {
+  const totp = usesTotp(scenario);
+  const files = userFiles(ctx, totp);
+  const setup = {
+    dir: path.join(ctx.dir, totp ? 'assent-totp' : 'assent'),
+    port,
+    secret: ctx.secret,
+    usersCsv: files.assentCsv,
+    ...(totp
+      ? {
+          secondFactorMode: scenario === 'challenge-totp' ? ('challenge' as const) : ('concat' as const),
+          totp: { seed: ctx.totpSeed, users: ctx.args.totpUsers },
+        }
+      : {}),
+  };
+  if (totp && ctx.assentTotpPrepared) return serveAssent(writeAssentConfig(setup), SERVER_CPU);
+  const configFile = await prepareAssent(setup);
+  if (totp) ctx.assentTotpPrepared = true;
+  return serveAssent(configFile, SERVER_CPU);
+}
+
+/** Waits (bounded) until other processes leave the machine alone; says so when they did not. */
+async function quiet(maxWaitSeconds: number): Promise<void> {
+  const busy = await waitForQuietMachine(maxWaitSeconds);
+  if (busy >= 15)
+    process.stderr.write(
+      `bench: other processes still use ${Math.round(busy)} % of a core; measuring anyway\n`,
+    );
+}
+
+async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report> {
+  const { args } = ctx;
+  const totp = usesTotp(scenario);
+  const duration = totp ? args.totpDuration : args.duration;
+  const users = totp ? args.totpUsers : args.users;
+  const shape: LoadShape = {
+    users,
+    userFormat: USER_FORMAT,
+    passwordFormat: PASSWORD_FORMAT,
+    window: args.window,
+    sockets: args.sockets,
+    durationSeconds: duration,
+    warmupSeconds: args.warmup,
+    secret: ctx.secret,
+  };
+  const flowShape: FlowShape | undefined = totp
+    ? {
+        ...shape,
+        flow: scenario === 'challenge-totp' ? TotpFlow.Challenge : TotpFlow.Suffix,
+        keySeedHex: Buffer.from(ctx.totpSeed).toString('hex'),
+      }
+    : undefined;
+  const probe = (server: Started, port: number) =>
+    flowShape ? waitUntilFlowCompletes(server, port, flowShape) : waitUntilAnswering(server, port, shape);
+  process.stderr.write(`bench: scenario ${scenario}\n`);
+  const notes: string[] = [
+    'Assent runs with passwords.upgradeLegacyHashes: false, so every login checks the imported {SSHA256} hash like FreeRADIUS does.',
+  ];
+  const targets: Target[] = [];
+  if (args.servers.freeradius) {
+    const port = await freeUdpPort();
+    const usersFile = userFiles(ctx, totp).freeradiusUsers;
+    const setup = {
+      dir: path.join(ctx.dir, `freeradius-${scenario}`),
+      port,
+      secret: ctx.secret,
+      usersFile,
+      scenario,
+    };
+    const server = await startFreeRadius(setup, SERVER_CPU);
+    await probe(server, port);
+    targets.push({ server, port });
+    process.stderr.write(`bench: FreeRADIUS ${ctx.frVersion} pid ${server.pid} on 127.0.0.1:${port}\n`);
+  }
+  if (args.servers.assent) {
+    // When Assent cannot start or refuses the flow, the run goes on with FreeRADIUS alone and says why.
+    try {
+      const port = await freeUdpPort();
+      const server = await startAssentFor(ctx, scenario, port);
+      try {
+        await probe(server, port);
+      } catch (error) {
+        await stopProcess(server);
+        throw error;
+      }
+      targets.push({ server, port });
+      process.stderr.write(`bench: Assent pid ${server.pid} on 127.0.0.1:${port}\n`);
+    } catch (error) {
+      notes.push(`Assent not measured: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
+      process.stderr.write(`bench: Assent not measured: ${(error as Error).message}\n`);
+    }
+  }
+  const results = new Map<string, ServerFigures[]>();
+  const flowRounds: FlowFigures[] = [];
+  /** Flows each server's first-login pass started, to tell whether a round reached users it did not cover. */
+  const primeFlows = new Map<string, number>();
+  const record = (f: ServerFigures) => {
+    const key = `${f.server}/${f.generator}`;
+    results.set(key, [...(results.get(key) ?? []), f]);
+    const unit = totp ? 'flow' : 'req';
+    process.stderr.write(
+      `bench:   ${f.server} (${f.generator}): ${Math.round(f.requestsPerSecond)} ${unit}/s, ` +
+        `${f.serverCpuUsPerRequest.toFixed(1)} µs CPU/${unit}, server ${Math.round(f.serverCpuPercent)} %, ` +
+        `loadgen ${Math.round(f.loadgenCpuPercent)} %, other ${Math.round(f.otherCpuPercent)} %\n`,
+    );
+  };
+  if (flowShape && args.totpPrime > 0) {
+    // Every user's first login costs Assent database reads and unsealing that later logins serve from memory
+    // (FreeRADIUS reads its users file at start). The pass is shown on its own row; the rounds after it take
+    // users from 0 again, all of whom it covered as long as it ran at least as far as one round goes.
+    process.stderr.write(`bench: first-login pass, ${args.totpPrime} s per server\n`);
+    const prime = { ...flowShape, warmupSeconds: 0, durationSeconds: args.totpPrime };
+    for (const t of targets) {
+      await quiet(args.quietWait);
+      await waitForFreshStep();
+      const f = await measureFlowsWithLoadgen(t.server, t.port, prime, LOADGEN_CPU);
+      record({ ...f, server: `${f.server} (first login)` });
+      primeFlows.set(t.server.name, f.usersTaken);
+    }
+  }
+  for (let round = 0; round < args.rounds; round++) {
+    process.stderr.write(`bench: round ${round + 1}/${args.rounds}\n`);
+    // Alternate the order so a drift of the machine does not always favour the same server.
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (const t of order) {
+      await quiet(args.quietWait);
+      if (flowShape) {
+        await waitForFreshStep();
+        const f = await measureFlowsWithLoadgen(t.server, t.port, flowShape, LOADGEN_CPU);
+        flowRounds.push(f);
+        record(f);
+      } else record(await measureWithLoadgen(t.server, t.port, shape, LOADGEN_CPU));
+    }
+  }
+  if (args.radblast && !totp) {
+    const binary = await ensureRadblast();
+    for (const t of targets) record(await measureWithRadblast(binary, t.server, t.port, shape, LOADGEN_CPU));
+  }
+  for (const t of targets) await stopProcess(t.server);
+  const rows = [...results.values()].map(medianFigures);
+  for (const row of rows) {
+    const who = `${row.server} (${row.generator})`;
+    if (row.loadgenCpuPercent > 80)
+      notes.push(`${who}: generator above 80 % of its core, it may be the limit`);
+    if (row.otherCpuPercent > 10)
+      notes.push(
+        `${who}: other processes used ${Math.round(row.otherCpuPercent)} % of a core: noisy machine`,
+      );
+    if (row.timeouts > 0 || row.bad > 0)
+      notes.push(`${who}: ${row.timeouts} timeouts, ${row.bad} bad replies`);
+  }
+  for (const f of flowRounds) {
+    const primed = primeFlows.get(f.server);
+    if (primed !== undefined && f.usersTaken > primed)
+      notes.push(`${f.server}: a round went past the users of the first-login pass; raise --totp-prime`);
+    if (f.rejected > 0 || f.unexpected > 0)
+      notes.push(
+        `${f.server}: ${f.rejected} flows rejected, ${f.unexpected} unexpected replies in one round`,
+      );
+    if (f.stoppedBy === 'users-exhausted')
+      notes.push(`${f.server}: every user logged in during one 30 s step; raise --totp-users`);
+  }
+  return {
+    machine: ctx.machine,
+    freeradiusVersion: ctx.frVersion,
+    scenario:
+      `${describeScenario(scenario)}; ${users} users, window ${args.window} over ${args.sockets} sockets, ` +
+      `${args.warmup} s warm-up + ${duration} s measured, ${args.rounds} round(s) (medians); servers on CPU ` +
+      `${SERVER_CPU}, generator on CPU ${LOADGEN_CPU}.`,
+    unit: totp ? 'flow' : 'request',
+    target: TARGET_RATIO[scenario],
+    rows,
+    argon2: undefined,
+    notes,
+  };
+}
+
 async function main(): Promise<void> {
-  const args = parse();
+  const args = parseBenchArgs();
   if (os.availableParallelism() < 2)
     throw new Error('the benchmark needs 2 CPUs: one for the servers, one for the generator');
-  const machine = machineInfo();
-  const frVersion = await freeRadiusVersion();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'assent-bench-'));
   const removeDir = () => {
     if (args.keep) process.stderr.write(`bench: kept ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
   };
   addCleanup(removeDir);
-  const secret = randomBytes(12).toString('base64url');
-  const shape: LoadShape = {
-    users: args.users,
-    userFormat: USER_FORMAT,
-    passwordFormat: PASSWORD_FORMAT,
-    window: args.window,
-    sockets: args.sockets,
-    durationSeconds: args.duration,
-    warmupSeconds: args.warmup,
-    secret,
+  const ctx: RunContext = {
+    args,
+    machine: machineInfo(),
+    frVersion: await freeRadiusVersion(),
+    dir,
+    secret: randomBytes(12).toString('base64url'),
+    totpSeed: randomBytes(32),
   };
-  const notes: string[] = [
-    'Assent runs with passwords.upgradeLegacyHashes: false, so every login checks the imported {SSHA256} hash like FreeRADIUS does.',
-  ];
-  const targets: Target[] = [];
   try {
-    const files = writeBenchUsers(args.users, path.join(dir, 'users'), path.join(dir, 'users.csv'));
-    process.stderr.write(`bench: ${args.users} users with random salts in ${dir}\n`);
-    if (args.only !== 'assent') {
-      const port = await freeUdpPort();
-      const setup = { dir: path.join(dir, 'freeradius'), port, secret, usersFile: files.freeradiusUsers };
-      const server = await startFreeRadius(setup, SERVER_CPU);
-      await waitUntilAnswering(server, port, shape);
-      targets.push({ server, port });
-      process.stderr.write(
-        `bench: FreeRADIUS ${frVersion} pid ${server.pid} on 127.0.0.1:${port}, CPU ${SERVER_CPU}\n`,
-      );
+    const reports: Report[] = [];
+    for (const scenario of args.scenarios) reports.push(await runScenario(ctx, scenario));
+    if (args.argon2) {
+      await quiet(args.quietWait);
+      const last = reports.pop();
+      if (last) reports.push({ ...last, argon2: await measureArgon2id(3) });
     }
-    if (args.only !== 'freeradius') {
-      // ── Assent ──────────────────────────────────────────────────────────────────────────────────────────
-      // Set up and started through its own CLI (bench/assent-server.ts). When it cannot start, the run goes
-      // on with FreeRADIUS alone and says why.
-      try {
-        const port = await freeUdpPort();
-        const setup = { dir: path.join(dir, 'assent'), port, secret, usersCsv: files.assentCsv };
-        const server = await startAssent(setup, SERVER_CPU);
-        await waitUntilAnswering(server, port, shape);
-        targets.push({ server, port });
-        process.stderr.write(`bench: Assent pid ${server.pid} on 127.0.0.1:${port}, CPU ${SERVER_CPU}\n`);
-      } catch (error) {
-        notes.push(`Assent not measured: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
-        process.stderr.write(`bench: Assent not measured: ${(error as Error).message}\n`);
-      }
+    for (const report of reports) {
+      process.stdout.write(`\n${formatText(report)}\n`);
+      if (args.markdown) process.stdout.write(`\n${formatMarkdown(report)}\n`);
     }
-    const quiet = async () => {
-      const busy = await waitForQuietMachine(args.quietWait);
-      if (busy >= 15)
-        process.stderr.write(
-          `bench: other processes still use ${Math.round(busy)} % of a core; measuring anyway\n`,
-        );
-    };
-    const results = new Map<string, ServerFigures[]>();
-    const record = (f: ServerFigures) => {
-      const key = `${f.server}/${f.generator}`;
-      results.set(key, [...(results.get(key) ?? []), f]);
-      process.stderr.write(
-        `bench:   ${f.server} (${f.generator}): ${Math.round(f.requestsPerSecond)} req/s, ` +
-          `${f.serverCpuUsPerRequest.toFixed(1)} µs CPU/req, server ${Math.round(f.serverCpuPercent)} %, ` +
-          `loadgen ${Math.round(f.loadgenCpuPercent)} %, other ${Math.round(f.otherCpuPercent)} %\n`,
-      );
-    };
-    for (let round = 0; round < args.rounds; round++) {
-      process.stderr.write(`bench: round ${round + 1}/${args.rounds}\n`);
-      // Alternate the order so a drift of the machine does not always favour the same server.
-      const order = round % 2 === 0 ? targets : [...targets].reverse();
-      for (const t of order) record(await measureWithLoadgen(t.server, t.port, shape, LOADGEN_CPU));
-    }
-    if (args.radblast) {
-      const binary = await ensureRadblast();
-      for (const t of targets)
-        record(await measureWithRadblast(binary, t.server, t.port, shape, LOADGEN_CPU));
-    }
-    for (const t of targets) await stopProcess(t.server);
-    const rows = [...results.values()].map(medianFigures);
-    for (const row of rows) {
-      if (row.loadgenCpuPercent > 80) {
-        notes.push(`${row.server} (${row.generator}): generator above 80 % of its core, it may be the limit`);
-      }
-      if (row.otherCpuPercent > 10) {
-        notes.push(
-          `${row.server} (${row.generator}): other processes used ${Math.round(row.otherCpuPercent)} % of a core: noisy machine`,
-        );
-      }
-      if (row.timeouts > 0 || row.bad > 0)
-        notes.push(`${row.server} (${row.generator}): ${row.timeouts} timeouts, ${row.bad} bad replies`);
-    }
-    if (args.argon2) await quiet();
-    const argon2 = args.argon2 ? await measureArgon2id(3) : undefined;
-    const report: Report = {
-      machine,
-      freeradiusVersion: frVersion,
-      scenario:
-        `PAP + Message-Authenticator, salted SHA-256 (SSHA2-256-Password / {SSHA256}), ${args.users} users, ` +
-        `window ${args.window} over ${args.sockets} sockets, ${args.warmup} s warm-up + ${args.duration} s measured, ` +
-        `${args.rounds} round(s) (medians); servers on CPU ${SERVER_CPU}, generator on CPU ${LOADGEN_CPU}.`,
-      rows,
-      argon2,
-      notes,
-    };
-    process.stdout.write(`\n${formatText(report)}\n`);
-    if (args.markdown) process.stdout.write(`\n${formatMarkdown(report)}\n`);
   } finally {
     await stopAll();
     removeDir();

@@ -1,0 +1,136 @@
+// Owns `npm run bench`'s command line: options, bounds, help text.
+import { parseArgs } from 'node:util';
+import { isScenario, SCENARIOS, type Scenario } from './scenario.js';
+
+export const SERVER_CPU = '1';
+export const LOADGEN_CPU = '0';
+
+const HELP = `npm run bench -- [options]
+
+Starts FreeRADIUS 3.2 (own config in a temp dir) and Assent on the same users, pins each server to CPU ${SERVER_CPU}
+and the load generator to CPU ${LOADGEN_CPU}, and prints, per scenario, requests/s (flows/s), server CPU µs per
+request (flow), p50/p99 latency and the Assent/FreeRADIUS ratio measured in the same run, then argon2id
+verifications/s on all cores.
+
+Scenarios: pap (PAP + Message-Authenticator, salted SHA-256); pap-totp-suffix (User-Password = password ‖
+TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access-Challenge + State → code).
+
+  --only A[,B…]      servers and/or scenarios: freeradius | assent | both, pap | pap-totp-suffix |
+                     challenge-totp | totp (both TOTP scenarios); default both servers, all scenarios
+  --users N          distinct users of the pap scenario (default 10000)
+  --totp-users N     distinct users of the TOTP scenarios, each with its own key (default 240000)
+  --duration S       measured seconds per server and round, pap (default 10, at most 60)
+  --totp-duration S  measured seconds per server and round, TOTP scenarios (default 6); warm-up + this must
+                     stay within one 30 s step, and users ≥ rate × (warm-up + this)
+  --totp-prime S     TOTP scenarios: before round 1, one pass of S seconds per server (default 20, 0 = none)
+                     over users not yet seen, reported as the "first login" row; the rounds after it
+                     measure logins of users the server has seen before (Assent's caches warm)
+  --warmup S         warm-up seconds before each measurement (default 2)
+  --window N         requests (flows) in flight (default 64)   --sockets N   UDP sockets (default 8)
+  --rounds N         rounds, servers alternating; the table shows medians (default 2)
+  --radblast         pap only: also run radblast (C) against both servers (it has no TOTP flows)
+  --quiet-wait S     before the argon2id line, wait up to S seconds for other processes to go idle (default 120)
+  --no-argon2        skip the argon2id line          --markdown   also print the tables as Markdown
+  --keep             keep the temp dir (configs, users, logs)`;
+
+export interface BenchArgs {
+  readonly users: number;
+  readonly totpUsers: number;
+  readonly duration: number;
+  readonly totpDuration: number;
+  readonly totpPrime: number;
+  readonly warmup: number;
+  readonly window: number;
+  readonly sockets: number;
+  readonly rounds: number;
+  readonly quietWait: number;
+  readonly servers: { readonly freeradius: boolean; readonly assent: boolean };
+  readonly scenarios: readonly Scenario[];
+  readonly radblast: boolean;
+  readonly argon2: boolean;
+  readonly markdown: boolean;
+  readonly keep: boolean;
+}
+
+function parseOnly(value: string): Pick<BenchArgs, 'servers' | 'scenarios'> {
+  let freeradius = false;
+  let assent = false;
+  const scenarios = new Set<Scenario>();
+  for (const raw of value.split(',')) {
+    const name = raw.trim();
+    if (name === 'both' || name === 'freeradius') freeradius = true;
+    if (name === 'both' || name === 'assent') assent = true;
+    if (name === 'totp') {
+      scenarios.add('pap-totp-suffix');
+      scenarios.add('challenge-totp');
+    } else if (isScenario(name)) scenarios.add(name);
+    else if (name !== 'both' && name !== 'freeradius' && name !== 'assent')
+      throw new Error(
+        `--only: unknown ${name}; freeradius | assent | both | totp | ${SCENARIOS.join(' | ')}`,
+      );
+  }
+  if (!freeradius && !assent) {
+    freeradius = true;
+    assent = true;
+  }
+  return {
+    servers: { freeradius, assent },
+    scenarios: scenarios.size === 0 ? SCENARIOS : SCENARIOS.filter((s) => scenarios.has(s)),
+  };
+}
+
+/** Parses `process.argv`; prints the help and exits for `--help`. @throws Error for a bad value */
+export function parseBenchArgs(): BenchArgs {
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string', default: '10000' },
+      'totp-users': { type: 'string', default: '240000' },
+      duration: { type: 'string', default: '10' },
+      'totp-duration': { type: 'string', default: '6' },
+      'totp-prime': { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '2' },
+      window: { type: 'string', default: '64' },
+      sockets: { type: 'string', default: '8' },
+      rounds: { type: 'string', default: '2' },
+      'quiet-wait': { type: 'string', default: '120' },
+      only: { type: 'string', default: 'both' },
+      radblast: { type: 'boolean', default: false },
+      'no-argon2': { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
+  }
+  const num = (name: string, v: string, min: number, max: number): number => {
+    const n = Number(v);
+    if (!(Number.isFinite(n) && n >= min && n <= max))
+      throw new Error(`--${name}: expected ${min}–${max}, got ${v}`);
+    return n;
+  };
+  const warmup = num('warmup', values.warmup, 0, 10);
+  const totpDuration = num('totp-duration', values['totp-duration'], 1, 20);
+  if (warmup + totpDuration > 28)
+    throw new Error('--warmup + --totp-duration must stay within one 30 s TOTP step (at most 28 s)');
+  const totpPrime = num('totp-prime', values['totp-prime'], 0, 28);
+  return {
+    totpPrime,
+    users: num('users', values.users, 1, 1_000_000),
+    totpUsers: num('totp-users', values['totp-users'], 1, 1_000_000),
+    duration: num('duration', values.duration, 1, 60),
+    totpDuration,
+    warmup,
+    window: num('window', values.window, 1, 4096),
+    sockets: num('sockets', values.sockets, 1, 64),
+    rounds: num('rounds', values.rounds, 1, 10),
+    quietWait: num('quiet-wait', values['quiet-wait'], 0, 3600),
+    ...parseOnly(values.only),
+    radblast: values.radblast,
+    argon2: !values['no-argon2'],
+    markdown: values.markdown,
+    keep: values.keep,
+  };
+}
