@@ -29,6 +29,8 @@ export type TakeResult =
 
 /** How long a finished State is remembered, so a late resend is logged as STATE_USED rather than unknown. */
 const TOMBSTONE_MS = 120_000;
+/** At most this many finished States are remembered: only the log's reason depends on them, not the decision. */
+const MAX_TOMBSTONES = 20_000;
 
 /**
  * In-memory table of live States. Single-threaded, so `take` → `end`/`rechallenge` within one call is the atomic
@@ -120,7 +122,7 @@ export class ChallengeSessions {
       this.finish(key, now);
     }
     for (const [key, endedAt] of this.ended) {
-      if (now - endedAt < TOMBSTONE_MS && this.ended.size <= this.maxSessions) break;
+      if (now - endedAt < TOMBSTONE_MS && this.ended.size <= MAX_TOMBSTONES) break;
       this.ended.delete(key);
     }
   }
