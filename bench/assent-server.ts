@@ -86,7 +86,8 @@ export function serveAssent(configFile: string, cpus: string): Started {
     'Assent',
     cpus,
     process.execPath,
-    [...CLI, '-c', configFile, 'serve', '--no-init'],
+    // BENCH_SERVER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to the server's node only.
+    [...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...CLI, '-c', configFile, 'serve', '--no-init'],
     REPO,
   );
 }

@@ -23,7 +23,8 @@ import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
 import { CachingLockoutStore } from './store/caching-lockout-store.js';
 import { CachingTokenStore } from './store/caching-token-store.js';
 import { CachingUserStore } from './store/caching-user-store.js';
-import { openStores } from './store/open-stores.js';
+import { openStores, type Stores } from './store/open-stores.js';
+import { ReplayJournal } from './store/replay-journal.js';
 import { TokenHolders } from './store/sqlite/token-holders.js';
 
 export interface RunningServer {
@@ -148,7 +149,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const dictionary = loadDictionary(config);
     const users = new CachingUserStore(stores.users);
     const tokenHolders = new TokenHolders(stores.db);
-    const tokens = new CachingTokenStore(stores.tokens, (fn) => stores.db.transaction(fn)());
+    const journal = openReplayJournal(config, stores, logger);
+    cleanups.push(() => journal.close());
+    const tokens = new CachingTokenStore(stores.tokens, (fn) => stores.db.transaction(fn)(), journal);
     const lockouts = new CachingLockoutStore(stores.lockouts);
     const watcher = watchForeignWrites(stores.db, logger, () => {
       users.invalidateAll();
@@ -232,6 +235,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await listener.close();
         processor.close();
         tokens.flush();
+        try {
+          foldReplayJournal(journal, stores, logger);
+        } catch (error) {
+          // The journal stays on disk and is folded at the next start; nothing accepted is forgotten.
+          logger.error(
+            { event: 'store.replay_journal_fold_failed', err: error },
+            'replay journal kept for next start',
+          );
+        }
         for (const cleanup of cleanups) cleanup();
         await passwords.close();
         stores.close();
@@ -244,6 +256,26 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stores.close();
     throw error;
   }
+}
+
+/**
+ * The replay-guard journal beside the database. What a previous run (or crash) left in it is folded into the
+ * token table before any code is checked, then the journal starts empty.
+ */
+function openReplayJournal(config: Config, stores: Stores, logger: Logger): ReplayJournal {
+  const journal = ReplayJournal.open(`${config.storage.sqlitePath}.replay`);
+  foldReplayJournal(journal, stores, logger);
+  return journal;
+}
+
+function foldReplayJournal(journal: ReplayJournal, stores: Stores, logger: Logger): void {
+  if (journal.all.size === 0) return;
+  const raised = stores.applyReplayMarks(journal.all);
+  journal.rewrite(new Map());
+  logger.info(
+    { event: 'store.replay_journal_folded', tokens: raised },
+    'replay guard journal folded into the database',
+  );
 }
 
 /** How often the user cache checks for writes by other processes (`assent user disable` takes effect after it). */

@@ -1,8 +1,10 @@
 // Owns the server's token cache and group commit: decoded tokens in memory, replay-guard writes batched per tick.
 import type { NewToken, Token, TokenStore, TokenSuccess } from '../domain/token.js';
+import type { ReplayJournal } from './replay-journal.js';
 
 interface Pending {
   readonly serial: string;
+  readonly tokenId: number;
   readonly userName: string;
   readonly success: TokenSuccess;
   resolve(committed: boolean): void;
@@ -36,6 +38,12 @@ export class CachingTokenStore implements TokenStore {
     private readonly inner: TokenStore,
     /** Runs `fn` inside one database transaction. */
     private readonly transaction: (fn: () => void) => void,
+    /**
+     * With a journal, accepted steps are appended there (one fdatasync per batch) instead of being written to the
+     * token table; tokens read from the database are raised to the journal's marks. Only this process checks codes,
+     * so memory is the compare-and-set and the journal is its durable record.
+     */
+    private readonly journal?: ReplayJournal,
     private readonly maxUsers = 500_000,
   ) {}
 
@@ -48,7 +56,7 @@ export class CachingTokenStore implements TokenStore {
   listForUser(userName: string): Token[] {
     const hit = this.byUser.get(userName);
     if (hit !== undefined) return hit;
-    const tokens = this.inner.listForUser(userName);
+    const tokens = this.withJournal(this.inner.listForUser(userName));
     // Users without tokens are not cached, so made-up names cannot fill memory.
     if (tokens.length > 0) {
       if (this.byUser.size >= this.maxUsers) this.invalidateAll();
@@ -70,11 +78,12 @@ export class CachingTokenStore implements TokenStore {
       list[index] = { ...token, lastUsed: success.newLastUsed, drift: success.drift };
     }
     const userName = found?.token.userName ?? '';
+    const tokenId = found?.token.id ?? -1;
     return new Promise<boolean>((resolve, reject) => {
-      this.queue.push({ serial, userName, success, resolve, reject });
+      this.queue.push({ serial, tokenId, userName, success, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setTimeout(this.flush, GROUP_COMMIT_MS);
+        setImmediate(this.flush);
       }
     });
   }
@@ -87,9 +96,19 @@ export class CachingTokenStore implements TokenStore {
     if (batch.length === 0) return;
     const results: boolean[] = [];
     try {
-      this.transaction(() => {
-        for (const item of batch) results.push(this.inner.recordSuccess(item.serial, item.success));
-      });
+      if (this.journal !== undefined && batch.every((item) => item.tokenId >= 0)) {
+        this.journal.append(
+          batch.map((item) => ({
+            tokenId: item.tokenId,
+            mark: { lastUsed: item.success.newLastUsed, drift: item.success.drift },
+          })),
+        );
+        for (let i = 0; i < batch.length; i++) results.push(true);
+      } else {
+        this.transaction(() => {
+          for (const item of batch) results.push(this.inner.recordSuccess(item.serial, item.success));
+        });
+      }
     } catch (error) {
       // Nothing of the batch is durable: forget what memory believes and fail every caller closed.
       for (const item of batch) this.byUser.delete(item.userName);
@@ -103,6 +122,17 @@ export class CachingTokenStore implements TokenStore {
       item.resolve(results[i]!);
     }
   };
+
+  /** Raises tokens read from the database to what the journal already recorded (A6.4: only forward). */
+  private withJournal(tokens: Token[]): Token[] {
+    if (this.journal === undefined) return tokens;
+    return tokens.map((token) => {
+      const mark = this.journal!.mark(token.id);
+      return mark !== undefined && mark.lastUsed > token.lastUsed
+        ? { ...token, lastUsed: mark.lastUsed, drift: mark.drift }
+        : token;
+    });
+  }
 
   private findCached(serial: string): { list: Token[]; index: number; token: Token } | undefined {
     const userName = this.userOfSerial.get(serial);

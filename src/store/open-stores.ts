@@ -20,6 +20,8 @@ export interface Stores {
   readonly users: UserStore;
   readonly clients: ClientStore;
   readonly tokens: TokenStore;
+  /** Folds replay-journal marks (token id → newest accepted step/counter) into the tokens; never backwards. */
+  applyReplayMarks(marks: ReadonlyMap<number, { lastUsed: number; drift: number }>): number;
   /** Per-account failure counters and locks (SECURITY.md A6.5). */
   readonly lockouts: AccountLockoutStore;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
@@ -36,10 +38,12 @@ export interface Stores {
 export function openStores(config: StoreConfig): Stores {
   const { sealer, warnings } = loadSealer(config.secrets.keyFile);
   const db = openSqlite(config.storage.sqlitePath);
+  const tokens = new SqliteTokenStore(db, sealer);
   return {
     users: new SqliteUserStore(db),
     clients: new SqliteClientStore(db, sealer),
-    tokens: new SqliteTokenStore(db, sealer),
+    tokens,
+    applyReplayMarks: (marks) => tokens.applyReplayMarks(marks),
     lockouts: new SqliteAccountLockoutStore(db),
     warnings,
     db,

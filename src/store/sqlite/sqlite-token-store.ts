@@ -52,6 +52,8 @@ export class SqliteTokenStore implements TokenStore {
   readonly #insertCode: Database.Statement<[number, Buffer]>;
   readonly #delete: Database.Statement<[string]>;
   readonly #cas: Database.Statement<[number, number, string, number, number]>;
+  readonly #raise: Database.Statement<[number, number, number, number]>;
+  readonly #raiseAll: (marks: ReadonlyMap<number, { lastUsed: number; drift: number }>) => number;
   readonly #fail: Database.Statement<[string, string], number>;
   readonly #reset: Database.Statement<[string]>;
   readonly #lock: Database.Statement<[string | null, string]>;
@@ -77,6 +79,14 @@ export class SqliteTokenStore implements TokenStore {
     this.#cas = db.prepare(
       'UPDATE tokens SET last_used = ?, drift = ? WHERE serial = ? AND last_used = ? AND ? > last_used',
     );
+    // Folding the replay journal in: only ever forward (A6.4), whatever the database holds now.
+    this.#raise = db.prepare('UPDATE tokens SET last_used = ?, drift = ? WHERE id = ? AND last_used < ?');
+    this.#raiseAll = db.transaction((marks: ReadonlyMap<number, { lastUsed: number; drift: number }>) => {
+      let raised = 0;
+      for (const [id, mark] of marks)
+        raised += this.#raise.run(mark.lastUsed, mark.drift, id, mark.lastUsed).changes;
+      return raised;
+    });
     this.#fail = db
       .prepare<[string, string], number>(
         'UPDATE tokens SET failures = failures + 1, last_failure_at = ? WHERE serial = ? RETURNING failures',
@@ -198,6 +208,14 @@ export class SqliteTokenStore implements TokenStore {
       () => this.#cas.run(newLastUsed, drift, serial, expectedLastUsed, newLastUsed).changes === 1,
       'recording a token success',
     );
+  }
+
+  /**
+   * Moves `lastUsed` forward to the journal's marks (token id → mark) in one transaction; never backwards.
+   * @returns how many tokens moved
+   */
+  applyReplayMarks(marks: ReadonlyMap<number, { lastUsed: number; drift: number }>): number {
+    return this.#read(() => this.#raiseAll(marks), 'folding the replay journal into the tokens');
   }
 
   recordFailure(serial: string, now: Date): number | undefined {

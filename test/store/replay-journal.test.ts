@@ -1,0 +1,121 @@
+// The replay-guard journal: durable appends, newest mark wins, torn tails ignored, atomic rewrite; and the server's
+// token cache using it: Accepts recorded in the journal, tokens read back raised to it (SECURITY A6.4).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { CachingTokenStore } from '../../src/store/caching-token-store.js';
+import { RECORD_OCTETS, ReplayJournal, readMarks } from '../../src/store/replay-journal.js';
+import { createSealer } from '../../src/store/sealer.js';
+import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
+import { SqliteTokenStore } from '../../src/store/sqlite/sqlite-token-store.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'assent-journal-'));
+  dirs.push(dir);
+  return dir;
+};
+
+test('appended marks survive a reopen; the newest step of each token wins, never an older one', () => {
+  const path = join(tempDir(), 'j');
+  const journal = ReplayJournal.open(path);
+  journal.append([
+    { tokenId: 1, mark: { lastUsed: 100, drift: 0 } },
+    { tokenId: 2, mark: { lastUsed: 7, drift: -1 } },
+  ]);
+  journal.append([
+    { tokenId: 1, mark: { lastUsed: 101, drift: 1 } },
+    { tokenId: 1, mark: { lastUsed: 99, drift: 0 } },
+  ]);
+  assert.equal(journal.size(), 4 * RECORD_OCTETS);
+  journal.close();
+  const again = ReplayJournal.open(path);
+  assert.deepEqual(
+    [...again.all],
+    [
+      [1, { lastUsed: 101, drift: 1 }],
+      [2, { lastUsed: 7, drift: -1 }],
+    ],
+  );
+  again.close();
+});
+
+test('a torn or damaged tail (a crash during a write) is ignored: what was acknowledged stays', () => {
+  const path = join(tempDir(), 'j');
+  const journal = ReplayJournal.open(path);
+  journal.append([{ tokenId: 5, mark: { lastUsed: 1_700_000_000, drift: 0 } }]);
+  journal.close();
+  appendFileSync(path, Buffer.from([0, 0, 0, 5, 1, 2, 3]));
+  assert.deepEqual([...ReplayJournal.open(path).all], [[5, { lastUsed: 1_700_000_000, drift: 0 }]]);
+  const bytes = readFileSync(path);
+  bytes[3] = (bytes[3] ?? 0) ^ 0xff;
+  writeFileSync(path, bytes);
+  assert.equal(readMarks(readFileSync(path)).size, 0, 'a record failing its CRC is not trusted');
+});
+
+test('rewrite replaces the file atomically by the given marks', () => {
+  const path = join(tempDir(), 'j');
+  const journal = ReplayJournal.open(path);
+  journal.append([{ tokenId: 1, mark: { lastUsed: 3, drift: 0 } }]);
+  journal.rewrite(new Map());
+  assert.equal(journal.size(), 0);
+  assert.equal(journal.all.size, 0);
+  journal.append([{ tokenId: 9, mark: { lastUsed: 4, drift: 0 } }]);
+  journal.close();
+  assert.deepEqual([...ReplayJournal.open(path).all.keys()], [9]);
+});
+
+function tokenSetup() {
+  const dir = tempDir();
+  const db = openSqlite(join(dir, 'assent.db'));
+  const inner = new SqliteTokenStore(db, createSealer(randomBytes(32)));
+  const token = inner.add({
+    serial: 'S1',
+    userName: 'alice',
+    type: 'totp',
+    secret: randomBytes(20),
+    algorithm: 'SHA1',
+    digits: 6,
+  });
+  const journalPath = join(dir, 'assent.db.replay');
+  return { db, inner, token, journalPath };
+}
+
+test('with a journal an Accepted step goes to the journal, not the token table, and is durable before the verdict', async () => {
+  const { db, inner, journalPath } = tokenSetup();
+  const journal = ReplayJournal.open(journalPath);
+  const cache = new CachingTokenStore(inner, (fn) => db.transaction(fn)(), journal);
+  cache.listForUser('alice');
+  const verdict = cache.recordSuccessBatched('S1', { expectedLastUsed: -1, newLastUsed: 500, drift: 1 });
+  assert.equal(await verdict, true);
+  assert.equal(inner.getBySerial('S1')?.lastUsed, -1, 'the table is not written per login');
+  assert.deepEqual(ReplayJournal.open(journalPath).all.get(inner.getBySerial('S1')!.id), {
+    lastUsed: 500,
+    drift: 1,
+  });
+});
+
+test('after a crash (journal not folded), tokens read back are raised to the journal; folding moves the table forward only', () => {
+  const { db, inner, token, journalPath } = tokenSetup();
+  const crashed = ReplayJournal.open(journalPath);
+  crashed.append([{ tokenId: token.id, mark: { lastUsed: 800, drift: 2 } }]);
+  // No close, no fold: the process died here.
+  const journal = ReplayJournal.open(journalPath);
+  const cache = new CachingTokenStore(inner, (fn) => db.transaction(fn)(), journal);
+  assert.equal(cache.listForUser('alice')[0]?.lastUsed, 800);
+  assert.equal(cache.recordSuccessBatched('S1', { expectedLastUsed: -1, newLastUsed: 800, drift: 0 }), false);
+  assert.equal(inner.applyReplayMarks(journal.all), 1);
+  assert.equal(inner.getBySerial('S1')?.lastUsed, 800);
+  assert.equal(
+    inner.applyReplayMarks(new Map([[token.id, { lastUsed: 10, drift: 0 }]])),
+    0,
+    'never backwards',
+  );
+  assert.equal(inner.getBySerial('S1')?.lastUsed, 800);
+});
