@@ -40,6 +40,10 @@ const MAX_TOMBSTONES = 20_000;
 export class ChallengeSessions {
   private readonly live = new Map<string, ChallengeSession>();
   private readonly ended = new Map<string, number>();
+  // Expiry order is kept in plain FIFO queues, not by iterating the Maps from the front: V8 keeps deleted Map
+  // entries as holes until a rehash, so a front-to-back walk after many deletes costs more on every call.
+  private readonly liveOrder = new KeyQueue();
+  private readonly endedOrder = new KeyQueue();
   private readonly pool = Buffer.alloc(4096);
   private poolOffset = this.pool.length;
 
@@ -56,9 +60,10 @@ export class ChallengeSessions {
   /** Opens a session after a passed first factor and returns it with a fresh State. */
   open(clientName: string, typedName: string, identity: Identity, now: number): ChallengeSession {
     this.sweep(now);
-    if (this.live.size >= this.maxSessions) {
-      const oldest = this.live.keys().next().value;
-      if (oldest !== undefined) this.live.delete(oldest);
+    while (this.live.size >= this.maxSessions) {
+      const oldest = this.liveOrder.shift();
+      if (oldest === undefined) break;
+      this.live.delete(oldest.key);
     }
     const state = this.random(STATE_OCTETS);
     const session: ChallengeSession = {
@@ -72,6 +77,7 @@ export class ChallengeSessions {
       checking: false,
     };
     this.live.set(keyOf(state), session);
+    this.liveOrder.push(keyOf(state), session.deadline);
     return session;
   }
 
@@ -109,21 +115,33 @@ export class ChallengeSessions {
     this.finish(keyOf(session.state), now);
     session.state = this.random(STATE_OCTETS);
     this.live.set(keyOf(session.state), session);
+    this.liveOrder.push(keyOf(session.state), session.deadline);
   }
 
   private finish(key: string, now: number): void {
-    this.live.delete(key);
+    if (!this.live.delete(key)) return;
     this.ended.set(key, now);
+    this.endedOrder.push(key, now);
   }
 
   private sweep(now: number): void {
-    for (const [key, session] of this.live) {
-      if (session.deadline >= now) break;
-      this.finish(key, now);
+    // Deadlines only grow in queue order (one lifetime for all), so the head is always the first to expire.
+    for (
+      let head = this.liveOrder.peek();
+      head !== undefined && head.at < now;
+      head = this.liveOrder.peek()
+    ) {
+      this.liveOrder.shift();
+      this.finish(head.key, now);
     }
-    for (const [key, endedAt] of this.ended) {
-      if (now - endedAt < TOMBSTONE_MS && this.ended.size <= MAX_TOMBSTONES) break;
-      this.ended.delete(key);
+    for (
+      let head = this.endedOrder.peek();
+      head !== undefined && (now - head.at >= TOMBSTONE_MS || this.ended.size > MAX_TOMBSTONES);
+      head = this.endedOrder.peek()
+    ) {
+      this.endedOrder.shift();
+      // A key can be finished again after a rechallenge; only drop the tombstone this entry wrote.
+      if (this.ended.get(head.key) === head.at) this.ended.delete(head.key);
     }
   }
 
@@ -144,4 +162,34 @@ export class ChallengeSessions {
 
 function keyOf(state: Uint8Array): string {
   return Buffer.from(state.buffer, state.byteOffset, state.byteLength).toString('base64');
+}
+
+/** A FIFO of (key, time) with an advancing head; the arrays are compacted once half of them is consumed. */
+class KeyQueue {
+  private keys: string[] = [];
+  private times: number[] = [];
+  private head = 0;
+
+  push(key: string, at: number): void {
+    this.keys.push(key);
+    this.times.push(at);
+  }
+
+  peek(): { key: string; at: number } | undefined {
+    return this.head < this.keys.length
+      ? { key: this.keys[this.head]!, at: this.times[this.head]! }
+      : undefined;
+  }
+
+  shift(): { key: string; at: number } | undefined {
+    const item = this.peek();
+    if (item === undefined) return undefined;
+    this.head++;
+    if (this.head > 4096 && this.head * 2 > this.keys.length) {
+      this.keys = this.keys.slice(this.head);
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
 }

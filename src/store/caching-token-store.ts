@@ -94,25 +94,24 @@ export class CachingTokenStore implements TokenStore {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    if (this.journal !== undefined && batch.every((item) => item.tokenId >= 0)) {
+      const records = batch.map((item) => ({
+        tokenId: item.tokenId,
+        mark: { lastUsed: item.success.newLastUsed, drift: item.success.drift },
+      }));
+      this.journal.appendDurable(records, (error) => {
+        if (error === null) for (const item of batch) item.resolve(true);
+        else this.failBatch(batch, error);
+      });
+      return;
+    }
     const results: boolean[] = [];
     try {
-      if (this.journal !== undefined && batch.every((item) => item.tokenId >= 0)) {
-        this.journal.append(
-          batch.map((item) => ({
-            tokenId: item.tokenId,
-            mark: { lastUsed: item.success.newLastUsed, drift: item.success.drift },
-          })),
-        );
-        for (let i = 0; i < batch.length; i++) results.push(true);
-      } else {
-        this.transaction(() => {
-          for (const item of batch) results.push(this.inner.recordSuccess(item.serial, item.success));
-        });
-      }
+      this.transaction(() => {
+        for (const item of batch) results.push(this.inner.recordSuccess(item.serial, item.success));
+      });
     } catch (error) {
-      // Nothing of the batch is durable: forget what memory believes and fail every caller closed.
-      for (const item of batch) this.byUser.delete(item.userName);
-      for (const item of batch) item.reject(error);
+      this.failBatch(batch, error);
       return;
     }
     for (let i = 0; i < batch.length; i++) {
@@ -122,6 +121,12 @@ export class CachingTokenStore implements TokenStore {
       item.resolve(results[i]!);
     }
   };
+
+  /** Nothing of the batch is durable: forget what memory believes and fail every caller closed. */
+  private failBatch(batch: readonly Pending[], error: unknown): void {
+    for (const item of batch) this.byUser.delete(item.userName);
+    for (const item of batch) item.reject(error);
+  }
 
   /** Raises tokens read from the database to what the journal already recorded (A6.4: only forward). */
   private withJournal(tokens: Token[]): Token[] {

@@ -1,6 +1,7 @@
 // Owns the replay-guard journal: an append-only file of accepted TOTP steps / HOTP counters, synced before an Accept.
 import {
   closeSync,
+  fdatasync,
   fdatasyncSync,
   fstatSync,
   fsyncSync,
@@ -56,10 +57,15 @@ export function readMarks(bytes: Uint8Array): Map<number, ReplayMark> {
 }
 
 /** The journal file of one database. Synchronous by design: the caller batches, one write and one sync per batch. */
+type Batch = readonly { readonly tokenId: number; readonly mark: ReplayMark }[];
+
 export class ReplayJournal {
   private fd: number;
   private readonly marks: Map<number, ReplayMark>;
   private records: number;
+  /** Appends waiting for the sync in progress; they share the next one (group commit). */
+  private waiting: { batch: Batch; done: (error: Error | null) => void }[] = [];
+  private syncing = false;
 
   private constructor(
     private readonly path: string,
@@ -91,20 +97,58 @@ export class ReplayJournal {
   }
 
   /** Appends a batch and makes it durable before returning. @throws on any I/O error (nothing is then acknowledged) */
-  append(batch: readonly { readonly tokenId: number; readonly mark: ReplayMark }[]): void {
+  append(batch: Batch): void {
     if (batch.length === 0) return;
+    this.write(batch);
+    fdatasyncSync(this.fd);
+    this.compactIfLarge();
+  }
+
+  /**
+   * Appends a batch and calls `done` once it is durable, without blocking the thread on the sync: the sync runs in
+   * the libuv pool, and batches that arrive meanwhile share the next sync (group commit).
+   */
+  appendDurable(batch: Batch, done: (error: Error | null) => void): void {
+    this.waiting.push({ batch, done });
+    if (!this.syncing) this.syncWaiting();
+  }
+
+  private syncWaiting(): void {
+    const group = this.waiting;
+    this.waiting = [];
+    if (group.length === 0) return;
+    this.syncing = true;
+    const finish = (error: Error | null) => {
+      this.syncing = false;
+      for (const item of group) item.done(error);
+      if (this.waiting.length > 0) this.syncWaiting();
+      else if (error === null) this.compactIfLarge();
+    };
+    try {
+      for (const item of group) this.write(item.batch);
+    } catch (error) {
+      finish(error as Error);
+      return;
+    }
+    fdatasync(this.fd, (error) => finish(error));
+  }
+
+  private write(batch: Batch): void {
     const out = Buffer.allocUnsafe(batch.length * RECORD_OCTETS);
     for (let i = 0; i < batch.length; i++) encode(batch[i]!.tokenId, batch[i]!.mark, out, i * RECORD_OCTETS);
     let written = 0;
     while (written < out.length) written += writeSync(this.fd, out, written);
-    fdatasyncSync(this.fd);
+    // Marks move at once: a mark not yet synced only makes the guard stricter for what reads it.
     for (const { tokenId, mark } of batch) {
       const known = this.marks.get(tokenId);
       if (known === undefined || mark.lastUsed > known.lastUsed) this.marks.set(tokenId, mark);
     }
     this.records += batch.length;
-    // Keep the file near the size of what it must remember: rewrite when most records are superseded.
-    if (this.records > 4 * this.marks.size + 65_536) this.rewrite(this.marks);
+  }
+
+  /** Keeps the file near the size of what it must remember: rewrite when most records are superseded. */
+  private compactIfLarge(): void {
+    if (!this.syncing && this.records > 4 * this.marks.size + 65_536) this.rewrite(this.marks);
   }
 
   /** Replaces the file by `marks` alone (an empty map after the database took them), atomically. */

@@ -1,0 +1,52 @@
+// The State table: expiry, the bounded memory of finished States, and eviction at the session cap (SECURITY A4).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ChallengeSessions } from '../../src/auth/challenge-sessions.js';
+
+const identity = { name: 'alice', groups: [], source: 'local' };
+
+test('expired sessions leave the table when new ones open; their States then read as expired or unknown', () => {
+  const sessions = new ChallengeSessions(1000);
+  const old = sessions.open('nas', 'alice', identity, 0);
+  sessions.open('nas', 'alice', identity, 2000);
+  assert.equal(sessions.size, 1, 'the expired one was swept');
+  assert.equal(sessions.take(old.state, 'nas', 'alice', 2000).ok, false);
+});
+
+test('many logins in a row keep the tables bounded: live sessions end, finished States are forgotten in order', () => {
+  const sessions = new ChallengeSessions(120_000);
+  let now = 0;
+  for (let i = 0; i < 60_000; i++) {
+    const session = sessions.open('nas', 'alice', identity, now);
+    assert.ok(sessions.take(session.state, 'nas', 'alice', now).ok);
+    sessions.end(session, now);
+    now += 1;
+  }
+  assert.equal(sessions.size, 0);
+  const last = sessions.open('nas', 'alice', identity, now);
+  sessions.end(last, now);
+  assert.equal(sessions.take(last.state, 'nas', 'alice', now).ok, false);
+  assert.equal(
+    (sessions.take(last.state, 'nas', 'alice', now) as { reason: string }).reason,
+    'STATE_USED',
+    'a recent finished State is still recognised',
+  );
+});
+
+test('at the session cap the oldest live session is dropped, never the new one', () => {
+  const sessions = new ChallengeSessions(120_000, 3);
+  const first = sessions.open('nas', 'alice', identity, 0);
+  for (let i = 1; i <= 3; i++) sessions.open('nas', 'alice', identity, i);
+  assert.equal(sessions.size, 3);
+  assert.equal(sessions.take(first.state, 'nas', 'alice', 4).ok, false);
+});
+
+test('a rechallenge moves the session to a new State; the old one is finished', () => {
+  const sessions = new ChallengeSessions(120_000);
+  const session = sessions.open('nas', 'alice', identity, 0);
+  const before = session.state;
+  sessions.rechallenge(session, 1);
+  assert.notDeepEqual(session.state, before);
+  assert.equal(sessions.take(before, 'nas', 'alice', 2).ok, false);
+  assert.ok(sessions.take(session.state, 'nas', 'alice', 2).ok);
+});
