@@ -87,7 +87,14 @@ export function serveAssent(configFile: string, cpus: string): Started {
     cpus,
     process.execPath,
     // BENCH_SERVER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to the server's node only.
-    [...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...CLI, '-c', configFile, 'serve', '--no-init'],
+    [
+      ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ...CLI,
+      '-c',
+      configFile,
+      'serve',
+      '--no-init',
+    ],
     REPO,
   );
 }
