@@ -22,7 +22,7 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
   --duration S       measured seconds per server and round, pap (default 10, at most 60)
   --totp-duration S  measured seconds per server and round, TOTP scenarios (default 6); warm-up + this must
                      stay within one 30 s step, and users ≥ rate × (warm-up + this)
-  --totp-prime S     TOTP scenarios: before round 1, one pass of S seconds per server (default 20, 0 = none)
+  --totp-prime S     TOTP scenarios: before round 1, one pass of S seconds per server (default 28, 0 = none)
                      over users not yet seen, reported as the "first login" row; the rounds after it
                      measure logins of users the server has seen before (Assent's caches warm)
   --warmup S         warm-up seconds before each measurement (default 2)
@@ -87,7 +87,7 @@ export function parseBenchArgs(): BenchArgs {
       'totp-users': { type: 'string', default: '240000' },
       duration: { type: 'string', default: '10' },
       'totp-duration': { type: 'string', default: '6' },
-      'totp-prime': { type: 'string', default: '20' },
+      'totp-prime': { type: 'string', default: '28' },
       warmup: { type: 'string', default: '2' },
       window: { type: 'string', default: '64' },
       sockets: { type: 'string', default: '8' },

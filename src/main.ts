@@ -269,6 +269,8 @@ function openReplayJournal(config: Config, stores: Stores, logger: Logger): Repl
 }
 
 function foldReplayJournal(journal: ReplayJournal, stores: Stores, logger: Logger): void {
+  // Appends still waiting for their sync interval must be in `all` before it is folded and the file emptied.
+  journal.settleNow();
   if (journal.all.size === 0) return;
   const raised = stores.applyReplayMarks(journal.all);
   journal.rewrite(new Map());

@@ -109,34 +109,40 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     }
     session.codeAttempts++;
     session.checking = true;
-    const settle = (result: CodeResult): Decision => {
-      session.checking = false;
-      if (result.ok) {
-        sessions.end(session, now);
-        return acceptIdentity(session.identity, txn);
-      }
-      const retry = result.reason === Reason.CodeWrong || result.reason === Reason.CodeReplayed;
-      if (retry && session.codeAttempts < settings.maxCodeAttempts) {
-        sessions.rechallenge(session, now);
-        return challengeFor(session, result.reason);
-      }
-      sessions.end(session, now);
-      return reject(result.reason, name, txn);
-    };
     try {
       const result = code(name, text, now);
       return result instanceof Promise
-        ? result.then(settle, (error: unknown) => {
-            session.checking = false;
-            sessions.end(session, now);
-            return internal(error, 'code check', name, txn);
-          })
-        : settle(result);
+        ? result.then(
+            (settled) => settleAnswer(session, now, settled),
+            (error: unknown) => {
+              session.checking = false;
+              sessions.end(session, now);
+              return internal(error, 'code check', name, txn);
+            },
+          )
+        : settleAnswer(session, now, result);
     } catch (error) {
       session.checking = false;
       sessions.end(session, now);
       throw error;
     }
+  };
+
+  /** The code's verdict for a challenge answer: accept, re-challenge while attempts are left (A4.4), or reject. */
+  const settleAnswer = (session: ChallengeSession, now: number, result: CodeResult): Decision => {
+    session.checking = false;
+    const txn = session.transactionId;
+    if (result.ok) {
+      sessions.end(session, now);
+      return acceptIdentity(session.identity, txn);
+    }
+    const retry = result.reason === Reason.CodeWrong || result.reason === Reason.CodeReplayed;
+    if (retry && session.codeAttempts < settings.maxCodeAttempts) {
+      sessions.rechallenge(session, now);
+      return challengeFor(session, result.reason);
+    }
+    sessions.end(session, now);
+    return reject(result.reason, session.identity.name, txn);
   };
 
   /** `concat`: password immediately followed by the code; the code's length comes from the user's tokens. */
@@ -182,21 +188,39 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const split = password.length - length;
     const typedCode = utf8.decode(password.subarray(split));
     if (!/^\d+$/.test(typedCode)) return tryLengths(request, typed, password, lengths, index + 1);
-    return then(firstFactor.check(typed, password.subarray(0, split)), (result) => {
-      if (!result.ok) {
-        // Only a wrong password can mean "wrong split"; anything else (unknown user, directory down) is final.
-        if (result.reason === Reason.BadPassword && index + 1 < lengths.length) {
-          return tryLengths(request, typed, password, lengths, index + 1);
-        }
-        return reject(result.reason, result.name ?? typed);
-      }
-      const identity = result.identity;
-      if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity);
-      return then(code(identity.name, typedCode, clock()), (checked) =>
-        checked.ok ? acceptIdentity(identity) : reject(checked.reason, identity.name),
-      );
-    });
+    const checked = firstFactor.check(typed, password.subarray(0, split));
+    // The first factor is synchronous for cached local users: no closure unless it is not.
+    return checked instanceof Promise
+      ? checked.then((result) => afterSplit(request, typed, password, lengths, index, typedCode, result))
+      : afterSplit(request, typed, password, lengths, index, typedCode, checked);
   };
+
+  const afterSplit = (
+    request: LoginRequest,
+    typed: string,
+    password: Uint8Array,
+    lengths: readonly number[],
+    index: number,
+    typedCode: string,
+    result: FirstFactorResult,
+  ): Decision | Promise<Decision> => {
+    if (!result.ok) {
+      // Only a wrong password can mean "wrong split"; anything else (unknown user, directory down) is final.
+      if (result.reason === Reason.BadPassword && index + 1 < lengths.length) {
+        return tryLengths(request, typed, password, lengths, index + 1);
+      }
+      return reject(result.reason, result.name ?? typed);
+    }
+    const identity = result.identity;
+    if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity);
+    const checked = code(identity.name, typedCode, clock());
+    return checked instanceof Promise
+      ? checked.then((verdict) => codeVerdict(identity, verdict))
+      : codeVerdict(identity, checked);
+  };
+
+  const codeVerdict = (identity: Identity, checked: CodeResult): Decision =>
+    checked.ok ? acceptIdentity(identity) : reject(checked.reason, identity.name);
 
   /** `otp-only`: the code is the only factor; groups come from the local record. */
   const otpOnly = (typed: string, password: Uint8Array): Decision | Promise<Decision> => {

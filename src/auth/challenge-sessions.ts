@@ -32,14 +32,22 @@ const TOMBSTONE_MS = 120_000;
 /** At most this many finished States are remembered: only the log's reason depends on them, not the decision. */
 const MAX_TOMBSTONES = 20_000;
 
+interface Tombstone {
+  readonly state: Uint8Array;
+  readonly at: number;
+}
+
 /**
  * In-memory table of live States. Single-threaded, so `take` → `end`/`rechallenge` within one call is the atomic
- * compare-and-set A4.3 asks for: no second request can see a session between those steps. Deadlines only grow
- * with insertion time, so expired entries are swept from the front of the insertion-ordered map.
+ * compare-and-set A4.3 asks for: no second request can see a session between those steps.
+ *
+ * Tables are keyed by the State's first 30 bits as a small integer (no string per State; V8 hashes small integers
+ * cheaply), kept unique among live and remembered States by drawing again on a clash; a hit is then compared on all
+ * 128 bits in constant time, so the key only finds the candidate, it never authenticates it.
  */
 export class ChallengeSessions {
-  private readonly live = new Map<string, ChallengeSession>();
-  private readonly ended = new Map<string, number>();
+  private readonly live = new Map<number, ChallengeSession>();
+  private readonly ended = new Map<number, Tombstone>();
   // Expiry order is kept in plain FIFO queues, not by iterating the Maps from the front: V8 keeps deleted Map
   // entries as holes until a rehash, so a front-to-back walk after many deletes costs more on every call.
   private readonly liveOrder = new KeyQueue();
@@ -60,14 +68,14 @@ export class ChallengeSessions {
   /** Opens a session after a passed first factor and returns it with a fresh State. */
   open(clientName: string, typedName: string, identity: Identity, now: number): ChallengeSession {
     this.sweep(now);
-    while (this.live.size >= this.maxSessions) {
-      const oldest = this.liveOrder.shift();
-      if (oldest === undefined) break;
-      this.live.delete(oldest.key);
+    while (this.live.size >= this.maxSessions && this.liveOrder.length > 0) {
+      const oldest = this.liveOrder.headKey();
+      this.liveOrder.shift();
+      this.live.delete(oldest);
     }
-    const state = this.random(STATE_OCTETS);
+    const state = this.freshState();
     const session: ChallengeSession = {
-      transactionId: Buffer.from(this.random(8)).toString('hex'),
+      transactionId: this.randomHex(8),
       clientName,
       typedName,
       identity,
@@ -76,8 +84,7 @@ export class ChallengeSessions {
       codeAttempts: 0,
       checking: false,
     };
-    this.live.set(keyOf(state), session);
-    this.liveOrder.push(keyOf(state), session.deadline);
+    this.insert(session);
     return session;
   }
 
@@ -89,17 +96,18 @@ export class ChallengeSessions {
     if (state.length !== STATE_OCTETS) return { ok: false, reason: Reason.StateUnknown };
     const key = keyOf(state);
     const session = this.live.get(key);
-    if (session === undefined) {
-      const endedAt = this.ended.get(key);
-      const used = endedAt !== undefined && now - endedAt < TOMBSTONE_MS;
+    if (session === undefined || !sameState(session.state, state)) {
+      const tombstone = this.ended.get(key);
+      const used =
+        tombstone !== undefined && now - tombstone.at < TOMBSTONE_MS && sameState(tombstone.state, state);
       return { ok: false, reason: used ? Reason.StateUsed : Reason.StateUnknown };
     }
     if (now > session.deadline) {
-      this.finish(key, now);
+      this.finish(session.state, now);
       return { ok: false, reason: Reason.StateExpired, session };
     }
     if (session.clientName !== clientName || session.typedName !== typedName) {
-      this.finish(key, now);
+      this.finish(session.state, now);
       return { ok: false, reason: Reason.StateForeign, session };
     }
     return { ok: true, session };
@@ -107,89 +115,133 @@ export class ChallengeSessions {
 
   /** A4.3: the one terminal transition; the State can never be used again. */
   end(session: ChallengeSession, now: number): void {
-    this.finish(keyOf(session.state), now);
+    this.finish(session.state, now);
   }
 
   /** A wrong code with attempts left: the old State dies, the same transaction continues under a new one. */
   rechallenge(session: ChallengeSession, now: number): void {
-    this.finish(keyOf(session.state), now);
-    session.state = this.random(STATE_OCTETS);
-    this.live.set(keyOf(session.state), session);
-    this.liveOrder.push(keyOf(session.state), session.deadline);
+    this.finish(session.state, now);
+    session.state = this.freshState();
+    this.insert(session);
   }
 
-  private finish(key: string, now: number): void {
-    if (!this.live.delete(key)) return;
-    this.ended.set(key, now);
+  private insert(session: ChallengeSession): void {
+    const key = keyOf(session.state);
+    this.live.set(key, session);
+    this.liveOrder.push(key, session.deadline);
+  }
+
+  private finish(state: Uint8Array, now: number): void {
+    const key = keyOf(state);
+    const session = this.live.get(key);
+    if (session === undefined || session.state !== state) return;
+    this.live.delete(key);
+    this.ended.set(key, { state, at: now });
     this.endedOrder.push(key, now);
   }
 
   private sweep(now: number): void {
     // Deadlines only grow in queue order (one lifetime for all), so the head is always the first to expire.
-    for (
-      let head = this.liveOrder.peek();
-      head !== undefined && head.at < now;
-      head = this.liveOrder.peek()
-    ) {
+    while (this.liveOrder.length > 0 && this.liveOrder.headAt() < now) {
+      const key = this.liveOrder.headKey();
+      const at = this.liveOrder.headAt();
       this.liveOrder.shift();
-      this.finish(head.key, now);
+      // The key may belong to a later session by now (keys are reused once forgotten): only expire the one queued.
+      const session = this.live.get(key);
+      if (session !== undefined && session.deadline === at) this.finish(session.state, now);
     }
-    for (
-      let head = this.endedOrder.peek();
-      head !== undefined && (now - head.at >= TOMBSTONE_MS || this.ended.size > MAX_TOMBSTONES);
-      head = this.endedOrder.peek()
+    while (
+      this.endedOrder.length > 0 &&
+      (now - this.endedOrder.headAt() >= TOMBSTONE_MS || this.ended.size > MAX_TOMBSTONES)
     ) {
+      const key = this.endedOrder.headKey();
+      const at = this.endedOrder.headAt();
       this.endedOrder.shift();
-      // A key can be finished again after a rechallenge; only drop the tombstone this entry wrote.
-      if (this.ended.get(head.key) === head.at) this.ended.delete(head.key);
+      // A key can be finished again later; only drop the tombstone this entry wrote.
+      if (this.ended.get(key)?.at === at) this.ended.delete(key);
+    }
+  }
+
+  /** SECURITY A4.2: 128 bits from the CSPRNG, drawn again in the rare case its key clashes with a known State. */
+  private freshState(): Uint8Array {
+    for (;;) {
+      const state = this.random(STATE_OCTETS);
+      const key = keyOf(state);
+      if (!this.live.has(key) && !this.ended.has(key)) return state;
     }
   }
 
   /** CSPRNG bytes from a pooled buffer: one getrandom call per 4 KiB instead of one per State. */
   private random(octets: number): Uint8Array {
+    const offset = this.reserve(octets);
+    const out = new Uint8Array(octets);
+    out.set(this.pool.subarray(offset, offset + octets));
+    this.pool.fill(0, offset, offset + octets);
+    return out;
+  }
+
+  private randomHex(octets: number): string {
+    const offset = this.reserve(octets);
+    const hex = this.pool.toString('hex', offset, offset + octets);
+    this.pool.fill(0, offset, offset + octets);
+    return hex;
+  }
+
+  /** Reserves `octets` fresh pool bytes; used bytes are wiped by the caller so no State can be read back later. */
+  private reserve(octets: number): number {
     if (this.poolOffset + octets > this.pool.length) {
       randomFillSync(this.pool);
       this.poolOffset = 0;
     }
-    const out = new Uint8Array(octets);
-    out.set(this.pool.subarray(this.poolOffset, this.poolOffset + octets));
-    // Used bytes are wiped so no State can be read back from the pool later.
-    this.pool.fill(0, this.poolOffset, this.poolOffset + octets);
+    const offset = this.poolOffset;
     this.poolOffset += octets;
-    return out;
+    return offset;
   }
 }
 
-function keyOf(state: Uint8Array): string {
-  return Buffer.from(state.buffer, state.byteOffset, state.byteLength).toString('base64');
+/** The first 30 bits of a State: a small integer, so Map lookups need no string. */
+function keyOf(state: Uint8Array): number {
+  return ((state[0]! << 22) | (state[1]! << 14) | (state[2]! << 6) | (state[3]! >>> 2)) >>> 0;
 }
 
-/** A FIFO of (key, time) with an advancing head; the arrays are compacted once half of them is consumed. */
+/** Constant time over the 16 octets (SECURITY: secrets are compared without early exit). */
+function sameState(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = 0;
+  for (let i = 0; i < STATE_OCTETS; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** A FIFO of (key, time) in parallel arrays with an advancing head; compacted once half of it is consumed. */
 class KeyQueue {
-  private keys: string[] = [];
+  private keys: number[] = [];
   private times: number[] = [];
   private head = 0;
 
-  push(key: string, at: number): void {
+  get length(): number {
+    return this.keys.length - this.head;
+  }
+
+  push(key: number, at: number): void {
     this.keys.push(key);
     this.times.push(at);
   }
 
-  peek(): { key: string; at: number } | undefined {
-    return this.head < this.keys.length
-      ? { key: this.keys[this.head]!, at: this.times[this.head]! }
-      : undefined;
+  /** Only when length > 0. */
+  headKey(): number {
+    return this.keys[this.head]!;
   }
 
-  shift(): { key: string; at: number } | undefined {
-    const item = this.peek();
-    if (item === undefined) return undefined;
+  /** Only when length > 0. */
+  headAt(): number {
+    return this.times[this.head]!;
+  }
+
+  shift(): void {
     this.head++;
     if (this.head > 4096 && this.head * 2 > this.keys.length) {
       this.keys = this.keys.slice(this.head);
       this.times = this.times.slice(this.head);
       this.head = 0;
     }
-    return item;
   }
 }

@@ -46,6 +46,10 @@ export type CodeResult =
 
 type TryResult = 'ok' | 'wrong' | 'replayed' | Promise<boolean>;
 
+function isLocked(token: Token, nowMs: number): boolean {
+  return token.lockedUntil !== null && Date.parse(token.lockedUntil) > nowMs;
+}
+
 /** A lock doubles with each further lock of the account, up to a day (A6.5 "growing delay"). */
 const MAX_LOCK_SECONDS = 86_400;
 
@@ -86,26 +90,30 @@ export function createCheckCode(deps: CheckCodeDeps): CheckCode {
     }
   };
 
+  /** A match is final: clear the failure counts that a success resets (A6.5). */
+  const succeeded = (userName: string, hadAccount: boolean, token: Token): CodeResult => {
+    if (token.failures > 0 || token.lockedUntil !== null) tokens.resetFailures(token.serial);
+    if (hadAccount) lockouts.reset(userName);
+    return { ok: true, serial: token.serial };
+  };
+  const failed = (userName: string, unlocked: readonly Token[], now: Date, replayed: boolean): CodeResult => {
+    countFailure(userName, unlocked, now);
+    return { ok: false, reason: replayed ? Reason.CodeReplayed : Reason.CodeWrong };
+  };
+
+  // Hot path: no closure is created per call unless the verdict waits for the group commit.
   return (userName, code, now) => {
     const account = lockouts.get(userName);
-    const nowIso = now.toISOString();
+    const nowMs = now.getTime();
     // A6.7: a locked account is refused before any code is looked at; the wire reply is the same as a miss.
-    if (account?.lockedUntil && account.lockedUntil > nowIso)
+    if (account?.lockedUntil && Date.parse(account.lockedUntil) > nowMs)
       return { ok: false, reason: Reason.AccountLocked };
     const all = tokens.listForUser(userName);
     if (all.length === 0) return { ok: false, reason: Reason.NoToken };
-    const unlocked = all.filter((token) => token.lockedUntil === null || token.lockedUntil <= nowIso);
+    const unlocked = all.some((token) => isLocked(token, nowMs))
+      ? all.filter((token) => !isLocked(token, nowMs))
+      : all;
     if (unlocked.length === 0) return { ok: false, reason: Reason.TokenLocked };
-
-    const succeeded = (token: Token): CodeResult => {
-      if (token.failures > 0 || token.lockedUntil !== null) tokens.resetFailures(token.serial);
-      if (account !== undefined) lockouts.reset(userName);
-      return { ok: true, serial: token.serial };
-    };
-    const failed = (replayed: boolean): CodeResult => {
-      countFailure(userName, unlocked, now);
-      return { ok: false, reason: replayed ? Reason.CodeReplayed : Reason.CodeWrong };
-    };
 
     let replayed = false;
     for (const token of unlocked) {
@@ -115,11 +123,13 @@ export function createCheckCode(deps: CheckCodeDeps): CheckCode {
         replayed = true;
         continue;
       }
-      if (result === 'ok') return succeeded(token);
+      if (result === 'ok') return succeeded(userName, account !== undefined, token);
       // Group commit: the verdict comes when the batch holding this use is durable.
-      return result.then((durable) => (durable ? succeeded(token) : failed(true)));
+      return result.then((durable) =>
+        durable ? succeeded(userName, account !== undefined, token) : failed(userName, unlocked, now, true),
+      );
     }
-    return failed(replayed);
+    return failed(userName, unlocked, now, replayed);
   };
 
   /** 'ok' only after the store's compare-and-set moved the replay guard past this code. */

@@ -18,7 +18,9 @@ export function createGroupAttributes(
   const mapped = new Map(
     Object.entries(byGroup).filter(([group, list]) => group !== EVERYONE && list.length > 0),
   );
-  return (groups) => {
+  // A cached user's groups are one stable array: the same list object back lets the reply encoding be memoised.
+  const memo = new WeakMap<readonly string[], readonly ReplyAttribute[]>();
+  const build = (groups: readonly string[]): readonly ReplyAttribute[] => {
     let out: ReplyAttribute[] | undefined;
     for (const group of groups) {
       const list = mapped.get(group);
@@ -30,5 +32,14 @@ export function createGroupAttributes(
       }
     }
     return out ?? everyone;
+  };
+  return (groups) => {
+    if (groups.length === 0) return everyone;
+    let list = memo.get(groups);
+    if (list === undefined) {
+      list = Object.freeze(build(groups));
+      memo.set(groups, list);
+    }
+    return list;
   };
 }

@@ -28,6 +28,23 @@ export function replyMessages(text: string): EncodableAttribute[] {
   return out;
 }
 
+// Replies are built for every request, from a handful of distinct texts and attribute lists: encode each once.
+// The caller appends to the array it gets (Proxy-State, EAP-Failure), so it always gets a fresh copy.
+const MEMO_LIMIT = 256;
+const encodedTexts = new Map<string, readonly EncodableAttribute[]>();
+const encodedTimeouts = new Map<number, Uint8Array>();
+const encodedAccepts = new WeakMap<Dictionary, WeakMap<readonly ReplyAttribute[], ReplyAttributesResult>>();
+
+function memoised<K, V>(memo: Map<K, V>, key: K, make: (key: K) => V): V {
+  let value = memo.get(key);
+  if (value === undefined) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    value = make(key);
+    memo.set(key, value);
+  }
+  return value;
+}
+
 export type ReplyAttributesResult =
   | { ok: true; attributes: EncodableAttribute[] }
   | { ok: false; error: string };
@@ -45,10 +62,11 @@ export function replyAttributesFor(decision: Decision, dictionary: Dictionary): 
       // how long the NAS may wait for the user's answer.
       const attributes: EncodableAttribute[] = [
         { type: AttributeType.State, value: decision.state },
-        ...replyMessages(decision.text),
+        ...memoised(encodedTexts, decision.text, replyMessages),
       ];
       if (decision.timeoutSeconds !== undefined) {
-        attributes.push({ type: AttributeType.SessionTimeout, value: uint32(decision.timeoutSeconds) });
+        const value = memoised(encodedTimeouts, decision.timeoutSeconds, uint32);
+        attributes.push({ type: AttributeType.SessionTimeout, value });
       }
       return { ok: true, attributes };
     }
@@ -65,6 +83,16 @@ function uint32(value: number): Uint8Array {
 
 function encodeAccept(attributes: readonly ReplyAttribute[], dictionary: Dictionary): ReplyAttributesResult {
   if (attributes.length === 0) return { ok: true, attributes: [] };
-  const encoded = encodeNamedAttributes(dictionary, attributes);
-  return encoded.ok ? encoded : { ok: false, error: encoded.error };
+  let memo = encodedAccepts.get(dictionary);
+  if (memo === undefined) {
+    memo = new WeakMap();
+    encodedAccepts.set(dictionary, memo);
+  }
+  let result = memo.get(attributes);
+  if (result === undefined) {
+    const encoded = encodeNamedAttributes(dictionary, attributes);
+    result = encoded.ok ? { ok: true, attributes: encoded.attributes } : { ok: false, error: encoded.error };
+    memo.set(attributes, result);
+  }
+  return result.ok ? { ok: true, attributes: [...result.attributes] } : result;
 }

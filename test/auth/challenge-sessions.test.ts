@@ -50,3 +50,32 @@ test('a rechallenge moves the session to a new State; the old one is finished', 
   assert.equal(sessions.take(before, 'nas', 'alice', 2).ok, false);
   assert.ok(sessions.take(session.state, 'nas', 'alice', 2).ok);
 });
+
+test('a State that shares the lookup key but differs in any later octet is unknown and leaves the session alive', () => {
+  const sessions = new ChallengeSessions(120_000);
+  const session = sessions.open('nas', 'alice', identity, 0);
+  for (const index of [4, 15]) {
+    const forged = Uint8Array.from(session.state);
+    forged[index]! ^= 0x01;
+    const taken = sessions.take(forged, 'nas', 'alice', 1);
+    assert.equal(taken.ok, false);
+    assert.equal((taken as { reason: string }).reason, 'STATE_UNKNOWN');
+  }
+  assert.ok(sessions.take(session.state, 'nas', 'alice', 1).ok, 'the real State still works');
+  sessions.end(session, 2);
+  const forged = Uint8Array.from(session.state);
+  forged[9]! ^= 0x80;
+  assert.equal((sessions.take(forged, 'nas', 'alice', 3) as { reason: string }).reason, 'STATE_UNKNOWN');
+  assert.equal((sessions.take(session.state, 'nas', 'alice', 3) as { reason: string }).reason, 'STATE_USED');
+});
+
+test('an expired session is only expired by its own queue entry, whatever happened to its key since', () => {
+  const sessions = new ChallengeSessions(1000);
+  const first = sessions.open('nas', 'alice', identity, 0);
+  sessions.rechallenge(first, 500);
+  // Both queue entries carry the first deadline (1000); the rechallenged State still works until then.
+  assert.ok(sessions.take(first.state, 'nas', 'alice', 999).ok);
+  sessions.open('nas', 'bob', identity, 1001);
+  assert.equal(sessions.size, 1, 'only the new session is live');
+  assert.equal((sessions.take(first.state, 'nas', 'alice', 1002) as { reason: string }).reason, 'STATE_USED');
+});

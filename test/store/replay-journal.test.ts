@@ -5,9 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { after, test } from 'node:test';
 import { CachingTokenStore } from '../../src/store/caching-token-store.js';
-import { RECORD_OCTETS, ReplayJournal, readMarks } from '../../src/store/replay-journal.js';
+import {
+  MIN_SYNC_INTERVAL_MS,
+  RECORD_OCTETS,
+  ReplayJournal,
+  readMarks,
+} from '../../src/store/replay-journal.js';
 import { createSealer } from '../../src/store/sealer.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import { SqliteTokenStore } from '../../src/store/sqlite/sqlite-token-store.js';
@@ -118,4 +124,45 @@ test('after a crash (journal not folded), tokens read back are raised to the jou
     'never backwards',
   );
   assert.equal(inner.getBySerial('S1')?.lastUsed, 800);
+});
+
+test('appends that arrive within MIN_SYNC_INTERVAL_MS of a sync share the next one; each is durable before its verdict', async () => {
+  const path = join(tempDir(), 'assent.db.replay');
+  const journal = ReplayJournal.open(path);
+  const order: string[] = [];
+  const durable = (id: number) =>
+    new Promise<void>((resolve, reject) => {
+      journal.appendDurable([{ tokenId: id, mark: { lastUsed: 10 + id, drift: 0 } }], (error) => {
+        if (error !== null) return reject(error);
+        // Read back by a second handle: what is acknowledged is in the file.
+        assert.equal(ReplayJournal.open(path).all.get(id)?.lastUsed, 10 + id);
+        order.push(`done ${id}`);
+        resolve();
+      });
+    });
+  const first = durable(1);
+  const started = performance.now();
+  await first;
+  await Promise.all([durable(2), durable(3)]);
+  assert.ok(
+    performance.now() - started >= MIN_SYNC_INTERVAL_MS - 0.5,
+    'the second group waited for the interval',
+  );
+  assert.deepEqual(order, ['done 1', 'done 2', 'done 3']);
+  journal.close();
+});
+
+test('settleNow writes and syncs what waits for the interval, so a fold or a stop never misses it', () => {
+  const path = join(tempDir(), 'assent.db.replay');
+  const journal = ReplayJournal.open(path);
+  const verdicts: (Error | null)[] = [];
+  journal.appendDurable([{ tokenId: 1, mark: { lastUsed: 5, drift: 0 } }], (error) => verdicts.push(error));
+  // The first group started a sync in the pool; the second waits for the interval.
+  journal.appendDurable([{ tokenId: 2, mark: { lastUsed: 6, drift: 0 } }], (error) => verdicts.push(error));
+  assert.equal(journal.all.get(2), undefined, 'not written yet');
+  journal.settleNow();
+  assert.deepEqual(verdicts, [null]);
+  assert.deepEqual(journal.all.get(2), { lastUsed: 6, drift: 0 });
+  assert.deepEqual(ReplayJournal.open(path).all.get(2), { lastUsed: 6, drift: 0 });
+  journal.close();
 });
