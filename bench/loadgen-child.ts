@@ -1,19 +1,23 @@
-// Owns the load-generator process of the benchmark: one run, with the server's CPU sampled at its edges.
-// Usage (by bench/run.ts): taskset -c 0 node --import tsx bench/loadgen-child.ts '<json LoadgenChildInput>'
+// Owns the benchmark's generator process: one run (PAP or a TOTP flow), server CPU sampled at its edges.
+// Usage (by bench/measure.ts): taskset -c 0 node --import tsx bench/loadgen-child.ts '<json LoadgenChildInput>'
+import { runTotpFlowLoad } from '../src/loadgen/challenge-flow.js';
+import type { FlowLoadResult, TotpFlow } from '../src/loadgen/flow-result.js';
 import type { LoadResult } from '../src/loadgen/load-result.js';
 import { runRadiusLoad } from '../src/loadgen/run-radius-load.js';
 import type { LoadShape } from './measure.js';
 import { type MachineTicks, machineCpuTicks, processCpuTicks } from './proc-stat.js';
 
-/** What bench/run.ts passes in argv[2]. */
+/** What bench/measure.ts passes in argv[2]. */
 export interface LoadgenChildInput extends LoadShape {
   readonly port: number;
   readonly serverPid: number;
+  /** For the TOTP scenarios: the flow, and the key seed in hex. Without it, PAP requests. */
+  readonly totp?: { readonly flow: TotpFlow; readonly keySeedHex: string };
 }
 
-/** What it prints as one JSON line. */
-export interface LoadgenChildOutput {
-  readonly result: LoadResult;
+/** What it prints as one JSON line; `R` is `FlowLoadResult` when the input named a flow. */
+export interface LoadgenChildOutput<R extends LoadResult | FlowLoadResult = LoadResult | FlowLoadResult> {
+  readonly result: R;
   /** Server utime+stime over the measured interval, in clock ticks. */
   readonly serverTicks: number;
   /** Machine-wide busy and total ticks over the measured interval. */
@@ -27,7 +31,7 @@ async function main(): Promise<void> {
   let server1 = 0;
   let machine0: MachineTicks = { busy: 0, total: 0 };
   let machine1: MachineTicks = { busy: 0, total: 0 };
-  const result = await runRadiusLoad({
+  const options = {
     port: input.port,
     secret: input.secret,
     users: input.users,
@@ -47,7 +51,11 @@ async function main(): Promise<void> {
       server1 = processCpuTicks(input.serverPid);
       machine1 = machineCpuTicks();
     },
-  });
+  };
+  const totp = input.totp;
+  const result = totp
+    ? await runTotpFlowLoad({ ...options, flow: totp.flow, keySeed: Buffer.from(totp.keySeedHex, 'hex') })
+    : await runRadiusLoad(options);
   const output: LoadgenChildOutput = {
     result,
     serverTicks: server1 - server0,

@@ -1,14 +1,17 @@
 // Owns one measurement of a TOTP scenario: the flow generator pinned to its core, turned into table figures.
-import path from 'node:path';
 import { runTotpFlowLoad } from '../src/loadgen/challenge-flow.js';
 import type { FlowLoadResult, TotpFlow } from '../src/loadgen/flow-result.js';
 import { TOTP_PERIOD_SECONDS } from '../src/loadgen/totp-keys.js';
-import { runToEnd, type Started } from './child-processes.js';
-import type { FlowChildInput, FlowChildOutput } from './flow-loadgen-child.js';
-import type { LoadShape, ServerFigures } from './measure.js';
-import { clockTicksPerSecond } from './proc-stat.js';
+import type { Started } from './child-processes.js';
+import {
+  type LoadShape,
+  probeOptions,
+  runLoadgenChild,
+  type ServerFigures,
+  serverFigures,
+  waitUntilReady,
+} from './measure.js';
 
-const REPO = path.resolve(import.meta.dirname, '..');
 /** Start this long after a step boundary, so a request sent in the last step cannot arrive in the new one. */
 const STEP_MARGIN_MS = 300;
 
@@ -38,46 +41,18 @@ export async function waitForFreshStep(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
-/** Runs the flow generator in its own process pinned to `cpus` against `server`. */
+/** Runs the generator in its own process pinned to `cpus` against `server`: TOTP flows from user 0. */
 export async function measureFlowsWithLoadgen(
   server: Started,
   port: number,
   shape: FlowShape,
   cpus: string,
 ): Promise<FlowFigures> {
-  const input: FlowChildInput = { ...shape, port, serverPid: server.pid, firstUser: 0 };
-  const run = await runToEnd(
-    'taskset',
-    ['-c', cpus, process.execPath, '--import', 'tsx', path.join(REPO, 'bench/flow-loadgen-child.ts')].concat(
-      JSON.stringify(input),
-    ),
-    { cwd: REPO, timeoutMs: (shape.durationSeconds + shape.warmupSeconds + 60) * 1000 },
-  );
-  const line = run.output.split('\n').find((l) => l.startsWith('{"flowResult"'));
-  if (run.code !== 0 || line === undefined)
-    throw new Error(`flow generator failed:\n${run.output.slice(-4000)}`);
-  const out = JSON.parse(line) as FlowChildOutput;
-  const r = out.flowResult;
-  const hz = clockTicksPerSecond();
-  const n = r.counts.completed;
-  const seconds = r.measuredSeconds;
-  const loadgenTicks = (r.loadgenCpuPercent / 100) * seconds * hz;
+  const totp = { flow: shape.flow, keySeedHex: shape.keySeedHex };
+  const out = await runLoadgenChild<FlowLoadResult>({ ...shape, port, serverPid: server.pid, totp }, cpus);
+  const r = out.result;
   return {
-    server: server.name,
-    generator: 'assent bench radius',
-    requestsPerSecond: r.flowsPerSecond,
-    serverCpuUsPerRequest: n > 0 ? ((out.serverTicks / hz) * 1e6) / n : Number.NaN,
-    serverCpuPercent: seconds > 0 ? (100 * out.serverTicks) / hz / seconds : 0,
-    p50Ms: r.latency.p50Us / 1000,
-    p99Ms: r.latency.p99Us / 1000,
-    loadgenCpuPercent: r.loadgenCpuPercent,
-    otherCpuPercent:
-      seconds > 0
-        ? Math.max(0, (100 * (out.machine.busy - out.serverTicks - loadgenTicks)) / hz / seconds)
-        : 0,
-    timeouts: r.counts.timeout,
-    bad: r.counts.bad,
-    answered: n,
+    ...serverFigures(server, out, r.counts.completed, r.flowsPerSecond),
     rejected: r.counts.rejectedPassword + r.counts.rejectedCode,
     unexpected: r.counts.unexpected,
     stoppedBy: r.stoppedBy,
@@ -95,34 +70,20 @@ export async function waitUntilFlowCompletes(
   shape: FlowShape,
   timeoutMs = 90_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let freshStepTried = false;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null || server.child.signalCode !== null)
-      throw new Error(`${server.name} exited during start:\n${server.output().slice(-4000)}`);
+  await waitUntilReady(server, timeoutMs, async () => {
     const probe = await runTotpFlowLoad({
-      port,
-      secret: shape.secret,
+      ...probeOptions(port, shape, 3),
       flow: shape.flow,
       keySeed: Buffer.from(shape.keySeedHex, 'hex'),
-      users: 1,
-      userFormat: shape.userFormat,
-      passwordFormat: shape.passwordFormat,
-      window: 1,
-      sockets: 1,
-      durationSeconds: 3,
-      warmupSeconds: 0,
-      maxRequests: 1,
-      timeoutMs: 250,
-      retries: 3,
     });
     const c = probe.counts;
-    if (c.completed === 1) return;
+    if (c.completed === 1) return true;
     if (c.rejectedCode > 0 && !freshStepTried) {
       // An earlier probe that timed out may still have used user 0's code of this step: a replay now.
       freshStepTried = true;
       await waitForFreshStep();
-      continue;
+      return false;
     }
     if (c.rejectedPassword + c.rejectedCode + c.unexpected + c.bad > 0) {
       throw new Error(
@@ -130,8 +91,6 @@ export async function waitUntilFlowCompletes(
           `at code ${c.rejectedCode}, unexpected ${c.unexpected}, bad ${c.bad}):\n${server.output().slice(-4000)}`,
       );
     }
-  }
-  throw new Error(
-    `${server.name} did not answer within ${timeoutMs / 1000} s:\n${server.output().slice(-4000)}`,
-  );
+    return false;
+  });
 }

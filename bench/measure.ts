@@ -1,5 +1,7 @@
 // Owns one measurement: the load generator pinned to its core against one server, turned into table figures.
 import path from 'node:path';
+import type { FlowLoadResult } from '../src/loadgen/flow-result.js';
+import type { LoadOptionsInput } from '../src/loadgen/load-options.js';
 import type { LoadResult } from '../src/loadgen/load-result.js';
 import { runRadiusLoad } from '../src/loadgen/run-radius-load.js';
 import { runToEnd, type Started } from './child-processes.js';
@@ -27,14 +29,14 @@ export interface ServerFigures {
   readonly answered: number;
 }
 
-export interface LoadShape {
-  readonly users: number;
-  readonly userFormat: string;
-  readonly passwordFormat: string;
-  readonly window: number;
-  readonly sockets: number;
-  readonly durationSeconds: number;
-  readonly warmupSeconds: number;
+/** What a scenario fixes of every run: the generator's load options, with the secret as text. */
+export interface LoadShape
+  extends Required<
+    Pick<
+      LoadOptionsInput,
+      'users' | 'userFormat' | 'passwordFormat' | 'window' | 'sockets' | 'durationSeconds' | 'warmupSeconds'
+    >
+  > {
   readonly secret: string;
 }
 
@@ -45,16 +47,14 @@ export function answered(result: LoadResult): number {
 }
 
 /**
- * Runs the generator in its own process pinned to `cpus` against `server` and reads the server's CPU time
- * at the edges of the measured interval.
+ * Runs bench/loadgen-child.ts in its own process pinned to `cpus`; it reads the server's CPU time at the edges
+ * of the measured interval.
+ * @returns what the child printed; `R` is the result type of the run `input` asks for
  */
-export async function measureWithLoadgen(
-  server: Started,
-  port: number,
-  shape: LoadShape,
+export async function runLoadgenChild<R extends LoadResult | FlowLoadResult>(
+  input: LoadgenChildInput,
   cpus: string,
-): Promise<ServerFigures> {
-  const input: LoadgenChildInput = { ...shape, port, serverPid: server.pid };
+): Promise<LoadgenChildOutput<R>> {
   const run = await runToEnd(
     'taskset',
     [
@@ -66,22 +66,30 @@ export async function measureWithLoadgen(
       path.join(REPO, 'bench/loadgen-child.ts'),
       JSON.stringify(input),
     ],
-    { cwd: REPO, timeoutMs: (shape.durationSeconds + shape.warmupSeconds + 60) * 1000 },
+    { cwd: REPO, timeoutMs: (input.durationSeconds + input.warmupSeconds + 60) * 1000 },
   );
   const line = run.output.split('\n').find((l) => l.startsWith('{"result"'));
   if (run.code !== 0 || line === undefined)
     throw new Error(`load generator failed:\n${run.output.slice(-4000)}`);
-  const out = JSON.parse(line) as LoadgenChildOutput;
+  return JSON.parse(line) as LoadgenChildOutput<R>;
+}
+
+/** The table figures of a child's run: `served` units (replies, flows) at `perSecond` in its interval. */
+export function serverFigures(
+  server: Started,
+  out: LoadgenChildOutput,
+  served: number,
+  perSecond: number,
+): ServerFigures {
   const r = out.result;
   const hz = clockTicksPerSecond();
-  const n = answered(r);
   const seconds = r.measuredSeconds;
   const loadgenTicks = (r.loadgenCpuPercent / 100) * seconds * hz;
   return {
     server: server.name,
     generator: 'assent bench radius',
-    requestsPerSecond: r.requestsPerSecond,
-    serverCpuUsPerRequest: n > 0 ? ((out.serverTicks / hz) * 1e6) / n : Number.NaN,
+    requestsPerSecond: perSecond,
+    serverCpuUsPerRequest: served > 0 ? ((out.serverTicks / hz) * 1e6) / served : Number.NaN,
     serverCpuPercent: seconds > 0 ? (100 * out.serverTicks) / hz / seconds : 0,
     p50Ms: r.latency.p50Us / 1000,
     p99Ms: r.latency.p99Us / 1000,
@@ -92,8 +100,58 @@ export async function measureWithLoadgen(
         : 0,
     timeouts: r.counts.timeout,
     bad: r.counts.bad,
-    answered: n,
+    answered: served,
   };
+}
+
+/** Runs the generator in its own process pinned to `cpus` against `server`: PAP requests. */
+export async function measureWithLoadgen(
+  server: Started,
+  port: number,
+  shape: LoadShape,
+  cpus: string,
+): Promise<ServerFigures> {
+  const out = await runLoadgenChild<LoadResult>({ ...shape, port, serverPid: server.pid }, cpus);
+  return serverFigures(server, out, answered(out.result), out.result.requestsPerSecond);
+}
+
+/** One request (or flow) for user 0, retransmitted a few times: what a readiness probe sends. */
+export function probeOptions(port: number, shape: LoadShape, durationSeconds: number): LoadOptionsInput {
+  return {
+    port,
+    secret: shape.secret,
+    users: 1,
+    userFormat: shape.userFormat,
+    passwordFormat: shape.passwordFormat,
+    window: 1,
+    sockets: 1,
+    durationSeconds,
+    warmupSeconds: 0,
+    maxRequests: 1,
+    timeoutMs: 250,
+    retries: 3,
+  };
+}
+
+/**
+ * Probes `server` until `probeOnce` says it is ready (it may still be loading users); `probeOnce` throws
+ * when the server answers wrongly.
+ * @throws Error with the server's output when it exits or is not ready within `timeoutMs`
+ */
+export async function waitUntilReady(
+  server: Started,
+  timeoutMs: number,
+  probeOnce: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null || server.child.signalCode !== null)
+      throw new Error(`${server.name} exited during start:\n${server.output().slice(-4000)}`);
+    if (await probeOnce()) return;
+  }
+  throw new Error(
+    `${server.name} did not answer within ${timeoutMs / 1000} s:\n${server.output().slice(-4000)}`,
+  );
 }
 
 /**
@@ -106,33 +164,14 @@ export async function waitUntilAnswering(
   shape: LoadShape,
   timeoutMs = 90_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null || server.child.signalCode !== null) {
-      throw new Error(`${server.name} exited during start:\n${server.output().slice(-4000)}`);
-    }
-    const probe = await runRadiusLoad({
-      port,
-      secret: shape.secret,
-      users: 1,
-      userFormat: shape.userFormat,
-      passwordFormat: shape.passwordFormat,
-      window: 1,
-      sockets: 1,
-      durationSeconds: 2,
-      warmupSeconds: 0,
-      maxRequests: 1,
-      timeoutMs: 250,
-      retries: 3,
-    });
-    if (probe.counts.accept === 1) return;
+  await waitUntilReady(server, timeoutMs, async () => {
+    const probe = await runRadiusLoad(probeOptions(port, shape, 2));
+    if (probe.counts.accept === 1) return true;
     if (probe.counts.reject > 0 || probe.counts.bad > 0) {
       throw new Error(
         `${server.name} answered the probe with reject=${probe.counts.reject} bad=${probe.counts.bad}:\n${server.output().slice(-4000)}`,
       );
     }
-  }
-  throw new Error(
-    `${server.name} did not answer within ${timeoutMs / 1000} s:\n${server.output().slice(-4000)}`,
-  );
+    return false;
+  });
 }

@@ -1,16 +1,12 @@
-// Owns the closed-loop run of the TOTP flows: per-slot phase, one user per 30 s step, the measured interval.
-import { createSocket, type Socket } from 'node:dgram';
+// Owns the closed-loop run of the TOTP flows: its extra options and their checks, on the shared slot engine.
 import { MAX_PASSWORD_LENGTH } from '../radius/user-password.js';
-import { buildCredentialTable } from './credential-table.js';
-import { FlowRequestBuilder } from './flow-request-builder.js';
-import { type FlowLoadResult, TotpFlow } from './flow-result.js';
-import { FlowRun, type FlowRunOptions } from './flow-run.js';
-import { type LoadOptions, type LoadOptionsInput, resolveLoadOptions } from './load-options.js';
+import { AccessRequestBuilder } from './access-request-builder.js';
+import { type FlowLoadResult, flowResultOf, TotpFlow } from './flow-result.js';
+import { type LoadOptionsInput, prepareLoad } from './load-options.js';
 import { LoadgenError, LoadgenErrorCode } from './loadgen-error.js';
+import { runSlots } from './slot-engine.js';
+import { TotpFlowSlots } from './totp-flow-slots.js';
 import { TOTP_DIGITS, TotpKeyTable } from './totp-keys.js';
-
-/** Large socket buffers so a burst of a whole window is not dropped by the kernel (capped by rmem_max). */
-const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** `runTotpFlowLoad`'s input: the single-step generator's options plus the flow and the key seed. */
 export interface TotpFlowLoadInput extends LoadOptionsInput {
@@ -35,9 +31,8 @@ export interface TotpFlowLoadInput extends LoadOptionsInput {
  *   code), `LOADGEN_SOCKET`
  */
 export async function runTotpFlowLoad(input: TotpFlowLoadInput): Promise<FlowLoadResult> {
-  const resolved = resolveLoadOptions(input);
-  if (!resolved.ok) throw new LoadgenError(LoadgenErrorCode.InvalidOptions, resolved.message);
-  const options = resolved.options;
+  const load = prepareLoad(input);
+  const { options, credentials } = load;
   const invalid = (message: string) => new LoadgenError(LoadgenErrorCode.InvalidOptions, message);
   if (input.flow !== TotpFlow.Suffix && input.flow !== TotpFlow.Challenge)
     throw invalid(`flow must be suffix or challenge, got ${String(input.flow)}`);
@@ -45,56 +40,24 @@ export async function runTotpFlowLoad(input: TotpFlowLoadInput): Promise<FlowLoa
   const firstUser = input.firstUser ?? 0;
   if (!Number.isInteger(firstUser) || firstUser < 0 || firstUser >= options.users)
     throw invalid(`firstUser must be an integer from 0 to ${options.users - 1}, got ${firstUser}`);
-  const credentials = buildCredentialTable(options.users, options.userFormat, options.passwordFormat);
-  if (!credentials.ok) throw invalid(`user ${credentials.index}: ${credentials.reason}`);
   for (let i = 0; i < options.users; i++) {
     // RFC 2865 §5.2: password and code together must fit in 128 octets.
-    if (credentials.table.password(i).length + TOTP_DIGITS > MAX_PASSWORD_LENGTH)
+    if (credentials.password(i).length + TOTP_DIGITS > MAX_PASSWORD_LENGTH)
       throw invalid(`user ${i}: password plus code over ${MAX_PASSWORD_LENGTH} octets`);
   }
-  const builder = new FlowRequestBuilder({
-    secret: options.secret,
-    credentials: credentials.table,
-    slots: options.window,
-    messageAuthenticator: options.messageAuthenticator,
-  });
-  const runOptions: FlowRunOptions = {
-    ...options,
-    flow: input.flow,
-    keys: new TotpKeyTable(input.keySeed, options.users),
-    firstUser,
-    clock: input.clock ?? Date.now,
-  };
-  const sockets = await openSockets(options);
-  return new FlowRun(runOptions, builder, sockets).run();
-}
-
-async function openSockets(options: LoadOptions): Promise<Socket[]> {
-  const sockets: Socket[] = [];
-  const source = options.family === 'udp4' ? '127.0.0.1' : '::1';
-  try {
-    for (let k = 0; k < options.sockets; k++) {
-      const socket = createSocket({ type: options.family });
-      sockets.push(socket);
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind({ address: source, port: 0, exclusive: true }, () => {
-          socket.connect(options.port, options.host, () => {
-            socket.off('error', reject);
-            resolve();
-          });
-        });
-      });
-      try {
-        socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
-        socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
-      } catch {
-        // The kernel's defaults still work, only a large window may then see drops.
-      }
-    }
-  } catch (cause) {
-    for (const socket of sockets) socket.close();
-    throw new LoadgenError(LoadgenErrorCode.Socket, `cannot open a UDP socket to ${options.host}`, { cause });
-  }
-  return sockets;
+  const builder = new AccessRequestBuilder(load, input.flow === TotpFlow.Challenge);
+  const slots = new TotpFlowSlots(
+    {
+      flow: input.flow,
+      credentials,
+      keys: new TotpKeyTable(input.keySeed, options.users),
+      slots: options.window,
+      users: options.users,
+      firstUser,
+      clock: input.clock ?? Date.now,
+    },
+    builder,
+  );
+  const tally = await runSlots(options, slots);
+  return flowResultOf(options, input.flow, tally, slots.nextUser);
 }

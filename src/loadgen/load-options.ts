@@ -1,4 +1,6 @@
 // Owns the load generator's options: defaults, bounds, and their validation (loopback targets only).
+import { buildCredentialTable, type CredentialTable } from './credential-table.js';
+import { LoadgenError, LoadgenErrorCode } from './loadgen-error.js';
 import { checkLoopbackTarget } from './loopback-target.js';
 
 /** What the caller passes to `runRadiusLoad`; everything except the target and the secret has a default. */
@@ -77,6 +79,12 @@ export const LOAD_LIMITS = {
 
 export type LoadOptionsResult = { ok: true; options: LoadOptions } | { ok: false; message: string };
 
+/** What every run starts from: its options and its users' names and passwords, both checked. */
+export interface PreparedLoad {
+  readonly options: LoadOptions;
+  readonly credentials: CredentialTable;
+}
+
 function integerIn(name: string, value: number, min: number, max: number): string | undefined {
   return Number.isInteger(value) && value >= min && value <= max
     ? undefined
@@ -147,4 +155,22 @@ export function resolveLoadOptions(input: LoadOptionsInput): LoadOptionsResult {
     integerIn('timeout', options.timeoutMs, 1, L.maxTimeoutMs) ??
     integerIn('retries', options.retries, 0, L.maxRetries);
   return problem === undefined ? { ok: true, options } : { ok: false, message: problem };
+}
+
+/**
+ * Resolves the options (see `resolveLoadOptions`) and expands the users' names and passwords.
+ * @throws LoadgenError `LOADGEN_INVALID_OPTIONS` naming the first bad option or user
+ */
+export function prepareLoad(input: LoadOptionsInput): PreparedLoad {
+  const resolved = resolveLoadOptions(input);
+  if (!resolved.ok) throw new LoadgenError(LoadgenErrorCode.InvalidOptions, resolved.message);
+  const options = resolved.options;
+  const credentials = buildCredentialTable(options.users, options.userFormat, options.passwordFormat);
+  if (!credentials.ok) {
+    throw new LoadgenError(
+      LoadgenErrorCode.InvalidOptions,
+      `user ${credentials.index}: ${credentials.reason === 'password-length' ? 'password over 128 octets' : 'user name empty or over 253 octets'}`,
+    );
+  }
+  return { options, credentials: credentials.table };
 }
