@@ -155,10 +155,13 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (!resolved.ok) return reject(resolved.reason, typed);
     const name = resolved.name;
     const exemptByName = settings.exemptUsers.includes(name) || settings.clients[request.clientName]?.exempt;
-    if (exemptByName || !deps.tokenHolders.has(name)) {
+    // Empty for a user without tokens: one lookup answers both "holds a token?" and "how long are the codes?".
+    const held = deps.codeLengthsOf(name);
+    if (exemptByName || held.length === 0) {
       return then(firstFactor.check(typed, password), (result) => afterPasswordOnly(request, typed, result));
     }
-    const lengths = deps.codeLengthsOf(name).filter((n) => n < password.length);
+    const lengths =
+      held.length === 1 && held[0]! < password.length ? held : held.filter((n) => n < password.length);
     // Too short to hold a code: still check it as a password, so the log says which factor was wrong.
     if (lengths.length === 0) {
       return then(firstFactor.check(typed, password), (result) => afterPasswordOnly(request, typed, result));

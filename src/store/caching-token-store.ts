@@ -2,6 +2,8 @@
 import type { NewToken, Token, TokenStore, TokenSuccess } from '../domain/token.js';
 import type { ReplayJournal } from './replay-journal.js';
 
+type MutableToken = { -readonly [K in keyof Token]: Token[K] };
+
 interface Pending {
   readonly serial: string;
   readonly tokenId: number;
@@ -30,7 +32,8 @@ export const GROUP_COMMIT_MS = 2;
  */
 export class CachingTokenStore implements TokenStore {
   private readonly byUser = new Map<string, Token[]>();
-  private readonly userOfSerial = new Map<string, string>();
+  /** The same cached objects by serial: one lookup for the replay guard's compare-and-set. */
+  private readonly bySerial = new Map<string, MutableToken>();
   private queue: Pending[] = [];
   private scheduled = false;
 
@@ -50,7 +53,7 @@ export class CachingTokenStore implements TokenStore {
   /** Forgets every cached token (another process changed the store). Queued writes still commit. */
   invalidateAll(): void {
     this.byUser.clear();
-    this.userOfSerial.clear();
+    this.bySerial.clear();
   }
 
   listForUser(userName: string): Token[] {
@@ -61,7 +64,7 @@ export class CachingTokenStore implements TokenStore {
     if (tokens.length > 0) {
       if (this.byUser.size >= this.maxUsers) this.invalidateAll();
       this.byUser.set(userName, tokens);
-      for (const token of tokens) this.userOfSerial.set(token.serial, userName);
+      for (const token of tokens) this.bySerial.set(token.serial, token);
     }
     return tokens;
   }
@@ -71,14 +74,15 @@ export class CachingTokenStore implements TokenStore {
    * says replay; otherwise a promise of the database's verdict.
    */
   recordSuccessBatched(serial: string, success: TokenSuccess): false | Promise<boolean> {
-    const found = this.findCached(serial);
-    if (found !== undefined) {
-      const { list, index, token } = found;
+    const token = this.bySerial.get(serial);
+    if (token !== undefined) {
       if (token.lastUsed !== success.expectedLastUsed || success.newLastUsed <= token.lastUsed) return false;
-      list[index] = { ...token, lastUsed: success.newLastUsed, drift: success.drift };
+      // In place: the cache owns these objects, and a copy per login would only feed the garbage collector.
+      token.lastUsed = success.newLastUsed;
+      token.drift = success.drift;
     }
-    const userName = found?.token.userName ?? '';
-    const tokenId = found?.token.id ?? -1;
+    const userName = token?.userName ?? '';
+    const tokenId = token?.id ?? -1;
     return new Promise<boolean>((resolve, reject) => {
       this.queue.push({ serial, tokenId, userName, success, resolve, reject });
       if (!this.scheduled) {
@@ -117,14 +121,14 @@ export class CachingTokenStore implements TokenStore {
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i]!;
       // Another writer moved the token first: memory is stale for that user.
-      if (!results[i]) this.byUser.delete(item.userName);
+      if (!results[i]) this.dropUser(item.userName);
       item.resolve(results[i]!);
     }
   };
 
   /** Nothing of the batch is durable: forget what memory believes and fail every caller closed. */
   private failBatch(batch: readonly Pending[], error: unknown): void {
-    for (const item of batch) this.byUser.delete(item.userName);
+    for (const item of batch) this.dropUser(item.userName);
     for (const item of batch) item.reject(error);
   }
 
@@ -139,12 +143,12 @@ export class CachingTokenStore implements TokenStore {
     });
   }
 
-  private findCached(serial: string): { list: Token[]; index: number; token: Token } | undefined {
-    const userName = this.userOfSerial.get(serial);
-    const list = userName === undefined ? undefined : this.byUser.get(userName);
-    if (list === undefined) return undefined;
-    const index = list.findIndex((token) => token.serial === serial);
-    return index < 0 ? undefined : { list, index, token: list[index]! };
+  /** Forgets one user's cached tokens, so the next read goes to the database. */
+  private dropUser(userName: string): void {
+    const list = this.byUser.get(userName);
+    if (list === undefined) return;
+    this.byUser.delete(userName);
+    for (const token of list) this.bySerial.delete(token.serial);
   }
 
   // Everything below passes through and drops the user's cached tokens, so the next read sees the change.
@@ -162,12 +166,12 @@ export class CachingTokenStore implements TokenStore {
   }
 
   add(token: NewToken): Token {
-    this.byUser.delete(token.userName);
+    this.dropUser(token.userName);
     return this.inner.add(token);
   }
 
   addMany(tokens: readonly NewToken[]): number {
-    for (const token of tokens) this.byUser.delete(token.userName);
+    for (const token of tokens) this.dropUser(token.userName);
     return this.inner.addMany(tokens);
   }
 
@@ -196,8 +200,8 @@ export class CachingTokenStore implements TokenStore {
   }
 
   private dropping<T>(serial: string, write: () => T): T {
-    const found = this.findCached(serial);
-    if (found !== undefined) this.byUser.delete(found.token.userName);
+    const token = this.bySerial.get(serial);
+    if (token !== undefined) this.dropUser(token.userName);
     return write();
   }
 }

@@ -71,7 +71,7 @@ export const MIN_SYNC_INTERVAL_MS = 2;
 
 export class ReplayJournal {
   private fd: number;
-  private readonly marks: Map<number, ReplayMark>;
+  private readonly marks: Map<number, { lastUsed: number; drift: number }>;
   private records: number;
   /** Appends waiting for the sync in progress; they share the next one (group commit). */
   private waiting: { batch: Batch; done: (error: Error | null) => void }[] = [];
@@ -187,7 +187,12 @@ export class ReplayJournal {
     // Marks move at once: a mark not yet synced only makes the guard stricter for what reads it.
     for (const { tokenId, mark } of batch) {
       const known = this.marks.get(tokenId);
-      if (known === undefined || mark.lastUsed > known.lastUsed) this.marks.set(tokenId, mark);
+      if (known === undefined) this.marks.set(tokenId, { lastUsed: mark.lastUsed, drift: mark.drift });
+      else if (mark.lastUsed > known.lastUsed) {
+        // In place: one long-lived object per token instead of a new one per login for the collector to find.
+        known.lastUsed = mark.lastUsed;
+        known.drift = mark.drift;
+      }
     }
     this.records += batch.length;
   }
