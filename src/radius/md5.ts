@@ -2,70 +2,9 @@
 // Why not node:crypto: every createHash/createHmac call pays an OpenSSL 3 fetch and object setup of 2–4 µs,
 // while a RADIUS packet is 1–3 MD5 blocks (~0.2 µs each here). Five such calls per request were a third of the
 // server's CPU time. node:crypto remains the oracle in the tests (test/radius/md5.test.ts).
+import { md5Compress } from './md5-compress.js';
 
-/** RFC 1321 §3.4: per-round shift amounts. */
-const S = Uint8Array.from([
-  7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9,
-  14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15,
-  21, 6, 10, 15, 21,
-]);
-/** RFC 1321 §3.4: T[i] = floor(2^32 · |sin(i + 1)|). */
-const T = Int32Array.from({ length: 64 }, (_, i) => Math.floor(2 ** 32 * Math.abs(Math.sin(i + 1))) | 0);
-/** Message word used by step i. */
-const G = Uint8Array.from({ length: 64 }, (_, i) =>
-  i < 16 ? i : i < 32 ? (5 * i + 1) & 15 : i < 48 ? (3 * i + 5) & 15 : (7 * i) & 15,
-);
 const INIT = Int32Array.of(0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476);
-
-const X = new Int32Array(16);
-
-function compress(state: Int32Array, block: Uint8Array, offset: number): void {
-  for (let i = 0, j = offset; i < 16; i++, j += 4) {
-    X[i] = block[j]! | (block[j + 1]! << 8) | (block[j + 2]! << 16) | (block[j + 3]! << 24);
-  }
-  let a = state[0]!;
-  let b = state[1]!;
-  let c = state[2]!;
-  let d = state[3]!;
-  // Four loops, one per round function (RFC 1321 §3.4): no branch inside the hot loops.
-  let i = 0;
-  for (; i < 16; i++) {
-    const x = (a + ((b & c) | (~b & d)) + T[i]! + X[i]!) | 0;
-    const s = S[i]!;
-    a = d;
-    d = c;
-    c = b;
-    b = (b + ((x << s) | (x >>> (32 - s)))) | 0;
-  }
-  for (; i < 32; i++) {
-    const x = (a + ((d & b) | (~d & c)) + T[i]! + X[G[i]!]!) | 0;
-    const s = S[i]!;
-    a = d;
-    d = c;
-    c = b;
-    b = (b + ((x << s) | (x >>> (32 - s)))) | 0;
-  }
-  for (; i < 48; i++) {
-    const x = (a + (b ^ c ^ d) + T[i]! + X[G[i]!]!) | 0;
-    const s = S[i]!;
-    a = d;
-    d = c;
-    c = b;
-    b = (b + ((x << s) | (x >>> (32 - s)))) | 0;
-  }
-  for (; i < 64; i++) {
-    const x = (a + (c ^ (b | ~d)) + T[i]! + X[G[i]!]!) | 0;
-    const s = S[i]!;
-    a = d;
-    d = c;
-    c = b;
-    b = (b + ((x << s) | (x >>> (32 - s)))) | 0;
-  }
-  state[0] = (state[0]! + a) | 0;
-  state[1] = (state[1]! + b) | 0;
-  state[2] = (state[2]! + c) | 0;
-  state[3] = (state[3]! + d) | 0;
-}
 
 /**
  * A reusable MD5 computation. One instance per module is enough: everything here is synchronous, so no two
@@ -103,10 +42,10 @@ export class Md5 {
     if (this.buffered > 0) {
       while (i < end && this.buffered < 64) this.buffer[this.buffered++] = data[i++]!;
       if (this.buffered < 64) return this;
-      compress(this.state, this.buffer, 0);
+      md5Compress(this.state, this.buffer, 0);
       this.buffered = 0;
     }
-    for (; i + 64 <= end; i += 64) compress(this.state, data, i);
+    for (; i + 64 <= end; i += 64) md5Compress(this.state, data, i);
     while (i < end) this.buffer[this.buffered++] = data[i++]!;
     return this;
   }
@@ -117,7 +56,7 @@ export class Md5 {
     for (let n = 0; n < count; n++) {
       this.buffer[this.buffered++] = octet;
       if (this.buffered === 64) {
-        compress(this.state, this.buffer, 0);
+        md5Compress(this.state, this.buffer, 0);
         this.buffered = 0;
       }
     }
@@ -131,7 +70,7 @@ export class Md5 {
     buffer[this.buffered++] = 0x80;
     if (this.buffered > 56) {
       buffer.fill(0, this.buffered);
-      compress(this.state, buffer, 0);
+      md5Compress(this.state, buffer, 0);
       this.buffered = 0;
     }
     buffer.fill(0, this.buffered, 56);
@@ -141,7 +80,7 @@ export class Md5 {
       buffer[56 + k] = (low >>> (8 * k)) & 255;
       buffer[60 + k] = (high >>> (8 * k)) & 255;
     }
-    compress(this.state, buffer, 0);
+    md5Compress(this.state, buffer, 0);
     for (let k = 0; k < 4; k++) {
       const w = this.state[k]!;
       out[offset + 4 * k] = w & 255;
