@@ -1,7 +1,5 @@
 // Owns the composition root: configuration → stores → first-factor sources → use cases → RADIUS listeners.
-
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { createAuthenticate } from './auth/authenticate.js';
@@ -155,7 +153,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     cleanups.push(() => journal.close());
     const tokens = new CachingTokenStore(stores.tokens, (fn) => stores.db.transaction(fn)(), journal);
     const lockouts = new CachingLockoutStore(stores.lockouts);
-    warmCaches(users, tokens, logger);
     const watcher = watchForeignWrites(stores.db, logger, () => {
       users.invalidateAll();
       tokens.invalidateAll();
@@ -259,16 +256,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stores.close();
     throw error;
   }
-}
-
-/** One scan of users and tokens before the first request, so first logins are not database reads. */
-function warmCaches(users: CachingUserStore, tokens: CachingTokenStore, logger: Logger): void {
-  const started = performance.now();
-  const warmed = { users: users.warm(), tokens: tokens.warm() };
-  logger.info(
-    { event: 'store.cache_warmed', ...warmed, ms: Math.round(performance.now() - started) },
-    'user and token caches loaded',
-  );
 }
 
 /**

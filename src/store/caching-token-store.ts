@@ -56,26 +56,6 @@ export class CachingTokenStore implements TokenStore {
     this.bySerial.clear();
   }
 
-  /**
-   * Loads and unseals every token in one scan, grouped by user, so a first login after a start costs no query
-   * or unseal. Skipped when the tokens' users exceed the cache. @returns how many tokens were loaded
-   */
-  warm(): number {
-    const all = this.withJournal(this.inner.list());
-    const grouped = new Map<string, Token[]>();
-    for (const token of all) {
-      const list = grouped.get(token.userName);
-      if (list === undefined) grouped.set(token.userName, [token]);
-      else list.push(token);
-    }
-    if (grouped.size > this.maxUsers) return 0;
-    for (const [userName, tokens] of grouped) {
-      this.byUser.set(userName, tokens);
-      for (const token of tokens) this.bySerial.set(token.serial, token);
-    }
-    return all.length;
-  }
-
   listForUser(userName: string): Token[] {
     const hit = this.byUser.get(userName);
     if (hit !== undefined) return hit;

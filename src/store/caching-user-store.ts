@@ -25,21 +25,6 @@ export class CachingUserStore implements UserStore {
     this.cache.clear();
   }
 
-  /**
-   * Loads every user in one scan (a random SELECT costs 10–15 µs here, a row of a scan about a tenth of that),
-   * so first logins after a start are served from memory too. Skipped when the table exceeds the cache.
-   * @returns how many users were loaded
-   */
-  warm(): number {
-    if (this.inner.count() > this.maxEntries) return 0;
-    const all = this.inner.list();
-    for (const user of all) {
-      Object.freeze(user.groups);
-      this.cache.set(user.name, Object.freeze(user));
-    }
-    return all.length;
-  }
-
   getByName(name: string): User | undefined {
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit;

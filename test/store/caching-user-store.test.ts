@@ -39,20 +39,3 @@ test('changes made behind its back appear after invalidateAll; unknown names are
   for (let i = 0; i < 100; i++) store.getByName(`ghost${i}`);
   assert.equal(store.size, 1);
 });
-
-test('warm loads every user in one scan, so no lookup reads the store; a table larger than the cache is skipped', () => {
-  const inner = new MemoryUserStore();
-  for (const name of ['alice', 'bob', 'carol']) inner.add({ name, passwordHash: `h-${name}` });
-  let reads = 0;
-  const lookup = inner.getByName.bind(inner);
-  inner.getByName = (name) => {
-    reads++;
-    return lookup(name);
-  };
-  const store = new CachingUserStore(inner);
-  assert.equal(store.warm(), 3);
-  assert.equal(store.getByName('bob')?.passwordHash, 'h-bob');
-  assert.equal(store.getByName('carol')?.name, 'carol');
-  assert.equal(reads, 0);
-  assert.equal(new CachingUserStore(inner, 2).warm(), 0, 'three users do not fit a cache of two');
-});
