@@ -85,7 +85,12 @@ export function decodePacket(datagram: Uint8Array, options?: DecodeOptions): Dec
   }
 
   // Second pass: the count is known to be within limits, so allocate exactly once.
-  const bytes = length === received ? datagram : datagram.subarray(0, length);
+  // A plain Uint8Array view even when given a Buffer: Buffer's own subarray costs several times the built-in one,
+  // and every attribute below is a view.
+  const bytes =
+    length === received && datagram.constructor === Uint8Array
+      ? datagram
+      : new Uint8Array(datagram.buffer, datagram.byteOffset, length);
   const attributes = new Array<RawAttribute>(count);
   pos = HEADER_LENGTH;
   for (let i = 0; i < count; i++) {
