@@ -69,9 +69,11 @@ export class ChallengeSessions {
   open(clientName: string, typedName: string, identity: Identity, now: number): ChallengeSession {
     this.sweep(now);
     while (this.live.size >= this.maxSessions && this.liveOrder.length > 0) {
-      const oldest = this.liveOrder.headKey();
+      const key = this.liveOrder.headKey();
+      const at = this.liveOrder.headAt();
       this.liveOrder.shift();
-      this.live.delete(oldest);
+      // Only the session this entry was queued for: its key may have been reused since.
+      if (this.live.get(key)?.deadline === at) this.live.delete(key);
     }
     const state = this.freshState();
     const session: ChallengeSession = {

@@ -80,6 +80,8 @@ export class CachingTokenStore implements TokenStore {
       // In place: the cache owns these objects, and a copy per login would only feed the garbage collector.
       token.lastUsed = success.newLastUsed;
       token.drift = success.drift;
+      // The journal's marks move with memory, so a reload before the next sync still sees this use.
+      this.journal?.raise(token.id, { lastUsed: success.newLastUsed, drift: success.drift });
     }
     const userName = token?.userName ?? '';
     const tokenId = token?.id ?? -1;

@@ -108,6 +108,21 @@ export class ReplayJournal {
     return this.marks.get(tokenId);
   }
 
+  /**
+   * Moves a token's mark forward now, before its record is written (A6.4). A token read back from the database
+   * meanwhile (its cache entry dropped) is raised to it, so the use waiting for the next sync cannot be replayed.
+   * A mark whose record then fails to sync only makes the guard stricter.
+   */
+  raise(tokenId: number, mark: ReplayMark): void {
+    const known = this.marks.get(tokenId);
+    if (known === undefined) this.marks.set(tokenId, { lastUsed: mark.lastUsed, drift: mark.drift });
+    else if (mark.lastUsed > known.lastUsed) {
+      // In place: one long-lived object per token instead of a new one per login for the collector to find.
+      known.lastUsed = mark.lastUsed;
+      known.drift = mark.drift;
+    }
+  }
+
   /** Appends a batch and makes it durable before returning. @throws on any I/O error (nothing is then acknowledged) */
   append(batch: Batch): void {
     if (batch.length === 0) return;
@@ -184,16 +199,7 @@ export class ReplayJournal {
     for (let i = 0; i < batch.length; i++) encode(batch[i]!.tokenId, batch[i]!.mark, out, i * RECORD_OCTETS);
     let written = 0;
     while (written < out.length) written += writeSync(this.fd, out, written);
-    // Marks move at once: a mark not yet synced only makes the guard stricter for what reads it.
-    for (const { tokenId, mark } of batch) {
-      const known = this.marks.get(tokenId);
-      if (known === undefined) this.marks.set(tokenId, { lastUsed: mark.lastUsed, drift: mark.drift });
-      else if (mark.lastUsed > known.lastUsed) {
-        // In place: one long-lived object per token instead of a new one per login for the collector to find.
-        known.lastUsed = mark.lastUsed;
-        known.drift = mark.drift;
-      }
-    }
+    for (const { tokenId, mark } of batch) this.raise(tokenId, mark);
     this.records += batch.length;
   }
 

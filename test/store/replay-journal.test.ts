@@ -166,3 +166,17 @@ test('settleNow writes and syncs what waits for the interval, so a fold or a sto
   assert.deepEqual(ReplayJournal.open(path).all.get(2), { lastUsed: 6, drift: 0 });
   journal.close();
 });
+
+test('a use waiting for its sync cannot be replayed through a reload: the cache dropped, the journal mark holds', async () => {
+  const { db, inner, journalPath } = tokenSetup();
+  const journal = ReplayJournal.open(journalPath);
+  const cache = new CachingTokenStore(inner, (fn) => db.transaction(fn)(), journal);
+  cache.listForUser('alice');
+  const first = cache.recordSuccessBatched('S1', { expectedLastUsed: -1, newLastUsed: 900, drift: 0 });
+  // Another process wrote to the database before the batch was flushed: every cached token is dropped.
+  cache.invalidateAll();
+  assert.equal(cache.listForUser('alice')[0]?.lastUsed, 900, 'read back raised to the use not yet synced');
+  assert.equal(cache.recordSuccessBatched('S1', { expectedLastUsed: -1, newLastUsed: 900, drift: 0 }), false);
+  assert.equal(await first, true);
+  journal.close();
+});
