@@ -14,21 +14,15 @@ interface Pending {
 }
 
 /**
- * How long successes gather before one commit. Each commit costs an fsync (`synchronous = FULL`), which blocks the
- * thread; 2 ms more before an Accept is nothing to a NAS that waits seconds, and under load it turns one fsync
- * per event-loop turn into one per few dozen logins.
- */
-export const GROUP_COMMIT_MS = 2;
-
-/**
  * Tokens of a user are read and unsealed once, then served from memory; writes by another process (the CLI) are
  * seen after `invalidateAll()`, called on SQLite's `data_version` change.
  *
  * Replay guard (SECURITY A6.4) with group commit: `recordSuccessBatched` does the compare-and-set in memory at once
- * (so two requests in this process can never both win), then queues the database compare-and-set; all queued ones
- * run in one transaction after GROUP_COMMIT_MS, so one fsync covers many logins. The caller answers
- * Accept only when the promise says the database agreed, so a code is never accepted before its use is durable,
- * and a node or a reload that raced us loses in the database, not in memory.
+ * (so two requests in this process can never both win) and queues the durable record; the queue is flushed once
+ * per event-loop turn. With a journal the batch is appended there and synced with the batches around it (at most
+ * one sync per `MIN_SYNC_INTERVAL_MS`); without one, all queued compare-and-sets run in one database transaction.
+ * The caller answers Accept only when the promise says the use is durable, so a code is never accepted before
+ * that, and a writer that raced us in the database wins there, not in memory.
  */
 export class CachingTokenStore implements TokenStore {
   private readonly byUser = new Map<string, Token[]>();
