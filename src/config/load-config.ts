@@ -83,6 +83,18 @@ function resolvePaths(config: Mutable, cwd: string): void {
     ...config.radius,
     dictionaries: config.radius.dictionaries.map((file) => resolve(cwd, file)),
   };
+  // Like every other path: relative to the working directory, made absolute here so errors name the real file.
+  const optional = (value: string) => (value === '' ? '' : resolve(cwd, value));
+  config.directories = Object.fromEntries(
+    Object.entries(config.directories).map(([name, directory]) => [
+      name,
+      {
+        ...directory,
+        tlsCaFile: optional(directory.tlsCaFile),
+        servicePasswordFile: optional(directory.servicePasswordFile),
+      },
+    ]),
+  );
 }
 
 /** typebox fills defaults of fixed properties only; the entries of a map (`directories.corp`) get theirs here. */

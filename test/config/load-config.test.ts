@@ -216,6 +216,22 @@ describe('loadConfig', () => {
     assert.deepEqual(config.radius.dictionaries, [join(cwd, 'dict', 'fortinet')]);
   });
 
+  test("a directory's CA and service password files are resolved against the working directory too", () => {
+    const cwd = tempDir();
+    const overrides = {
+      directories: {
+        corp: {
+          url: 'ldaps://ldap.example.test',
+          tlsCaFile: 'certs/ca.pem',
+          servicePasswordFile: '/etc/assent/pw',
+        },
+      },
+    };
+    const { config } = ok(loadConfig({ env: {}, cwd, overrides }));
+    assert.equal(config.directories.corp?.tlsCaFile, join(cwd, 'certs', 'ca.pem'));
+    assert.equal(config.directories.corp?.servicePasswordFile, '/etc/assent/pw');
+  });
+
   test('the result is deeply frozen', () => {
     const { config } = ok(loadConfig({ env: {}, cwd: tempDir() }));
     assert.ok(Object.isFrozen(config));
