@@ -1,5 +1,5 @@
 // Owns the server-side challenge sessions: the State ↔ transaction table of logins waiting for a code (SECURITY A4).
-import { randomFillSync } from 'node:crypto';
+import { randomFillSync, timingSafeEqual } from 'node:crypto';
 import type { Identity } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
 
@@ -69,11 +69,8 @@ export class ChallengeSessions {
   open(clientName: string, typedName: string, identity: Identity, now: number): ChallengeSession {
     this.sweep(now);
     while (this.live.size >= this.maxSessions && this.liveOrder.length > 0) {
-      const key = this.liveOrder.headKey();
-      const at = this.liveOrder.headAt();
-      this.liveOrder.shift();
-      // Only the session this entry was queued for: its key may have been reused since.
-      if (this.live.get(key)?.deadline === at) this.live.delete(key);
+      const oldest = this.shiftLiveOrder();
+      if (oldest !== undefined) this.live.delete(keyOf(oldest.state));
     }
     const state = this.freshState();
     const session: ChallengeSession = {
@@ -98,10 +95,12 @@ export class ChallengeSessions {
     if (state.length !== STATE_OCTETS) return { ok: false, reason: Reason.StateUnknown };
     const key = keyOf(state);
     const session = this.live.get(key);
-    if (session === undefined || !sameState(session.state, state)) {
+    if (session === undefined || !timingSafeEqual(session.state, state)) {
       const tombstone = this.ended.get(key);
       const used =
-        tombstone !== undefined && now - tombstone.at < TOMBSTONE_MS && sameState(tombstone.state, state);
+        tombstone !== undefined &&
+        now - tombstone.at < TOMBSTONE_MS &&
+        timingSafeEqual(tombstone.state, state);
       return { ok: false, reason: used ? Reason.StateUsed : Reason.StateUnknown };
     }
     if (now > session.deadline) {
@@ -142,15 +141,23 @@ export class ChallengeSessions {
     this.endedOrder.push(key, now);
   }
 
+  /**
+   * Takes the oldest entry of the live queue and returns the session it was queued for, if that session is still
+   * live under the entry's key: the key may have been ended or reused since (keys are reused once forgotten).
+   */
+  private shiftLiveOrder(): ChallengeSession | undefined {
+    const key = this.liveOrder.headKey();
+    const at = this.liveOrder.headAt();
+    this.liveOrder.shift();
+    const session = this.live.get(key);
+    return session !== undefined && session.deadline === at ? session : undefined;
+  }
+
   private sweep(now: number): void {
     // Deadlines only grow in queue order (one lifetime for all), so the head is always the first to expire.
     while (this.liveOrder.length > 0 && this.liveOrder.headAt() < now) {
-      const key = this.liveOrder.headKey();
-      const at = this.liveOrder.headAt();
-      this.liveOrder.shift();
-      // The key may belong to a later session by now (keys are reused once forgotten): only expire the one queued.
-      const session = this.live.get(key);
-      if (session !== undefined && session.deadline === at) this.finish(session.state, now);
+      const expired = this.shiftLiveOrder();
+      if (expired !== undefined) this.finish(expired.state, now);
     }
     while (
       this.endedOrder.length > 0 &&
@@ -204,13 +211,6 @@ export class ChallengeSessions {
 /** The first 30 bits of a State: a small integer, so Map lookups need no string. */
 function keyOf(state: Uint8Array): number {
   return ((state[0]! << 22) | (state[1]! << 14) | (state[2]! << 6) | (state[3]! >>> 2)) >>> 0;
-}
-
-/** Constant time over the 16 octets (SECURITY: secrets are compared without early exit). */
-function sameState(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = 0;
-  for (let i = 0; i < STATE_OCTETS; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }
 
 /** A FIFO of (key, time) in parallel arrays with an advancing head; compacted once half of it is consumed. */

@@ -57,6 +57,7 @@ export function readMarks(bytes: Uint8Array): Map<number, ReplayMark> {
   return marks;
 }
 
+/** Records to append together: one write, and one sync shared with the groups around it. */
 type Batch = readonly { readonly tokenId: number; readonly mark: ReplayMark }[];
 
 /**
@@ -68,7 +69,6 @@ type Batch = readonly { readonly tokenId: number; readonly mark: ReplayMark }[];
 export const MIN_SYNC_INTERVAL_MS = 2;
 
 /** The journal file of one database: appends batched by the caller, one write and one sync per group. */
-
 export class ReplayJournal {
   private fd: number;
   private readonly marks: Map<number, { lastUsed: number; drift: number }>;

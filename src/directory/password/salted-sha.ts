@@ -102,11 +102,9 @@ export function isSaltedShaScheme(scheme: ShaScheme): boolean {
 export function verifyShaHash(hash: ShaHash, password: Uint8Array): boolean {
   if (SPECS[hash.scheme].algorithm === 'sha256') {
     sha256Into(password, hash.salt, digest256);
-    // Constant time over the whole digest (SECURITY: no early exit on a secret comparison).
-    let diff = 0;
-    for (let i = 0; i < 32; i++) diff |= digest256[i]! ^ hash.digest[i]!;
+    const same = timingSafeEqual(digest256, hash.digest);
     digest256.fill(0);
-    return diff === 0;
+    return same;
   }
   // One-shot hashing over a scratch copy: createHash costs an object and several native calls per check.
   const length = password.length + hash.salt.length;
