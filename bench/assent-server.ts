@@ -4,8 +4,9 @@ import path from 'node:path';
 import { addBenchTokens } from './assent-tokens.js';
 import { runToEnd, type Started, startPinned } from './child-processes.js';
 
-/** The repository root: Assent is run from source, exactly as `npm start` runs it. */
+/** The repository root: Assent is run from source, exactly as `npm start` runs it (the same node flags). */
 const REPO = path.resolve(import.meta.dirname, '..');
+export const SERVE_NODE_FLAGS = ['--max-semi-space-size=64'] as const;
 const CLI = ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts')];
 
 export interface AssentSetup {
@@ -80,15 +81,24 @@ export async function prepareAssent(setup: AssentSetup): Promise<string> {
   return configFile;
 }
 
-/** Starts `assent serve` on prepared data, pinned to `cpus`. */
-export function serveAssent(configFile: string, cpus: string): Started {
+/**
+ * Starts `assent serve` on prepared data, pinned to `cpus`. `variant` names a second server of the same run
+ * ("Assent B") and the node flags it adds.
+ */
+export function serveAssent(
+  configFile: string,
+  cpus: string,
+  variant?: { readonly name: string; readonly nodeFlags: readonly string[] },
+): Started {
   return startPinned(
-    'Assent',
+    variant?.name ?? 'Assent',
     cpus,
     process.execPath,
     // BENCH_SERVER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to the server's node only.
     [
       ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ...SERVE_NODE_FLAGS,
+      ...(variant?.nodeFlags ?? []),
       ...CLI,
       '-c',
       configFile,

@@ -31,7 +31,10 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
   --radblast         pap only: also run radblast (C) against both servers (it has no TOTP flows)
   --quiet-wait S     before the argon2id line, wait up to S seconds for other processes to go idle (default 120)
   --no-argon2        skip the argon2id line          --markdown   also print the tables as Markdown
-  --keep             keep the temp dir (configs, users, logs)`;
+  --keep             keep the temp dir (configs, users, logs)
+  --compare-flags=F  also run "Assent B": a second Assent with these extra node flags (quoted, space-separated,
+                     e.g. --compare-flags="--max-semi-space-size=64") on its own copy of the data, in the same rounds; prints
+                     Assent B/Assent per CPU-second. An A/B within one run, for a flag or runtime setting`;
 
 export interface BenchArgs {
   readonly users: number;
@@ -50,6 +53,8 @@ export interface BenchArgs {
   readonly argon2: boolean;
   readonly markdown: boolean;
   readonly keep: boolean;
+  /** `--compare-flags`: node flags of the second Assent; undefined when not asked for. */
+  readonly compareFlags: readonly string[] | undefined;
 }
 
 function parseOnly(value: string): Pick<BenchArgs, 'servers' | 'scenarios'> {
@@ -98,6 +103,7 @@ export function parseBenchArgs(): BenchArgs {
       'no-argon2': { type: 'boolean', default: false },
       markdown: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      'compare-flags': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -132,5 +138,6 @@ export function parseBenchArgs(): BenchArgs {
     argon2: !values['no-argon2'],
     markdown: values.markdown,
     keep: values.keep,
+    compareFlags: values['compare-flags']?.split(' ').filter(Boolean),
   };
 }

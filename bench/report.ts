@@ -79,6 +79,9 @@ function cells(f: ServerFigures): string[] {
   ];
 }
 
+/** The row name of the second Assent of `--compare-flags`. */
+export const ASSENT_B = 'Assent B';
+
 /** Assent/FreeRADIUS ratios for one generator: throughput, and requests (or flows) per CPU-second (per core). */
 export function ratioLines(
   rows: readonly ServerFigures[],
@@ -96,6 +99,14 @@ export function ratioLines(
     lines.push(
       `Assent/FreeRADIUS (${generator}): ${throughput.toFixed(2)}× ${what}/s, ${perCore.toFixed(2)}× ${what} per ` +
         `CPU-second of the server core (target ≥ ${target.toFixed(1)}×${target === 1 ? ', floor 0.7×' : ''})`,
+    );
+  }
+  const a = rows.find((r) => r.server === 'Assent');
+  const b = rows.find((r) => r.server === ASSENT_B);
+  if (a && b) {
+    lines.push(
+      `${ASSENT_B}/Assent: ${(b.requestsPerSecond / a.requestsPerSecond).toFixed(2)}× ${what}/s, ` +
+        `${(a.serverCpuUsPerRequest / b.serverCpuUsPerRequest).toFixed(2)}× ${what} per CPU-second`,
     );
   }
   return lines;

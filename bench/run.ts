@@ -1,6 +1,6 @@
 // Owns `npm run bench`: FreeRADIUS and Assent on the same users, one core each, the same generator, one run.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TotpFlow } from '../src/loadgen/flow-result.js';
@@ -20,7 +20,7 @@ import {
 } from './measure-flows.js';
 import { type MachineInfo, machineInfo, waitForQuietMachine } from './proc-stat.js';
 import { ensureRadblast, measureWithRadblast } from './radblast.js';
-import { formatMarkdown, formatText, medianFigures, type Report } from './report.js';
+import { ASSENT_B, formatMarkdown, formatText, medianFigures, type Report } from './report.js';
 import { describeScenario, type Scenario, usesTotp } from './scenario.js';
 
 interface Target {
@@ -65,12 +65,21 @@ function userFiles(ctx: RunContext, totp: boolean): BenchUserFiles {
   return files;
 }
 
-/** Starts Assent for the scenario; the TOTP scenarios share one prepared data dir, each with its own mode. */
-async function startAssentFor(ctx: RunContext, scenario: Scenario, port: number): Promise<Started> {
+/**
+ * Starts Assent for the scenario; the TOTP scenarios share one prepared data dir, each with its own mode. With
+ * `variant` (`--compare-flags`), starts "Assent B" on the copy of that data made right after it was prepared.
+ */
+async function startAssentFor(
+  ctx: RunContext,
+  scenario: Scenario,
+  port: number,
+  variant?: readonly string[],
+): Promise<Started> {
   const totp = usesTotp(scenario);
   const files = userFiles(ctx, totp);
+  const prepared = path.join(ctx.dir, totp ? 'assent-totp' : 'assent');
   const setup = {
-    dir: path.join(ctx.dir, totp ? 'assent-totp' : 'assent'),
+    dir: variant ? `${prepared}-b` : prepared,
     port,
     secret: ctx.secret,
     usersCsv: files.assentCsv,
@@ -81,9 +90,13 @@ async function startAssentFor(ctx: RunContext, scenario: Scenario, port: number)
         }
       : {}),
   };
+  if (variant)
+    return serveAssent(writeAssentConfig(setup), SERVER_CPU, { name: ASSENT_B, nodeFlags: variant });
   if (totp && ctx.assentTotpPrepared) return serveAssent(writeAssentConfig(setup), SERVER_CPU);
   const configFile = await prepareAssent(setup);
   if (totp) ctx.assentTotpPrepared = true;
+  // Assent B's copy is taken before Assent A changes anything (the database is closed between CLI runs).
+  if (ctx.args.compareFlags) cpSync(prepared, `${prepared}-b`, { recursive: true });
   return serveAssent(configFile, SERVER_CPU);
 }
 
@@ -153,6 +166,20 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
       }
       targets.push({ server, port });
       process.stderr.write(`bench: Assent pid ${server.pid} on 127.0.0.1:${port}\n`);
+      if (args.compareFlags) {
+        const portB = await freeUdpPort();
+        const serverB = await startAssentFor(ctx, scenario, portB, args.compareFlags);
+        try {
+          await probe(serverB, portB);
+        } catch (error) {
+          await stopProcess(serverB);
+          throw error;
+        }
+        targets.push({ server: serverB, port: portB });
+        process.stderr.write(
+          `bench: ${ASSENT_B} (${args.compareFlags.join(' ')}) pid ${serverB.pid} on 127.0.0.1:${portB}\n`,
+        );
+      }
     } catch (error) {
       notes.push(`Assent not measured: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
       process.stderr.write(`bench: Assent not measured: ${(error as Error).message}\n`);

@@ -175,7 +175,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       firstFactor,
       policy: createSecondFactorPolicy(config.secondFactor),
       tokenHolders,
-      codeLengthsOf: (name) => tokenHolders.codeLengthsOf(name),
+      // The token cache answers for users it holds, and remembers the user for the code check that follows.
+      codeLengthsOf: (name) => tokens.cachedCodeLengths(name) ?? tokenHolders.codeLengthsOf(name),
       checkCode: createCheckCode({
         tokens,
         recordSuccess: (serial, success) => tokens.recordSuccessBatched(serial, success),

@@ -1,6 +1,7 @@
 // Owns the realm router: picks the first-factor sources for `user@realm` / `REALM\user` and tries them in order.
 import type { FirstFactor, FirstFactorResult, Identity, ResolvedName } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
+import { LOCAL_SOURCE } from './local-first-factor.js';
 
 /** One user source (local database, one LDAP directory). Never throws for expected failures. */
 export interface FirstFactorSource {
@@ -93,8 +94,11 @@ export function createRealmFirstFactor(deps: RealmFirstFactorDeps): FirstFactor 
     return chain === undefined ? Reason.RealmUnknown : { name: parsed.name, chain };
   };
 
+  // A local identity already carries the local record's groups: no second lookup of the same user.
   const settle = (name: string, result: FirstFactorResult): FirstFactorResult =>
-    result.ok ? { ok: true, identity: withLocalGroups(result.identity, localGroups(name)) } : result;
+    result.ok && result.identity.source !== LOCAL_SOURCE
+      ? { ok: true, identity: withLocalGroups(result.identity, localGroups(name)) }
+      : result;
 
   const tryFrom = (
     chain: readonly FirstFactorSource[],

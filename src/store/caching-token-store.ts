@@ -1,14 +1,42 @@
 // Owns the server's token cache and group commit: decoded tokens in memory, replay-guard writes batched per tick.
-import type { NewToken, Token, TokenStore, TokenSuccess } from '../domain/token.js';
-import type { ReplayJournal } from './replay-journal.js';
+import {
+  BACKUP_CODE_DIGITS,
+  type NewToken,
+  type Token,
+  type TokenStore,
+  type TokenSuccess,
+  TokenType,
+} from '../domain/token.js';
+import type { ReplayJournal, ReplayMark } from './replay-journal.js';
 
 type MutableToken = { -readonly [K in keyof Token]: Token[K] };
 
+/** A user's cached tokens, and the code lengths they take (for splitting `concat` passwords). */
+interface CachedUser {
+  readonly tokens: MutableToken[];
+  readonly codeLengths: readonly number[];
+}
+
+/** A success waiting for the database (no journal, or a token this cache does not hold). */
 interface Pending {
   readonly serial: string;
-  readonly tokenId: number;
   readonly userName: string;
   readonly success: TokenSuccess;
+  resolve(committed: boolean): void;
+  reject(error: unknown): void;
+}
+
+/** A success waiting for the journal: its mark already moved in memory. */
+interface JournalPending {
+  readonly tokenId: number;
+  readonly mark: ReplayMark;
+  readonly userName: string;
+}
+
+/** One promise per journal batch: the batch is durable as a whole or not at all. */
+interface JournalBatch {
+  readonly items: JournalPending[];
+  readonly durable: Promise<boolean>;
   resolve(committed: boolean): void;
   reject(error: unknown): void;
 }
@@ -20,15 +48,23 @@ interface Pending {
  * Replay guard (SECURITY A6.4) with group commit: `recordSuccessBatched` does the compare-and-set in memory at once
  * (so two requests in this process can never both win) and queues the durable record; the queue is flushed once
  * per event-loop turn. With a journal the batch is appended there and synced with the batches around it (at most
- * one sync per `MIN_SYNC_INTERVAL_MS`); without one, all queued compare-and-sets run in one database transaction.
- * The caller answers Accept only when the promise says the use is durable, so a code is never accepted before
- * that, and a writer that raced us in the database wins there, not in memory.
+ * one sync per `MIN_SYNC_INTERVAL_MS`), and every caller of the turn shares one promise; without one, all queued
+ * compare-and-sets run in one database transaction. The caller answers Accept only when the promise says the use
+ * is durable, so a code is never accepted before that, and a writer that raced us in the database wins there.
  */
 export class CachingTokenStore implements TokenStore {
-  private readonly byUser = new Map<string, Token[]>();
-  /** The same cached objects by serial: one lookup for the replay guard's compare-and-set. */
+  private readonly byUser = new Map<string, CachedUser>();
+  /** The same cached objects by serial, for a compare-and-set that does not follow a list of its user. */
   private readonly bySerial = new Map<string, MutableToken>();
+  /**
+   * The user looked up last. One login asks for the same user's tokens up to three times in one synchronous pass
+   * (code lengths, the list, the compare-and-set); a lookup in a map of a few hundred thousand users costs about
+   * a microsecond in cache misses, a compare with the last name almost nothing.
+   */
+  private lastName: string | undefined;
+  private last: CachedUser | undefined;
   private queue: Pending[] = [];
+  private journalBatch: JournalBatch | undefined;
   private scheduled = false;
 
   constructor(
@@ -48,70 +84,117 @@ export class CachingTokenStore implements TokenStore {
   invalidateAll(): void {
     this.byUser.clear();
     this.bySerial.clear();
+    this.lastName = undefined;
+    this.last = undefined;
   }
 
   listForUser(userName: string): Token[] {
+    return this.cachedUser(userName)?.tokens ?? this.load(userName);
+  }
+
+  /**
+   * Distinct code lengths of the user's tokens, oldest token first, when they are cached; undefined when they are
+   * not (the caller then asks the token-holder index, which answers non-holders without a query).
+   */
+  cachedCodeLengths(userName: string): readonly number[] | undefined {
+    return this.cachedUser(userName)?.codeLengths;
+  }
+
+  private cachedUser(userName: string): CachedUser | undefined {
+    if (userName === this.lastName) return this.last;
     const hit = this.byUser.get(userName);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      this.lastName = userName;
+      this.last = hit;
+    }
+    return hit;
+  }
+
+  private load(userName: string): Token[] {
     const tokens = this.withJournal(this.inner.listForUser(userName));
     // Users without tokens are not cached, so made-up names cannot fill memory.
     if (tokens.length > 0) {
       if (this.byUser.size >= this.maxUsers) this.invalidateAll();
-      this.byUser.set(userName, tokens);
-      for (const token of tokens) this.bySerial.set(token.serial, token);
+      const cached: CachedUser = { tokens: tokens as MutableToken[], codeLengths: codeLengthsOf(tokens) };
+      this.byUser.set(userName, cached);
+      for (const token of cached.tokens) this.bySerial.set(token.serial, token);
+      this.lastName = userName;
+      this.last = cached;
     }
     return tokens;
   }
 
+  /** The cached object of a serial; the last user's list answers without a map lookup. */
+  private cachedToken(serial: string): MutableToken | undefined {
+    const last = this.last;
+    if (last !== undefined) for (const token of last.tokens) if (token.serial === serial) return token;
+    return this.bySerial.get(serial);
+  }
+
   /**
-   * The in-memory compare-and-set, then the queued database one. Returns false at once when memory already
-   * says replay; otherwise a promise of the database's verdict.
+   * The in-memory compare-and-set, then the queued durable record. Returns false at once when memory already
+   * says replay; otherwise a promise of the verdict (with a journal, one promise shared by the turn's batch).
    */
   recordSuccessBatched(serial: string, success: TokenSuccess): false | Promise<boolean> {
-    const token = this.bySerial.get(serial);
+    const token = this.cachedToken(serial);
     if (token !== undefined) {
       if (token.lastUsed !== success.expectedLastUsed || success.newLastUsed <= token.lastUsed) return false;
       // In place: the cache owns these objects, and a copy per login would only feed the garbage collector.
       token.lastUsed = success.newLastUsed;
       token.drift = success.drift;
-      // The journal's marks move with memory, so a reload before the next sync still sees this use.
-      this.journal?.raise(token.id, { lastUsed: success.newLastUsed, drift: success.drift });
+      if (this.journal !== undefined) {
+        const mark: ReplayMark = { lastUsed: success.newLastUsed, drift: success.drift };
+        // The journal's marks move with memory, so a reload before the next sync still sees this use.
+        this.journal.raise(token.id, mark);
+        const batch = this.journalBatch ?? this.openJournalBatch();
+        batch.items.push({ tokenId: token.id, mark, userName: token.userName });
+        return batch.durable;
+      }
     }
     const userName = token?.userName ?? '';
-    const tokenId = token?.id ?? -1;
     return new Promise<boolean>((resolve, reject) => {
-      this.queue.push({ serial, tokenId, userName, success, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(this.flush);
-      }
+      this.queue.push({ serial, userName, success, resolve, reject });
+      this.schedule();
     });
   }
 
-  /** Commits every queued success in one transaction and tells each caller whether the database agreed. */
+  private openJournalBatch(): JournalBatch {
+    let resolve!: (committed: boolean) => void;
+    let reject!: (error: unknown) => void;
+    const durable = new Promise<boolean>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const batch: JournalBatch = { items: [], durable, resolve, reject };
+    this.journalBatch = batch;
+    this.schedule();
+    return batch;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.flush);
+  }
+
+  /** Commits every queued success (the journal batch and the database batch) and tells each caller the verdict. */
   readonly flush = (): void => {
     this.scheduled = false;
+    const journalBatch = this.journalBatch;
+    this.journalBatch = undefined;
+    if (journalBatch !== undefined) this.flushJournal(journalBatch);
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    if (this.journal !== undefined && batch.every((item) => item.tokenId >= 0)) {
-      const records = batch.map((item) => ({
-        tokenId: item.tokenId,
-        mark: { lastUsed: item.success.newLastUsed, drift: item.success.drift },
-      }));
-      this.journal.appendDurable(records, (error) => {
-        if (error === null) for (const item of batch) item.resolve(true);
-        else this.failBatch(batch, error);
-      });
-      return;
-    }
     const results: boolean[] = [];
     try {
       this.transaction(() => {
         for (const item of batch) results.push(this.inner.recordSuccess(item.serial, item.success));
       });
     } catch (error) {
-      this.failBatch(batch, error);
+      // Nothing of the batch is durable: forget what memory believes and fail every caller closed.
+      for (const item of batch) this.dropUser(item.userName);
+      for (const item of batch) item.reject(error);
       return;
     }
     for (let i = 0; i < batch.length; i++) {
@@ -122,10 +205,21 @@ export class CachingTokenStore implements TokenStore {
     }
   };
 
-  /** Nothing of the batch is durable: forget what memory believes and fail every caller closed. */
-  private failBatch(batch: readonly Pending[], error: unknown): void {
-    for (const item of batch) this.dropUser(item.userName);
-    for (const item of batch) item.reject(error);
+  private flushJournal(batch: JournalBatch): void {
+    // The marks moved at the compare-and-set; the journal only writes and syncs them.
+    this.journal!.appendDurable(
+      batch.items,
+      (error) => {
+        if (error === null) {
+          batch.resolve(true);
+          return;
+        }
+        // Nothing of the batch is durable: forget what memory believes and fail every caller closed.
+        for (const item of batch.items) this.dropUser(item.userName);
+        batch.reject(error);
+      },
+      { raised: true },
+    );
   }
 
   /** Raises tokens read from the database to what the journal already recorded (A6.4: only forward). */
@@ -141,10 +235,14 @@ export class CachingTokenStore implements TokenStore {
 
   /** Forgets one user's cached tokens, so the next read goes to the database. */
   private dropUser(userName: string): void {
-    const list = this.byUser.get(userName);
-    if (list === undefined) return;
+    const cached = this.byUser.get(userName);
+    if (cached === undefined) return;
     this.byUser.delete(userName);
-    for (const token of list) this.bySerial.delete(token.serial);
+    for (const token of cached.tokens) this.bySerial.delete(token.serial);
+    if (this.last === cached) {
+      this.lastName = undefined;
+      this.last = undefined;
+    }
   }
 
   // Everything below passes through and drops the user's cached tokens, so the next read sees the change.
@@ -200,4 +298,14 @@ export class CachingTokenStore implements TokenStore {
     if (token !== undefined) this.dropUser(token.userName);
     return write();
   }
+}
+
+/** Distinct code lengths, oldest token first: the same answer the token-holder index gives (backup codes: 10). */
+function codeLengthsOf(tokens: readonly Token[]): readonly number[] {
+  const lengths: number[] = [];
+  for (const token of tokens) {
+    const digits = token.type === TokenType.Backup ? BACKUP_CODE_DIGITS : token.digits;
+    if (!lengths.includes(digits)) lengths.push(digits);
+  }
+  return Object.freeze(lengths);
 }

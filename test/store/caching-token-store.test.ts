@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { CachingTokenStore } from '../../src/store/caching-token-store.js';
+import { ReplayJournal } from '../../src/store/replay-journal.js';
 import { createSealer } from '../../src/store/sealer.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import { SqliteTokenStore } from '../../src/store/sqlite/sqlite-token-store.js';
+import { TokenHolders } from '../../src/store/sqlite/token-holders.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -100,4 +102,79 @@ test('a failing commit rejects every caller of the batch: nothing is accepted', 
   broken.listForUser('alice');
   const pending = broken.recordSuccessBatched('S-alice', { expectedLastUsed: -1, newLastUsed: 10, drift: 0 });
   await assert.rejects(pending as Promise<boolean>, /disk full/);
+});
+
+test('cached code lengths match the token-holder index: distinct, oldest token first, backup codes as 10 digits', () => {
+  const { cache, inner, db } = setup();
+  inner.add({
+    serial: 'S-alice-8',
+    userName: 'alice',
+    type: 'totp',
+    secret: randomBytes(20),
+    algorithm: 'SHA1',
+    digits: 8,
+  });
+  inner.add({
+    serial: 'S-alice-b',
+    userName: 'alice',
+    type: 'backup',
+    secret: randomBytes(20),
+    algorithm: 'SHA1',
+    digits: 6,
+  });
+  inner.add({
+    serial: 'S-alice-6',
+    userName: 'alice',
+    type: 'hotp',
+    secret: randomBytes(20),
+    algorithm: 'SHA1',
+    digits: 6,
+  });
+  assert.equal(cache.cachedCodeLengths('alice'), undefined, 'not cached before the first list');
+  cache.listForUser('alice');
+  const fromIndex = new TokenHolders(db).codeLengthsOf('alice');
+  assert.deepEqual(fromIndex, [6, 8, 10]);
+  assert.deepEqual(cache.cachedCodeLengths('alice'), fromIndex);
+  assert.equal(cache.cachedCodeLengths('carol'), undefined);
+});
+
+test('a change made through the cache is seen by the next read of the same user, also right after a lookup', () => {
+  const { cache } = setup();
+  assert.equal(cache.listForUser('alice').length, 1);
+  assert.deepEqual(cache.cachedCodeLengths('alice'), [6]);
+  cache.add({
+    serial: 'S-alice-2',
+    userName: 'alice',
+    type: 'totp',
+    secret: randomBytes(20),
+    algorithm: 'SHA1',
+    digits: 8,
+  });
+  assert.equal(cache.listForUser('alice').length, 2);
+  assert.deepEqual(cache.cachedCodeLengths('alice'), [6, 8]);
+  cache.remove('S-alice-2');
+  assert.equal(cache.listForUser('alice').length, 1);
+});
+
+test('with a journal, the successes of one turn share one durable verdict, and a failed sync fails them all closed', async () => {
+  const { inner, db } = setup();
+  const dir = mkdtempSync(join(tmpdir(), 'assent-ctok-j-'));
+  dirs.push(dir);
+  const journal = ReplayJournal.open(join(dir, 'assent.db.replay'));
+  const cache = new CachingTokenStore(inner, (fn) => db.transaction(fn)(), journal);
+  cache.listForUser('alice');
+  cache.listForUser('bob');
+  const a = cache.recordSuccessBatched('S-alice', { expectedLastUsed: -1, newLastUsed: 10, drift: 0 });
+  const b = cache.recordSuccessBatched('S-bob', { expectedLastUsed: -1, newLastUsed: 11, drift: 0 });
+  assert.ok(a instanceof Promise && b instanceof Promise);
+  assert.deepEqual(await Promise.all([a, b]), [true, true]);
+  assert.deepEqual(journal.all.get(inner.getBySerial('S-alice')!.id), { lastUsed: 10, drift: 0 });
+
+  // The file goes away under the journal: the next batch cannot be written, so nobody of it is accepted.
+  journal.close();
+  const c = cache.recordSuccessBatched('S-alice', { expectedLastUsed: 10, newLastUsed: 20, drift: 0 });
+  const d = cache.recordSuccessBatched('S-bob', { expectedLastUsed: 11, newLastUsed: 21, drift: 0 });
+  await assert.rejects(c as Promise<boolean>);
+  await assert.rejects(d as Promise<boolean>);
+  assert.equal(cache.cachedCodeLengths('alice'), undefined, 'memory of a failed batch is dropped');
 });
