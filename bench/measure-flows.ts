@@ -41,6 +41,12 @@ export async function waitForFreshStep(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
+/** Seconds until the current 30 s TOTP step ends. */
+export function secondsLeftInStep(): number {
+  const periodMs = TOTP_PERIOD_SECONDS * 1000;
+  return (periodMs - (Date.now() % periodMs)) / 1000;
+}
+
 /** Runs the generator in its own process pinned to `cpus` against `server`: TOTP flows from user 0. */
 export async function measureFlowsWithLoadgen(
   server: Started,
