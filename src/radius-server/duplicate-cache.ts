@@ -16,13 +16,24 @@ function sameAuthenticator(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Remembers requests in progress and the replies sent, keyed by receiving socket, source address and port and
- * Identifier, and told apart by the Request Authenticator. Insertion order is expiry order for answered entries
- * (all share one lifetime), so sweeping stops at the first live answered entry. Bounded: the oldest entry goes
- * first when full.
+ * The receiving socket, source port and Identifier of a request as one number (a small integer while the
+ * socket index stays below 64). With the source address it names a request for RFC 5080 §2.2.2.
+ */
+export function duplicateSlot(endpointIndex: number, port: number, identifier: number): number {
+  return endpointIndex * 16_777_216 + port * 256 + identifier;
+}
+
+/**
+ * Remembers requests in progress and the replies sent, keyed by source address and then by receiving socket,
+ * source port and Identifier (`duplicateSlot`), and told apart by the Request Authenticator. A number per
+ * source instead of one text key per request: building and hashing that text cost more than the lookups.
+ * Insertion order is expiry order for answered entries (all share one lifetime), so sweeping a source stops at
+ * its first live answered entry. Bounded: when full, the oldest entry of the arriving request's source goes
+ * first (of the first source when that one has none), so one busy client cannot push out another's entries.
  */
 export class DuplicateCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly sources = new Map<string, Map<number, Entry>>();
+  private count = 0;
   /** The cached reply found by the last `check` that returned Answered. */
   cachedReply: Uint8Array | undefined;
 
@@ -33,7 +44,7 @@ export class DuplicateCache {
   ) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   /**
@@ -41,11 +52,14 @@ export class DuplicateCache {
    * answered from the cache afterwards); same key with a new authenticator → the old entry is purged and the
    * request is new.
    */
-  check(key: string, authenticator: Uint8Array, now: number): DuplicateStatus {
-    const entry = this.entries.get(key);
+  check(address: string, slot: number, authenticator: Uint8Array, now: number): DuplicateStatus {
+    const entries = this.sources.get(address);
+    if (entries === undefined) return DuplicateStatus.New;
+    const entry = entries.get(slot);
     if (entry === undefined) return DuplicateStatus.New;
     if (entry.expiresAt <= now || !sameAuthenticator(entry.authenticator, authenticator)) {
-      this.entries.delete(key);
+      entries.delete(slot);
+      this.count--;
       return DuplicateStatus.New;
     }
     if (entry.reply === undefined) return DuplicateStatus.InProgress;
@@ -54,34 +68,62 @@ export class DuplicateCache {
   }
 
   /** Marks a request as in progress. Call only after `check` returned New. */
-  begin(key: string, authenticator: Uint8Array, now: number): void {
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
+  begin(address: string, slot: number, authenticator: Uint8Array, now: number): void {
+    let entries = this.sources.get(address);
+    if (this.count >= this.maxEntries) this.evictOldest(entries);
+    if (entries === undefined) {
+      entries = new Map();
+      this.sources.set(address, entries);
     }
-    this.entries.set(key, { authenticator, reply: undefined, expiresAt: now + this.inProgressLifetimeMs });
+    const before = entries.size;
+    entries.set(slot, { authenticator, reply: undefined, expiresAt: now + this.inProgressLifetimeMs });
+    this.count += entries.size - before;
   }
 
   /** Stores the reply sent for a request so retransmissions get it byte for byte. */
-  complete(key: string, reply: Uint8Array, now: number): void {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return;
-    this.entries.delete(key);
+  complete(address: string, slot: number, reply: Uint8Array, now: number): void {
+    const entries = this.sources.get(address);
+    const entry = entries?.get(slot);
+    if (entries === undefined || entry === undefined) return;
+    // Re-inserted at the end: answered entries stay in expiry order.
+    entries.delete(slot);
     entry.reply = reply;
     entry.expiresAt = now + this.replyLifetimeMs;
-    this.entries.set(key, entry);
+    entries.set(slot, entry);
   }
 
   /** Forgets a request that ended without a reply (dropped), so a retransmission is processed afresh. */
-  abandon(key: string): void {
-    this.entries.delete(key);
+  abandon(address: string, slot: number): void {
+    if (this.sources.get(address)?.delete(slot)) this.count--;
   }
 
-  /** Removes expired entries; cheap enough to run every second. */
+  /** Removes expired entries, and sources left without any; cheap enough to run every second. */
   sweep(now: number): void {
-    for (const [key, entry] of this.entries) {
-      if (entry.expiresAt <= now) this.entries.delete(key);
-      else if (entry.reply !== undefined) break;
+    for (const [address, entries] of this.sources) {
+      for (const [slot, entry] of entries) {
+        if (entry.expiresAt <= now) {
+          entries.delete(slot);
+          this.count--;
+        } else if (entry.reply !== undefined) break;
+      }
+      if (entries.size === 0) this.sources.delete(address);
+    }
+  }
+
+  private evictOldest(entries: Map<number, Entry> | undefined): void {
+    let from = entries;
+    if (from === undefined || from.size === 0) {
+      for (const other of this.sources.values()) {
+        if (other.size > 0) {
+          from = other;
+          break;
+        }
+      }
+    }
+    const oldest = from?.keys().next();
+    if (from !== undefined && oldest !== undefined && !oldest.done) {
+      from.delete(oldest.value);
+      this.count--;
     }
   }
 }

@@ -15,7 +15,7 @@ import type { ClientTable } from './client-table.js';
 import { RadiusCounters } from './counters.js';
 import { replyAttributesFor, replyCodeFor } from './decision-to-reply.js';
 import { DropReason } from './drop-reason.js';
-import { DuplicateCache, DuplicateStatus } from './duplicate-cache.js';
+import { DuplicateCache, DuplicateStatus, duplicateSlot } from './duplicate-cache.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { readLoginRequest } from './read-login-request.js';
 
@@ -52,7 +52,8 @@ interface InFlight {
   readonly endpoint: Endpoint;
   readonly address: string;
   readonly port: number;
-  readonly key: string;
+  /** Names the request in the duplicate cache, with `address` (`duplicateSlot`). */
+  readonly slot: number;
   readonly started: number;
 }
 
@@ -171,8 +172,8 @@ export class RequestProcessor {
     }
 
     // RFC 5080 §2.2.2: duplicates are recognised only after the packet proved it knows the secret.
-    const key = `${endpoint.index}|${address}|${port}|${packet.identifier}`;
-    const seen = this.duplicates.check(key, packet.authenticator, now);
+    const slot = duplicateSlot(endpoint.index, port, packet.identifier);
+    const seen = this.duplicates.check(address, slot, packet.authenticator, now);
     if (seen === DuplicateStatus.InProgress) {
       this.drop(DropReason.DuplicateInProgress);
       return;
@@ -201,9 +202,9 @@ export class RequestProcessor {
       return;
     }
 
-    this.duplicates.begin(key, packet.authenticator, now);
+    this.duplicates.begin(address, slot, packet.authenticator, now);
     this.inFlightCount++;
-    const request: InFlight = { client, packet, endpoint, address, port, key, started: now };
+    const request: InFlight = { client, packet, endpoint, address, port, slot, started: now };
     let decision: Decision | Promise<Decision>;
     try {
       decision = this.authenticate(readLoginRequest(packet, client.secret, client.name));
@@ -243,7 +244,7 @@ export class RequestProcessor {
     const code = replyCodeFor[decision.kind];
     if (code === undefined) {
       if (decision.kind === 'drop') {
-        this.duplicates.abandon(request.key);
+        this.duplicates.abandon(request.address, request.slot);
         this.counters.drops[DropReason.Decided]++;
         this.inFlightCount--;
         this.logDecision(request, decision, 'drop');
@@ -287,7 +288,7 @@ export class RequestProcessor {
 
   private send(request: InFlight, reply: Uint8Array, code: number): void {
     request.endpoint.send(reply, request.port, request.address);
-    this.duplicates.complete(request.key, reply, this.now());
+    this.duplicates.complete(request.address, request.slot, reply, this.now());
     if (code === Code.AccessAccept) this.counters.accessAccepts++;
     else if (code === Code.AccessReject) this.counters.accessRejects++;
     else if (code === Code.AccessChallenge) this.counters.accessChallenges++;
@@ -336,8 +337,8 @@ export class RequestProcessor {
       );
       return;
     }
-    const key = `${endpoint.index}|${address}|${port}|${packet.identifier}`;
-    const seen = this.duplicates.check(key, packet.authenticator, now);
+    const slot = duplicateSlot(endpoint.index, port, packet.identifier);
+    const seen = this.duplicates.check(address, slot, packet.authenticator, now);
     if (seen === DuplicateStatus.Answered) {
       this.counters.duplicatesResent++;
       endpoint.send(this.duplicates.cachedReply!, port, address);
@@ -368,8 +369,8 @@ export class RequestProcessor {
       attributes,
       messageAuthenticatorBase: 'zero',
     });
-    this.duplicates.begin(key, packet.authenticator, now);
-    this.duplicates.complete(key, reply, now);
+    this.duplicates.begin(address, slot, packet.authenticator, now);
+    this.duplicates.complete(address, slot, reply, now);
     this.counters.accountingResponses++;
     endpoint.send(reply, port, address);
   }

@@ -1,58 +1,96 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DuplicateCache, DuplicateStatus } from '../../src/radius-server/duplicate-cache.js';
+import { DuplicateCache, DuplicateStatus, duplicateSlot } from '../../src/radius-server/duplicate-cache.js';
 
 const auth = (n: number) => new Uint8Array(16).fill(n);
+const NAS = '192.0.2.10';
+const k = duplicateSlot(0, 40_000, 7);
 
 test('absorbs a retransmission while the request is in progress (RFC 5080 §2.2.2)', () => {
   const cache = new DuplicateCache(30_000, 120_000, 10);
-  assert.equal(cache.check('k', auth(1), 0), DuplicateStatus.New);
-  cache.begin('k', auth(1), 0);
-  assert.equal(cache.check('k', auth(1), 10), DuplicateStatus.InProgress);
+  assert.equal(cache.check(NAS, k, auth(1), 0), DuplicateStatus.New);
+  cache.begin(NAS, k, auth(1), 0);
+  assert.equal(cache.check(NAS, k, auth(1), 10), DuplicateStatus.InProgress);
 });
 
 test('resends the cached reply byte for byte to a retransmission after the answer', () => {
   const cache = new DuplicateCache(30_000, 120_000, 10);
-  cache.begin('k', auth(1), 0);
+  cache.begin(NAS, k, auth(1), 0);
   const reply = Uint8Array.of(2, 1, 0, 20);
-  cache.complete('k', reply, 5);
-  assert.equal(cache.check('k', auth(1), 1000), DuplicateStatus.Answered);
+  cache.complete(NAS, k, reply, 5);
+  assert.equal(cache.check(NAS, k, auth(1), 1000), DuplicateStatus.Answered);
   assert.equal(cache.cachedReply, reply);
 });
 
 test('treats the same key with a new Request Authenticator as a new request and purges the old entry', () => {
   const cache = new DuplicateCache(30_000, 120_000, 10);
-  cache.begin('k', auth(1), 0);
-  cache.complete('k', new Uint8Array(20), 0);
-  assert.equal(cache.check('k', auth(2), 10), DuplicateStatus.New);
+  cache.begin(NAS, k, auth(1), 0);
+  cache.complete(NAS, k, new Uint8Array(20), 0);
+  assert.equal(cache.check(NAS, k, auth(2), 10), DuplicateStatus.New);
   assert.equal(cache.size, 0);
 });
 
-test('forgets replies after their lifetime and sweeps them', () => {
+test('the key is the whole of socket, source address, source port and Identifier', () => {
   const cache = new DuplicateCache(30_000, 120_000, 10);
-  cache.begin('a', auth(1), 0);
-  cache.complete('a', new Uint8Array(20), 0);
-  cache.begin('b', auth(1), 0);
-  assert.equal(cache.check('a', auth(1), 30_000), DuplicateStatus.New);
-  cache.begin('c', auth(1), 0);
-  cache.complete('c', new Uint8Array(20), 0);
+  cache.begin(NAS, k, auth(1), 0);
+  assert.equal(cache.check('192.0.2.11', k, auth(1), 1), DuplicateStatus.New, 'another address');
+  assert.equal(
+    cache.check(NAS, duplicateSlot(1, 40_000, 7), auth(1), 1),
+    DuplicateStatus.New,
+    'another socket',
+  );
+  assert.equal(
+    cache.check(NAS, duplicateSlot(0, 40_001, 7), auth(1), 1),
+    DuplicateStatus.New,
+    'another port',
+  );
+  assert.equal(cache.check(NAS, duplicateSlot(0, 40_000, 8), auth(1), 1), DuplicateStatus.New, 'another id');
+  const slots = new Set<number>();
+  for (const socket of [0, 1, 63, 64, 200])
+    for (const port of [0, 1, 65_535]) for (const id of [0, 255]) slots.add(duplicateSlot(socket, port, id));
+  assert.equal(slots.size, 5 * 3 * 2, 'no two keys share a slot');
+});
+
+test('forgets replies after their lifetime and sweeps them, and the sources left empty', () => {
+  const cache = new DuplicateCache(30_000, 120_000, 10);
+  const [a, b, c] = [1, 2, 3].map((id) => duplicateSlot(0, 40_000, id)) as [number, number, number];
+  cache.begin(NAS, a, auth(1), 0);
+  cache.complete(NAS, a, new Uint8Array(20), 0);
+  cache.begin(NAS, b, auth(1), 0);
+  assert.equal(cache.check(NAS, a, auth(1), 30_000), DuplicateStatus.New);
+  cache.begin('192.0.2.11', c, auth(1), 0);
+  cache.complete('192.0.2.11', c, new Uint8Array(20), 0);
   cache.sweep(30_001);
   assert.equal(cache.size, 1, 'the in-progress entry stays until its own deadline');
   cache.sweep(120_001);
   assert.equal(cache.size, 0);
+  assert.equal(cache.check(NAS, b, auth(1), 120_002), DuplicateStatus.New);
 });
 
-test('stays bounded: the oldest entry goes when full', () => {
+test('stays bounded: the oldest entry of the same source goes first when full', () => {
   const cache = new DuplicateCache(30_000, 120_000, 3);
-  for (let i = 0; i < 10; i++) cache.begin(`k${i}`, auth(i), i);
+  cache.begin('192.0.2.11', k, auth(99), 0);
+  for (let i = 0; i < 10; i++) cache.begin(NAS, duplicateSlot(0, 40_000, i), auth(i), i);
   assert.equal(cache.size, 3);
-  assert.equal(cache.check('k9', auth(9), 10), DuplicateStatus.InProgress);
-  assert.equal(cache.check('k0', auth(0), 10), DuplicateStatus.New);
+  assert.equal(cache.check(NAS, duplicateSlot(0, 40_000, 9), auth(9), 10), DuplicateStatus.InProgress);
+  assert.equal(cache.check(NAS, duplicateSlot(0, 40_000, 0), auth(0), 10), DuplicateStatus.New);
+  assert.equal(
+    cache.check('192.0.2.11', k, auth(99), 10),
+    DuplicateStatus.InProgress,
+    "one busy client does not push out another's entry",
+  );
+  // A new source when full takes the room from the first source that has any.
+  cache.begin('192.0.2.12', k, auth(5), 11);
+  assert.equal(cache.size, 3);
+  assert.equal(cache.check('192.0.2.12', k, auth(5), 12), DuplicateStatus.InProgress);
 });
 
 test('abandon lets a retransmission be processed afresh', () => {
   const cache = new DuplicateCache(30_000, 120_000, 3);
-  cache.begin('k', auth(1), 0);
-  cache.abandon('k');
-  assert.equal(cache.check('k', auth(1), 1), DuplicateStatus.New);
+  cache.begin(NAS, k, auth(1), 0);
+  cache.abandon(NAS, k);
+  assert.equal(cache.size, 0);
+  assert.equal(cache.check(NAS, k, auth(1), 1), DuplicateStatus.New);
+  cache.abandon(NAS, k);
+  assert.equal(cache.size, 0, 'abandoning twice counts once');
 });
