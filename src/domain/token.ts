@@ -109,6 +109,24 @@ export function generateSerial(): string {
 /** Digits of one backup code. */
 export const BACKUP_CODE_DIGITS = 10;
 
+/** How many digits a code of this token has, which is how a `concat` password is split (backup codes: 10). */
+export function codeLength(token: { readonly type: string; readonly digits: number }): number {
+  return token.type === TokenType.Backup ? BACKUP_CODE_DIGITS : token.digits;
+}
+
+/** The distinct code lengths of a user's tokens, oldest token first (frozen): what the token-holder index says. */
+export function distinctCodeLengths(tokens: readonly Token[]): readonly number[] {
+  const lengths: number[] = [];
+  for (const token of tokens) if (!lengths.includes(codeLength(token))) lengths.push(codeLength(token));
+  if (lengths.length !== 1) return Object.freeze(lengths);
+  // Most users hold one kind of token: they share one array instead of holding one each.
+  let shared = singleLengths.get(lengths[0]!);
+  if (shared === undefined) singleLengths.set(lengths[0]!, (shared = Object.freeze(lengths)));
+  return shared;
+}
+
+const singleLengths = new Map<number, readonly number[]>();
+
 /** `count` one-time backup codes of 10 digits each from the CSPRNG (about 33 bits each). */
 export function generateBackupCodes(count: number): string[] {
   return Array.from({ length: count }, () =>

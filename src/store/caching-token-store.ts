@@ -1,12 +1,6 @@
 // Owns the server's token cache and group commit: decoded tokens in memory, replay-guard writes batched per tick.
-import {
-  BACKUP_CODE_DIGITS,
-  type NewToken,
-  type Token,
-  type TokenStore,
-  type TokenSuccess,
-  TokenType,
-} from '../domain/token.js';
+import type { NewToken, Token, TokenStore, TokenSuccess } from '../domain/token.js';
+import { distinctCodeLengths } from '../domain/token.js';
 import type { ReplayJournal, ReplayMark } from './replay-journal.js';
 
 type MutableToken = { -readonly [K in keyof Token]: Token[K] };
@@ -17,7 +11,7 @@ interface CachedUser {
   readonly codeLengths: readonly number[];
 }
 
-/** A success waiting for the database (no journal, or a token this cache does not hold). */
+/** A success for the database (no journal, or a token this cache does not hold). */
 interface Pending {
   readonly serial: string;
   readonly userName: string;
@@ -56,11 +50,8 @@ export class CachingTokenStore implements TokenStore {
   private readonly byUser = new Map<string, CachedUser>();
   /** The same cached objects by serial, for a compare-and-set that does not follow a list of its user. */
   private readonly bySerial = new Map<string, MutableToken>();
-  /**
-   * The user looked up last. One login asks for the same user's tokens up to three times in one synchronous pass
-   * (code lengths, the list, the compare-and-set); a lookup in a map of a few hundred thousand users costs about
-   * a microsecond in cache misses, a compare with the last name almost nothing.
-   */
+  /** The user looked up last: one login asks for its tokens up to three times in one pass, and a lookup in a map
+   * of a few hundred thousand users costs about a microsecond in cache misses, a compare almost nothing. */
   private lastName: string | undefined;
   private last: CachedUser | undefined;
   private queue: Pending[] = [];
@@ -71,11 +62,7 @@ export class CachingTokenStore implements TokenStore {
     private readonly inner: TokenStore,
     /** Runs `fn` inside one database transaction. */
     private readonly transaction: (fn: () => void) => void,
-    /**
-     * With a journal, accepted steps are appended there (one fdatasync per batch) instead of being written to the
-     * token table; tokens read from the database are raised to the journal's marks. Only this process checks codes,
-     * so memory is the compare-and-set and the journal is its durable record.
-     */
+    /** Accepted steps go here, not to the token table; tokens read back are raised to its marks. */
     private readonly journal?: ReplayJournal,
     private readonly maxUsers = 500_000,
   ) {}
@@ -84,6 +71,10 @@ export class CachingTokenStore implements TokenStore {
   invalidateAll(): void {
     this.byUser.clear();
     this.bySerial.clear();
+    this.forgetLast();
+  }
+
+  private forgetLast(): void {
     this.lastName = undefined;
     this.last = undefined;
   }
@@ -115,7 +106,10 @@ export class CachingTokenStore implements TokenStore {
     // Users without tokens are not cached, so made-up names cannot fill memory.
     if (tokens.length > 0) {
       if (this.byUser.size >= this.maxUsers) this.invalidateAll();
-      const cached: CachedUser = { tokens: tokens as MutableToken[], codeLengths: codeLengthsOf(tokens) };
+      const cached: CachedUser = {
+        tokens: tokens as MutableToken[],
+        codeLengths: distinctCodeLengths(tokens),
+      };
       this.byUser.set(userName, cached);
       for (const token of cached.tokens) this.bySerial.set(token.serial, token);
       this.lastName = userName;
@@ -159,13 +153,8 @@ export class CachingTokenStore implements TokenStore {
   }
 
   private openJournalBatch(): JournalBatch {
-    let resolve!: (committed: boolean) => void;
-    let reject!: (error: unknown) => void;
-    const durable = new Promise<boolean>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const batch: JournalBatch = { items: [], durable, resolve, reject };
+    const { promise, resolve, reject } = withResolvers<boolean>();
+    const batch: JournalBatch = { items: [], durable: promise, resolve, reject };
     this.journalBatch = batch;
     this.schedule();
     return batch;
@@ -239,10 +228,7 @@ export class CachingTokenStore implements TokenStore {
     if (cached === undefined) return;
     this.byUser.delete(userName);
     for (const token of cached.tokens) this.bySerial.delete(token.serial);
-    if (this.last === cached) {
-      this.lastName = undefined;
-      this.last = undefined;
-    }
+    if (this.last === cached) this.forgetLast();
   }
 
   // Everything below passes through and drops the user's cached tokens, so the next read sees the change.
@@ -300,12 +286,13 @@ export class CachingTokenStore implements TokenStore {
   }
 }
 
-/** Distinct code lengths, oldest token first: the same answer the token-holder index gives (backup codes: 10). */
-function codeLengthsOf(tokens: readonly Token[]): readonly number[] {
-  const lengths: number[] = [];
-  for (const token of tokens) {
-    const digits = token.type === TokenType.Backup ? BACKUP_CODE_DIGITS : token.digits;
-    if (!lengths.includes(digits)) lengths.push(digits);
-  }
-  return Object.freeze(lengths);
+/** `Promise.withResolvers` (Node 22+) for Node 20. */
+function withResolvers<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

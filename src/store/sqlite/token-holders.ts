@@ -1,6 +1,6 @@
 // Owns the in-memory index of users holding tokens (and their code lengths), so the login hot path asks a Map.
 import type Database from 'better-sqlite3';
-import { BACKUP_CODE_DIGITS } from '../../domain/token.js';
+import { codeLength } from '../../domain/token.js';
 
 const NONE: readonly number[] = Object.freeze([]);
 
@@ -21,7 +21,7 @@ export class TokenHolders {
   refresh(): void {
     const next = new Map<string, number[]>();
     for (const row of this.select.iterate()) {
-      const digits = row.type === 'backup' ? BACKUP_CODE_DIGITS : row.digits;
+      const digits = codeLength(row);
       const list = next.get(row.user_name);
       if (list === undefined) next.set(row.user_name, [digits]);
       else if (!list.includes(digits)) list.push(digits);
