@@ -120,9 +120,10 @@ export function distinctCodeLengths(tokens: readonly Token[]): readonly number[]
   for (const token of tokens) if (!lengths.includes(codeLength(token))) lengths.push(codeLength(token));
   if (lengths.length !== 1) return Object.freeze(lengths);
   // Most users hold one kind of token: they share one array instead of holding one each.
-  let shared = singleLengths.get(lengths[0]!);
-  if (shared === undefined) singleLengths.set(lengths[0]!, (shared = Object.freeze(lengths)));
-  return shared;
+  const shared = singleLengths.get(lengths[0]!);
+  if (shared !== undefined) return shared;
+  singleLengths.set(lengths[0]!, Object.freeze(lengths));
+  return lengths;
 }
 
 const singleLengths = new Map<number, readonly number[]>();
