@@ -4,8 +4,9 @@ import path from 'node:path';
 import { addBenchTokens } from './assent-tokens.js';
 import { runToEnd, type Started, startPinned } from './child-processes.js';
 
-/** The repository root: Assent is run from source, exactly as `npm start` runs it. */
+/** The repository root: Assent is run from source, exactly as `npm start` runs it (the same node flags). */
 const REPO = path.resolve(import.meta.dirname, '..');
+export const SERVE_NODE_FLAGS = ['--single-threaded-gc'] as const;
 const CLI = ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts')];
 
 export interface AssentSetup {
@@ -96,6 +97,7 @@ export function serveAssent(
     // BENCH_SERVER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to the server's node only.
     [
       ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ...SERVE_NODE_FLAGS,
       ...(variant?.nodeFlags ?? []),
       ...CLI,
       '-c',

@@ -41,6 +41,12 @@ for (const register of [
 ]) {
   register(program);
 }
+// `assent token list | head`: a reader that stops early is not an error; end quietly like other Unix tools.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? ExitCode.Ok);
+});
+
 for (const command of program.commands) {
   command.exitOverride();
   for (const sub of command.commands) sub.exitOverride();

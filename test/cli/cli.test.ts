@@ -1,6 +1,8 @@
 // The `assent` CLI as operators use it: help, exit codes, init, clients, users, import, config check.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,4 +179,21 @@ test('user import reads CSV and FreeRADIUS users files with legacy hashes; a bad
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /bad\.csv:2/);
   assert.doesNotMatch((await runCli(dir, ['user', 'list'])).stdout, /imp4/);
+});
+
+test('a reader that stops early (assent … | head) ends the CLI quietly with its exit code, no stack trace', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--help'], {
+    cwd: new URL('../../', import.meta.url),
+    env: cliEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Our end of the pipe is closed before the CLI writes: its first write fails with EPIPE.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
 });
