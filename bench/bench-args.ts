@@ -32,9 +32,9 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
   --quiet-wait S     before the argon2id line, wait up to S seconds for other processes to go idle (default 120)
   --no-argon2        skip the argon2id line          --markdown   also print the tables as Markdown
   --keep             keep the temp dir (configs, users, logs)
-  --compare-flags=F  also run "Assent B": a second Assent with these extra node flags (quoted, space-separated,
-                     e.g. --compare-flags="--max-semi-space-size=64") on its own copy of the data, in the same rounds; prints
-                     Assent B/Assent per CPU-second. An A/B within one run, for a flag or runtime setting`;
+  --compare-flags=F  also run "Assent B" with these extra node flags (quoted, space-separated, e.g.
+                     --compare-flags="--max-semi-space-size=64") on its own copy of the data, in the same
+                     rounds, and print Assent B/Assent: an A/B of a runtime flag within one run`;
 
 export interface BenchArgs {
   readonly users: number;
