@@ -83,10 +83,7 @@ export class CachingTokenStore implements TokenStore {
     return this.cachedUser(userName)?.tokens ?? this.load(userName);
   }
 
-  /**
-   * Distinct code lengths of the user's tokens, oldest token first, when they are cached; undefined when they are
-   * not (the caller then asks the token-holder index, which answers non-holders without a query).
-   */
+  /** The user's distinct code lengths when their tokens are cached; else undefined (ask the token-holder index). */
   cachedCodeLengths(userName: string): readonly number[] | undefined {
     return this.cachedUser(userName)?.codeLengths;
   }
@@ -181,8 +178,7 @@ export class CachingTokenStore implements TokenStore {
         for (const item of batch) results.push(this.inner.recordSuccess(item.serial, item.success));
       });
     } catch (error) {
-      // Nothing of the batch is durable: forget what memory believes and fail every caller closed.
-      for (const item of batch) this.dropUser(item.userName);
+      this.forgetUsersOf(batch);
       for (const item of batch) item.reject(error);
       return;
     }
@@ -203,8 +199,7 @@ export class CachingTokenStore implements TokenStore {
           batch.resolve(true);
           return;
         }
-        // Nothing of the batch is durable: forget what memory believes and fail every caller closed.
-        for (const item of batch.items) this.dropUser(item.userName);
+        this.forgetUsersOf(batch.items);
         batch.reject(error);
       },
       { raised: true },
@@ -220,6 +215,11 @@ export class CachingTokenStore implements TokenStore {
         ? { ...token, lastUsed: mark.lastUsed, drift: mark.drift }
         : token;
     });
+  }
+
+  /** Nothing of a failed batch is durable: forget what memory believes, so its callers fail closed. */
+  private forgetUsersOf(batch: readonly { readonly userName: string }[]): void {
+    for (const item of batch) this.dropUser(item.userName);
   }
 
   /** Forgets one user's cached tokens, so the next read goes to the database. */

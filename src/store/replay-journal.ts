@@ -133,7 +133,7 @@ export class ReplayJournal {
   /** Appends a batch and makes it durable before returning. @throws on any I/O error (nothing is then acknowledged) */
   append(batch: Batch): void {
     if (batch.length === 0) return;
-    this.write([{ batch, done: ignore, raised: false }]);
+    this.write([{ batch, raised: false }]);
     fdatasyncSync(this.fd);
     this.compactIfLarge();
   }
@@ -207,7 +207,7 @@ export class ReplayJournal {
   }
 
   /** One write for every batch of the group: a write call costs more than the records it carries. */
-  private write(group: readonly Waiting[]): void {
+  private write(group: readonly Pick<Waiting, 'batch' | 'raised'>[]): void {
     let count = 0;
     for (const item of group) count += item.batch.length;
     const out = Buffer.allocUnsafe(count * RECORD_OCTETS);
@@ -270,8 +270,6 @@ export class ReplayJournal {
     closeSync(this.fd);
   }
 }
-
-function ignore(): void {}
 
 /** A rename is durable only once its directory is synced. */
 function syncDirectory(path: string): void {
