@@ -1,11 +1,12 @@
 // Owns the local first factor: users and password hashes in Assent's own database.
 import type { FirstFactorResult } from '../domain/first-factor.js';
-import type { PasswordVerifier, UserStore } from '../domain/ports.js';
+import type { LoginUser, LoginUserSource, PasswordVerifier, UserStore } from '../domain/ports.js';
 import { Reason } from '../domain/reason.js';
-import { type User, UserStatus } from '../domain/user.js';
+import { UserStatus } from '../domain/user.js';
 
 export interface LocalFirstFactorDeps {
-  readonly users: UserStore;
+  /** With `loginUser` (the server's cache), the parsed hash and the passed result are kept with each user. */
+  readonly users: UserStore & Partial<LoginUserSource>;
   readonly passwords: PasswordVerifier;
   /** Replace legacy or outdated hashes with argon2id after a successful login (`passwords.upgradeLegacyHashes`). */
   readonly upgradeLegacyHashes: boolean;
@@ -31,13 +32,21 @@ const fail = (reason: Reason, name: string): FirstFactorResult => ({ ok: false, 
 export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFactor {
   const { users, passwords } = deps;
 
-  const afterVerify = (user: User, password: Uint8Array, ok: boolean): FirstFactorResult => {
+  const afterVerify = (entry: LoginUser, password: Uint8Array, ok: boolean): FirstFactorResult => {
+    const user = entry.user;
     if (!ok) return fail(Reason.BadPassword, user.name);
     if (user.status !== UserStatus.Active) return fail(Reason.UserDisabled, user.name);
     if (deps.upgradeLegacyHashes && user.passwordHash !== null && passwords.needsRehash(user.passwordHash)) {
       upgradeHash(user.name, password);
     }
-    return { ok: true, identity: { name: user.name, groups: user.groups, source: LOCAL_SOURCE } };
+    // Built once per cached user: the groups are the cache's frozen array, so sharing the result is safe.
+    let passed = entry.passed;
+    if (passed === undefined) {
+      const identity = Object.freeze({ name: user.name, groups: user.groups, source: LOCAL_SOURCE });
+      passed = Object.freeze({ ok: true as const, identity });
+      entry.passed = passed;
+    }
+    return passed;
   };
 
   const upgradeHash = (name: string, password: Uint8Array): void => {
@@ -62,9 +71,16 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
     );
   };
 
-  const lookup = (name: string): User | undefined | Error => {
+  const plainEntry = (name: string): LoginUser | undefined => {
+    const user = users.getByName(name);
+    return user === undefined ? undefined : { user, preparedHash: undefined, passed: undefined };
+  };
+  const entryOf: (name: string) => LoginUser | undefined =
+    users.loginUser === undefined ? plainEntry : (name) => users.loginUser!(name);
+
+  const lookup = (name: string): LoginUser | undefined | Error => {
     try {
-      return users.getByName(name);
+      return entryOf(name);
     } catch (error) {
       deps.onInternalError?.(error, 'user lookup');
       return error instanceof Error ? error : new Error(String(error));
@@ -73,14 +89,20 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
 
   return {
     check(name, password) {
-      const user = lookup(name);
-      if (user instanceof Error) return fail(Reason.InternalError, name);
-      if (user === undefined) return dummy(password, Reason.UserUnknown, name);
-      if (user.passwordHash === null) return dummy(password, Reason.NoPassword, name);
-      const result = passwords.verify(user.passwordHash, password);
-      if (typeof result === 'boolean') return afterVerify(user, password, result);
+      const entry = lookup(name);
+      if (entry instanceof Error) return fail(Reason.InternalError, name);
+      if (entry === undefined) return dummy(password, Reason.UserUnknown, name);
+      const stored = entry.user.passwordHash;
+      if (stored === null) return dummy(password, Reason.NoPassword, name);
+      let prepared = entry.preparedHash;
+      if (prepared === undefined && passwords.prepare !== undefined) {
+        prepared = passwords.prepare(stored);
+        entry.preparedHash = prepared;
+      }
+      const result = passwords.verify(prepared ?? stored, password);
+      if (typeof result === 'boolean') return afterVerify(entry, password, result);
       return result.then(
-        (ok) => afterVerify(user, password, ok),
+        (ok) => afterVerify(entry, password, ok),
         (error: unknown) => {
           deps.onInternalError?.(error, 'password verification');
           return fail(Reason.InternalError, name);
@@ -88,8 +110,8 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
       );
     },
     groupsOf(name) {
-      const user = lookup(name);
-      return user instanceof Error || user === undefined ? [] : user.groups;
+      const entry = lookup(name);
+      return entry instanceof Error || entry === undefined ? [] : entry.user.groups;
     },
   };
 }

@@ -1,5 +1,6 @@
 // Owns the narrow interfaces (ports) the use cases need from stores and first-factor sources.
 import type { Client, NewClient } from './client.js';
+import type { FirstFactorResult } from './first-factor.js';
 import type { NewUser, User, UserStatus } from './user.js';
 
 /**
@@ -19,6 +20,28 @@ export interface UserStore {
   count(): number;
   /** Adds or replaces many users in one transaction; returns how many were added and updated. */
   upsertMany(users: readonly NewUser[]): { added: number; updated: number };
+}
+
+declare const preparedHashBrand: unique symbol;
+/** A stored hash as `PasswordVerifier.prepare` parsed it; only that verifier reads what is inside. */
+export type PreparedHash = { readonly [preparedHashBrand]: true };
+
+/**
+ * A user as a user cache holds it for the login path, with slots the local first factor fills on the first login
+ * and reuses after. The slots live exactly as long as this entry: any change to the user replaces the entry, so
+ * nothing derived from an old password hash or old groups can outlive them.
+ */
+export interface LoginUser {
+  readonly user: User;
+  /** The user's password hash, parsed once (`PasswordVerifier.prepare`). */
+  preparedHash: PreparedHash | undefined;
+  /** The passed first factor for this user, built once: every later login shares the same frozen object. */
+  passed: FirstFactorResult | undefined;
+}
+
+/** A user store that keeps `LoginUser` entries (the server's cache); a plain store has no such method. */
+export interface LoginUserSource {
+  loginUser(name: string): LoginUser | undefined;
 }
 
 /** RADIUS clients (NAS). Secrets are returned in clear; the adapter seals them at rest. */
@@ -51,7 +74,13 @@ export class StoreError extends Error {
  * pays for a promise only when the work is really asynchronous.
  */
 export interface PasswordVerifier {
-  verify(storedHash: string, password: Uint8Array): boolean | Promise<boolean>;
+  /** Checks a stored hash as text, or as `prepare` returned it (then without parsing it again). */
+  verify(storedHash: string | PreparedHash, password: Uint8Array): boolean | Promise<boolean>;
+  /**
+   * Parses a stored hash once, for a cache that keeps the result with the user: the login path then costs no
+   * parse and no lookup in a table of parsed hashes. A hash it cannot verify still prepares (verify says false).
+   */
+  prepare?(storedHash: string): PreparedHash;
   /** A verification of the same cost as a real one, for unknown users (SECURITY.md A3.7). */
   verifyDummy(password: Uint8Array): boolean | Promise<boolean>;
   /** True when the hash is not argon2id with the current parameters and should be replaced after a login. */

@@ -1,5 +1,5 @@
 // Owns an in-memory read cache in front of a UserStore, so the RADIUS hot path does not query SQLite per login.
-import type { UserStore } from '../domain/ports.js';
+import type { LoginUser, LoginUserSource, UserStore } from '../domain/ports.js';
 import type { NewUser, User, UserStatus } from '../domain/user.js';
 
 /**
@@ -8,8 +8,9 @@ import type { NewUser, User, UserStatus } from '../domain/user.js';
  * `data_version` changes (checked every `radius.userCacheCheckMs`). Unknown names are not cached, so a flood of
  * made-up names cannot fill memory; the cache is emptied when it reaches `maxEntries`.
  */
-export class CachingUserStore implements UserStore {
-  private readonly cache = new Map<string, User>();
+export class CachingUserStore implements UserStore, LoginUserSource {
+  /** One entry per cached user; the login path keeps what it derives from the user in the entry's slots. */
+  private readonly cache = new Map<string, LoginUser>();
 
   constructor(
     private readonly inner: UserStore,
@@ -26,16 +27,22 @@ export class CachingUserStore implements UserStore {
   }
 
   getByName(name: string): User | undefined {
+    return this.loginUser(name)?.user;
+  }
+
+  /** The cached entry of a user, read from the inner store on a miss; undefined for an unknown name. */
+  loginUser(name: string): LoginUser | undefined {
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit;
     const user = this.inner.getByName(name);
-    if (user !== undefined) {
-      if (this.cache.size >= this.maxEntries) this.cache.clear();
-      // One object serves every later lookup: freeze it so no caller can change what others see.
-      Object.freeze(user.groups);
-      this.cache.set(name, Object.freeze(user));
-    }
-    return user;
+    if (user === undefined) return undefined;
+    if (this.cache.size >= this.maxEntries) this.cache.clear();
+    // One object serves every later lookup: freeze it so no caller can change what others see.
+    Object.freeze(user.groups);
+    // Slots are declared up front so every entry has the same shape (one hidden class on the hot path).
+    const entry: LoginUser = { user: Object.freeze(user), preparedHash: undefined, passed: undefined };
+    this.cache.set(name, entry);
+    return entry;
   }
 
   list(): User[] {

@@ -4,7 +4,7 @@ import { type CryptHash, parseCryptHash } from './crypt-hash.js';
 import {
   BASE64_TEXT,
   formatShaHash,
-  parseShaHashCached,
+  parseShaHash,
   type ShaHash,
   ShaScheme,
   shaDigestLength,
@@ -32,7 +32,7 @@ export function classifyStoredHash(stored: string): StoredHash | undefined {
       const hash = stored.slice(FOREIGN_ARGON2_HEADER.length);
       return isArgon2Hash(hash) ? { kind: 'foreign-argon2', hash } : undefined;
     }
-    const sha = parseShaHashCached(stored);
+    const sha = parseShaHash(stored);
     return sha === undefined ? undefined : { kind: 'sha', sha };
   }
   if (isArgon2Hash(stored)) return { kind: 'argon2', hash: stored };

@@ -1,6 +1,6 @@
 // Owns the local first-factor PasswordVerifier: argon2id for our hashes, legacy formats for imported ones.
 import { randomBytes } from 'node:crypto';
-import type { PasswordVerifier } from '../../domain/ports.js';
+import type { PasswordVerifier, PreparedHash } from '../../domain/ports.js';
 import {
   type Argon2Params,
   argon2Limits,
@@ -10,7 +10,7 @@ import {
   verifyArgon2,
 } from './argon2id.js';
 import { passwordAsUtf8 } from './crypt-hash.js';
-import { classifyStoredHash } from './legacy-hash.js';
+import { classifyStoredHash, type StoredHash } from './legacy-hash.js';
 import { verifyShaHash } from './salted-sha.js';
 import { createWorkerPool, type WorkerPoolOptions } from './worker-pool.js';
 
@@ -21,6 +21,13 @@ export interface PasswordVerifierOptions {
   readonly pepper?: Uint8Array;
   /** The worker pool that runs SHA-crypt and bcrypt. */
   readonly workerPool?: WorkerPoolOptions;
+}
+
+/** What `prepare` returns: the classified hash, undefined when no scheme here verifies it (then always false). */
+class Prepared {
+  constructor(readonly stored: StoredHash | undefined) {
+    Object.freeze(this);
+  }
 }
 
 /** The port plus `close()`, which stops the crypt worker threads. */
@@ -46,8 +53,10 @@ export function createPasswordVerifier(options: PasswordVerifierOptions = {}): C
 
   return {
     verify(storedHash, password) {
-      if (typeof storedHash !== 'string') return false;
-      const stored = classifyStoredHash(storedHash);
+      let stored: StoredHash | undefined;
+      if (typeof storedHash === 'string') stored = classifyStoredHash(storedHash);
+      // Only an object `prepare` made is trusted as parsed; anything else (null from JavaScript) verifies nothing.
+      else if (storedHash instanceof Prepared) stored = storedHash.stored;
       if (stored === undefined) return false;
       switch (stored.kind) {
         case 'sha':
@@ -61,7 +70,13 @@ export function createPasswordVerifier(options: PasswordVerifierOptions = {}): C
           if (text === undefined) return false;
           return pool.run({ scheme: stored.crypt.scheme, hash: stored.hash, password: text });
         }
+        default:
+          return false;
       }
+    },
+    prepare(storedHash) {
+      const stored = typeof storedHash === 'string' ? classifyStoredHash(storedHash) : undefined;
+      return new Prepared(stored) as unknown as PreparedHash;
     },
     verifyDummy(password) {
       return dummyHash.then(

@@ -118,27 +118,12 @@ export function verifyShaHash(hash: ShaHash, password: Uint8Array): boolean {
 
 let scratch = Buffer.alloc(512);
 const digest256 = new Uint8Array(32);
-/** Parsed hashes by stored text: a user's hash is parsed (base64, checks) once, not on every login. */
-const parsed = new Map<string, ShaHash>();
-const MAX_PARSED = 200_000;
-
 /**
- * Parses and checks a stored `{SSHA256}…`-style hash. Synchronous and cheap on purpose: this is the PAP hot path.
+ * Parses and checks a stored `{SSHA256}…`-style hash. The server's login path parses once per cached user
+ * (`PasswordVerifier.prepare`) and calls `verifyShaHash`; this is for everything else.
  * @returns false for a wrong password and for anything that is not a well-formed SHA hash
  */
 export function verifyShaHashString(stored: string, password: Uint8Array): boolean {
-  const hash = parseShaHashCached(stored);
+  const hash = parseShaHash(stored);
   return hash !== undefined && verifyShaHash(hash, password);
-}
-
-/** `parseShaHash` through a bounded cache: the hot path parses each user's stored hash once. */
-export function parseShaHashCached(stored: string): ShaHash | undefined {
-  let hash = parsed.get(stored);
-  if (hash === undefined) {
-    hash = parseShaHash(stored);
-    if (hash === undefined) return undefined;
-    if (parsed.size >= MAX_PARSED) parsed.clear();
-    parsed.set(stored, hash);
-  }
-  return hash;
 }

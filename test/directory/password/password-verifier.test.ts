@@ -58,6 +58,22 @@ describe('password-verifier', () => {
     }
   });
 
+  it('verifies a prepared hash exactly as its text, for every vector and for garbage', async () => {
+    for (const vector of [...legacy, ...argon2Reference]) {
+      const prepared = verifier.prepare!(vector.hash);
+      assert.equal(await verifier.verify(prepared, octets(vector.password)), true, vector.hash);
+      assert.equal(await verifier.verify(prepared, octets(`${vector.password}x`)), false, vector.hash);
+    }
+    for (const stored of ['', 'pw', '{MD5}X03MO1qnZdYdgyfeuILPmQ==', '{SSHA256}', '$argon2id$', null, 42]) {
+      const prepared = verifier.prepare!(stored as string);
+      assert.equal(await verifier.verify(prepared, octets('pw')), false, String(stored));
+    }
+    // Only what prepare made is trusted as parsed: any other object verifies nothing.
+    for (const forged of [{}, { kind: 'sha' }, []]) {
+      assert.equal(await verifier.verify(forged as never, octets('pw')), false);
+    }
+  });
+
   it('refuses a crypt password that is not valid UTF-8 rather than guessing', () => {
     const vector = legacy.find((candidate) => candidate.hash.startsWith('$6$'))!;
     assert.equal(verifier.verify(vector.hash, Uint8Array.of(0xff, 0xfe)), false);

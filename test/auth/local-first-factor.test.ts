@@ -1,0 +1,104 @@
+// Tests the local first factor over the server's user cache: the parsed hash and the passed result are kept with
+// the cached user, and never outlive a change to that user.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { createLocalFirstFactor } from '../../src/auth/local-first-factor.js';
+import { createPasswordVerifier } from '../../src/directory/password/password-verifier.js';
+import { formatShaHash } from '../../src/directory/password/salted-sha.js';
+import type { FirstFactorResult } from '../../src/domain/first-factor.js';
+import { Reason } from '../../src/domain/reason.js';
+import { CachingUserStore } from '../../src/store/caching-user-store.js';
+import { MemoryUserStore } from '../../src/store/memory/memory-user-store.js';
+
+const octets = (text: string) => new TextEncoder().encode(text);
+
+/** Salted SHA-256 checks answer synchronously; a promise here would itself be a failure. */
+function synchronous(result: FirstFactorResult | Promise<FirstFactorResult>): FirstFactorResult {
+  assert.ok(!(result instanceof Promise), 'a salted SHA-256 check must not return a promise');
+  return result;
+}
+
+function ssha256(password: string): string {
+  const salt = randomBytes(8);
+  const digest = createHash('sha256').update(password).update(salt).digest();
+  return formatShaHash({ scheme: 'SSHA256', digest, salt });
+}
+
+describe('local first factor over the user cache', () => {
+  const verifier = createPasswordVerifier({ argon2: { memoryCost: 256, timeCost: 2, parallelism: 1 } });
+  after(() => verifier.close());
+
+  function setup() {
+    const inner = new MemoryUserStore();
+    inner.add({ name: 'alice', passwordHash: ssha256('old'), groups: ['vpn'] });
+    const users = new CachingUserStore(inner);
+    let prepares = 0;
+    const passwords = {
+      ...verifier,
+      prepare(stored: string) {
+        prepares++;
+        return verifier.prepare!(stored);
+      },
+    };
+    const local = createLocalFirstFactor({ users, passwords, upgradeLegacyHashes: false });
+    return { inner, users, local, prepares: () => prepares };
+  }
+
+  it('parses the stored hash once and hands every login the same frozen result', () => {
+    const { local, prepares } = setup();
+    const first = local.check('alice', octets('old'));
+    const second = local.check('alice', octets('old'));
+    assert.deepEqual(first, { ok: true, identity: { name: 'alice', groups: ['vpn'], source: 'local' } });
+    assert.equal(second, first);
+    assert.ok(Object.isFrozen(first) && Object.isFrozen((first as { identity: object }).identity));
+    assert.deepEqual(local.check('alice', octets('wrong')), {
+      ok: false,
+      reason: Reason.BadPassword,
+      name: 'alice',
+    });
+    assert.equal(prepares(), 1);
+  });
+
+  it('sees a password, status or group change made through the cache at the next login', () => {
+    const { users, local, prepares } = setup();
+    local.check('alice', octets('old'));
+    users.setPasswordHash('alice', ssha256('new'));
+    assert.equal(
+      synchronous(local.check('alice', octets('old'))).ok,
+      false,
+      'the old parsed hash must be gone',
+    );
+    assert.equal(synchronous(local.check('alice', octets('new'))).ok, true);
+    assert.equal(prepares(), 2);
+    users.setGroups('alice', ['staff']);
+    assert.deepEqual(local.check('alice', octets('new')), {
+      ok: true,
+      identity: { name: 'alice', groups: ['staff'], source: 'local' },
+    });
+    users.setStatus('alice', 'disabled');
+    assert.deepEqual(local.check('alice', octets('new')), {
+      ok: false,
+      reason: Reason.UserDisabled,
+      name: 'alice',
+    });
+  });
+
+  it('sees a change made behind its back after invalidateAll, and not before', () => {
+    const { inner, users, local } = setup();
+    local.check('alice', octets('old'));
+    inner.setPasswordHash('alice', ssha256('new'));
+    assert.equal(synchronous(local.check('alice', octets('old'))).ok, true, 'stale until told');
+    users.invalidateAll();
+    assert.equal(synchronous(local.check('alice', octets('old'))).ok, false);
+    assert.equal(synchronous(local.check('alice', octets('new'))).ok, true);
+  });
+
+  it('works over a plain store too, parsing per login', () => {
+    const inner = new MemoryUserStore();
+    inner.add({ name: 'bob', passwordHash: ssha256('pw') });
+    const local = createLocalFirstFactor({ users: inner, passwords: verifier, upgradeLegacyHashes: false });
+    assert.equal(synchronous(local.check('bob', octets('pw'))).ok, true);
+    assert.equal(synchronous(local.check('bob', octets('pw '))).ok, false);
+  });
+});
