@@ -35,6 +35,30 @@ export function normaliseCode(input: unknown, digits: number): NormaliseCodeResu
 }
 
 /**
+ * The value of a typed code under the same rules as `normaliseCode` (spaces and tabs ignored, exactly `digits`
+ * ASCII digits), without building a string: the verifiers compare it with each candidate HOTP value as a number.
+ * A single integer compare has no early exit, so it leaks no more than `codesEqual` does.
+ * @param input - the code as received (any value; non-strings are refused)
+ * @param digits - required number of digits (at most 15, so the value is exact)
+ * @returns the code's value, or -1 when the format is wrong (CODE_FORMAT)
+ */
+export function codeValue(input: unknown, digits: number): number {
+  if (typeof input !== 'string' || input.length < digits || input.length > maxInputLength) return -1;
+  let value = 0;
+  let count = 0;
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30);
+      count++;
+    } else if (c !== 0x20 && c !== 0x09) {
+      return -1;
+    }
+  }
+  return count === digits ? value : -1;
+}
+
+/**
  * Compares two codes in time that depends only on their length, so a wrong guess learns nothing from timing
  * about how many leading digits were right.
  * @param a - a code

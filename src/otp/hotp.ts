@@ -19,12 +19,23 @@ const counterBytes = Buffer.alloc(8);
  * @returns the code, always exactly `digits` characters
  */
 export function truncateHmac(mac: Uint8Array, digits: OtpDigits): string {
+  return String(truncateHmacValue(mac, digits)).padStart(digits, '0');
+}
+
+/**
+ * RFC 4226 §5.3 dynamic truncation as a number (the code without its leading zeros), for comparing without a
+ * string per candidate.
+ * @param mac - the HMAC output (20, 32 or 64 bytes)
+ * @param digits - code length
+ * @returns 0 … 10^digits − 1
+ */
+export function truncateHmacValue(mac: Uint8Array, digits: OtpDigits): number {
   // RFC 4226 §5.3: the offset is the low 4 bits of the last byte; RFC 6238 Appendix A keeps that for SHA-256/512.
   const offset = mac[mac.length - 1]! & 0x0f;
   // RFC 4226 §5.3: mask the top bit so the 31-bit value is the same on signed and unsigned platforms.
   const binary =
     ((mac[offset]! & 0x7f) << 24) | (mac[offset + 1]! << 16) | (mac[offset + 2]! << 8) | mac[offset + 3]!;
-  return String(binary % modulus[digits]).padStart(digits, '0');
+  return binary % modulus[digits];
 }
 
 /**
@@ -42,13 +53,26 @@ export function hotpUnchecked(
   digits: OtpDigits,
   hmacName: string,
 ): string {
+  return String(hotpValueUnchecked(secret, counter, digits, hmacName)).padStart(digits, '0');
+}
+
+/**
+ * `hotpUnchecked` as a number (no leading zeros): what the verifiers compare with `codeValue`, with no string
+ * per candidate step.
+ */
+export function hotpValueUnchecked(
+  secret: Uint8Array,
+  counter: number,
+  digits: OtpDigits,
+  hmacName: string,
+): number {
   // RFC 4226 §5.2: the counter is 8 bytes, big-endian (high-order byte first).
   if (hmacName === 'sha1') {
-    return truncateHmac(hmacSha1Counter(secret, Math.floor(counter / twoTo32), counter >>> 0), digits);
+    return truncateHmacValue(hmacSha1Counter(secret, Math.floor(counter / twoTo32), counter >>> 0), digits);
   }
   counterBytes.writeUInt32BE(Math.floor(counter / twoTo32), 0);
   counterBytes.writeUInt32BE(counter >>> 0, 4);
-  return truncateHmac(createHmac(hmacName, secret).update(counterBytes).digest(), digits);
+  return truncateHmacValue(createHmac(hmacName, secret).update(counterBytes).digest(), digits);
 }
 
 /**

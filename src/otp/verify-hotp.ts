@@ -1,6 +1,6 @@
 // HOTP verification policy: look-ahead window after the last used counter and replay guard (RFC 4226 §7.2, §7.4).
-import { codesEqual, normaliseCode } from './code-format.js';
-import { hotpUnchecked } from './hotp.js';
+import { codeValue } from './code-format.js';
+import { hotpValueUnchecked } from './hotp.js';
 import { nodeHmacName, type OtpAlgorithm, type OtpDigits } from './otp-algorithm.js';
 import {
   assertAlgorithm,
@@ -25,7 +25,7 @@ const maxLastUsedCounter = Number.MAX_SAFE_INTEGER - OtpLimits.hotpResyncWindowM
 
 export interface VerifyHotpArgs {
   readonly secret: Uint8Array;
-  /** The code as typed; spaces are ignored (see normaliseCode). */
+  /** The code as typed; spaces are ignored (see codeValue). */
   readonly code: string;
   readonly digits: OtpDigits;
   readonly algorithm: OtpAlgorithm;
@@ -42,6 +42,8 @@ export type VerifyHotpReason = 'CODE_FORMAT' | 'CODE_WRONG' | 'CODE_REPLAYED';
 export type VerifyHotpResult =
   | { readonly ok: true; readonly counter: number; readonly newState: HotpState }
   | { readonly ok: false; readonly reason: VerifyHotpReason };
+
+const formatRefusal: VerifyHotpResult = Object.freeze({ ok: false, reason: 'CODE_FORMAT' });
 
 /**
  * Checks the state's counter; shared with resync.
@@ -68,21 +70,22 @@ export function verifyHotp(args: VerifyHotpArgs): VerifyHotpResult {
   const lookAhead = assertIntegerInRange('lookAhead', args.lookAhead ?? 3, 0, OtpLimits.hotpLookAheadMax);
   const lastUsed = assertHotpState(args.state);
 
-  const typed = normaliseCode(args.code, digits);
-  if (!typed.ok) {
-    return typed;
+  // A number, not a string: each candidate is then compared without building its code as text.
+  const typed = codeValue(args.code, digits);
+  if (typed < 0) {
+    return formatRefusal;
   }
 
   // RFC 4226 §7.4: the server computes the next values up to the look-ahead window and resynchronises on a match.
   for (let counter = lastUsed + 1; counter <= lastUsed + 1 + lookAhead; counter++) {
-    if (codesEqual(hotpUnchecked(secret, counter, digits, hmacName), typed.code)) {
+    if (hotpValueUnchecked(secret, counter, digits, hmacName) === typed) {
       // RFC 4226 §7.2 / A6.4: the counter moves past the accepted value, so this code is never valid again.
       return { ok: true, counter, newState: { lastUsedCounter: counter } };
     }
   }
   let replayed = false;
   for (let counter = Math.max(0, lastUsed - lookAhead); counter <= lastUsed; counter++) {
-    replayed = codesEqual(hotpUnchecked(secret, counter, digits, hmacName), typed.code) || replayed;
+    replayed = hotpValueUnchecked(secret, counter, digits, hmacName) === typed || replayed;
   }
   return { ok: false, reason: replayed ? 'CODE_REPLAYED' : 'CODE_WRONG' };
 }

@@ -1,6 +1,6 @@
 // TOTP verification policy: step window around the learned drift, replay guard, drift update (RFC 6238 §5.2, §6).
-import { codesEqual, normaliseCode } from './code-format.js';
-import { hotpUnchecked } from './hotp.js';
+import { codeValue } from './code-format.js';
+import { hotpValueUnchecked } from './hotp.js';
 import { nodeHmacName, type OtpAlgorithm, type OtpDigits } from './otp-algorithm.js';
 import {
   assertAlgorithm,
@@ -30,7 +30,7 @@ const totpDigits: readonly OtpDigits[] = [6, 8];
 
 export interface VerifyTotpArgs {
   readonly secret: Uint8Array;
-  /** The code as typed; spaces are ignored (see normaliseCode). */
+  /** The code as typed; spaces are ignored (see codeValue). */
   readonly code: string;
   /** Server time in Unix seconds (the caller's clock port). */
   readonly nowSeconds: number;
@@ -52,6 +52,8 @@ export type VerifyTotpReason = 'CODE_FORMAT' | 'CODE_WRONG' | 'CODE_REPLAYED';
 export type VerifyTotpResult =
   | { readonly ok: true; readonly step: number; readonly newState: TotpState }
   | { readonly ok: false; readonly reason: VerifyTotpReason };
+
+const formatRefusal: VerifyTotpResult = Object.freeze({ ok: false, reason: 'CODE_FORMAT' });
 
 /**
  * Clamps a drift to ±bound.
@@ -98,9 +100,10 @@ export function verifyTotp(args: VerifyTotpArgs): VerifyTotpResult {
     Number.MAX_SAFE_INTEGER,
   );
 
-  const typed = normaliseCode(args.code, digits);
-  if (!typed.ok) {
-    return typed;
+  // A number, not a string: each candidate is then compared without building its code as text.
+  const typed = codeValue(args.code, digits);
+  if (typed < 0) {
+    return formatRefusal;
   }
 
   // A stored drift beyond a since-tightened bound is clamped rather than trusted.
@@ -112,7 +115,7 @@ export function verifyTotp(args: VerifyTotpArgs): VerifyTotpResult {
     if (step < 0) {
       continue;
     }
-    if (codesEqual(hotpUnchecked(secret, step, digits, hmacName), typed.code)) {
+    if (hotpValueUnchecked(secret, step, digits, hmacName) === typed) {
       // RFC 6238 §5.2 / A6.4: a code, or any code of an earlier step, is never accepted twice for a token.
       if (step > lastUsedStep) {
         // RFC 6238 §6: remember how many steps the token's clock is off, within the bound.

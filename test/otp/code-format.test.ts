@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { codesEqual, normaliseCode } from '../../src/otp/code-format.js';
+import { codesEqual, codeValue, normaliseCode } from '../../src/otp/code-format.js';
 
 describe('normaliseCode', () => {
   it('strips ASCII spaces and tabs anywhere', () => {
@@ -42,6 +42,26 @@ describe('normaliseCode', () => {
           assert.equal(result.code, stripped);
         }
       }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('codeValue', () => {
+  it('is the number of what normaliseCode accepts, leading zeros included, and -1 for what it refuses', () => {
+    assert.equal(codeValue('012 345', 6), 12345);
+    assert.equal(codeValue('00000000', 8), 0);
+    assert.equal(codeValue('123456', 8), -1);
+    assert.equal(codeValue(123456, 6), -1);
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 40 }), fc.stringMatching(/^[0-9 \t]{0,20}$/)),
+        fc.constantFrom(6, 7, 8),
+        (input, digits) => {
+          const normalised = normaliseCode(input, digits);
+          assert.equal(codeValue(input, digits), normalised.ok ? Number(normalised.code) : -1);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
