@@ -264,7 +264,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
  * token table before any code is checked, then the journal starts empty.
  */
 function openReplayJournal(config: Config, stores: Stores, logger: Logger): ReplayJournal {
-  const journal = ReplayJournal.open(`${config.storage.sqlitePath}.replay`);
+  const journal = ReplayJournal.open(`${config.storage.sqlitePath}.replay`, config.storage.replaySyncMs);
   foldReplayJournal(journal, stores, logger);
   return journal;
 }

@@ -89,21 +89,25 @@ export class ReplayJournal {
   private constructor(
     private readonly path: string,
     existing: Uint8Array,
+    private readonly minSyncIntervalMs: number,
   ) {
     this.marks = readMarks(existing);
     this.records = Math.floor(existing.length / RECORD_OCTETS);
     this.fd = openSync(path, 'a', 0o600);
   }
 
-  /** Opens (or creates, mode 0600) the journal and reads what it holds. */
-  static open(path: string): ReplayJournal {
+  /**
+   * Opens (or creates, mode 0600) the journal and reads what it holds.
+   * @param minSyncIntervalMs - syncs start at most this often (`storage.replaySyncMs`); 0 = as soon as the last ended
+   */
+  static open(path: string, minSyncIntervalMs = MIN_SYNC_INTERVAL_MS): ReplayJournal {
     let existing: Uint8Array = new Uint8Array(0);
     try {
       existing = readFileSync(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    return new ReplayJournal(path, existing);
+    return new ReplayJournal(path, existing, minSyncIntervalMs);
   }
 
   /** The newest marks, for folding into the database and for overlaying tokens read from it. */
@@ -152,10 +156,10 @@ export class ReplayJournal {
     this.scheduleSync();
   }
 
-  /** Starts the next sync now, or when MIN_SYNC_INTERVAL_MS has passed since the last one started. */
+  /** Starts the next sync now, or when the minimum interval has passed since the last one started. */
   private scheduleSync(): void {
     if (this.syncing || this.timer !== undefined || this.waiting.length === 0) return;
-    const wait = this.lastSyncAt + MIN_SYNC_INTERVAL_MS - performance.now();
+    const wait = this.lastSyncAt + this.minSyncIntervalMs - performance.now();
     if (wait <= 0) this.syncWaiting();
     else this.timer = setTimeout(this.onTimer, wait);
   }

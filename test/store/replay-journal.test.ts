@@ -152,6 +152,24 @@ test('appends that arrive within MIN_SYNC_INTERVAL_MS of a sync share the next o
   journal.close();
 });
 
+test('storage.replaySyncMs sets the interval: a group that arrives during a sync waits that long after its start', async () => {
+  const path = join(tempDir(), 'assent.db.replay');
+  const journal = ReplayJournal.open(path, 25);
+  const durable = (id: number) =>
+    new Promise<number>((resolve, reject) => {
+      journal.appendDurable([{ tokenId: id, mark: { lastUsed: id, drift: 0 } }], (error) =>
+        error === null ? resolve(performance.now()) : reject(error),
+      );
+    });
+  const started = performance.now();
+  const first = durable(1);
+  const second = durable(2);
+  const [firstDone, secondDone] = await Promise.all([first, second]);
+  assert.ok(secondDone - started >= 24.5, `the second group waited ${secondDone - started} ms, not 25`);
+  assert.ok(firstDone <= secondDone);
+  journal.close();
+});
+
 test('settleNow writes and syncs what waits for the interval, so a fold or a stop never misses it', () => {
   const path = join(tempDir(), 'assent.db.replay');
   const journal = ReplayJournal.open(path);
