@@ -2,6 +2,7 @@
 import { accept, type Decision, reject } from '../domain/decision.js';
 import type { FirstFactor, FirstFactorResult, Identity } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
+import { digitsText } from '../otp/code-format.js';
 import type { ChallengeSession, ChallengeSessions } from './challenge-sessions.js';
 import type { CheckCode, CodeResult } from './check-code.js';
 import type { GroupAttributes } from './group-attributes.js';
@@ -102,7 +103,8 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const txn = session.transactionId;
     // A4.3: while one answer's code is being committed, a second answer with the same State is refused.
     if (session.checking) return reject(Reason.StateUsed, name, txn);
-    const text = utf8.decode(password).trim();
+    // A typed code is digits: no decoder call then (and nothing to trim).
+    const text = digitsText(password, 0, password.length) ?? utf8.decode(password).trim();
     if (asksForPush(text)) {
       sessions.end(session, now);
       return reject(Reason.PushUnavailable, name, txn);
@@ -189,8 +191,8 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const length = lengths[index];
     if (length === undefined) return reject(Reason.CodeWrong, typed);
     const split = password.length - length;
-    const typedCode = utf8.decode(password.subarray(split));
-    if (!/^\d+$/.test(typedCode)) return tryLengths(request, typed, password, lengths, index + 1);
+    const typedCode = digitsText(password, split, password.length);
+    if (typedCode === undefined) return tryLengths(request, typed, password, lengths, index + 1);
     const checked = firstFactor.check(typed, password.subarray(0, split));
     // The first factor is synchronous for cached local users: no closure unless it is not.
     return checked instanceof Promise

@@ -1,5 +1,6 @@
 // Owns the one configuration schema: every setting with its type, range, default and description.
 import { type Static, Type } from 'typebox';
+import { MIN_SYNC_INTERVAL_MS } from '../store/replay-journal.js';
 import {
   DirectoriesSchema,
   RealmsSchema,
@@ -19,7 +20,7 @@ const Storage = Type.Object(
     replaySyncMs: Type.Integer({
       minimum: 0,
       maximum: 50,
-      default: 2,
+      default: MIN_SYNC_INTERVAL_MS,
       description:
         'Group commit of the OTP replay guard: an accepted code is written to `<sqlitePath>.replay` at once and ' +
         'its Accept waits for the next fdatasync, and syncs start at most this often. Under load one sync serves ' +

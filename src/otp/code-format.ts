@@ -35,6 +35,18 @@ export function normaliseCode(input: unknown, digits: number): NormaliseCodeResu
 }
 
 /**
+ * The octets `start` … `end` as text when every one is an ASCII digit (how a typed code arrives), else undefined.
+ * Built with String.fromCharCode: for a handful of octets a TextDecoder call costs more than the code is long.
+ */
+export function digitsText(octets: Uint8Array, start: number, end: number): string | undefined {
+  for (let i = start; i < end; i++) {
+    const c = octets[i]!;
+    if (c < 0x30 || c > 0x39) return undefined;
+  }
+  return String.fromCharCode.apply(null, octets.subarray(start, end) as unknown as number[]);
+}
+
+/**
  * The value of a typed code under the same rules as `normaliseCode` (spaces and tabs ignored, exactly `digits`
  * ASCII digits), without building a string: the verifiers compare it with each candidate HOTP value as a number.
  * A single integer compare has no early exit, so it leaks no more than `codesEqual` does.

@@ -11,6 +11,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
+ * The octets as text when all are printable ASCII (0x20–0x7e: no control can hide there), else undefined for the
+ * decoder to judge. Most names are ASCII, and for a few octets String.fromCharCode is cheaper than a decoder call.
+ */
+function printableAscii(octets: Uint8Array): string | undefined {
+  for (let i = 0; i < octets.length; i++) {
+    const c = octets[i]!;
+    if (c < 0x20 || c > 0x7e) return undefined;
+  }
+  return String.fromCharCode.apply(null, octets as unknown as number[]);
+}
+
+/**
  * Reads User-Name and the credential attributes. Every anomaly becomes a reason the use case rejects with:
  * SECURITY A1.10 (User-Password length), A1.11 (missing, empty or duplicated User-Name), B3 #40–42.
  */
@@ -53,14 +65,17 @@ export function readLoginRequest(packet: Packet, secret: Uint8Array, clientName:
   else if (userNames > 1) problem = Reason.UserNameDuplicated;
   else if (userName.value.length > MAX_USER_NAME_OCTETS) problem = Reason.UserNameInvalid;
   else {
-    try {
-      name = utf8.decode(userName.value);
-      if (CONTROL.test(name)) {
-        name = undefined;
+    name = printableAscii(userName.value);
+    if (name === undefined) {
+      try {
+        name = utf8.decode(userName.value);
+        if (CONTROL.test(name)) {
+          name = undefined;
+          problem = Reason.UserNameInvalid;
+        }
+      } catch {
         problem = Reason.UserNameInvalid;
       }
-    } catch {
-      problem = Reason.UserNameInvalid;
     }
   }
 

@@ -68,12 +68,14 @@ interface Waiting {
 }
 
 /**
- * Syncs start at most this often. One fdatasync costs 60–80 µs of CPU here (ext4, measured with a preallocated and
- * with an appended file alike), in the pool thread but on the server's CPU. Syncing as soon as the previous one ended
- * gave batches of 2–3 logins under load, so the sync was a third of a code login's CPU. Waiting for the interval
- * gathers a few dozen per sync under load; an idle server still syncs at once, so a lone login waits for nothing.
+ * Syncs start at most this often by default (`storage.replaySyncMs`). One fdatasync costs 60–100 µs of CPU here
+ * (ext4, preallocated or appended file alike), plus the wake-ups of the pool thread, all on the server's CPU.
+ * Syncing as soon as the previous one ended gave batches of 2–3 logins under load, so the sync was a third of a
+ * code login's CPU. At 2 ms a sync still cost about 11 % of a code login; 5 ms gave 1.23× (concat) and 1.25×
+ * (challenge) logins per CPU-second in a same-run A/B (docs/performance.md). A code login then waits up to 5 ms
+ * more under load; an idle server still syncs at once, so a lone login waits for nothing.
  */
-export const MIN_SYNC_INTERVAL_MS = 2;
+export const MIN_SYNC_INTERVAL_MS = 5;
 
 /** The journal file of one database: appends batched by the caller, one write and one sync per group. */
 export class ReplayJournal {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { codesEqual, codeValue, normaliseCode } from '../../src/otp/code-format.js';
+import { codesEqual, codeValue, digitsText, normaliseCode } from '../../src/otp/code-format.js';
 
 describe('normaliseCode', () => {
   it('strips ASCII spaces and tabs anywhere', () => {
@@ -62,6 +62,22 @@ describe('codeValue', () => {
           assert.equal(codeValue(input, digits), normalised.ok ? Number(normalised.code) : -1);
         },
       ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('digitsText', () => {
+  it('is the text of a run of ASCII digits, and undefined when any octet is not one', () => {
+    const octets = new TextEncoder().encode('pw123456');
+    assert.equal(digitsText(octets, 2, 8), '123456');
+    assert.equal(digitsText(octets, 1, 8), undefined);
+    assert.equal(digitsText(octets, 8, 8), '');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 12, min: 0x2c, max: 0x3c }), (bytes) => {
+        const text = new TextDecoder().decode(bytes);
+        assert.equal(digitsText(bytes, 0, bytes.length), /^[0-9]*$/.test(text) ? text : undefined);
+      }),
       { numRuns: 3000 },
     );
   });
