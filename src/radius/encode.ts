@@ -5,6 +5,7 @@ import { hasComputedRequestAuthenticator } from './code.js';
 import { RadiusCodecError, RadiusCodecErrorCode } from './codec-error.js';
 import { finishHmacMd5, hmacMd5Key, startHmacMd5, startMd5 } from './md5.js';
 import { HEADER_LENGTH, MAX_PACKET_LENGTH } from './packet.js';
+import { allocatePacket } from './packet-slab.js';
 
 export { randomAuthenticator } from './authenticator.js';
 
@@ -150,7 +151,7 @@ function layout(code: number, identifier: number, attributes: readonly Encodable
       `a packet holds at most ${MAX_PACKET_LENGTH} octets, these attributes need ${length}`,
     );
   }
-  const packet = new Uint8Array(length);
+  const packet = allocatePacket(length);
   packet[0] = code;
   packet[1] = identifier;
   packet[2] = length >>> 8;
