@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, test } from 'node:test';
+import { ConfigSchema } from '../../src/config/config-schema.js';
 import { CachingTokenStore } from '../../src/store/caching-token-store.js';
 import {
   MIN_SYNC_INTERVAL_MS,
@@ -150,6 +151,13 @@ test('appends that arrive within MIN_SYNC_INTERVAL_MS of a sync share the next o
   );
   assert.deepEqual(order, ['done 1', 'done 2', 'done 3']);
   journal.close();
+});
+
+test("storage.replaySyncMs defaults to the journal's own default", () => {
+  assert.equal(
+    (ConfigSchema.properties.storage.properties.replaySyncMs as { default?: number }).default,
+    MIN_SYNC_INTERVAL_MS,
+  );
 });
 
 test('storage.replaySyncMs sets the interval: a group that arrives during a sync waits that long after its start', async () => {
