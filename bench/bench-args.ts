@@ -34,7 +34,8 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
   --keep             keep the temp dir (configs, users, logs)
   --compare-flags=F  also run "Assent B" with these extra node flags (quoted, space-separated, e.g.
                      --compare-flags="--max-semi-space-size=64") on its own copy of the data, in the same
-                     rounds, and print Assent B/Assent: an A/B of a runtime flag within one run`;
+                     rounds, and print Assent B/Assent: an A/B of a runtime flag within one run. To A/B a
+                     setting, pass --compare-flags=--env-file=FILE with FILE holding ASSENT_* variables`;
 
 export interface BenchArgs {
   readonly users: number;
