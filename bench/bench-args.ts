@@ -31,7 +31,7 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
   --radblast         pap only: also run radblast (C) against both servers (it has no TOTP flows)
   --quiet-wait S     before the argon2id line, wait up to S seconds for other processes to go idle (default 120)
   --no-argon2        skip the argon2id line          --markdown   also print the tables as Markdown
-  --keep             keep the temp dir (configs, users, logs)
+  --keep             keep the temp dir (configs, users, logs, and each server's stdout/stderr as NAME-PID.out)
   --compare-flags=F  also run "Assent B" with these extra node flags (quoted, space-separated, e.g.
                      --compare-flags="--max-semi-space-size=64") on its own copy of the data, in the same
                      rounds, and print Assent B/Assent: an A/B of a runtime flag within one run. To A/B a

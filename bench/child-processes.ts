@@ -1,10 +1,21 @@
 // Owns the benchmark's child processes: pinned start, stop by PID (always, also on signals), free ports.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
 
 const running = new Map<number, { name: string; child: ChildProcess }>();
 const cleanups: (() => void)[] = [];
 let handlersInstalled = false;
+let outputDir: string | undefined;
+
+/**
+ * With `--keep`: every pinned child's stdout and stderr also go to `<dir>/<name>-<pid>.out`, so what a server
+ * prints outside its log (`BENCH_SERVER_NODE_FLAGS=--trace-gc-nvp`, say) can be read after the run.
+ */
+export function keepOutputIn(dir: string): void {
+  outputDir = dir;
+}
 
 /** Registers synchronous clean-up (removing the temp dir) that also runs when a signal ends the run. */
 export function addCleanup(cleanup: () => void): void {
@@ -73,8 +84,15 @@ export function startPinned(
   if (child.pid === undefined) throw new Error(`cannot start ${name} (${command})`);
   const pid = child.pid;
   let output = '';
+  const file =
+    outputDir === undefined
+      ? undefined
+      : createWriteStream(path.join(outputDir, `${name.replace(/[^A-Za-z0-9]+/g, '-')}-${pid}.out`));
+  file?.on('error', () => undefined);
+  child.once('exit', () => file?.end());
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-65536);
+    file?.write(chunk);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

@@ -8,7 +8,14 @@ import { measureArgon2id } from './argon2-throughput.js';
 import { prepareAssent, serveAssent, writeAssentConfig } from './assent-server.js';
 import { type BenchArgs, LOADGEN_CPU, parseBenchArgs, SERVER_CPU } from './bench-args.js';
 import { type BenchUserFiles, PASSWORD_FORMAT, USER_FORMAT, writeBenchUsers } from './bench-users.js';
-import { addCleanup, freeUdpPort, type Started, stopAll, stopProcess } from './child-processes.js';
+import {
+  addCleanup,
+  freeUdpPort,
+  keepOutputIn,
+  type Started,
+  stopAll,
+  stopProcess,
+} from './child-processes.js';
 import { freeRadiusVersion, startFreeRadius } from './freeradius-server.js';
 import { type LoadShape, measureWithLoadgen, type ServerFigures, waitUntilAnswering } from './measure.js';
 import {
@@ -294,6 +301,7 @@ async function main(): Promise<void> {
   if (os.availableParallelism() < 2)
     throw new Error('the benchmark needs 2 CPUs: one for the servers, one for the generator');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'assent-bench-'));
+  if (args.keep) keepOutputIn(dir);
   const removeDir = () => {
     if (args.keep) process.stderr.write(`bench: kept ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
