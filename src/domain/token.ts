@@ -117,7 +117,10 @@ export function codeLength(token: { readonly type: string; readonly digits: numb
 /** The distinct code lengths of a user's tokens, oldest token first (frozen): what the token-holder index says. */
 export function distinctCodeLengths(tokens: readonly Token[]): readonly number[] {
   const lengths: number[] = [];
-  for (const token of tokens) if (!lengths.includes(codeLength(token))) lengths.push(codeLength(token));
+  for (const token of tokens) {
+    const length = codeLength(token);
+    if (!lengths.includes(length)) lengths.push(length);
+  }
   if (lengths.length !== 1) return Object.freeze(lengths);
   // Most users hold one kind of token: they share one array instead of holding one each.
   const shared = singleLengths.get(lengths[0]!);

@@ -15,23 +15,12 @@ const formatError: NormaliseCodeResult = Object.freeze({ ok: false, reason: 'COD
  * Normalises a typed code: removes ASCII spaces and tabs (apps show "123 456"), then requires exactly `digits`
  * ASCII decimal digits. Other characters, including non-ASCII digits, refuse the code. Never throws.
  * @param input - the code as received (any value; non-strings are refused)
- * @param digits - required number of digits
+ * @param digits - required number of digits (at most 15, see `codeValue`, whose rules these are)
  * @returns the digits-only code, or reason CODE_FORMAT
  */
 export function normaliseCode(input: unknown, digits: number): NormaliseCodeResult {
-  if (typeof input !== 'string' || input.length < digits || input.length > maxInputLength) {
-    return formatError;
-  }
-  let code = '';
-  for (let i = 0; i < input.length; i++) {
-    const c = input.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) {
-      code += input[i];
-    } else if (c !== 0x20 && c !== 0x09) {
-      return formatError;
-    }
-  }
-  return code.length === digits ? { ok: true, code } : formatError;
+  const value = codeValue(input, digits);
+  return value < 0 ? formatError : { ok: true, code: String(value).padStart(digits, '0') };
 }
 
 /**

@@ -42,7 +42,7 @@ interface JournalBatch {
  * Replay guard (SECURITY A6.4) with group commit: `recordSuccessBatched` does the compare-and-set in memory at once
  * (so two requests in this process can never both win) and queues the durable record; the queue is flushed once
  * per event-loop turn. With a journal the batch is appended there and synced with the batches around it (at most
- * one sync per `MIN_SYNC_INTERVAL_MS`), and every caller of the turn shares one promise; without one, all queued
+ * one sync per `storage.replaySyncMs`), and every caller of the turn shares one promise; without one, all queued
  * compare-and-sets run in one database transaction. The caller answers Accept only when the promise says the use
  * is durable, so a code is never accepted before that, and a writer that raced us in the database wins there.
  */
