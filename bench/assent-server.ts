@@ -6,7 +6,7 @@ import { runToEnd, type Started, startPinned } from './child-processes.js';
 
 /** The repository root: Assent is run from source, exactly as `npm start` runs it (the same node flags). */
 const REPO = path.resolve(import.meta.dirname, '..');
-export const SERVE_NODE_FLAGS = ['--single-threaded-gc'] as const;
+export const SERVE_NODE_FLAGS = ['--single-threaded-gc', '--min-semi-space-size=16'] as const;
 const CLI = ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts')];
 
 export interface AssentSetup {

@@ -2,6 +2,7 @@
 import { randomFillSync, timingSafeEqual } from 'node:crypto';
 import type { Identity } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
+import { StateTombstones } from './state-tombstones.js';
 
 /** SECURITY A4.2: 128 random bits. */
 export const STATE_OCTETS = 16;
@@ -32,11 +33,6 @@ const TOMBSTONE_MS = 120_000;
 /** At most this many finished States are remembered: only the log's reason depends on them, not the decision. */
 const MAX_TOMBSTONES = 20_000;
 
-interface Tombstone {
-  readonly state: Uint8Array;
-  readonly at: number;
-}
-
 /**
  * In-memory table of live States. Single-threaded, so `take` → `end`/`rechallenge` within one call is the atomic
  * compare-and-set A4.3 asks for: no second request can see a session between those steps.
@@ -47,11 +43,10 @@ interface Tombstone {
  */
 export class ChallengeSessions {
   private readonly live = new Map<number, ChallengeSession>();
-  private readonly ended = new Map<number, Tombstone>();
-  // Expiry order is kept in plain FIFO queues, not by iterating the Maps from the front: V8 keeps deleted Map
+  private readonly ended = new StateTombstones(MAX_TOMBSTONES, TOMBSTONE_MS);
+  // Expiry order is kept in a plain FIFO queue, not by iterating the Map from the front: V8 keeps deleted Map
   // entries as holes until a rehash, so a front-to-back walk after many deletes costs more on every call.
   private readonly liveOrder = new KeyQueue();
-  private readonly endedOrder = new KeyQueue();
   private readonly pool = Buffer.alloc(4096);
   private poolOffset = this.pool.length;
 
@@ -96,11 +91,7 @@ export class ChallengeSessions {
     const key = keyOf(state);
     const session = this.live.get(key);
     if (session === undefined || !timingSafeEqual(session.state, state)) {
-      const tombstone = this.ended.get(key);
-      const used =
-        tombstone !== undefined &&
-        now - tombstone.at < TOMBSTONE_MS &&
-        timingSafeEqual(tombstone.state, state);
+      const used = this.ended.wasUsed(key, state, now);
       return { ok: false, reason: used ? Reason.StateUsed : Reason.StateUnknown };
     }
     if (now > session.deadline) {
@@ -137,8 +128,7 @@ export class ChallengeSessions {
     const session = this.live.get(key);
     if (session === undefined || session.state !== state) return;
     this.live.delete(key);
-    this.ended.set(key, { state, at: now });
-    this.endedOrder.push(key, now);
+    this.ended.add(key, state, now);
   }
 
   /**
@@ -159,16 +149,7 @@ export class ChallengeSessions {
       const expired = this.shiftLiveOrder();
       if (expired !== undefined) this.finish(expired.state, now);
     }
-    while (
-      this.endedOrder.length > 0 &&
-      (now - this.endedOrder.headAt() >= TOMBSTONE_MS || this.ended.size > MAX_TOMBSTONES)
-    ) {
-      const key = this.endedOrder.headKey();
-      const at = this.endedOrder.headAt();
-      this.endedOrder.shift();
-      // A key can be finished again later; only drop the tombstone this entry wrote.
-      if (this.ended.get(key)?.at === at) this.ended.delete(key);
-    }
+    this.ended.sweep(now);
   }
 
   /** SECURITY A4.2: 128 bits from the CSPRNG, drawn again in the rare case its key clashes with a known State. */

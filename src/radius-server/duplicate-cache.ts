@@ -4,11 +4,26 @@
 export const DuplicateStatus = { New: 0, InProgress: 1, Answered: 2 } as const;
 export type DuplicateStatus = (typeof DuplicateStatus)[keyof typeof DuplicateStatus];
 
+/**
+ * One remembered request. Entries are reused in place when their key comes back with a new Request Authenticator
+ * (the normal case: a NAS cycles through its Identifiers), and they own copies of the authenticator and the reply,
+ * so a cached request pins neither its datagram nor the shared buffer its reply was encoded in. Why: each entry
+ * lives for seconds, longer than several young-generation collections, and a new entry (with views into the
+ * datagram and the reply) per request moved a stream of objects into the old generation under load.
+ */
 interface Entry {
-  authenticator: Uint8Array;
-  reply: Uint8Array | undefined;
+  readonly authenticator: Uint8Array;
+  /** The reply's octets in `reply[0, replyLength)`; the array is kept and reused when the next reply fits. */
+  reply: Uint8Array;
+  replyLength: number;
+  state: EntryState;
   expiresAt: number;
 }
+
+const EntryState = { Vacant: 0, InProgress: 1, Answered: 2 } as const;
+type EntryState = (typeof EntryState)[keyof typeof EntryState];
+
+const NO_REPLY = new Uint8Array(0);
 
 function sameAuthenticator(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
@@ -27,12 +42,12 @@ export function duplicateSlot(endpointIndex: number, port: number, identifier: n
  * Remembers requests in progress and the replies sent, keyed by source address and then by receiving socket,
  * source port and Identifier (`duplicateSlot`), and told apart by the Request Authenticator. A number per
  * source instead of one text key per request: building and hashing that text cost more than the lookups.
- * Insertion order is expiry order for answered entries (all share one lifetime), so sweeping a source stops at
- * its first live answered entry. Bounded: when full, the oldest entry of the arriving request's source goes
- * first (of the first source when that one has none), so one busy client cannot push out another's entries.
+ * Bounded: when full, the first entry of the arriving request's source goes (of the first source when that one
+ * has none), so one busy client cannot push out another's entries.
  */
 export class DuplicateCache {
   private readonly sources = new Map<string, Map<number, Entry>>();
+  /** Entries in progress or answered; vacant ones (kept for reuse until the next sweep) are not counted. */
   private count = 0;
   /** The cached reply found by the last `check` that returned Answered. */
   cachedReply: Uint8Array | undefined;
@@ -53,77 +68,102 @@ export class DuplicateCache {
    * request is new.
    */
   check(address: string, slot: number, authenticator: Uint8Array, now: number): DuplicateStatus {
-    const entries = this.sources.get(address);
-    if (entries === undefined) return DuplicateStatus.New;
-    const entry = entries.get(slot);
-    if (entry === undefined) return DuplicateStatus.New;
+    const entry = this.sources.get(address)?.get(slot);
+    if (entry === undefined || entry.state === EntryState.Vacant) return DuplicateStatus.New;
     if (entry.expiresAt <= now || !sameAuthenticator(entry.authenticator, authenticator)) {
-      entries.delete(slot);
+      entry.state = EntryState.Vacant;
       this.count--;
       return DuplicateStatus.New;
     }
-    if (entry.reply === undefined) return DuplicateStatus.InProgress;
-    this.cachedReply = entry.reply;
+    if (entry.state === EntryState.InProgress) return DuplicateStatus.InProgress;
+    this.cachedReply = entry.reply.subarray(0, entry.replyLength);
     return DuplicateStatus.Answered;
   }
 
   /** Marks a request as in progress. Call only after `check` returned New. */
   begin(address: string, slot: number, authenticator: Uint8Array, now: number): void {
     let entries = this.sources.get(address);
-    if (this.count >= this.maxEntries) this.evictOldest(entries);
+    let entry = entries?.get(slot);
+    if (entry !== undefined && entry.state !== EntryState.Vacant) {
+      entry.state = EntryState.Vacant;
+      this.count--;
+    }
+    if (this.count >= this.maxEntries) {
+      this.evictFirst(entries);
+      entry = entries?.get(slot);
+    }
     if (entries === undefined) {
       entries = new Map();
       this.sources.set(address, entries);
     }
-    const before = entries.size;
-    entries.set(slot, { authenticator, reply: undefined, expiresAt: now + this.inProgressLifetimeMs });
-    this.count += entries.size - before;
+    if (entry === undefined) {
+      entry = {
+        authenticator: new Uint8Array(16),
+        reply: NO_REPLY,
+        replyLength: 0,
+        state: EntryState.Vacant,
+        expiresAt: 0,
+      };
+      entries.set(slot, entry);
+    }
+    entry.authenticator.set(authenticator);
+    entry.replyLength = 0;
+    entry.state = EntryState.InProgress;
+    entry.expiresAt = now + this.inProgressLifetimeMs;
+    this.count++;
   }
 
-  /** Stores the reply sent for a request so retransmissions get it byte for byte. */
+  /** Stores (a copy of) the reply sent for a request so retransmissions get it byte for byte. */
   complete(address: string, slot: number, reply: Uint8Array, now: number): void {
-    const entries = this.sources.get(address);
-    const entry = entries?.get(slot);
-    if (entries === undefined || entry === undefined) return;
-    // Re-inserted at the end: answered entries stay in expiry order.
-    entries.delete(slot);
-    entry.reply = reply;
+    const entry = this.sources.get(address)?.get(slot);
+    if (entry === undefined || entry.state !== EntryState.InProgress) return;
+    // Room in steps of 64 octets, so a client's replies (of similar sizes) keep reusing one array.
+    if (entry.reply.length < reply.length) entry.reply = new Uint8Array((reply.length + 63) & ~63);
+    entry.reply.set(reply);
+    entry.replyLength = reply.length;
+    entry.state = EntryState.Answered;
     entry.expiresAt = now + this.replyLifetimeMs;
-    entries.set(slot, entry);
   }
 
   /** Forgets a request that ended without a reply (dropped), so a retransmission is processed afresh. */
   abandon(address: string, slot: number): void {
-    if (this.sources.get(address)?.delete(slot)) this.count--;
+    const entry = this.sources.get(address)?.get(slot);
+    if (entry === undefined || entry.state === EntryState.Vacant) return;
+    entry.state = EntryState.Vacant;
+    this.count--;
   }
 
-  /** Removes expired entries, and sources left without any; cheap enough to run every second. */
+  /**
+   * Removes expired and vacant entries, and sources left without any. Runs every second over every entry: entries
+   * are reused in place, so no order tells the expired ones apart (at the 200,000-entry cap, a few milliseconds).
+   */
   sweep(now: number): void {
     for (const [address, entries] of this.sources) {
       for (const [slot, entry] of entries) {
-        if (entry.expiresAt <= now) {
+        if (entry.state === EntryState.Vacant) entries.delete(slot);
+        else if (entry.expiresAt <= now) {
           entries.delete(slot);
           this.count--;
-        } else if (entry.reply !== undefined) break;
+        }
       }
       if (entries.size === 0) this.sources.delete(address);
     }
   }
 
-  private evictOldest(entries: Map<number, Entry> | undefined): void {
-    let from = entries;
-    if (from === undefined || from.size === 0) {
-      for (const other of this.sources.values()) {
-        if (other.size > 0) {
-          from = other;
-          break;
-        }
+  /** Frees one counted entry: the first of `entries` that is in use, else the first of any source. */
+  private evictFirst(entries: Map<number, Entry> | undefined): void {
+    if (entries !== undefined && this.evictFrom(entries)) return;
+    for (const other of this.sources.values()) if (this.evictFrom(other)) return;
+  }
+
+  private evictFrom(entries: Map<number, Entry>): boolean {
+    for (const [slot, entry] of entries) {
+      entries.delete(slot);
+      if (entry.state !== EntryState.Vacant) {
+        this.count--;
+        return true;
       }
     }
-    const oldest = from?.keys().next();
-    if (from !== undefined && oldest !== undefined && !oldest.done) {
-      from.delete(oldest.value);
-      this.count--;
-    }
+    return false;
   }
 }

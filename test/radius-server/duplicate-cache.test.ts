@@ -19,7 +19,34 @@ test('resends the cached reply byte for byte to a retransmission after the answe
   const reply = Uint8Array.of(2, 1, 0, 20);
   cache.complete(NAS, k, reply, 5);
   assert.equal(cache.check(NAS, k, auth(1), 1000), DuplicateStatus.Answered);
-  assert.equal(cache.cachedReply, reply);
+  assert.deepEqual(cache.cachedReply, reply);
+});
+
+test('keeps its own copy of the reply, and an entry reused for the next request shows only that reply', () => {
+  const cache = new DuplicateCache(30_000, 120_000, 10);
+  cache.begin(NAS, k, auth(1), 0);
+  const long = Uint8Array.from({ length: 90 }, (_, i) => i);
+  cache.complete(NAS, k, long, 1);
+  long.fill(0xee); // the encoder's shared buffer is reused for later packets
+  assert.equal(cache.check(NAS, k, auth(1), 2), DuplicateStatus.Answered);
+  assert.deepEqual(
+    cache.cachedReply,
+    Uint8Array.from({ length: 90 }, (_, i) => i),
+  );
+  // The NAS reuses the Identifier with a new authenticator: a new request in the same entry.
+  assert.equal(cache.check(NAS, k, auth(2), 3), DuplicateStatus.New);
+  cache.begin(NAS, k, auth(2), 3);
+  assert.equal(
+    cache.check(NAS, k, auth(2), 4),
+    DuplicateStatus.InProgress,
+    'not answered with the old reply',
+  );
+  assert.equal(cache.check(NAS, k, auth(1), 4), DuplicateStatus.New, 'the old authenticator is gone');
+  cache.begin(NAS, k, auth(1), 4);
+  cache.complete(NAS, k, Uint8Array.of(3, 9, 0, 20), 5);
+  assert.equal(cache.check(NAS, k, auth(1), 6), DuplicateStatus.Answered);
+  assert.deepEqual(cache.cachedReply, Uint8Array.of(3, 9, 0, 20));
+  assert.equal(cache.size, 1);
 });
 
 test('treats the same key with a new Request Authenticator as a new request and purges the old entry', () => {
@@ -67,7 +94,7 @@ test('forgets replies after their lifetime and sweeps them, and the sources left
   assert.equal(cache.check(NAS, b, auth(1), 120_002), DuplicateStatus.New);
 });
 
-test('stays bounded: the oldest entry of the same source goes first when full', () => {
+test('stays bounded: the first entry of the same source goes first when full', () => {
   const cache = new DuplicateCache(30_000, 120_000, 3);
   cache.begin('192.0.2.11', k, auth(99), 0);
   for (let i = 0; i < 10; i++) cache.begin(NAS, duplicateSlot(0, 40_000, i), auth(i), i);
