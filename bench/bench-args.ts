@@ -26,7 +26,10 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
                      over users not yet seen, reported as the "first login" row; the rounds after it
                      measure logins of users the server has seen before (Assent's caches warm)
   --warmup S         warm-up seconds before each measurement (default 2)
-  --window N         requests (flows) in flight (default 64)   --sockets N   UDP sockets (default 8)
+  --window N         pap: requests in flight (default 64)      --sockets N   UDP sockets (default 8)
+  --totp-window N    TOTP scenarios: flows in flight (default 256). More than pap's because Assent holds each
+                     code login until its replay-guard write is durable (storage.replaySyncMs): with 64 in
+                     flight its core idles between group commits, and the target is what a busy core does
   --rounds N         rounds, servers alternating; the table shows medians (default 2)
   --radblast         pap only: also run radblast (C) against both servers (it has no TOTP flows)
   --quiet-wait S     before the argon2id line, wait up to S seconds for other processes to go idle (default 120)
@@ -45,6 +48,7 @@ export interface BenchArgs {
   readonly totpPrime: number;
   readonly warmup: number;
   readonly window: number;
+  readonly totpWindow: number;
   readonly sockets: number;
   readonly rounds: number;
   readonly quietWait: number;
@@ -96,6 +100,7 @@ export function parseBenchArgs(): BenchArgs {
       'totp-prime': { type: 'string', default: '28' },
       warmup: { type: 'string', default: '2' },
       window: { type: 'string', default: '64' },
+      'totp-window': { type: 'string', default: '256' },
       sockets: { type: 'string', default: '8' },
       rounds: { type: 'string', default: '2' },
       'quiet-wait': { type: 'string', default: '120' },
@@ -131,6 +136,7 @@ export function parseBenchArgs(): BenchArgs {
     totpDuration,
     warmup,
     window: num('window', values.window, 1, 4096),
+    totpWindow: num('totp-window', values['totp-window'], 1, 2048),
     sockets: num('sockets', values.sockets, 1, 64),
     rounds: num('rounds', values.rounds, 1, 10),
     quietWait: num('quiet-wait', values['quiet-wait'], 0, 3600),

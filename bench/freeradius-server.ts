@@ -79,6 +79,9 @@ server default {
     type = auth
     ipaddr = 127.0.0.1
     port = ${s.port}
+    # The receive buffer Assent asks for (src/radius-server/udp-listener.ts), so with hundreds of requests in
+    # flight neither server's kernel drops datagrams the other's would keep.
+    recv_buff = 4194304
   }
   authorize {${policy.authorize}
   }
