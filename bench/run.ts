@@ -128,6 +128,7 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
   const duration = totp ? args.totpDuration : args.duration;
   const users = totp ? args.totpUsers : args.users;
   const window = totp ? args.totpWindow : args.window;
+  const unit = totp ? 'flow' : 'request';
   const shape: LoadShape = {
     users,
     userFormat: USER_FORMAT,
@@ -206,10 +207,10 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
   const record = (f: ServerFigures) => {
     const key = `${f.server}/${f.generator}`;
     results.set(key, [...(results.get(key) ?? []), f]);
-    const unit = totp ? 'flow' : 'req';
+    const short = totp ? 'flow' : 'req';
     process.stderr.write(
-      `bench:   ${f.server} (${f.generator}): ${Math.round(f.requestsPerSecond)} ${unit}/s, ` +
-        `${f.serverCpuUsPerRequest.toFixed(1)} µs CPU/${unit}, server ${Math.round(f.serverCpuPercent)} %, ` +
+      `bench:   ${f.server} (${f.generator}): ${Math.round(f.requestsPerSecond)} ${short}/s, ` +
+        `${f.serverCpuUsPerRequest.toFixed(1)} µs CPU/${short}, server ${Math.round(f.serverCpuPercent)} %, ` +
         `loadgen ${Math.round(f.loadgenCpuPercent)} %, other ${Math.round(f.otherCpuPercent)} %\n`,
     );
   };
@@ -273,7 +274,7 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
     // than what the same core does when busy, which is what the per-core targets are about.
     if (row.serverCpuPercent < 85 && !row.server.includes('first login'))
       notes.push(
-        `${who}: its core was only ${Math.round(row.serverCpuPercent)} % busy, so its CPU per ${totp ? 'flow' : 'request'} ` +
+        `${who}: its core was only ${Math.round(row.serverCpuPercent)} % busy, so its CPU per ${unit} ` +
           `includes idle wake-ups; raise ${totp ? '--totp-window' : '--window'}`,
       );
   }
@@ -295,7 +296,7 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
       `${describeScenario(scenario)}; ${users} users, window ${window} over ${args.sockets} sockets, ` +
       `${args.warmup} s warm-up + ${duration} s measured, ${args.rounds} round(s) (medians); servers on CPU ` +
       `${SERVER_CPU}, generator on CPU ${LOADGEN_CPU}.`,
-    unit: totp ? 'flow' : 'request',
+    unit,
     target: TARGET_RATIO[scenario],
     rows,
     pairedPerCore,

@@ -43,7 +43,7 @@ const MAX_TOMBSTONES = 20_000;
  */
 export class ChallengeSessions {
   private readonly live = new Map<number, ChallengeSession>();
-  private readonly ended = new StateTombstones(MAX_TOMBSTONES, TOMBSTONE_MS);
+  private readonly ended = new StateTombstones(MAX_TOMBSTONES, TOMBSTONE_MS, STATE_OCTETS);
   // Expiry order is kept in a plain FIFO queue, not by iterating the Map from the front: V8 keeps deleted Map
   // entries as holes until a rehash, so a front-to-back walk after many deletes costs more on every call.
   private readonly liveOrder = new KeyQueue();

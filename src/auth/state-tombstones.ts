@@ -1,9 +1,6 @@
 // Owns the memory of finished challenge States (SECURITY A4.3), kept only to name a late resend in the log.
 import { timingSafeEqual } from 'node:crypto';
 
-/** Octets of one State (SECURITY A4.2: 128 bits). */
-const STATE_OCTETS = 16;
-
 /**
  * Finished States in a ring of fixed typed arrays, oldest first, found by their lookup key through a map of small
  * integers. Why not a map of objects: every login finishes one State, and each remembered State outlived several
@@ -27,10 +24,12 @@ export class StateTombstones {
     private readonly capacity: number,
     /** A State is forgotten this long after it finished. */
     private readonly lifetimeMs: number,
+    /** Octets of every State (the owner of States says how many: `STATE_OCTETS`). */
+    private readonly stateOctets: number,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new RangeError('capacity must be a positive integer');
-    this.states = new Uint8Array(capacity * STATE_OCTETS);
+    this.states = new Uint8Array(capacity * stateOctets);
     this.times = new Float64Array(capacity);
     this.keys = new Int32Array(capacity);
   }
@@ -46,10 +45,10 @@ export class StateTombstones {
 
   /** Remembers a finished State under its lookup key (a small non-negative integer). */
   add(key: number, state: Uint8Array, now: number): void {
-    if (state.length !== STATE_OCTETS) throw new RangeError(`a State has ${STATE_OCTETS} octets`);
+    if (state.length !== this.stateOctets) throw new RangeError(`a State has ${this.stateOctets} octets`);
     if (this.count === this.capacity) this.dropOldest();
     const slot = (this.oldest + this.count) % this.capacity;
-    this.states.set(state, slot * STATE_OCTETS);
+    this.states.set(state, slot * this.stateOctets);
     this.times[slot] = now;
     this.keys[slot] = key;
     this.slotOf.set(key, slot);
@@ -59,10 +58,10 @@ export class StateTombstones {
   /** True when exactly this State finished less than the lifetime ago; compared on all octets in constant time. */
   wasUsed(key: number, state: Uint8Array, now: number): boolean {
     const slot = this.slotOf.get(key);
-    if (slot === undefined || state.length !== STATE_OCTETS) return false;
+    if (slot === undefined || state.length !== this.stateOctets) return false;
     if (now - this.times[slot]! >= this.lifetimeMs) return false;
-    const start = slot * STATE_OCTETS;
-    return timingSafeEqual(this.states.subarray(start, start + STATE_OCTETS), state);
+    const start = slot * this.stateOctets;
+    return timingSafeEqual(this.states.subarray(start, start + this.stateOctets), state);
   }
 
   /** Forgets States older than the lifetime. Times only grow in ring order, so this stops at the first young one. */
@@ -75,7 +74,7 @@ export class StateTombstones {
     const key = this.keys[slot]!;
     // The key may name a newer slot since (keys are reused once forgotten); only drop the entry this slot wrote.
     if (this.slotOf.get(key) === slot) this.slotOf.delete(key);
-    this.states.fill(0, slot * STATE_OCTETS, (slot + 1) * STATE_OCTETS);
+    this.states.fill(0, slot * this.stateOctets, (slot + 1) * this.stateOctets);
     this.oldest = (slot + 1) % this.capacity;
     this.count--;
   }

@@ -6,7 +6,7 @@ import { StateTombstones } from '../../src/auth/state-tombstones.js';
 const stateOf = (n: number) => Uint8Array.from({ length: 16 }, (_, i) => (n * 31 + i * 7) & 255);
 
 test('a finished State is recognised on all 16 octets until its lifetime ends', () => {
-  const ring = new StateTombstones(4, 1000);
+  const ring = new StateTombstones(4, 1000, 16);
   const state = stateOf(1);
   ring.add(7, state, 100);
   assert.equal(ring.wasUsed(7, state, 100), true);
@@ -22,7 +22,7 @@ test('a finished State is recognised on all 16 octets until its lifetime ends', 
 });
 
 test('at capacity the oldest State is forgotten first, and its key is free again', () => {
-  const ring = new StateTombstones(3, 60_000);
+  const ring = new StateTombstones(3, 60_000, 16);
   for (let i = 0; i < 5; i++) ring.add(i, stateOf(i), i);
   assert.equal(ring.size, 3);
   assert.deepEqual(
@@ -34,7 +34,7 @@ test('at capacity the oldest State is forgotten first, and its key is free again
 });
 
 test('sweep forgets by age in ring order and stops at the first young State', () => {
-  const ring = new StateTombstones(10, 100);
+  const ring = new StateTombstones(10, 100, 16);
   ring.add(1, stateOf(1), 0);
   ring.add(2, stateOf(2), 50);
   ring.add(3, stateOf(3), 90);
@@ -49,7 +49,7 @@ test('sweep forgets by age in ring order and stops at the first young State', ()
 });
 
 test('a key reused after it was forgotten names only the newer State', () => {
-  const ring = new StateTombstones(2, 60_000);
+  const ring = new StateTombstones(2, 60_000, 16);
   ring.add(5, stateOf(1), 0);
   ring.add(6, stateOf(2), 1);
   ring.add(5, stateOf(3), 2); // slot of key 5 (the oldest) is dropped first, then key 5 is written again
@@ -61,7 +61,7 @@ test('a key reused after it was forgotten names only the newer State', () => {
 });
 
 test('wrapping many times around a small ring stays consistent with a plain model', () => {
-  const ring = new StateTombstones(7, 50);
+  const ring = new StateTombstones(7, 50, 16);
   const model: { key: number; at: number }[] = [];
   let now = 0;
   for (let i = 0; i < 2000; i++) {
@@ -86,6 +86,6 @@ test('wrapping many times around a small ring stays consistent with a plain mode
 });
 
 test('capacity must be a positive integer; a State must be 16 octets', () => {
-  assert.throws(() => new StateTombstones(0, 1), RangeError);
-  assert.throws(() => new StateTombstones(1, 1).add(1, new Uint8Array(15), 0), RangeError);
+  assert.throws(() => new StateTombstones(0, 1, 16), RangeError);
+  assert.throws(() => new StateTombstones(1, 1, 16).add(1, new Uint8Array(15), 0), RangeError);
 });
