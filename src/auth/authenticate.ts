@@ -1,6 +1,7 @@
 // Owns the login use case: a LoginRequest in, a Decision out, across first factor, challenge and code (ARCHITECTURE §4).
 import { accept, type Decision, reject } from '../domain/decision.js';
 import type { FirstFactor, FirstFactorResult, Identity } from '../domain/first-factor.js';
+import { AMBIGUOUS_NAME, type AmbiguousName } from '../domain/name-key.js';
 import { Reason } from '../domain/reason.js';
 import { digitsText } from '../otp/code-format.js';
 import type { ChallengeSession, ChallengeSessions } from './challenge-sessions.js';
@@ -12,8 +13,12 @@ import type { SecondFactorPolicy } from './second-factor-policy.js';
 export interface AuthenticateDeps {
   readonly firstFactor: FirstFactor;
   readonly policy: SecondFactorPolicy;
-  /** Canonical names holding at least one token (kept in memory, so the first step costs no query). */
-  readonly tokenHolders: { has(userName: string): boolean };
+  /**
+   * The name a user's tokens are held under (kept in memory, so the first step costs no query): the same
+   * name, or the one spelling that differs from it only in case, spaces or width; undefined when the user holds
+   * none; AMBIGUOUS_NAME when two spellings hold tokens (issue 12: refused, never let in on the password).
+   */
+  readonly tokenHolders: { holderOf(userName: string): string | undefined | AmbiguousName };
   /** Digit counts of the user's codes (6, 8, 10 for backup codes), for splitting `concat` passwords. */
   readonly codeLengthsOf: (userName: string) => readonly number[];
   readonly checkCode: CheckCode;
@@ -29,6 +34,7 @@ export interface AuthenticateDeps {
 export type Authenticate = (request: LoginRequest) => Decision | Promise<Decision>;
 
 const utf8 = new TextDecoder();
+const NO_LENGTHS: readonly number[] = Object.freeze([]);
 
 /** P2: an empty answer or `push` (any case, trimmed) asks for a push instead of typing a code. */
 function asksForPush(code: string): boolean {
@@ -61,18 +67,27 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   const acceptIdentity = (identity: Identity, txn?: string): Decision =>
     accept(identity.name, deps.attributesFor(identity.groups), txn);
 
+  /** The identity named as its tokens are held (issue 12); undefined when it holds none; AMBIGUOUS_NAME. */
+  const holding = (identity: Identity): Identity | undefined | AmbiguousName => {
+    const holder = deps.tokenHolders.holderOf(identity.name);
+    if (holder === undefined || holder === AMBIGUOUS_NAME) return holder;
+    return holder === identity.name ? identity : { ...identity, name: holder };
+  };
+
   /** After a passed first factor in `challenge` mode: let in, refuse, or challenge for the code. */
   const afterFirstFactor = (request: LoginRequest, typed: string, result: FirstFactorResult): Decision => {
     if (!result.ok) return reject(result.reason, result.name ?? typed);
     const identity = result.identity;
     if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity);
-    if (!deps.tokenHolders.has(identity.name)) {
+    const holder = holding(identity);
+    if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, identity.name);
+    if (holder === undefined) {
       return settings.requireForAll
         ? reject(Reason.SecondFactorMissing, identity.name)
         : acceptIdentity(identity);
     }
     const now = clock();
-    const session = sessions.open(request.clientName, typed, identity, now);
+    const session = sessions.open(request.clientName, typed, holder, now);
     return challengeFor(session, undefined);
   };
 
@@ -157,8 +172,9 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (!resolved.ok) return reject(resolved.reason, typed);
     const name = resolved.name;
     const exemptByName = settings.exemptUsers.includes(name) || settings.clients[request.clientName]?.exempt;
-    // Empty for a user without tokens: one lookup answers both "holds a token?" and "how long are the codes?".
-    const held = deps.codeLengthsOf(name);
+    const holder = deps.tokenHolders.holderOf(name);
+    if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, name);
+    const held = holder === undefined ? NO_LENGTHS : deps.codeLengthsOf(holder);
     if (exemptByName || held.length === 0) {
       return then(firstFactor.check(typed, password), (result) => afterPasswordOnly(request, typed, result));
     }
@@ -175,7 +191,9 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (!result.ok) return reject(result.reason, result.name ?? typed);
     const identity = result.identity;
     if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity);
-    if (deps.tokenHolders.has(identity.name)) return reject(Reason.CodeWrong, identity.name);
+    const holder = deps.tokenHolders.holderOf(identity.name);
+    if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, identity.name);
+    if (holder !== undefined) return reject(Reason.CodeWrong, identity.name);
     return settings.requireForAll
       ? reject(Reason.SecondFactorMissing, identity.name)
       : acceptIdentity(identity);
@@ -216,8 +234,10 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       }
       return reject(result.reason, result.name ?? typed);
     }
-    const identity = result.identity;
-    if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity);
+    if (policy.isExempt(request.clientName, result.identity)) return acceptIdentity(result.identity);
+    const holder = holding(result.identity);
+    if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, result.identity.name);
+    const identity = holder ?? result.identity;
     const checked = code(identity.name, typedCode, clock());
     return checked instanceof Promise
       ? checked.then((verdict) => codeVerdict(identity, verdict))
@@ -231,7 +251,10 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   const otpOnly = (typed: string, password: Uint8Array): Decision | Promise<Decision> => {
     const resolved = firstFactor.resolveName(typed);
     if (!resolved.ok) return reject(resolved.reason, typed);
-    const name = resolved.name;
+    // No first factor names the user here: the tokens' own spelling does (issue 12).
+    const holder = deps.tokenHolders.holderOf(resolved.name);
+    if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, resolved.name);
+    const name = holder ?? resolved.name;
     return then(code(name, utf8.decode(password).trim(), clock()), (checked) => {
       if (!checked.ok) return reject(checked.reason, name);
       return acceptIdentity({ name, groups: firstFactor.groupsOf(name), source: 'token' });

@@ -9,6 +9,7 @@ import {
   type TokenSuccess,
   TokenType,
 } from '../domain/token.js';
+import { shareSecret } from '../domain/token-admission.js';
 import type { OtpDigits } from '../otp/otp-algorithm.js';
 import { verifyHotp } from '../otp/verify-hotp.js';
 import { type TotpDigits, verifyTotp } from '../otp/verify-totp.js';
@@ -45,6 +46,19 @@ export type CodeResult =
   | { readonly ok: false; readonly reason: Reason };
 
 type TryResult = 'ok' | 'wrong' | 'replayed' | Promise<boolean>;
+
+/**
+ * Issue 12: the replay guard holds per user and secret, not only per token. Tokens stored before the store
+ * refused copied secrets may share one; only the oldest of them is tried, so a code its guard refused as used
+ * cannot pass through a copy whose guard has not seen it (and a lock on it is not sidestepped either).
+ */
+function firstOfEachSecret(tokens: readonly Token[]): readonly Token[] {
+  const kept: Token[] = [];
+  for (const token of tokens) {
+    if (!kept.some((k) => shareSecret(k, token))) kept.push(token);
+  }
+  return kept.length === tokens.length ? tokens : kept;
+}
 
 function isLocked(token: Token, nowMs: number): boolean {
   return token.lockedUntil !== null && Date.parse(token.lockedUntil) > nowMs;
@@ -108,8 +122,10 @@ export function createCheckCode(deps: CheckCodeDeps): CheckCode {
     // A6.7: a locked account is refused before any code is looked at; the wire reply is the same as a miss.
     if (account?.lockedUntil && Date.parse(account.lockedUntil) > nowMs)
       return { ok: false, reason: Reason.AccountLocked };
-    const all = tokens.listForUser(userName);
-    if (all.length === 0) return { ok: false, reason: Reason.NoToken };
+    const listed = tokens.listForUser(userName);
+    if (listed.length === 0) return { ok: false, reason: Reason.NoToken };
+    // Most users hold one token: nothing to compare then.
+    const all = listed.length === 1 ? listed : firstOfEachSecret(listed);
     const unlocked = all.some((token) => isLocked(token, nowMs))
       ? all.filter((token) => !isLocked(token, nowMs))
       : all;

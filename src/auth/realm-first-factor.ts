@@ -94,10 +94,11 @@ export function createRealmFirstFactor(deps: RealmFirstFactorDeps): FirstFactor 
     return chain === undefined ? Reason.RealmUnknown : { name: parsed.name, chain };
   };
 
-  // A local identity already carries the local record's groups: no second lookup of the same user.
-  const settle = (name: string, result: FirstFactorResult): FirstFactorResult =>
+  // A local identity already carries the local record's groups: no second lookup of the same user. A directory
+  // identity's local record is the one of its stored name, not of the typed spelling (issue 12).
+  const settle = (result: FirstFactorResult): FirstFactorResult =>
     result.ok && result.identity.source !== LOCAL_SOURCE
-      ? { ok: true, identity: withLocalGroups(result.identity, localGroups(name)) }
+      ? { ok: true, identity: withLocalGroups(result.identity, localGroups(result.identity.name)) }
       : result;
 
   const tryFrom = (
@@ -117,11 +118,11 @@ export function createRealmFirstFactor(deps: RealmFirstFactorDeps): FirstFactor 
       }
       if (result instanceof Promise) {
         return result.then(
-          (r) => (passOn(r) ? tryFrom(chain, i + 1, name, password, r) : settle(name, r)),
+          (r) => (passOn(r) ? tryFrom(chain, i + 1, name, password, r) : settle(r)),
           (): FirstFactorResult => ({ ok: false, reason: Reason.InternalError, name }),
         );
       }
-      if (!passOn(result)) return settle(name, result);
+      if (!passOn(result)) return settle(result);
       last = result;
     }
     return last;

@@ -122,6 +122,7 @@ const LdapDirectory = Type.Object(
     servicePasswordFile: Type.String({ default: '' }),
     searchBase: Type.String({ default: '' }),
     searchFilter: Type.String({ default: '(uid={user})' }),
+    nameAttribute: Type.String({ default: '' }),
     groups: Type.Union([Type.Literal('none'), Type.Literal('memberOf'), Type.Literal('search')], {
       default: 'memberOf',
     }),

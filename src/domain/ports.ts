@@ -54,7 +54,12 @@ export interface ClientStore {
   remove(nameOrAddress: string): boolean;
 }
 
-export const StoreErrorCode = { AlreadyExists: 'ALREADY_EXISTS', Unavailable: 'STORE_UNAVAILABLE' } as const;
+export const StoreErrorCode = {
+  AlreadyExists: 'ALREADY_EXISTS',
+  /** The new record is unique but clashes with what is held (issue 12: a second spelling, a copied secret). */
+  Conflict: 'CONFLICT',
+  Unavailable: 'STORE_UNAVAILABLE',
+} as const;
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
 
 export class StoreError extends Error {

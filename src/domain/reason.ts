@@ -43,6 +43,12 @@ export const Reason = {
   DirectoryUnavailable: 'DIRECTORY_UNAVAILABLE',
   /** The LDAP server did not answer within `timeoutMs`. */
   DirectoryTimeout: 'DIRECTORY_TIMEOUT',
+  /**
+   * Issue 12: the first factor passed, but who the user is cannot be told for sure: the directory entry has no,
+   * or several, values of its name attribute, or the user's tokens are held under two spellings of the name.
+   * Refused rather than risk checking the wrong tokens (or none).
+   */
+  IdentityAmbiguous: 'IDENTITY_AMBIGUOUS',
   /** The code matched no token of the user. */
   CodeWrong: 'CODE_WRONG',
   /** A6.4: the code (or an earlier one of the same token) was already used. */

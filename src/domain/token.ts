@@ -74,9 +74,13 @@ export interface TokenStore {
   /** Every token, oldest first (admin listing). */
   list(): Token[];
   getBySerial(serial: string): Token | undefined;
-  /** @throws StoreError `ALREADY_EXISTS` */
+  /**
+   * @throws StoreError `ALREADY_EXISTS` for a serial in use; `CONFLICT` when the rules of `tokenConflict`
+   *   (src/domain/token-admission.ts) refuse it: another spelling of the user holds tokens, or the user already
+   *   holds this secret
+   */
   add(token: NewToken): Token;
-  /** Adds all or none, in one transaction. @throws StoreError `ALREADY_EXISTS` */
+  /** Adds all or none, in one transaction, each checked as by `add` (also against the others of the batch). */
   addMany(tokens: readonly NewToken[]): number;
   /** Removes a token and its backup codes; false when no such serial. */
   remove(serial: string): boolean;

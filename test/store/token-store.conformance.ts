@@ -8,10 +8,16 @@ import { type FakeClock, fakeClock } from './fake-clock.js';
 /** Builds a fresh, empty store on each call, using `clock` for its timestamps. */
 export type MakeTokenStore = (clock: FakeClock) => TokenStore;
 
-const seed = new Uint8Array(20).map((_, i) => (i * 53 + 255) % 256);
+/** A fixed secret per serial: tokens of one user never share one by accident (the store refuses that). */
+const seedOf = (serial: string) =>
+  new Uint8Array(20).map((_, i) => (i * 53 + 255 + (serial.charCodeAt(i % serial.length) ?? 0) * 7) % 256);
 
 function totp(serial: string, userName = 'alice'): NewToken {
-  return { serial, userName, type: 'totp', secret: seed, algorithm: 'SHA1', digits: 6, period: 30 };
+  return { serial, userName, type: 'totp', secret: seedOf(serial), algorithm: 'SHA1', digits: 6, period: 30 };
+}
+
+function conflict(error: unknown): boolean {
+  return error instanceof StoreError && error.code === StoreErrorCode.Conflict;
 }
 
 function alreadyExists(error: unknown): boolean {
@@ -31,7 +37,7 @@ export function runTokenStoreConformance(name: string, makeStore: MakeTokenStore
       assert.equal(token.lockedUntil, null);
       assert.equal(token.label, 'phone');
       assert.equal(token.createdAt, '2025-01-02T03:04:05.000Z');
-      assert.deepEqual(Array.from(token.secret), Array.from(seed));
+      assert.deepEqual(Array.from(token.secret), Array.from(seedOf('ASNT00000001')));
       assert.deepEqual(store.getBySerial('ASNT00000001'), token);
       assert.equal(store.getBySerial('ASNT00000002'), undefined);
     });
@@ -62,6 +68,42 @@ export function runTokenStoreConformance(name: string, makeStore: MakeTokenStore
         ],
       );
       assert.deepEqual(store.listForUser('Alice'), []);
+    });
+
+    test('a user cannot hold two code tokens with one secret; other users and backup tokens can (issue 12)', () => {
+      const store = makeStore(fakeClock());
+      store.add(totp('A1'));
+      const copy = { ...totp('A2'), secret: seedOf('A1') };
+      assert.throws(() => store.add(copy), conflict);
+      assert.throws(() => store.add({ ...copy, type: 'hotp' }), conflict, 'the type does not matter');
+      assert.throws(() => store.addMany([totp('A3'), { ...totp('A4'), secret: seedOf('A3') }]), conflict);
+      assert.equal(
+        store.getBySerial('A3'),
+        undefined,
+        'a batch that copies a secret within itself adds nothing',
+      );
+      assert.equal(store.add({ ...copy, userName: 'bob' }).userName, 'bob');
+      const backup = { ...copy, serial: 'B1', type: 'backup' as const, backupCodeHashes: [] };
+      assert.equal(store.add(backup).type, 'backup');
+      assert.deepEqual(
+        store.list().map((t) => t.serial),
+        ['A1', 'A2', 'B1'],
+      );
+    });
+
+    test('tokens of one user stay under one spelling of the name (case, spaces, width; issue 12)', () => {
+      const store = makeStore(fakeClock());
+      store.add(totp('L1', 'lara'));
+      for (const spelling of ['Lara', 'LARA', ' lara', 'lara ', '\uff4c\uff41\uff52\uff41']) {
+        assert.throws(
+          () => store.add(totp(`X-${spelling.trim().length}-${spelling.charCodeAt(0)}`, spelling)),
+          conflict,
+          spelling,
+        );
+      }
+      assert.throws(() => store.addMany([totp('M1', 'mona'), totp('M2', 'Mona')]), conflict);
+      assert.equal(store.getBySerial('M1'), undefined);
+      assert.equal(store.add(totp('L2', 'lara')).userName, 'lara', 'the same spelling may add more tokens');
     });
 
     test('remove deletes once; unknown serials return false everywhere', () => {
@@ -148,7 +190,7 @@ export function runTokenStoreConformance(name: string, makeStore: MakeTokenStore
       const added = store.add(totp('S1'));
       (added.secret as Uint8Array).fill(0);
       (store.getBySerial('S1')!.secret as Uint8Array).fill(0);
-      assert.deepEqual(Array.from(store.getBySerial('S1')!.secret), Array.from(seed));
+      assert.deepEqual(Array.from(store.getBySerial('S1')!.secret), Array.from(seedOf('S1')));
     });
   });
 }

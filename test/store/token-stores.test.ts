@@ -96,7 +96,7 @@ if (!isMainThread) {
       const { db } = tempDb();
       const store = new SqliteTokenStore(db, sealer);
       store.add(newToken('S1'));
-      store.add(newToken('S2'));
+      store.add({ ...newToken('S2'), userName: 'bob' });
       db.prepare(
         "UPDATE tokens SET secret_sealed = (SELECT secret_sealed FROM tokens WHERE serial = 'S1') WHERE serial = 'S2'",
       ).run();

@@ -1,4 +1,5 @@
 // A login use case wired to memory stores, a fake password verifier and a settable clock, for auth tests.
+
 import { type Authenticate, createAuthenticate } from '../../src/auth/authenticate.js';
 import { ChallengeSessions } from '../../src/auth/challenge-sessions.js';
 import { createCheckCode, type LockoutEvent } from '../../src/auth/check-code.js';
@@ -8,6 +9,7 @@ import type { Credential, LoginRequest } from '../../src/auth/login-request.js';
 import { createSecondFactorPolicy, type SecondFactorSettings } from '../../src/auth/second-factor-policy.js';
 import type { AccountLockout, AccountLockoutStore } from '../../src/domain/account-lockout.js';
 import type { ReplyAttribute } from '../../src/domain/decision.js';
+import { nameKey, storedSpelling } from '../../src/domain/name-key.js';
 import type { PasswordVerifier } from '../../src/domain/ports.js';
 import { Reason } from '../../src/domain/reason.js';
 import { BACKUP_CODE_DIGITS, type NewToken } from '../../src/domain/token.js';
@@ -126,7 +128,14 @@ export function authFixture(options: FixtureOptions = {}) {
       groupsOf: local.groupsOf,
     },
     policy: createSecondFactorPolicy(settings),
-    tokenHolders: { has: (name) => holders(name).length > 0 },
+    tokenHolders: {
+      holderOf: (name) => {
+        const names = new Set(tokens.list().map((t) => t.userName));
+        const byKey = new Map<string, string[]>();
+        for (const n of names) byKey.set(nameKey(n), [...(byKey.get(nameKey(n)) ?? []), n]);
+        return storedSpelling(name, names, byKey);
+      },
+    },
     codeLengthsOf: (name) => [
       ...new Set(holders(name).map((t) => (t.type === 'backup' ? BACKUP_CODE_DIGITS : t.digits))),
     ],

@@ -46,6 +46,11 @@ export interface LdapOptions {
   /** PEM CA bundle to verify the server certificate (LDAPS and StartTLS); system CAs when absent. */
   readonly tlsCaFile?: string;
   readonly userLookup: LdapUserLookup;
+  /**
+   * The attribute whose stored value is the user's canonical name (tokens, lockouts and policy are keyed by it);
+   * default: the attribute that `{user}` fills in the template or filter, e.g. `uid` or `sAMAccountName`.
+   */
+  readonly nameAttribute?: string;
   readonly groups: LdapGroupSource;
   readonly disabledCheck: LdapDisabledCheck;
   /** Budget for one whole authentication: connect, TLS, binds and searches. */
@@ -80,8 +85,32 @@ export function validateLdapOptions(options: LdapOptions): void {
     if (lookup.serviceDn === '' || lookup.servicePassword === '')
       fail('servicePassword', 'a non-empty DN and password');
   }
+  if (nameAttributeOf(options) === undefined) {
+    fail(
+      'nameAttribute',
+      'the attribute holding the user name (e.g. uid or sAMAccountName), because {user} fills several or none',
+    );
+  }
   const groups = options.groups;
   if (groups.kind === 'search' && !/^\(.*\)$/s.test(groups.groupFilter)) {
     fail('groupFilter', 'a parenthesised filter such as (member={dn})');
   }
+}
+
+/**
+ * The attribute whose stored value names the user: `nameAttribute` when set, else the one attribute that `{user}`
+ * fills in `attr={user}` of the DN template or `(attr={user})` of the search filter; undefined when that is not one.
+ */
+export function nameAttributeOf(
+  options: Pick<LdapOptions, 'nameAttribute' | 'userLookup'>,
+): string | undefined {
+  if (options.nameAttribute !== undefined && options.nameAttribute !== '') return options.nameAttribute;
+  const lookup = options.userLookup;
+  const text = lookup.kind === 'template' ? lookup.bindDnTemplate : lookup.searchFilter;
+  const pattern =
+    lookup.kind === 'template'
+      ? /([A-Za-z][\w-]*)\s*=\s*\{user\}/g
+      : /\(\s*([A-Za-z][\w-]*)\s*=\s*\{user\}\s*\)/g;
+  const found = new Set([...text.matchAll(pattern)].map((m) => m[1]!.toLowerCase()));
+  return found.size === 1 ? [...found][0] : undefined;
 }

@@ -1,13 +1,20 @@
 // Owns the LDAP / Active Directory first factor: find the user, bind as the user, read groups and disabled state.
 import type { Client, Entry } from 'ldapts';
-import { type LdapOptions, validateLdapOptions } from './ldap-config.js';
+import { nameKey } from '../../domain/name-key.js';
+import { type LdapOptions, nameAttributeOf, validateLdapOptions } from './ldap-config.js';
 import { destroy, openConnection, tlsOptionsFor, withDeadline } from './ldap-connection.js';
 import { escapeDnValue, escapeFilterValue, fillTemplate, firstRdnValue } from './ldap-escape.js';
 import { classifyLdapError, LdapFailure } from './ldap-failure.js';
 import { createServicePool, type ServicePool } from './ldap-pool.js';
 
 export type LdapResult =
-  | { readonly ok: true; readonly dn: string; readonly groups: string[] }
+  | {
+      readonly ok: true;
+      readonly dn: string;
+      /** The user's name as the entry stores it (`nameAttribute`), whatever spelling was typed. */
+      readonly name: string;
+      readonly groups: string[];
+    }
   | { readonly ok: false; readonly reason: LdapFailure; readonly detail: string };
 
 /** pino-compatible: merge object first, message second. */
@@ -67,7 +74,26 @@ export function createLdapDirectory(options: LdapOptions, logger?: LdapLogger): 
       : disabled.kind === 'attribute'
         ? disabled.attribute
         : undefined;
-  const wanted = [memberOfAttribute, disabledAttribute].filter((a): a is string => a !== undefined);
+  const nameAttribute = nameAttributeOf(options)!;
+  const wanted = [nameAttribute, memberOfAttribute, disabledAttribute].filter(
+    (a): a is string => a !== undefined,
+  );
+
+  /**
+   * Issue 12: the stored name of the entry. One value is the name; of several (a multi-valued `uid` holding
+   * aliases), the one the entry's DN is named by, so every alias maps to the same identity.
+   */
+  const canonicalName = (dn: string, entry: Entry | undefined): string => {
+    const stored = values(entry, nameAttribute);
+    if (stored.length === 1) return stored[0]!;
+    const rdn = firstRdnValue(dn, nameAttribute);
+    const named = rdn === undefined ? [] : stored.filter((v) => nameKey(v) === nameKey(rdn));
+    if (named.length === 1) return named[0]!;
+    throw new Failure(
+      LdapFailure.IdentityAmbiguous,
+      `entry ${dn} has ${stored.length} values of ${nameAttribute}${stored.length > 1 ? ', none naming its DN' : ''}`,
+    );
+  };
 
   const isDisabled = (entry: Entry | undefined): boolean => {
     if (disabled.kind === 'userAccountControl') {
@@ -147,8 +173,8 @@ export function createLdapDirectory(options: LdapOptions, logger?: LdapLogger): 
       }
       let entry = found.entry;
       try {
-        if (entry === undefined && wanted.length > 0) {
-          // Template lookup: read the user's own entry with the user's own rights.
+        if (entry === undefined) {
+          // Template lookup: read the user's own entry with the user's own rights (its stored name at least).
           const read = client.search(found.dn, {
             scope: 'base',
             filter: '(objectClass=*)',
@@ -158,8 +184,10 @@ export function createLdapDirectory(options: LdapOptions, logger?: LdapLogger): 
         }
         if (isDisabled(entry))
           throw new Failure(LdapFailure.UserDisabled, `account disabled (${disabledAttribute})`);
-        const groups = await groupsOf(user, found.dn, entry, client, deadline);
-        return { ok: true, dn: found.dn, groups };
+        const name = canonicalName(entry?.dn ?? found.dn, entry);
+        // `{user}` in a group filter is the stored name too (`memberUid` matches case-exactly).
+        const groups = await groupsOf(name, found.dn, entry, client, deadline);
+        return { ok: true, dn: found.dn, name, groups };
       } catch (error) {
         if (error instanceof Failure) throw error;
         throw asFailure(classifyLdapError(error, 'entry and group read'));

@@ -7,6 +7,8 @@ export const LdapFailure = {
   UserDisabled: 'USER_DISABLED',
   DirectoryUnavailable: 'DIRECTORY_UNAVAILABLE',
   DirectoryTimeout: 'DIRECTORY_TIMEOUT',
+  /** The entry does not name its user unambiguously (no, or several, values of the name attribute). */
+  IdentityAmbiguous: 'IDENTITY_AMBIGUOUS',
 } as const;
 export type LdapFailure = (typeof LdapFailure)[keyof typeof LdapFailure];
 

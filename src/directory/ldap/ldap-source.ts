@@ -23,6 +23,7 @@ export interface LdapDirectoryConfig {
   readonly servicePasswordFile: string;
   readonly searchBase: string;
   readonly searchFilter: string;
+  readonly nameAttribute: string;
   readonly groups: 'none' | 'memberOf' | 'search';
   readonly groupAttribute: string;
   readonly groupSearchBase: string;
@@ -47,6 +48,7 @@ const REASONS: Record<LdapFailure, Reason> = {
   [LdapFailure.UserDisabled]: Reason.UserDisabled,
   [LdapFailure.DirectoryUnavailable]: Reason.DirectoryUnavailable,
   [LdapFailure.DirectoryTimeout]: Reason.DirectoryTimeout,
+  [LdapFailure.IdentityAmbiguous]: Reason.IdentityAmbiguous,
 };
 
 /** Reads a file named by the config, so a wrong path fails at start-up with the key that names it. */
@@ -126,6 +128,7 @@ export function ldapOptionsFromConfig(name: string, config: LdapDirectoryConfig)
     startTls: config.startTls,
     ...(config.tlsCaFile === '' ? {} : { tlsCaFile: config.tlsCaFile }),
     userLookup,
+    ...(config.nameAttribute === '' ? {} : { nameAttribute: config.nameAttribute }),
     groups,
     disabledCheck,
     timeoutMs: config.timeoutMs,
@@ -155,7 +158,9 @@ export function createLdapSource(name: string, directory: LdapDirectory): LdapSo
     async check(user, password) {
       try {
         const result = await directory.authenticate(user, password);
-        if (result.ok) return { ok: true, identity: { name: user, groups: result.groups, source: name } };
+        // Issue 12: the identity is the name the directory stores, not what was typed (`LARA`, ` lara`, `ｌａｒａ`).
+        if (result.ok)
+          return { ok: true, identity: { name: result.name, groups: result.groups, source: name } };
         return { ok: false, reason: REASONS[result.reason], name: user };
       } catch {
         // authenticate() promises not to throw; if it does, fail closed.

@@ -7,6 +7,7 @@ import {
   type TokenStore,
   type TokenSuccess,
 } from '../../domain/token.js';
+import { HolderSpellings, tokenConflict } from '../../domain/token-admission.js';
 import type { MemoryStoreOptions } from './memory-user-store.js';
 
 interface BackupCode {
@@ -70,11 +71,20 @@ export class MemoryTokenStore implements TokenStore {
 
   #checkNew(tokens: readonly NewToken[]): void {
     const serials = new Set<string>();
-    for (const { serial } of tokens) {
-      if (this.#tokens.has(serial) || serials.has(serial)) {
+    const held = [...this.#tokens.values()].map((entry) => entry.token);
+    const spellings = new HolderSpellings(held.map((token) => token.userName));
+    const batch: NewToken[] = [];
+    for (const token of tokens) {
+      if (this.#tokens.has(token.serial) || serials.has(token.serial)) {
         throw new StoreError(StoreErrorCode.AlreadyExists, 'a token with this serial already exists');
       }
-      serials.add(serial);
+      serials.add(token.serial);
+      const ofUser = [...held, ...batch].filter((t) => t.userName === token.userName);
+      const conflict = tokenConflict(token, ofUser, spellings.of(token.userName));
+      if (conflict !== undefined)
+        throw new StoreError(StoreErrorCode.Conflict, `token ${token.serial}: ${conflict}`);
+      spellings.add(token.userName);
+      batch.push(token);
     }
   }
 

@@ -9,6 +9,7 @@ import type {
   TokenSuccess,
   TokenType,
 } from '../../domain/token.js';
+import { HolderSpellings, tokenConflict } from '../../domain/token-admission.js';
 import { SealError, type Sealer } from '../sealer.js';
 import { isUniqueViolation, toStoreError } from './sqlite-errors.js';
 import type { SqliteStoreOptions } from './sqlite-user-store.js';
@@ -60,6 +61,7 @@ export class SqliteTokenStore implements TokenStore {
   readonly #useCode: Database.Statement<[string, Buffer, string]>;
   readonly #unused: Database.Statement<[string], number>;
   readonly #addMany: (tokens: readonly NewToken[]) => Token[];
+  readonly #holders: Database.Statement<[], string>;
 
   constructor(db: Database.Database, sealer: Sealer, options: SqliteStoreOptions = {}) {
     this.#sealer = sealer;
@@ -104,7 +106,22 @@ export class SqliteTokenStore implements TokenStore {
           'AND token_id = (SELECT id FROM tokens WHERE serial = ?)',
       )
       .pluck();
-    this.#addMany = db.transaction((tokens: readonly NewToken[]) => tokens.map((t) => this.#insertToken(t)));
+    this.#holders = db.prepare<[], string>('SELECT DISTINCT user_name FROM tokens').pluck();
+    this.#addMany = db.transaction((tokens: readonly NewToken[]) => {
+      // One scan of the holders per batch, kept up to date as the batch goes in (an import is one batch).
+      const spellings = new HolderSpellings(this.#holders.all());
+      return tokens.map((token) => {
+        // Inserted first, so a used serial is ALREADY_EXISTS; a conflict then rolls the whole batch back. Rows
+        // inserted earlier in this transaction are visible, so a batch is checked against itself too.
+        const added = this.#insertToken(token);
+        const others = this.listForUser(token.userName).filter((t) => t.id !== added.id);
+        const conflict = tokenConflict(token, others, spellings.of(token.userName));
+        if (conflict !== undefined)
+          throw new StoreError(StoreErrorCode.Conflict, `token ${token.serial}: ${conflict}`);
+        spellings.add(token.userName);
+        return added;
+      });
+    });
   }
 
   #toToken(row: TokenRow): Token {

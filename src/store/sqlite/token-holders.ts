@@ -1,5 +1,6 @@
 // Owns the in-memory index of users holding tokens (and their code lengths), so the login hot path asks a Map.
 import type Database from 'better-sqlite3';
+import { type AmbiguousName, nameKey, storedSpelling } from '../../domain/name-key.js';
 import { codeLength } from '../../domain/token.js';
 
 const NONE: readonly number[] = Object.freeze([]);
@@ -11,6 +12,8 @@ const NONE: readonly number[] = Object.freeze([]);
  */
 export class TokenHolders {
   private lengths = new Map<string, readonly number[]>();
+  /** {@link nameKey} → the spellings holding tokens under it (issue 12: `lara` and `Lara` are one key). */
+  private byKey = new Map<string, string[]>();
   private readonly select: Database.Statement<[], { user_name: string; type: string; digits: number }>;
 
   constructor(db: Database.Database) {
@@ -26,11 +29,27 @@ export class TokenHolders {
       if (list === undefined) next.set(row.user_name, [digits]);
       else if (!list.includes(digits)) list.push(digits);
     }
+    const byKey = new Map<string, string[]>();
+    for (const name of next.keys()) {
+      const key = nameKey(name);
+      const list = byKey.get(key);
+      if (list === undefined) byKey.set(key, [name]);
+      else list.push(name);
+    }
     this.lengths = next;
+    this.byKey = byKey;
   }
 
   has(userName: string): boolean {
     return this.lengths.has(userName);
+  }
+
+  /**
+   * The name `userName`'s tokens are held under: itself, or the one spelling that differs from it only in case,
+   * spaces or width; undefined when the user holds none; AMBIGUOUS_NAME when two spellings hold tokens.
+   */
+  holderOf(userName: string): string | undefined | AmbiguousName {
+    return storedSpelling(userName, this.lengths, this.byKey);
   }
 
   /** Distinct code lengths of the user's tokens, oldest token first; empty when none. */

@@ -83,7 +83,12 @@ describe('LDAP directory against slapd', () => {
       const dir = createLdapDirectory(make(slapd.url));
       try {
         const result = await dir.authenticate('alice', pw('alicepw'));
-        assert.deepEqual(result, { ok: true, dn: `uid=alice,ou=people,${SUFFIX}`, groups: ['vpn'] });
+        assert.deepEqual(result, {
+          ok: true,
+          dn: `uid=alice,ou=people,${SUFFIX}`,
+          name: 'alice',
+          groups: ['vpn'],
+        });
       } finally {
         await dir.close();
       }
@@ -98,6 +103,28 @@ describe('LDAP directory against slapd', () => {
         assert.equal(!result.ok && result.reason, 'BAD_PASSWORD');
         assert.equal(log.lines.length, 1);
         assert.ok(!log.lines[0]!.includes('bobpw'), 'the password never reaches the log');
+      } finally {
+        await dir.close();
+      }
+    });
+
+    test(`${name}: the result names the user as the entry stores it, whatever case was typed (issue 12)`, async () => {
+      const dir = createLdapDirectory(make(slapd.url));
+      try {
+        for (const typed of ['ALICE', 'Alice', ' alice ']) {
+          const result = await dir.authenticate(typed, pw('alicepw'));
+          assert.equal(result.ok && result.name, 'alice', typed);
+        }
+      } finally {
+        await dir.close();
+      }
+    });
+
+    test(`${name}: an entry without a value of nameAttribute is IDENTITY_AMBIGUOUS, not ok`, async () => {
+      const dir = createLdapDirectory({ ...make(slapd.url), nameAttribute: 'employeeNumber' });
+      try {
+        const result = await dir.authenticate('alice', pw('alicepw'));
+        assert.equal(!result.ok && result.reason, 'IDENTITY_AMBIGUOUS');
       } finally {
         await dir.close();
       }
@@ -130,6 +157,7 @@ describe('LDAP directory against slapd', () => {
       assert.deepEqual(await dir.authenticate('bob', pw('bobpw')), {
         ok: true,
         dn: `uid=bob,ou=people,${SUFFIX}`,
+        name: 'bob',
         groups: ['staff'],
       });
     } finally {
