@@ -178,7 +178,15 @@ async function importTokens(file: string, command: Command): Promise<void> {
     if (failures.length > 0) {
       throw new CliError(`token import: nothing imported:\n  ${failures.join('\n  ')}`, ExitCode.Failed);
     }
-    return store.addMany(tokens);
+    try {
+      return store.addMany(tokens);
+    } catch (error) {
+      // Issue 12: a copied secret or a second spelling of a holder; the store names the token by its serial.
+      if (error instanceof StoreError && error.code === StoreErrorCode.Conflict) {
+        throw new CliError(`token import: nothing imported: ${error.message}`, ExitCode.Failed);
+      }
+      throw error;
+    }
   });
   process.stdout.write(`${added} tokens imported\n`);
 }
