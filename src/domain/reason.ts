@@ -55,6 +55,20 @@ export const Reason = {
   CodeReplayed: 'CODE_REPLAYED',
   /** P2: an empty answer or `push` to a challenge; push is not available for this user. */
   PushUnavailable: 'PUSH_UNAVAILABLE',
+  /** docs/push.md §5: the user denied the sign-in on the authenticator (or chose a wrong number). */
+  PushDenied: 'PUSH_DENIED',
+  /** SECURITY A7.8: the user answered "this wasn't me"; pushes to the user are muted for `push.muteMinutes`. */
+  PushNotMe: 'PUSH_NOT_ME',
+  /** No device answered before the push deadline (PROTOCOL P3). */
+  PushTimeout: 'PUSH_TIMEOUT',
+  /** SECURITY A7.7: another push of the user is still waiting for an answer (one at a time). */
+  PushPending: 'PUSH_PENDING',
+  /** SECURITY A7.8: pushes to the user are muted after a "this wasn't me" answer. */
+  PushMuted: 'PUSH_MUTED',
+  /** SECURITY A7.7: more pushes for the user, or from the NAS's source, than the limits allow; cooling down. */
+  PushRateLimited: 'PUSH_RATE_LIMITED',
+  /** PROTOCOL P4: a typed code ended the transaction while a push request was held; that request gets no reply. */
+  PushAnsweredByCode: 'PUSH_ANSWERED_BY_CODE',
   /** A6.5, A6.7: the account is locked after too many failures; same reply as a wrong code. */
   AccountLocked: 'ACCOUNT_LOCKED',
   /** A6.5: every token of the user is locked after too many wrong codes. */

@@ -1,12 +1,15 @@
 // Owns opening the embedded store as configured: key file → sealer, SQLite file → the store adapters.
+
 import type Database from 'better-sqlite3';
 import type { AccountLockoutStore } from '../domain/account-lockout.js';
 import type { ClientStore, UserStore } from '../domain/ports.js';
+import type { PushDeviceStore } from '../domain/push-device.js';
 import type { TokenStore } from '../domain/token.js';
 import { loadSealer } from './sealer.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 import { SqliteAccountLockoutStore } from './sqlite/sqlite-account-lockout-store.js';
 import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
+import { SqlitePushDeviceStore } from './sqlite/sqlite-push-device-store.js';
 import { SqliteTokenStore } from './sqlite/sqlite-token-store.js';
 import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
 
@@ -24,6 +27,8 @@ export interface Stores {
   applyReplayMarks(marks: ReadonlyMap<number, { lastUsed: number; drift: number }>): number;
   /** Per-account failure counters and locks (SECURITY.md A6.5). */
   readonly lockouts: AccountLockoutStore;
+  /** Enrolled push authenticators and their activation codes (docs/push.md §3). */
+  readonly pushDevices: PushDeviceStore;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   readonly db: Database.Database;
@@ -45,6 +50,7 @@ export function openStores(config: StoreConfig): Stores {
     tokens,
     applyReplayMarks: (marks) => tokens.applyReplayMarks(marks),
     lockouts: new SqliteAccountLockoutStore(db),
+    pushDevices: new SqlitePushDeviceStore(db, sealer),
     warnings,
     db,
     close: () => {

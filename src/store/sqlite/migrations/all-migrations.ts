@@ -3,6 +3,12 @@ import type { Migration } from '../migration.js';
 import { migration0001 } from './0001-users-and-clients.js';
 import { migration0002 } from './0002-tokens.js';
 import { migration0003 } from './0003-account-lockouts.js';
+import { migration0004 } from './0004-push-devices.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
-export const ALL_MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];
+export const ALL_MIGRATIONS: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+];

@@ -1,0 +1,100 @@
+// Owns the in-process TransactionStore: push transactions of one node, by id, session id and user.
+import { StoreError, StoreErrorCode } from '../../domain/ports.js';
+import {
+  type DecideResult,
+  type NewPushTransaction,
+  type Outcome,
+  type PushTransaction,
+  TransactionStatus,
+  type TransactionStore,
+} from '../../domain/push-transaction.js';
+
+/**
+ * Maps keyed by id and by session id, plus each user's open ids. Single-threaded, so `decide`'s read-check-write is
+ * the atomic compare-and-set SECURITY A4.3 asks for. Ended transactions stay until `sweep`, so a late or repeated
+ * answer still finds what decided it (docs/push.md §5: same answer → same result, another → 409).
+ */
+export class MemoryTransactionStore implements TransactionStore {
+  readonly #byId = new Map<string, PushTransaction>();
+  readonly #bySession = new Map<string, string>();
+  readonly #openByUser = new Map<string, string[]>();
+  #pending = 0;
+
+  create(transaction: NewPushTransaction): PushTransaction {
+    if (this.#byId.has(transaction.id) || this.#bySession.has(transaction.sessionId)) {
+      throw new StoreError(StoreErrorCode.AlreadyExists, 'a transaction with this id or session id exists');
+    }
+    const stored: PushTransaction = { ...transaction, status: TransactionStatus.PushSent };
+    this.#byId.set(stored.id, stored);
+    this.#bySession.set(stored.sessionId, stored.id);
+    const open = this.#openByUser.get(stored.userName);
+    if (open === undefined) this.#openByUser.set(stored.userName, [stored.id]);
+    else open.push(stored.id);
+    this.#pending++;
+    return stored;
+  }
+
+  byId(id: string): PushTransaction | undefined {
+    return this.#byId.get(id);
+  }
+
+  bySession(sessionId: string): PushTransaction | undefined {
+    const id = this.#bySession.get(sessionId);
+    return id === undefined ? undefined : this.#byId.get(id);
+  }
+
+  openForUser(userName: string, now: number): PushTransaction[] {
+    const ids = this.#openByUser.get(userName) ?? [];
+    const open: PushTransaction[] = [];
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const transaction = this.#byId.get(ids[i]!);
+      if (transaction?.status === TransactionStatus.PushSent && transaction.deadline >= now)
+        open.push(transaction);
+    }
+    return open;
+  }
+
+  decide(id: string, outcome: Outcome): DecideResult {
+    const current = this.#byId.get(id);
+    if (current === undefined || current.status !== TransactionStatus.PushSent) {
+      return { won: false, transaction: current };
+    }
+    const decided: PushTransaction = {
+      ...current,
+      status: outcome.status,
+      ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+      ...(outcome.decidedBy === undefined ? {} : { decidedBy: outcome.decidedBy }),
+    };
+    this.#byId.set(id, decided);
+    this.#closeForUser(decided);
+    this.#pending--;
+    return { won: true, transaction: decided };
+  }
+
+  sweep(now: number, keepMs: number): number {
+    let forgotten = 0;
+    for (const [id, transaction] of this.#byId) {
+      if (transaction.deadline + keepMs >= now) continue;
+      if (transaction.status === TransactionStatus.PushSent) {
+        this.#pending--;
+        this.#closeForUser(transaction);
+      }
+      this.#byId.delete(id);
+      this.#bySession.delete(transaction.sessionId);
+      forgotten++;
+    }
+    return forgotten;
+  }
+
+  pendingCount(): number {
+    return this.#pending;
+  }
+
+  #closeForUser(transaction: PushTransaction): void {
+    const open = this.#openByUser.get(transaction.userName);
+    if (open === undefined) return;
+    const index = open.indexOf(transaction.id);
+    if (index !== -1) open.splice(index, 1);
+    if (open.length === 0) this.#openByUser.delete(transaction.userName);
+  }
+}

@@ -1,0 +1,83 @@
+// Owns the conformance suite every TransactionStore adapter must pass; adapters may answer with promises.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { StoreError } from '../../src/domain/ports.js';
+import type { NewPushTransaction, TransactionStore } from '../../src/domain/push-transaction.js';
+
+export type MakeTransactionStore = () => TransactionStore;
+
+const T0 = 1_800_000_000_000;
+const txn = (id: string, userName = 'alice', deadline = T0 + 60_000): NewPushTransaction => ({
+  id,
+  sessionId: `s-${id}`,
+  userName,
+  clientName: 'fw1',
+  userIp: '198.51.100.7',
+  number: '',
+  createdAt: T0,
+  deadline,
+});
+
+export function runTransactionStoreConformance(name: string, makeStore: MakeTransactionStore): void {
+  describe(`TransactionStore conformance: ${name}`, () => {
+    test("create starts in push-sent; found by id, session id and as the user's open transaction", async () => {
+      const store = makeStore();
+      const created = await store.create(txn('t1'));
+      assert.equal(created.status, 'push-sent');
+      assert.equal((await store.byId('t1'))?.sessionId, 's-t1');
+      assert.equal((await store.bySession('s-t1'))?.id, 't1');
+      assert.equal(await store.bySession('s-none'), undefined);
+      await store.create(txn('t2'));
+      await store.create(txn('t3', 'bob'));
+      assert.deepEqual(
+        (await store.openForUser('alice', T0)).map((t) => t.id),
+        ['t2', 't1'],
+      );
+      assert.deepEqual(await store.openForUser('alice', T0 + 60_001), [], 'past the deadline is not open');
+      assert.equal(await store.pendingCount(), 3);
+      await assert.rejects(async () => store.create({ ...txn('t1'), sessionId: 'other' }), StoreError);
+      await assert.rejects(async () => store.create({ ...txn('t9'), sessionId: 's-t1' }), StoreError);
+    });
+
+    test('decide is a compare-and-set: the first outcome wins, every later one is a no-op (SECURITY A4.3, A7.6)', async () => {
+      const store = makeStore();
+      await store.create(txn('t1'));
+      const first = await store.decide('t1', {
+        status: 'approved',
+        decidedBy: 'ASNP00000001',
+      });
+      assert.equal(first.won, true);
+      assert.equal(first.transaction?.status, 'approved');
+      const second = await store.decide('t1', { status: 'denied', reason: 'PUSH_DENIED' });
+      assert.equal(second.won, false);
+      assert.equal(second.transaction?.status, 'approved', 'the loser sees what won');
+      assert.equal(second.transaction?.decidedBy, 'ASNP00000001');
+      assert.deepEqual(await store.openForUser('alice', T0), []);
+      assert.equal(await store.pendingCount(), 0);
+      assert.equal((await store.decide('nope', { status: 'expired', reason: 'PUSH_TIMEOUT' })).won, false);
+    });
+
+    test('of many racing outcomes exactly one wins', async () => {
+      const store = makeStore();
+      await store.create(txn('t1'));
+      const results = await Promise.all(
+        ['approved', 'denied', 'expired', 'answered-by-code', 'approved'].map((status) =>
+          store.decide('t1', { status: status as 'approved' }),
+        ),
+      );
+      assert.equal(results.filter((r) => r.won).length, 1);
+    });
+
+    test('sweep forgets transactions past their deadline by more than keepMs, open or ended', async () => {
+      const store = makeStore();
+      await store.create(txn('old', 'alice', T0));
+      await store.create(txn('new', 'alice', T0 + 120_000));
+      await store.decide('new', { status: 'denied', reason: 'PUSH_DENIED' });
+      assert.equal(await store.sweep(T0 + 30_001, 30_000), 1);
+      assert.equal(await store.byId('old'), undefined);
+      assert.equal(await store.bySession('s-old'), undefined);
+      assert.equal((await store.byId('new'))?.status, 'denied', 'kept to answer a late resend');
+      assert.equal(await store.pendingCount(), 0);
+    });
+  });
+}
