@@ -1,0 +1,59 @@
+// Owns the anti push-bombing limits of one node: pushes per user in a window, and mutes after "this wasn't me".
+import { Reason } from '../domain/reason.js';
+
+export interface PushLimitSettings {
+  /** SECURITY A7.7: at most this many pushes per user in `rateWindowSeconds` (then refused until the window moves). */
+  readonly maxPerUser: number;
+  readonly rateWindowSeconds: number;
+  /** SECURITY A7.8: how long "this wasn't me" mutes pushes to the user. */
+  readonly muteMinutes: number;
+}
+
+/**
+ * Per-user push times and mutes, in memory. Entries are small and forgotten once their window has passed, so a
+ * flood of distinct names costs bounded memory per window. (Several nodes: each counts its own; the storage issue
+ * moves this into the shared store.)
+ */
+export class PushLimits {
+  private readonly sent = new Map<string, number[]>();
+  private readonly muted = new Map<string, number>();
+  private lastSweep = 0;
+
+  constructor(private readonly settings: PushLimitSettings) {}
+
+  /** Why a push to `user` must not be sent now, or undefined; counts the push when it may be sent. */
+  admit(user: string, now: number): Reason | undefined {
+    this.sweep(now);
+    const until = this.muted.get(user);
+    if (until !== undefined && until > now) return Reason.PushMuted;
+    const windowStart = now - this.settings.rateWindowSeconds * 1000;
+    const times = (this.sent.get(user) ?? []).filter((t) => t > windowStart);
+    if (times.length >= this.settings.maxPerUser) {
+      this.sent.set(user, times);
+      return Reason.PushRateLimited;
+    }
+    times.push(now);
+    this.sent.set(user, times);
+    return undefined;
+  }
+
+  /** SECURITY A7.8: "this wasn't me" mutes pushes to the user. Returns the ISO time the mute ends. */
+  mute(user: string, now: number): string {
+    const until = now + this.settings.muteMinutes * 60_000;
+    this.muted.set(user, until);
+    return new Date(until).toISOString();
+  }
+
+  /** An administrator's `user unlock` lifts a mute too. */
+  unmute(user: string): void {
+    this.muted.delete(user);
+  }
+
+  private sweep(now: number): void {
+    if (now - this.lastSweep < 60_000) return;
+    this.lastSweep = now;
+    const windowStart = now - this.settings.rateWindowSeconds * 1000;
+    for (const [user, times] of this.sent) if (times.every((t) => t <= windowStart)) this.sent.delete(user);
+    for (const [user, until] of this.muted) if (until <= now) this.muted.delete(user);
+  }
+}
