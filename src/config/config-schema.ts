@@ -6,6 +6,7 @@ import {
   ReplyAttributesSchema,
   SecondFactorSchema,
 } from './policy-schema.js';
+import { HttpSchema, PushSchema } from './push-schema.js';
 
 const port = (description: string, def: number) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description });
@@ -178,6 +179,8 @@ export const ConfigSchema = Type.Object(
     replyAttributes: ReplyAttributesSchema,
     directories: DirectoriesSchema,
     realms: RealmsSchema,
+    push: PushSchema,
+    http: HttpSchema,
     log: Log,
   },
   { additionalProperties: false },
