@@ -89,7 +89,7 @@ export function publicKeyFromRaw(raw: Uint8Array): KeyObject | undefined {
 
 /** The 65-octet uncompressed point of a P-256 public (or private) key. */
 export function rawPublicKey(key: KeyObject): Uint8Array {
-  const jwk = createPublicKey(key).export({ format: 'jwk' });
+  const jwk = (key.type === 'public' ? key : createPublicKey(key)).export({ format: 'jwk' });
   const x = Buffer.from(jwk.x!, 'base64url');
   const y = Buffer.from(jwk.y!, 'base64url');
   return new Uint8Array(Buffer.concat([Buffer.from([0x04]), x, y]));
