@@ -1,14 +1,18 @@
 // Owns the login use case: a LoginRequest in, a Decision out, across first factor, challenge and code (ARCHITECTURE §4).
+import { randomInt } from 'node:crypto';
 import { accept, type Decision, reject } from '../domain/decision.js';
 import type { FirstFactor, FirstFactorResult, Identity } from '../domain/first-factor.js';
 import { AMBIGUOUS_NAME, type AmbiguousName } from '../domain/name-key.js';
+import { TransactionStatus, type TransactionStore } from '../domain/push-transaction.js';
 import { Reason } from '../domain/reason.js';
 import { digitsText } from '../otp/code-format.js';
 import type { ChallengeSession, ChallengeSessions } from './challenge-sessions.js';
 import type { CheckCode, CodeResult } from './check-code.js';
 import type { GroupAttributes } from './group-attributes.js';
 import type { LoginRequest } from './login-request.js';
+import type { PushWaits } from './push-waits.js';
 import type { SecondFactorPolicy } from './second-factor-policy.js';
+import type { StartPush } from './start-push.js';
 
 export interface AuthenticateDeps {
   readonly firstFactor: FirstFactor;
@@ -28,7 +32,26 @@ export interface AuthenticateDeps {
   readonly now?: () => number;
   /** Told about failures that are not the caller's fault (a store that throws). */
   readonly onInternalError?: (error: unknown, context: string) => void;
+  /** Push authentication (docs/push.md); absent: an empty answer is refused as PUSH_UNAVAILABLE. */
+  readonly push?: PushHooks;
 }
+
+/** What the login needs from push: whether it is offered, how to start one, where waiting logins are kept. */
+export interface PushHooks {
+  /** The user (as their tokens are held) has an enrolled authenticator: the challenge text offers push. */
+  offered(userName: string): boolean;
+  readonly start: StartPush;
+  readonly waits: PushWaits;
+  readonly transactions: TransactionStore;
+  /** `push.timeoutSeconds` in ms. */
+  readonly timeoutMs: number;
+  readonly numberMatching: boolean;
+}
+
+/** docs/push.md §7: our Access-Reject must reach the NAS before it gives up. */
+const NAS_MARGIN_MS = 5_000;
+/** A push that cannot wait at least this long is not started (the NAS would give up first). */
+const MIN_PUSH_MS = 5_000;
 
 /** Returns a Decision now when every step is synchronous, or a promise when a step runs off the event loop. */
 export type Authenticate = (request: LoginRequest) => Decision | Promise<Decision>;
@@ -39,6 +62,11 @@ const NO_LENGTHS: readonly number[] = Object.freeze([]);
 /** P2: an empty answer or `push` (any case, trimmed) asks for a push instead of typing a code. */
 function asksForPush(code: string): boolean {
   return code === '' || code.toLowerCase() === 'push';
+}
+
+/** PROTOCOL P7: two digits from the CSPRNG, never `00`-style leading-zero confusion on a keypad-less screen. */
+function twoDigits(): string {
+  return String(randomInt(10, 100));
 }
 
 function then<T>(
@@ -88,7 +116,15 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     }
     const now = clock();
     const session = sessions.open(request.clientName, typed, holder, now);
+    if (request.userIp !== undefined) session.userIp = request.userIp;
+    if (deps.push?.numberMatching && deps.push.offered(holder.name)) session.number = twoDigits();
     return challengeFor(session, undefined);
+  };
+
+  const challengeText = (session: ChallengeSession): string => {
+    const offered = deps.push?.offered(session.identity.name) ?? false;
+    const text = policy.challengeText(offered);
+    return session.number === '' ? text : `${text} (number ${session.number})`;
   };
 
   const challengeFor = (session: ChallengeSession, reason: Reason | undefined): Decision => {
@@ -96,8 +132,8 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       kind: 'challenge' as const,
       user: session.identity.name,
       state: session.state,
-      // Push is not available in this version, so the text never offers it (P1).
-      text: policy.challengeText(false),
+      // PROTOCOL P1: the leading `+` offers push, only to a user with an authenticator; P7: the number to match.
+      text: challengeText(session),
       transactionId: session.transactionId,
       timeoutSeconds: settings.challengeSeconds,
     };
@@ -120,10 +156,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (session.checking) return reject(Reason.StateUsed, name, txn);
     // A typed code is digits: no decoder call then (and nothing to trim).
     const text = digitsText(password, 0, password.length) ?? utf8.decode(password).trim();
-    if (asksForPush(text)) {
-      sessions.end(session, now);
-      return reject(Reason.PushUnavailable, name, txn);
-    }
+    if (asksForPush(text)) return startPush(request, session, now);
     session.codeAttempts++;
     session.checking = true;
     try {
@@ -146,10 +179,15 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   };
 
   /** The code's verdict for a challenge answer: accept, re-challenge while attempts are left (A4.4), or reject. */
-  const settleAnswer = (session: ChallengeSession, now: number, result: CodeResult): Decision => {
+  const settleAnswer = (
+    session: ChallengeSession,
+    now: number,
+    result: CodeResult,
+  ): Decision | Promise<Decision> => {
     session.checking = false;
     const txn = session.transactionId;
     if (result.ok) {
+      if (session.pushing && deps.push !== undefined) return answeredByCode(deps.push, session);
       sessions.end(session, now);
       return acceptIdentity(session.identity, txn);
     }
@@ -160,6 +198,69 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     }
     sessions.end(session, now);
     return reject(result.reason, session.identity.name, txn);
+  };
+
+  /**
+   * P2, P3: an empty answer or `push` starts a push and holds the request (Decision `pending`). A3.4: asked again
+   * with the same State while one waits, the request joins it; no second push is sent.
+   */
+  const startPush = (
+    request: LoginRequest,
+    session: ChallengeSession,
+    now: number,
+  ): Decision | Promise<Decision> => {
+    const name = session.identity.name;
+    const txn = session.transactionId;
+    const pending: Decision = { kind: 'pending', user: name, transactionId: txn };
+    if (session.pushing) return pending;
+    const hooks = deps.push;
+    if (hooks === undefined || !hooks.offered(name)) {
+      sessions.end(session, now);
+      return reject(Reason.PushUnavailable, name, txn);
+    }
+    const nasDeadline =
+      request.deadline === undefined ? Number.POSITIVE_INFINITY : request.deadline - NAS_MARGIN_MS;
+    const deadline = Math.min(now + hooks.timeoutMs, nasDeadline, session.deadline);
+    if (deadline - now < MIN_PUSH_MS) {
+      sessions.end(session, now);
+      return reject(Reason.PushUnavailable, name, txn);
+    }
+    return then(
+      hooks.start({
+        transactionId: txn,
+        userName: name,
+        clientName: session.clientName,
+        userIp: session.userIp,
+        number: session.number,
+        now,
+        deadline,
+      }),
+      (started) => {
+        if (!started.ok) {
+          sessions.end(session, now);
+          return reject(started.reason, name, txn);
+        }
+        session.pushing = true;
+        hooks.waits.add({
+          transactionId: txn,
+          identity: session.identity,
+          deadline,
+          ended: () => sessions.end(session, clock()),
+        });
+        return pending;
+      },
+    );
+  };
+
+  /** P4: a typed code while a push waits ends the transaction as answered-by-code, if nothing decided it first. */
+  const answeredByCode = (hooks: PushHooks, session: ChallengeSession): Decision | Promise<Decision> => {
+    const txn = session.transactionId;
+    return then(hooks.transactions.decide(txn, { status: TransactionStatus.AnsweredByCode }), (result) => {
+      if (!result.won) return reject(Reason.StateUsed, session.identity.name, txn);
+      // Releases the held request(s) without a reply and ends the State.
+      hooks.waits.settled(result.transaction);
+      return acceptIdentity(session.identity, txn);
+    });
   };
 
   /** `concat`: password immediately followed by the code; the code's length comes from the user's tokens. */

@@ -22,6 +22,12 @@ export interface ChallengeSession {
   codeAttempts: number;
   /** A code of this session is being committed (group commit); a second answer meanwhile is refused. */
   checking: boolean;
+  /** A push for this login waits for an answer (docs/push.md): an empty answer again attaches, no second push. */
+  pushing: boolean;
+  /** PROTOCOL P7: the 2-digit number shown in the challenge text, or empty without number matching. */
+  number: string;
+  /** The Calling-Station-Id of the first request, shown on the phone (SECURITY A7.9); empty when none. */
+  userIp: string;
 }
 
 export type TakeResult =
@@ -69,7 +75,8 @@ export class ChallengeSessions {
     }
     const state = this.freshState();
     const session: ChallengeSession = {
-      transactionId: this.randomHex(8),
+      // Issue 13: 128 bits, so a transaction id never repeats across nodes and restarts.
+      transactionId: this.randomHex(16),
       clientName,
       typedName,
       identity,
@@ -77,6 +84,9 @@ export class ChallengeSessions {
       deadline: now + this.lifetimeMs,
       codeAttempts: 0,
       checking: false,
+      pushing: false,
+      number: '',
+      userIp: '',
     };
     this.insert(session);
     return session;

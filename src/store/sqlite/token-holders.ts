@@ -15,9 +15,13 @@ export class TokenHolders {
   /** {@link nameKey} → the spellings holding tokens under it (issue 12: `lara` and `Lara` are one key). */
   private byKey = new Map<string, string[]>();
   private readonly select: Database.Statement<[], { user_name: string; type: string; digits: number }>;
+  private readonly selectPush: Database.Statement<[], string>;
+  /** Users with an enrolled push authenticator (docs/push.md): the challenge offers push to them. */
+  private pushHolders = new Set<string>();
 
   constructor(db: Database.Database) {
     this.select = db.prepare('SELECT user_name, type, digits FROM tokens ORDER BY id');
+    this.selectPush = db.prepare<[], string>('SELECT DISTINCT user_name FROM push_devices').pluck();
     this.refresh();
   }
 
@@ -29,6 +33,9 @@ export class TokenHolders {
       if (list === undefined) next.set(row.user_name, [digits]);
       else if (!list.includes(digits)) list.push(digits);
     }
+    // A push device is a second factor too: its holder is challenged like a token holder, with no code lengths.
+    const push = new Set(this.selectPush.all());
+    for (const name of push) if (!next.has(name)) next.set(name, []);
     const byKey = new Map<string, string[]>();
     for (const name of next.keys()) {
       const key = nameKey(name);
@@ -38,6 +45,11 @@ export class TokenHolders {
     }
     this.lengths = next;
     this.byKey = byKey;
+    this.pushHolders = push;
+  }
+
+  hasPush(userName: string): boolean {
+    return this.pushHolders.has(userName);
   }
 
   has(userName: string): boolean {
