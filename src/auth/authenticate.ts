@@ -64,6 +64,11 @@ function asksForPush(code: string): boolean {
   return code === '' || code.toLowerCase() === 'push';
 }
 
+/** Calling-Station-Id as text for the phone: printable characters only, at most 64 (it is NAS-supplied). */
+function stationText(octets: Uint8Array): string {
+  return utf8.decode(octets.subarray(0, 64)).replace(/[^\x20-\x7e]/g, '?');
+}
+
 /** PROTOCOL P7: two digits from the CSPRNG, never `00`-style leading-zero confusion on a keypad-less screen. */
 function twoDigits(): string {
   return String(randomInt(10, 100));
@@ -116,7 +121,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     }
     const now = clock();
     const session = sessions.open(request.clientName, typed, holder, now);
-    if (request.userIp !== undefined) session.userIp = request.userIp;
+    if (request.callingStationId !== undefined) session.userIp = stationText(request.callingStationId);
     if (deps.push?.numberMatching && deps.push.offered(holder.name)) session.number = twoDigits();
     return challengeFor(session, undefined);
   };

@@ -21,8 +21,11 @@ export interface LoginRequest {
   readonly state: Uint8Array | undefined;
   /** The NAS as configured (its name), for logs and policy. */
   readonly clientName: string;
-  /** Calling-Station-Id (RFC 2865 §5.31): where the user is, shown on the phone with a push (SECURITY A7.9). */
-  readonly userIp?: string;
+  /**
+   * Calling-Station-Id (RFC 2865 §5.31) as received: where the user is, shown on the phone with a push (SECURITY
+   * A7.9). Kept as octets so a login that never pushes decodes nothing.
+   */
+  readonly callingStationId?: Uint8Array | undefined;
   /** Epoch ms after which the NAS no longer waits for this request (arrival + the client's NAS timeout). */
   readonly deadline?: number;
 }

@@ -35,6 +35,7 @@ export function readLoginRequest(packet: Packet, secret: Uint8Array, clientName:
   let chaps = 0;
   let eap = false;
   let state: Uint8Array | undefined;
+  let callingStationId: Uint8Array | undefined;
   for (const attribute of packet.attributes) {
     switch (attribute.type) {
       case AttributeType.UserName:
@@ -54,6 +55,9 @@ export function readLoginRequest(packet: Packet, secret: Uint8Array, clientName:
         break;
       case AttributeType.State:
         state = attribute.value;
+        break;
+      case AttributeType.CallingStationId:
+        callingStationId = attribute.value;
         break;
     }
   }
@@ -97,5 +101,5 @@ export function readLoginRequest(packet: Packet, secret: Uint8Array, clientName:
   } else if (eap) credential = { kind: 'eap' };
   else credential = { kind: 'none' };
 
-  return { userName: name, userNameProblem: problem, credential, state, clientName };
+  return { userName: name, userNameProblem: problem, credential, state, clientName, callingStationId };
 }

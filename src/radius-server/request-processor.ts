@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticate.js';
 import type { Client } from '../domain/client.js';
 import type { Decision } from '../domain/decision.js';
+import { Reason } from '../domain/reason.js';
 import { AttributeType } from '../radius/attribute-type.js';
 import { verifyAccountingRequestAuthenticator } from '../radius/authenticator.js';
 import { Code } from '../radius/code.js';
@@ -16,6 +17,7 @@ import { RadiusCounters } from './counters.js';
 import { replyAttributesFor, replyCodeFor } from './decision-to-reply.js';
 import { DropReason } from './drop-reason.js';
 import { DuplicateCache, DuplicateStatus, duplicateSlot } from './duplicate-cache.js';
+import { HeldRequests } from './held-requests.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { readLoginRequest } from './read-login-request.js';
 
@@ -43,6 +45,8 @@ export interface ProcessorDeps {
   readonly options: ProcessorOptions;
   readonly counters?: RadiusCounters;
   readonly now?: () => number;
+  /** Requests held for a push decision (docs/push.md): `push.maxPending`, and the longest a hold may last. */
+  readonly holds?: { readonly max: number; readonly maxHoldMs: number };
 }
 
 /** One request between its arrival and its reply. */
@@ -74,6 +78,8 @@ export class RequestProcessor {
   private readonly logDecisions: boolean;
   private readonly delayedRejects = new Map<NodeJS.Timeout, { request: InFlight; reply: Uint8Array }>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly held: HeldRequests<InFlight>;
+  private readonly maxHoldMs: number;
   private accepting = true;
   private inFlightCount = 0;
   private drained: (() => void) | undefined;
@@ -94,12 +100,40 @@ export class RequestProcessor {
     );
     this.warnings = new RateLimitedLog(deps.options.unknownClientLogIntervalSeconds * 1000);
     this.logDecisions = this.logger.isLevelEnabled('info');
-    this.sweeper = setInterval(() => this.duplicates.sweep(this.now()), 1000);
+    this.held = new HeldRequests(deps.holds?.max ?? 100_000);
+    this.maxHoldMs = deps.holds?.maxHoldMs ?? 605_000;
+    this.sweeper = setInterval(() => this.sweep(this.now()), 1000);
     this.sweeper.unref();
   }
 
   get inFlight(): number {
     return this.inFlightCount;
+  }
+
+  /** Requests held for a push answer now (the pending-pushes gauge counts transactions, this counts requests). */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /**
+   * A decision for a transaction whose requests are held (a device answered, a code was typed, the deadline
+   * passed): each held request gets it now. A decision for a transaction with nothing held is ignored (answered
+   * already, or the requests were given up).
+   */
+  resume(transactionId: string, decision: Decision): void {
+    for (const request of this.held.take(transactionId)) {
+      this.inFlightCount++;
+      this.finish(request, decision);
+    }
+  }
+
+  private sweep(now: number): void {
+    this.duplicates.sweep(now);
+    // A decision always comes before this (the push window is shorter); if none did, do not hold forever.
+    for (const request of this.held.expire(now, this.maxHoldMs)) {
+      this.inFlightCount++;
+      this.finish(request, { kind: 'drop', reason: Reason.PushTimeout });
+    }
   }
 
   /** Replaces the client table (after `assent client add` and a reload). */
@@ -242,6 +276,24 @@ export class RequestProcessor {
 
   private finish(request: InFlight, decision: Decision): void {
     const code = replyCodeFor[decision.kind];
+    if (decision.kind === 'pending') {
+      // PROTOCOL P3: no reply until decided. The duplicate cache keeps the request "in progress", so the NAS's
+      // retransmissions are dropped (A3.1, A3.3); a held request is memory, not work, so it leaves maxInFlight.
+      this.inFlightCount--;
+      this.logDecision(request, decision, 'pending');
+      if (!this.held.hold(decision.transactionId, request)) {
+        this.inFlightCount++;
+        this.finish(request, {
+          kind: 'reject',
+          reason: Reason.PushPending,
+          user: decision.user,
+          transactionId: decision.transactionId,
+        });
+        return;
+      }
+      this.checkDrained();
+      return;
+    }
     if (code === undefined) {
       if (decision.kind === 'drop') {
         this.duplicates.abandon(request.address, request.slot);
@@ -434,6 +486,11 @@ export class RequestProcessor {
   /** Sends delayed rejects now and resolves when nothing is in flight, or after `timeoutMs`. */
   drain(timeoutMs: number): Promise<void> {
     this.accepting = false;
+    // Held requests would wait for a push answer that no longer comes: the NAS retries or fails over.
+    for (const request of this.held.expire(this.now(), -1)) {
+      this.inFlightCount++;
+      this.finish(request, { kind: 'drop', reason: Reason.PushTimeout });
+    }
     for (const [timer, { request, reply }] of this.delayedRejects) {
       clearTimeout(timer);
       this.delayedRejects.delete(timer);

@@ -19,11 +19,12 @@ import { buildOtpauthUri } from '../../otp/otpauth-uri.js';
 import type { Stores } from '../../store/open-stores.js';
 import { withStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
+import { addPushToken, isPushDeviceId, pushDeviceRows } from './token-push.js';
 import { registerTokenResyncCommand } from './token-resync.js';
 
 interface AddOptions {
   user: string;
-  type: 'totp' | 'hotp' | 'backup';
+  type: 'totp' | 'hotp' | 'backup' | 'push';
   digits?: string;
   period: string;
   algorithm: OtpAlgorithm;
@@ -70,6 +71,8 @@ async function writeQrFiles(uri: string, options: AddOptions): Promise<void> {
 }
 
 async function addToken(options: AddOptions, command: Command): Promise<void> {
+  if (options.type === 'push') return addPushToken(options, command);
+  const type = options.type;
   const userName = options.user;
   if (options.issuer.includes(':') || options.issuer.length === 0 || userName.includes(':')) {
     throw new CliError(
@@ -91,7 +94,7 @@ async function addToken(options: AddOptions, command: Command): Promise<void> {
     return addWithSerial(stores.tokens, (serial) => ({
       serial,
       userName,
-      type: options.type,
+      type,
       secret,
       algorithm: options.algorithm,
       digits,
@@ -153,6 +156,13 @@ function listTokens(options: { user?: string; json?: boolean }, command: Command
         `${t.serial}\t${t.userName}\t${t.type}\t${params}\t${t.failures} failures\t${locked}\t${t.label || '-'}\n`,
       );
     }
+    for (const d of pushDeviceRows(stores, options.user)) {
+      if (options.json) process.stdout.write(`${JSON.stringify(d)}\n`);
+      else {
+        const seen = d.lastSeenAt === null ? 'never seen' : `seen ${d.lastSeenAt}`;
+        process.stdout.write(`${d.serial}\t${d.user}\tpush\t${d.delivery}\t${seen}\t-\t${d.label || '-'}\n`);
+      }
+    }
   });
 }
 
@@ -201,7 +211,9 @@ export function registerTokenCommands(program: Command): void {
     .command('add')
     .description('enrol a new token for a user and show its QR code once')
     .requiredOption('--user <name>', 'the user (must exist)')
-    .addOption(new Option('--type <type>', 'token type').choices(['totp', 'hotp', 'backup']).default('totp'))
+    .addOption(
+      new Option('--type <type>', 'token type').choices(['totp', 'hotp', 'backup', 'push']).default('totp'),
+    )
     .option('--digits <n>', 'code length: 6 or 8 (hotp also 7)', undefined)
     .option('--period <seconds>', 'TOTP step: 30 or 60', '30')
     .addOption(
@@ -226,11 +238,18 @@ within half a second of "token add".
 
 Backup tokens hold one-time 10-digit codes, printed once; only salted hashes are stored.
 
+A push token is an authenticator that approves sign-ins (docs/push.md): --type push prints a
+single-use activation link, valid 10 minutes and bound to the user, and its QR code. The
+authenticator (assent-authenticator enroll <link>, or the web authenticator) makes its own key
+pair and registers the public half; the device then shows in "token list" as ASNP… and
+"token remove ASNP…" revokes it. Set push.publicUrl to the address phones reach first.
+
 Examples:
   assent token add --user alice
   assent token add --user alice --type totp --digits 8 --issuer "ACME VPN" --png alice.png
   assent token add --user bob --type hotp
-  assent token add --user alice --type backup --count 10`,
+  assent token add --user alice --type backup --count 10
+  assent token add --user alice --type push --label "alice's phone"`,
     )
     .action((options: AddOptions, command: Command) => addToken(options, command));
 
@@ -246,9 +265,15 @@ Examples:
     .command('remove')
     .description('remove a token (and its unused backup codes)')
     .argument('<serial>')
-    .addHelpText('after', '\nExample:\n  assent token remove ASNT04718263')
+    .addHelpText(
+      'after',
+      '\nA push device (ASNP…) is revoked at once: its next answer or poll is refused.\n' +
+        '\nExamples:\n  assent token remove ASNT04718263\n  assent token remove ASNP01234567',
+    )
     .action(async (serial: string, _options: unknown, command: Command) => {
-      const done = await withStores(command, (stores) => stores.tokens.remove(serial));
+      const done = await withStores(command, (stores) =>
+        isPushDeviceId(serial) ? stores.pushDevices.remove(serial) : stores.tokens.remove(serial),
+      );
       if (!done) throw new CliError(`no token with serial "${serial}"`, ExitCode.Failed);
       process.stdout.write(`token ${serial} removed\n`);
     });
