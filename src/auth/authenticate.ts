@@ -257,6 +257,18 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     );
   };
 
+  /**
+   * PROTOCOL P6 `auto`: a challenge for a user with an authenticator becomes a push at once, holding this very
+   * request; anything else (accept, reject, a challenge for a code-only user) stands as decided.
+   */
+  const autoPush = (request: LoginRequest, decided: Decision): Decision | Promise<Decision> => {
+    if (decided.kind !== 'challenge' || deps.push === undefined || !deps.push.offered(decided.user))
+      return decided;
+    const now = clock();
+    const taken = sessions.take(decided.state, request.clientName, request.userName!, now);
+    return taken.ok ? startPush(request, taken.session, now) : decided;
+  };
+
   /** P4: a typed code while a push waits ends the transaction as answered-by-code, if nothing decided it first. */
   const answeredByCode = (hooks: PushHooks, session: ChallengeSession): Decision | Promise<Decision> => {
     const txn = session.transactionId;
@@ -400,6 +412,10 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
         return otpOnly(typed, password);
       case 'challenge':
         return then(firstFactor.check(typed, password), (result) => afterFirstFactor(request, typed, result));
+      case 'auto':
+        return then(firstFactor.check(typed, password), (result) =>
+          autoPush(request, afterFirstFactor(request, typed, result)),
+        );
     }
   };
 

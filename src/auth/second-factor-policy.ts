@@ -1,7 +1,7 @@
 // Owns the second-factor policy: which mode a login uses, who is exempt, and what the challenge says (PROTOCOL P1, P6).
 import type { Identity } from '../domain/first-factor.js';
 
-export type SecondFactorMode = 'challenge' | 'concat' | 'otp-only';
+export type SecondFactorMode = 'challenge' | 'concat' | 'otp-only' | 'auto';
 
 interface Override {
   readonly mode?: SecondFactorMode;

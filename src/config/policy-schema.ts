@@ -11,7 +11,7 @@ const int = (minimum: number, maximum: number, def: number, description: string)
   Type.Integer({ minimum, maximum, default: def, description });
 
 /** The ways a NAS can carry the second factor (PROTOCOL.md P6). */
-export const SECOND_FACTOR_MODES = ['challenge', 'concat', 'otp-only'] as const;
+export const SECOND_FACTOR_MODES = ['challenge', 'concat', 'otp-only', 'auto'] as const;
 export type SecondFactorMode = (typeof SECOND_FACTOR_MODES)[number];
 
 const ModeOverride = Type.Object(
@@ -29,7 +29,10 @@ export const SecondFactorSchema = Type.Object(
       'challenge',
       '`challenge`: password first, then Access-Challenge for the code; `concat`: the password immediately ' +
         'followed by the code in one User-Password (for a NAS that cannot answer a challenge); `otp-only`: ' +
-        'User-Password is the code alone. Per client or group in `secondFactor.clients` / `secondFactor.groups`.',
+        'User-Password is the code alone; `auto`: after the password a push is sent at once and the request held ' +
+        'until the user answers (PROTOCOL P6, for a NAS that cannot answer a challenge; users without an ' +
+        'authenticator get the `challenge` flow). Per client or group in `secondFactor.clients` / ' +
+        '`secondFactor.groups`.',
     ),
     requireForAll: Type.Boolean({
       default: false,
