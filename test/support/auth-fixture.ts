@@ -1,21 +1,30 @@
 // A login use case wired to memory stores, a fake password verifier and a settable clock, for auth tests.
 
+import { generateKeyPairSync } from 'node:crypto';
+import type { PushHooks } from '../../src/auth/authenticate.js';
 import { type Authenticate, createAuthenticate } from '../../src/auth/authenticate.js';
 import { ChallengeSessions } from '../../src/auth/challenge-sessions.js';
 import { createCheckCode, type LockoutEvent } from '../../src/auth/check-code.js';
 import { createGroupAttributes } from '../../src/auth/group-attributes.js';
 import { createLocalFirstFactor } from '../../src/auth/local-first-factor.js';
 import type { Credential, LoginRequest } from '../../src/auth/login-request.js';
+import { PushLimits } from '../../src/auth/push-limits.js';
+import { PushWaits } from '../../src/auth/push-waits.js';
 import { createSecondFactorPolicy, type SecondFactorSettings } from '../../src/auth/second-factor-policy.js';
+import { createStartPush } from '../../src/auth/start-push.js';
 import type { AccountLockout, AccountLockoutStore } from '../../src/domain/account-lockout.js';
 import type { ReplyAttribute } from '../../src/domain/decision.js';
+import { accept, type Decision } from '../../src/domain/decision.js';
 import { nameKey, storedSpelling } from '../../src/domain/name-key.js';
 import type { PasswordVerifier } from '../../src/domain/ports.js';
+import { rawPublicKey } from '../../src/domain/push-protocol.js';
 import { Reason } from '../../src/domain/reason.js';
 import { BACKUP_CODE_DIGITS, type NewToken } from '../../src/domain/token.js';
 import { generateHotp } from '../../src/otp/hotp.js';
 import { generateTotp } from '../../src/otp/totp.js';
+import { MemoryPushDeviceStore } from '../../src/store/memory/memory-push-device-store.js';
 import { MemoryTokenStore } from '../../src/store/memory/memory-token-store.js';
+import { MemoryTransactionStore } from '../../src/store/memory/memory-transaction-store.js';
 import { MemoryUserStore } from '../../src/store/memory/memory-user-store.js';
 
 export const text = (s: string) => new TextEncoder().encode(s);
@@ -88,6 +97,8 @@ export interface FixtureOptions {
   readonly lockoutFailures?: number;
   readonly lockoutSeconds?: number;
   readonly upgradeLegacyHashes?: boolean;
+  /** Wires push (docs/push.md) with memory stores and no Web Push sender (devices poll). */
+  readonly push?: { readonly timeoutMs?: number; readonly numberMatching?: boolean };
 }
 
 const SECRET = text('12345678901234567890');
@@ -121,6 +132,43 @@ export function authFixture(options: FixtureOptions = {}) {
   });
   const holders = (name: string) => tokens.listForUser(name);
   const sessions = new ChallengeSessions(settings.challengeSeconds * 1000);
+  const devices = new MemoryPushDeviceStore({ now: () => new Date(nowMs) });
+  const transactions = new MemoryTransactionStore();
+  const attributesFor = createGroupAttributes(options.attributes ?? {});
+  const waits = new PushWaits(transactions, (identity, txn) =>
+    accept(identity.name, attributesFor(identity.groups), txn),
+  );
+  const decisions: [string, Decision][] = [];
+  waits.onDecision((txn, decision) => decisions.push([txn, decision]));
+  const pushesStarted: string[] = [];
+  const serverKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const push: PushHooks | undefined =
+    options.push === undefined
+      ? undefined
+      : {
+          offered: (name) => devices.listForUser(name).length > 0,
+          start: createStartPush({
+            devices,
+            transactions,
+            limits: new PushLimits({ maxPerUser: 3, rateWindowSeconds: 300, muteMinutes: 20 }),
+            settings: { publicUrl: 'https://assent.test:4433' },
+            serverKey,
+            sender: undefined,
+            events: { sent: () => {}, started: (t) => pushesStarted.push(t.id) },
+          }),
+          waits,
+          transactions,
+          timeoutMs: options.push.timeoutMs ?? 60_000,
+          numberMatching: options.push.numberMatching ?? false,
+        };
+  const addPushDevice = (userName: string) =>
+    devices.add({
+      id: `ASNP${String(devices.list().length + 1).padStart(8, '0')}`,
+      userName,
+      publicKey: rawPublicKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey),
+      delivery: { kind: 'poll' },
+      label: '',
+    });
   const authenticate: Authenticate = createAuthenticate({
     firstFactor: {
       resolveName: (typed) => ({ ok: true, name: typed }),
@@ -130,7 +178,7 @@ export function authFixture(options: FixtureOptions = {}) {
     policy: createSecondFactorPolicy(settings),
     tokenHolders: {
       holderOf: (name) => {
-        const names = new Set(tokens.list().map((t) => t.userName));
+        const names = new Set([...tokens.list(), ...devices.list()].map((t) => t.userName));
         const byKey = new Map<string, string[]>();
         for (const n of names) byKey.set(nameKey(n), [...(byKey.get(nameKey(n)) ?? []), n]);
         return storedSpelling(name, names, byKey);
@@ -151,9 +199,10 @@ export function authFixture(options: FixtureOptions = {}) {
       onLockout: (event) => lockEvents.push(event),
     }),
     sessions,
-    attributesFor: createGroupAttributes(options.attributes ?? {}),
+    attributesFor,
     now: clock.now,
     onInternalError: (_e, context) => errors.push(context),
+    ...(push === undefined ? {} : { push }),
   });
   const addTotp = (userName: string, extra: Partial<NewToken> = {}) =>
     tokens.add({
@@ -182,6 +231,12 @@ export function authFixture(options: FixtureOptions = {}) {
     addTotp,
     totpNow,
     hotp,
+    devices,
+    transactions,
+    waits,
+    decisions,
+    pushesStarted,
+    addPushDevice,
   };
 }
 
