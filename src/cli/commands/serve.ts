@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { startServer } from '../../main.js';
 import { isInitialised, loadCliConfig } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
-import { describeInitialised, initialise } from '../initialise.js';
+import { initialiseAndShow } from '../initial-credentials.js';
 import { createLogger } from '../logger.js';
 
 export function registerServeCommand(program: Command): void {
@@ -21,7 +21,9 @@ Listens for RADIUS on radius.bind (default 0.0.0.0 and ::), port radius.authPort
 radius.accountingPort (1813). Logs are JSON lines on stdout.
 
 On the first start (no key file yet) it creates the data directory like "assent init" and
-prints the admin password, the localhost shared secret and a radtest line to try.
+shows the admin password, the localhost shared secret and a radtest line to try: on stderr
+when it is a terminal, otherwise (systemd, docker) in <dataDir>/initial-credentials.txt
+(mode 0600; the log line init.credentials_file names it). Never in the log.
 
 Signals: SIGTERM/SIGINT stop taking packets, answer those in flight (up to 5 s) and exit 0;
 SIGHUP re-reads the RADIUS clients from the database (after "assent client add").
@@ -43,7 +45,7 @@ Examples:
       );
       if (!isInitialised(config)) {
         if (!options.init) throw new CliError(`not initialised: run "assent init"`, ExitCode.NotReady);
-        process.stdout.write(describeInitialised(config, await initialise(config)));
+        await initialiseAndShow(config, { stdoutCarriesLogs: true });
       }
       const logger = createLogger(config.log.level);
       let server: Awaited<ReturnType<typeof startServer>>;
