@@ -14,6 +14,7 @@ const port = (description: string, def: number) =>
 const Storage = Type.Object(
   {
     sqlitePath: Type.String({
+      maxLength: 1024,
       default: '',
       description: 'SQLite database file. Empty means `<dataDir>/assent.db`.',
     }),
@@ -36,6 +37,7 @@ const Storage = Type.Object(
 const Secrets = Type.Object(
   {
     keyFile: Type.String({
+      maxLength: 1024,
       default: '',
       description:
         'Key-encryption key (32 random bytes, base64, mode 0600) that seals secrets in the database with ' +
@@ -47,7 +49,8 @@ const Secrets = Type.Object(
 
 const Radius = Type.Object(
   {
-    bind: Type.Array(Type.String({ minLength: 1 }), {
+    bind: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      maxItems: 16,
       default: ['0.0.0.0', '::'],
       description: 'Addresses the RADIUS listeners bind to (IPv4 and IPv6).',
     }),
@@ -97,7 +100,8 @@ const Radius = Type.Object(
       description:
         'Packets from unknown addresses are dropped silently; one log line per address per interval.',
     }),
-    dictionaries: Type.Array(Type.String({ minLength: 1 }), {
+    dictionaries: Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), {
+      maxItems: 64,
       default: [],
       description: 'Extra vendor dictionary files in FreeRADIUS format, loaded after the built-in ones.',
     }),
@@ -167,6 +171,7 @@ const Log = Type.Object(
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({
+      maxLength: 1024,
       minLength: 1,
       default: './data',
       description: 'Directory for the database and the key file unless they are set on their own.',

@@ -11,6 +11,14 @@ const int = (minimum: number, maximum: number, def: number, description: string)
   Type.Integer({ minimum, maximum, default: def, description });
 
 /** The ways a NAS can carry the second factor (PROTOCOL.md P6). */
+/** Issue 12: every text setting is bounded, so no setting can make a reply or a log line unbounded. */
+const CHALLENGE_TEXT_MAX = 500;
+/** User, group, client and attribute names: RADIUS carries at most 253 octets in one attribute. */
+const NAME_MAX = 253;
+/** DNs, filters, URLs and file paths. */
+const TEXT_MAX = 1024;
+const LIST_MAX = 10_000;
+
 export const SECOND_FACTOR_MODES = ['challenge', 'concat', 'otp-only', 'auto'] as const;
 export type SecondFactorMode = (typeof SECOND_FACTOR_MODES)[number];
 
@@ -41,14 +49,18 @@ export const SecondFactorSchema = Type.Object(
     }),
     pushChallengeText: Type.String({
       minLength: 1,
+      // Issue 12: a reply must fit RFC 2865 §3's 4096 octets; 500 characters are at most 2000 UTF-8 octets.
+      maxLength: CHALLENGE_TEXT_MAX,
       default: '+Enter token code or no code to send a notification to your mobile app',
       description:
-        'Challenge text for a user with a push device. The leading `+` tells a FortiGate push is offered.',
+        'Challenge text for a user with a push device. The leading `+` tells a FortiGate push is offered. ' +
+        'At most 500 characters; over 253 octets it is sent as several Reply-Message attributes (RFC 2865 §5.18).',
     }),
     codeChallengeText: Type.String({
       minLength: 1,
+      maxLength: CHALLENGE_TEXT_MAX,
       default: 'Enter token code',
-      description: 'Challenge text for a user without a push device.',
+      description: 'Challenge text for a user without a push device. At most 500 characters.',
     }),
     challengeSeconds: int(
       10,
@@ -76,20 +88,22 @@ export const SecondFactorSchema = Type.Object(
       300,
       'How long a lock lasts; each further lock of the same account doubles it, up to 24 h (A6.5).',
     ),
-    exemptUsers: Type.Array(Type.String({ minLength: 1 }), {
+    exemptUsers: Type.Array(Type.String({ minLength: 1, maxLength: NAME_MAX }), {
+      maxItems: LIST_MAX,
       default: [],
       description: 'Users let in on the first factor alone even when they hold a token.',
     }),
-    exemptGroups: Type.Array(Type.String({ minLength: 1 }), {
+    exemptGroups: Type.Array(Type.String({ minLength: 1, maxLength: NAME_MAX }), {
+      maxItems: LIST_MAX,
       default: [],
       description: 'Groups whose members are let in on the first factor alone.',
     }),
-    clients: Type.Record(Type.String(), ModeOverride, {
+    clients: Type.Record(Type.String({ maxLength: NAME_MAX }), ModeOverride, {
       default: {},
       description:
         'Per RADIUS client (by name): `mode` and `exempt` (the whole client needs no second factor). YAML only.',
     }),
-    groups: Type.Record(Type.String(), ModeOverride, {
+    groups: Type.Record(Type.String({ maxLength: NAME_MAX }), ModeOverride, {
       default: {},
       description:
         'Per group: `mode` and `exempt`. A client setting wins over a group setting; groups come from the local ' +
@@ -101,69 +115,87 @@ export const SecondFactorSchema = Type.Object(
 
 const AttributeValue = Type.Object(
   {
-    name: Type.String({ minLength: 1 }),
-    value: Type.Union([Type.String(), Type.Integer()]),
+    name: Type.String({ minLength: 1, maxLength: NAME_MAX }),
+    // RFC 2865 §5: an attribute value is at most 253 octets.
+    value: Type.Union([Type.String({ maxLength: 253 }), Type.Integer()]),
   },
   { additionalProperties: false },
 );
 
-export const ReplyAttributesSchema = Type.Record(Type.String(), Type.Array(AttributeValue), {
-  default: {},
-  description:
-    'Group name → attributes put in the Access-Accept of its members (any dictionary attribute, repeated names ' +
-    'allowed), e.g. `vpn-users: [{name: Fortinet-Group-Name, value: vpn}]`. The group `*` applies to everyone. ' +
-    'YAML only.',
-});
+export const ReplyAttributesSchema = Type.Record(
+  Type.String({ maxLength: NAME_MAX }),
+  Type.Array(AttributeValue, { maxItems: 50 }),
+  {
+    default: {},
+    description:
+      'Group name → attributes put in the Access-Accept of its members (any dictionary attribute, repeated names ' +
+      'allowed), e.g. `vpn-users: [{name: Fortinet-Group-Name, value: vpn}]`. The group `*` applies to everyone. ' +
+      'YAML only.',
+  },
+);
 
 const LdapDirectory = Type.Object(
   {
-    url: Type.String({ minLength: 1, description: '`ldap://host:389` or `ldaps://host:636`.' }),
+    url: Type.String({
+      minLength: 1,
+      maxLength: TEXT_MAX,
+      description: '`ldap://host:389` or `ldaps://host:636`.',
+    }),
     startTls: Type.Boolean({ default: false }),
-    tlsCaFile: Type.String({ default: '' }),
-    bindDnTemplate: Type.String({ default: '' }),
-    serviceDn: Type.String({ default: '' }),
-    servicePasswordFile: Type.String({ default: '' }),
-    searchBase: Type.String({ default: '' }),
-    searchFilter: Type.String({ default: '(uid={user})' }),
-    nameAttribute: Type.String({ default: '' }),
+    tlsCaFile: Type.String({ default: '', maxLength: TEXT_MAX }),
+    bindDnTemplate: Type.String({ default: '', maxLength: TEXT_MAX }),
+    serviceDn: Type.String({ default: '', maxLength: TEXT_MAX }),
+    servicePasswordFile: Type.String({ default: '', maxLength: TEXT_MAX }),
+    searchBase: Type.String({ default: '', maxLength: TEXT_MAX }),
+    searchFilter: Type.String({ default: '(uid={user})', maxLength: TEXT_MAX }),
+    nameAttribute: Type.String({ default: '', maxLength: TEXT_MAX }),
     groups: Type.Union([Type.Literal('none'), Type.Literal('memberOf'), Type.Literal('search')], {
       default: 'memberOf',
     }),
-    groupAttribute: Type.String({ default: 'memberOf' }),
-    groupSearchBase: Type.String({ default: '' }),
-    groupFilter: Type.String({ default: '(member={dn})' }),
-    groupNameAttribute: Type.String({ default: 'cn' }),
+    groupAttribute: Type.String({ default: 'memberOf', maxLength: TEXT_MAX }),
+    groupSearchBase: Type.String({ default: '', maxLength: TEXT_MAX }),
+    groupFilter: Type.String({ default: '(member={dn})', maxLength: TEXT_MAX }),
+    groupNameAttribute: Type.String({ default: 'cn', maxLength: TEXT_MAX }),
     disabledCheck: Type.Union(
       [Type.Literal('none'), Type.Literal('userAccountControl'), Type.Literal('attribute')],
       { default: 'none' },
     ),
-    disabledAttribute: Type.String({ default: '' }),
-    disabledValue: Type.String({ default: '' }),
+    disabledAttribute: Type.String({ default: '', maxLength: TEXT_MAX }),
+    disabledValue: Type.String({ default: '', maxLength: TEXT_MAX }),
     timeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
     poolSize: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   },
   { additionalProperties: false },
 );
 
-export const DirectoriesSchema = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), LdapDirectory, {
-  default: {},
-  description:
-    'Named LDAP / Active Directory first-factor sources (docs/ldap.md lists every key). YAML only.',
-});
+export const DirectoriesSchema = Type.Record(
+  Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  LdapDirectory,
+  {
+    default: {},
+    description:
+      'Named LDAP / Active Directory first-factor sources (docs/ldap.md lists every key). YAML only.',
+  },
+);
 
 export const RealmsSchema = Type.Object(
   {
-    default: Type.Array(Type.String({ minLength: 1 }), {
+    default: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      maxItems: 20,
       default: ['local'],
       description:
         'Sources tried in order for a name without a realm: `local` (users in the database) or a directory name.',
     }),
-    map: Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 })), {
-      default: {},
-      description:
-        'Realm (case-insensitive) → sources, for `user@realm` and `REALM\\user`. An unknown realm is rejected. ' +
-        'YAML only.',
-    }),
+    map: Type.Record(
+      Type.String({ maxLength: NAME_MAX }),
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 20 }),
+      {
+        default: {},
+        description:
+          'Realm (case-insensitive) → sources, for `user@realm` and `REALM\\user`. An unknown realm is rejected. ' +
+          'YAML only.',
+      },
+    ),
   },
   {
     default: {},

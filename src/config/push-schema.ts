@@ -77,7 +77,12 @@ export const PushSchema = Type.Object(
 const Listener = (what: string, bind: string, portNumber: number) =>
   Type.Object(
     {
-      bind: Type.String({ default: bind, minLength: 1, description: `Address the ${what} listens on.` }),
+      bind: Type.String({
+        default: bind,
+        minLength: 1,
+        maxLength: 64,
+        description: `Address the ${what} listens on.`,
+      }),
       port: port(`TCP port of the ${what} (0: any free port).`, portNumber),
     },
     { default: {}, additionalProperties: false },
@@ -88,17 +93,20 @@ export const HttpSchema = Type.Object(
     public: Type.Object(
       {
         bind: Type.String({
+          maxLength: 1024,
           default: '0.0.0.0',
           minLength: 1,
           description: 'Address of the public listener (device routes only, SECURITY A8.1).',
         }),
         port: port('TCP port of the public listener (FortiAuthenticator uses 4433; 0: any free port).', 4433),
         certFile: Type.String({
+          maxLength: 1024,
           default: '',
           description:
             'PEM certificate of the public listener. Empty: `<dataDir>/public-cert.pem`, made at start.',
         }),
         keyFile: Type.String({
+          maxLength: 1024,
           default: '',
           description:
             'PEM private key of the public listener. Empty: `<dataDir>/public-key.pem`, made at start.',

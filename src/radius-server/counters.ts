@@ -10,6 +10,8 @@ export class RadiusCounters {
   accountingResponses = 0;
   statusServerReplies = 0;
   duplicatesResent = 0;
+  /** Replies that could not be built and were replaced by a bare Access-Reject (issue 12). */
+  replyFailures = 0;
   readonly drops: Record<DropReason, number>;
   /** Decoder failure reason → count (SECURITY A1.2–A1.6). */
   readonly malformed = new Map<string, number>();
@@ -40,6 +42,7 @@ export class RadiusCounters {
       accountingResponses: this.accountingResponses,
       statusServerReplies: this.statusServerReplies,
       duplicatesResent: this.duplicatesResent,
+      replyFailures: this.replyFailures,
       dropped: this.dropped,
       drops: { ...this.drops },
       malformed: Object.fromEntries(this.malformed),

@@ -18,12 +18,20 @@ export const replyCodeFor = {
 const textEncoder = new TextEncoder();
 const MAX_VALUE = 253;
 
-/** RFC 2865 §5.18: Reply-Message text longer than one attribute is split over several, in order. */
+/**
+ * RFC 2865 §5.18: Reply-Message text longer than one attribute is split over several, in order ("if any are
+ * displayed, they MUST be displayed in the same order"). Cuts fall between UTF-8 characters, never inside one, so
+ * each attribute is valid text on its own.
+ */
 export function replyMessages(text: string): EncodableAttribute[] {
   const bytes = textEncoder.encode(text);
   const out: EncodableAttribute[] = [];
-  for (let i = 0; i < bytes.length; i += MAX_VALUE) {
-    out.push({ type: AttributeType.ReplyMessage, value: bytes.subarray(i, i + MAX_VALUE) });
+  for (let i = 0; i < bytes.length; ) {
+    let end = Math.min(i + MAX_VALUE, bytes.length);
+    // 10xxxxxx is a continuation octet: step back to the first octet of its character.
+    while (end < bytes.length && end > i && (bytes[end]! & 0xc0) === 0x80) end--;
+    out.push({ type: AttributeType.ReplyMessage, value: bytes.subarray(i, end) });
+    i = end;
   }
   return out;
 }

@@ -29,6 +29,10 @@ export const DropReason = {
   ShuttingDown: 'SHUTTING_DOWN',
   /** The use case decided to drop (e.g. the store is down and the policy lets the NAS fail over). */
   Decided: 'DECIDED',
+  /** Issue 12: no reply could be encoded for the request, not even a bare Access-Reject (logged as an error). */
+  ReplyUnencodable: 'REPLY_UNENCODABLE',
+  /** Issue 12: the request waited longer than its client's `nasTimeout` before its turn; the NAS gave up. */
+  Stale: 'STALE',
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 

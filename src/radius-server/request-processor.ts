@@ -274,7 +274,54 @@ export class RequestProcessor {
     return undefined;
   }
 
+  /** Answers a request as decided. Never throws: a reply that cannot be built becomes a bare Reject (issue 12). */
   private finish(request: InFlight, decision: Decision): void {
+    try {
+      this.reply(request, decision);
+    } catch (error) {
+      this.replyFailed(request, decision, error);
+    }
+  }
+
+  /**
+   * A reply that did not encode (too long for RFC 2865 §3's 4096 octets, a value over 253 octets) or any other
+   * failure while building it: logged and counted, then a bare Access-Reject (Message-Authenticator first,
+   * Proxy-State echoed) so the NAS is not left waiting; if even that fails, a counted drop.
+   */
+  private replyFailed(request: InFlight, decision: Decision, error: unknown): void {
+    this.counters.replyFailures++;
+    this.logger.error(
+      {
+        event: 'radius.reply_failed',
+        client: request.client.name,
+        txn: 'transactionId' in decision ? decision.transactionId : undefined,
+        user: 'user' in decision ? decision.user : undefined,
+        decision: decision.kind,
+        err: error,
+      },
+      'reply could not be built; answering Access-Reject',
+    );
+    try {
+      const attributes: EncodableAttribute[] = [];
+      appendProxyStates(request.packet, attributes);
+      const reply = encodeReply({
+        code: Code.AccessReject,
+        identifier: request.packet.identifier,
+        requestAuthenticator: request.packet.authenticator,
+        secret: request.client.secret,
+        attributes,
+      });
+      this.send(request, reply, Code.AccessReject);
+    } catch (again) {
+      this.logger.error({ event: 'radius.reply_failed', client: request.client.name, err: again }, 'dropped');
+      this.duplicates.abandon(request.address, request.slot);
+      this.counters.drops[DropReason.ReplyUnencodable]++;
+      this.inFlightCount--;
+      this.checkDrained();
+    }
+  }
+
+  private reply(request: InFlight, decision: Decision): void {
     const code = replyCodeFor[decision.kind];
     if (decision.kind === 'pending') {
       // PROTOCOL P3: no reply until decided. The duplicate cache keeps the request "in progress", so the NAS's
