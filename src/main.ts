@@ -1,5 +1,7 @@
 // Owns the composition root: configuration → stores → first-factor sources → use cases → RADIUS listeners.
+
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { createAuthenticate } from './auth/authenticate.js';
@@ -10,10 +12,12 @@ import { createLocalFirstFactor, LOCAL_SOURCE, type LocalFirstFactor } from './a
 import { createRealmFirstFactor, type FirstFactorSource } from './auth/realm-first-factor.js';
 import { createSecondFactorPolicy } from './auth/second-factor-policy.js';
 import type { Config } from './config/config-schema.js';
+import { LdapConfigError } from './directory/ldap/ldap-config.js';
 import { createLdapSources } from './directory/ldap/ldap-sources.js';
 import { createPasswordVerifier } from './directory/password/password-verifier.js';
 import type { Client } from './domain/client.js';
 import type { FirstFactor } from './domain/first-factor.js';
+import { StoreError } from './domain/ports.js';
 import { standardDictionary } from './radius/dictionary.js';
 import { loadDictionaryFile } from './radius/dictionary-file.js';
 import { encodeNamedAttributes } from './radius/reply-attributes.js';
@@ -25,6 +29,7 @@ import { CachingTokenStore } from './store/caching-token-store.js';
 import { CachingUserStore } from './store/caching-user-store.js';
 import { openStores, type Stores } from './store/open-stores.js';
 import { ReplayJournal } from './store/replay-journal.js';
+import { SealError } from './store/sealer.js';
 import { TokenHolders } from './store/sqlite/token-holders.js';
 
 export interface RunningServer {
@@ -109,6 +114,14 @@ export function checkWiring(config: Config): string[] {
       }
     }
   }
+  // Issue 12: what `serve` would fail to bind is caught by `config check` too.
+  for (const [key, address] of [
+    ...config.radius.bind.map((a, i): [string, string] => [`radius.bind[${i}]`, a]),
+    ['http.public.bind', config.http.public.bind] as [string, string],
+    ['http.admin.bind', config.http.admin.bind] as [string, string],
+  ]) {
+    if (isIP(address) === 0) problems.push(`${key}: expected an IPv4 or IPv6 address, got "${address}"`);
+  }
   for (const name of Object.keys(config.secondFactor.clients)) {
     if (config.secondFactor.clients[name]?.mode === 'otp-only' && config.secondFactor.clients[name]?.exempt) {
       problems.push(
@@ -117,6 +130,26 @@ export function checkWiring(config: Config): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * Issue 12: `secondFactor.clients.<name>` naming no RADIUS client is probably a typo, but clients may be added
+ * later, so it is a warning (here, at SIGHUP and in `config check`), not an error.
+ */
+export function unknownPolicyClients(config: Config, clients: readonly Client[]): string[] {
+  const names = new Set(clients.map((c) => c.name));
+  return Object.keys(config.secondFactor.clients)
+    .filter((name) => !names.has(name))
+    .map(
+      (name) =>
+        `secondFactor.clients.${name}: no RADIUS client is named "${name}" (yet); its settings apply to none`,
+    );
+}
+
+function warnAboutPolicyClients(config: Config, clients: readonly Client[], logger: Logger): void {
+  for (const warning of unknownPolicyClients(config, clients)) {
+    logger.warn({ event: 'config.unknown_client' }, warning);
+  }
 }
 
 /** SECURITY A2.4, A5.1, A5.3: say at start which clients run with weakened protection. */
@@ -138,14 +171,53 @@ function warnAboutClients(clients: readonly Client[], logger: Logger): void {
 }
 
 /** Starts Assent with `config`. Throws with a clear message when the key, database or a port is unusable. */
+/**
+ * Why the server did not start, as the exit codes tell it (README): `config` 2, `not-ready` 3 (key file or
+ * database unusable), `failed` 1 (a port could not be bound, anything else).
+ */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+  constructor(
+    readonly kind: 'config' | 'not-ready' | 'failed',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A problem with the configuration that only shows when wiring it (dictionaries, realms, binds). */
+class WiringError extends Error {}
+
+function startupKind(error: unknown): StartupError['kind'] {
+  if (error instanceof StartupError) return error.kind;
+  if (error instanceof SealError || error instanceof StoreError) return 'not-ready';
+  if (error instanceof WiringError || error instanceof LdapConfigError) return 'config';
+  return 'failed';
+}
+
+/**
+ * Starts Assent with `config`.
+ * @throws StartupError whose `kind` says which exit code applies
+ */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  try {
+    return await start(config, logger);
+  } catch (error) {
+    if (error instanceof StartupError) throw error;
+    throw new StartupError(startupKind(error), (error as Error).message, { cause: error });
+  }
+}
+
+async function start(config: Config, logger: Logger): Promise<RunningServer> {
   const stores = openStores(config);
   const passwords = createPasswordVerifier({ argon2: config.passwords.argon2 });
   const cleanups: (() => void)[] = [];
   try {
     for (const warning of stores.warnings) logger.warn({ event: 'config.unsafe' }, warning);
     const problems = checkWiring(config);
-    if (problems.length > 0) throw new Error(problems.join('; '));
+    if (problems.length > 0) throw new WiringError(problems.join('; '));
+    warnAboutPolicyClients(config, stores.clients.list(), logger);
     const dictionary = loadDictionary(config);
     const users = new CachingUserStore(stores.users);
     const tokenHolders = new TokenHolders(stores.db);
@@ -212,6 +284,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       processor.close();
       throw error;
     }
+    if (sockets.length === 0) {
+      await listener.close();
+      processor.close();
+      throw new StartupError(
+        'config',
+        'no RADIUS listener: radius.bind lists no address that could be bound',
+      );
+    }
     logger.info(
       { event: 'radius.listening', sockets, clients: clients.length },
       'Assent RADIUS server ready',
@@ -224,6 +304,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       reloadClients() {
         const fresh = stores.clients.list();
         warnAboutClients(fresh, logger);
+        warnAboutPolicyClients(config, fresh, logger);
         processor.setClients(new ClientTable(fresh));
         logger.info({ event: 'radius.clients_reloaded', clients: fresh.length });
         return fresh.length;

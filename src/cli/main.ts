@@ -1,5 +1,7 @@
 // Owns the `assent` command line: global options, subcommands, and turning failures into exit codes.
 import { Command, CommanderError } from 'commander';
+import { StoreError, StoreErrorCode } from '../domain/ports.js';
+import { SealError } from '../store/sealer.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerClientCommands } from './commands/client.js';
@@ -27,7 +29,7 @@ Quick start:
   assent user add alice
 
 Configuration: docs/configuration.md. Exit codes: 0 ok, 1 failed, 2 usage or configuration
-error, 3 not initialised or key file unusable.`,
+error, 3 not initialised, key file unusable, or database damaged.`,
   );
 
 for (const register of [
@@ -61,6 +63,13 @@ try {
   } else if (error instanceof CliError) {
     process.stderr.write(`assent: ${error.message}\n`);
     process.exitCode = error.exitCode;
+  } else if (error instanceof SealError || error instanceof StoreError) {
+    // Issue 12: a damaged database or key file is named with what to do, not shown as a stack trace.
+    process.stderr.write(`assent: ${error.message}\n`);
+    process.exitCode =
+      error instanceof StoreError && error.code !== StoreErrorCode.Unavailable
+        ? ExitCode.Failed
+        : ExitCode.NotReady;
   } else {
     process.stderr.write(`assent: ${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = ExitCode.Failed;

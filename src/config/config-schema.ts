@@ -50,6 +50,8 @@ const Secrets = Type.Object(
 const Radius = Type.Object(
   {
     bind: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      // Issue 12: a server with no listener is a configuration error, not a silent "ready".
+      minItems: 1,
       maxItems: 16,
       default: ['0.0.0.0', '::'],
       description: 'Addresses the RADIUS listeners bind to (IPv4 and IPv6).',

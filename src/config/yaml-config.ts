@@ -2,6 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 
+/** YAML alias bombs (issue 12): how many nodes one alias may expand to. */
+const MAX_ALIAS_COUNT = 100;
+
 export type YamlLayer = { ok: true; values: Record<string, unknown> } | { ok: false; errors: string[] };
 
 /**
@@ -20,7 +23,18 @@ export function readYamlLayer(file: string): YamlLayer {
   if (doc.errors.length > 0) {
     return { ok: false, errors: doc.errors.map((error) => `${file}: ${error.message.split('\n')[0]}`) };
   }
-  const values: unknown = doc.toJS();
+  let values: unknown;
+  try {
+    // A small alias budget: a few anchors are normal, a "billion laughs" expansion is refused, not computed.
+    values = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    return {
+      ok: false,
+      errors: [
+        `${file}: ${(error as Error).message} (aliases expand to at most ${MAX_ALIAS_COUNT} nodes each)`,
+      ],
+    };
+  }
   if (values === null || values === undefined) return { ok: true, values: {} };
   if (typeof values !== 'object' || Array.isArray(values)) {
     return {

@@ -42,7 +42,8 @@ export interface Stores {
  */
 export function openStores(config: StoreConfig): Stores {
   const { sealer, warnings } = loadSealer(config.secrets.keyFile);
-  const db = openSqlite(config.storage.sqlitePath);
+  // Issue 12: every opener (server and CLI) refuses a damaged file with a clear message before using it.
+  const db = openSqlite(config.storage.sqlitePath, { integrityCheck: true });
   const tokens = new SqliteTokenStore(db, sealer);
   return {
     users: new SqliteUserStore(db),

@@ -1,7 +1,7 @@
 // Owns `assent config check`: validate the configuration the server would start with, and show it.
 import type { Command } from 'commander';
-import { checkWiring } from '../../main.js';
-import { loadCliConfig } from '../cli-context.js';
+import { checkWiring, unknownPolicyClients } from '../../main.js';
+import { isInitialised, loadCliConfig, openCliStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
 
 export function registerConfigCommands(program: Command): void {
@@ -17,7 +17,9 @@ Sources, later ones winning: defaults < assent.yaml (or -c FILE, or ASSENT_CONFI
 ASSENT_* environment variables < command-line flags. Every setting is described in
 docs/configuration.md.
 
-Also checked: reply attributes exist in the dictionaries, realms name configured directories.
+Also checked: reply attributes exist in the dictionaries, realms name configured directories,
+bind addresses are IP addresses. A secondFactor.clients entry naming no RADIUS client in the
+database is a warning (clients may be added later).
 
 Exit codes: 0 valid (warnings go to stderr), 2 invalid (each error names the key).
 
@@ -29,6 +31,17 @@ Example:
       const problems = checkWiring(loaded);
       if (problems.length > 0) {
         throw new CliError(`invalid configuration:\n  ${problems.join('\n  ')}`, ExitCode.Usage);
+      }
+      // Clients live in the database: when there is one, name policy entries for clients it does not have.
+      if (isInitialised(loaded)) {
+        const stores = openCliStores(loaded);
+        try {
+          for (const warning of unknownPolicyClients(loaded, stores.clients.list())) {
+            process.stderr.write(`warning: ${warning}\n`);
+          }
+        } finally {
+          stores.close();
+        }
       }
       if (options.print) process.stdout.write(`${JSON.stringify(loaded, null, 2)}\n`);
       else process.stdout.write('configuration is valid\n');

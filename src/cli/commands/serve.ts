@@ -1,10 +1,13 @@
 // Owns `assent serve`: start the server, initialise on first run, stop cleanly on SIGTERM/SIGINT, reload on SIGHUP.
 import type { Command } from 'commander';
-import { startServer } from '../../main.js';
+import { StartupError, startServer } from '../../main.js';
 import { isInitialised, loadCliConfig } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
 import { initialiseAndShow } from '../initial-credentials.js';
 import { createLogger } from '../logger.js';
+
+/** README "Exit codes": configuration 2, key file or database unusable 3, anything else 1. */
+const EXIT_FOR = { config: ExitCode.Usage, 'not-ready': ExitCode.NotReady, failed: ExitCode.Failed } as const;
 
 export function registerServeCommand(program: Command): void {
   program
@@ -28,8 +31,10 @@ when it is a terminal, otherwise (systemd, docker) in <dataDir>/initial-credenti
 Signals: SIGTERM/SIGINT stop taking packets, answer those in flight (up to 5 s) and exit 0;
 SIGHUP re-reads the RADIUS clients from the database (after "assent client add").
 
-Exit codes: 0 stopped cleanly, 2 bad configuration, 3 key file or database unusable,
-1 a port could not be bound or another failure.
+Exit codes: 0 stopped cleanly; 2 bad configuration (the message names the key; also no
+listener); 3 not initialised, key file unusable, or database damaged or from a newer Assent;
+1 a port could not be bound, or an unexpected failure while running (logged as
+process.uncaught_exception / process.unhandled_rejection).
 
 Examples:
   assent serve
@@ -48,11 +53,19 @@ Examples:
         await initialiseAndShow(config, { stdoutCarriesLogs: true });
       }
       const logger = createLogger(config.log.level);
+      // Issue 12: anything that escapes every other handler is logged and ends the process, never a silent hang.
+      const fatal = (event: string) => (error: unknown) => {
+        logger.fatal({ event, err: error }, 'unexpected failure; exiting');
+        process.exit(ExitCode.Failed);
+      };
+      process.on('uncaughtException', fatal('process.uncaught_exception'));
+      process.on('unhandledRejection', fatal('process.unhandled_rejection'));
       let server: Awaited<ReturnType<typeof startServer>>;
       try {
         server = await startServer(config, logger);
       } catch (error) {
-        throw new CliError(`cannot start: ${(error as Error).message}`, ExitCode.Failed);
+        const kind = error instanceof StartupError ? error.kind : 'failed';
+        throw new CliError(`cannot start: ${(error as Error).message}`, EXIT_FOR[kind]);
       }
       const stop = (signal: string) => {
         logger.info({ event: 'server.stopping', signal }, 'stopping: finishing requests in flight');

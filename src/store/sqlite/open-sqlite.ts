@@ -1,5 +1,5 @@
 // Owns opening the SQLite database: file and directory creation, pragmas, and running migrations.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, StoreErrorCode } from '../../domain/ports.js';
@@ -12,6 +12,8 @@ export interface OpenSqliteOptions {
   readonly migrations?: readonly Migration[];
   /** How long a writer waits for another connection's lock before SQLITE_BUSY. */
   readonly busyTimeoutMs?: number;
+  /** Run `PRAGMA quick_check` before use (issue 12): a damaged file is refused at start, not found at login. */
+  readonly integrityCheck?: boolean;
   /** ISO time recorded in `schema_migrations.applied_at`. */
   readonly now?: () => Date;
 }
@@ -63,6 +65,14 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Datab
   let db: Database.Database;
   try {
     if (path !== IN_MEMORY) {
+      // Issue 12: an existing empty file is a truncated database, not a new one: never recreate it silently.
+      if (existsSync(path) && statSync(path).size === 0) {
+        throw new StoreError(
+          StoreErrorCode.Unavailable,
+          `database ${path} is an empty file (0 bytes): it was truncated or is not an Assent database; ` +
+            'restore it from a backup (or remove it to start with no users, clients or tokens)',
+        );
+      }
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       // The file holds password hashes: create it owner-only; SQLite gives -wal and -shm the same mode.
       closeSync(openSync(path, 'a', 0o600));
@@ -77,10 +87,29 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Datab
     db.pragma('foreign_keys = ON');
     // FULL, not NORMAL: a commit must survive power loss too, or a replayed OTP step could be accepted again.
     db.pragma('synchronous = FULL');
+    if (options.integrityCheck) checkIntegrity(db, path);
     migrate(db, migrations, options.now ?? (() => new Date()));
     return db;
   } catch (error) {
     db.close();
+    if (error instanceof StoreError) throw error;
+    const code = (error as { code?: unknown }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw corrupt(path, String(code), error);
     throw toStoreError(error, `preparing database ${path}`);
   }
+}
+
+function corrupt(path: string, detail: string, cause?: unknown): StoreError {
+  return new StoreError(
+    StoreErrorCode.Unavailable,
+    `database ${path} is damaged (${detail}): restore it from a backup; the key file alone cannot repair it`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** SQLite's own page and index check (cheaper than integrity_check, enough to refuse a damaged file). */
+function checkIntegrity(db: Database.Database, path: string): void {
+  const rows = db.pragma('quick_check(5)') as { quick_check: string }[];
+  const problems = rows.map((row) => row.quick_check).filter((text) => text !== 'ok');
+  if (problems.length > 0) throw corrupt(path, problems.join('; '));
 }
