@@ -30,6 +30,7 @@ import { CachingUserStore } from './store/caching-user-store.js';
 import { openStores, type Stores } from './store/open-stores.js';
 import { ReplayJournal } from './store/replay-journal.js';
 import { SealError } from './store/sealer.js';
+import { acquireServerLock } from './store/sqlite/server-lock.js';
 import { TokenHolders } from './store/sqlite/token-holders.js';
 
 export interface RunningServer {
@@ -210,7 +211,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 }
 
 async function start(config: Config, logger: Logger): Promise<RunningServer> {
-  const stores = openStores(config);
+  // Issue 12: one server per database; the lock is taken before anything is opened or migrated.
+  const lock = acquireServerLock(config.storage.sqlitePath);
+  let stores: Stores;
+  try {
+    stores = openStores(config);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const passwords = createPasswordVerifier({ argon2: config.passwords.argon2 });
   const cleanups: (() => void)[] = [];
   try {
@@ -329,6 +338,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
         for (const cleanup of cleanups) cleanup();
         await passwords.close();
         stores.close();
+        lock.release();
         logger.info({ event: 'server.stopped', counters: processor.counters.snapshot() }, 'Assent stopped');
       },
     };
@@ -336,6 +346,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     for (const cleanup of cleanups) cleanup();
     await passwords.close();
     stores.close();
+    lock.release();
     throw error;
   }
 }
