@@ -64,6 +64,13 @@ function asksForPush(code: string): boolean {
   return code === '' || code.toLowerCase() === 'push';
 }
 
+/** Issue 12: a request the NAS no longer waits for gets no reply at all (a counted drop), not a late Reject. */
+function unlessStale(decision: Decision): Decision {
+  return decision.kind === 'reject' && decision.reason === Reason.RequestStale
+    ? { kind: 'drop', reason: Reason.RequestStale }
+    : decision;
+}
+
 /** Calling-Station-Id as text for the phone: printable characters only, at most 64 (it is NAS-supplied). */
 function stationText(octets: Uint8Array): string {
   return utf8.decode(octets.subarray(0, 64)).replace(/[^\x20-\x7e]/g, '?');
@@ -294,13 +301,17 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, name);
     const held = holder === undefined ? NO_LENGTHS : deps.codeLengthsOf(holder);
     if (exemptByName || held.length === 0) {
-      return then(firstFactor.check(typed, password), (result) => afterPasswordOnly(request, typed, result));
+      return then(firstFactor.check(typed, password, request.deadline), (result) =>
+        afterPasswordOnly(request, typed, result),
+      );
     }
     const lengths =
       held.length === 1 && held[0]! < password.length ? held : held.filter((n) => n < password.length);
     // Too short to hold a code: still check it as a password, so the log says which factor was wrong.
     if (lengths.length === 0) {
-      return then(firstFactor.check(typed, password), (result) => afterPasswordOnly(request, typed, result));
+      return then(firstFactor.check(typed, password, request.deadline), (result) =>
+        afterPasswordOnly(request, typed, result),
+      );
     }
     return tryLengths(request, typed, password, lengths, 0);
   };
@@ -329,7 +340,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const split = password.length - length;
     const typedCode = digitsText(password, split, password.length);
     if (typedCode === undefined) return tryLengths(request, typed, password, lengths, index + 1);
-    const checked = firstFactor.check(typed, password.subarray(0, split));
+    const checked = firstFactor.check(typed, password.subarray(0, split), request.deadline);
     // The first factor is synchronous for cached local users: no closure unless it is not.
     return checked instanceof Promise
       ? checked.then((result) => afterSplit(request, typed, password, lengths, index, typedCode, result))
@@ -411,9 +422,11 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       case 'otp-only':
         return otpOnly(typed, password);
       case 'challenge':
-        return then(firstFactor.check(typed, password), (result) => afterFirstFactor(request, typed, result));
+        return then(firstFactor.check(typed, password, request.deadline), (result) =>
+          afterFirstFactor(request, typed, result),
+        );
       case 'auto':
-        return then(firstFactor.check(typed, password), (result) =>
+        return then(firstFactor.check(typed, password, request.deadline), (result) =>
           autoPush(request, afterFirstFactor(request, typed, result)),
         );
     }
@@ -423,9 +436,9 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     try {
       const decision = decide(request);
       if (decision instanceof Promise) {
-        return decision.catch((error: unknown) => internal(error, 'login', request.userName));
+        return decision.then(unlessStale, (error: unknown) => internal(error, 'login', request.userName));
       }
-      return decision;
+      return unlessStale(decision);
     } catch (error) {
       return internal(error, 'login', request.userName);
     }

@@ -1,6 +1,12 @@
 // Owns the local first factor: users and password hashes in Assent's own database.
 import type { FirstFactorResult } from '../domain/first-factor.js';
-import type { LoginUser, LoginUserSource, PasswordVerifier, UserStore } from '../domain/ports.js';
+import {
+  type LoginUser,
+  type LoginUserSource,
+  type PasswordVerifier,
+  StaleRequestError,
+  type UserStore,
+} from '../domain/ports.js';
 import { Reason } from '../domain/reason.js';
 import { UserStatus } from '../domain/user.js';
 
@@ -18,7 +24,12 @@ export interface LocalFirstFactorDeps {
 export const LOCAL_SOURCE = 'local';
 
 export interface LocalFirstFactor {
-  check(name: string, password: Uint8Array): FirstFactorResult | Promise<FirstFactorResult>;
+  /** `deadline`: epoch ms after which the caller no longer waits (verification not started by then is shed). */
+  check(
+    name: string,
+    password: Uint8Array,
+    deadline?: number,
+  ): FirstFactorResult | Promise<FirstFactorResult>;
   groupsOf(name: string): readonly string[];
 }
 
@@ -62,12 +73,13 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
     password: Uint8Array,
     reason: Reason,
     name: string,
+    deadline: number | undefined,
   ): FirstFactorResult | Promise<FirstFactorResult> => {
-    const result = passwords.verifyDummy(password);
+    const result = passwords.verifyDummy(password, deadline);
     if (typeof result === 'boolean') return fail(reason, name);
     return result.then(
       () => fail(reason, name),
-      () => fail(reason, name),
+      (error: unknown) => fail(error instanceof StaleRequestError ? Reason.RequestStale : reason, name),
     );
   };
 
@@ -88,22 +100,23 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
   };
 
   return {
-    check(name, password) {
+    check(name, password, deadline) {
       const entry = lookup(name);
       if (entry instanceof Error) return fail(Reason.InternalError, name);
-      if (entry === undefined) return dummy(password, Reason.UserUnknown, name);
+      if (entry === undefined) return dummy(password, Reason.UserUnknown, name, deadline);
       const stored = entry.user.passwordHash;
-      if (stored === null) return dummy(password, Reason.NoPassword, name);
+      if (stored === null) return dummy(password, Reason.NoPassword, name, deadline);
       let prepared = entry.preparedHash;
       if (prepared === undefined && passwords.prepare !== undefined) {
         prepared = passwords.prepare(stored);
         entry.preparedHash = prepared;
       }
-      const result = passwords.verify(prepared ?? stored, password);
+      const result = passwords.verify(prepared ?? stored, password, deadline);
       if (typeof result === 'boolean') return afterVerify(entry, password, result);
       return result.then(
         (ok) => afterVerify(entry, password, ok),
         (error: unknown) => {
+          if (error instanceof StaleRequestError) return fail(Reason.RequestStale, name);
           deps.onInternalError?.(error, 'password verification');
           return fail(Reason.InternalError, name);
         },

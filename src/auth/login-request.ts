@@ -27,5 +27,5 @@ export interface LoginRequest {
    */
   readonly callingStationId?: Uint8Array | undefined;
   /** Epoch ms after which the NAS no longer waits for this request (arrival + the client's NAS timeout). */
-  readonly deadline?: number;
+  readonly deadline?: number | undefined;
 }

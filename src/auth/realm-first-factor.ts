@@ -6,7 +6,11 @@ import { LOCAL_SOURCE } from './local-first-factor.js';
 /** One user source (local database, one LDAP directory). Never throws for expected failures. */
 export interface FirstFactorSource {
   /** Checks a bare name (realm already stripped). A plain value when all work was synchronous. */
-  check(name: string, password: Uint8Array): FirstFactorResult | Promise<FirstFactorResult>;
+  check(
+    name: string,
+    password: Uint8Array,
+    deadline?: number,
+  ): FirstFactorResult | Promise<FirstFactorResult>;
   close?(): Promise<void>;
 }
 
@@ -107,18 +111,19 @@ export function createRealmFirstFactor(deps: RealmFirstFactorDeps): FirstFactor 
     name: string,
     password: Uint8Array,
     last: FirstFactorResult,
+    deadline: number | undefined,
   ): FirstFactorResult | Promise<FirstFactorResult> => {
     for (let i = index; i < chain.length; i++) {
       let result: FirstFactorResult | Promise<FirstFactorResult>;
       try {
-        result = chain[i]!.check(name, password);
+        result = chain[i]!.check(name, password, deadline);
       } catch {
         // A source broke its contract; fail closed rather than trying the next one with the same password.
         return { ok: false, reason: Reason.InternalError, name };
       }
       if (result instanceof Promise) {
         return result.then(
-          (r) => (passOn(r) ? tryFrom(chain, i + 1, name, password, r) : settle(r)),
+          (r) => (passOn(r) ? tryFrom(chain, i + 1, name, password, r, deadline) : settle(r)),
           (): FirstFactorResult => ({ ok: false, reason: Reason.InternalError, name }),
         );
       }
@@ -133,13 +138,13 @@ export function createRealmFirstFactor(deps: RealmFirstFactorDeps): FirstFactor 
       const routed = route(typed);
       return typeof routed === 'string' ? { ok: false, reason: routed } : { ok: true, name: routed.name };
     },
-    check(typed, password) {
+    check(typed, password, deadline) {
       const routed = route(typed);
       if (typeof routed === 'string') return { ok: false, reason: routed };
       const { name, chain } = routed;
       // No source at all (`realms.default: []`): a realm is required.
       if (chain.length === 0) return { ok: false, reason: Reason.RealmUnknown, name };
-      return tryFrom(chain, 0, name, password, { ok: false, reason: Reason.UserUnknown, name });
+      return tryFrom(chain, 0, name, password, { ok: false, reason: Reason.UserUnknown, name }, deadline);
     },
     groupsOf: (name) => localGroups(name),
     async close() {

@@ -30,8 +30,15 @@ export interface FirstFactor {
    * password; a reason when the name cannot be routed (unknown realm).
    */
   resolveName(typed: string): ResolvedName;
-  /** Checks `password` for the typed name. */
-  check(typed: string, password: Uint8Array): FirstFactorResult | Promise<FirstFactorResult>;
+  /**
+   * Checks `password` for the typed name. `deadline` (epoch ms) is when the caller stops waiting: work that has
+   * not started by then is shed and the result is REQUEST_STALE (issue 12).
+   */
+  check(
+    typed: string,
+    password: Uint8Array,
+    deadline?: number,
+  ): FirstFactorResult | Promise<FirstFactorResult>;
   /** Local groups of a canonical name, without a password (otp-only mode, policy before the first factor). */
   groupsOf(name: string): readonly string[];
   /** Releases connections (LDAP pools). */

@@ -62,6 +62,11 @@ export const StoreErrorCode = {
 } as const;
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
 
+/** A request's deadline passed while it waited for its turn: it is not computed (issue 12 item 9). */
+export class StaleRequestError extends Error {
+  override readonly name = 'StaleRequestError';
+}
+
 export class StoreError extends Error {
   override readonly name = 'StoreError';
   constructor(
@@ -79,15 +84,23 @@ export class StoreError extends Error {
  * pays for a promise only when the work is really asynchronous.
  */
 export interface PasswordVerifier {
-  /** Checks a stored hash as text, or as `prepare` returned it (then without parsing it again). */
-  verify(storedHash: string | PreparedHash, password: Uint8Array): boolean | Promise<boolean>;
+  /**
+   * Checks a stored hash as text, or as `prepare` returned it (then without parsing it again). Work that waits
+   * for its turn past `deadline` (epoch ms: the NAS has given up) is not done: the promise rejects with a
+   * `StaleRequestError` (issue 12).
+   */
+  verify(
+    storedHash: string | PreparedHash,
+    password: Uint8Array,
+    deadline?: number,
+  ): boolean | Promise<boolean>;
   /**
    * Parses a stored hash once, for a cache that keeps the result with the user: the login path then costs no
    * parse and no lookup in a table of parsed hashes. A hash it cannot verify still prepares (verify says false).
    */
   prepare?(storedHash: string): PreparedHash;
   /** A verification of the same cost as a real one, for unknown users (SECURITY.md A3.7). */
-  verifyDummy(password: Uint8Array): boolean | Promise<boolean>;
+  verifyDummy(password: Uint8Array, deadline?: number): boolean | Promise<boolean>;
   /** True when the hash is not argon2id with the current parameters and should be replaced after a login. */
   needsRehash(storedHash: string): boolean;
   /** argon2id PHC string for a new password, computed off the event loop. */

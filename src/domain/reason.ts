@@ -77,6 +77,11 @@ export const Reason = {
   SecondFactorMissing: 'SECOND_FACTOR_MISSING',
   /** otp-only or concat mode and the user holds no token that could check the code. */
   NoToken: 'NO_TOKEN',
+  /**
+   * Issue 12: the request's turn came after its client's `nasTimeout`: the NAS gave up, so it is dropped and
+   * counted (STALE), not computed.
+   */
+  RequestStale: 'REQUEST_STALE',
   /** The store or another dependency failed; fail closed. */
   InternalError: 'INTERNAL_ERROR',
 } as const;

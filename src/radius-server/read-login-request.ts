@@ -26,7 +26,12 @@ function printableAscii(octets: Uint8Array): string | undefined {
  * Reads User-Name and the credential attributes. Every anomaly becomes a reason the use case rejects with:
  * SECURITY A1.10 (User-Password length), A1.11 (missing, empty or duplicated User-Name), B3 #40–42.
  */
-export function readLoginRequest(packet: Packet, secret: Uint8Array, clientName: string): LoginRequest {
+export function readLoginRequest(
+  packet: Packet,
+  secret: Uint8Array,
+  clientName: string,
+  deadline?: number,
+): LoginRequest {
   let userName: RawAttribute | undefined;
   let userNames = 0;
   let password: RawAttribute | undefined;
@@ -101,5 +106,13 @@ export function readLoginRequest(packet: Packet, secret: Uint8Array, clientName:
   } else if (eap) credential = { kind: 'eap' };
   else credential = { kind: 'none' };
 
-  return { userName: name, userNameProblem: problem, credential, state, clientName, callingStationId };
+  return {
+    userName: name,
+    userNameProblem: problem,
+    credential,
+    state,
+    clientName,
+    callingStationId,
+    deadline,
+  };
 }

@@ -241,7 +241,9 @@ export class RequestProcessor {
     const request: InFlight = { client, packet, endpoint, address, port, slot, started: now };
     let decision: Decision | Promise<Decision>;
     try {
-      decision = this.authenticate(readLoginRequest(packet, client.secret, client.name));
+      // Issue 12: the NAS stops waiting nasTimeout after the datagram arrived; work not started by then is shed.
+      const deadline = now + client.nasTimeout * 1000;
+      decision = this.authenticate(readLoginRequest(packet, client.secret, client.name, deadline));
     } catch (error) {
       this.logger.error({ event: 'radius.error', err: error, client: client.name }, 'authentication failed');
       this.finish(request, { kind: 'drop', reason: 'INTERNAL_ERROR' });
@@ -344,7 +346,9 @@ export class RequestProcessor {
     if (code === undefined) {
       if (decision.kind === 'drop') {
         this.duplicates.abandon(request.address, request.slot);
-        this.counters.drops[DropReason.Decided]++;
+        this.counters.drops[
+          decision.reason === Reason.RequestStale ? DropReason.Stale : DropReason.Decided
+        ]++;
         this.inFlightCount--;
         this.logDecision(request, decision, 'drop');
         this.checkDrained();

@@ -27,6 +27,8 @@ export interface TestClient {
   readonly secret: string;
   readonly requireMessageAuthenticator?: boolean;
   readonly limitProxyState?: boolean;
+  /** Seconds the NAS waits for a reply (default 60). */
+  readonly nasTimeout?: number;
 }
 
 export interface TestServer {
@@ -98,6 +100,7 @@ export async function startTestServer(
           ? {}
           : { requireMessageAuthenticator: client.requireMessageAuthenticator }),
         ...(client.limitProxyState === undefined ? {} : { limitProxyState: client.limitProxyState }),
+        ...(client.nasTimeout === undefined ? {} : { nasTimeout: client.nasTimeout }),
       });
     }
     if (options.tokens !== undefined && options.tokens.length > 0) stores.tokens.addMany(options.tokens);

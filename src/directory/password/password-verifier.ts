@@ -10,6 +10,7 @@ import {
   verifyArgon2,
 } from './argon2id.js';
 import { passwordAsUtf8 } from './crypt-hash.js';
+import { DeadlineGate } from './deadline-gate.js';
 import { classifyStoredHash, type StoredHash } from './legacy-hash.js';
 import { verifyShaHash } from './salted-sha.js';
 import { createWorkerPool, type WorkerPoolOptions } from './worker-pool.js';
@@ -21,6 +22,8 @@ export interface PasswordVerifierOptions {
   readonly pepper?: Uint8Array;
   /** The worker pool that runs SHA-crypt and bcrypt. */
   readonly workerPool?: WorkerPoolOptions;
+  /** Verifications running at once; the rest queue where stale ones are shed. Default: libuv's pool size. */
+  readonly concurrency?: number;
 }
 
 /** What `prepare` returns: the classified hash, undefined when no scheme here verifies it (then always false). */
@@ -30,8 +33,8 @@ class Prepared {
   }
 }
 
-/** The port plus `close()`, which stops the crypt worker threads. */
-export type ClosablePasswordVerifier = PasswordVerifier & { close(): Promise<void> };
+/** The port plus `close()`, which stops the crypt worker threads, and the count of shed verifications. */
+export type ClosablePasswordVerifier = PasswordVerifier & { close(): Promise<void>; readonly shed: number };
 
 /**
  * Creates the local password verifier. Dispatches on the stored hash's prefix:
@@ -47,12 +50,13 @@ export function createPasswordVerifier(options: PasswordVerifierOptions = {}): C
   const limits = argon2Limits(params);
   const pepper = options.pepper === undefined ? undefined : Uint8Array.from(options.pepper);
   const pool = createWorkerPool(options.workerPool);
+  const gate = new DeadlineGate(options.concurrency ?? libuvPoolSize());
   // SECURITY.md A3.7: unknown users pay for a real argon2id verification against a hash nobody can match.
   const dummyHash = hashArgon2id(randomBytes(32), params, pepper);
   dummyHash.catch(() => undefined);
 
   return {
-    verify(storedHash, password) {
+    verify(storedHash, password, deadline) {
       let stored: StoredHash | undefined;
       if (typeof storedHash === 'string') stored = classifyStoredHash(storedHash);
       // Only an object `prepare` made is trusted as parsed; anything else (null from JavaScript) verifies nothing.
@@ -61,14 +65,19 @@ export function createPasswordVerifier(options: PasswordVerifierOptions = {}): C
       switch (stored.kind) {
         case 'sha':
           return verifyShaHash(stored.sha, password);
-        case 'argon2':
-          return verifyArgon2(stored.hash, password, pepper, limits);
-        case 'foreign-argon2':
-          return verifyArgon2(stored.hash, password, undefined, limits);
+        case 'argon2': {
+          const hash = stored.hash;
+          return gate.run(deadline, () => verifyArgon2(hash, password, pepper, limits));
+        }
+        case 'foreign-argon2': {
+          const hash = stored.hash;
+          return gate.run(deadline, () => verifyArgon2(hash, password, undefined, limits));
+        }
         case 'crypt': {
           const text = passwordAsUtf8(password);
           if (text === undefined) return false;
-          return pool.run({ scheme: stored.crypt.scheme, hash: stored.hash, password: text });
+          const task = { scheme: stored.crypt.scheme, hash: stored.hash, password: text };
+          return gate.run(deadline, () => pool.run(task));
         }
         default:
           return false;
@@ -78,10 +87,12 @@ export function createPasswordVerifier(options: PasswordVerifierOptions = {}): C
       const stored = typeof storedHash === 'string' ? classifyStoredHash(storedHash) : undefined;
       return new Prepared(stored) as unknown as PreparedHash;
     },
-    verifyDummy(password) {
-      return dummyHash.then(
-        (hash) => verifyArgon2(hash, password, pepper, limits),
-        () => false,
+    verifyDummy(password, deadline) {
+      return gate.run(deadline, () =>
+        dummyHash.then(
+          (hash) => verifyArgon2(hash, password, pepper, limits),
+          () => false,
+        ),
       );
     },
     needsRehash(storedHash) {
@@ -93,7 +104,16 @@ export function createPasswordVerifier(options: PasswordVerifierOptions = {}): C
     close() {
       return pool.close();
     },
+    get shed() {
+      return gate.shed;
+    },
   };
+}
+
+/** argon2 runs on libuv's thread pool: as many at once as it has threads (UV_THREADPOOL_SIZE, default 4). */
+function libuvPoolSize(): number {
+  const size = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
+  return Number.isInteger(size) && size > 0 ? size : 4;
 }
 
 // RFC 9106 §3.1: p in 1..2^24-1, m ≥ 8p KiB, t ≥ 1; @node-rs/argon2 caps p at 255.
