@@ -18,6 +18,7 @@ import { createPasswordVerifier } from './directory/password/password-verifier.j
 import type { Client } from './domain/client.js';
 import type { FirstFactor } from './domain/first-factor.js';
 import { StoreError } from './domain/ports.js';
+import { type InternalErrorSink, logFieldsOf } from './domain/request-context.js';
 import { standardDictionary } from './radius/dictionary.js';
 import { loadDictionaryFile } from './radius/dictionary-file.js';
 import { encodeNamedAttributes } from './radius/reply-attributes.js';
@@ -241,8 +242,9 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       tokenHolders.refresh();
     });
     cleanups.push(() => clearInterval(watcher));
-    const onInternalError = (err: unknown, context: string) =>
-      logger.error({ event: 'auth.error', err, context }, 'internal error');
+    // Issue 12 item 11: the line names the login (txn, client, user) so it reads with the rest of it.
+    const onInternalError: InternalErrorSink = (err, context, subject) =>
+      logger.error({ event: 'auth.error', ...subject, context, err }, 'internal error');
     const local = createLocalFirstFactor({
       users,
       passwords,
@@ -263,8 +265,11 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
         recordSuccess: (serial, success) => tokens.recordSuccessBatched(serial, success),
         lockouts,
         policy: config.secondFactor,
-        onLockout: (event) =>
-          logger.warn({ event: 'audit.lockout', ...event }, 'locked after repeated failures'),
+        onLockout: (event, request) =>
+          logger.warn(
+            { event: 'audit.lockout', ...logFieldsOf(request), ...event },
+            'locked after repeated failures',
+          ),
       }),
       sessions,
       attributesFor: createGroupAttributes(config.replyAttributes),

@@ -5,6 +5,7 @@ import type { FirstFactor, FirstFactorResult, Identity } from '../domain/first-f
 import { AMBIGUOUS_NAME, type AmbiguousName } from '../domain/name-key.js';
 import { TransactionStatus, type TransactionStore } from '../domain/push-transaction.js';
 import { Reason } from '../domain/reason.js';
+import type { InternalErrorSink, RequestContext } from '../domain/request-context.js';
 import { digitsText } from '../otp/code-format.js';
 import type { ChallengeSession, ChallengeSessions } from './challenge-sessions.js';
 import type { CheckCode, CodeResult } from './check-code.js';
@@ -31,7 +32,7 @@ export interface AuthenticateDeps {
   /** Epoch milliseconds; injectable for tests. */
   readonly now?: () => number;
   /** Told about failures that are not the caller's fault (a store that throws). */
-  readonly onInternalError?: (error: unknown, context: string) => void;
+  readonly onInternalError?: InternalErrorSink;
   /** Push authentication (docs/push.md); absent: an empty answer is refused as PUSH_UNAVAILABLE. */
   readonly push?: PushHooks;
 }
@@ -97,12 +98,14 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   const settings = policy.settings;
   const clock = deps.now ?? Date.now;
 
-  const internal = (error: unknown, context: string, name?: string, txn?: string): Decision => {
-    deps.onInternalError?.(error, context);
+  const internal = (error: unknown, what: string, request: RequestContext, name?: string, txn?: string) => {
+    const transactionId = txn ?? request.transactionId;
+    deps.onInternalError?.(error, what, { user: name, txn: transactionId, client: request.clientName });
     return reject(Reason.InternalError, name, txn);
   };
 
-  const code = (name: string, typed: string, now: number) => deps.checkCode(name, typed, new Date(now));
+  const code = (name: string, typed: string, now: number, context: RequestContext) =>
+    deps.checkCode(name, typed, new Date(now), context);
 
   const acceptIdentity = (identity: Identity, txn?: string): Decision =>
     accept(identity.name, deps.attributesFor(identity.groups), txn);
@@ -127,7 +130,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
         : acceptIdentity(identity);
     }
     const now = clock();
-    const session = sessions.open(request.clientName, typed, holder, now);
+    const session = sessions.open(request.clientName, typed, holder, now, request.transactionId);
     if (request.callingStationId !== undefined) session.userIp = stationText(request.callingStationId);
     if (deps.push?.numberMatching && deps.push.offered(holder.name)) session.number = twoDigits();
     return challengeFor(session, undefined);
@@ -172,21 +175,21 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     session.codeAttempts++;
     session.checking = true;
     try {
-      const result = code(name, text, now);
+      const result = code(name, text, now, { transactionId: txn, clientName: request.clientName });
       return result instanceof Promise
         ? result.then(
             (settled) => settleAnswer(session, now, settled),
             (error: unknown) => {
               session.checking = false;
               sessions.end(session, now);
-              return internal(error, 'code check', name, txn);
+              return internal(error, 'code check', request, name, txn);
             },
           )
         : settleAnswer(session, now, result);
     } catch (error) {
       session.checking = false;
       sessions.end(session, now);
-      throw error;
+      return internal(error, 'code check', request, name, txn);
     }
   };
 
@@ -301,7 +304,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, name);
     const held = holder === undefined ? NO_LENGTHS : deps.codeLengthsOf(holder);
     if (exemptByName || held.length === 0) {
-      return then(firstFactor.check(typed, password, request.deadline), (result) =>
+      return then(firstFactor.check(typed, password, request), (result) =>
         afterPasswordOnly(request, typed, result),
       );
     }
@@ -309,7 +312,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       held.length === 1 && held[0]! < password.length ? held : held.filter((n) => n < password.length);
     // Too short to hold a code: still check it as a password, so the log says which factor was wrong.
     if (lengths.length === 0) {
-      return then(firstFactor.check(typed, password, request.deadline), (result) =>
+      return then(firstFactor.check(typed, password, request), (result) =>
         afterPasswordOnly(request, typed, result),
       );
     }
@@ -340,7 +343,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const split = password.length - length;
     const typedCode = digitsText(password, split, password.length);
     if (typedCode === undefined) return tryLengths(request, typed, password, lengths, index + 1);
-    const checked = firstFactor.check(typed, password.subarray(0, split), request.deadline);
+    const checked = firstFactor.check(typed, password.subarray(0, split), request);
     // The first factor is synchronous for cached local users: no closure unless it is not.
     return checked instanceof Promise
       ? checked.then((result) => afterSplit(request, typed, password, lengths, index, typedCode, result))
@@ -367,7 +370,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const holder = holding(result.identity);
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, result.identity.name);
     const identity = holder ?? result.identity;
-    const checked = code(identity.name, typedCode, clock());
+    const checked = code(identity.name, typedCode, clock(), request);
     return checked instanceof Promise
       ? checked.then((verdict) => codeVerdict(identity, verdict))
       : codeVerdict(identity, checked);
@@ -377,14 +380,18 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     checked.ok ? acceptIdentity(identity) : reject(checked.reason, identity.name);
 
   /** `otp-only`: the code is the only factor; groups come from the local record. */
-  const otpOnly = (typed: string, password: Uint8Array): Decision | Promise<Decision> => {
+  const otpOnly = (
+    request: LoginRequest,
+    typed: string,
+    password: Uint8Array,
+  ): Decision | Promise<Decision> => {
     const resolved = firstFactor.resolveName(typed);
     if (!resolved.ok) return reject(resolved.reason, typed);
     // No first factor names the user here: the tokens' own spelling does (issue 12).
     const holder = deps.tokenHolders.holderOf(resolved.name);
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, resolved.name);
     const name = holder ?? resolved.name;
-    return then(code(name, utf8.decode(password).trim(), clock()), (checked) => {
+    return then(code(name, utf8.decode(password).trim(), clock(), request), (checked) => {
       if (!checked.ok) return reject(checked.reason, name);
       return acceptIdentity({ name, groups: firstFactor.groupsOf(name), source: 'token' });
     });
@@ -420,13 +427,13 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       case 'concat':
         return concat(request, typed, password);
       case 'otp-only':
-        return otpOnly(typed, password);
+        return otpOnly(request, typed, password);
       case 'challenge':
-        return then(firstFactor.check(typed, password, request.deadline), (result) =>
+        return then(firstFactor.check(typed, password, request), (result) =>
           afterFirstFactor(request, typed, result),
         );
       case 'auto':
-        return then(firstFactor.check(typed, password, request.deadline), (result) =>
+        return then(firstFactor.check(typed, password, request), (result) =>
           autoPush(request, afterFirstFactor(request, typed, result)),
         );
     }
@@ -436,11 +443,13 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     try {
       const decision = decide(request);
       if (decision instanceof Promise) {
-        return decision.then(unlessStale, (error: unknown) => internal(error, 'login', request.userName));
+        return decision.then(unlessStale, (error: unknown) =>
+          internal(error, 'login', request, request.userName),
+        );
       }
       return unlessStale(decision);
     } catch (error) {
-      return internal(error, 'login', request.userName);
+      return internal(error, 'login', request, request.userName);
     }
   };
 }

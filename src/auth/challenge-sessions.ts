@@ -66,8 +66,17 @@ export class ChallengeSessions {
     return this.live.size;
   }
 
-  /** Opens a session after a passed first factor and returns it with a fresh State. */
-  open(clientName: string, typedName: string, identity: Identity, now: number): ChallengeSession {
+  /**
+   * Opens a session after a passed first factor and returns it with a fresh State. `transactionId` is the
+   * opening request's (so the login keeps one `txn`); a fresh one is drawn when the caller has none.
+   */
+  open(
+    clientName: string,
+    typedName: string,
+    identity: Identity,
+    now: number,
+    transactionId?: string,
+  ): ChallengeSession {
     this.sweep(now);
     while (this.live.size >= this.maxSessions && this.liveOrder.length > 0) {
       const oldest = this.shiftLiveOrder();
@@ -76,7 +85,7 @@ export class ChallengeSessions {
     const state = this.freshState();
     const session: ChallengeSession = {
       // Issue 13: 128 bits, so a transaction id never repeats across nodes and restarts.
-      transactionId: this.randomHex(16),
+      transactionId: transactionId ?? this.randomHex(16),
       clientName,
       typedName,
       identity,

@@ -1,6 +1,7 @@
 // Owns checking a typed second-factor code against a user's tokens, with replay guard and lockout (SECURITY A6).
 import type { AccountLockoutStore } from '../domain/account-lockout.js';
 import { Reason } from '../domain/reason.js';
+import type { RequestContext } from '../domain/request-context.js';
 import {
   BACKUP_CODE_DIGITS,
   hashBackupCode,
@@ -33,7 +34,8 @@ export interface CheckCodeDeps {
   readonly tokens: TokenStore;
   readonly lockouts: AccountLockoutStore;
   readonly policy: CodePolicy;
-  readonly onLockout?: (event: LockoutEvent) => void;
+  /** `context`: the request whose failure set the lock, so the audit line carries its txn and client. */
+  readonly onLockout?: (event: LockoutEvent, context: RequestContext | undefined) => void;
   /**
    * The replay-guard compare-and-set; defaults to `tokens.recordSuccess`. A store that batches writes returns
    * false (memory already says replay) or a promise of the durable verdict (group commit).
@@ -71,7 +73,12 @@ const MAX_LOCK_SECONDS = 86_400;
  * Checks a typed code for a user. Synchronous unless the replay-guard write is batched, then a promise that
  * settles when the use of the code is durable. Throws (or rejects) only for store failures.
  */
-export type CheckCode = (userName: string, code: string, now: Date) => CodeResult | Promise<CodeResult>;
+export type CheckCode = (
+  userName: string,
+  code: string,
+  now: Date,
+  context?: RequestContext,
+) => CodeResult | Promise<CodeResult>;
 
 /**
  * Builds the code check. A code is tried against every unlocked token of the user; the first match is recorded
@@ -84,14 +91,19 @@ export function createCheckCode(deps: CheckCodeDeps): CheckCode {
 
   const lockUntil = (now: Date, seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
 
-  const countFailure = (userName: string, unlocked: readonly Token[], now: Date): void => {
+  const countFailure = (
+    userName: string,
+    unlocked: readonly Token[],
+    now: Date,
+    context: RequestContext | undefined,
+  ): void => {
     for (const token of unlocked) {
       if (token.type === TokenType.Backup) continue;
       const failures = tokens.recordFailure(token.serial, now);
       if (failures !== undefined && failures >= policy.lockoutFailures) {
         const until = lockUntil(now, policy.lockoutSeconds);
         tokens.setLockedUntil(token.serial, until);
-        deps.onLockout?.({ user: userName, serial: token.serial, failures, lockedUntil: until });
+        deps.onLockout?.({ user: userName, serial: token.serial, failures, lockedUntil: until }, context);
       }
     }
     const failures = lockouts.recordFailure(userName, now);
@@ -100,7 +112,7 @@ export function createCheckCode(deps: CheckCodeDeps): CheckCode {
       const seconds = Math.min(MAX_LOCK_SECONDS, policy.lockoutSeconds * 2 ** Math.min(locks, 20));
       const until = lockUntil(now, seconds);
       lockouts.lock(userName, until);
-      deps.onLockout?.({ user: userName, failures, lockedUntil: until });
+      deps.onLockout?.({ user: userName, failures, lockedUntil: until }, context);
     }
   };
 
@@ -110,13 +122,19 @@ export function createCheckCode(deps: CheckCodeDeps): CheckCode {
     if (hadAccount) lockouts.reset(userName);
     return { ok: true, serial: token.serial };
   };
-  const failed = (userName: string, unlocked: readonly Token[], now: Date, replayed: boolean): CodeResult => {
-    countFailure(userName, unlocked, now);
+  const failed = (
+    userName: string,
+    unlocked: readonly Token[],
+    now: Date,
+    replayed: boolean,
+    context: RequestContext | undefined,
+  ): CodeResult => {
+    countFailure(userName, unlocked, now, context);
     return { ok: false, reason: replayed ? Reason.CodeReplayed : Reason.CodeWrong };
   };
 
   // Hot path: no closure is created per call unless the verdict waits for the group commit.
-  return (userName, code, now) => {
+  return (userName, code, now, context) => {
     const account = lockouts.get(userName);
     const nowMs = now.getTime();
     // A6.7: a locked account is refused before any code is looked at; the wire reply is the same as a miss.
@@ -142,10 +160,12 @@ export function createCheckCode(deps: CheckCodeDeps): CheckCode {
       if (result === 'ok') return succeeded(userName, account !== undefined, token);
       // Group commit: the verdict comes when the batch holding this use is durable.
       return result.then((durable) =>
-        durable ? succeeded(userName, account !== undefined, token) : failed(userName, unlocked, now, true),
+        durable
+          ? succeeded(userName, account !== undefined, token)
+          : failed(userName, unlocked, now, true, context),
       );
     }
-    return failed(userName, unlocked, now, replayed);
+    return failed(userName, unlocked, now, replayed, context);
   };
 
   /** 'ok' only after the store's compare-and-set moved the replay guard past this code. */

@@ -8,6 +8,7 @@ import {
   type UserStore,
 } from '../domain/ports.js';
 import { Reason } from '../domain/reason.js';
+import { type InternalErrorSink, logFieldsOf, type RequestContext } from '../domain/request-context.js';
 import { UserStatus } from '../domain/user.js';
 
 export interface LocalFirstFactorDeps {
@@ -17,18 +18,18 @@ export interface LocalFirstFactorDeps {
   /** Replace legacy or outdated hashes with argon2id after a successful login (`passwords.upgradeLegacyHashes`). */
   readonly upgradeLegacyHashes: boolean;
   /** Told about failures that are not the caller's fault (a rehash that could not be stored). */
-  readonly onInternalError?: (error: unknown, context: string) => void;
+  readonly onInternalError?: InternalErrorSink;
 }
 
 /** The source name of local users in realms and identities. */
 export const LOCAL_SOURCE = 'local';
 
 export interface LocalFirstFactor {
-  /** `deadline`: epoch ms after which the caller no longer waits (verification not started by then is shed). */
+  /** `context.deadline`: epoch ms after which the caller no longer waits (verification not started then is shed). */
   check(
     name: string,
     password: Uint8Array,
-    deadline?: number,
+    context?: RequestContext,
   ): FirstFactorResult | Promise<FirstFactorResult>;
   groupsOf(name: string): readonly string[];
 }
@@ -66,7 +67,7 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
       .then((hash) => {
         users.setPasswordHash(name, hash);
       })
-      .catch((error: unknown) => deps.onInternalError?.(error, 'rehash after login'));
+      .catch((error: unknown) => deps.onInternalError?.(error, 'rehash after login', { user: name }));
   };
 
   const dummy = (
@@ -90,18 +91,19 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
   const entryOf: (name: string) => LoginUser | undefined =
     users.loginUser === undefined ? plainEntry : (name) => users.loginUser!(name);
 
-  const lookup = (name: string): LoginUser | undefined | Error => {
+  const lookup = (name: string, context?: RequestContext): LoginUser | undefined | Error => {
     try {
       return entryOf(name);
     } catch (error) {
-      deps.onInternalError?.(error, 'user lookup');
+      deps.onInternalError?.(error, 'user lookup', { user: name, ...logFieldsOf(context) });
       return error instanceof Error ? error : new Error(String(error));
     }
   };
 
   return {
-    check(name, password, deadline) {
-      const entry = lookup(name);
+    check(name, password, context) {
+      const deadline = context?.deadline;
+      const entry = lookup(name, context);
       if (entry instanceof Error) return fail(Reason.InternalError, name);
       if (entry === undefined) return dummy(password, Reason.UserUnknown, name, deadline);
       const stored = entry.user.passwordHash;
@@ -117,7 +119,7 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
         (ok) => afterVerify(entry, password, ok),
         (error: unknown) => {
           if (error instanceof StaleRequestError) return fail(Reason.RequestStale, name);
-          deps.onInternalError?.(error, 'password verification');
+          deps.onInternalError?.(error, 'password verification', { user: name, ...logFieldsOf(context) });
           return fail(Reason.InternalError, name);
         },
       );

@@ -1,5 +1,6 @@
 // Owns the transport-neutral shape of one first-factor login attempt, as a use case receives it.
 import type { Reason } from '../domain/reason.js';
+import type { RequestContext } from '../domain/request-context.js';
 
 /** How the caller proved the first factor, as far as the transport could tell. */
 export type Credential =
@@ -13,7 +14,7 @@ export type Credential =
  * One login attempt. `userName` is undefined when the transport found a problem with it; `userNameProblem`
  * then says which (missing, duplicated, invalid), so the use case can decide and log one reason.
  */
-export interface LoginRequest {
+export interface LoginRequest extends RequestContext {
   readonly userName: string | undefined;
   readonly userNameProblem: Reason | undefined;
   readonly credential: Credential;
@@ -28,4 +29,9 @@ export interface LoginRequest {
   readonly callingStationId?: Uint8Array | undefined;
   /** Epoch ms after which the NAS no longer waits for this request (arrival + the client's NAS timeout). */
   readonly deadline?: number | undefined;
+  /**
+   * Names this request on every log line about it (issue 12 item 11). A challenge keeps the one of the request
+   * that opened it, so both steps of a login share it.
+   */
+  readonly transactionId?: string | undefined;
 }

@@ -1,6 +1,7 @@
 // Owns the realm router: picks the first-factor sources for `user@realm` / `REALM\user` and tries them in order.
 import type { FirstFactor, FirstFactorResult, Identity, ResolvedName } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
+import type { RequestContext } from '../domain/request-context.js';
 import { LOCAL_SOURCE } from './local-first-factor.js';
 
 /** One user source (local database, one LDAP directory). Never throws for expected failures. */
@@ -9,7 +10,7 @@ export interface FirstFactorSource {
   check(
     name: string,
     password: Uint8Array,
-    deadline?: number,
+    context?: RequestContext,
   ): FirstFactorResult | Promise<FirstFactorResult>;
   close?(): Promise<void>;
 }
@@ -111,19 +112,19 @@ export function createRealmFirstFactor(deps: RealmFirstFactorDeps): FirstFactor 
     name: string,
     password: Uint8Array,
     last: FirstFactorResult,
-    deadline: number | undefined,
+    context: RequestContext | undefined,
   ): FirstFactorResult | Promise<FirstFactorResult> => {
     for (let i = index; i < chain.length; i++) {
       let result: FirstFactorResult | Promise<FirstFactorResult>;
       try {
-        result = chain[i]!.check(name, password, deadline);
+        result = chain[i]!.check(name, password, context);
       } catch {
         // A source broke its contract; fail closed rather than trying the next one with the same password.
         return { ok: false, reason: Reason.InternalError, name };
       }
       if (result instanceof Promise) {
         return result.then(
-          (r) => (passOn(r) ? tryFrom(chain, i + 1, name, password, r, deadline) : settle(r)),
+          (r) => (passOn(r) ? tryFrom(chain, i + 1, name, password, r, context) : settle(r)),
           (): FirstFactorResult => ({ ok: false, reason: Reason.InternalError, name }),
         );
       }
@@ -138,13 +139,13 @@ export function createRealmFirstFactor(deps: RealmFirstFactorDeps): FirstFactor 
       const routed = route(typed);
       return typeof routed === 'string' ? { ok: false, reason: routed } : { ok: true, name: routed.name };
     },
-    check(typed, password, deadline) {
+    check(typed, password, context) {
       const routed = route(typed);
       if (typeof routed === 'string') return { ok: false, reason: routed };
       const { name, chain } = routed;
       // No source at all (`realms.default: []`): a realm is required.
       if (chain.length === 0) return { ok: false, reason: Reason.RealmUnknown, name };
-      return tryFrom(chain, 0, name, password, { ok: false, reason: Reason.UserUnknown, name }, deadline);
+      return tryFrom(chain, 0, name, password, { ok: false, reason: Reason.UserUnknown, name }, context);
     },
     groupsOf: (name) => localGroups(name),
     async close() {

@@ -1,5 +1,6 @@
 // Owns the FirstFactor port: checks a name and password against one or more user sources (local, LDAP).
 import type { Reason } from './reason.js';
+import type { RequestContext } from './request-context.js';
 
 /** Who passed the first factor, as the rest of the login sees them. */
 export interface Identity {
@@ -31,13 +32,14 @@ export interface FirstFactor {
    */
   resolveName(typed: string): ResolvedName;
   /**
-   * Checks `password` for the typed name. `deadline` (epoch ms) is when the caller stops waiting: work that has
-   * not started by then is shed and the result is REQUEST_STALE (issue 12).
+   * Checks `password` for the typed name. `context` names the request for log lines (txn, client); its
+   * `deadline` (epoch ms) is when the caller stops waiting: work that has not started by then is shed and the
+   * result is REQUEST_STALE (issue 12).
    */
   check(
     typed: string,
     password: Uint8Array,
-    deadline?: number,
+    context?: RequestContext,
   ): FirstFactorResult | Promise<FirstFactorResult>;
   /** Local groups of a canonical name, without a password (otp-only mode, policy before the first factor). */
   groupsOf(name: string): readonly string[];

@@ -31,6 +31,7 @@ export function readLoginRequest(
   secret: Uint8Array,
   clientName: string,
   deadline?: number,
+  transactionId?: string,
 ): LoginRequest {
   let userName: RawAttribute | undefined;
   let userNames = 0;
@@ -114,5 +115,6 @@ export function readLoginRequest(
     clientName,
     callingStationId,
     deadline,
+    transactionId,
   };
 }

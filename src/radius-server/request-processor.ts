@@ -5,6 +5,7 @@ import type { Authenticate } from '../auth/authenticate.js';
 import type { Client } from '../domain/client.js';
 import type { Decision } from '../domain/decision.js';
 import { Reason } from '../domain/reason.js';
+import { newTransactionId } from '../domain/transaction-id.js';
 import { AttributeType } from '../radius/attribute-type.js';
 import { verifyAccountingRequestAuthenticator } from '../radius/authenticator.js';
 import { Code } from '../radius/code.js';
@@ -59,6 +60,13 @@ interface InFlight {
   /** Names the request in the duplicate cache, with `address` (`duplicateSlot`). */
   readonly slot: number;
   readonly started: number;
+  /** Names the request on its log lines until a decision names its login's (issue 12 item 11). */
+  readonly txn: string;
+}
+
+/** The login's transaction when the decision names one (a challenge's, a push's), else the request's own. */
+function transactionOf(request: InFlight, decision: Decision): string {
+  return ('transactionId' in decision ? decision.transactionId : undefined) ?? request.txn;
 }
 
 const IN_PROGRESS_LIFETIME_MS = 120_000;
@@ -238,14 +246,18 @@ export class RequestProcessor {
 
     this.duplicates.begin(address, slot, packet.authenticator, now);
     this.inFlightCount++;
-    const request: InFlight = { client, packet, endpoint, address, port, slot, started: now };
+    const txn = newTransactionId();
+    const request: InFlight = { client, packet, endpoint, address, port, slot, started: now, txn };
     let decision: Decision | Promise<Decision>;
     try {
       // Issue 12: the NAS stops waiting nasTimeout after the datagram arrived; work not started by then is shed.
       const deadline = now + client.nasTimeout * 1000;
-      decision = this.authenticate(readLoginRequest(packet, client.secret, client.name, deadline));
+      decision = this.authenticate(readLoginRequest(packet, client.secret, client.name, deadline, txn));
     } catch (error) {
-      this.logger.error({ event: 'radius.error', err: error, client: client.name }, 'authentication failed');
+      this.logger.error(
+        { event: 'radius.error', err: error, client: client.name, txn },
+        'authentication failed',
+      );
       this.finish(request, { kind: 'drop', reason: 'INTERNAL_ERROR' });
       return;
     }
@@ -254,7 +266,7 @@ export class RequestProcessor {
         (d) => this.finish(request, d),
         (error: unknown) => {
           this.logger.error(
-            { event: 'radius.error', err: error, client: client.name },
+            { event: 'radius.error', err: error, client: client.name, txn },
             'authentication failed',
           );
           this.finish(request, { kind: 'drop', reason: 'INTERNAL_ERROR' });
@@ -296,7 +308,7 @@ export class RequestProcessor {
       {
         event: 'radius.reply_failed',
         client: request.client.name,
-        txn: 'transactionId' in decision ? decision.transactionId : undefined,
+        txn: transactionOf(request, decision),
         user: 'user' in decision ? decision.user : undefined,
         decision: decision.kind,
         err: error,
@@ -315,7 +327,10 @@ export class RequestProcessor {
       });
       this.send(request, reply, Code.AccessReject);
     } catch (again) {
-      this.logger.error({ event: 'radius.reply_failed', client: request.client.name, err: again }, 'dropped');
+      this.logger.error(
+        { event: 'radius.reply_failed', client: request.client.name, txn: request.txn, err: again },
+        'dropped',
+      );
       this.duplicates.abandon(request.address, request.slot);
       this.counters.drops[DropReason.ReplyUnencodable]++;
       this.inFlightCount--;
@@ -359,7 +374,12 @@ export class RequestProcessor {
     let attributes: EncodableAttribute[];
     if (built.ok) attributes = built.attributes;
     else {
-      this.logger.error({ event: 'radius.config_error', client: request.client.name, error: built.error });
+      this.logger.error({
+        event: 'radius.config_error',
+        client: request.client.name,
+        txn: transactionOf(request, decision),
+        error: built.error,
+      });
       attributes = [];
     }
     if (code === Code.AccessReject) appendEapFailure(request.packet, attributes);
@@ -488,7 +508,7 @@ export class RequestProcessor {
       user: 'user' in decision ? decision.user : undefined,
       outcome,
       reason: 'reason' in decision ? decision.reason : undefined,
-      txn: 'transactionId' in decision ? decision.transactionId : undefined,
+      txn: transactionOf(request, decision),
       ms: this.now() - request.started,
     });
   }

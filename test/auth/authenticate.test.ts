@@ -92,13 +92,13 @@ test('CHAP, EAP, no credentials, malformed ones, user name problems and any Stat
 });
 
 test('a store failure rejects with INTERNAL_ERROR and is reported, never accepted (fail closed)', async () => {
-  const { authenticate, users, errors } = setup();
+  const { authenticate, users, errors, errorSubjects } = setup();
   users.getByName = () => {
     throw new Error('disk gone');
   };
-  assert.equal(
-    ((await settle(authenticate, login('alice', pap('pw')))) as { reason: string }).reason,
-    Reason.InternalError,
-  );
+  const request = { ...login('alice', pap('pw')), transactionId: 'c0ffee' };
+  assert.equal(((await settle(authenticate, request)) as { reason: string }).reason, Reason.InternalError);
   assert.deepEqual(errors, ['user lookup']);
+  // Issue 12 item 11: the auth.error line names the login it broke.
+  assert.deepEqual(errorSubjects, [{ user: 'alice', txn: 'c0ffee', client: 'nas' }]);
 });

@@ -281,5 +281,7 @@ test('a token store failure during the code check fails closed with INTERNAL_ERR
     reasonOf(await settle(f.authenticate, login('alice', pap('123456'), c.state))),
     'INTERNAL_ERROR',
   );
-  assert.deepEqual(f.errors, ['login']);
+  assert.deepEqual(f.errors, ['code check']);
+  // Issue 12 item 11: the auth.error line carries the login's transaction, user and client.
+  assert.deepEqual(f.errorSubjects, [{ user: 'alice', txn: c.transactionId, client: 'nas' }]);
 });

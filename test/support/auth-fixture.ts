@@ -19,6 +19,7 @@ import { nameKey, storedSpelling } from '../../src/domain/name-key.js';
 import type { PasswordVerifier } from '../../src/domain/ports.js';
 import { rawPublicKey } from '../../src/domain/push-protocol.js';
 import { Reason } from '../../src/domain/reason.js';
+import type { ErrorSubject } from '../../src/domain/request-context.js';
 import { BACKUP_CODE_DIGITS, type NewToken } from '../../src/domain/token.js';
 import { generateHotp } from '../../src/otp/hotp.js';
 import { generateTotp } from '../../src/otp/totp.js';
@@ -122,13 +123,17 @@ export function authFixture(options: FixtureOptions = {}) {
   const lockouts = new MapLockouts();
   const { verifier, calls } = fakeVerifier();
   const errors: string[] = [];
+  const errorSubjects: (ErrorSubject | undefined)[] = [];
   const lockEvents: LockoutEvent[] = [];
   const settings = { ...defaultSettings, ...options.settings };
   const local = createLocalFirstFactor({
     users,
     passwords: verifier,
     upgradeLegacyHashes: options.upgradeLegacyHashes ?? false,
-    onInternalError: (_e, context) => errors.push(context),
+    onInternalError: (_e, context, subject) => {
+      errors.push(context);
+      errorSubjects.push(subject);
+    },
   });
   const holders = (name: string) => tokens.listForUser(name);
   const sessions = new ChallengeSessions(settings.challengeSeconds * 1000);
@@ -201,7 +206,10 @@ export function authFixture(options: FixtureOptions = {}) {
     sessions,
     attributesFor,
     now: clock.now,
-    onInternalError: (_e, context) => errors.push(context),
+    onInternalError: (_e, context, subject) => {
+      errors.push(context);
+      errorSubjects.push(subject);
+    },
     ...(push === undefined ? {} : { push }),
   });
   const addTotp = (userName: string, extra: Partial<NewToken> = {}) =>
@@ -224,6 +232,7 @@ export function authFixture(options: FixtureOptions = {}) {
     lockouts,
     calls,
     errors,
+    errorSubjects,
     lockEvents,
     clock,
     sessions,

@@ -1,6 +1,7 @@
 // Owns the LDAP / Active Directory first factor: find the user, bind as the user, read groups and disabled state.
 import type { Client, Entry } from 'ldapts';
 import { nameKey } from '../../domain/name-key.js';
+import { logFieldsOf, type RequestContext } from '../../domain/request-context.js';
 import { type LdapOptions, nameAttributeOf, validateLdapOptions } from './ldap-config.js';
 import { destroy, openConnection, tlsOptionsFor, withDeadline } from './ldap-connection.js';
 import { escapeDnValue, escapeFilterValue, fillTemplate, firstRdnValue } from './ldap-escape.js';
@@ -26,7 +27,8 @@ export interface LdapLogger {
 
 export interface LdapDirectory {
   /** Never throws for expected failures (bad password, unknown user, server down, timeout). */
-  authenticate(user: string, password: Uint8Array): Promise<LdapResult>;
+  /** `context` names the request on its log lines (txn, client). */
+  authenticate(user: string, password: Uint8Array, context?: RequestContext): Promise<LdapResult>;
   close(): Promise<void>;
 }
 
@@ -197,8 +199,14 @@ export function createLdapDirectory(options: LdapOptions, logger?: LdapLogger): 
     }
   };
 
-  const fail = (user: string, reason: LdapFailure, detail: string): LdapResult => {
-    const fields = { user, reason, detail, url: options.url };
+  const fail = (
+    user: string,
+    reason: LdapFailure,
+    detail: string,
+    context: RequestContext | undefined,
+  ): LdapResult => {
+    // Issue 12 item 11: the line carries the request's txn and client, so one login reads as one thread.
+    const fields = { ...logFieldsOf(context), user, reason, detail, url: options.url };
     if (reason === LdapFailure.DirectoryUnavailable || reason === LdapFailure.DirectoryTimeout) {
       logger?.warn(fields, `LDAP directory problem: ${detail}`);
     } else {
@@ -208,20 +216,25 @@ export function createLdapDirectory(options: LdapOptions, logger?: LdapLogger): 
   };
 
   return {
-    async authenticate(user, passwordBytes) {
+    async authenticate(user, passwordBytes, context) {
       // Refused before any network traffic; the reason costs nothing to compute.
       if (user === '' || user.length > MAX_USER_LENGTH || /[\u0000-\u001f\u007f]/.test(user)) {
-        return fail(user, LdapFailure.UserUnknown, 'user name empty, too long or with control characters');
+        return fail(
+          user,
+          LdapFailure.UserUnknown,
+          'user name empty, too long or with control characters',
+          context,
+        );
       }
       // RFC 4513 §5.1.2: a simple bind with a DN and an empty password is an unauthenticated bind, which
       // servers answer with success. Refuse it here, before any bind.
       if (passwordBytes.length === 0)
-        return fail(user, LdapFailure.BadPassword, 'empty password refused before bind');
+        return fail(user, LdapFailure.BadPassword, 'empty password refused before bind', context);
       let password: string;
       try {
         password = utf8.decode(passwordBytes);
       } catch {
-        return fail(user, LdapFailure.BadPassword, 'password is not valid UTF-8 (RFC 4513 §5.1.1)');
+        return fail(user, LdapFailure.BadPassword, 'password is not valid UTF-8 (RFC 4513 §5.1.1)', context);
       }
       const deadline = Date.now() + options.timeoutMs;
       try {
@@ -229,7 +242,7 @@ export function createLdapDirectory(options: LdapOptions, logger?: LdapLogger): 
       } catch (error) {
         const failure =
           error instanceof Failure ? error : asFailure(classifyLdapError(error, 'authenticate'));
-        return fail(user, failure.reason, failure.detail);
+        return fail(user, failure.reason, failure.detail, context);
       }
     },
     async close() {

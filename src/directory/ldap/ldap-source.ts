@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { FirstFactorResult } from '../../domain/first-factor.js';
 import { Reason } from '../../domain/reason.js';
+import type { RequestContext } from '../../domain/request-context.js';
 import {
   LdapConfigError,
   type LdapDisabledCheck,
@@ -38,7 +39,7 @@ export interface LdapDirectoryConfig {
 
 /** A user source backed by one directory; structurally a `FirstFactorSource` of src/auth/realm-first-factor.ts. */
 export interface LdapSource {
-  check(name: string, password: Uint8Array): Promise<FirstFactorResult>;
+  check(name: string, password: Uint8Array, context?: RequestContext): Promise<FirstFactorResult>;
   close(): Promise<void>;
 }
 
@@ -155,9 +156,9 @@ export function ldapOptionsFromConfig(name: string, config: LdapDirectoryConfig)
  */
 export function createLdapSource(name: string, directory: LdapDirectory): LdapSource {
   return {
-    async check(user, password) {
+    async check(user, password, context) {
       try {
-        const result = await directory.authenticate(user, password);
+        const result = await directory.authenticate(user, password, context);
         // Issue 12: the identity is the name the directory stores, not what was typed (`LARA`, ` lara`, `ｌａｒａ`).
         if (result.ok)
           return { ok: true, identity: { name: result.name, groups: result.groups, source: name } };
