@@ -20,13 +20,3 @@ export interface NewUser {
   readonly status?: UserStatus;
   readonly groups?: readonly string[];
 }
-
-/** RFC 2865 §5.1: User-Name is at most 253 octets; we also refuse control characters in stored names. */
-export const MAX_USER_NAME_OCTETS = 253;
-
-/** True when `name` can be stored and looked up as a user name. */
-export function isValidUserName(name: string): boolean {
-  if (name.length === 0 || Buffer.byteLength(name, 'utf8') > MAX_USER_NAME_OCTETS) return false;
-
-  return !/[\u0000-\u001f\u007f]/.test(name);
-}

@@ -1,7 +1,7 @@
 // Owns turning a verified Access-Request into the transport-neutral LoginRequest the use case decides on.
 import type { Credential, LoginRequest } from '../auth/login-request.js';
 import { Reason } from '../domain/reason.js';
-import { MAX_USER_NAME_OCTETS } from '../domain/user.js';
+import { MAX_USER_NAME_OCTETS } from '../domain/user-rules.js';
 import { AttributeType } from '../radius/attribute-type.js';
 import type { Packet, RawAttribute } from '../radius/packet.js';
 import { unhideUserPassword } from '../radius/user-password.js';

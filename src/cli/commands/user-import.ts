@@ -35,7 +35,9 @@ Formats:
 Accepted hashes: {SSHA256} {SSHA512} {SSHA} {SHA256} {SHA512} {SHA}, $5$/$6$ SHA-crypt,
 bcrypt $2a$/$2b$/$2y$, argon2 $argon2id$/$argon2i$. Legacy hashes are replaced by argon2id on
 the user's next successful login unless passwords.upgradeLegacyHashes is false.
-Existing users with the same name are updated (password hash, groups, status).
+Names, clear passwords and groups follow the rules of "assent user add --help"; a name or password
+that is not valid UTF-8 fails its line. Existing users with the same name are updated (password
+hash, groups, status).
 A file with any failing line is not imported at all (exit 1); fix the lines listed.
 
 Examples:

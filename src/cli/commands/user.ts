@@ -4,7 +4,8 @@ import { hashArgon2id } from '../../directory/password/argon2id.js';
 import type { AccountLockout } from '../../domain/account-lockout.js';
 import { StoreError } from '../../domain/ports.js';
 import type { Token } from '../../domain/token.js';
-import { isValidUserName, UserStatus } from '../../domain/user.js';
+import { UserStatus } from '../../domain/user.js';
+import { groupsProblem, passwordProblem, userNameProblem } from '../../domain/user-rules.js';
 import type { Stores } from '../../store/open-stores.js';
 import { loadCliConfig, withStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
@@ -21,20 +22,26 @@ interface AddOptions {
 }
 
 function checkName(name: string): void {
-  if (!isValidUserName(name)) {
-    throw new CliError(
-      `user name "${name}": 1–253 octets without control characters expected`,
-      ExitCode.Usage,
-    );
+  const problem = userNameProblem(name);
+  if (problem !== undefined) {
+    // JSON quoting shows control characters and stray bytes instead of printing them to the terminal.
+    throw new CliError(`user name ${JSON.stringify(name)}: ${problem}`, ExitCode.Usage);
   }
 }
 
 function parseGroups(text: string | undefined): string[] {
   if (text === undefined) return [];
-  return text
-    .split(',')
-    .map((g) => g.trim())
-    .filter((g) => g.length > 0);
+  const groups = [
+    ...new Set(
+      text
+        .split(',')
+        .map((g) => g.trim())
+        .filter((g) => g.length > 0),
+    ),
+  ];
+  const problem = groupsProblem(groups);
+  if (problem !== undefined) throw new CliError(`--groups: ${problem}`, ExitCode.Usage);
+  return groups;
 }
 
 async function passwordFor(
@@ -42,7 +49,10 @@ async function passwordFor(
   what: string,
 ): Promise<[string, boolean]> {
   if (options.generatePassword) return [generatePassword(), true];
-  return [await readNewPassword(what), false];
+  const password = await readNewPassword(what);
+  const problem = passwordProblem(password);
+  if (problem !== undefined) throw new CliError(`${what}: ${problem}`, ExitCode.Usage);
+  return [password, false];
 }
 
 function notFound(name: string): never {
@@ -128,6 +138,10 @@ export function registerUserCommands(program: Command): void {
 Without --generate-password the password is asked twice on a terminal, or read from the first
 line of standard input when it is not a terminal. It is never taken from the command line.
 
+Rules (the same for user passwd and user import): a name is 1-253 octets of UTF-8 without control
+characters (RFC 2865 User-Name); a password 1-128 octets without NUL (the most RADIUS User-Password
+carries: a longer one could never be typed in); at most 100 groups, each up to 253 octets.
+
 A user added with --no-password never logs in on a local password: the login goes on to the
 sources in realms.default (docs/ldap.md), and this record lends the directory user its tokens
 and local groups.
@@ -140,6 +154,7 @@ Examples:
     )
     .action(async (name: string, options: AddOptions, command: Command) => {
       checkName(name);
+      const groups = parseGroups(options.groups);
       const config = loadCliConfig(command);
       const [password, generated] =
         options.password === false ? [undefined, false] : await passwordFor(options, `password for ${name}`);
@@ -149,7 +164,7 @@ Examples:
           stores.users.add({
             name,
             passwordHash: hash,
-            groups: parseGroups(options.groups),
+            groups,
             status: options.disabled ? UserStatus.Disabled : UserStatus.Active,
           });
         } catch (error) {
@@ -208,7 +223,11 @@ Examples:
   ] as const) {
     user
       .command(verb)
-      .description(`${verb} a user (a disabled user gets the same Access-Reject as a wrong password)`)
+      .description(
+        verb === 'disable'
+          ? 'disable a user: every login gets the same Access-Reject as a wrong password (the log says why)'
+          : 'enable a disabled user again: their password and tokens let them in as before',
+      )
       .argument('<name>')
       .action(async (name: string, _options: unknown, command: Command) => {
         const done = await withStores(command, (stores) => stores.users.setStatus(name, status));

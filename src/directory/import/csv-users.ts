@@ -1,6 +1,7 @@
 // Owns parsing a user-import CSV (username, password_hash | password, groups, status) into imported users.
 import { type CsvError, parse } from 'csv-parse/sync';
-import { isValidUserName, UserStatus } from '../../domain/user.js';
+import { UserStatus } from '../../domain/user.js';
+import { groupsProblem, userNameProblem } from '../../domain/user-rules.js';
 import { CSV_IMPORT_OPTIONS } from './csv-options.js';
 import {
   clearPasswordField,
@@ -105,9 +106,8 @@ function readRow(
   seen: SeenNames,
 ): ImportedUser | ImportNote {
   const name = field(Column.Username);
-  if (!isValidUserName(name)) {
-    return { line, reason: 'column username: empty, longer than 253 octets, or contains control characters' };
-  }
+  const nameProblem = userNameProblem(name);
+  if (nameProblem !== undefined) return { line, reason: `column username: ${nameProblem}` };
   const earlier = seen.check(name, line);
   if (earlier !== undefined)
     return { line, reason: `column username: duplicate user (first on line ${earlier})` };
@@ -138,9 +138,8 @@ function readRow(
         .filter((group) => group !== ''),
     ),
   ];
-  if (groups.some((group) => /[\u0000-\u001f\u007f]/.test(group))) {
-    return { line, reason: 'column groups: a group name contains control characters' };
-  }
+  const groupProblem = groupsProblem(groups);
+  if (groupProblem !== undefined) return { line, reason: `column groups: ${groupProblem}` };
   return {
     name,
     passwordHash: password.passwordHash,

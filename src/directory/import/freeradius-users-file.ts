@@ -1,5 +1,6 @@
 // Owns parsing a FreeRADIUS `users` file (mods-config/files/authorize) into imported users.
-import { isValidUserName, UserStatus } from '../../domain/user.js';
+import { UserStatus } from '../../domain/user.js';
+import { userNameProblem } from '../../domain/user-rules.js';
 import {
   canonicalizeCryptText,
   canonicalizeShaText,
@@ -135,9 +136,8 @@ function readEntry(
   seen: SeenNames,
   skipped: ImportNote[],
 ): ImportedUser | ImportNote | null {
-  if (!isValidUserName(name)) {
-    return { line, reason: 'user name empty, longer than 253 octets, or contains control characters' };
-  }
+  const nameProblem = userNameProblem(name);
+  if (nameProblem !== undefined) return { line, reason: nameProblem };
   let password: Extract<PasswordField, { ok: true }> | undefined;
   let status: UserStatus = UserStatus.Active;
   for (const item of items) {

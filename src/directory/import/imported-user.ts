@@ -1,5 +1,6 @@
 // Owns the result shape shared by the user importers and the rules both apply to a password field.
 import type { UserStatus } from '../../domain/user.js';
+import { passwordProblem } from '../../domain/user-rules.js';
 import { canonicalizeImportedHash, HashImportFailure } from '../password/legacy-hash.js';
 
 /**
@@ -56,11 +57,12 @@ export function passwordFromHashField(text: string): PasswordField {
     : clearPasswordField(result.password);
 }
 
-/** A clear password to be hashed by the caller; empty is refused (RADIUS PAP never sends one). */
+/** A clear password to be hashed by the caller; one that could never be typed in is refused (user-rules). */
 export function clearPasswordField(password: string): PasswordField {
-  return password.length === 0
-    ? { ok: false, reason: 'empty clear-text password' }
-    : { ok: true, passwordHash: null, clearPassword: password };
+  const problem = passwordProblem(password);
+  return problem === undefined
+    ? { ok: true, passwordHash: null, clearPassword: password }
+    : { ok: false, reason: problem };
 }
 
 /** Remembers the first line of every user name, so a second entry for the same user is a failure. */

@@ -120,7 +120,7 @@ describe('freeradius-users-file', () => {
     assert.match(byLine.get(9)!, /unterminated quoted user name/);
     assert.match(byLine.get(12)!, /second password entry for this user \(first on line 10\)/);
     assert.match(byLine.get(15)!, /back-quoted/);
-    assert.match(byLine.get(16)!, /empty clear-text password/);
+    assert.match(byLine.get(16)!, /empty password/);
     assert.match(byLine.get(18)!, /expected a comma between items at column 35/);
     const notes = new Map(result.skipped.map((note) => [note.line, note.reason]));
     assert.match(notes.get(11)!, /reply item, not a password/);

@@ -24,7 +24,7 @@ describe('imported-user', () => {
   });
 
   it('refuses an empty clear-text password', () => {
-    assert.deepEqual(clearPasswordField(''), { ok: false, reason: 'empty clear-text password' });
+    assert.deepEqual(clearPasswordField(''), { ok: false, reason: 'empty password' });
     assert.deepEqual(passwordFromHashField('{clear}').ok, false);
   });
 
