@@ -66,7 +66,16 @@ export function describeConfigErrors(
 ): string[] {
   const messages: string[] = [];
   const reported = new Set<string>();
-  for (const error of Value.Errors(ConfigSchema, value)) {
+  const errors = [...Value.Errors(ConfigSchema, value)];
+  // A choice of constants fails once per constant: gather them, so the message lists what is allowed instead
+  // of the validator's "must be equal to constant" (issue 12 item 13).
+  const allowed = new Map<string, string[]>();
+  for (const error of errors) {
+    if (error.keyword !== 'const') continue;
+    const constant = (error.params as { allowedValue?: unknown }).allowedValue;
+    allowed.set(error.instancePath, [...(allowed.get(error.instancePath) ?? []), String(constant)]);
+  }
+  for (const error of errors) {
     const path = pointerToPath(error.instancePath);
     if (error.keyword === 'additionalProperties') {
       const names = (error.params as { additionalProperties?: unknown }).additionalProperties;
@@ -83,7 +92,9 @@ export function describeConfigErrors(
       if (reported.has(key)) continue;
       reported.add(key);
       const got = showValue(valueAt(value, path));
-      messages.push(`${key}: ${error.message}, got ${got}${from(sourceOf(field.path), undefined)}`);
+      const choices = allowed.get(error.instancePath);
+      const problem = choices === undefined ? error.message : `expected one of ${choices.join(', ')}`;
+      messages.push(`${key}: ${problem}, got ${got}${from(sourceOf(field.path), undefined)}`);
       continue;
     }
     const at = field ? field.path : path;

@@ -44,7 +44,7 @@ const Secrets = Type.Object(
         'AES-256-GCM. Keep it outside the database and its backups. Empty means `<dataDir>/secret.key`.',
     }),
   },
-  { default: {}, additionalProperties: false, description: 'Secrets at rest (SECURITY.md A9).' },
+  { default: {}, additionalProperties: false, description: 'Secrets at rest (docs/security.md A9).' },
 );
 
 const Radius = Type.Object(
@@ -68,7 +68,7 @@ const Radius = Type.Object(
       default: 1000,
       description:
         'Delay before every Access-Reject, so guessing is slow and unknown users look like known ones ' +
-        '(SECURITY.md A3.7). Below 1000 warns at start.',
+        '(docs/security.md A3.7). Below 1000 warns at start.',
     }),
     rejectJitterMs: Type.Integer({
       minimum: 0,

@@ -118,7 +118,7 @@ function warningsFor(config: Config): string[] {
   if (config.radius.rejectDelayMs < 1000) {
     warnings.push(
       `radius.rejectDelayMs is ${config.radius.rejectDelayMs} ms (ASSENT_RADIUS_REJECT_DELAY_MS): below 1000 ms ` +
-        'password guessing is faster and timing may tell unknown users apart; set 1000 or more (SECURITY.md A3.7)',
+        'password guessing is faster and timing may tell unknown users apart; set 1000 or more (docs/security.md A3.7)',
     );
   }
   return warnings;

@@ -10,7 +10,7 @@ const choice = <T extends string>(values: readonly T[], def: T, description: str
 const int = (minimum: number, maximum: number, def: number, description: string) =>
   Type.Integer({ minimum, maximum, default: def, description });
 
-/** The ways a NAS can carry the second factor (PROTOCOL.md P6). */
+/** The ways a NAS can carry the second factor (docs/protocol.md P6). */
 /** Issue 12: every text setting is bounded, so no setting can make a reply or a log line unbounded. */
 const CHALLENGE_TEXT_MAX = 500;
 /** User, group, client and attribute names: RADIUS carries at most 253 octets in one attribute. */
@@ -38,7 +38,7 @@ export const SecondFactorSchema = Type.Object(
       '`challenge`: password first, then Access-Challenge for the code; `concat`: the password immediately ' +
         'followed by the code in one User-Password (for a NAS that cannot answer a challenge); `otp-only`: ' +
         'User-Password is the code alone; `auto`: after the password a push is sent at once and the request held ' +
-        'until the user answers (PROTOCOL P6, for a NAS that cannot answer a challenge; users without an ' +
+        'until the user answers (docs/protocol.md P6, for a NAS that cannot answer a challenge; users without an ' +
         'authenticator get the `challenge` flow). Per client or group in `secondFactor.clients` / ' +
         '`secondFactor.groups`.',
     ),
@@ -66,7 +66,7 @@ export const SecondFactorSchema = Type.Object(
       10,
       600,
       120,
-      'Life of a State issued with an Access-Challenge (SECURITY.md A4.2).',
+      'Life of a State issued with an Access-Challenge (docs/security.md A4.2).',
     ),
     maxCodeAttempts: int(
       1,
@@ -110,7 +110,7 @@ export const SecondFactorSchema = Type.Object(
         'user record. YAML only.',
     }),
   },
-  { default: {}, additionalProperties: false, description: 'Second factor policy (PROTOCOL.md P1–P6).' },
+  { default: {}, additionalProperties: false, description: 'Second factor policy (docs/protocol.md P1–P6).' },
 );
 
 const AttributeValue = Type.Object(

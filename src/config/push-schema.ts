@@ -43,7 +43,7 @@ export const PushSchema = Type.Object(
       maximum: 100,
       default: 3,
       description:
-        'Pushes per user in rateWindowSeconds; more are refused as PUSH_RATE_LIMITED (SECURITY A7.7).',
+        'Pushes per user in rateWindowSeconds; more are refused as PUSH_RATE_LIMITED (docs/security.md A7.7).',
     }),
     rateWindowSeconds: Type.Integer({
       minimum: 60,
@@ -55,13 +55,13 @@ export const PushSchema = Type.Object(
       minimum: 1,
       maximum: 1440,
       default: 20,
-      description: 'How long a "this wasn\'t me" answer mutes pushes to the user (SECURITY A7.8).',
+      description: 'How long a "this wasn\'t me" answer mutes pushes to the user (docs/security.md A7.8).',
     }),
     numberMatching: Type.Boolean({
       default: false,
       description:
         'Show a 2-digit number in the challenge text that the user must type on the authenticator; a wrong ' +
-        'number is a deny (SECURITY A7.1). Needs a NAS that shows the Reply-Message.',
+        'number is a deny (docs/security.md A7.1). Needs a NAS that shows the Reply-Message.',
     }),
     vapidSubject: Type.String({
       default: '',
@@ -96,7 +96,7 @@ export const HttpSchema = Type.Object(
           maxLength: 1024,
           default: '0.0.0.0',
           minLength: 1,
-          description: 'Address of the public listener (device routes only, SECURITY A8.1).',
+          description: 'Address of the public listener (device routes only, docs/security.md A8.1).',
         }),
         port: port('TCP port of the public listener (FortiAuthenticator uses 4433; 0: any free port).', 4433),
         certFile: Type.String({

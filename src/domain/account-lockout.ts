@@ -1,4 +1,4 @@
-// Owns the per-account failure counter and lock (SECURITY.md A6.5) and its store port.
+// Owns the per-account failure counter and lock (docs/security.md A6.5) and its store port.
 
 /** An account's consecutive failures and lock, keyed by canonical user name (local or directory users). */
 export interface AccountLockout {

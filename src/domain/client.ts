@@ -5,13 +5,13 @@ export interface Client {
   readonly id: number;
   readonly name: string;
   readonly address: string;
-  /** The shared secret in clear; stores keep it sealed at rest (SECURITY.md A9.1). */
+  /** The shared secret in clear; stores keep it sealed at rest (docs/security.md A9.1). */
   readonly secret: Uint8Array;
-  /** SECURITY.md A2.2: drop Access-Requests without Message-Authenticator. Default true. */
+  /** docs/security.md A2.2: drop Access-Requests without Message-Authenticator. Default true. */
   readonly requireMessageAuthenticator: boolean;
-  /** SECURITY.md A2.3: with the flag above off, drop requests with Proxy-State but no MA. Default true. */
+  /** docs/security.md A2.3: with the flag above off, drop requests with Proxy-State but no MA. Default true. */
   readonly limitProxyState: boolean;
-  /** Seconds the NAS waits for a reply before it gives up (PROTOCOL.md §2). */
+  /** Seconds the NAS waits for a reply before it gives up (docs/protocol.md §2). */
   readonly nasTimeout: number;
   readonly createdAt: string;
 }

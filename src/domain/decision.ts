@@ -12,7 +12,7 @@ export interface ReplyAttribute {
 
 /**
  * `transactionId` names one login across its requests (first factor, challenge, code) in every log line; State
- * is not used for that because it crosses the network in clear (SECURITY.md A4.2).
+ * is not used for that because it crosses the network in clear (docs/security.md A4.2).
  */
 export type Decision =
   | {

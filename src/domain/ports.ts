@@ -99,7 +99,7 @@ export interface PasswordVerifier {
    * parse and no lookup in a table of parsed hashes. A hash it cannot verify still prepares (verify says false).
    */
   prepare?(storedHash: string): PreparedHash;
-  /** A verification of the same cost as a real one, for unknown users (SECURITY.md A3.7). */
+  /** A verification of the same cost as a real one, for unknown users (docs/security.md A3.7). */
   verifyDummy(password: Uint8Array, deadline?: number): boolean | Promise<boolean>;
   /** True when the hash is not argon2id with the current parameters and should be replaced after a login. */
   needsRehash(storedHash: string): boolean;

@@ -2,7 +2,7 @@
 
 /**
  * Why a login was rejected or a packet dropped. One code per distinct cause an operator may need to
- * tell apart; the NAS never sees these (every reject looks the same on the wire, SECURITY.md A3.7).
+ * tell apart; the NAS never sees these (every reject looks the same on the wire, docs/security.md A3.7).
  */
 export const Reason = {
   /** No user with that name in any configured source. */

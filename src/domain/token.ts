@@ -12,7 +12,7 @@ export function isTokenType(value: unknown): value is TokenType {
   return value === 'totp' || value === 'hotp' || value === 'backup';
 }
 
-/** A token of one user. The secret is in clear here; stores keep it sealed at rest (SECURITY.md A9.1). */
+/** A token of one user. The secret is in clear here; stores keep it sealed at rest (docs/security.md A9.1). */
 export interface Token {
   readonly id: number;
   /** Unique, printable; what admins and logs name the token by (e.g. `ASNT04718263`). */
@@ -26,7 +26,7 @@ export interface Token {
   /** TOTP seconds per step; stored (30) but unused for other types. */
   readonly period: number;
   /**
-   * SECURITY.md A6.4 replay guard: the last accepted TOTP step or HOTP counter, −1 when none. Changed only through
+   * docs/security.md A6.4 replay guard: the last accepted TOTP step or HOTP counter, −1 when none. Changed only through
    * {@link TokenStore.recordSuccess}, which is a compare-and-set.
    */
   readonly lastUsed: number;
@@ -85,7 +85,7 @@ export interface TokenStore {
   /** Removes a token and its backup codes; false when no such serial. */
   remove(serial: string): boolean;
   /**
-   * SECURITY.md A6.4: atomically moves `lastUsed` from `expectedLastUsed` to `newLastUsed` (and stores drift).
+   * docs/security.md A6.4: atomically moves `lastUsed` from `expectedLastUsed` to `newLastUsed` (and stores drift).
    * Returns false when another request (or node) got there first, or `newLastUsed` is not greater: the code is then
    * a replay and must be refused.
    */
@@ -143,7 +143,7 @@ export function generateBackupCodes(count: number): string[] {
 }
 
 /**
- * SECURITY.md A9.2: backup codes are stored hashed only: SHA-256(salt ‖ code), the salt being the token's sealed
+ * docs/security.md A9.2: backup codes are stored hashed only: SHA-256(salt ‖ code), the salt being the token's sealed
  * secret, so a stolen database without the key file gives nothing to brute-force the 10^10 codes against.
  */
 export function hashBackupCode(salt: Uint8Array, code: string): Uint8Array {

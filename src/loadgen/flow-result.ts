@@ -23,7 +23,7 @@ export const FlowOutcome = { Completed: 0, RejectedPassword: 1, RejectedCode: 2,
 
 /**
  * Why sending stopped. `users-exhausted`: every user already logged in during the current 30 s step, and a
- * server with a replay guard (SECURITY.md A6.4) would refuse a second login with the same step's code.
+ * server with a replay guard (docs/security.md A6.4) would refuse a second login with the same step's code.
  */
 export type FlowStopReason = StopReason | 'users-exhausted';
 

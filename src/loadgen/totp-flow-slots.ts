@@ -33,7 +33,7 @@ export class TotpFlowSlots implements SlotStrategy<'users-exhausted'> {
   readonly #builder: AccessRequestBuilder;
   readonly #phase: Uint8Array;
   readonly #user: Int32Array;
-  /** SECURITY.md A6.4 on the server side: the last step whose code each user sent; −1 before the first. */
+  /** docs/security.md A6.4 on the server side: the last step whose code each user sent; −1 before the first. */
   readonly #lastStep: Float64Array;
   /** Clear User-Password being assembled; hidden into a new array at once, so one serves every slot. */
   readonly #clear = new Uint8Array(MAX_PASSWORD_LENGTH);

@@ -22,7 +22,7 @@ export const OtpLimits = {
   /** A6.6 / RFC 4226 §4 R6: seeds we create are at least 128 bits. */
   generatedSecretMinBytes: 16,
   generatedSecretMaxBytes: 64,
-  /** Legacy tokens with 80-bit seeds (e.g. `JBSWY3DPEHPK3PXP`) must still import (DEPENDENCIES.md trap 11). */
+  /** Legacy tokens with 80-bit seeds (e.g. `JBSWY3DPEHPK3PXP`) must still import (RFC 4226 §4 asks for 128 bits, but common authenticators ship 80). */
   importedSecretMinBytes: 10,
 } as const;
 

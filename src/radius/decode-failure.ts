@@ -1,4 +1,4 @@
-// Owns the closed set of reasons a datagram is not a well-framed RADIUS packet (SECURITY.md A1.2, A1.4–A1.6).
+// Owns the closed set of reasons a datagram is not a well-framed RADIUS packet (docs/security.md A1.2, A1.4–A1.6).
 
 /**
  * Why `decodePacket` refused a datagram. Every one means: drop silently, count, rate-limit a log line.

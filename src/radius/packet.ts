@@ -1,4 +1,4 @@
-// Owns the framing of one RADIUS datagram: header, attribute walk, and the limits of SECURITY.md A1.2–A1.6.
+// Owns the framing of one RADIUS datagram: header, attribute walk, and the limits of docs/security.md A1.2–A1.6.
 import { AttributeType, MESSAGE_AUTHENTICATOR_LENGTH } from './attribute-type.js';
 import { DecodeFailure } from './decode-failure.js';
 
@@ -42,7 +42,7 @@ export interface DecodeOptions {
 /**
  * Frames a datagram as a RADIUS packet without trusting anything in it. Never throws, whatever the input.
  * All attributes are walked and counted before any per-attribute object is made.
- * Codes are not judged here: the listener decides which codes it serves (SECURITY.md A1.3).
+ * Codes are not judged here: the listener decides which codes it serves (docs/security.md A1.3).
  * @param datagram - the octets received
  * @param options - limits; the defaults are RFC 2865's 4096 octets and FreeRADIUS's 200 attributes
  * @returns the packet, or the first framing rule it breaks
@@ -60,7 +60,7 @@ export function decodePacket(datagram: Uint8Array, options?: DecodeOptions): Dec
   // RFC 2865 §3: fewer octets than Length → discard; more → the rest is padding and is ignored.
   if (length > received) return failure(DecodeFailure.LengthFieldExceedsDatagram);
 
-  // First pass: validate every attribute header and count, allocating nothing (SECURITY.md A1.4, A1.5).
+  // First pass: validate every attribute header and count, allocating nothing (docs/security.md A1.4, A1.5).
   let count = 0;
   let maOffset = -1;
   let pos = HEADER_LENGTH;

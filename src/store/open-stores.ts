@@ -25,7 +25,7 @@ export interface Stores {
   readonly tokens: TokenStore;
   /** Folds replay-journal marks (token id → newest accepted step/counter) into the tokens; never backwards. */
   applyReplayMarks(marks: ReadonlyMap<number, { lastUsed: number; drift: number }>): number;
-  /** Per-account failure counters and locks (SECURITY.md A6.5). */
+  /** Per-account failure counters and locks (docs/security.md A6.5). */
   readonly lockouts: AccountLockoutStore;
   /** Enrolled push authenticators and their activation codes (docs/push.md §3). */
   readonly pushDevices: PushDeviceStore;

@@ -115,6 +115,13 @@ describe('loadConfig', () => {
     ]);
   });
 
+  test('a bad choice inside a map lists the allowed values, not "must be equal to constant" (issue 12)', () => {
+    const { cwd, file } = withYaml('secondFactor:\n  clients:\n    fw1:\n      mode: bogus\n');
+    assert.deepEqual(errors(loadConfig({ env: {}, cwd })), [
+      `secondFactor.clients.fw1.mode: expected one of challenge, concat, otp-only, auto, got "bogus" (from ${file})`,
+    ]);
+  });
+
   test('accounting can be turned off with null in YAML', () => {
     const { cwd } = withYaml('radius:\n  accountingPort: null\n');
     assert.equal(ok(loadConfig({ env: {}, cwd })).config.radius.accountingPort, null);
@@ -199,7 +206,7 @@ describe('loadConfig', () => {
     ]);
   });
 
-  test('a reject delay below 1000 ms loads but warns (SECURITY.md A3.7)', () => {
+  test('a reject delay below 1000 ms loads but warns (docs/security.md A3.7)', () => {
     const result = ok(loadConfig({ env: { ASSENT_RADIUS_REJECT_DELAY_MS: '200' }, cwd: tempDir() }));
     assert.equal(result.config.radius.rejectDelayMs, 200);
     assert.equal(result.warnings.length, 1);

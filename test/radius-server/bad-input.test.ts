@@ -1,4 +1,4 @@
-// SECURITY.md B1–B3 against the real server over UDP: each bad input is dropped or rejected as listed, the
+// docs/security.md B1–B3 against the real server over UDP: each bad input is dropped or rejected as listed, the
 // drop is counted, and the server keeps answering.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';

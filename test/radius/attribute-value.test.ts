@@ -40,7 +40,7 @@ describe('decodeAttributeValue', () => {
       assert.deepEqual(decode(type, hex), { ok: true, value }, `${type} ${hex}`);
   });
 
-  it('marks wrong lengths invalid instead of reading them (SECURITY.md A1.9, B3 #38)', () => {
+  it('marks wrong lengths invalid instead of reading them (docs/security.md A1.9, B3 #38)', () => {
     for (const [type, hex] of [
       ['ipaddr', 'abcd'],
       ['integer', '000001'],
@@ -57,7 +57,7 @@ describe('decodeAttributeValue', () => {
     });
   });
 
-  it('decodes string and text as UTF-8, refusing bad UTF-8 (SECURITY.md B3 #40)', () => {
+  it('decodes string and text as UTF-8, refusing bad UTF-8 (docs/security.md B3 #40)', () => {
     assert.deepEqual(decode('string', '6ec3a96d6f'), { ok: true, value: 'némo' });
     assert.deepEqual(decode('text', ''), { ok: true, value: '' });
     assert.deepEqual(

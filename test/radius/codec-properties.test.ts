@@ -62,7 +62,7 @@ function exercise(datagram: Uint8Array): void {
 }
 
 describe('codec properties', () => {
-  it('decode(encodeReply(p)) gives back p, MA first, and both authenticators verify (SECURITY.md B2 #35)', () => {
+  it('decode(encodeReply(p)) gives back p, MA first, and both authenticators verify (docs/security.md B2 #35)', () => {
     fc.assert(
       fc.property(
         replyCodeArb,

@@ -59,7 +59,7 @@ describe('decodeAttributes: Vendor-Specific (RFC 2865 §5.26)', () => {
     ]);
   });
 
-  it('refuses the whole VSA when its framing is broken (SECURITY.md B3 #43, #44)', () => {
+  it('refuses the whole VSA when its framing is broken (docs/security.md B3 #43, #44)', () => {
     const bad = [
       ['1a 05 ab cd ef', '26///:INVALID_VSA:abcdef'],
       ['1a 06 01 00 30 44', '26///:INVALID_VSA:01003044'],
@@ -72,7 +72,7 @@ describe('decodeAttributes: Vendor-Specific (RFC 2865 §5.26)', () => {
       assert.deepEqual(decode(`${template} 01 03 61`), [expected, 'User-Name=a'], template);
   });
 
-  it('keeps VSAs of unknown vendors opaque, whatever their contents (SECURITY.md B3 #45)', () => {
+  it('keeps VSAs of unknown vendors opaque, whatever their contents (docs/security.md B3 #45)', () => {
     assert.deepEqual(decode('1a 08 00 01 02 03 ff 00'), ['26/66051//:UNKNOWN_VENDOR:00010203ff00']);
   });
 });
@@ -95,7 +95,7 @@ describe('decodeAttributes: RFC 6929 extended types', () => {
     assert.deepEqual(decode('f5 04 01 00'), ['Test-Long-Text=']);
   });
 
-  it('marks broken chains invalid without reading past the buffer (SECURITY.md B3 #46)', () => {
+  it('marks broken chains invalid without reading past the buffer (docs/security.md B3 #46)', () => {
     assert.deepEqual(decode('f5 03 01'), ['245///:INVALID_EXTENDED:01']);
     assert.deepEqual(decode('f5 06 01 80 61 62'), ['245///1:INVALID_EXTENDED:01806162']);
     const first = `01 80 ${'61 '.repeat(251)}`.replace(/ /g, '');

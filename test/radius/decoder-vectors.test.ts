@@ -1,4 +1,4 @@
-// Conformance: the SECURITY.md §B decoder cases, read from a data table so none can be skipped.
+// Conformance: the docs/security.md §B decoder cases, read from a data table so none can be skipped.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -38,7 +38,7 @@ const REQUIRED = [
 ];
 
 describe(source, () => {
-  it('names its SECURITY.md sections on the first line', () => {
+  it('names its docs/security.md sections on the first line', () => {
     assert.match(source, /^SECURITY\.md §B1 #1–20/);
   });
 

@@ -1,4 +1,4 @@
-// Unit tests for the encoder: reply layout (MA first, SECURITY.md A2.1), requests, VSAs, programmer errors.
+// Unit tests for the encoder: reply layout (MA first, docs/security.md A2.1), requests, VSAs, programmer errors.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AttributeType } from '../../src/radius/attribute-type.js';
@@ -20,7 +20,7 @@ describe('encodeReply', () => {
     attributes: [{ type: AttributeType.ReplyMessage, value: text('hi') }],
   });
 
-  it('writes the header and puts Message-Authenticator first, right after it (SECURITY.md A2.1)', () => {
+  it('writes the header and puts Message-Authenticator first, right after it (docs/security.md A2.1)', () => {
     assert.equal(wire.length, 20 + 18 + 4);
     assert.deepEqual([...wire.subarray(0, 4)], [2, 77, 0, 42]);
     assert.deepEqual([...wire.subarray(20, 22)], [80, 18]);

@@ -1,4 +1,4 @@
-// Unit tests for Message-Authenticator verification (RFC 3579 §3.2, RFC 5176 §3.5; SECURITY.md A1.7, B2).
+// Unit tests for Message-Authenticator verification (RFC 3579 §3.2, RFC 5176 §3.5; docs/security.md A1.7, B2).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
@@ -33,12 +33,12 @@ describe('verifyRequestMessageAuthenticator', () => {
     assert.equal(verifyRequestMessageAuthenticator(packetOf(bytes), secret), true);
   });
 
-  it('accepts a correct MA as the last attribute (SECURITY.md B2 #27, A1.13)', () => {
+  it('accepts a correct MA as the last attribute (docs/security.md B2 #27, A1.13)', () => {
     const bytes = signedRequest('01 07 <len> <auth> 01 05 62 6f 62 50 12 00*16', 25);
     assert.equal(verifyRequestMessageAuthenticator(packetOf(bytes), secret), true);
   });
 
-  it('refuses an MA with one bit flipped (SECURITY.md B2 #25)', () => {
+  it('refuses an MA with one bit flipped (docs/security.md B2 #25)', () => {
     const bytes = signedRequest('01 07 <len> <auth> 50 12 00*16 01 05 62 6f 62', 20);
     bytes[30]! ^= 0x10;
     assert.equal(verifyRequestMessageAuthenticator(packetOf(bytes), secret), false);
@@ -53,7 +53,7 @@ describe('verifyRequestMessageAuthenticator', () => {
     assert.equal(verifyRequestMessageAuthenticator(packetOf(bytes), secret), false);
   });
 
-  it('refuses an MA computed with another secret (SECURITY.md B2 #26)', () => {
+  it('refuses an MA computed with another secret (docs/security.md B2 #26)', () => {
     const bytes = signedRequest('01 07 <len> <auth> 50 12 00*16', 20, 1, Buffer.from('other'));
     assert.equal(verifyRequestMessageAuthenticator(packetOf(bytes), secret), false);
   });

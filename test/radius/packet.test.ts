@@ -1,4 +1,4 @@
-// Unit tests for RADIUS framing (RFC 2865 §3, §5; RFC 3579 §3.2; SECURITY.md A1.2–A1.6).
+// Unit tests for RADIUS framing (RFC 2865 §3, §5; RFC 3579 §3.2; docs/security.md A1.2–A1.6).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DecodeFailure } from '../../src/radius/decode-failure.js';
@@ -39,7 +39,7 @@ describe('decodePacket', () => {
     assert.equal(result.packet.attributes.length, 1);
   });
 
-  it('records where the single Message-Authenticator sits, wherever it is (SECURITY.md A1.13)', () => {
+  it('records where the single Message-Authenticator sits, wherever it is (docs/security.md A1.13)', () => {
     const packet = decoded('01 00 <len> <auth> 01 03 61 50 12 00*16 1f 03 62');
     assert.equal(packet.messageAuthenticatorOffset, 23);
   });
@@ -83,7 +83,7 @@ describe('findAttribute and countAttribute', () => {
     assert.equal(findAttribute(packet, 2), undefined);
   });
 
-  it('countAttribute counts every attribute of a type (to refuse duplicates, SECURITY.md A1.11)', () => {
+  it('countAttribute counts every attribute of a type (to refuse duplicates, docs/security.md A1.11)', () => {
     assert.equal(countAttribute(packet, 1), 2);
     assert.equal(countAttribute(packet, 31), 1);
     assert.equal(countAttribute(packet, 2), 0);

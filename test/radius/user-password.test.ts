@@ -1,4 +1,4 @@
-// Unit tests for User-Password hiding (RFC 2865 §5.2; SECURITY.md A1.10, B3 #41).
+// Unit tests for User-Password hiding (RFC 2865 §5.2; docs/security.md A1.10, B3 #41).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
@@ -68,7 +68,7 @@ describe('unhideUserPassword', () => {
     );
   });
 
-  it('refuses values that are not 16–128 octets in multiples of 16 (SECURITY.md B3 #41)', () => {
+  it('refuses values that are not 16–128 octets in multiples of 16 (docs/security.md B3 #41)', () => {
     for (const length of [0, 15, 17, 130, 144]) {
       assert.equal(unhideUserPassword(new Uint8Array(length), secret, auth), undefined, `${length} octets`);
     }

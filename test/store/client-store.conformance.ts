@@ -43,7 +43,7 @@ export function runClientStoreConformance(name: string, makeStore: MakeClientSto
       assert.equal(client?.nasTimeout, 30);
     });
 
-    test('secrets round-trip as bytes, including NUL, 0xff and 64 octets (SECURITY.md A5.1)', () => {
+    test('secrets round-trip as bytes, including NUL, 0xff and 64 octets (docs/security.md A5.1)', () => {
       const store = makeStore(fakeClock());
       const secret = new Uint8Array(64).map((_, i) => (i * 37 + 255) % 256);
       secret[0] = 0x00;

@@ -50,7 +50,7 @@ describe('SqliteClientStore at rest', () => {
     }
   });
 
-  test('a sealed secret copied to another row does not open (SECURITY.md A9.1)', () => {
+  test('a sealed secret copied to another row does not open (docs/security.md A9.1)', () => {
     const { db } = tempDb();
     const store = new SqliteClientStore(db, sealer);
     store.add({ name: 'fw1', address: '192.0.2.1', secret: Buffer.from('secret-of-fw1-xxxx') });

@@ -117,7 +117,7 @@ export function runTokenStoreConformance(name: string, makeStore: MakeTokenStore
       assert.equal(store.setLockedUntil('S1', null), false);
     });
 
-    test('recordSuccess is a compare-and-set: a stale expected value loses (SECURITY.md A6.4)', () => {
+    test('recordSuccess is a compare-and-set: a stale expected value loses (docs/security.md A6.4)', () => {
       const store = makeStore(fakeClock());
       store.add(totp('S1'));
       assert.equal(store.recordSuccess('S1', { expectedLastUsed: -1, newLastUsed: 100, drift: 1 }), true);

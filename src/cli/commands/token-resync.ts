@@ -39,7 +39,7 @@ function findResync(token: Token, code1: string, code2: string, hotpWindow: numb
 const RESYNC_FAILED = 'codes do not match two consecutive codes within the resync window';
 
 /**
- * SECURITY.md A6.2/A6.3: resynchronises a drifted token from two consecutive codes. Both codes count as used, so
+ * docs/security.md A6.2/A6.3: resynchronises a drifted token from two consecutive codes. Both codes count as used, so
  * the result is stored with recordSuccess, the same compare-and-set a login uses (A6.4): lastUsed only grows and
  * no code becomes valid twice. Runs in an IMMEDIATE transaction (see the caller), so no login of another process
  * moves the token between reading it and storing the result, and the failures are cleared in the same commit.
@@ -118,7 +118,7 @@ export function registerTokenResyncCommand(token: Command): void {
       `
 A TOTP token whose clock is off by more than a step, or an HOTP token pressed many times
 without logging in, stops working. Ask the user for two codes in a row; resync searches for
-them as a pair (SECURITY.md A6.2, A6.3):
+them as a pair (docs/security.md A6.2, A6.3):
   totp  within 10 minutes either side of the server's clock; learns the token's drift, which
         later logins allow for (and keep adjusting).
   hotp  within --window counters after the last used one; moves the counter to the second code.

@@ -22,6 +22,9 @@ import { CliError, ExitCode } from '../cli-error.js';
 import { addPushToken, isPushDeviceId, pushDeviceRows } from './token-push.js';
 import { registerTokenResyncCommand } from './token-resync.js';
 
+/** The most backup codes one token holds: enough for a year of lost phones, few enough to print on one page. */
+const MAX_BACKUP_CODES = 50;
+
 interface AddOptions {
   user: string;
   type: 'totp' | 'hotp' | 'backup' | 'push';
@@ -37,6 +40,15 @@ interface AddOptions {
 
 function requireUser(stores: Stores, name: string): void {
   if (!stores.users.getByName(name)) throw new CliError(`no user named "${name}"`, ExitCode.Failed);
+}
+
+/** An integer option in `min`–`max`, inclusive. */
+function rangeOption(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new CliError(`--${name} ${text}: expected an integer ${min}–${max}`, ExitCode.Usage);
+  }
+  return value;
 }
 
 function intOption(name: string, text: string, allowed: readonly number[]): number {
@@ -60,7 +72,7 @@ function addWithSerial(store: TokenStore, make: (serial: string) => NewToken): T
   }
 }
 
-// SECURITY.md A6.6: the seed is shown once; files holding it are owner-only.
+// docs/security.md A6.6: the seed is shown once; files holding it are owner-only.
 async function writeQrFiles(uri: string, options: AddOptions): Promise<void> {
   if (options.png !== undefined) {
     writeFileSync(options.png, await QRCode.toBuffer(uri, { type: 'png' }), { mode: 0o600 });
@@ -85,7 +97,7 @@ async function addToken(options: AddOptions, command: Command): Promise<void> {
     ? BACKUP_CODE_DIGITS
     : intOption('digits', options.digits ?? '6', options.type === 'totp' ? [6, 8] : [6, 7, 8]);
   const period = intOption('period', options.period, [30, 60]);
-  const count = backup ? intOption('count', options.count, [...Array(50).keys()].slice(1)) : 0;
+  const count = backup ? rangeOption('count', options.count, 1, MAX_BACKUP_CODES) : 0;
   // A6.6 / RFC 4226 §4 R6: 160-bit seed from the CSPRNG (for backup tokens: the salt of the code hashes).
   const secret = generateSecret();
   const codes = generateBackupCodes(count);
@@ -176,14 +188,15 @@ async function importTokens(file: string, command: Command): Promise<void> {
       ExitCode.Failed,
     );
   }
-  const { tokens, failures } = parseTokenCsv(text);
+  const { tokens, lines, failures } = parseTokenCsv(text);
   const added = await withStores(command, (stores) => {
     const store = stores.tokens;
+    // Issue 12 item 13: every message names the file's line, as the parser's own do.
     for (const [index, token] of tokens.entries()) {
       if (!stores.users.getByName(token.userName))
-        failures.push(`token ${index + 1}: no user named "${token.userName}"`);
+        failures.push(`line ${lines[index]}: no user named "${token.userName}"`);
       if (store.getBySerial(token.serial))
-        failures.push(`token ${index + 1}: serial ${token.serial} already exists`);
+        failures.push(`line ${lines[index]}: serial ${token.serial} already exists`);
     }
     if (failures.length > 0) {
       throw new CliError(`token import: nothing imported:\n  ${failures.join('\n  ')}`, ExitCode.Failed);
@@ -193,7 +206,9 @@ async function importTokens(file: string, command: Command): Promise<void> {
     } catch (error) {
       // Issue 12: a copied secret or a second spelling of a holder; the store names the token by its serial.
       if (error instanceof StoreError && error.code === StoreErrorCode.Conflict) {
-        throw new CliError(`token import: nothing imported: ${error.message}`, ExitCode.Failed);
+        const index = tokens.findIndex((t) => error.message.startsWith(`token ${t.serial}:`));
+        const where = index < 0 ? '' : `line ${lines[index]}: `;
+        throw new CliError(`token import: nothing imported: ${where}${error.message}`, ExitCode.Failed);
       }
       throw error;
     }
@@ -223,7 +238,7 @@ export function registerTokenCommands(program: Command): void {
     .option('--label <text>', 'free text to tell tokens apart, e.g. "work phone"')
     .option('--png <file>', 'also write the QR code as a PNG file (mode 0600)')
     .option('--svg <file>', 'also write the QR code as an SVG file (mode 0600)')
-    .option('--count <n>', 'backup codes to create (1–49)', '10')
+    .option('--count <n>', `backup codes to create (1–${MAX_BACKUP_CODES})`, '10')
     .addHelpText(
       'after',
       `

@@ -76,7 +76,7 @@ interface UnlockResult {
 }
 
 /**
- * SECURITY.md A6.5: clears the account's counter and lock and those of every token it holds, in one transaction so
+ * docs/security.md A6.5: clears the account's counter and lock and those of every token it holds, in one transaction so
  * a running server sees all or nothing. Names need no local user: directory users hold tokens under their name.
  */
 function unlockAccount(stores: Stores, name: string): UnlockResult {
@@ -253,7 +253,7 @@ Examples:
     .addHelpText(
       'after',
       `
-After repeated wrong codes (SECURITY.md A6.5) the server locks the account, and each token that
+After repeated wrong codes (docs/security.md A6.5) the server locks the account, and each token that
 failed, for a while that doubles with each further lock of the account, and refuses every login
 of the account meanwhile with the same Access-Reject as a wrong code (the log says why). Locks
 end by themselves; "unlock" ends them now and forgets the failures and the lock count. It also

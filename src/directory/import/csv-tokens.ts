@@ -13,16 +13,20 @@ interface CsvRecord {
   readonly info: { readonly lines: number };
 }
 
-/** Parses the import CSV; returns the tokens, or every failing line (`line N: reason`) without echoing secrets. */
-export function parseTokenCsv(text: string): { tokens: NewToken[]; failures: string[] } {
+/**
+ * Parses the import CSV; returns the tokens with the line each ends on (`lines[i]` is `tokens[i]`'s, for the
+ * caller's own messages), or every failing line (`line N: reason`) without echoing secrets.
+ */
+export function parseTokenCsv(text: string): { tokens: NewToken[]; lines: number[]; failures: string[] } {
   const tokens: NewToken[] = [];
+  const lines: number[] = [];
   const failures: string[] = [];
   let records: CsvRecord[];
   try {
     records = parse(text, CSV_IMPORT_OPTIONS) as unknown as CsvRecord[];
   } catch (error) {
     const line = (error as { lines?: number }).lines ?? 1;
-    return { tokens, failures: [`line ${line}: CSV syntax error`] };
+    return { tokens, lines, failures: [`line ${line}: CSV syntax error`] };
   }
   const [header, ...rows] = records;
   const names = header?.record.map((name) => name.toLowerCase()) ?? [];
@@ -33,7 +37,7 @@ export function parseTokenCsv(text: string): { tokens: NewToken[]; failures: str
       ...unknown.map((n) => `unknown column "${n}"`),
       ...missing.map((n) => `missing column "${n}"`),
     ];
-    return { tokens, failures: [`line 1: header: ${what.join(', ') || 'empty file'}`] };
+    return { tokens, lines, failures: [`line 1: header: ${what.join(', ') || 'empty file'}`] };
   }
   const seen = new Set<string>();
   for (const { record, info } of rows) {
@@ -60,9 +64,11 @@ export function parseTokenCsv(text: string): { tokens: NewToken[]; failures: str
       fail(`digits: ${field('digits')} not allowed`);
     else if (type === 'totp' && period !== 30 && period !== 60) fail('period: 30 or 60 expected');
     else if (!isOtpAlgorithm(algorithm)) fail('algorithm: SHA1, SHA256 or SHA512 expected');
-    else
+    else {
       tokens.push({ serial, userName: field('user'), type, secret: secret.bytes, algorithm, digits, period });
+      lines.push(info.lines);
+    }
     seen.add(serial);
   }
-  return { tokens, failures };
+  return { tokens, lines, failures };
 }

@@ -35,7 +35,7 @@ export function isArgon2Hash(stored: string): boolean {
 
 /**
  * Hashes `password` with argon2id. @node-rs/argon2 runs the work on the libuv thread pool, off the event loop.
- * @param pepper secret key mixed into the hash (SECURITY.md A9.2); the same pepper is needed to verify.
+ * @param pepper secret key mixed into the hash (docs/security.md A9.2); the same pepper is needed to verify.
  * @returns PHC string `$argon2id$v=19$m=…,t=…,p=…$salt$hash`
  */
 export function hashArgon2id(

@@ -13,7 +13,7 @@ import {
 } from './salted-sha.js';
 
 /**
- * Header for Argon2 hashes made elsewhere. Ours are verified with the pepper (SECURITY.md A9.2); an imported one
+ * Header for Argon2 hashes made elsewhere. Ours are verified with the pepper (docs/security.md A9.2); an imported one
  * was made without it, so it is stored as `{ARGON2}$argon2id$…`, verified without the pepper, and rehashed.
  */
 export const FOREIGN_ARGON2_HEADER = '{ARGON2}';

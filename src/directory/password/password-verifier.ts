@@ -18,7 +18,7 @@ import { createWorkerPool, type WorkerPoolOptions } from './worker-pool.js';
 export interface PasswordVerifierOptions {
   /** argon2id cost for new hashes and for `needsRehash`; default OWASP m=19456, t=2, p=1. */
   readonly argon2?: Partial<Argon2Params>;
-  /** Secret mixed into our argon2id hashes, kept outside the database (SECURITY.md A9.2). */
+  /** Secret mixed into our argon2id hashes, kept outside the database (docs/security.md A9.2). */
   readonly pepper?: Uint8Array;
   /** The worker pool that runs SHA-crypt and bcrypt. */
   readonly workerPool?: WorkerPoolOptions;
@@ -51,7 +51,7 @@ export function createPasswordVerifier(options: PasswordVerifierOptions = {}): C
   const pepper = options.pepper === undefined ? undefined : Uint8Array.from(options.pepper);
   const pool = createWorkerPool(options.workerPool);
   const gate = new DeadlineGate(options.concurrency ?? libuvPoolSize());
-  // SECURITY.md A3.7: unknown users pay for a real argon2id verification against a hash nobody can match.
+  // docs/security.md A3.7: unknown users pay for a real argon2id verification against a hash nobody can match.
   const dummyHash = hashArgon2id(randomBytes(32), params, pepper);
   dummyHash.catch(() => undefined);
 

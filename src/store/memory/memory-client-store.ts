@@ -3,7 +3,7 @@ import type { Client, NewClient } from '../../domain/client.js';
 import { type ClientStore, StoreError, StoreErrorCode } from '../../domain/ports.js';
 import type { MemoryStoreOptions } from './memory-user-store.js';
 
-/** PROTOCOL.md §2: a NAS that does not say otherwise waits 60 s. */
+/** docs/protocol.md §2: a NAS that does not say otherwise waits 60 s. */
 const DEFAULT_NAS_TIMEOUT_SECONDS = 60;
 
 /** RADIUS clients in a Map keyed by name; secrets are copied in and out so callers cannot alter them. */

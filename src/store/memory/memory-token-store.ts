@@ -127,7 +127,7 @@ export class MemoryTokenStore implements TokenStore {
 
   recordSuccess(serial: string, success: TokenSuccess): boolean {
     const { expectedLastUsed, newLastUsed, drift } = success;
-    // SECURITY.md A6.4: same condition as the SQLite UPDATE … WHERE last_used = expected.
+    // docs/security.md A6.4: same condition as the SQLite UPDATE … WHERE last_used = expected.
     return this.#update(serial, (token) =>
       token.lastUsed === expectedLastUsed && newLastUsed > token.lastUsed
         ? { ...token, lastUsed: newLastUsed, drift }

@@ -1,4 +1,4 @@
-// Owns the SQLite adapter of the AccountLockoutStore port (SECURITY.md A6.5).
+// Owns the SQLite adapter of the AccountLockoutStore port (docs/security.md A6.5).
 import type Database from 'better-sqlite3';
 import type { AccountLockout, AccountLockoutStore } from '../../domain/account-lockout.js';
 import { toStoreError } from './sqlite-errors.js';

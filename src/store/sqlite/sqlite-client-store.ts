@@ -1,4 +1,4 @@
-// Owns the SQLite adapter of the ClientStore port; shared secrets are sealed at rest (SECURITY.md A9.1).
+// Owns the SQLite adapter of the ClientStore port; shared secrets are sealed at rest (docs/security.md A9.1).
 import type Database from 'better-sqlite3';
 import type { Client, NewClient } from '../../domain/client.js';
 import { type ClientStore, StoreError, StoreErrorCode } from '../../domain/ports.js';
@@ -20,7 +20,7 @@ interface ClientRow {
 const COLUMNS =
   'id, name, address, secret_sealed, require_message_authenticator, limit_proxy_state, nas_timeout, created_at';
 
-/** PROTOCOL.md §2: a NAS that does not say otherwise waits 60 s. */
+/** docs/protocol.md §2: a NAS that does not say otherwise waits 60 s. */
 export const DEFAULT_NAS_TIMEOUT_SECONDS = 60;
 
 /** The associated data that binds a sealed secret to its client: a value copied to another row does not open. */
@@ -56,7 +56,7 @@ export class SqliteClientStore implements ClientStore {
     try {
       secret = this.#sealer.open(row.secret_sealed, clientSecretAad(row.name));
     } catch (error) {
-      // SECURITY.md A9.4: a key that does not open the secrets is broken infrastructure; callers fail closed.
+      // docs/security.md A9.4: a key that does not open the secrets is broken infrastructure; callers fail closed.
       const why = error instanceof SealError ? error.code : 'unknown error';
       throw new StoreError(
         StoreErrorCode.Unavailable,

@@ -1,4 +1,4 @@
-// Owns the SQLite adapter of the TokenStore port; seeds are sealed at rest (SECURITY.md A9.1).
+// Owns the SQLite adapter of the TokenStore port; seeds are sealed at rest (docs/security.md A9.1).
 import type Database from 'better-sqlite3';
 import { StoreError, StoreErrorCode } from '../../domain/ports.js';
 import type {
@@ -76,7 +76,7 @@ export class SqliteTokenStore implements TokenStore {
     this.#insertCode = db.prepare('INSERT INTO backup_codes (token_id, code_hash) VALUES (?, ?)');
     // Backup codes go with their token (ON DELETE CASCADE; foreign_keys is on in openSqlite).
     this.#delete = db.prepare('DELETE FROM tokens WHERE serial = ?');
-    // SECURITY.md A6.4: compare-and-set. Of two requests (or nodes) that verified the same code against the same
+    // docs/security.md A6.4: compare-and-set. Of two requests (or nodes) that verified the same code against the same
     // stored value, only the first UPDATE matches; the second sees the new value and changes nothing.
     this.#cas = db.prepare(
       'UPDATE tokens SET last_used = ?, drift = ? WHERE serial = ? AND last_used = ? AND ? > last_used',
@@ -129,7 +129,7 @@ export class SqliteTokenStore implements TokenStore {
     try {
       secret = this.#sealer.open(row.secret_sealed, tokenSecretAad(row.serial));
     } catch (error) {
-      // SECURITY.md A9.4: a key that does not open the seeds is broken infrastructure; callers fail closed.
+      // docs/security.md A9.4: a key that does not open the seeds is broken infrastructure; callers fail closed.
       const why = error instanceof SealError ? error.code : 'unknown error';
       throw new StoreError(
         StoreErrorCode.Unavailable,

@@ -32,7 +32,7 @@ describe('argon2id', () => {
     });
   }
 
-  it('needs the pepper to verify a peppered hash (SECURITY.md A9.2)', async () => {
+  it('needs the pepper to verify a peppered hash (docs/security.md A9.2)', async () => {
     const pepper = octets('pepper kept outside the database');
     const hash = await hashArgon2id('pw', FAST, pepper);
     assert.equal(await verifyArgon2(hash, octets('pw'), pepper), true);

@@ -104,7 +104,7 @@ describe('password-verifier', () => {
     assert.equal(verifier.needsRehash('garbage'), true);
   });
 
-  it('verifyDummy costs about one argon2id verification and never matches (SECURITY.md A3.7)', async () => {
+  it('verifyDummy costs about one argon2id verification and never matches (docs/security.md A3.7)', async () => {
     const timed = async (run: () => boolean | Promise<boolean>): Promise<number> => {
       const samples: number[] = [];
       for (let i = 0; i < 5; i++) {
@@ -128,7 +128,7 @@ describe('password-verifier', () => {
     }
   });
 
-  it('peppers new hashes: another pepper or none does not verify them (SECURITY.md A9.2)', async () => {
+  it('peppers new hashes: another pepper or none does not verify them (docs/security.md A9.2)', async () => {
     const withPepper = createPasswordVerifier({ argon2: FAST, pepper: octets('pepper one') });
     const otherPepper = createPasswordVerifier({ argon2: FAST, pepper: octets('pepper two') });
     try {

@@ -4,7 +4,7 @@ import type { Migration } from '../migration.js';
 /**
  * User names use SQLite's default BINARY collation, so they are case-sensitive: FreeRADIUS compares User-Name
  * byte for byte, and `Alice` and `alice` must not silently become one account when users are imported from it.
- * `groups` is a JSON array of strings. Client secrets are stored only sealed (SECURITY.md A9.1); the sealing
+ * `groups` is a JSON array of strings. Client secrets are stored only sealed (docs/security.md A9.1); the sealing
  * binds the client name, not the rowid, so the value can be sealed before the row exists.
  * AUTOINCREMENT keeps ids from being reused after a delete, so old log lines never point at a new row.
  */

@@ -3,7 +3,7 @@ import type { Migration } from '../migration.js';
 
 /**
  * `user_name` is not a foreign key: tokens may belong to users of an external directory (LDAP) later.
- * `secret_sealed` is sealed with the associated data `token:<serial>:secret` (SECURITY.md A9.1).
+ * `secret_sealed` is sealed with the associated data `token:<serial>:secret` (docs/security.md A9.1).
  * `last_used` is the A6.4 replay guard (last accepted TOTP step or HOTP counter, −1 when none); it only grows,
  * through a compare-and-set UPDATE. Backup codes are stored as SHA-256 hashes only (A9.2) and are removed with
  * their token.

@@ -1,4 +1,4 @@
-// Owns migration 3: the per-account failure counters and locks (SECURITY.md A6.5).
+// Owns migration 3: the per-account failure counters and locks (docs/security.md A6.5).
 import type { Migration } from '../migration.js';
 
 /**
