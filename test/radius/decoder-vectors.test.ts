@@ -39,7 +39,7 @@ const REQUIRED = [
 
 describe(source, () => {
   it('names its docs/security.md sections on the first line', () => {
-    assert.match(source, /^SECURITY\.md §B1 #1–20/);
+    assert.match(source, /^docs\/security\.md §B1 #1–20/);
   });
 
   it('holds all 43 rows and covers every required case number', () => {
