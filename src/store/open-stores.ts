@@ -4,12 +4,14 @@ import type Database from 'better-sqlite3';
 import type { AccountLockoutStore } from '../domain/account-lockout.js';
 import type { ClientStore, UserStore } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
+import type { ServerSecretStore } from '../domain/server-secret.js';
 import type { TokenStore } from '../domain/token.js';
 import { loadSealer } from './sealer.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 import { SqliteAccountLockoutStore } from './sqlite/sqlite-account-lockout-store.js';
 import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
 import { SqlitePushDeviceStore } from './sqlite/sqlite-push-device-store.js';
+import { SqliteServerSecretStore } from './sqlite/sqlite-server-secret-store.js';
 import { SqliteTokenStore } from './sqlite/sqlite-token-store.js';
 import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
 
@@ -29,6 +31,8 @@ export interface Stores {
   readonly lockouts: AccountLockoutStore;
   /** Enrolled push authenticators and their activation codes (docs/push.md §3). */
   readonly pushDevices: PushDeviceStore;
+  /** The server's own keys (push signing, VAPID), sealed. */
+  readonly serverSecrets: ServerSecretStore;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   readonly db: Database.Database;
@@ -52,6 +56,7 @@ export function openStores(config: StoreConfig): Stores {
     applyReplayMarks: (marks) => tokens.applyReplayMarks(marks),
     lockouts: new SqliteAccountLockoutStore(db),
     pushDevices: new SqlitePushDeviceStore(db, sealer),
+    serverSecrets: new SqliteServerSecretStore(db, sealer),
     warnings,
     db,
     close: () => {

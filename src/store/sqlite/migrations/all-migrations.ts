@@ -4,6 +4,7 @@ import { migration0001 } from './0001-users-and-clients.js';
 import { migration0002 } from './0002-tokens.js';
 import { migration0003 } from './0003-account-lockouts.js';
 import { migration0004 } from './0004-push-devices.js';
+import { migration0005 } from './0005-server-secrets.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
 export const ALL_MIGRATIONS: readonly Migration[] = [
@@ -11,4 +12,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   migration0002,
   migration0003,
   migration0004,
+  migration0005,
 ];
