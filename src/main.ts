@@ -19,10 +19,16 @@ import type { Client } from './domain/client.js';
 import type { FirstFactor } from './domain/first-factor.js';
 import { StoreError } from './domain/ports.js';
 import { type InternalErrorSink, logFieldsOf } from './domain/request-context.js';
+import { ServerSecretName } from './domain/server-secret.js';
+import type { ReadinessCheck } from './http/admin-listener.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
+import { startHttpListeners } from './http-wiring.js';
+import { createPushWiring, type PushWiring, pushConfigProblems } from './push-wiring.js';
 import { standardDictionary } from './radius/dictionary.js';
 import { loadDictionaryFile } from './radius/dictionary-file.js';
 import { encodeNamedAttributes } from './radius/reply-attributes.js';
 import { ClientTable } from './radius-server/client-table.js';
+import { RadiusCounters } from './radius-server/counters.js';
 import { RequestProcessor } from './radius-server/request-processor.js';
 import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
 import { CachingLockoutStore } from './store/caching-lockout-store.js';
@@ -37,6 +43,8 @@ import { TokenHolders } from './store/sqlite/token-holders.js';
 export interface RunningServer {
   readonly sockets: readonly BoundSocket[];
   readonly processor: RequestProcessor;
+  /** Bound HTTP ports (the public one is absent when push is off). */
+  readonly http: { readonly publicPort: number | undefined; readonly adminPort: number };
   /** Re-reads the client table from the store (SIGHUP, or after `assent client add`). */
   reloadClients(): number;
   /** Stops taking packets, answers those in flight (at most `graceMs`), closes sockets and the database. */
@@ -124,6 +132,7 @@ export function checkWiring(config: Config): string[] {
   ]) {
     if (isIP(address) === 0) problems.push(`${key}: expected an IPv4 or IPv6 address, got "${address}"`);
   }
+  problems.push(...pushConfigProblems(config));
   for (const name of Object.keys(config.secondFactor.clients)) {
     if (config.secondFactor.clients[name]?.mode === 'otp-only' && config.secondFactor.clients[name]?.exempt) {
       problems.push(
@@ -254,6 +263,20 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     const firstFactor = buildFirstFactor(config, local, logger);
     cleanups.push(() => void firstFactor.close?.());
     const sessions = new ChallengeSessions(config.secondFactor.challengeSeconds * 1000);
+    const attributesFor = createGroupAttributes(config.replyAttributes);
+    const counters = new RadiusCounters();
+    // Built once the processor exists; the push events that feed it can only fire after that.
+    let metrics: Metrics | undefined;
+    const push = createPushWiring({
+      config,
+      devices: stores.pushDevices,
+      secrets: stores.serverSecrets,
+      logger,
+      holders: tokenHolders,
+      attributesFor,
+      count: { delivery: (r) => metrics?.delivery(r), answer: (r) => metrics?.answer(r) },
+    });
+    cleanups.push(() => push.close());
     const authenticate = createAuthenticate({
       firstFactor,
       policy: createSecondFactorPolicy(config.secondFactor),
@@ -272,8 +295,9 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
           ),
       }),
       sessions,
-      attributesFor: createGroupAttributes(config.replyAttributes),
+      attributesFor,
       onInternalError,
+      ...(push.hooks === undefined ? {} : { push: push.hooks }),
     });
     const clients = stores.clients.list();
     if (clients.length === 0) {
@@ -289,18 +313,40 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       dictionary,
       logger,
       options: config.radius,
+      counters,
+      // docs/push.md §7: a hold never outlives its push window (the NAS margin is inside that window).
+      holds: { max: config.push.maxPending, maxHoldMs: config.push.timeoutSeconds * 1000 + 5_000 },
+      onDecided: (ms) => metrics?.decisionSeconds(ms / 1000),
+    });
+    cleanups.push(() => processor.close());
+    // PROTOCOL P3: a device's answer, a typed code or the deadline releases the held requests of its login.
+    push.waits.onDecision((txn, decision) => processor.resume(txn, decision));
+    metrics = createMetrics({
+      radius: counters,
+      pendingPushes: () => push.waits.size,
+      heldRequests: () => processor.heldCount,
+    });
+    const http = await startHttpListeners({
+      config,
+      logger,
+      metrics,
+      checks: readinessChecks(stores, push),
+      routes: push.hooks === undefined ? undefined : push.routes,
+      publicUrl: push.publicUrl,
+      publicUrlNow: () => push.publicUrl,
+      publicPortBound: (port) => push.publicPortBound(port),
     });
     const listener = new UdpListener(processor, logger);
     let sockets: BoundSocket[];
     try {
       sockets = await listener.listen(config.radius);
     } catch (error) {
-      processor.close();
+      await http.close();
       throw error;
     }
     if (sockets.length === 0) {
       await listener.close();
-      processor.close();
+      await http.close();
       throw new StartupError(
         'config',
         'no RADIUS listener: radius.bind lists no address that could be bound',
@@ -315,6 +361,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     return {
       sockets,
       processor,
+      http: { publicPort: http.publicPort, adminPort: http.adminPort },
       reloadClients() {
         const fresh = stores.clients.list();
         warnAboutClients(fresh, logger);
@@ -329,7 +376,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
         processor.stopAccepting();
         await processor.drain(graceMs);
         await listener.close();
-        processor.close();
+        await http.close();
         tokens.flush();
         try {
           foldReplayJournal(journal, stores, logger);
@@ -376,6 +423,29 @@ function foldReplayJournal(journal: ReplayJournal, stores: Stores, logger: Logge
     { event: 'store.replay_journal_folded', tokens: raised },
     'replay guard journal folded into the database',
   );
+}
+
+/**
+ * `/readyz` (issue 13): red while the database cannot answer, the key file no longer opens what it sealed, or push
+ * delivery was refused by a push service (our VAPID identity or request is wrong: fix the configuration).
+ */
+function readinessChecks(stores: Stores, push: PushWiring): ReadinessCheck[] {
+  return [
+    {
+      name: 'database',
+      check: () => (stores.db.open && stores.db.prepare('SELECT 1 AS ok').get() ? undefined : 'closed'),
+    },
+    {
+      name: 'key',
+      check: () => {
+        stores.serverSecrets.getOrCreate(ServerSecretName.VapidKeys, () => {
+          throw new Error('push keys are missing');
+        });
+        return undefined;
+      },
+    },
+    { name: 'push_delivery', check: () => push.deliveryFault() },
+  ];
 }
 
 /** How often the user cache checks for writes by other processes (`assent user disable` takes effect after it). */

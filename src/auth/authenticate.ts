@@ -59,6 +59,7 @@ export type Authenticate = (request: LoginRequest) => Decision | Promise<Decisio
 
 const utf8 = new TextDecoder();
 const NO_LENGTHS: readonly number[] = Object.freeze([]);
+const NO_PASSWORD = new Uint8Array(0);
 
 /** P2: an empty answer or `push` (any case, trimmed) asks for a push instead of typing a code. */
 function asksForPush(code: string): boolean {
@@ -414,6 +415,8 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       case 'eap':
         return reject(Reason.EapUnsupported, typed);
       case 'none':
+        // PROTOCOL P2: a State with no User-Password is the empty answer (radclient sends `""` that way).
+        if (request.state !== undefined) return answer(request, typed, NO_PASSWORD);
         return reject(Reason.NoCredentials, typed);
       case 'malformed':
         return reject(credential.reason, typed);

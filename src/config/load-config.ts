@@ -79,6 +79,18 @@ function resolvePaths(config: Mutable, cwd: string): void {
   config.dataDir = dataDir;
   config.storage = { ...config.storage, sqlitePath: place(config.storage.sqlitePath, 'assent.db') };
   config.secrets = { ...config.secrets, keyFile: place(config.secrets.keyFile, 'secret.key') };
+  config.http = {
+    ...config.http,
+    public: {
+      ...config.http.public,
+      certFile: place(config.http.public.certFile, 'public-cert.pem'),
+      keyFile: place(config.http.public.keyFile, 'public-key.pem'),
+    },
+  };
+  config.push = {
+    ...config.push,
+    serviceCaFile: config.push.serviceCaFile === '' ? '' : resolve(cwd, config.push.serviceCaFile),
+  };
   config.radius = {
     ...config.radius,
     dictionaries: config.radius.dictionaries.map((file) => resolve(cwd, file)),

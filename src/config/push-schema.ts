@@ -63,6 +63,13 @@ export const PushSchema = Type.Object(
         'Show a 2-digit number in the challenge text that the user must type on the authenticator; a wrong ' +
         'number is a deny (docs/security.md A7.1). Needs a NAS that shows the Reply-Message.',
     }),
+    serviceCaFile: Type.String({
+      default: '',
+      maxLength: 1024,
+      description:
+        "PEM certificates to trust, besides the system ones, for push services (a site's own ntfy server behind " +
+        'a private CA).',
+    }),
     vapidSubject: Type.String({
       default: '',
       maxLength: 200,

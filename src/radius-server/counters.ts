@@ -15,11 +15,17 @@ export class RadiusCounters {
   readonly drops: Record<DropReason, number>;
   /** Decoder failure reason → count (SECURITY A1.2–A1.6). */
   readonly malformed = new Map<string, number>();
+  /** Decisions by reason, or by outcome when there is none (`accept`, `challenge`, `pending`): for metrics. */
+  readonly decisions = new Map<string, number>();
 
   constructor() {
     const drops = {} as Record<DropReason, number>;
     for (const reason of allDropReasons) drops[reason] = 0;
     this.drops = drops;
+  }
+
+  countDecision(key: string): void {
+    this.decisions.set(key, (this.decisions.get(key) ?? 0) + 1);
   }
 
   countMalformed(reason: string): void {

@@ -48,6 +48,8 @@ export interface ProcessorDeps {
   readonly now?: () => number;
   /** Requests held for a push decision (docs/push.md): `push.maxPending`, and the longest a hold may last. */
   readonly holds?: { readonly max: number; readonly maxHoldMs: number };
+  /** Told the milliseconds from arrival to each decision (the latency histogram). */
+  readonly onDecided?: (ms: number) => void;
 }
 
 /** One request between its arrival and its reply. */
@@ -88,6 +90,7 @@ export class RequestProcessor {
   private readonly sweeper: NodeJS.Timeout;
   private readonly held: HeldRequests<InFlight>;
   private readonly maxHoldMs: number;
+  private readonly onDecided: ((ms: number) => void) | undefined;
   private accepting = true;
   private inFlightCount = 0;
   private drained: (() => void) | undefined;
@@ -110,6 +113,7 @@ export class RequestProcessor {
     this.logDecisions = this.logger.isLevelEnabled('info');
     this.held = new HeldRequests(deps.holds?.max ?? 100_000);
     this.maxHoldMs = deps.holds?.maxHoldMs ?? 605_000;
+    this.onDecided = deps.onDecided;
     this.sweeper = setInterval(() => this.sweep(this.now()), 1000);
     this.sweeper.unref();
   }
@@ -499,6 +503,10 @@ export class RequestProcessor {
   }
 
   private logDecision(request: InFlight, decision: Decision, outcome: string): void {
+    const reason = 'reason' in decision ? decision.reason : undefined;
+    this.counters.countDecision(reason ?? outcome);
+    const ms = this.now() - request.started;
+    this.onDecided?.(ms);
     if (!this.logDecisions) return;
     this.logger.info({
       event: 'radius.decision',
@@ -507,9 +515,9 @@ export class RequestProcessor {
       id: request.packet.identifier,
       user: 'user' in decision ? decision.user : undefined,
       outcome,
-      reason: 'reason' in decision ? decision.reason : undefined,
+      reason,
       txn: transactionOf(request, decision),
-      ms: this.now() - request.started,
+      ms,
     });
   }
 

@@ -11,7 +11,13 @@ const tsx = import.meta.resolve('tsx');
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ASSENT_')) env[k] = v;
-  return { ...env, ...extra };
+  // Loopback and any free port for the HTTP listeners, so `serve` in tests never takes 4433 or 9180.
+  const http = {
+    ASSENT_HTTP_PUBLIC_BIND: '127.0.0.1',
+    ASSENT_HTTP_PUBLIC_PORT: '0',
+    ASSENT_HTTP_ADMIN_PORT: '0',
+  };
+  return { ...env, ...http, ...extra };
 }
 
 export function runCli(

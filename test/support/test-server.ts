@@ -70,6 +70,11 @@ export async function startTestServer(
       rejectJitterMs: 0,
       ...options.config?.radius,
     },
+    // Loopback and any free port: tests never listen beyond this machine or on a fixed port.
+    http: {
+      public: { bind: '127.0.0.1', port: 0, ...options.config?.http?.public },
+      admin: { bind: '127.0.0.1', port: 0, ...options.config?.http?.admin },
+    },
     passwords: { argon2: { ...TEST_ARGON2 }, ...options.config?.passwords },
     log: { level: 'info' as const, ...options.config?.log },
   };

@@ -1,0 +1,96 @@
+// Owns starting the HTTP listeners from the configuration: the public one for devices, the admin one for operators.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from './config/config-schema.js';
+import { type ReadinessCheck, startAdminListener } from './http/admin-listener.js';
+import type { Metrics } from './http/metrics.js';
+import { loadPublicCertificate } from './http/public-certificate.js';
+import { type DeviceRoutes, type RunningListener, startPublicListener } from './http/public-listener.js';
+
+export interface HttpWiringDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly checks: readonly ReadinessCheck[];
+  /** Device routes; undefined when push is off (then no public listener is opened). */
+  readonly routes: DeviceRoutes | undefined;
+  readonly publicUrl: string;
+  /** The reply-to address after the port is bound (for the start-up log line). */
+  readonly publicUrlNow: () => string;
+  /** Told the public listener's bound port before any request can arrive. */
+  readonly publicPortBound?: (port: number) => void;
+}
+
+export interface HttpListeners {
+  /** The public listener's port; undefined when push is off. */
+  readonly publicPort: number | undefined;
+  readonly adminPort: number;
+  close(): Promise<void>;
+}
+
+/** Names the public certificate made on first start covers: the reply-to host first, then this machine's. */
+function certificateHosts(publicUrl: string): string[] {
+  const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+  return [...new Set([host, hostname(), 'localhost', '127.0.0.1', '::1'])];
+}
+
+/**
+ * Opens the admin listener and, with push on, the public one (its certificate made on first start when none is
+ * configured). @throws when a port cannot be bound or the certificate pair is half there
+ */
+export async function startHttpListeners(deps: HttpWiringDeps): Promise<HttpListeners> {
+  const { config, logger } = deps;
+  const opened: RunningListener[] = [];
+  try {
+    let publicPort: number | undefined;
+    if (deps.routes !== undefined) {
+      const files = { certFile: config.http.public.certFile, keyFile: config.http.public.keyFile };
+      const tls = await loadPublicCertificate(files, certificateHosts(deps.publicUrl));
+      if (tls.generated) {
+        logger.warn(
+          { event: 'http.certificate_generated', certFile: files.certFile },
+          'made a self-signed certificate for the public listener; phones trust it only once installed: ' +
+            'set http.public.certFile/keyFile to a certificate from a CA for production',
+        );
+      }
+      for (const warning of tls.warnings) logger.warn({ event: 'http.certificate_problem' }, warning);
+      const listener = await startPublicListener({
+        bind: config.http.public.bind,
+        port: config.http.public.port,
+        tls,
+        routes: deps.routes,
+        logger,
+        onResponse: (route, status) => deps.metrics.http(route, status),
+      });
+      opened.push(listener);
+      publicPort = listener.port;
+      deps.publicPortBound?.(publicPort);
+    }
+    const admin = await startAdminListener({
+      bind: config.http.admin.bind,
+      port: config.http.admin.port,
+      registry: deps.metrics.registry,
+      checks: deps.checks,
+    });
+    opened.push(admin);
+    logger.info(
+      {
+        event: 'http.listening',
+        public: publicPort === undefined ? null : `${config.http.public.bind}:${publicPort}`,
+        publicUrl: deps.routes === undefined ? null : deps.publicUrlNow(),
+        admin: `${config.http.admin.bind}:${admin.port}`,
+      },
+      'HTTP listeners ready',
+    );
+    return {
+      publicPort,
+      adminPort: admin.port,
+      close: async () => {
+        await Promise.all(opened.map((l) => l.close()));
+      },
+    };
+  } catch (error) {
+    await Promise.all(opened.map((l) => l.close()));
+    throw error;
+  }
+}

@@ -1,0 +1,125 @@
+// Owns the Prometheus metrics (prom-client): what operators graph and alert on, read at scrape time where possible.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Counts the RADIUS side keeps in plain numbers (its hot path increments fields, never a metric object). */
+export interface RadiusCountsSource {
+  received: number;
+  accessAccepts: number;
+  accessRejects: number;
+  accessChallenges: number;
+  readonly drops: Readonly<Record<string, number>>;
+  readonly decisions: ReadonlyMap<string, number>;
+}
+
+export interface MetricSources {
+  readonly radius: RadiusCountsSource;
+  /** Logins waiting for a push answer now. */
+  readonly pendingPushes: () => number;
+  /** RADIUS requests held for those logins now (a NAS may hold several per login). */
+  readonly heldRequests: () => number;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Web Push deliveries by result (`sent`, `gone`, `rejected`, `failed`). */
+  delivery(result: string): void;
+  /** Device answers by result (`approved`, `denied`, `refused`, `conflict`). */
+  answer(result: string): void;
+  /** Requests to the public listener by route and status. */
+  http(route: string, status: number): void;
+  /** Seconds from a RADIUS request's arrival to its decision. */
+  decisionSeconds(seconds: number): void;
+}
+
+export function createMetrics(sources: MetricSources): Metrics {
+  const registry = new Registry();
+  const radius = sources.radius;
+  new Counter({
+    name: 'assent_radius_requests_total',
+    help: 'RADIUS requests received.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(radius.received);
+    },
+  });
+  new Counter({
+    name: 'assent_radius_replies_total',
+    help: 'RADIUS replies sent, by code.',
+    labelNames: ['code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ code: 'access-accept' }, radius.accessAccepts);
+      this.inc({ code: 'access-reject' }, radius.accessRejects);
+      this.inc({ code: 'access-challenge' }, radius.accessChallenges);
+    },
+  });
+  new Counter({
+    name: 'assent_radius_drops_total',
+    help: 'RADIUS requests dropped without a reply, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of Object.entries(radius.drops)) this.inc({ reason }, count);
+    },
+  });
+  new Counter({
+    name: 'assent_decisions_total',
+    help: 'Login decisions, by outcome or reason (docs/errors.md).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of radius.decisions) this.inc({ reason }, count);
+    },
+  });
+  new Gauge({
+    name: 'assent_push_pending',
+    help: 'Logins waiting for a push answer.',
+    registers: [registry],
+    collect() {
+      this.set(sources.pendingPushes());
+    },
+  });
+  new Gauge({
+    name: 'assent_push_held_requests',
+    help: 'RADIUS requests held until their push is answered.',
+    registers: [registry],
+    collect() {
+      this.set(sources.heldRequests());
+    },
+  });
+  const deliveries = new Counter({
+    name: 'assent_push_deliveries_total',
+    help: 'Web Push deliveries by result; rejected and failed ones are delivery failures.',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const answers = new Counter({
+    name: 'assent_push_answers_total',
+    help: 'Device answers to pushes, by result.',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const requests = new Counter({
+    name: 'assent_http_requests_total',
+    help: 'Requests to the public listener, by route and status.',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'assent_decision_seconds',
+    help: 'Time from a RADIUS request arriving to its decision (a held push request: to the answer).',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  return {
+    registry,
+    delivery: (result) => deliveries.inc({ result }),
+    answer: (result) => answers.inc({ result }),
+    http: (route, status) => requests.inc({ route, status: String(status) }),
+    decisionSeconds: (seconds) => latency.observe(seconds),
+  };
+}

@@ -1,0 +1,113 @@
+// Owns the public HTTPS listener: device routes only (SECURITY A8.1), strict bodies and per-address rate limits.
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { AnswerPush } from '../auth/answer-push.js';
+import type { DeviceReply } from '../auth/device-reply.js';
+import type { ActivateDevice } from '../auth/enroll-device.js';
+import type { PollPushes } from '../auth/poll-pushes.js';
+import { codeOfError, httpError } from './http-errors.js';
+import { RateLimiter } from './rate-limiter.js';
+import { parseStrictJson } from './strict-json.js';
+
+/** docs/push.md: what devices may do. Nothing else is served here. */
+export interface DeviceRoutes {
+  readonly activate: ActivateDevice;
+  readonly answer: AnswerPush;
+  readonly poll: PollPushes;
+}
+
+export interface PublicListenerOptions {
+  readonly bind: string;
+  readonly port: number;
+  readonly tls: { readonly cert: string; readonly key: string };
+  readonly routes: DeviceRoutes;
+  readonly logger: Logger;
+  /** Per source address (SECURITY A8.7). */
+  readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
+  /** Told about each answered request (metrics): its route pattern and status. */
+  readonly onResponse?: (route: string, status: number) => void;
+}
+
+export interface RunningListener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** SECURITY A8.7: no device message comes near this. */
+export const BODY_LIMIT = 16 * 1024;
+/** Slow clients (slowloris) are cut off: a request has this long to arrive whole. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+function send(reply: FastifyReply, answer: DeviceReply | { status: number; body: unknown }) {
+  return reply.code(answer.status).header('cache-control', 'no-store').send(answer.body);
+}
+
+/** Builds the listener's routes and guards without binding, so tests can inject requests. */
+export function buildPublicApp(options: PublicListenerOptions): FastifyInstance {
+  const app = Fastify({
+    https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' },
+    bodyLimit: BODY_LIMIT,
+    connectionTimeout: REQUEST_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: 5_000,
+    logger: false,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const limit = options.rateLimit ?? { perSecond: 20, burst: 40 };
+  const limiter = new RateLimiter(limit.perSecond, limit.burst);
+  const { routes, logger } = options;
+
+  // SECURITY A8.7: JSON only, strictly; any other content type is refused by the framework with 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const parsed = parseStrictJson(body as string);
+    if (parsed.ok) done(null, parsed.value);
+    else
+      done(
+        Object.assign(new Error(parsed.detail), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }),
+      );
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!limiter.take(request.ip, Date.now())) {
+      reply.header('retry-after', String(Math.max(1, limiter.retryAfterSeconds(request.ip))));
+      return send(reply, httpError('too_many_requests'));
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    options.onResponse?.(request.routeOptions.url ?? 'unknown', reply.statusCode);
+  });
+  app.setErrorHandler((error, _request, reply) => {
+    const code = codeOfError(error as { code?: unknown; statusCode?: unknown });
+    if (code === 'internal_error') logger.error({ event: 'http.error', err: error }, 'device request failed');
+    return send(
+      reply,
+      httpError(code, code === 'bad_request' ? (error as Error).message.slice(0, 120) : undefined),
+    );
+  });
+  app.setNotFoundHandler((_request, reply) => send(reply, httpError('not_found')));
+
+  app.post<{ Params: { code: string } }>('/device/v1/activation/:code', async (request, reply) =>
+    send(reply, await routes.activate(request.params.code, request.body, request.ip)),
+  );
+  app.post('/device/v1/answer', async (request, reply) =>
+    send(reply, await routes.answer(request.body, request.ip)),
+  );
+  app.get<{ Querystring: Record<string, string> }>('/device/v1/pending', async (request, reply) => {
+    const query: Record<string, string> = {};
+    for (const [key, value] of Object.entries(request.query))
+      if (typeof value === 'string') query[key] = value;
+    return send(reply, await routes.poll(query, request.ip));
+  });
+  return app;
+}
+
+/** Binds the public listener. @throws when the port cannot be bound */
+export async function startPublicListener(options: PublicListenerOptions): Promise<RunningListener> {
+  const app = buildPublicApp(options);
+  await app.listen({ host: options.bind, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  return { port, close: () => app.close() };
+}

@@ -1,0 +1,230 @@
+// Owns building push authentication from the configuration: keys, stores, limits, use cases, delivery and events.
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import type { Logger } from 'pino';
+import { createAnswerPush } from './auth/answer-push.js';
+import type { PushHooks } from './auth/authenticate.js';
+import { createActivateDevice } from './auth/enroll-device.js';
+import type { GroupAttributes } from './auth/group-attributes.js';
+import { createPollPushes } from './auth/poll-pushes.js';
+import { PushLimits } from './auth/push-limits.js';
+import { PushWaits } from './auth/push-waits.js';
+import { createStartPush } from './auth/start-push.js';
+import type { Config } from './config/config-schema.js';
+import { effectivePublicUrl } from './config/public-url.js';
+import { accept } from './domain/decision.js';
+import type { PushSender } from './domain/push-delivery.js';
+import type { PushDeviceStore } from './domain/push-device.js';
+import type { ServerSecretStore } from './domain/server-secret.js';
+import type { DeviceRoutes } from './http/public-listener.js';
+import { loadPushKeys, type PushKeys } from './push/push-keys.js';
+import { createWebPushSender } from './push/web-push-sender.js';
+import { MemoryTransactionStore } from './store/memory/memory-transaction-store.js';
+
+/** What push needs from the rest of the server. */
+export interface PushWiringDeps {
+  readonly config: Config;
+  readonly devices: PushDeviceStore;
+  readonly secrets: ServerSecretStore;
+  readonly logger: Logger;
+  /** Who holds an authenticator (the `+` of the challenge); refreshed when a device enrolls here. */
+  readonly holders: { hasPush(userName: string): boolean; refresh(): void };
+  readonly attributesFor: GroupAttributes;
+  /** Metrics sinks (the registry is built by the caller). */
+  readonly count: { delivery(result: string): void; answer(result: string): void };
+}
+
+export interface PushWiring {
+  /** For createAuthenticate; undefined when `push.enabled` is off. */
+  readonly hooks: PushHooks | undefined;
+  readonly waits: PushWaits;
+  readonly routes: DeviceRoutes;
+  readonly keys: PushKeys;
+  /** `push.publicUrl`, or the one made from this host's name and the public listener's port. */
+  readonly publicUrl: string;
+  /** The public listener is bound: a derived reply-to address takes its real port (`http.public.port: 0`). */
+  publicPortBound(port: number): void;
+  /** Why Web Push delivery is not possible (no VAPID subject): devices poll; undefined when it is. */
+  readonly deliveryProblem: string | undefined;
+  /**
+   * `/readyz`: a push service refused our last delivery (400/401/403/413: the VAPID identity or the request is
+   * wrong), within the last 10 minutes and with no success since; undefined otherwise.
+   */
+  deliveryFault(): string | undefined;
+  close(): void;
+}
+
+/** Ended transactions are kept this long, so a late or repeated answer still gets its 200 or 409 (docs/push.md §5). */
+const KEEP_DECIDED_MS = 10 * 60_000;
+
+/** RFC 8292 §2.1: `sub` is a contact; Apple refuses placeholders (`.invalid`, `localhost`). */
+export function pushConfigProblems(config: Config): string[] {
+  const subject = config.push.vapidSubject;
+  if (subject === '') return [];
+  const ok = /^(mailto:[^@\s]+@[^@\s]+\.[^@\s]+|https:\/\/[^\s/]+\.[^\s/]+(\/\S*)?)$/.test(subject);
+  if (!ok || /localhost|\.invalid\b|\.example\b|\.test\b/i.test(subject)) {
+    return [
+      `push.vapidSubject: expected a real mailto: or https: contact (push services refuse placeholders), got "${subject}"`,
+    ];
+  }
+  return [];
+}
+
+function senderFor(config: Config, keys: PushKeys): PushSender | undefined {
+  if (config.push.vapidSubject === '') return undefined;
+  const ca = config.push.serviceCaFile;
+  const agent =
+    ca === ''
+      ? undefined
+      : new Agent({ ca: [...rootCertificates, readFileSync(ca, 'utf8')], keepAlive: true });
+  return createWebPushSender({
+    vapid: { subject: config.push.vapidSubject, ...keys.vapid },
+    ...(agent === undefined ? {} : { agent }),
+  });
+}
+
+export function createPushWiring(deps: PushWiringDeps): PushWiring {
+  const { config, devices, logger } = deps;
+  const keys = loadPushKeys(deps.secrets);
+  const effective = effectivePublicUrl(config);
+  // Read at every use (start, enroll, poll), so a derived address can learn the port bound later.
+  const site = { publicUrl: effective.url };
+  const transactions = new MemoryTransactionStore();
+  const limits = new PushLimits(config.push);
+  const waits = new PushWaits(transactions, (identity, txn) =>
+    accept(identity.name, deps.attributesFor(identity.groups), txn),
+  );
+  const sender = senderFor(config, keys);
+  let refusedDelivery: { at: number; text: string } | undefined;
+
+  const start = createStartPush({
+    devices,
+    transactions,
+    limits,
+    settings: site,
+    serverKey: keys.signingKey,
+    sender,
+    events: {
+      started: (t, count) =>
+        logger.info(
+          { event: 'push.started', txn: t.id, user: t.userName, client: t.clientName, devices: count },
+          'push started',
+        ),
+      sent: (t, device, result) => {
+        deps.count.delivery(result.kind);
+        if (result.kind === 'sent') refusedDelivery = undefined;
+        if (result.kind === 'rejected') {
+          refusedDelivery = { at: Date.now(), text: `a push service refused delivery with ${result.status}` };
+        }
+        const line = {
+          event: 'push.sent',
+          txn: t.id,
+          user: t.userName,
+          device: device.id,
+          result: result.kind,
+          status: 'status' in result ? result.status : undefined,
+          detail: 'detail' in result ? result.detail : undefined,
+        };
+        if (result.kind === 'sent') logger.info(line, 'push delivered to the push service');
+        else logger.warn(line, 'push delivery failed');
+      },
+    },
+  });
+
+  const answer = createAnswerPush({
+    devices,
+    transactions,
+    limits,
+    events: {
+      refused: (check, src, sessionId, txn) => {
+        deps.count.answer('refused');
+        logger.warn({ event: 'push.answer_refused', check, src, txn, session: sessionId?.slice(0, 8) });
+      },
+      decided: (t, src) => {
+        deps.count.answer(t.status);
+        logger.info(
+          { event: 'push.decided', txn: t.id, user: t.userName, status: t.status, device: t.decidedBy, src },
+          'push answered',
+        );
+        waits.settled(t);
+      },
+      notMe: (t, device, mutedUntil) =>
+        logger.warn(
+          { event: 'audit.push_not_me', txn: t.id, user: t.userName, device, mutedUntil },
+          'user reported a push they did not start; pushes to them are muted',
+        ),
+    },
+  });
+
+  const activate = createActivateDevice(
+    devices,
+    {
+      get publicUrl() {
+        return site.publicUrl;
+      },
+      serverName: config.push.serverName,
+      serverKey: keys.signingPublic,
+      vapidPublicKey: sender === undefined ? '' : keys.vapid.publicKey,
+    },
+    {
+      refused: (check, src) => logger.warn({ event: 'push.enroll_refused', check, src }),
+      enrolled: (user, device, delivery, src) => {
+        deps.holders.refresh();
+        logger.info({ event: 'push.enrolled', user, device, delivery, src }, 'authenticator enrolled');
+      },
+    },
+  );
+
+  const poll = createPollPushes({
+    devices,
+    transactions,
+    get publicUrl() {
+      return site.publicUrl;
+    },
+    serverKey: keys.signingKey,
+    refused: (check, src) => logger.warn({ event: 'push.poll_refused', check, src }),
+  });
+
+  // One timer for every waiting login (no timer per login): deadlines end as PUSH_TIMEOUT.
+  let ticks = 0;
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    waits.sweep(now);
+    if (++ticks % 60 === 0) void transactions.sweep(now, KEEP_DECIDED_MS);
+  }, 1000);
+  sweeper.unref();
+
+  const hooks: PushHooks | undefined = config.push.enabled
+    ? {
+        offered: (name) => deps.holders.hasPush(name),
+        start,
+        waits,
+        transactions,
+        timeoutMs: config.push.timeoutSeconds * 1000,
+        numberMatching: config.push.numberMatching,
+      }
+    : undefined;
+
+  return {
+    hooks,
+    waits,
+    routes: { activate, answer, poll },
+    keys,
+    get publicUrl() {
+      return site.publicUrl;
+    },
+    publicPortBound(port) {
+      if (effective.derived) site.publicUrl = effective.url.replace(/:\d+$/, `:${port}`);
+    },
+    deliveryProblem:
+      sender === undefined
+        ? 'push.vapidSubject is empty: no Web Push delivery, authenticators poll'
+        : undefined,
+    deliveryFault: () =>
+      refusedDelivery !== undefined && Date.now() - refusedDelivery.at < 10 * 60_000
+        ? refusedDelivery.text
+        : undefined,
+    close: () => clearInterval(sweeper),
+  };
+}

@@ -1,0 +1,154 @@
+// A whole push site for tests: Assent with push on, a fake Web Push service, enrollment through the real CLI, the
+// command-line authenticator, and a Web Push subscription whose messages an independent Python decryptor opens.
+import assert from 'node:assert/strict';
+import { createECDH, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { call } from '../../src/authenticator/device-client.js';
+import type { ConfigOverrides } from '../../src/config/config-schema.js';
+import type { NewToken } from '../../src/domain/token.js';
+import { type FakePushService, type ReceivedPush, startFakePushService } from './fake-push-service.js';
+import { cliEnv, runCli } from './run-cli.js';
+import { runPeer } from './run-peer.js';
+import { freePort } from './slapd.js';
+import { startTestServer, type TestServer, type TestUser } from './test-server.js';
+
+const authenticatorMain = fileURLToPath(new URL('../../src/authenticator/main.ts', import.meta.url));
+const decryptor = fileURLToPath(new URL('../interop/peers/webpush-decrypt.py', import.meta.url));
+const tsx = import.meta.resolve('tsx');
+export const VAPID_SUBJECT = 'mailto:security@assent-project.org';
+
+/** A Web Push subscription as a browser makes it, with the private half kept for the decryptor. */
+export interface TestSubscription {
+  readonly endpoint: string;
+  readonly p256dh: string;
+  readonly auth: string;
+  readonly privateScalar: string;
+}
+
+export interface PushSite {
+  readonly server: TestServer;
+  readonly push: FakePushService;
+  readonly publicUrl: string;
+  /** PEM of the server's public certificate (made at its first start). */
+  readonly serverCert: string;
+  /** The same in a file, for `assent-authenticator enroll --ca`. */
+  readonly certFile: string;
+  readonly home: string;
+  /** Runs `assent` against the server's data directory. */
+  assent(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** Runs `assent-authenticator` with this site's state directory. */
+  authenticator(
+    args: readonly string[],
+    home?: string,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** A one-time activation link for `user`, from `assent token add --type push`. */
+  activationLink(user: string): Promise<string>;
+  /** Enrolls a Web Push device for `user` over the device API; returns its id and subscription. */
+  enrollWebPush(
+    user: string,
+  ): Promise<{ deviceId: string; serverKey: string; subscription: TestSubscription }>;
+  /** Decrypts and checks a received message with the Python peer; returns the envelope it carried. */
+  decrypt(
+    message: ReceivedPush,
+    subscription: TestSubscription,
+  ): Promise<{ envelope: unknown; claims: Record<string, unknown> }>;
+  stop(): Promise<void>;
+}
+
+export async function startPushSite(options: {
+  users: readonly TestUser[];
+  tokens?: readonly NewToken[];
+  config?: ConfigOverrides;
+}): Promise<PushSite> {
+  const push = await startFakePushService();
+  const scratch = mkdtempSync(join(tmpdir(), 'assent-push-site-'));
+  const caFile = join(scratch, 'push-service-ca.pem');
+  writeFileSync(caFile, push.certificate);
+  const port = await freePort();
+  const publicUrl = `https://127.0.0.1:${port}`;
+  const server = await startTestServer({
+    users: options.users,
+    ...(options.tokens === undefined ? {} : { tokens: options.tokens }),
+    config: {
+      ...options.config,
+      push: { publicUrl, vapidSubject: VAPID_SUBJECT, serviceCaFile: caFile, ...options.config?.push },
+      http: { public: { bind: '127.0.0.1', port } },
+    },
+  });
+  const serverCert = readFileSync(join(server.dir, 'public-cert.pem'), 'utf8');
+  const certFile = join(scratch, 'server-cert.pem');
+  writeFileSync(certFile, serverCert);
+  const home = join(scratch, 'authenticator');
+  const env = cliEnv({ ASSENT_PUSH_PUBLIC_URL: publicUrl });
+
+  const site: PushSite = {
+    server,
+    push,
+    publicUrl,
+    serverCert,
+    certFile,
+    home,
+    assent: (args) => runCli(server.dir, ['--data-dir', server.dir, ...args], '', env),
+    authenticator: (args, at = home) =>
+      runPeer(process.execPath, ['--import', tsx, authenticatorMain, ...args], '', 30_000, {
+        env: { ...process.env, ASSENT_AUTHENTICATOR_HOME: at },
+      }),
+    async activationLink(user) {
+      const r = await site.assent(['token', 'add', '--user', user, '--type', 'push']);
+      assert.equal(r.code, 0, r.stderr);
+      const link = /https:\/\/\S+\/device\/v1\/activation\/[A-Za-z0-9_-]{22}/.exec(r.stdout)?.[0];
+      assert.ok(link, r.stdout);
+      return link;
+    },
+    async enrollWebPush(user) {
+      const ecdh = createECDH('prime256v1');
+      ecdh.generateKeys();
+      const subscription: TestSubscription = {
+        endpoint: `${push.origin}/wpush/${randomBytes(8).toString('hex')}`,
+        p256dh: ecdh.getPublicKey().toString('base64url'),
+        auth: randomBytes(16).toString('base64url'),
+        privateScalar: ecdh.getPrivateKey().toString('base64url'),
+      };
+      const deviceKey = createECDH('prime256v1');
+      deviceKey.generateKeys();
+      const answer = await call('POST', await site.activationLink(user), serverCert, {
+        public_key: deviceKey.getPublicKey().toString('base64url'),
+        label: 'browser',
+        delivery: {
+          kind: 'webpush',
+          endpoint: subscription.endpoint,
+          keys: { p256dh: subscription.p256dh, auth: subscription.auth },
+        },
+      });
+      assert.equal(answer.status, 201, JSON.stringify(answer.body));
+      const body = answer.body as { device_id: string; server_key: string; vapid_public_key: string };
+      assert.ok(body.vapid_public_key.length > 80, 'the VAPID key is given for PushManager.subscribe()');
+      return { deviceId: body.device_id, serverKey: body.server_key, subscription };
+    },
+    async decrypt(message, subscription) {
+      const input = JSON.stringify({
+        body: message.body.toString('base64'),
+        headers: message.headers,
+        ua_private: subscription.privateScalar,
+        ua_public: subscription.p256dh,
+        auth: subscription.auth,
+        audience: push.origin,
+        subject: VAPID_SUBJECT,
+      });
+      // Debian's python3 with python3-cryptography: an implementation web-push never shared code with.
+      const r = await runPeer('/usr/bin/python3', [decryptor], input);
+      assert.equal(r.code, 0, `decryptor: ${r.stderr}`);
+      const out = JSON.parse(r.stdout) as { plaintext: string; claims: Record<string, unknown> };
+      return { envelope: JSON.parse(out.plaintext), claims: out.claims };
+    },
+    async stop() {
+      await server.stop();
+      await push.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+  return site;
+}
