@@ -61,6 +61,8 @@ export function buildPublicApp(options: PublicListenerOptions): FastifyInstance 
   // SECURITY A8.7: JSON only, strictly; any other content type is refused by the framework with 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    // B5 #60: an empty body is no proof; the use case answers it with the same 401 as any failed one.
+    if (body === '') return done(null, undefined);
     const parsed = parseStrictJson(body as string);
     if (parsed.ok) done(null, parsed.value);
     else

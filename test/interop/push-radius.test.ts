@@ -2,6 +2,9 @@
 // independent Python RFC 8291/8292 decryptor opens → the command-line authenticator answers → Accept or Reject.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { base64url, openEnvelope, publicKeyFromRaw } from '../../src/domain/push-protocol.js';
 import { encodeBase32 } from '../../src/otp/base32.js';
@@ -10,6 +13,7 @@ import { runPeer } from '../support/run-peer.js';
 import { DEFAULT_SECRET } from '../support/test-server.js';
 
 let site: PushSite;
+let pamDir: string;
 let webPush: { deviceId: string; serverKey: string; subscription: TestSubscription };
 const aliceSecret = new Uint8Array(randomBytes(20));
 
@@ -27,6 +31,10 @@ before(async () => {
         period: 30,
       },
     ],
+    // pam_radius_auth 2.0 sends no Message-Authenticator (radclient still sends and checks one).
+    clients: [
+      { name: 'local', address: '127.0.0.1', secret: DEFAULT_SECRET, requireMessageAuthenticator: false },
+    ],
     config: {
       push: { timeoutSeconds: 12, maxPerUser: 50 },
       replyAttributes: { vpn: [{ name: 'Fortinet-Group-Name', value: 'vpn-users' }] },
@@ -41,9 +49,17 @@ before(async () => {
   assert.equal(enrolled.code, 0, enrolled.stderr);
   assert.match(enrolled.stdout, /enrolled as ASNP\d{8} for alice/);
   webPush = await site.enrollWebPush('alice');
+  pamDir = mkdtempSync(join(tmpdir(), 'assent-pam-push-'));
+  mkdirSync(join(pamDir, 'pam.d'));
+  const conf = join(pamDir, 'pam_radius_auth.conf');
+  // The third field is how long pam_radius_auth waits for a reply: longer than the push window.
+  writeFileSync(conf, `127.0.0.1:${site.server.port} ${DEFAULT_SECRET} 20\n`);
+  chmodSync(conf, 0o600);
+  writeFileSync(join(pamDir, 'pam.d', 'assentpush'), `auth required pam_radius_auth.so conf=${conf}\n`);
 });
 after(async () => {
   await site?.stop();
+  if (pamDir !== undefined) rmSync(pamDir, { recursive: true, force: true });
 });
 
 /** radclient; `wait` seconds per try and `tries` tries (a NAS that retransmits). */
@@ -170,4 +186,24 @@ test('no answer: Access-Reject (PUSH_TIMEOUT) before the NAS gives up', async ()
   assert.match(reply.stdout, /Received Access-Reject/, reply.stdout + reply.stderr);
   assert.ok(waited >= 11_000 && waited < 16_000, `answered after ${waited} ms (push window 12 s)`);
   assert.ok(site.server.logs.some((l) => l.event === 'radius.decision' && l.reason === 'PUSH_TIMEOUT'));
+});
+
+test('pam_radius_auth + pamtester: password, an empty answer to the challenge, approval on the CLI → authenticated', async () => {
+  const pam = runPeer(
+    'unshare',
+    [
+      '-m',
+      'sh',
+      '-c',
+      `mount --bind ${join(pamDir, 'pam.d')} /etc/pam.d && pamtester -v assentpush alice authenticate`,
+    ],
+    'alice-pw\n\n',
+    30_000,
+  );
+  await waitForPending();
+  assert.match((await site.authenticator(['approve', '--latest'])).stdout, /approved/);
+  const r = await pam;
+  const out = r.stdout + r.stderr;
+  assert.match(out, /Enter token code or no code to send a notification/, out);
+  assert.match(out, /successfully authenticated/, out);
 });

@@ -13,7 +13,7 @@ import { type FakePushService, type ReceivedPush, startFakePushService } from '.
 import { cliEnv, runCli } from './run-cli.js';
 import { runPeer } from './run-peer.js';
 import { freePort } from './slapd.js';
-import { startTestServer, type TestServer, type TestUser } from './test-server.js';
+import { startTestServer, type TestClient, type TestServer, type TestUser } from './test-server.js';
 
 const authenticatorMain = fileURLToPath(new URL('../../src/authenticator/main.ts', import.meta.url));
 const decryptor = fileURLToPath(new URL('../interop/peers/webpush-decrypt.py', import.meta.url));
@@ -61,6 +61,7 @@ export interface PushSite {
 export async function startPushSite(options: {
   users: readonly TestUser[];
   tokens?: readonly NewToken[];
+  clients?: readonly TestClient[];
   config?: ConfigOverrides;
 }): Promise<PushSite> {
   const push = await startFakePushService();
@@ -72,6 +73,7 @@ export async function startPushSite(options: {
   const server = await startTestServer({
     users: options.users,
     ...(options.tokens === undefined ? {} : { tokens: options.tokens }),
+    ...(options.clients === undefined ? {} : { clients: options.clients }),
     config: {
       ...options.config,
       push: { publicUrl, vapidSubject: VAPID_SUBJECT, serviceCaFile: caFile, ...options.config?.push },
