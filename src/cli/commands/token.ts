@@ -255,7 +255,7 @@ Backup tokens hold one-time 10-digit codes, printed once; only salted hashes are
 
 A push token is an authenticator that approves sign-ins (docs/push.md): --type push prints a
 single-use activation link, valid 10 minutes and bound to the user, and its QR code. The
-authenticator (assent-authenticator enroll <link>, or the web authenticator) makes its own key
+authenticator (assent-authenticator enroll <link>) makes its own key
 pair and registers the public half; the device then shows in "token list" as ASNP… and
 "token remove ASNP…" revokes it. Set push.publicUrl to the address phones reach first.
 
