@@ -60,6 +60,10 @@ export async function startHttpListeners(deps: HttpWiringDeps): Promise<HttpList
         tls,
         routes: deps.routes,
         logger,
+        rateLimit: {
+          perSecond: config.http.public.rateLimitPerSecond,
+          burst: 2 * config.http.public.rateLimitPerSecond,
+        },
         onResponse: (route, status) => deps.metrics.http(route, status),
       });
       opened.push(listener);

@@ -118,6 +118,14 @@ export const HttpSchema = Type.Object(
           description:
             'PEM private key of the public listener. Empty: `<dataDir>/public-key.pem`, made at start.',
         }),
+        rateLimitPerSecond: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 50,
+          description:
+            'Requests a second one source address may make (bursts of twice as many); more get 429. Raise it ' +
+            'when many phones reach the listener through one NAT address.',
+        }),
       },
       { default: {}, additionalProperties: false, description: 'The listener devices reach (HTTPS).' },
     ),

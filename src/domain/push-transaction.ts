@@ -35,9 +35,9 @@ export interface PushTransaction {
   readonly deadline: number;
   readonly status: TransactionStatus;
   /** Why it ended, once final (PUSH_DENIED, PUSH_NOT_ME, PUSH_TIMEOUT, …). */
-  readonly reason?: Reason;
+  readonly reason?: Reason | undefined;
   /** The device whose answer decided it. */
-  readonly decidedBy?: string;
+  readonly decidedBy?: string | undefined;
 }
 
 export type NewPushTransaction = Omit<PushTransaction, 'status' | 'reason' | 'decidedBy'>;
@@ -45,8 +45,8 @@ export type NewPushTransaction = Omit<PushTransaction, 'status' | 'reason' | 'de
 export interface Outcome {
   readonly status: FinalStatus;
   /** Why a login ends without approval (absent for `approved` and `answered-by-code`). */
-  readonly reason?: Reason;
-  readonly decidedBy?: string;
+  readonly reason?: Reason | undefined;
+  readonly decidedBy?: string | undefined;
 }
 
 /** The result of a compare-and-set: `won` when this call moved it from push-sent; the transaction as it is now. */

@@ -349,7 +349,7 @@ export class RequestProcessor {
       // retransmissions are dropped (A3.1, A3.3); a held request is memory, not work, so it leaves maxInFlight.
       this.inFlightCount--;
       this.logDecision(request, decision, 'pending');
-      if (!this.held.hold(decision.transactionId, request)) {
+      if (!this.held.hold(decision.transactionId, heldForm(request))) {
         this.inFlightCount++;
         this.finish(request, {
           kind: 'reject',
@@ -607,6 +607,44 @@ function hasAttribute(packet: Packet, type: number): boolean {
 }
 
 /** RFC 2865 §5.33: every Proxy-State is copied to the reply unchanged and in order. */
+const NO_OCTETS = new Uint8Array(0);
+
+/** Held requests' authenticators live in shared slabs: one ArrayBuffer per 4,096 of them, not one each. */
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+function keepAuthenticator(authenticator: Uint8Array): Uint8Array {
+  if (slabUsed + 16 > slab.length) {
+    slab = new Uint8Array(16 * 4096);
+    slabUsed = 0;
+  }
+  const kept = slab.subarray(slabUsed, slabUsed + 16);
+  kept.set(authenticator);
+  slabUsed += 16;
+  return kept;
+}
+
+/**
+ * What a held request keeps until its push is decided: enough to reply (identifier, authenticator, Proxy-State in
+ * order) and nothing else, so 100,000 waiting logins do not keep 100,000 datagrams and attribute lists alive.
+ */
+function heldForm(request: InFlight): InFlight {
+  const packet = request.packet;
+  const proxyStates = packet.attributes
+    .filter((a) => a.type === AttributeType.ProxyState)
+    .map((a) => ({ ...a, value: Uint8Array.from(a.value) }));
+  return {
+    ...request,
+    packet: {
+      code: packet.code,
+      identifier: packet.identifier,
+      authenticator: keepAuthenticator(packet.authenticator),
+      attributes: proxyStates,
+      bytes: NO_OCTETS,
+      messageAuthenticatorOffset: -1,
+    },
+  };
+}
+
 function appendProxyStates(packet: Packet, out: EncodableAttribute[]): void {
   for (const attribute of packet.attributes) {
     if (attribute.type === AttributeType.ProxyState)
