@@ -32,6 +32,10 @@ radius:
   bind: ['127.0.0.1']
   authPort: ${s.port}
   accountingPort: null
+# The HTTP listeners run as in production, on any free loopback port (two servers may run side by side).
+http:
+  public: { bind: 127.0.0.1, port: 0 }
+  admin: { bind: 127.0.0.1, port: 0 }
 passwords:
   upgradeLegacyHashes: false
 log:

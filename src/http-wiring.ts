@@ -3,9 +3,10 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from './config/config-schema.js';
 import { type ReadinessCheck, startAdminListener } from './http/admin-listener.js';
+import type { RunningListener } from './http/listen.js';
 import type { Metrics } from './http/metrics.js';
 import { loadPublicCertificate } from './http/public-certificate.js';
-import { type DeviceRoutes, type RunningListener, startPublicListener } from './http/public-listener.js';
+import { type DeviceRoutes, startPublicListener } from './http/public-listener.js';
 
 export interface HttpWiringDeps {
   readonly config: Config;

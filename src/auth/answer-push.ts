@@ -1,12 +1,6 @@
 // Owns a device's answer to a push (docs/push.md §5): the checks, the one compare-and-set, the outcome.
 import type { PushDeviceStore } from '../domain/push-device.js';
-import {
-  answerSigningInput,
-  base64url,
-  MAX_CLOCK_SKEW_MS,
-  publicKeyFromRaw,
-  verifyEs256,
-} from '../domain/push-protocol.js';
+import { answerSigningInput, deviceSigned, MAX_CLOCK_SKEW_MS } from '../domain/push-protocol.js';
 import {
   type DecideResult,
   type Outcome,
@@ -84,18 +78,9 @@ export function createAnswerPush(deps: AnswerPushDeps): AnswerPush {
     if (freshTime(answer.time, now, MAX_CLOCK_SKEW_MS) === undefined) return refuse('time');
     const device = deps.devices.get(answer.device_id);
     if (device === undefined) return refuse('device');
-    const key = publicKeyFromRaw(device.publicKey);
     const input = answerSigningInput({ ...answer, decision: answer.decision, reason: answer.reason as '' });
-    const signature = base64url.decode(answer.signature);
     // SECURITY A7.6: decision, reason and number are inside the signature, so none can be changed in transit.
-    if (
-      key === undefined ||
-      input === undefined ||
-      signature === undefined ||
-      !verifyEs256(key, input, signature)
-    ) {
-      return refuse('signature');
-    }
+    if (!deviceSigned(device.publicKey, input, answer.signature)) return refuse('signature');
     const transaction = await deps.transactions.bySession(answer.session_id);
     if (transaction === undefined) return refuse('session');
     // SECURITY A7.5: only a device of the transaction's own user may answer it.

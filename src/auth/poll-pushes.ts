@@ -1,13 +1,7 @@
 // Owns polling (docs/push.md §6): a device fetches the open push requests of its user with a signed request.
 import type { KeyObject } from 'node:crypto';
 import type { PushDeviceStore } from '../domain/push-device.js';
-import {
-  base64url,
-  MAX_CLOCK_SKEW_MS,
-  pollSigningInput,
-  publicKeyFromRaw,
-  verifyEs256,
-} from '../domain/push-protocol.js';
+import { deviceSigned, MAX_CLOCK_SKEW_MS, pollSigningInput } from '../domain/push-protocol.js';
 import type { TransactionStore } from '../domain/push-transaction.js';
 import { type DeviceReply, freshTime, stringFields, UNAUTHORIZED } from './device-reply.js';
 import { envelopeOf } from './start-push.js';
@@ -48,15 +42,7 @@ export function createPollPushes(deps: PollDeps): PollPushes {
     if (freshTime(q.time, now, MAX_CLOCK_SKEW_MS) === undefined) return refuse('time');
     const device = deps.devices.get(q.device_id);
     if (device === undefined) return refuse('device');
-    const key = publicKeyFromRaw(device.publicKey);
-    const input = pollSigningInput(q.device_id, q.time, q.nonce);
-    const signature = base64url.decode(q.signature);
-    if (
-      key === undefined ||
-      input === undefined ||
-      signature === undefined ||
-      !verifyEs256(key, input, signature)
-    ) {
+    if (!deviceSigned(device.publicKey, pollSigningInput(q.device_id, q.time, q.nonce), q.signature)) {
       return refuse('signature');
     }
     forget(now);

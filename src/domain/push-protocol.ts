@@ -110,6 +110,16 @@ export function verifyEs256(publicKey: KeyObject, data: Uint8Array, signature: U
   }
 }
 
+/**
+ * docs/push.md §5, §6: whether `signature` (base64url text) is the device's ES256 signature over `input`. False for
+ * any malformed key, input or signature: the caller answers every failure the same way (SECURITY A8.6).
+ */
+export function deviceSigned(rawKey: Uint8Array, input: Uint8Array | undefined, signature: string): boolean {
+  const key = publicKeyFromRaw(rawKey);
+  const octets = base64url.decode(signature);
+  return key !== undefined && input !== undefined && octets !== undefined && verifyEs256(key, input, octets);
+}
+
 /** docs/push.md §4: signs a request into its envelope. */
 export function sealRequest(request: PushRequest, serverKey: KeyObject): PushEnvelope {
   const octets = new TextEncoder().encode(JSON.stringify(request));

@@ -2,7 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { httpError } from './http-errors.js';
-import type { RunningListener } from './public-listener.js';
+import { listen, type RunningListener } from './listen.js';
 
 /** One thing the server needs to do its work; red makes /readyz answer 503. */
 export interface ReadinessCheck {
@@ -52,10 +52,6 @@ export function buildAdminApp(options: AdminListenerOptions): FastifyInstance {
 }
 
 /** Binds the admin listener. @throws when the port cannot be bound */
-export async function startAdminListener(options: AdminListenerOptions): Promise<RunningListener> {
-  const app = buildAdminApp(options);
-  await app.listen({ host: options.bind, port: options.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  return { port, close: () => app.close() };
+export function startAdminListener(options: AdminListenerOptions): Promise<RunningListener> {
+  return listen(buildAdminApp(options), options.bind, options.port);
 }

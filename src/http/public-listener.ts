@@ -6,6 +6,7 @@ import type { DeviceReply } from '../auth/device-reply.js';
 import type { ActivateDevice } from '../auth/enroll-device.js';
 import type { PollPushes } from '../auth/poll-pushes.js';
 import { codeOfError, httpError } from './http-errors.js';
+import { listen, type RunningListener } from './listen.js';
 import { RateLimiter } from './rate-limiter.js';
 import { parseStrictJson } from './strict-json.js';
 
@@ -26,11 +27,6 @@ export interface PublicListenerOptions {
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
   /** Told about each answered request (metrics): its route pattern and status. */
   readonly onResponse?: (route: string, status: number) => void;
-}
-
-export interface RunningListener {
-  readonly port: number;
-  close(): Promise<void>;
 }
 
 /** SECURITY A8.7: no device message comes near this. */
@@ -106,10 +102,6 @@ export function buildPublicApp(options: PublicListenerOptions): FastifyInstance 
 }
 
 /** Binds the public listener. @throws when the port cannot be bound */
-export async function startPublicListener(options: PublicListenerOptions): Promise<RunningListener> {
-  const app = buildPublicApp(options);
-  await app.listen({ host: options.bind, port: options.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  return { port, close: () => app.close() };
+export function startPublicListener(options: PublicListenerOptions): Promise<RunningListener> {
+  return listen(buildPublicApp(options), options.bind, options.port);
 }

@@ -20,7 +20,8 @@ before(async () => {
       { name: 'alice', password: 'alice-pw' },
       { name: 'bob', password: 'bob-pw' },
     ],
-    config: { push: { timeoutSeconds: 20 } },
+    // A small budget, so the flood test below needs few requests (burst 40).
+    config: { push: { timeoutSeconds: 20 }, http: { public: { rateLimitPerSecond: 20 } } },
   });
   // A device enrolled by hand, so the test can sign anything with its key.
   const ecdh = createECDH('prime256v1');

@@ -77,7 +77,7 @@ export async function startPushSite(options: {
     config: {
       ...options.config,
       push: { publicUrl, vapidSubject: VAPID_SUBJECT, serviceCaFile: caFile, ...options.config?.push },
-      http: { public: { bind: '127.0.0.1', port } },
+      http: { ...options.config?.http, public: { ...options.config?.http?.public, bind: '127.0.0.1', port } },
     },
   });
   const serverCert = readFileSync(join(server.dir, 'public-cert.pem'), 'utf8');
