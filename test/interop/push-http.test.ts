@@ -265,6 +265,21 @@ test('A7.8: "this wasn\'t me" rejects, writes audit.push_not_me, and mutes pushe
   );
 });
 
+test('token list shows the devices; token remove revokes one: its next poll is refused (SECURITY C11)', async () => {
+  const bobHome = `${site.home}-bob`;
+  const id = /ASNP\d{8}/.exec((await site.authenticator(['list'], bobHome)).stdout)?.[0];
+  assert.ok(id);
+  assert.match(
+    (await site.assent(['token', 'list', '--user', 'bob'])).stdout,
+    new RegExp(`${id}\tbob\tpush\tpoll`),
+  );
+  const removed = await site.assent(['token', 'remove', id]);
+  assert.equal(removed.code, 0, removed.stderr);
+  const pending = await site.authenticator(['pending'], bobHome);
+  assert.equal(pending.code, 1);
+  assert.match(pending.stderr, /polling refused: 401/);
+});
+
 test('admin listener: /healthz, /readyz with its checks, /metrics with RADIUS and push series', async () => {
   const health = await fetch(adminUrl('/healthz'));
   assert.deepEqual([health.status, await health.json()], [200, { status: 'ok' }]);

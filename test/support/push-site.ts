@@ -103,6 +103,7 @@ export async function startPushSite(options: {
       assert.equal(r.code, 0, r.stderr);
       const link = /https:\/\/\S+\/device\/v1\/activation\/[A-Za-z0-9_-]{22}/.exec(r.stdout)?.[0];
       assert.ok(link, r.stdout);
+      assert.match(r.stdout, /--ca \S+public-cert\.pem/, 'the self-signed certificate to trust is named');
       return link;
     },
     async enrollWebPush(user) {

@@ -17,7 +17,9 @@ export async function addPushToken(
   options: { user: string; label?: string },
   command: Command,
 ): Promise<void> {
+  let certFile = '';
   const activation = await withStores(command, (stores, config) => {
+    certFile = config.http.public.certFile;
     if (!config.push.enabled) {
       throw new CliError(
         'push.enabled is false: enable push before enrolling authenticators',
@@ -38,6 +40,8 @@ export async function addPushToken(
   out.write(`${activation.url}\n`);
   out.write(await QRCode.toString(activation.url, { type: 'terminal', small: true }));
   out.write(`On the device: assent-authenticator enroll '${activation.url}'\n`);
+  // The certificate made at first start is self-signed: the command-line authenticator must be told to trust it.
+  out.write(`  (while the listener uses its self-signed certificate, add: --ca ${certFile})\n`);
 }
 
 /** Issue 12: tokens and devices of one user stay under one spelling of the name. */
