@@ -267,8 +267,20 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     const counters = new RadiusCounters();
     // Built once the processor exists; the push events that feed it can only fire after that.
     let metrics: Metrics | undefined;
+    const checkCode = createCheckCode({
+      tokens,
+      recordSuccess: (serial, success) => tokens.recordSuccessBatched(serial, success),
+      lockouts,
+      policy: config.secondFactor,
+      onLockout: (event, request) =>
+        logger.warn(
+          { event: 'audit.lockout', ...logFieldsOf(request), ...event },
+          'locked after repeated failures',
+        ),
+    });
     const push = createPushWiring({
       config,
+      checkCode,
       devices: stores.pushDevices,
       secrets: stores.serverSecrets,
       logger,
@@ -283,17 +295,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       tokenHolders,
       // The token cache answers for users it holds, and remembers the user for the code check that follows.
       codeLengthsOf: (name) => tokens.cachedCodeLengths(name) ?? tokenHolders.codeLengthsOf(name),
-      checkCode: createCheckCode({
-        tokens,
-        recordSuccess: (serial, success) => tokens.recordSuccessBatched(serial, success),
-        lockouts,
-        policy: config.secondFactor,
-        onLockout: (event, request) =>
-          logger.warn(
-            { event: 'audit.lockout', ...logFieldsOf(request), ...event },
-            'locked after repeated failures',
-          ),
-      }),
+      checkCode,
       sessions,
       attributesFor,
       onInternalError,

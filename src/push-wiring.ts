@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { Logger } from 'pino';
-import { createAnswerPush } from './auth/answer-push.js';
+import { type AnswerEvents, createAnswerPush } from './auth/answer-push.js';
+import { createFortiAnswer } from './auth/answer-push-fac.js';
 import type { PushHooks } from './auth/authenticate.js';
+import type { CheckCode } from './auth/check-code.js';
 import { createActivateDevice } from './auth/enroll-device.js';
 import type { GroupAttributes } from './auth/group-attributes.js';
 import { createPollPushes } from './auth/poll-pushes.js';
@@ -25,6 +27,8 @@ import { MemoryTransactionStore } from './store/memory/memory-transaction-store.
 /** What push needs from the rest of the server. */
 export interface PushWiringDeps {
   readonly config: Config;
+  /** The code check of typed codes, for FortiAuthenticator's `validate` answers. */
+  readonly checkCode: CheckCode;
   readonly devices: PushDeviceStore;
   readonly secrets: ServerSecretStore;
   readonly logger: Logger;
@@ -132,29 +136,33 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
     },
   });
 
-  const answer = createAnswerPush({
+  const answerEvents: AnswerEvents = {
+    refused: (check, src, sessionId, txn) => {
+      deps.count.answer('refused');
+      logger.warn({ event: 'push.answer_refused', check, src, txn, session: sessionId?.slice(0, 8) });
+    },
+    decided: (t, src) => {
+      deps.count.answer(t.status);
+      logger.info(
+        { event: 'push.decided', txn: t.id, user: t.userName, status: t.status, device: t.decidedBy, src },
+        'push answered',
+      );
+      waits.settled(t);
+    },
+    notMe: (t, device, mutedUntil) =>
+      logger.warn(
+        { event: 'audit.push_not_me', txn: t.id, user: t.userName, device, mutedUntil },
+        'user reported a push they did not start; pushes to them are muted',
+      ),
+  };
+  const answer = createAnswerPush({ devices, transactions, limits, events: answerEvents });
+  const fortiAnswer = createFortiAnswer({
+    mode: config.push.fortiAnswers,
     devices,
     transactions,
     limits,
-    events: {
-      refused: (check, src, sessionId, txn) => {
-        deps.count.answer('refused');
-        logger.warn({ event: 'push.answer_refused', check, src, txn, session: sessionId?.slice(0, 8) });
-      },
-      decided: (t, src) => {
-        deps.count.answer(t.status);
-        logger.info(
-          { event: 'push.decided', txn: t.id, user: t.userName, status: t.status, device: t.decidedBy, src },
-          'push answered',
-        );
-        waits.settled(t);
-      },
-      notMe: (t, device, mutedUntil) =>
-        logger.warn(
-          { event: 'audit.push_not_me', txn: t.id, user: t.userName, device, mutedUntil },
-          'user reported a push they did not start; pushes to them are muted',
-        ),
-    },
+    checkCode: deps.checkCode,
+    events: answerEvents,
   });
 
   const activate = createActivateDevice(
@@ -209,7 +217,7 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
   return {
     hooks,
     waits,
-    routes: { activate, answer, poll },
+    routes: { activate, answer, poll, fortiAnswer },
     keys,
     get publicUrl() {
       return site.publicUrl;

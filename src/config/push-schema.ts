@@ -70,6 +70,13 @@ export const PushSchema = Type.Object(
         "PEM certificates to trust, besides the system ones, for push services (a site's own ntfy server behind " +
         'a private CA).',
     }),
+    fortiAnswers: Type.Union([Type.Literal('signed'), Type.Literal('code-only'), Type.Literal('off')], {
+      default: 'signed',
+      description:
+        "FortiAuthenticator's answer route `POST /api/v1/pushauthresp/` (docs/push.md §10): `signed` takes it " +
+        'with a device signature as well as the current token code; `code-only` takes session id and code ' +
+        'alone, as FortiAuthenticator does (weaker: whoever sees the push and a code can approve); `off` refuses it.',
+    }),
     vapidSubject: Type.String({
       default: '',
       maxLength: 200,

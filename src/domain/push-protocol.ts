@@ -4,6 +4,8 @@ import { createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 /** docs/push.md §5, §6: the fixed first field of each signing input. */
 export const ANSWER_LABEL = 'assent-answer-v1';
 export const POLL_LABEL = 'assent-poll-v1';
+/** docs/push.md §10: the device signature Assent adds to FortiAuthenticator's `/api/v1/pushauthresp/`. */
+export const FAC_ANSWER_LABEL = 'assent-pushauthresp-v1';
 /** docs/push.md §2: a signed request is refused beyond this distance from the server's clock. */
 export const MAX_CLOCK_SKEW_MS = 60_000;
 

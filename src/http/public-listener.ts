@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { AnswerPush } from '../auth/answer-push.js';
+import type { FortiAnswer } from '../auth/answer-push-fac.js';
 import type { DeviceReply } from '../auth/device-reply.js';
 import type { ActivateDevice } from '../auth/enroll-device.js';
 import type { PollPushes } from '../auth/poll-pushes.js';
@@ -15,6 +16,8 @@ export interface DeviceRoutes {
   readonly activate: ActivateDevice;
   readonly answer: AnswerPush;
   readonly poll: PollPushes;
+  /** FortiAuthenticator's `POST /api/v1/pushauthresp/` (docs/push.md §10). */
+  readonly fortiAnswer: FortiAnswer;
 }
 
 export interface PublicListenerOptions {
@@ -92,6 +95,29 @@ export function buildPublicApp(options: PublicListenerOptions): FastifyInstance 
   app.post('/device/v1/answer', async (request, reply) =>
     send(reply, await routes.answer(request.body, request.ip)),
   );
+  // FortiAuthenticator's clients may post form bodies (docs/push.md §10), on this route only; a field twice is refused
+  // like a JSON key twice.
+  app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_request, body, done) => {
+        const fields: Record<string, string> = {};
+        for (const [key, value] of new URLSearchParams(body as string)) {
+          if (key in fields) {
+            const error = new Error(`duplicate field ${JSON.stringify(key.slice(0, 40))}`);
+            done(Object.assign(error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }));
+            return;
+          }
+          fields[key] = value;
+        }
+        done(null, fields);
+      },
+    );
+    scope.post('/api/v1/pushauthresp/', async (request, reply) =>
+      send(reply, await routes.fortiAnswer(request.body, request.ip)),
+    );
+  });
   app.get<{ Querystring: Record<string, string> }>('/device/v1/pending', async (request, reply) => {
     const query: Record<string, string> = {};
     for (const [key, value] of Object.entries(request.query))
