@@ -94,6 +94,13 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
   const effective = effectivePublicUrl(config);
   // Read at every use (start, enroll, poll), so a derived address can learn the port bound later.
   const site = { publicUrl: effective.url };
+  if (effective.derived && config.push.enabled) {
+    logger.warn(
+      { event: 'config.push_public_url', publicUrl: effective.url },
+      'push.publicUrl is not set: devices are sent to this host name, which phones outside may not reach; ' +
+        'set it to the address they use (the NAT or proxy in front of the public listener)',
+    );
+  }
   const transactions = new MemoryTransactionStore();
   const limits = new PushLimits(config.push);
   const waits = new PushWaits(transactions, (identity, txn) =>
