@@ -322,7 +322,10 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     });
     cleanups.push(() => processor.close());
     // PROTOCOL P3: a device's answer, a typed code or the deadline releases the held requests of its login.
-    push.waits.onDecision((txn, decision) => processor.resume(txn, decision));
+    push.waits.onDecision((txn, decision) => {
+      push.noteDecision(decision);
+      processor.resume(txn, decision);
+    });
     metrics = createMetrics({
       radius: counters,
       pendingPushes: () => push.waits.size,

@@ -15,9 +15,10 @@ import { PushWaits } from './auth/push-waits.js';
 import { createStartPush } from './auth/start-push.js';
 import type { Config } from './config/config-schema.js';
 import { effectivePublicUrl } from './config/public-url.js';
-import { accept } from './domain/decision.js';
+import { accept, type Decision } from './domain/decision.js';
 import type { PushSender } from './domain/push-delivery.js';
 import type { PushDeviceStore } from './domain/push-device.js';
+import { Reason } from './domain/reason.js';
 import type { ServerSecretStore } from './domain/server-secret.js';
 import type { DeviceRoutes } from './http/public-listener.js';
 import { loadPushKeys, type PushKeys } from './push/push-keys.js';
@@ -40,6 +41,8 @@ export interface PushWiringDeps {
 }
 
 export interface PushWiring {
+  /** How a waiting login ended (A7.7: denials and timeouts in a row turn number matching on for the user). */
+  noteDecision(decision: Decision): void;
   /** For createAuthenticate; undefined when `push.enabled` is off. */
   readonly hooks: PushHooks | undefined;
   readonly waits: PushWaits;
@@ -218,6 +221,7 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
         transactions,
         timeoutMs: config.push.timeoutSeconds * 1000,
         numberMatching: config.push.numberMatching,
+        numberRequired: (name) => limits.numberRequired(name),
       }
     : undefined;
 
@@ -225,6 +229,13 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
     hooks,
     waits,
     routes: { activate, answer, poll, fortiAnswer },
+    noteDecision: (decision) => {
+      if (decision.kind === 'accept') limits.noteOutcome(decision.user, true);
+      else if (decision.kind === 'reject' && decision.user !== undefined) {
+        const missed = decision.reason === Reason.PushDenied || decision.reason === Reason.PushTimeout;
+        if (missed) limits.noteOutcome(decision.user, false);
+      }
+    },
     keys,
     get publicUrl() {
       return site.publicUrl;

@@ -47,6 +47,8 @@ export interface PushHooks {
   /** `push.timeoutSeconds` in ms. */
   readonly timeoutMs: number;
   readonly numberMatching: boolean;
+  /** SECURITY A7.7: this user's recent pushes were denied or unanswered, so number matching applies to them. */
+  numberRequired?(userName: string): boolean;
 }
 
 /** docs/push.md §7: our Access-Reject must reach the NAS before it gives up. */
@@ -133,7 +135,10 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const now = clock();
     const session = sessions.open(request.clientName, typed, holder, now, request.transactionId);
     if (request.callingStationId !== undefined) session.userIp = stationText(request.callingStationId);
-    if (deps.push?.numberMatching && deps.push.offered(holder.name)) session.number = twoDigits();
+    const push = deps.push;
+    if (push?.offered(holder.name) && (push.numberMatching || push.numberRequired?.(holder.name))) {
+      session.number = twoDigits();
+    }
     return challengeFor(session, undefined);
   };
 

@@ -14,9 +14,14 @@ export interface PushLimitSettings {
  * flood of distinct names costs bounded memory per window. (Several nodes: each counts its own; the storage issue
  * moves this into the shared store.)
  */
+/** SECURITY A7.7: denials or timeouts in a row after which a push needs number matching. */
+export const MISSES_BEFORE_NUMBER = 2;
+
 export class PushLimits {
   private readonly sent = new Map<string, number[]>();
   private readonly muted = new Map<string, number>();
+  /** Pushes denied or left unanswered in a row, per user (cleared by an approval). */
+  private readonly misses = new Map<string, number>();
   private lastSweep = 0;
 
   constructor(private readonly settings: PushLimitSettings) {}
@@ -42,6 +47,20 @@ export class PushLimits {
     const until = now + this.settings.muteMinutes * 60_000;
     this.muted.set(user, until);
     return new Date(until).toISOString();
+  }
+
+  /**
+   * SECURITY A7.7: how a push to `user` ended. After MISSES_BEFORE_NUMBER denials or timeouts in a row, the next
+   * push needs number matching even where it is off: a user tapping "deny" at a flood cannot then approve by reflex.
+   */
+  noteOutcome(user: string, approved: boolean): void {
+    if (approved) this.misses.delete(user);
+    else this.misses.set(user, (this.misses.get(user) ?? 0) + 1);
+  }
+
+  /** True when the next push to `user` must carry a number to match (see noteOutcome). */
+  numberRequired(user: string): boolean {
+    return (this.misses.get(user) ?? 0) >= MISSES_BEFORE_NUMBER;
   }
 
   /** An administrator's `user unlock` lifts a mute too. */
