@@ -9,7 +9,6 @@ import { base64url, FAC_ANSWER_LABEL, signEs256, signingInput } from '../../src/
 import { encodeBase32 } from '../../src/otp/base32.js';
 import { type PushSite, startPushSite } from '../support/push-site.js';
 import { runPeer } from '../support/run-peer.js';
-import { DEFAULT_SECRET } from '../support/test-server.js';
 
 const secret = new Uint8Array(randomBytes(20));
 const sites: Record<'signed' | 'codeOnly', PushSite | undefined> = { signed: undefined, codeOnly: undefined };
@@ -61,13 +60,7 @@ after(async () => {
   await sites.codeOnly?.stop();
 });
 
-const radclient = (s: PushSite, attributes: string, wait = 1) =>
-  runPeer(
-    'radclient',
-    ['-x', '-r', '1', '-t', String(wait), `127.0.0.1:${s.server.port}`, 'auth', DEFAULT_SECRET],
-    `${attributes}Message-Authenticator = 0x00\n`,
-    (wait + 5) * 1000,
-  );
+const radclient = (s: PushSite, attributes: string, wait = 1) => s.radclient(attributes, wait);
 const totp = async (offset = '') =>
   (
     await runPeer('oathtool', ['--totp', '-b', encodeBase32(secret), ...(offset ? ['-N', offset] : [])])

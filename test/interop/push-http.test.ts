@@ -8,8 +8,6 @@ import { connect } from 'node:tls';
 import { call } from '../../src/authenticator/device-client.js';
 import { answerSigningInput, base64url, signEs256 } from '../../src/domain/push-protocol.js';
 import { type PushSite, startPushSite } from '../support/push-site.js';
-import { runPeer } from '../support/run-peer.js';
-import { DEFAULT_SECRET } from '../support/test-server.js';
 
 let site: PushSite;
 let device: { id: string; key: ReturnType<typeof createPrivateKey> };
@@ -99,13 +97,7 @@ function signedAnswer(
   return { ...unsigned, signature: base64url.encode(signEs256(device.key, answerSigningInput(unsigned)!)) };
 }
 
-const radclient = (attributes: string, wait = 1) =>
-  runPeer(
-    'radclient',
-    ['-x', '-r', '1', '-t', String(wait), `127.0.0.1:${site.server.port}`, 'auth', DEFAULT_SECRET],
-    `${attributes}Message-Authenticator = 0x00\n`,
-    (wait + 5) * 1000,
-  );
+const radclient = (attributes: string, wait = 1) => site.radclient(attributes, wait);
 
 /** Starts a push for `user` through RADIUS; returns its session id and the held request's eventual reply. */
 async function pushFor(user: string) {

@@ -3,8 +3,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type PushSite, startPushSite } from '../support/push-site.js';
-import { runPeer } from '../support/run-peer.js';
-import { DEFAULT_SECRET } from '../support/test-server.js';
 
 let site: PushSite;
 
@@ -25,13 +23,7 @@ after(async () => {
   await site?.stop();
 });
 
-const radclient = (attributes: string, wait = 1) =>
-  runPeer(
-    'radclient',
-    ['-x', '-r', '1', '-t', String(wait), `127.0.0.1:${site.server.port}`, 'auth', DEFAULT_SECRET],
-    `${attributes}Message-Authenticator = 0x00\n`,
-    (wait + 5) * 1000,
-  );
+const radclient = (attributes: string, wait = 1) => site.radclient(attributes, wait);
 
 /** Password, then the empty answer (held); the challenge text and the held request's eventual reply. */
 async function login() {

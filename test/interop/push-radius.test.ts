@@ -63,13 +63,7 @@ after(async () => {
 });
 
 /** radclient; `wait` seconds per try and `tries` tries (a NAS that retransmits). */
-const radclient = (attributes: string, wait = 1, tries = 1) =>
-  runPeer(
-    'radclient',
-    ['-x', '-r', String(tries), '-t', String(wait), `127.0.0.1:${site.server.port}`, 'auth', DEFAULT_SECRET],
-    `${attributes}Message-Authenticator = 0x00\n`,
-    (wait * tries + 5) * 1000,
-  );
+const radclient = (attributes: string, wait = 1, tries = 1) => site.radclient(attributes, wait, tries);
 const stateOf = (stdout: string) =>
   /State = (0x[0-9a-f]+)/.exec(stdout.slice(stdout.indexOf('Received')))?.[1];
 

@@ -13,7 +13,13 @@ import { type FakePushService, type ReceivedPush, startFakePushService } from '.
 import { cliEnv, runCli } from './run-cli.js';
 import { runPeer } from './run-peer.js';
 import { freePort } from './slapd.js';
-import { startTestServer, type TestClient, type TestServer, type TestUser } from './test-server.js';
+import {
+  DEFAULT_SECRET,
+  startTestServer,
+  type TestClient,
+  type TestServer,
+  type TestUser,
+} from './test-server.js';
 
 const authenticatorMain = fileURLToPath(new URL('../../src/authenticator/main.ts', import.meta.url));
 const decryptor = fileURLToPath(new URL('../interop/peers/webpush-decrypt.py', import.meta.url));
@@ -37,6 +43,12 @@ export interface PushSite {
   /** The same in a file, for `assent-authenticator enroll --ca`. */
   readonly certFile: string;
   readonly home: string;
+  /** radclient against the server: `wait` seconds per try, `tries` tries (a NAS that retransmits). */
+  radclient(
+    attributes: string,
+    wait?: number,
+    tries?: number,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** Runs `assent` against the server's data directory. */
   assent(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** Runs `assent-authenticator` with this site's state directory. */
@@ -93,6 +105,13 @@ export async function startPushSite(options: {
     serverCert,
     certFile,
     home,
+    radclient: (attributes, wait = 1, tries = 1) =>
+      runPeer(
+        'radclient',
+        ['-x', '-r', String(tries), '-t', String(wait), `127.0.0.1:${server.port}`, 'auth', DEFAULT_SECRET],
+        `${attributes}Message-Authenticator = 0x00\n`,
+        (wait * tries + 5) * 1000,
+      ),
     assent: (args) => runCli(server.dir, ['--data-dir', server.dir, ...args], '', env),
     authenticator: (args, at = home) =>
       runPeer(process.execPath, ['--import', tsx, authenticatorMain, ...args], '', 30_000, {
