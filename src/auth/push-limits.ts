@@ -5,20 +5,26 @@ export interface PushLimitSettings {
   /** SECURITY A7.7: at most this many pushes per user in `rateWindowSeconds` (then refused until the window moves). */
   readonly maxPerUser: number;
   readonly rateWindowSeconds: number;
+  /**
+   * SECURITY A7.7: at most this many pushes in `rateWindowSeconds` for logins from one user address
+   * (Calling-Station-Id), whichever users they name: one attacker spraying pushes at many users is stopped too.
+   */
+  readonly maxPerSource?: number;
   /** SECURITY A7.8: how long "this wasn't me" mutes pushes to the user. */
   readonly muteMinutes: number;
 }
 
-/**
- * Per-user push times and mutes, in memory. Entries are small and forgotten once their window has passed, so a
- * flood of distinct names costs bounded memory per window. (Several nodes: each counts its own; the storage issue
- * moves this into the shared store.)
- */
 /** SECURITY A7.7: denials or timeouts in a row after which a push needs number matching. */
 export const MISSES_BEFORE_NUMBER = 2;
 
+/**
+ * Per-user and per-address push times and mutes, in memory. Entries are small and forgotten once their window has
+ * passed, so a flood of distinct names costs bounded memory per window. (Several nodes: each counts its own; the
+ * storage issue moves this into the shared store.)
+ */
 export class PushLimits {
   private readonly sent = new Map<string, number[]>();
+  private readonly sentFrom = new Map<string, number[]>();
   private readonly muted = new Map<string, number>();
   /** Pushes denied or left unanswered in a row, per user (cleared by an approval). */
   private readonly misses = new Map<string, number>();
@@ -26,8 +32,11 @@ export class PushLimits {
 
   constructor(private readonly settings: PushLimitSettings) {}
 
-  /** Why a push to `user` must not be sent now, or undefined; counts the push when it may be sent. */
-  admit(user: string, now: number): Reason | undefined {
+  /**
+   * Why a push to `user`, for a login from `source` (the user's address; empty when the NAS sent none), must not be
+   * sent now, or undefined; counts the push when it may be sent.
+   */
+  admit(user: string, now: number, source = ''): Reason | undefined {
     this.sweep(now);
     const until = this.muted.get(user);
     if (until !== undefined && until > now) return Reason.PushMuted;
@@ -37,8 +46,18 @@ export class PushLimits {
       this.sent.set(user, times);
       return Reason.PushRateLimited;
     }
+    const perSource = this.settings.maxPerSource;
+    const fromSource = source === '' ? [] : (this.sentFrom.get(source) ?? []).filter((t) => t > windowStart);
+    if (source !== '' && perSource !== undefined && fromSource.length >= perSource) {
+      this.sentFrom.set(source, fromSource);
+      return Reason.PushRateLimited;
+    }
     times.push(now);
     this.sent.set(user, times);
+    if (source !== '') {
+      fromSource.push(now);
+      this.sentFrom.set(source, fromSource);
+    }
     return undefined;
   }
 
@@ -73,6 +92,9 @@ export class PushLimits {
     this.lastSweep = now;
     const windowStart = now - this.settings.rateWindowSeconds * 1000;
     for (const [user, times] of this.sent) if (times.every((t) => t <= windowStart)) this.sent.delete(user);
+    for (const [from, times] of this.sentFrom) {
+      if (times.every((t) => t <= windowStart)) this.sentFrom.delete(from);
+    }
     for (const [user, until] of this.muted) if (until <= now) this.muted.delete(user);
   }
 }

@@ -83,7 +83,7 @@ export function createStartPush(deps: StartPushDeps): StartPush {
     const own = open.find((t) => t.id === start.transactionId);
     if (own !== undefined) return { ok: true as const, transaction: own };
     if (open.length > 0) return { ok: false as const, reason: Reason.PushPending };
-    const refused = deps.limits.admit(start.userName, start.now);
+    const refused = deps.limits.admit(start.userName, start.now, start.userIp);
     if (refused !== undefined) return { ok: false as const, reason: refused };
     const created = transactions.create({
       id: start.transactionId,

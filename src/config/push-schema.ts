@@ -45,6 +45,15 @@ export const PushSchema = Type.Object(
       description:
         'Pushes per user in rateWindowSeconds; more are refused as PUSH_RATE_LIMITED (docs/security.md A7.7).',
     }),
+    maxPerSource: Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 20,
+      description:
+        'Pushes in rateWindowSeconds for logins from one user address (Calling-Station-Id), whatever users they ' +
+        'name; more are refused as PUSH_RATE_LIMITED (docs/security.md A7.7). Raise it when many users share one ' +
+        'address (a NAT in front of the VPN).',
+    }),
     rateWindowSeconds: Type.Integer({
       minimum: 60,
       maximum: 3600,
