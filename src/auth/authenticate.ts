@@ -136,7 +136,8 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const session = sessions.open(request.clientName, typed, holder, now, request.transactionId);
     if (request.callingStationId !== undefined) session.userIp = stationText(request.callingStationId);
     const push = deps.push;
-    const wantsNumber = push !== undefined && (push.numberMatching || push.numberRequired?.(holder.name) === true);
+    const wantsNumber =
+      push !== undefined && (push.numberMatching || push.numberRequired?.(holder.name) === true);
     if (wantsNumber && push.offered(holder.name)) {
       session.number = twoDigits();
     }
