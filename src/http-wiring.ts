@@ -2,11 +2,14 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from './config/config-schema.js';
+import { ServerSecretName } from './domain/server-secret.js';
 import { type ReadinessCheck, startAdminListener } from './http/admin-listener.js';
 import type { RunningListener } from './http/listen.js';
 import type { Metrics } from './http/metrics.js';
 import { loadPublicCertificate } from './http/public-certificate.js';
 import { type DeviceRoutes, startPublicListener } from './http/public-listener.js';
+import type { PushWiring } from './push-wiring.js';
+import type { Stores } from './store/open-stores.js';
 
 export interface HttpWiringDeps {
   readonly config: Config;
@@ -98,4 +101,27 @@ export async function startHttpListeners(deps: HttpWiringDeps): Promise<HttpList
     await Promise.all(opened.map((l) => l.close()));
     throw error;
   }
+}
+
+/**
+ * `/readyz` (issue 13): red while the database cannot answer, the key file no longer opens what it sealed, or push
+ * delivery was refused by a push service (our VAPID identity or request is wrong: fix the configuration).
+ */
+export function readinessChecks(stores: Stores, push: PushWiring): ReadinessCheck[] {
+  return [
+    {
+      name: 'database',
+      check: () => (stores.db.open && stores.db.prepare('SELECT 1 AS ok').get() ? undefined : 'closed'),
+    },
+    {
+      name: 'key',
+      check: () => {
+        stores.serverSecrets.getOrCreate(ServerSecretName.VapidKeys, () => {
+          throw new Error('push keys are missing');
+        });
+        return undefined;
+      },
+    },
+    { name: 'push_delivery', check: () => push.deliveryFault() },
+  ];
 }

@@ -22,7 +22,14 @@ const allowed: Record<string, readonly string[]> = {
   web: [],
   authenticator: ['domain', 'otp'],
 };
-const anything = new Set(['cli', 'main.ts', 'push-wiring.ts', 'http-wiring.ts']);
+const anything = new Set([
+  'cli',
+  'main.ts',
+  'push-wiring.ts',
+  'http-wiring.ts',
+  'server-wiring.ts',
+  'store-wiring.ts',
+]);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
