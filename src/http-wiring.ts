@@ -18,8 +18,7 @@ export interface HttpWiringDeps {
   readonly checks: readonly ReadinessCheck[];
   /** Device routes; undefined when push is off (then no public listener is opened). */
   readonly routes: DeviceRoutes | undefined;
-  readonly publicUrl: string;
-  /** The reply-to address after the port is bound (for the start-up log line). */
+  /** The reply-to address: its host names the certificate made at first start; its port is known once bound. */
   readonly publicUrlNow: () => string;
   /** Told the public listener's bound port before any request can arrive. */
   readonly publicPortBound?: (port: number) => void;
@@ -49,7 +48,7 @@ export async function startHttpListeners(deps: HttpWiringDeps): Promise<HttpList
     let publicPort: number | undefined;
     if (deps.routes !== undefined) {
       const files = { certFile: config.http.public.certFile, keyFile: config.http.public.keyFile };
-      const tls = await loadPublicCertificate(files, certificateHosts(deps.publicUrl));
+      const tls = await loadPublicCertificate(files, certificateHosts(deps.publicUrlNow()));
       if (tls.generated) {
         logger.warn(
           { event: 'http.certificate_generated', certFile: files.certFile },

@@ -206,7 +206,6 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       metrics,
       checks: readinessChecks(stores, push),
       routes: push.hooks === undefined ? undefined : push.routes,
-      publicUrl: push.publicUrl,
       publicUrlNow: () => push.publicUrl,
       publicPortBound: (port) => push.publicPortBound(port),
     });

@@ -2,6 +2,7 @@
 import { randomFillSync, timingSafeEqual } from 'node:crypto';
 import type { Identity } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
+import { newTransactionId } from '../domain/transaction-id.js';
 import { StateTombstones } from './state-tombstones.js';
 
 /** SECURITY A4.2: 128 random bits. */
@@ -85,7 +86,7 @@ export class ChallengeSessions {
     const state = this.freshState();
     const session: ChallengeSession = {
       // Issue 13: 128 bits, so a transaction id never repeats across nodes and restarts.
-      transactionId: transactionId ?? this.randomHex(16),
+      transactionId: transactionId ?? newTransactionId(),
       clientName,
       typedName,
       identity,
@@ -187,13 +188,6 @@ export class ChallengeSessions {
     out.set(this.pool.subarray(offset, offset + octets));
     this.pool.fill(0, offset, offset + octets);
     return out;
-  }
-
-  private randomHex(octets: number): string {
-    const offset = this.reserve(octets);
-    const hex = this.pool.toString('hex', offset, offset + octets);
-    this.pool.fill(0, offset, offset + octets);
-    return hex;
   }
 
   /** Reserves `octets` fresh pool bytes; used bytes are wiped by the caller so no State can be read back later. */
