@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config-schema.js';
 import { ServerSecretName } from './domain/server-secret.js';
 import { type ReadinessCheck, startAdminListener } from './http/admin-listener.js';
+import type { ApiOptions } from './http/api/api-routes.js';
 import type { RunningListener } from './http/listen.js';
 import type { Metrics } from './http/metrics.js';
 import { loadPublicCertificate } from './http/public-certificate.js';
@@ -22,6 +23,8 @@ export interface HttpWiringDeps {
   readonly publicUrlNow: () => string;
   /** Told the public listener's bound port before any request can arrive. */
   readonly publicPortBound?: (port: number) => void;
+  /** The REST API on the admin listener (docs/api.md). */
+  readonly api?: ApiOptions;
 }
 
 export interface HttpListeners {
@@ -78,8 +81,17 @@ export async function startHttpListeners(deps: HttpWiringDeps): Promise<HttpList
       port: config.http.admin.port,
       registry: deps.metrics.registry,
       checks: deps.checks,
+      logger,
+      ...(deps.api === undefined ? {} : { api: deps.api }),
     });
     opened.push(admin);
+    if (!/^(127\.|::1$|localhost$)/.test(config.http.admin.bind)) {
+      logger.warn(
+        { event: 'config.unsafe', setting: 'http.admin.bind', bind: config.http.admin.bind },
+        'the admin listener (metrics and the REST API) is plain HTTP beyond this host: API keys cross the network ' +
+          'in clear; keep it on 127.0.0.1 or put a TLS proxy in front of it',
+      );
+    }
     logger.info(
       {
         event: 'http.listening',

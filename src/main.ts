@@ -26,11 +26,13 @@ import { foldReplayJournal, openReplayJournal, watchForeignWrites } from './stor
 export { checkWiring, unknownPolicyClients } from './server-wiring.js';
 export { FOREIGN_WRITE_CHECK_MS } from './store-wiring.js';
 
+import { createApiWiring } from './api-wiring.js';
 import { createPushWiring } from './push-wiring.js';
 import { ClientTable } from './radius-server/client-table.js';
 import { RadiusCounters } from './radius-server/counters.js';
 import { RequestProcessor } from './radius-server/request-processor.js';
 import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
+import { PACKAGE_VERSION } from './server-wiring.js';
 import { CachingLockoutStore } from './store/caching-lockout-store.js';
 import { CachingTokenStore } from './store/caching-token-store.js';
 import { CachingUserStore } from './store/caching-user-store.js';
@@ -190,10 +192,39 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       onDecided: (ms) => metrics?.decisionSeconds(ms / 1000),
     });
     cleanups.push(() => processor.close());
-    // PROTOCOL P3: a device's answer, a typed code or the deadline releases the held requests of its login.
+    /** SIGHUP, `assent client add` or the REST API: the client table is read again and swapped in whole. */
+    const reload = (): number => {
+      const fresh = stores.clients.list();
+      warnAboutClients(fresh, logger);
+      warnAboutPolicyClients(config, fresh, logger);
+      processor.setClients(new ClientTable(fresh));
+      logger.info({ event: 'radius.clients_reloaded', clients: fresh.length });
+      return fresh.length;
+    };
+    const api = createApiWiring({
+      config,
+      logger,
+      stores,
+      local,
+      firstFactor,
+      login: {
+        tokenHolders,
+        codeLengthsOf: (name) => tokens.cachedCodeLengths(name) ?? tokenHolders.codeLengthsOf(name),
+        checkCode,
+        attributesFor,
+        onInternalError,
+      },
+      push,
+      reloadClients: () => reload(),
+      version: PACKAGE_VERSION,
+    });
+    cleanups.push(() => api.close());
+    // PROTOCOL P3: a device's answer, a typed code or the deadline releases the held requests of its login, or
+    // answers the application that asked for it over the REST API.
     push.waits.onDecision((txn, decision) => {
       push.noteDecision(decision);
       processor.resume(txn, decision);
+      api.pushes?.settled(txn, decision);
     });
     metrics = createMetrics({
       radius: counters,
@@ -208,6 +239,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       routes: push.hooks === undefined ? undefined : push.routes,
       publicUrlNow: () => push.publicUrl,
       publicPortBound: (port) => push.publicPortBound(port),
+      api: api.options,
     });
     const listener = new UdpListener(processor, logger);
     let sockets: BoundSocket[];
@@ -235,14 +267,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       sockets,
       processor,
       http: { publicPort: http.publicPort, adminPort: http.adminPort },
-      reloadClients() {
-        const fresh = stores.clients.list();
-        warnAboutClients(fresh, logger);
-        warnAboutPolicyClients(config, fresh, logger);
-        processor.setClients(new ClientTable(fresh));
-        logger.info({ event: 'radius.clients_reloaded', clients: fresh.length });
-        return fresh.length;
-      },
+      reloadClients: reload,
       async close(graceMs = 5000) {
         if (closed) return;
         closed = true;

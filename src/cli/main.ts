@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { StoreError, StoreErrorCode } from '../domain/ports.js';
 import { SealError } from '../store/sealer.js';
 import { CliError, ExitCode } from './cli-error.js';
+import { registerApiKeyCommands } from './commands/apikey.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerConfigCommands } from './commands/config.js';
@@ -38,6 +39,7 @@ for (const register of [
   registerClientCommands,
   registerUserCommands,
   registerTokenCommands,
+  registerApiKeyCommands,
   registerConfigCommands,
   registerBenchCommand,
 ]) {

@@ -8,10 +8,8 @@ export function generatePassword(): string {
   return randomBytes(18).toString('base64url');
 }
 
-/** SECURITY A5.1: a generated NAS shared secret is 24 random octets, base64 (32 characters). */
-export function generateSecret(): string {
-  return randomBytes(24).toString('base64');
-}
+/** A RADIUS shared secret for a new client (one rule for the CLI and the REST API). */
+export { generateSecret } from '../admin/client-admin.js';
 
 async function readLine(prompt: string, hidden: boolean): Promise<string> {
   const rl = createInterface({

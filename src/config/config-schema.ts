@@ -6,7 +6,7 @@ import {
   ReplyAttributesSchema,
   SecondFactorSchema,
 } from './policy-schema.js';
-import { HttpSchema, PushSchema } from './push-schema.js';
+import { ApiSchema, HttpSchema, PushSchema } from './push-schema.js';
 
 const port = (description: string, def: number) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description });
@@ -188,6 +188,7 @@ export const ConfigSchema = Type.Object(
     realms: RealmsSchema,
     push: PushSchema,
     http: HttpSchema,
+    api: ApiSchema,
     log: Log,
   },
   { additionalProperties: false },

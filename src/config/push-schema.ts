@@ -145,11 +145,39 @@ export const HttpSchema = Type.Object(
       },
       { default: {}, additionalProperties: false, description: 'The listener devices reach (HTTPS).' },
     ),
-    admin: Listener(
-      'admin listener (/healthz, /readyz, /metrics; plain HTTP, keep it local)',
-      '127.0.0.1',
-      9180,
+    admin: Type.Object(
+      {
+        ...Listener(
+          'admin listener (/healthz, /readyz, /metrics and the REST API; plain HTTP, keep it local)',
+          '127.0.0.1',
+          9180,
+        ).properties,
+        rateLimitPerSecond: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 200,
+          description:
+            'REST API requests a second one source address may make (bursts of twice as many); more get 429.',
+        }),
+      },
+      { default: {}, additionalProperties: false },
     ),
   },
   { default: {}, additionalProperties: false, description: 'HTTP listeners (docs/http.md).' },
+);
+
+export const ApiSchema = Type.Object(
+  {
+    directoryPasswords: Type.Boolean({
+      default: false,
+      description:
+        '`POST /api/v1/auth/` also checks passwords of directory (LDAP) users. Off: local users only, as ' +
+        'FortiAuthenticator does (docs/api.md).',
+    }),
+  },
+  {
+    default: {},
+    additionalProperties: false,
+    description: 'The REST API on the admin listener (docs/api.md).',
+  },
 );

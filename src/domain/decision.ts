@@ -58,3 +58,23 @@ export const reject = (reason: Reason, user?: string, transactionId?: string): D
 };
 
 export const drop = (reason: Reason): Decision => ({ kind: 'drop', reason });
+
+/**
+ * The one table from a Decision to what each transport answers (ARCHITECTURE §4): the RADIUS code (RFC 2865 §4:
+ * 2 Access-Accept, 3 Access-Reject, 11 Access-Challenge; none: no reply yet, or never) and the HTTP status of the
+ * REST API. A challenge over HTTP is a failure: the API takes both factors in one call.
+ */
+export const DECISION_REPLIES = {
+  accept: { radius: 2, http: 200 },
+  reject: { radius: 3, http: 401 },
+  challenge: { radius: 11, http: 401 },
+  pending: { radius: undefined, http: 202 },
+  drop: { radius: undefined, http: 401 },
+} as const satisfies Record<Decision['kind'], { radius: number | undefined; http: number }>;
+
+/** Rejects that are the server's trouble, not the caller's: HTTP says so, RADIUS cannot (every Reject looks alike). */
+export const REASON_HTTP_STATUS: Partial<Record<Reason, 500 | 503>> = {
+  INTERNAL_ERROR: 500,
+  DIRECTORY_UNAVAILABLE: 503,
+  DIRECTORY_TIMEOUT: 503,
+};

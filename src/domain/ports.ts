@@ -52,6 +52,8 @@ export interface ClientStore {
   add(client: NewClient): Client;
   /** Removes by name or by exact address; returns false when nothing matched. */
   remove(nameOrAddress: string): boolean;
+  /** Gives the named client a new shared secret (a rotation); false when no client has that name. */
+  replaceSecret(name: string, secret: Uint8Array): boolean;
 }
 
 export const StoreErrorCode = {

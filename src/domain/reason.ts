@@ -67,6 +67,11 @@ export const Reason = {
   PushMuted: 'PUSH_MUTED',
   /** SECURITY A7.7: more pushes for the user, or from the NAS's source, than the limits allow; cooling down. */
   PushRateLimited: 'PUSH_RATE_LIMITED',
+  /**
+   * PROTOCOL §4.1: every push service the user's authenticators use refused or could not take the request, and
+   * none of them polls: nobody can answer (the REST API answers 500 or 503, as FortiAuthenticator does).
+   */
+  PushUndelivered: 'PUSH_UNDELIVERED',
   /** PROTOCOL P4: a typed code ended the transaction while a push request was held; that request gets no reply. */
   PushAnsweredByCode: 'PUSH_ANSWERED_BY_CODE',
   /** A6.5, A6.7: the account is locked after too many failures; same reply as a wrong code. */

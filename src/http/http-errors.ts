@@ -4,14 +4,19 @@
 export const HttpError = {
   bad_request: 400,
   unauthorized: 401,
+  authentication_failed: 401,
   not_found: 404,
   method_not_allowed: 405,
   already_decided: 409,
+  already_exists: 409,
   payload_too_large: 413,
+  idempotency_key_reused: 422,
   unsupported_media_type: 415,
   too_many_requests: 429,
   internal_error: 500,
+  delivery_refused: 500,
   not_ready: 503,
+  delivery_unreachable: 503,
 } as const;
 export type HttpErrorCode = keyof typeof HttpError;
 

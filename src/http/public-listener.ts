@@ -6,10 +6,10 @@ import type { FortiAnswer } from '../auth/answer-push-fac.js';
 import type { DeviceReply } from '../auth/device-reply.js';
 import type { ActivateDevice } from '../auth/enroll-device.js';
 import type { PollPushes } from '../auth/poll-pushes.js';
+import { acceptForm, acceptStrictJson } from './body-parsers.js';
 import { codeOfError, httpError } from './http-errors.js';
 import { listen, type RunningListener } from './listen.js';
 import { RateLimiter } from './rate-limiter.js';
-import { parseStrictJson } from './strict-json.js';
 
 /** docs/push.md: what devices may do. Nothing else is served here. */
 export interface DeviceRoutes {
@@ -57,18 +57,7 @@ export function buildPublicApp(options: PublicListenerOptions): FastifyInstance 
   const limiter = new RateLimiter(limit.perSecond, limit.burst);
   const { routes, logger } = options;
 
-  // SECURITY A8.7: JSON only, strictly; any other content type is refused by the framework with 415.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    // B5 #60: an empty body is no proof; the use case answers it with the same 401 as any failed one.
-    if (body === '') return done(null, undefined);
-    const parsed = parseStrictJson(body as string);
-    if (parsed.ok) done(null, parsed.value);
-    else
-      done(
-        Object.assign(new Error(parsed.detail), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }),
-      );
-  });
+  acceptStrictJson(app);
 
   app.addHook('onRequest', async (request, reply) => {
     if (!limiter.take(request.ip, Date.now())) {
@@ -98,22 +87,7 @@ export function buildPublicApp(options: PublicListenerOptions): FastifyInstance 
   // FortiAuthenticator's clients may post form bodies (docs/push.md §10), on this route only; a field twice is refused
   // like a JSON key twice.
   app.register(async (scope) => {
-    scope.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string' },
-      (_request, body, done) => {
-        const fields: Record<string, string> = {};
-        for (const [key, value] of new URLSearchParams(body as string)) {
-          if (key in fields) {
-            const error = new Error(`duplicate field ${JSON.stringify(key.slice(0, 40))}`);
-            done(Object.assign(error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }));
-            return;
-          }
-          fields[key] = value;
-        }
-        done(null, fields);
-      },
-    );
+    acceptForm(scope);
     scope.post('/api/v1/pushauthresp/', async (request, reply) =>
       send(reply, await routes.fortiAnswer(request.body, request.ip)),
     );

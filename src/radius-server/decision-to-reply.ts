@@ -1,19 +1,19 @@
 // Owns the one table that turns a Decision into a RADIUS reply code and attributes (ARCHITECTURE §4).
-import type { Decision, ReplyAttribute } from '../domain/decision.js';
+import { DECISION_REPLIES, type Decision, type ReplyAttribute } from '../domain/decision.js';
 import { AttributeType } from '../radius/attribute-type.js';
-import { Code } from '../radius/code.js';
+import type { Code } from '../radius/code.js';
 import type { Dictionary } from '../radius/dictionary.js';
 import type { EncodableAttribute } from '../radius/encode.js';
 import { encodeNamedAttributes } from '../radius/reply-attributes.js';
 
 /** Decision kind → RADIUS code. `pending` and `drop` send nothing (yet). */
 export const replyCodeFor = {
-  accept: Code.AccessAccept,
-  reject: Code.AccessReject,
-  challenge: Code.AccessChallenge,
-  pending: undefined,
-  drop: undefined,
-} as const satisfies Record<Decision['kind'], number | undefined>;
+  accept: DECISION_REPLIES.accept.radius,
+  reject: DECISION_REPLIES.reject.radius,
+  challenge: DECISION_REPLIES.challenge.radius,
+  pending: DECISION_REPLIES.pending.radius,
+  drop: DECISION_REPLIES.drop.radius,
+} as const satisfies Record<Decision['kind'], Code | undefined>;
 
 const textEncoder = new TextEncoder();
 const MAX_VALUE = 253;

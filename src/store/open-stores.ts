@@ -2,6 +2,7 @@
 
 import type Database from 'better-sqlite3';
 import type { AccountLockoutStore } from '../domain/account-lockout.js';
+import type { ApiKeyStore } from '../domain/api-key.js';
 import type { ClientStore, UserStore } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
 import type { ServerSecretStore } from '../domain/server-secret.js';
@@ -9,6 +10,7 @@ import type { TokenStore } from '../domain/token.js';
 import { loadSealer } from './sealer.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 import { SqliteAccountLockoutStore } from './sqlite/sqlite-account-lockout-store.js';
+import { SqliteApiKeyStore } from './sqlite/sqlite-api-key-store.js';
 import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
 import { SqlitePushDeviceStore } from './sqlite/sqlite-push-device-store.js';
 import { SqliteServerSecretStore } from './sqlite/sqlite-server-secret-store.js';
@@ -33,6 +35,8 @@ export interface Stores {
   readonly pushDevices: PushDeviceStore;
   /** The server's own keys (push signing, VAPID), sealed. */
   readonly serverSecrets: ServerSecretStore;
+  /** Keys of the REST API on the admin listener, as hashes (docs/api.md "Keys"). */
+  readonly apiKeys: ApiKeyStore;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   readonly db: Database.Database;
@@ -57,6 +61,7 @@ export function openStores(config: StoreConfig): Stores {
     lockouts: new SqliteAccountLockoutStore(db),
     pushDevices: new SqlitePushDeviceStore(db, sealer),
     serverSecrets: new SqliteServerSecretStore(db, sealer),
+    apiKeys: new SqliteApiKeyStore(db),
     warnings,
     db,
     close: () => {

@@ -120,5 +120,16 @@ export function runClientStoreConformance(name: string, makeStore: MakeClientSto
       (read.secret as Uint8Array).fill(0);
       assert.equal(new TextDecoder().decode(store.getByName('fw1')!.secret), 'testing123-testing123');
     });
+
+    test('replaceSecret gives the named client a new secret and keeps everything else; unknown names are false', () => {
+      const store = makeStore(fakeClock());
+      const before = store.add({ name: 'fw1', address: '192.0.2.1', secret: bytes('testing123-testing123') });
+      assert.equal(store.replaceSecret('fw1', bytes('rotated-secret-0123456789')), true);
+      const after = store.getByName('fw1')!;
+      assert.equal(new TextDecoder().decode(after.secret), 'rotated-secret-0123456789');
+      assert.deepEqual({ ...after, secret: before.secret }, before);
+      assert.equal(store.replaceSecret('nobody', bytes('rotated-secret-0123456789')), false);
+      assert.equal(store.list().length, 1);
+    });
   });
 }

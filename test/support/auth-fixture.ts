@@ -246,6 +246,7 @@ export function authFixture(options: FixtureOptions = {}) {
     decisions,
     pushesStarted,
     addPushDevice,
+    push,
   };
 }
 

@@ -1,10 +1,9 @@
 // Owns `assent client add|list|remove`: the NAS devices allowed to send RADIUS requests.
 import type { Command } from 'commander';
+import { addClient, ClientInputError, rotateClientSecret } from '../../admin/client-admin.js';
 import { StoreError } from '../../domain/ports.js';
-import { parseCidr } from '../../radius-server/ip-address.js';
 import { withStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
-import { generateSecret } from '../secret-input.js';
 
 interface AddOptions {
   name: string;
@@ -19,24 +18,8 @@ interface AddOptions {
 
 const RELOAD_HINT = 'a running server picks this up after SIGHUP (systemctl reload assent) or a restart';
 
-/** SECURITY A5.1: empty secrets refused, ≤ 8 octets refused unless forced, ≤ 12 octets warned about. */
-function checkSecret(secret: string, force: boolean): void {
-  const octets = Buffer.byteLength(secret, 'utf8');
-  if (octets === 0) throw new CliError('--secret: an empty shared secret is refused', ExitCode.Usage);
-  if (octets > 128) throw new CliError('--secret: at most 128 octets', ExitCode.Usage);
-  if (octets <= 8 && !force) {
-    throw new CliError(
-      `--secret: ${octets} octets is too short to resist offline guessing; use --generate-secret, or --force-short-secret if the NAS cannot do better`,
-      ExitCode.Usage,
-    );
-  }
-  if (octets <= 12)
-    process.stderr.write(`warning: a ${octets}-octet shared secret is weak; 16 or more is advised\n`);
-}
-
-function isPublicAddress(address: string): boolean {
-  return !/^(10\.|127\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|::1$|f[cd]|fe80|169\.254\.)/i.test(address);
-}
+/** ClientInputError fields → the option that sets them. */
+const OPTION_OF: Readonly<Record<string, string>> = { nasTimeout: 'nas-timeout' };
 
 export function registerClientCommands(program: Command): void {
   const client = program
@@ -81,45 +64,54 @@ Examples:
   assent client add --name ssh-hosts --address 10.0.5.0/24 --no-require-message-authenticator`,
     )
     .action(async (options: AddOptions, command: Command) => {
-      if (!parseCidr(options.address)) {
-        throw new CliError(
-          `--address: expected an IP address or CIDR block, got "${options.address}"`,
-          ExitCode.Usage,
-        );
-      }
-      if (!(options.nasTimeout >= 1 && options.nasTimeout <= 600)) {
-        throw new CliError('--nas-timeout: expected 1–600 seconds', ExitCode.Usage);
-      }
-      const generated = options.secret === undefined;
-      const secret = options.secret ?? generateSecret();
-      checkSecret(secret, options.forceShortSecret === true);
-      await withStores(command, (stores) => {
+      const added = await withStores(command, (stores) => {
         try {
-          stores.clients.add({
+          return addClient(stores.clients, {
             name: options.name,
             address: options.address,
-            secret: new TextEncoder().encode(secret),
+            secret: options.secret,
             requireMessageAuthenticator: options.requireMessageAuthenticator,
             limitProxyState: options.limitProxyState,
             nasTimeout: options.nasTimeout,
+            forceShortSecret: options.forceShortSecret === true,
           });
         } catch (error) {
+          if (error instanceof ClientInputError) {
+            const usage =
+              (error.field !== 'name' && error.field !== 'address') || !/already exists/.test(error.message);
+            throw new CliError(
+              usage
+                ? `--${OPTION_OF[error.field] ?? error.field}: ${error.message}`
+                : `client add: ${error.message}`,
+              usage ? ExitCode.Usage : ExitCode.Failed,
+            );
+          }
           if (error instanceof StoreError)
             throw new CliError(`client add: ${error.message}`, ExitCode.Failed);
           throw error;
         }
       });
       process.stdout.write(`client ${options.name} (${options.address}) added; ${RELOAD_HINT}\n`);
-      if (generated) process.stdout.write(`shared secret: ${secret}\n`);
-      if (isPublicAddress(options.address)) {
-        process.stderr.write(
-          'warning: RADIUS over UDP crosses this network in clear (only the password is hidden); ' +
-            'prefer RadSec or IPsec for clients on public addresses\n',
-        );
-      }
-      if (!options.requireMessageAuthenticator && !options.limitProxyState) {
-        process.stderr.write('warning: both BlastRADIUS protections are off for this client\n');
-      }
+      if (added.generatedSecret !== undefined)
+        process.stdout.write(`shared secret: ${added.generatedSecret}\n`);
+      for (const warning of added.warnings) process.stderr.write(`warning: ${warning}\n`);
+    });
+
+  client
+    .command('rotate-secret')
+    .description('give a client a new random shared secret and print it once')
+    .argument('<name>')
+    .addHelpText(
+      'after',
+      `
+The old secret stops working at once (after SIGHUP for a running server): set the printed
+secret on the NAS right away. Over the REST API: POST /api/v2/clients/<name>/secret.`,
+    )
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const secret = await withStores(command, (stores) => rotateClientSecret(stores.clients, name));
+      if (secret === undefined)
+        throw new CliError(`client rotate-secret: no client named "${name}"`, ExitCode.Failed);
+      process.stdout.write(`client ${name}: new shared secret; ${RELOAD_HINT}\nshared secret: ${secret}\n`);
     });
 
   client

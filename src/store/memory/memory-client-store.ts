@@ -58,6 +58,13 @@ export class MemoryClientStore implements ClientStore {
     return this.#copy(stored);
   }
 
+  replaceSecret(name: string, secret: Uint8Array): boolean {
+    const client = this.#clients.get(name);
+    if (client === undefined) return false;
+    this.#clients.set(name, { ...client, secret: new Uint8Array(secret) });
+    return true;
+  }
+
   remove(nameOrAddress: string): boolean {
     // Name first, as in the SQLite adapter.
     if (this.#clients.delete(nameOrAddress)) return true;

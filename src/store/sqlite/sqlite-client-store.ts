@@ -37,6 +37,7 @@ export class SqliteClientStore implements ClientStore {
   readonly #insert: Database.Statement<[string, string, string, number, number, number, string], ClientRow>;
   readonly #deleteByName: Database.Statement<[string]>;
   readonly #deleteByAddress: Database.Statement<[string]>;
+  readonly #setSecret: Database.Statement<[string, string]>;
 
   constructor(db: Database.Database, sealer: Sealer, options: SqliteStoreOptions = {}) {
     this.#sealer = sealer;
@@ -49,6 +50,7 @@ export class SqliteClientStore implements ClientStore {
     );
     this.#deleteByName = db.prepare('DELETE FROM clients WHERE name = ?');
     this.#deleteByAddress = db.prepare('DELETE FROM clients WHERE address = ?');
+    this.#setSecret = db.prepare('UPDATE clients SET secret_sealed = ? WHERE name = ?');
   }
 
   #toClient(row: ClientRow): Client {
@@ -120,6 +122,16 @@ export class SqliteClientStore implements ClientStore {
         );
       }
       throw toStoreError(error, 'adding a client');
+    }
+  }
+
+  replaceSecret(name: string, secret: Uint8Array): boolean {
+    // Sealed under the same associated data as at add: the row's name binds it (docs/security.md A9.1).
+    const sealed = this.#sealer.seal(secret, clientSecretAad(name));
+    try {
+      return this.#setSecret.run(sealed, name).changes > 0;
+    } catch (error) {
+      throw toStoreError(error, 'replacing a client secret');
     }
   }
 

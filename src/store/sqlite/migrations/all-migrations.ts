@@ -5,6 +5,7 @@ import { migration0002 } from './0002-tokens.js';
 import { migration0003 } from './0003-account-lockouts.js';
 import { migration0004 } from './0004-push-devices.js';
 import { migration0005 } from './0005-server-secrets.js';
+import { migration0006 } from './0006-api-keys.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
 export const ALL_MIGRATIONS: readonly Migration[] = [
@@ -13,4 +14,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   migration0003,
   migration0004,
   migration0005,
+  migration0006,
 ];

@@ -1,0 +1,142 @@
+// Owns building the REST API from the configuration: keys, the API's own login use case, pushes, clients.
+import { randomInt } from 'node:crypto';
+import type { Logger } from 'pino';
+import { addClient, rotateClientSecret, viewOf } from './admin/client-admin.js';
+import { checkApiKey } from './auth/api-keys.js';
+import { ApplicationPushes } from './auth/application-pushes.js';
+import { type AuthenticateDeps, createAuthenticate } from './auth/authenticate.js';
+import { ChallengeSessions } from './auth/challenge-sessions.js';
+import { API_CODE_CLIENT, API_CONCAT_CLIENT, createCheckCredentials } from './auth/check-credentials.js';
+import type { LocalFirstFactor } from './auth/local-first-factor.js';
+import { createSecondFactorPolicy } from './auth/second-factor-policy.js';
+import type { Config } from './config/config-schema.js';
+import type { Decision } from './domain/decision.js';
+import type { FirstFactor } from './domain/first-factor.js';
+import { AMBIGUOUS_NAME } from './domain/name-key.js';
+import { newTransactionId } from './domain/transaction-id.js';
+import { requireScope } from './http/api/api-auth.js';
+import type { ApiDeps } from './http/api/api-deps.js';
+import type { ApiOptions } from './http/api/api-routes.js';
+import { ApiTransactions } from './http/api/api-transactions.js';
+import type { ClientAdmin } from './http/api/v2-clients.js';
+import type { PushWiring } from './push-wiring.js';
+import type { Stores } from './store/open-stores.js';
+
+export interface ApiWiringDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly stores: Stores;
+  readonly local: LocalFirstFactor;
+  /** Every first-factor source (local and directories), for `api.directoryPasswords` and realm names. */
+  readonly firstFactor: FirstFactor;
+  /** The RADIUS login's dependencies; the API's login shares them all but its policy and first factor. */
+  readonly login: Omit<AuthenticateDeps, 'firstFactor' | 'policy' | 'sessions' | 'push'>;
+  readonly push: PushWiring;
+  /** Re-reads the RADIUS client table into the running server (what SIGHUP does). */
+  readonly reloadClients: () => void;
+  readonly version: string;
+}
+
+export interface ApiWiring {
+  readonly options: ApiOptions;
+  /** Undefined when push is off. Fed every push decision and delivery by the composition root. */
+  readonly pushes: ApplicationPushes | undefined;
+  close(): void;
+}
+
+export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
+  const { config, logger, stores } = deps;
+  // PROTOCOL §4.3: FortiAuthenticator checks local passwords only; directories are an opt-in.
+  const passwords: FirstFactor = config.api.directoryPasswords
+    ? deps.firstFactor
+    : {
+        resolveName: (typed) => ({ ok: true, name: typed }),
+        check: deps.local.check,
+        groupsOf: deps.local.groupsOf,
+      };
+  const authenticate = createAuthenticate({
+    ...deps.login,
+    firstFactor: passwords,
+    policy: createSecondFactorPolicy({
+      ...config.secondFactor,
+      clients: { [API_CONCAT_CLIENT]: { mode: 'concat' }, [API_CODE_CLIENT]: { mode: 'otp-only' } },
+      groups: {},
+    }),
+    // concat and otp-only never open a challenge; the table exists because the use case is built with one.
+    sessions: new ChallengeSessions(config.secondFactor.challengeSeconds * 1000),
+  });
+  const checkCredentials = createCheckCredentials({ firstFactor: passwords, authenticate });
+
+  const hooks = deps.push.hooks;
+  const pushes =
+    hooks === undefined
+      ? undefined
+      : new ApplicationPushes({
+          holderOf: (typed) => {
+            const resolved = deps.firstFactor.resolveName(typed);
+            if (!resolved.ok) return undefined;
+            const holder = deps.login.tokenHolders.holderOf(resolved.name);
+            if (holder === undefined || holder === AMBIGUOUS_NAME) return undefined;
+            return { name: holder, groups: deps.firstFactor.groupsOf(holder) };
+          },
+          push: hooks,
+          devices: stores.pushDevices,
+          number: () => String(randomInt(10, 100)),
+        });
+
+  const clients: ClientAdmin = {
+    list: () => stores.clients.list().map(viewOf),
+    get: (name) => {
+      const found = stores.clients.getByName(name);
+      return found === undefined ? undefined : viewOf(found);
+    },
+    add: (input) => {
+      const added = addClient(stores.clients, input);
+      deps.reloadClients();
+      return added;
+    },
+    remove: (name) => {
+      const removed = stores.clients.getByName(name) !== undefined && stores.clients.remove(name);
+      if (removed) deps.reloadClients();
+      return removed;
+    },
+    rotateSecret: (name) => {
+      const secret = rotateClientSecret(stores.clients, name);
+      if (secret !== undefined) deps.reloadClients();
+      return secret;
+    },
+  };
+
+  const transactions = new ApiTransactions();
+  const apiDeps: ApiDeps = {
+    requireScope: (need) =>
+      requireScope(
+        (authorization, scope) => checkApiKey(stores.apiKeys, authorization, scope, new Date()),
+        need,
+        (why, request) =>
+          logger.warn({ event: 'api.key_refused', why, src: request.ip, route: request.routeOptions.url }),
+      ),
+    checkCredentials,
+    pushes,
+    transactions,
+    clients,
+    newTransactionId,
+    logDecision: (decision: Decision, txn, caller, route) =>
+      logger.info({
+        event: 'api.decision',
+        txn,
+        client: caller,
+        route,
+        user: 'user' in decision ? decision.user : undefined,
+        outcome: decision.kind,
+        reason: 'reason' in decision ? decision.reason : undefined,
+      }),
+    logger,
+  };
+  const perSecond = config.http.admin.rateLimitPerSecond;
+  return {
+    options: { deps: apiDeps, rateLimit: { perSecond, burst: 2 * perSecond }, version: deps.version },
+    pushes,
+    close: () => transactions.close(),
+  };
+}

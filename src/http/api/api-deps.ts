@@ -1,0 +1,28 @@
+// Owns what the REST API's routes need from the rest of the server, as one narrow set of ports.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { ApplicationPushes } from '../../auth/application-pushes.js';
+import type { CheckCredentials } from '../../auth/check-credentials.js';
+import type { Decision } from '../../domain/decision.js';
+import type { Need } from './api-auth.js';
+import type { ApiTransactions } from './api-transactions.js';
+import type { ClientAdmin } from './v2-clients.js';
+
+export type ScopeGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+export interface ApiDeps {
+  /** A preHandler admitting keys with `need` (api-auth.ts). */
+  requireScope(need: Need | readonly Need[] | ((request: FastifyRequest) => Need)): ScopeGuard;
+  readonly checkCredentials: CheckCredentials;
+  /** Undefined when push is off (`push.enabled: false`): push routes answer 404. */
+  readonly pushes: ApplicationPushes | undefined;
+  /** Pushes and code checks started over `/api/v2/transactions`, readable by the key that started them. */
+  readonly transactions: ApiTransactions;
+  /** RADIUS clients (docs/api.md "Clients"): a change applies to the running server at once. */
+  readonly clients: ClientAdmin;
+  /** A fresh 128-bit transaction id, the `txn` of every log line about the call. */
+  newTransactionId(): string;
+  /** Writes the one `auth.decision`-style line of an API login (`caller` is the API key's name). */
+  logDecision(decision: Decision, txn: string, caller: string, route: string): void;
+  readonly logger: Logger;
+}

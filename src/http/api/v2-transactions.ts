@@ -1,0 +1,279 @@
+// Owns `/api/v2/transactions`: start a push or a code check and return at once; poll it, or stream its end (SSE).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { Reason } from '../../domain/reason.js';
+import type { ApiDeps } from './api-deps.js';
+import type { ApiTransaction } from './api-transactions.js';
+import { decisionStatus } from './decision-status.js';
+import { problemResponses, sendProblem } from './problem.js';
+
+const Name = Type.String({ minLength: 1, maxLength: 253, pattern: '^[^\\u0000-\\u001f]+$' });
+
+const StartBody = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal('push'),
+      username: Name,
+      user_ip: Type.Optional(Type.String({ maxLength: 64, description: 'Shown on the phone.' })),
+      user_agent: Type.Optional(
+        Type.String({ maxLength: 64, description: 'Shown on the phone as what asks.' }),
+      ),
+      number_matching: Type.Optional(
+        Type.Boolean({ description: 'Return a 2-digit `number` to show; the user picks it on the phone.' }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('code'),
+      username: Name,
+      password: Type.Optional(Type.String({ maxLength: 128 })),
+      token_code: Type.Optional(Type.String({ maxLength: 16 })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+const TransactionSchema = Type.Object(
+  {
+    id: Type.String({ description: 'The `txn` of every log line about it.' }),
+    type: Type.Union([Type.Literal('push'), Type.Literal('code')]),
+    user: Type.String(),
+    status: Type.Union(['pending', 'approved', 'denied', 'expired', 'failed'].map((s) => Type.Literal(s))),
+    reason: Type.Union([Type.String(), Type.Null()], { description: 'A reason code of docs/errors.md.' }),
+    number: Type.Union([Type.String(), Type.Null()]),
+    created_at: Type.String({ format: 'date-time' }),
+    expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{32}$' }) });
+
+const wire = (t: ApiTransaction) => ({
+  id: t.id,
+  type: t.type,
+  user: t.user,
+  status: t.status,
+  reason: t.reason,
+  number: t.number,
+  created_at: new Date(t.createdAt).toISOString(),
+  expires_at: t.expiresAt === null ? null : new Date(t.expiresAt).toISOString(),
+});
+
+type StartInput =
+  | { type: 'push'; username: string; user_ip?: string; user_agent?: string; number_matching?: boolean }
+  | { type: 'code'; username: string; password?: string; token_code?: string };
+
+const printable = (value: string | undefined) => (value ?? '').replace(/[^\x20-\x7e]/g, '?');
+
+export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const tags = ['transactions'];
+  const records = deps.transactions;
+
+  const readable = (request: FastifyRequest, reply: FastifyReply): ApiTransaction | undefined => {
+    const found = records.get((request.params as { id: string }).id);
+    // Another caller's transaction is as unknown as a missing one.
+    if (found === undefined || (found.owner !== request.apiKeyName && !request.apiKeyReadsAll)) {
+      sendProblem(reply, 'not_found');
+      return undefined;
+    }
+    return found;
+  };
+
+  const start = async (
+    request: FastifyRequest,
+    body: StartInput,
+  ): Promise<{ status: number; body: unknown }> => {
+    const owner = request.apiKeyName!;
+    const id = deps.newTransactionId();
+    const now = Date.now();
+    if (body.type === 'code') {
+      const decision = await deps.checkCredentials({
+        username: body.username,
+        password: body.password,
+        tokenCode: body.token_code,
+        transactionId: id,
+        caller: owner,
+      });
+      deps.logDecision(decision, id, owner, '/api/v2/transactions');
+      const code = decisionStatus(decision);
+      if (decision.kind !== 'accept' && code !== 'authentication_failed') return { status: 500, body: code };
+      const record: ApiTransaction = {
+        id,
+        type: 'code',
+        owner,
+        user: decision.kind === 'accept' ? decision.user : body.username,
+        status: 'pending',
+        reason: null,
+        number: null,
+        createdAt: now,
+        expiresAt: null,
+        endedAt: null,
+      };
+      records.add(record);
+      records.end(
+        id,
+        decision.kind === 'accept' ? 'approved' : 'denied',
+        decision.kind === 'reject' ? decision.reason : null,
+      );
+      return { status: 201, body: wire(record) };
+    }
+    const pushes = deps.pushes;
+    if (pushes === undefined) return { status: 404, body: 'push is off (push.enabled)' };
+    const started = await pushes.start({
+      username: body.username,
+      clientName: printable(body.user_agent).slice(0, 64) || owner,
+      userIp: printable(body.user_ip).slice(0, 64),
+      transactionId: id,
+      withNumber: body.number_matching === true,
+    });
+    if (!started.ok) {
+      deps.logDecision(
+        { kind: 'reject', reason: started.reason, user: body.username, transactionId: id },
+        id,
+        owner,
+        '/api/v2/transactions',
+      );
+      if (started.reason === Reason.PushUnavailable)
+        return { status: 404, body: 'no such user, or no authenticator' };
+    }
+    const t = started.ok ? started.transaction : undefined;
+    const record: ApiTransaction = {
+      id,
+      type: 'push',
+      owner,
+      user: t?.userName ?? body.username,
+      status: 'pending',
+      reason: null,
+      number: t !== undefined && t.number !== '' ? t.number : null,
+      createdAt: now,
+      expiresAt: t?.deadline ?? null,
+      endedAt: null,
+    };
+    records.add(record);
+    if (!started.ok) records.end(id, 'denied', started.reason);
+    else
+      pushes.listen(id, (outcome) => {
+        if (outcome.kind === 'undeliverable') return records.end(id, 'failed', Reason.PushUndelivered);
+        const d = outcome.decision;
+        if (d.kind === 'accept') return records.end(id, 'approved', null);
+        const reason = d.kind === 'reject' ? d.reason : Reason.PushDenied;
+        records.end(id, reason === Reason.PushTimeout ? 'expired' : 'denied', reason);
+      });
+    return { status: started.ok ? 202 : 201, body: wire(record) };
+  };
+
+  app.post<{ Body: StartInput }>(
+    '/api/v2/transactions',
+    {
+      preHandler: deps.requireScope((request) =>
+        (request.body as StartInput | undefined)?.type === 'code' ? 'auth' : 'push',
+      ),
+      schema: {
+        summary: 'Start a push or a code check',
+        description:
+          'Returns at once: 202 with `status: pending` for a push (poll it, or stream `…/events`), 201 with the ' +
+          'result for a code check or a push refused before sending (`reason`). An `Idempotency-Key` header makes ' +
+          'a retried POST return the first answer instead of starting a second push. Scope `push` or `auth`.',
+        tags,
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+        }),
+        body: StartBody,
+        response: {
+          201: TransactionSchema,
+          202: TransactionSchema,
+          ...problemResponses(400, 401, 404, 413, 415, 422, 429, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const owner = request.apiKeyName!;
+      const key = request.headers['idempotency-key'];
+      if (typeof key === 'string') {
+        const before = records.recall(owner, key, request.body);
+        if (before === 'conflict')
+          return sendProblem(reply, 'idempotency_key_reused', 'this Idempotency-Key came with another body');
+        if (before !== undefined) return reply.code(before.status).send(before.body);
+      }
+      const answer = await start(request, request.body);
+      if (typeof answer.body === 'string') {
+        return sendProblem(
+          reply,
+          answer.status === 404 ? 'not_found' : 'internal_error',
+          answer.status === 404 ? answer.body : undefined,
+        );
+      }
+      if (typeof key === 'string') records.remember(owner, key, request.body, answer.status, answer.body);
+      reply.header('location', `/api/v2/transactions/${(answer.body as { id: string }).id}`);
+      return reply.code(answer.status).send(answer.body);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v2/transactions/:id',
+    {
+      preHandler: deps.requireScope(['read', 'push', 'auth']),
+      schema: {
+        summary: 'A transaction as it is now',
+        tags,
+        params: IdParams,
+        response: { 200: TransactionSchema, ...problemResponses(400, 401, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const found = readable(request, reply);
+      return found === undefined ? reply : wire(found);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v2/transactions/:id/events',
+    {
+      preHandler: deps.requireScope(['read', 'push', 'auth']),
+      schema: {
+        summary: 'Stream a transaction until it ends (Server-Sent Events)',
+        description:
+          '`text/event-stream`: one `transaction` event with its state now and, while pending, one more when it ' +
+          'ends; then the stream closes. A comment line every 15 s keeps proxies from closing it.',
+        tags,
+        params: IdParams,
+        response: {
+          200: {
+            description: 'The event stream.',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+          ...problemResponses(400, 401, 404, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const found = readable(request, reply);
+      if (found === undefined) return reply;
+      reply.hijack();
+      const out = reply.raw;
+      out.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      // WHATWG HTML §9.2: `event:` names it, `data:` carries one JSON line, a blank line ends the event.
+      const send = (t: ApiTransaction) =>
+        out.write(`event: transaction\ndata: ${JSON.stringify(wire(t))}\n\n`);
+      send(found);
+      if (found.status !== 'pending') return void out.end();
+      const beat = setInterval(() => out.write(': keep-alive\n\n'), 15_000);
+      const stop = records.listen(found.id, (ended) => {
+        clearInterval(beat);
+        send(ended);
+        out.end();
+      });
+      request.raw.once('close', () => {
+        clearInterval(beat);
+        stop();
+      });
+    },
+  );
+}

@@ -1,0 +1,376 @@
+// Issue 14 end to end with curl against the real server: API keys, FortiAuthenticator's /api/v1/auth/ and
+// /api/v1/pushauth/ (answered by the command-line authenticator), /api/v2/transactions with SSE, clients applied
+// without SIGHUP, limits, and every response checked against the server's own OpenAPI document.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { encodeBase32 } from '../../src/otp/base32.js';
+import { checkAgainstOpenApi, type RecordedResponse } from '../support/openapi-check.js';
+import { type PushSite, startPushSite } from '../support/push-site.js';
+import { runPeer } from '../support/run-peer.js';
+import { DEFAULT_SECRET } from '../support/test-server.js';
+
+let site: PushSite;
+let base: string;
+const keys: Record<string, string> = {};
+const recorded: RecordedResponse[] = [];
+let briefExpires = 0;
+const aliceSecret = new Uint8Array(randomBytes(20));
+
+interface Answer {
+  status: number;
+  type: string;
+  body: unknown;
+  text: string;
+}
+
+/** One call with curl; Basic `<name>:<key>` when `key` names one of `keys`. Every answer is recorded. */
+async function curl(
+  method: string,
+  path: string,
+  options: {
+    key?: string;
+    auth?: string;
+    json?: unknown;
+    form?: string;
+    raw?: string;
+    type?: string;
+    headers?: string[];
+    wait?: number;
+  } = {},
+): Promise<Answer> {
+  const args = [
+    '-s',
+    '-S',
+    '-X',
+    method,
+    '-w',
+    '\n%{http_code}\n%{content_type}',
+    '--max-time',
+    String(options.wait ?? 20),
+  ];
+  if (options.key !== undefined) args.push('-u', `${options.key}:${keys[options.key]}`);
+  if (options.auth !== undefined) args.push('-H', `Authorization: ${options.auth}`);
+  for (const h of options.headers ?? []) args.push('-H', h);
+  if (options.json !== undefined)
+    args.push('-H', 'Content-Type: application/json', '--data-binary', JSON.stringify(options.json));
+  if (options.form !== undefined)
+    args.push('-H', 'Content-Type: application/x-www-form-urlencoded', '--data-binary', options.form);
+  if (options.raw !== undefined)
+    args.push('-H', `Content-Type: ${options.type ?? 'text/plain'}`, '--data-binary', options.raw);
+  const r = await runPeer('curl', [...args, `${base}${path}`], '', ((options.wait ?? 20) + 5) * 1000);
+  const lines = r.stdout.split('\n');
+  const type = lines.pop() ?? '';
+  const status = Number(lines.pop());
+  const text = lines.join('\n');
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  recorded.push({ method, path, status, contentType: type, body });
+  return { status, type, body, text };
+}
+
+async function newKey(name: string, ...args: string[]): Promise<void> {
+  const r = await site.assent(['apikey', 'add', '--name', name, ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  const key = /ask_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/.exec(r.stdout)?.[0];
+  assert.ok(key, r.stdout);
+  keys[name] = key;
+}
+
+const totpNow = async () => {
+  const r = await runPeer('oathtool', ['--totp', '-b', encodeBase32(aliceSecret)]);
+  return r.stdout.trim();
+};
+
+before(async () => {
+  site = await startPushSite({
+    users: [
+      { name: 'alice', password: 'alice-pw', groups: ['vpn'] },
+      { name: 'bob', password: 'bob-pw' },
+    ],
+    tokens: [
+      {
+        serial: 'T-alice',
+        userName: 'alice',
+        type: 'totp',
+        secret: aliceSecret,
+        algorithm: 'SHA1',
+        digits: 6,
+        period: 30,
+      },
+    ],
+    config: { push: { timeoutSeconds: 10, maxPerUser: 50 } },
+  });
+  base = `http://127.0.0.1:${site.server.server.http.adminPort}`;
+  const enrolled = await site.authenticator([
+    'enroll',
+    await site.activationLink('alice'),
+    '--ca',
+    site.certFile,
+  ]);
+  assert.equal(enrolled.code, 0, enrolled.stderr);
+  await newKey('portal', '--scope', 'push', '--scope', 'auth');
+  await newKey('ops', '--scope', 'admin');
+  await newKey('auditor', '--scope', 'read-only');
+  briefExpires = Date.now() + 10_000;
+  await newKey('brief', '--scope', 'auth', '--expires', new Date(briefExpires).toISOString());
+});
+after(async () => {
+  await site?.stop();
+});
+
+test('POST /api/v1/auth/: password and code, code at the end of the password, form bodies; failures are 401', async () => {
+  const ok = await curl('POST', '/api/v1/auth/', {
+    key: 'portal',
+    json: { username: 'alice', password: 'alice-pw', token_code: await totpNow() },
+  });
+  assert.equal(ok.status, 200, ok.text);
+  assert.deepEqual(ok.body, { result: 'success', username: 'alice' });
+  // The same code again is a replay (A6.4), whichever way it arrives.
+  const replay = await curl('POST', '/api/v1/auth/', {
+    key: 'portal',
+    form: `username=alice&password=alice-pw${await totpNow()}&token_code=`,
+  });
+  assert.equal(replay.status, 401, replay.text);
+  assert.equal((replay.body as { code: string }).code, 'authentication_failed');
+  assert.match(replay.type, /^application\/problem\+json/);
+  const wrongPw = await curl('POST', '/api/v1/auth/', {
+    key: 'portal',
+    json: { username: 'alice', password: 'nope' },
+  });
+  assert.equal(wrongPw.status, 401);
+  const pwOnly = await curl('POST', '/api/v1/auth/', {
+    key: 'portal',
+    json: { username: 'bob', password: 'bob-pw' },
+  });
+  assert.equal(pwOnly.status, 200, pwOnly.text);
+  // A user without tokens fails any code (PROTOCOL §4.3).
+  const bobCode = await curl('POST', '/api/v1/auth/', {
+    key: 'portal',
+    json: { username: 'bob', token_code: '123456' },
+  });
+  assert.equal(bobCode.status, 401);
+  const nothing = await curl('POST', '/api/v1/auth/', { key: 'portal', json: { username: 'bob' } });
+  assert.equal(nothing.status, 401);
+  const unknownField = await curl('POST', '/api/v1/auth/', {
+    key: 'portal',
+    json: { username: 'bob', pin: '1' },
+  });
+  assert.equal(unknownField.status, 400, unknownField.text);
+  const decisions = site.server.logs.filter((l) => l.event === 'api.decision' && l.client === 'portal');
+  assert.ok(decisions.length >= 5, 'every check is logged with the key name as client');
+  assert.ok(site.server.logs.some((l) => l.event === 'api.call' && l.key === 'portal' && l.status === 200));
+  assert.ok(!site.server.rawLogs().includes(keys.portal!.slice(20)), 'no key in the log');
+});
+
+test('no key, a wrong key, a wrong scope, an expired key: the same 401 body', async () => {
+  assert.equal(
+    (await curl('POST', '/api/v1/auth/', { key: 'brief', json: { username: 'bob', password: 'bob-pw' } }))
+      .status,
+    200,
+  );
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, briefExpires - Date.now() + 100)));
+  const body = { username: 'bob', password: 'bob-pw' };
+  const answers = [
+    await curl('POST', '/api/v1/auth/', { json: body }),
+    await curl('POST', '/api/v1/auth/', { auth: `Bearer ${keys.portal!.slice(0, -2)}xx`, json: body }),
+    await curl('POST', '/api/v1/auth/', { key: 'auditor', json: body }),
+    await curl('POST', '/api/v1/auth/', { key: 'brief', json: body }),
+    await curl('POST', '/api/v1/auth/', { auth: 'Basic bm9ib2R5Om5vdGhpbmc=', json: body }),
+    await curl('POST', '/api/v1/auth/', {
+      auth: `Bearer ask_0123456789abcdef_${'A'.repeat(43)}`,
+      json: body,
+    }),
+  ];
+  for (const a of answers) {
+    assert.equal(a.status, 401);
+    assert.equal(a.text, answers[0]!.text);
+  }
+  assert.deepEqual(answers[0]!.body, {
+    type: 'about:blank',
+    title: 'Unauthorized',
+    status: 401,
+    code: 'unauthorized',
+  });
+  const bearer = await curl('POST', '/api/v1/auth/', { auth: `Bearer ${keys.portal}`, json: body });
+  assert.equal(bearer.status, 200, 'the bearer form works too');
+  const whys = site.server.logs.filter((l) => l.event === 'api.key_refused').map((l) => l.why);
+  for (const why of ['missing', 'wrong', 'scope', 'expired', 'malformed', 'unknown'])
+    assert.ok(whys.includes(why), `${why} in ${whys}`);
+});
+
+test('POST /api/v1/pushauth/ holds until the CLI authenticator answers: approve 200, deny 401; no device 404', async () => {
+  const held = curl('POST', '/api/v1/pushauth/', {
+    key: 'portal',
+    json: { username: 'alice', user_ip: '198.51.100.9', user_agent: 'portal' },
+  });
+  await waitForPending();
+  assert.equal((await site.authenticator(['approve', '--latest'])).code, 0);
+  const approved = await held;
+  assert.equal(approved.status, 200, approved.text);
+  const body = approved.body as { session_id: string; result: string };
+  assert.equal(body.result, 'approved');
+  assert.ok(
+    site.server.logs.some((l) => l.event === 'push.decided' && l.txn === body.session_id),
+    'one txn across API and push logs',
+  );
+
+  const held2 = curl('POST', '/api/v1/pushauth/', { key: 'portal', form: 'username=alice' });
+  await waitForPending();
+  assert.equal((await site.authenticator(['deny', '--latest'])).code, 0);
+  const denied = await held2;
+  assert.equal(denied.status, 401, denied.text);
+  assert.equal((denied.body as { result: string }).result, 'denied');
+
+  const bob = await curl('POST', '/api/v1/pushauth/', { key: 'portal', json: { username: 'bob' } });
+  assert.equal(bob.status, 404);
+});
+
+test('POST /api/v2/transactions returns at once; GET polls; the SSE stream ends with the answer; Idempotency-Key', async () => {
+  const start = { type: 'push', username: 'alice', number_matching: false };
+  const created = await curl('POST', '/api/v2/transactions', {
+    key: 'portal',
+    json: start,
+    headers: ['Idempotency-Key: k-1'],
+  });
+  assert.equal(created.status, 202, created.text);
+  const t = created.body as { id: string; status: string };
+  assert.equal(t.status, 'pending');
+  const again = await curl('POST', '/api/v2/transactions', {
+    key: 'portal',
+    json: start,
+    headers: ['Idempotency-Key: k-1'],
+  });
+  assert.equal((again.body as { id: string }).id, t.id, 'a retried POST starts no second push');
+  const other = await curl('POST', '/api/v2/transactions', {
+    key: 'portal',
+    json: { ...start, user_ip: '1.2.3.4' },
+    headers: ['Idempotency-Key: k-1'],
+  });
+  assert.equal(other.status, 422);
+  const events = runPeer(
+    'curl',
+    ['-s', '-N', '-u', `portal:${keys.portal}`, `${base}/api/v2/transactions/${t.id}/events`],
+    '',
+    20_000,
+  );
+  await waitForPending();
+  assert.equal((await site.authenticator(['approve', '--latest'])).code, 0);
+  const stream = await events;
+  const data = stream.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => JSON.parse(l.slice(6)));
+  assert.deepEqual(
+    data.map((d) => d.status),
+    ['pending', 'approved'],
+  );
+  const polled = await curl('GET', `/api/v2/transactions/${t.id}`, { key: 'portal' });
+  assert.equal((polled.body as { status: string }).status, 'approved');
+  assert.equal((await curl('GET', `/api/v2/transactions/${t.id}`, { key: 'auditor' })).status, 200);
+  const code = await curl('POST', '/api/v2/transactions', {
+    key: 'portal',
+    json: { type: 'code', username: 'bob', password: 'bob-pw' },
+  });
+  assert.equal(code.status, 201);
+  assert.equal((code.body as { status: string }).status, 'approved');
+});
+
+test('clients over the API apply at once: removed → dropped, added back with a new secret → Access-Accept', async () => {
+  const attrs = 'User-Name = "bob"\nUser-Password = "bob-pw"\n';
+  assert.match((await site.radclient(attrs)).stdout, /Access-Accept/);
+  const list = await curl('GET', '/api/v2/clients?limit=1', { key: 'auditor' });
+  assert.equal(list.status, 200);
+  assert.equal((list.body as { items: { name: string }[] }).items[0]!.name, 'local');
+  assert.equal(
+    (await curl('DELETE', '/api/v2/clients/local', { key: 'auditor' })).status,
+    401,
+    'read-only cannot write',
+  );
+  assert.equal((await curl('DELETE', '/api/v2/clients/local', { key: 'ops' })).status, 204);
+  assert.doesNotMatch((await site.radclient(attrs)).stdout, /Access-Accept/);
+  const added = await curl('POST', '/api/v2/clients', {
+    key: 'ops',
+    json: { name: 'local', address: '127.0.0.1' },
+  });
+  assert.equal(added.status, 201, added.text);
+  const secret = (added.body as { secret: string }).secret;
+  const fresh = await runPeer(
+    'radclient',
+    ['-x', '-t', '1', '-r', '1', `127.0.0.1:${site.server.port}`, 'auth', secret],
+    `${attrs}Message-Authenticator = 0x00\n`,
+  );
+  assert.match(fresh.stdout, /Access-Accept/, 'answered within a second, no SIGHUP');
+  assert.equal(
+    (await curl('POST', '/api/v2/clients', { key: 'ops', json: { name: 'local', address: '127.0.0.9' } }))
+      .status,
+    409,
+  );
+  const rotated = await curl('POST', '/api/v2/clients/local/secret', { key: 'ops' });
+  assert.equal(rotated.status, 200);
+  const old = await runPeer(
+    'radclient',
+    ['-x', '-t', '1', '-r', '1', `127.0.0.1:${site.server.port}`, 'auth', secret],
+    `${attrs}Message-Authenticator = 0x00\n`,
+  );
+  assert.doesNotMatch(old.stdout, /Access-Accept/, 'the old secret stops working');
+  const restore = await site.assent(['client', 'remove', 'local']);
+  assert.equal(restore.code, 0);
+  await curl('POST', '/api/v2/clients', {
+    key: 'ops',
+    json: { name: 'local', address: '127.0.0.1', secret: DEFAULT_SECRET },
+  });
+  assert.ok(site.server.logs.some((l) => l.event === 'audit.client_added' && l.key === 'ops'));
+});
+
+test('limits: 413 for a large body, 415 for another content type, 400 for duplicate keys', async () => {
+  const big = await curl('POST', '/api/v1/auth/', {
+    key: 'portal',
+    raw: JSON.stringify({ username: 'a'.repeat(20_000) }),
+    type: 'application/json',
+  });
+  assert.equal(big.status, 413);
+  assert.equal(
+    (await curl('POST', '/api/v1/auth/', { key: 'portal', raw: 'username=bob', type: 'text/plain' })).status,
+    415,
+  );
+  assert.equal(
+    (
+      await curl('POST', '/api/v1/auth/', {
+        key: 'portal',
+        raw: '{"username":"bob","username":"eve"}',
+        type: 'application/json',
+      })
+    ).status,
+    400,
+  );
+  const nowhere = await curl('GET', '/api/v2/nothing', { key: 'portal' });
+  recorded.pop(); // not in the document, by definition
+  assert.equal(nowhere.status, 404);
+  assert.equal((nowhere.body as { code: string }).code, 'not_found');
+});
+
+test('every response above matches the OpenAPI document, which is a valid OpenAPI 3.1 document', async () => {
+  const doc = await curl('GET', '/api/openapi.json');
+  recorded.pop();
+  assert.equal(doc.status, 200);
+  const valid = await new Validator().validate(doc.body as Parameters<Validator['validate']>[0]);
+  assert.equal(valid.valid, true, JSON.stringify(valid.errors));
+  assert.equal((doc.body as { openapi: string }).openapi, '3.1.0');
+  assert.ok(recorded.length > 30);
+  assert.deepEqual(checkAgainstOpenApi(doc.body as never, recorded), []);
+});
+
+async function waitForPending(): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const r = await site.authenticator(['pending']);
+    if (r.stdout.includes('alice at')) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('no pending request appeared');
+}

@@ -1,0 +1,111 @@
+// Owns the conformance suite every ApiKeyStore adapter must pass (ARCHITECTURE.md §6: one suite, every adapter).
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, test } from 'node:test';
+import type { ApiKeyStore, NewApiKey } from '../../src/domain/api-key.js';
+import { StoreError, StoreErrorCode } from '../../src/domain/ports.js';
+
+export type MakeApiKeyStore = (now: () => Date) => ApiKeyStore;
+
+const hash = (text: string) => new Uint8Array(createHash('sha256').update(text).digest());
+
+const key = (id: string, name: string, overrides: Partial<NewApiKey> = {}): NewApiKey => ({
+  id,
+  name,
+  scopes: ['push'],
+  keyHash: hash(id),
+  expiresAt: null,
+  ...overrides,
+});
+
+const isAlreadyExists = (what: RegExp) => (e: unknown) =>
+  e instanceof StoreError && e.code === StoreErrorCode.AlreadyExists && what.test(e.message);
+
+export function runApiKeyStoreConformance(adapter: string, makeStore: MakeApiKeyStore): void {
+  describe(`ApiKeyStore conformance: ${adapter}`, () => {
+    const now = () => new Date('2026-12-03T10:00:00.000Z');
+
+    test('add returns the stored key with its time; get and getByName read it back whole', () => {
+      const store = makeStore(now);
+      const added = store.add(
+        key('0123456789abcdef', 'portal', {
+          scopes: ['push', 'read-only'],
+          expiresAt: '2027-03-01T00:00:00.000Z',
+        }),
+      );
+      const expected = {
+        id: '0123456789abcdef',
+        name: 'portal',
+        scopes: ['push', 'read-only'],
+        keyHash: hash('0123456789abcdef'),
+        createdAt: '2026-12-03T10:00:00.000Z',
+        expiresAt: '2027-03-01T00:00:00.000Z',
+        lastUsedAt: null,
+      };
+      assert.deepEqual(
+        { ...added, keyHash: [...added.keyHash] },
+        { ...expected, keyHash: [...expected.keyHash] },
+      );
+      for (const read of [store.get('0123456789abcdef'), store.getByName('portal')]) {
+        assert.ok(read);
+        assert.deepEqual([...read.keyHash], [...expected.keyHash]);
+        assert.deepEqual({ ...read, keyHash: null }, { ...expected, keyHash: null });
+      }
+      assert.equal(store.get('fedcba9876543210'), undefined);
+      assert.equal(store.getByName('Portal'), undefined, 'names are case-sensitive, like Basic user names');
+    });
+
+    test('a name or an id in use is ALREADY_EXISTS, and the message says which', () => {
+      const store = makeStore(now);
+      store.add(key('0123456789abcdef', 'portal'));
+      assert.throws(() => store.add(key('1111111111111111', 'portal')), isAlreadyExists(/name "portal"/));
+      assert.throws(
+        () => store.add(key('0123456789abcdef', 'other')),
+        isAlreadyExists(/id 0123456789abcdef/),
+      );
+      assert.equal(store.list().length, 1, 'nothing was added');
+    });
+
+    test('list returns every key by name; remove takes one by name and says whether it did', () => {
+      const store = makeStore(now);
+      store.add(key('cccccccccccccccc', 'zeta'));
+      store.add(key('aaaaaaaaaaaaaaaa', 'alpha', { scopes: ['admin'] }));
+      store.add(key('bbbbbbbbbbbbbbbb', 'Beta'));
+      assert.deepEqual(
+        store.list().map((k) => k.name),
+        ['Beta', 'alpha', 'zeta'],
+      );
+      assert.deepEqual(store.getByName('alpha')!.scopes, ['admin']);
+      assert.equal(store.remove('alpha'), true);
+      assert.equal(store.remove('alpha'), false);
+      assert.equal(store.remove('nobody'), false);
+      assert.equal(store.get('aaaaaaaaaaaaaaaa'), undefined);
+      assert.deepEqual(
+        store.list().map((k) => k.name),
+        ['Beta', 'zeta'],
+      );
+      store.add(key('dddddddddddddddd', 'alpha'));
+      assert.equal(store.getByName('alpha')!.id, 'dddddddddddddddd', 'a removed name can be used again');
+    });
+
+    test('touch records the last use; an unknown id is ignored', () => {
+      const store = makeStore(now);
+      store.add(key('0123456789abcdef', 'portal'));
+      store.touch('0123456789abcdef', new Date('2026-12-04T08:00:00.000Z'));
+      store.touch('ffffffffffffffff', new Date('2026-12-04T08:00:00.000Z'));
+      assert.equal(store.get('0123456789abcdef')!.lastUsedAt, '2026-12-04T08:00:00.000Z');
+      assert.equal(store.getByName('portal')!.lastUsedAt, '2026-12-04T08:00:00.000Z');
+    });
+
+    test('changing the arrays given to add changes nothing stored', () => {
+      const store = makeStore(now);
+      const scopes: NewApiKey['scopes'][number][] = ['auth'];
+      const keyHash = hash('x');
+      store.add(key('0123456789abcdef', 'portal', { scopes, keyHash }));
+      scopes.push('admin');
+      keyHash[0] = keyHash[0]! ^ 0xff;
+      assert.deepEqual(store.get('0123456789abcdef')!.scopes, ['auth']);
+      assert.deepEqual([...store.get('0123456789abcdef')!.keyHash], [...hash('x')]);
+    });
+  });
+}
