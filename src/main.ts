@@ -219,6 +219,10 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       version: PACKAGE_VERSION,
     });
     cleanups.push(() => api.close());
+    if (api.pushes !== undefined) {
+      const pushes = api.pushes;
+      push.onDelivered((transaction, result) => pushes.delivered(transaction, result));
+    }
     // PROTOCOL P3: a device's answer, a typed code or the deadline releases the held requests of its login, or
     // answers the application that asked for it over the REST API.
     push.waits.onDecision((txn, decision) => {

@@ -16,8 +16,9 @@ import { createStartPush } from './auth/start-push.js';
 import type { Config } from './config/config-schema.js';
 import { effectivePublicUrl } from './config/public-url.js';
 import { accept, type Decision } from './domain/decision.js';
-import type { PushSender } from './domain/push-delivery.js';
+import type { DeliveryResult, PushSender } from './domain/push-delivery.js';
 import type { PushDeviceStore } from './domain/push-device.js';
+import type { PushTransaction } from './domain/push-transaction.js';
 import { Reason } from './domain/reason.js';
 import type { ServerSecretStore } from './domain/server-secret.js';
 import type { DeviceRoutes } from './http/public-listener.js';
@@ -52,8 +53,10 @@ export interface PushWiring {
   readonly publicUrl: string;
   /** The public listener is bound: a derived reply-to address takes its real port (`http.public.port: 0`). */
   publicPortBound(port: number): void;
-  /** Why Web Push delivery is not possible (no VAPID subject): devices poll; undefined when it is. */
+  /** Why Web Push delivery is not possible (no VAPID subject): those devices poll; undefined when it is. */
   readonly deliveryProblem: string | undefined;
+  /** Tells `listener` every delivery's result (one listener: the REST API's pushes). */
+  onDelivered(listener: (transaction: PushTransaction, result: DeliveryResult) => void): void;
   /**
    * `/readyz`: a push service refused our last delivery (400/401/403/413: the VAPID identity or the request is
    * wrong), within the last 10 minutes and with no success since; undefined otherwise.
@@ -78,15 +81,19 @@ export function pushConfigProblems(config: Config): string[] {
   return [];
 }
 
-function senderFor(config: Config, keys: PushKeys): PushSender | undefined {
-  if (config.push.vapidSubject === '') return undefined;
+/**
+ * One sender for every push service: Web Push only with a VAPID subject (RFC 8292 §2.1: browsers' services refuse
+ * anonymous messages); ntfy topics always, as ntfy does not implement VAPID (docs/push.md §6).
+ */
+function senderFor(config: Config, keys: PushKeys): PushSender {
+  const subject = config.push.vapidSubject;
   const ca = config.push.serviceCaFile;
   const agent =
     ca === ''
       ? undefined
       : new Agent({ ca: [...rootCertificates, readFileSync(ca, 'utf8')], keepAlive: true });
   return createWebPushSender({
-    vapid: { subject: config.push.vapidSubject, ...keys.vapid },
+    ...(subject === '' ? {} : { vapid: { subject, ...keys.vapid } }),
     ...(agent === undefined ? {} : { agent }),
   });
 }
@@ -111,6 +118,8 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
   );
   const sender = senderFor(config, keys);
   let refusedDelivery: { at: number; text: string } | undefined;
+  // The REST API's pushes learn each delivery's result from here (set once the API is built).
+  let deliveredListener: (t: PushTransaction, result: DeliveryResult) => void = () => {};
 
   const start = createStartPush({
     devices,
@@ -127,6 +136,7 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
         ),
       sent: (t, device, result) => {
         deps.count.delivery(result.kind);
+        deliveredListener(t, result);
         if (result.kind === 'sent') refusedDelivery = undefined;
         if (result.kind === 'rejected') {
           refusedDelivery = { at: Date.now(), text: `a push service refused delivery with ${result.status}` };
@@ -136,6 +146,7 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
           txn: t.id,
           user: t.userName,
           device: device.id,
+          delivery: device.delivery.kind,
           result: result.kind,
           status: 'status' in result ? result.status : undefined,
           detail: 'detail' in result ? result.detail : undefined,
@@ -183,7 +194,7 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
       },
       serverName: config.push.serverName,
       serverKey: keys.signingPublic,
-      vapidPublicKey: sender === undefined ? '' : keys.vapid.publicKey,
+      vapidPublicKey: sender.reaches('webpush') ? keys.vapid.publicKey : '',
     },
     {
       refused: (check, src) => logger.warn({ event: 'push.enroll_refused', check, src }),
@@ -243,14 +254,16 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
     publicPortBound(port) {
       if (effective.derived) site.publicUrl = effective.url.replace(/:\d+$/, `:${port}`);
     },
-    deliveryProblem:
-      sender === undefined
-        ? 'push.vapidSubject is empty: no Web Push delivery, authenticators poll'
-        : undefined,
+    deliveryProblem: sender.reaches('webpush')
+      ? undefined
+      : 'push.vapidSubject is empty: no Web Push delivery, browser authenticators poll (ntfy topics still get pushes)',
     deliveryFault: () =>
       refusedDelivery !== undefined && Date.now() - refusedDelivery.at < 10 * 60_000
         ? refusedDelivery.text
         : undefined,
+    onDelivered: (listener) => {
+      deliveredListener = listener;
+    },
     close: () => clearInterval(sweeper),
   };
 }

@@ -42,13 +42,17 @@ export function createActivation(
   return { code, url: `${publicUrl.replace(/\/+$/, '')}/device/v1/activation/${code}`, expiresAt };
 }
 
-/** docs/push.md §3: `{"kind":"poll"}` or a Web Push subscription with https endpoint and both keys. */
+/**
+ * docs/push.md §3: `{"kind":"poll"}`, or a push service's endpoint with the keys its messages are encrypted to:
+ * `{"kind":"webpush"|"ntfy","endpoint":…,"keys":{"p256dh":…,"auth":…}}` (a ntfy endpoint is a UnifiedPush topic
+ * URL; it takes the same RFC 8291 message as Web Push, only without VAPID).
+ */
 function readDelivery(value: unknown): PushDelivery | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
   if (v.kind === 'poll' && Object.keys(v).length === 1) return { kind: 'poll' };
   if (
-    v.kind !== 'webpush' ||
+    (v.kind !== 'webpush' && v.kind !== 'ntfy') ||
     typeof v.endpoint !== 'string' ||
     typeof v.keys !== 'object' ||
     v.keys === null
@@ -73,7 +77,7 @@ function readDelivery(value: unknown): PushDelivery | undefined {
     endpoint: v.endpoint,
     keys: { p256dh: keys.p256dh, auth: keys.auth },
   };
-  return { kind: 'webpush', subscription };
+  return { kind: v.kind, subscription };
 }
 
 export type ActivateDevice = (code: string, body: unknown, sourceIp: string) => Promise<DeviceReply>;
@@ -102,7 +106,7 @@ export function createActivateDevice(
     }
     const delivery = readDelivery(b.delivery);
     if (delivery === undefined)
-      return badRequest('delivery: expected {"kind":"poll"} or a Web Push subscription');
+      return badRequest('delivery: expected {"kind":"poll"}, a Web Push subscription or a ntfy topic');
     if (!/^[A-Za-z0-9_-]{22}$/.test(code)) {
       events.refused('activation_code', sourceIp);
       return UNAUTHORIZED;

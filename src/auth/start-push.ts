@@ -27,7 +27,7 @@ export interface StartPushDeps {
   readonly settings: PushStartSettings;
   /** The server's ES256 key: every request it sends is signed (SECURITY A7.4). */
   readonly serverKey: KeyObject;
-  /** Web Push delivery; absent when only polling devices are supported. */
+  /** Delivery through push services (Web Push, ntfy); absent when only polling devices are supported. */
   readonly sender: PushSender | undefined;
   readonly events: PushEvents;
 }
@@ -60,14 +60,16 @@ export function createStartPush(deps: StartPushDeps): StartPush {
 
   const deliver = (transaction: PushTransaction, targets: readonly PushDevice[], envelope: string) => {
     for (const device of targets) {
-      if (device.delivery.kind !== 'webpush' || deps.sender === undefined) continue;
+      const { delivery } = device;
+      if (delivery.kind === 'poll' || deps.sender === undefined || !deps.sender.reaches(delivery.kind))
+        continue;
       const options = {
         ttlSeconds: Math.max(1, Math.ceil((transaction.deadline - Date.now()) / 1000)),
         // RFC 8030 §5.4: ≤ 32 base64url characters; a newer prompt for the same login replaces an older one.
         topic: transaction.sessionId.slice(0, 32),
         deadline: transaction.deadline,
       };
-      deps.sender.send(device.delivery.subscription, envelope, options).then(
+      deps.sender.send(delivery, envelope, options).then(
         (result) => {
           // RFC 8030 §7.3: the subscription is gone; the device can still poll (docs/push.md §6).
           if (result.kind === 'gone') devices.setDelivery(device.id, { kind: 'poll' });

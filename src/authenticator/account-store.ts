@@ -17,6 +17,22 @@ export interface Account {
   /** PEM of the CA or certificate the server's TLS certificate is checked against; empty: the system's. */
   readonly ca: string;
   readonly enrolledAt: string;
+  /** Where pushes arrive besides polling: a ntfy (UnifiedPush) topic; absent for a device that only polls. */
+  readonly ntfy?: NtfyTopic;
+}
+
+/** A ntfy topic the server publishes this device's requests to, and the keys they are encrypted to. */
+export interface NtfyTopic {
+  /** The topic's URL, `https://ntfy.example/upAbC…`; its `/json` stream brings the messages. */
+  readonly topicUrl: string;
+  /** What the server publishes to: the topic URL with `up=1` (ntfy's UnifiedPush mode, docs/push.md §3). */
+  readonly endpoint: string;
+  /** RFC 8291 §3.1: our P-256 ECDH key the messages are encrypted to, PKCS#8 PEM. Never leaves this file. */
+  readonly receiverKey: string;
+  /** RFC 8291 §3.2: the 16-octet auth secret, base64url. Never leaves this file but for enrollment. */
+  readonly auth: string;
+  /** PEM of the CA (or certificate) the ntfy server's TLS certificate is checked against; empty: the system's. */
+  readonly ca: string;
 }
 
 /** An OTP token the authenticator holds (`add-token`), for `code`. */

@@ -12,7 +12,9 @@ import {
   rawPublicKey,
   signEs256,
 } from '../domain/push-protocol.js';
-import type { Account } from './account-store.js';
+import type { Account, NtfyTopic } from './account-store.js';
+import { ntfyDelivery, receiverOf } from './ntfy-topic.js';
+import { decryptPushMessage } from './web-push-decrypt.js';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -59,13 +61,21 @@ export function call(method: 'GET' | 'POST', url: string, ca: string, body?: unk
   });
 }
 
-/** docs/push.md §3: makes our key, enrolls it with the one-time activation URL, returns the account to keep. */
-export async function enroll(activationUrl: string, label: string, ca: string): Promise<Account> {
+/**
+ * docs/push.md §3: makes our key, enrolls it with the one-time activation URL, returns the account to keep. With
+ * `ntfy` the server is told to push to that topic (encrypted to its receiver key); without, the device polls.
+ */
+export async function enroll(
+  activationUrl: string,
+  label: string,
+  ca: string,
+  ntfy?: NtfyTopic,
+): Promise<Account> {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const answer = await call('POST', activationUrl, ca, {
     public_key: base64url.encode(rawPublicKey(publicKey)),
     ...(label === '' ? {} : { label }),
-    delivery: { kind: 'poll' },
+    delivery: ntfy === undefined ? { kind: 'poll' } : ntfyDelivery(ntfy),
   });
   if (answer.status === 401)
     throw new DeviceError('the activation link is unknown, used or expired (10 minutes)');
@@ -89,7 +99,13 @@ export async function enroll(activationUrl: string, label: string, ca: string): 
     privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     ca,
     enrolledAt: new Date().toISOString(),
+    ...(ntfy === undefined ? {} : { ntfy }),
   };
+}
+
+/** SECURITY A7.4: the request of an envelope signed by the account's server; nothing else is shown or answered. */
+function verified(account: Account, envelope: unknown): PushRequest | undefined {
+  return openEnvelope(envelope, publicKeyFromRaw(base64url.decode(account.serverKey)!)!);
 }
 
 /** docs/push.md §6: the account's open requests, newest first; only those signed by its server are returned. */
@@ -101,11 +117,33 @@ export async function pending(account: Account): Promise<PushRequest[]> {
   const query = new URLSearchParams({ device_id: account.deviceId, time, nonce, signature });
   const answer = await call('GET', `${account.replyTo}/device/v1/pending?${query}`, account.ca);
   if (answer.status !== 200) throw new DeviceError(`polling refused: ${answer.status} (device revoked?)`);
-  const serverKey = publicKeyFromRaw(base64url.decode(account.serverKey)!)!;
   const envelopes = (answer.body as { requests?: unknown }).requests;
   if (!Array.isArray(envelopes)) throw new DeviceError('the server answered a poll without requests');
-  // SECURITY A7.4: nothing unsigned is shown or answered.
-  return envelopes.map((e) => openEnvelope(e, serverKey)).filter((r): r is PushRequest => r !== undefined);
+  return envelopes.map((e) => verified(account, e)).filter((r): r is PushRequest => r !== undefined);
+}
+
+/**
+ * docs/push.md §4: the request a pushed message carries (a ntfy message's body): decrypted with the account's
+ * receiver key (RFC 8291), then verified under the server key like a polled one. Anyone who knows the topic can
+ * publish to it, so a failure is an answer (`why`), never a request.
+ */
+export function openPushMessage(
+  account: Account,
+  body: Uint8Array,
+): { readonly request: PushRequest } | { readonly why: string } {
+  if (account.ntfy === undefined) return { why: 'this account has no push receiver key' };
+  const plaintext = decryptPushMessage(body, receiverOf(account.ntfy));
+  if (plaintext === undefined) return { why: "it does not decrypt with this device's receiver key" };
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(new TextDecoder().decode(plaintext));
+  } catch {
+    return { why: 'it decrypts to something that is not a signed request' };
+  }
+  const request = verified(account, envelope);
+  return request === undefined
+    ? { why: "its signature does not verify under the server's key" }
+    : { request };
 }
 
 /** docs/push.md §5: signs and posts an answer; the server's result (`approved`, `denied`) or a DeviceError. */

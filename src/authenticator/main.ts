@@ -7,6 +7,8 @@ import { parseOtpauthUri } from '../otp/otpauth-uri.js';
 import { generateTotp } from '../otp/totp.js';
 import { type Account, AccountStore, authenticatorHome } from './account-store.js';
 import { answer, DeviceError, enroll, pending } from './device-client.js';
+import { newNtfyTopic, TopicUrlError } from './ntfy-topic.js';
+import { arrivals } from './watch.js';
 
 const Exit = { Ok: 0, Failed: 1, Usage: 2 } as const;
 
@@ -14,6 +16,7 @@ class UsageError extends Error {}
 
 const store = () => new AccountStore(authenticatorHome());
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const warn = (line: string) => process.stderr.write(`assent-authenticator: ${line}\n`);
 
 /** The accounts a command works on: all of them, or the one `--account` names. */
 function accountsFor(option: string | undefined): Account[] {
@@ -86,11 +89,16 @@ const program = new Command('assent-authenticator')
     'after',
     `
 State lives in $ASSENT_AUTHENTICATOR_HOME (default ~/.config/assent-authenticator): one file per
-account with this device's private key, mode 0600. Every push request is checked against the
-server's signing key before it is shown; answers are signed with the device key.
+account with this device's private key (and, with --ntfy, its push receiver key), mode 0600.
+Every push request is checked against the server's signing key before it is shown; answers are
+signed with the device key.
+
+Requests are fetched by polling the server. An account enrolled with --ntfy also gets them pushed
+over a ntfy (UnifiedPush) topic, encrypted to this device (RFC 8291): "watch" shows them at once.
 
 Examples:
   assent-authenticator enroll https://assent.example.com:4433/device/v1/activation/Xy… --ca server.pem
+  assent-authenticator enroll https://assent.example.com:4433/device/v1/activation/Xy… --ntfy https://ntfy.sh
   assent-authenticator pending
   assent-authenticator approve --latest
   assent-authenticator deny 3q2-7wAb --not-me
@@ -110,21 +118,37 @@ program
     '--ca <file>',
     "PEM of the CA (or the self-signed certificate) to check the server's certificate with",
   )
-  .action(async (url: string, options: { label: string; ca?: string }) => {
+  .option(
+    '--ntfy <url>',
+    'have requests pushed to a ntfy topic (https://<ntfy server>/<topic>); a bare server URL gets a new random topic',
+  )
+  .option(
+    '--ntfy-ca <file>',
+    "PEM of the CA to check the ntfy server's certificate with (default: the system's)",
+  )
+  .action(async (url: string, options: { label: string; ca?: string; ntfy?: string; ntfyCa?: string }) => {
     if (!/^https:\/\/[^/]+\/device\/v1\/activation\/[A-Za-z0-9_-]{22}$/.test(url)) {
       throw new UsageError('expected https://<server>/device/v1/activation/<code> as printed by the server');
     }
+    if (options.ntfyCa !== undefined && options.ntfy === undefined)
+      throw new UsageError('--ntfy-ca goes with --ntfy');
     const ca = options.ca === undefined ? '' : readFileSync(options.ca, 'utf8');
-    const account = await enroll(url, options.label, ca);
+    const ntfyCa = options.ntfyCa === undefined ? '' : readFileSync(options.ntfyCa, 'utf8');
+    const topic = options.ntfy === undefined ? undefined : newNtfyTopic(options.ntfy, ntfyCa);
+    const account = await enroll(url, options.label, ca, topic);
     store().saveAccount(account);
     out(`enrolled as ${account.deviceId} for ${account.user} at ${account.serverName} (${account.replyTo})`);
+    if (topic !== undefined) out(`pushes arrive over ntfy at ${topic.topicUrl} ("watch" listens)`);
   });
 
 program
   .command('list')
   .description('list the enrolled accounts')
   .action(() => {
-    for (const a of store().accounts()) out(`${a.deviceId}\t${a.user}\t${a.serverName}\t${a.replyTo}`);
+    for (const a of store().accounts()) {
+      const delivery = a.ntfy === undefined ? 'poll' : `ntfy ${a.ntfy.topicUrl}`;
+      out(`${a.deviceId}\t${a.user}\t${a.serverName}\t${a.replyTo}\t${delivery}`);
+    }
   });
 
 program
@@ -180,8 +204,11 @@ program
 
 program
   .command('watch')
-  .description('poll for push requests and ask about each on the terminal (y approve, n deny, x not me)')
-  .option('--interval <seconds>', 'seconds between polls', '2')
+  .description(
+    'wait for push requests and ask about each on the terminal (y approve, n deny, x not me); ' +
+      'requests pushed over ntfy show at once, polling finds the rest',
+  )
+  .option('--interval <seconds>', 'seconds between polls (for an account with ntfy, the fallback)', '2')
   .option('--account <device-id>', 'only this account')
   .action(async (options: { interval: string; account?: string }) => {
     const interval = Number(options.interval);
@@ -189,25 +216,21 @@ program
       throw new UsageError('--interval: 1 to 60 seconds');
     if (!process.stdin.isTTY)
       throw new UsageError('watch needs a terminal; use "pending" and "approve" in scripts');
-    const seen = new Set<string>();
-    for (;;) {
-      for (const open of await openRequests(options.account)) {
-        if (seen.has(open.request.session_id)) continue;
-        seen.add(open.request.session_id);
-        out(describe(open));
-        const reply = (await ask('Approve this sign-in? [y/n/x = not me] ')).toLowerCase();
-        const decision = reply === 'y' ? 'approve' : 'deny';
-        const number = decision === 'approve' ? await numberFor(open, undefined) : '';
-        const result = await answer(
-          open.account,
-          open.request,
-          decision,
-          reply === 'x' ? 'not_me' : '',
-          number,
-        ).catch((error: unknown) => (error as Error).message);
-        out(`${open.request.session_id}: ${result}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, interval * 1000));
+    const accounts = accountsFor(options.account);
+    const sources = { poll: () => openRequests(options.account), pollIntervalMs: interval * 1000, warn };
+    for await (const open of arrivals(accounts, sources)) {
+      out(`${describe(open)}${open.via === 'ntfy' ? '  (pushed over ntfy)' : ''}`);
+      const reply = (await ask('Approve this sign-in? [y/n/x = not me] ')).toLowerCase();
+      const decision = reply === 'y' ? 'approve' : 'deny';
+      const number = decision === 'approve' ? await numberFor(open, undefined) : '';
+      const result = await answer(
+        open.account,
+        open.request,
+        decision,
+        reply === 'x' ? 'not_me' : '',
+        number,
+      ).catch((error: unknown) => (error as Error).message);
+      out(`${open.request.session_id}: ${result}`);
     }
   });
 
@@ -244,7 +267,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? Exit.Ok : Exit.Usage;
-  else if (error instanceof UsageError) {
+  else if (error instanceof UsageError || error instanceof TopicUrlError) {
     process.stderr.write(`assent-authenticator: ${error.message}\n`);
     process.exitCode = Exit.Usage;
   } else if (error instanceof DeviceError) {

@@ -91,7 +91,8 @@ export const PushSchema = Type.Object(
       maxLength: 200,
       description:
         'Contact for push services (RFC 8292 `sub`): a real `mailto:` or `https:` address; Apple refuses ' +
-        'placeholders. Empty: no Web Push delivery, authenticators poll (docs/push.md §6).',
+        'placeholders. Empty: no Web Push delivery (ntfy topics, which need no VAPID, still get pushes; other ' +
+        'authenticators poll, docs/push.md §6).',
     }),
   },
   { default: {}, additionalProperties: false, description: 'Push authentication (docs/push.md).' },

@@ -6,6 +6,19 @@ export interface WebPushSubscription {
   readonly keys: { readonly p256dh: string; readonly auth: string };
 }
 
+/**
+ * A device reached through a push service (docs/push.md §6). Both kinds carry the same RFC 8291 message to an
+ * RFC 8030 endpoint; they differ in how the server identifies itself to the service.
+ */
+export type PushServiceDelivery =
+  /** A browser's subscription: the server signs each request with its VAPID key (RFC 8292). */
+  | { readonly kind: 'webpush'; readonly subscription: WebPushSubscription }
+  /**
+   * A ntfy (UnifiedPush) topic: no VAPID. ntfy does not implement it (ntfy issue #1544) and reads `Authorization`
+   * as its own user credentials (a VAPID header got UnifiedPush messages refused with 401, ntfy issue #629).
+   */
+  | { readonly kind: 'ntfy'; readonly subscription: WebPushSubscription };
+
 /** One delivery, as the sender concludes it after its own retries. */
 export type DeliveryResult =
   /** The push service took the message (2xx). */
@@ -28,5 +41,7 @@ export interface DeliveryOptions {
 
 /** Sends one encrypted message; never throws for delivery failures (they are results). */
 export interface PushSender {
-  send(subscription: WebPushSubscription, payload: string, options: DeliveryOptions): Promise<DeliveryResult>;
+  /** Whether this sender can deliver to `kind` (Web Push needs a configured VAPID identity; ntfy needs none). */
+  reaches(kind: PushServiceDelivery['kind']): boolean;
+  send(delivery: PushServiceDelivery, payload: string, options: DeliveryOptions): Promise<DeliveryResult>;
 }

@@ -1,11 +1,12 @@
 // Owns the push device model (an enrolled authenticator) and the PushDeviceStore port with its activations.
 import { randomInt } from 'node:crypto';
-import type { WebPushSubscription } from './push-delivery.js';
+import type { PushServiceDelivery } from './push-delivery.js';
 
-/** How the server reaches a device: a Web Push subscription, or nothing (the device polls, docs/push.md §6). */
-export type PushDelivery =
-  | { readonly kind: 'poll' }
-  | { readonly kind: 'webpush'; readonly subscription: WebPushSubscription };
+/**
+ * How the server reaches a device: a Web Push subscription, a ntfy (UnifiedPush) topic, or nothing (the device
+ * polls). Polling works for every kind, so a lost message loses nothing (docs/push.md §6).
+ */
+export type PushDelivery = { readonly kind: 'poll' } | PushServiceDelivery;
 
 /** An enrolled authenticator of one user. The server holds only its public key (SECURITY A7.3). */
 export interface PushDevice {

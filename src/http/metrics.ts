@@ -21,7 +21,7 @@ export interface MetricSources {
 
 export interface Metrics {
   readonly registry: Registry;
-  /** Web Push deliveries by result (`sent`, `gone`, `rejected`, `failed`). */
+  /** Push-service deliveries (Web Push, ntfy) by result (`sent`, `gone`, `rejected`, `failed`). */
   delivery(result: string): void;
   /** Device answers by result (`approved`, `denied`, `refused`, `conflict`). */
   answer(result: string): void;
@@ -93,7 +93,7 @@ export function createMetrics(sources: MetricSources): Metrics {
   });
   const deliveries = new Counter({
     name: 'assent_push_deliveries_total',
-    help: 'Web Push deliveries by result; rejected and failed ones are delivery failures.',
+    help: 'Push-service deliveries (Web Push, ntfy) by result; rejected and failed ones are delivery failures.',
     labelNames: ['result'],
     registers: [registry],
   });

@@ -1,15 +1,16 @@
-// Owns delivering one push request over Web Push (RFC 8030/8291/8292) with web-push, retries included.
+// Owns delivering one push request to a push service (Web Push, ntfy) with web-push, retries included.
 import type { Agent } from 'node:https';
 import webpush, { WebPushError } from 'web-push';
 import type {
   DeliveryOptions,
   DeliveryResult,
   PushSender,
-  WebPushSubscription,
+  PushServiceDelivery,
 } from '../domain/push-delivery.js';
 
 export interface WebPushSenderOptions {
-  readonly vapid: { readonly subject: string; readonly publicKey: string; readonly privateKey: string };
+  /** The VAPID identity for Web Push; undefined: no Web Push delivery (ntfy topics still get their messages). */
+  readonly vapid?: { readonly subject: string; readonly publicKey: string; readonly privateKey: string };
   /** Extra trust for push services (a site's own ntfy server behind a private CA); undefined: the system's. */
   readonly agent?: Agent;
   /** Injectable for tests. */
@@ -32,36 +33,37 @@ function retryAfterMs(value: unknown, now: number): number | undefined {
 }
 
 /**
- * Sends with TTL, `Urgency: high` and `Topic` (RFC 8030 §5.2–5.4), body encrypted as `aes128gcm` (RFC 8291) and a
- * VAPID JWT (RFC 8292). Outcomes: 2xx sent; 404/410 gone (the subscription ended); 400/401/403/413 rejected (our
- * request or identity is wrong: a configuration problem, the device is kept); 429 waits its Retry-After; 5xx, 507
- * (ntfy: no subscriber connected yet) and network errors are retried with backoff until the push's deadline.
+ * Sends with TTL, `Urgency: high` and `Topic` (RFC 8030 §5.2–5.4), body encrypted as `aes128gcm` (RFC 8291), and
+ * for Web Push a VAPID JWT (RFC 8292). A ntfy topic gets the same request without `Authorization`: ntfy does not
+ * implement VAPID and would read the header as its own credentials. Outcomes: 2xx sent; 404/410 gone (the
+ * subscription or topic ended); 400/401/403/413 rejected (our request or identity is wrong: a configuration
+ * problem, the device is kept); 429 waits its Retry-After; 5xx, 507 (ntfy: the UnifiedPush topic has had no
+ * subscriber yet) and network errors are retried with backoff until the push's deadline.
  */
 export function createWebPushSender(options: WebPushSenderOptions): PushSender {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? pause;
-  const vapidDetails = { ...options.vapid };
+  const vapidDetails = options.vapid === undefined ? undefined : { ...options.vapid };
 
   const attempt = async (
-    subscription: WebPushSubscription,
+    delivery: PushServiceDelivery,
     payload: string,
-    delivery: DeliveryOptions,
+    settings: DeliveryOptions,
   ): Promise<DeliveryResult | { retry: number | undefined; status?: number; detail: string }> => {
-    const left = delivery.deadline - now();
+    const left = settings.deadline - now();
+    const { endpoint, keys } = delivery.subscription;
     try {
-      const result = await webpush.sendNotification(
-        { endpoint: subscription.endpoint, keys: { ...subscription.keys } },
-        payload,
-        {
-          vapidDetails,
-          TTL: delivery.ttlSeconds,
-          urgency: 'high',
-          topic: delivery.topic,
-          contentEncoding: 'aes128gcm',
-          timeout: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, left)),
-          ...(options.agent === undefined ? {} : { agent: options.agent }),
-        },
-      );
+      // web-push adds Authorization only when vapidDetails is given (and no module-wide identity is set).
+      const identity = delivery.kind === 'webpush' && vapidDetails !== undefined ? { vapidDetails } : {};
+      const result = await webpush.sendNotification({ endpoint, keys: { ...keys } }, payload, {
+        ...identity,
+        TTL: settings.ttlSeconds,
+        urgency: 'high',
+        topic: settings.topic,
+        contentEncoding: 'aes128gcm',
+        timeout: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, left)),
+        ...(options.agent === undefined ? {} : { agent: options.agent }),
+      });
       return { kind: 'sent', status: result.statusCode };
     } catch (error) {
       if (!(error instanceof WebPushError)) return { retry: undefined, detail: (error as Error).message };
@@ -75,16 +77,21 @@ export function createWebPushSender(options: WebPushSenderOptions): PushSender {
     }
   };
 
+  const reaches = (kind: PushServiceDelivery['kind']) => kind === 'ntfy' || vapidDetails !== undefined;
+
   return {
-    async send(subscription, payload, delivery) {
+    reaches,
+    async send(delivery, payload, settings) {
+      // A Web Push service refuses a message without VAPID; sending one would only earn a misleading 401/403.
+      if (!reaches(delivery.kind)) return { kind: 'failed', detail: 'no VAPID identity (push.vapidSubject)' };
       let backoff = FIRST_BACKOFF_MS;
       for (;;) {
-        const outcome = await attempt(subscription, payload, delivery);
+        const outcome = await attempt(delivery, payload, settings);
         if ('kind' in outcome) return outcome;
         const wait = outcome.retry ?? backoff;
         backoff *= 2;
         // Within the push window only: a message that arrives after the login ended is useless.
-        if (now() + wait >= delivery.deadline) {
+        if (now() + wait >= settings.deadline) {
           return outcome.status === undefined
             ? { kind: 'failed', detail: outcome.detail }
             : { kind: 'failed', status: outcome.status, detail: outcome.detail };

@@ -92,6 +92,7 @@ before(async () => {
     users: [
       { name: 'alice', password: 'alice-pw', groups: ['vpn'] },
       { name: 'bob', password: 'bob-pw' },
+      { name: 'carol', password: 'carol-pw' },
     ],
     tokens: [
       {
@@ -114,6 +115,7 @@ before(async () => {
     site.certFile,
   ]);
   assert.equal(enrolled.code, 0, enrolled.stderr);
+  await site.enrollWebPush('carol');
   await newKey('portal', '--scope', 'push', '--scope', 'auth');
   await newKey('ops', '--scope', 'admin');
   await newKey('auditor', '--scope', 'read-only');
@@ -229,6 +231,20 @@ test('POST /api/v1/pushauth/ holds until the CLI authenticator answers: approve 
 
   const bob = await curl('POST', '/api/v1/pushauth/', { key: 'portal', json: { username: 'bob' } });
   assert.equal(bob.status, 404);
+});
+
+test('pushauth: a push service that refuses is 500, one that cannot take it before the deadline is 503', async () => {
+  site.push.answerWith(403);
+  const refused = await curl('POST', '/api/v1/pushauth/', { key: 'portal', json: { username: 'carol' } });
+  assert.equal(refused.status, 500, refused.text);
+  assert.equal((refused.body as { code: string }).code, 'delivery_refused');
+  site.push.answerWith(503);
+  const unreachable = await curl('POST', '/api/v1/pushauth/', { key: 'portal', json: { username: 'carol' } });
+  assert.equal(unreachable.status, 503, unreachable.text);
+  assert.equal((unreachable.body as { code: string }).code, 'delivery_unreachable');
+  site.push.answerWith(201);
+  const line = site.server.logs.find((l) => l.event === 'push.sent' && l.user === 'carol');
+  assert.equal(line?.delivery, 'webpush');
 });
 
 test('POST /api/v2/transactions returns at once; GET polls; the SSE stream ends with the answer; Idempotency-Key', async () => {

@@ -59,6 +59,21 @@ export function runPushDeviceStoreConformance(name: string, makeStore: MakePushD
       assert.equal(store.setDelivery('ASNP00000001', { kind: 'poll' }), false);
     });
 
+    test('a ntfy topic round-trips with its keys, and a gone one falls back to polling', () => {
+      const store = makeStore();
+      const subscription = {
+        endpoint: 'https://ntfy.example.net/upAbC123?up=1',
+        keys: { p256dh: 'BP', auth: 'au' },
+      };
+      store.add({ ...device('ASNP00000004'), delivery: { kind: 'ntfy', subscription } });
+      assert.deepEqual(store.get('ASNP00000004')!.delivery, { kind: 'ntfy', subscription });
+      assert.deepEqual(store.listForUser('alice')[0]!.delivery, { kind: 'ntfy', subscription });
+      assert.equal(store.setDelivery('ASNP00000004', { kind: 'poll' }), true);
+      assert.deepEqual(store.get('ASNP00000004')!.delivery, { kind: 'poll' });
+      assert.equal(store.setDelivery('ASNP00000004', { kind: 'ntfy', subscription }), true);
+      assert.deepEqual(store.list()[0]!.delivery, { kind: 'ntfy', subscription });
+    });
+
     test('an activation is taken once, only before it expires, only by its own code (SECURITY A8.9)', () => {
       const store = makeStore();
       const now = new Date('2026-12-03T10:00:00.000Z');

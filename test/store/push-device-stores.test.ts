@@ -20,10 +20,13 @@ const tempDb = () => {
 runPushDeviceStoreConformance('memory', () => new MemoryPushDeviceStore());
 runPushDeviceStoreConformance('sqlite', () => new SqlitePushDeviceStore(tempDb().db, sealer));
 
-test('a Web Push auth secret is sealed in the database, never stored in clear (SECURITY A9.1)', () => {
+test('a Web Push or ntfy auth secret and a ntfy topic are sealed in the database, never stored in clear (SECURITY A9.1)', () => {
   const { dir, db } = tempDb();
   const store = new SqlitePushDeviceStore(db, sealer);
   const auth = 'Zm9vYmFyLXNlY3JldC1hdXRo';
+  const ntfyAuth = 'bnRmeS1zZWNyZXQtYXV0aA';
+  // Whoever knows a topic can subscribe to it: the topic name is as secret as the keys.
+  const topic = 'upSecretTopic4711';
   const publicKey = new Uint8Array(65).fill(7);
   publicKey[0] = 4;
   store.add({
@@ -36,9 +39,25 @@ test('a Web Push auth secret is sealed in the database, never stored in clear (S
     },
     label: '',
   });
+  store.add({
+    id: 'ASNP00000010',
+    userName: 'alice',
+    publicKey,
+    delivery: {
+      kind: 'ntfy',
+      subscription: {
+        endpoint: `https://ntfy.example.net/${topic}?up=1`,
+        keys: { p256dh: 'x', auth: ntfyAuth },
+      },
+    },
+    label: '',
+  });
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
   for (const file of readdirSync(dir)) {
-    assert.equal(readFileSync(join(dir, file)).includes(auth), false, `clear auth secret in ${file}`);
+    const content = readFileSync(join(dir, file));
+    for (const secret of [auth, ntfyAuth, topic]) {
+      assert.equal(content.includes(secret), false, `clear ${secret} in ${file}`);
+    }
   }
 });

@@ -1,6 +1,8 @@
 // A whole push site for tests: Assent with push on, a fake Web Push service, enrollment through the real CLI, the
-// command-line authenticator, and a Web Push subscription whose messages an independent Python decryptor opens.
+// command-line authenticator, and a Web Push subscription whose messages an independent Python decryptor opens;
+// on request a fake ntfy server too, and `watch` run on a terminal.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createECDH, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { call } from '../../src/authenticator/device-client.js';
 import type { ConfigOverrides } from '../../src/config/config-schema.js';
 import type { NewToken } from '../../src/domain/token.js';
+import { type FakeNtfy, startFakeNtfy } from './fake-ntfy.js';
 import { type FakePushService, type ReceivedPush, startFakePushService } from './fake-push-service.js';
 import { cliEnv, runCli } from './run-cli.js';
 import { runPeer } from './run-peer.js';
@@ -67,7 +70,70 @@ export interface PushSite {
     message: ReceivedPush,
     subscription: TestSubscription,
   ): Promise<{ envelope: unknown; claims: Record<string, unknown> }>;
+  /** The fake ntfy server (`startPushSite({ ntfy: true })`) and a file with its certificate, for `--ntfy-ca`. */
+  readonly ntfy: { readonly service: FakeNtfy; readonly certFile: string } | undefined;
+  /** Runs `assent-authenticator watch` on a pseudo-terminal (it refuses anything else), until stopped. */
+  watch(args: readonly string[], home?: string): WatchSession;
   stop(): Promise<void>;
+}
+
+/** A running `watch`: what it printed (stdout and stderr share the terminal), and the keyboard. */
+export interface WatchSession {
+  /** Everything printed so far, line ends as `\n`. */
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output after `from` (an index into output()). */
+  waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpExecArray>;
+  /** Types `line` and Enter. */
+  type(line: string): void;
+  stop(): Promise<void>;
+}
+
+/** `script` gives the child a terminal; its own stdin (a pipe) is what the user types. */
+function startWatch(args: readonly string[], home: string): WatchSession {
+  const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, '--import', tsx, authenticatorMain, 'watch', ...args]
+    .map(quote)
+    .join(' ');
+  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ASSENT_AUTHENTICATOR_HOME: home },
+    detached: true,
+  });
+  let text = '';
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  child.stdout.on('data', (d: Buffer) => {
+    text += d.toString().replace(/\r/g, '');
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    text += d.toString().replace(/\r/g, '');
+  });
+  child.stdin.on('error', () => {});
+  return {
+    output: () => text,
+    async waitFor(pattern, timeoutMs = 15_000, from = 0) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = pattern.exec(text.slice(from));
+        if (match !== null) return match;
+        if (Date.now() > deadline || child.exitCode !== null) {
+          throw new Error(`watch never printed ${pattern}; it printed:\n${text}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    type(line) {
+      child.stdin.write(`${line}\n`);
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        // script leads its own process group; the authenticator under it gets SIGHUP when the terminal closes.
+        process.kill(-child.pid!, 'SIGTERM');
+        const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5_000);
+        await closed;
+        clearTimeout(killer);
+      }
+    },
+  };
 }
 
 export async function startPushSite(options: {
@@ -75,11 +141,17 @@ export async function startPushSite(options: {
   tokens?: readonly NewToken[];
   clients?: readonly TestClient[];
   config?: ConfigOverrides;
+  /** Also start a fake ntfy server; the server trusts its certificate beside the push service's. */
+  ntfy?: boolean;
 }): Promise<PushSite> {
   const push = await startFakePushService();
+  const ntfyService = options.ntfy ? await startFakeNtfy({ keepaliveMs: 1_000 }) : undefined;
   const scratch = mkdtempSync(join(tmpdir(), 'assent-push-site-'));
   const caFile = join(scratch, 'push-service-ca.pem');
-  writeFileSync(caFile, push.certificate);
+  // Our PEM ends without a line break: join, or OpenSSL reads only the first certificate.
+  writeFileSync(caFile, [push.certificate, ...(ntfyService ? [ntfyService.certificate] : [])].join('\n'));
+  const ntfyCertFile = join(scratch, 'ntfy-cert.pem');
+  if (ntfyService !== undefined) writeFileSync(ntfyCertFile, ntfyService.certificate);
   const port = await freePort();
   const publicUrl = `https://127.0.0.1:${port}`;
   const server = await startTestServer({
@@ -166,9 +238,12 @@ export async function startPushSite(options: {
       const out = JSON.parse(r.stdout) as { plaintext: string; claims: Record<string, unknown> };
       return { envelope: JSON.parse(out.plaintext), claims: out.claims };
     },
+    ntfy: ntfyService === undefined ? undefined : { service: ntfyService, certFile: ntfyCertFile },
+    watch: (args, at = home) => startWatch(args, at),
     async stop() {
       await server.stop();
       await push.stop();
+      await ntfyService?.stop();
       rmSync(scratch, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,4 @@
-// Owns the SQLite adapter of the PushDeviceStore port; Web Push subscriptions are sealed at rest (SECURITY A9.1).
+// Owns the SQLite adapter of the PushDeviceStore port; push deliveries are sealed at rest (SECURITY A9.1).
 import type Database from 'better-sqlite3';
 import { StoreError, StoreErrorCode } from '../../domain/ports.js';
 import type {
