@@ -2,6 +2,24 @@
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { addClient, rotateClientSecret, viewOf } from './admin/client-admin.js';
+import {
+  addOtpToken,
+  addPushActivation,
+  removeToken,
+  TokenInputError,
+  tokenRows,
+} from './admin/token-admin.js';
+import {
+  addUser,
+  checkGroups,
+  groupRows,
+  type HashPassword,
+  lockoutRows,
+  setPassword,
+  unlockAccount,
+  unlockFoundNothing,
+  viewOfUser,
+} from './admin/user-admin.js';
 import { checkApiKey } from './auth/api-keys.js';
 import { ApplicationPushes } from './auth/application-pushes.js';
 import { type AuthenticateDeps, createAuthenticate } from './auth/authenticate.js';
@@ -19,6 +37,9 @@ import type { ApiDeps } from './http/api/api-deps.js';
 import type { ApiOptions } from './http/api/api-routes.js';
 import { ApiTransactions } from './http/api/api-transactions.js';
 import type { ClientAdmin } from './http/api/v2-clients.js';
+import type { PolicyView } from './http/api/v2-policy.js';
+import type { TokenAdmin } from './http/api/v2-tokens.js';
+import type { UserAdmin } from './http/api/v2-users.js';
 import type { PushWiring } from './push-wiring.js';
 import type { Stores } from './store/open-stores.js';
 
@@ -35,6 +56,13 @@ export interface ApiWiringDeps {
   /** Re-reads the RADIUS client table into the running server (what SIGHUP does). */
   readonly reloadClients: () => void;
   readonly version: string;
+  /**
+   * Tells the server's caches (users, tokens, lockouts, token holders) that the API wrote to the stores; writes
+   * on the server's own connection are not seen by the watch for other processes' writes.
+   */
+  readonly storesChanged: () => void;
+  /** argon2id with the configured cost, off the event loop (user add and password changes). */
+  readonly hashPassword: HashPassword;
 }
 
 export interface ApiWiring {
@@ -107,6 +135,81 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
     },
   };
 
+  /** Runs a write, then refreshes the caches, also when the write threw after changing something. */
+  const changing = <T>(write: () => T): T => {
+    try {
+      const result = write();
+      if (result instanceof Promise) return result.finally(deps.storesChanged) as T;
+      deps.storesChanged();
+      return result;
+    } catch (error) {
+      deps.storesChanged();
+      throw error;
+    }
+  };
+
+  const users: UserAdmin = {
+    list: () => stores.users.list().map(viewOfUser),
+    get: (name) => {
+      const found = stores.users.getByName(name);
+      return found === undefined ? undefined : viewOfUser(found);
+    },
+    add: (input) => changing(() => addUser(stores.users, deps.hashPassword, input)),
+    update: (name, change) => {
+      const groups = change.groups === undefined ? undefined : checkGroups(change.groups);
+      if (stores.users.getByName(name) === undefined) return undefined;
+      changing(() =>
+        stores.db.transaction(() => {
+          if (change.status !== undefined) stores.users.setStatus(name, change.status);
+          if (groups !== undefined) stores.users.setGroups(name, groups);
+        })(),
+      );
+      const after = stores.users.getByName(name);
+      return after === undefined ? undefined : viewOfUser(after);
+    },
+    remove: (name) => stores.users.remove(name),
+    setPassword: (name, password) => setPassword(stores.users, deps.hashPassword, name, password),
+    unlock: (name) => {
+      const result = unlockAccount({ ...stores, transaction: (fn) => stores.db.transaction(fn)() }, name);
+      return !unlockFoundNothing(result);
+    },
+    lockouts: () => lockoutRows(stores.lockouts, new Date()),
+    groups: () => groupRows(stores.users),
+  };
+
+  const tokens: TokenAdmin = {
+    list: (user) => tokenRows(stores, user),
+    addOtp: (input) => {
+      const added = changing(() => addOtpToken(stores, input));
+      const row = tokenRows(stores, input.user).find((r) => r.serial === added.token.serial)!;
+      return { row, uri: added.uri, backupCodes: added.backupCodes };
+    },
+    addPush: (user, label) => {
+      if (!config.push.enabled) throw new TokenInputError('type', 'push is off (push.enabled)');
+      return addPushActivation(stores, deps.push.publicUrl, user, label, new Date());
+    },
+    remove: (serial) => changing(() => removeToken(stores, serial)),
+  };
+
+  const sf = config.secondFactor;
+  const policy = (): PolicyView => ({
+    mode: sf.mode,
+    require_for_all: sf.requireForAll,
+    exempt_users: [...sf.exemptUsers],
+    exempt_groups: [...sf.exemptGroups],
+    clients: JSON.parse(JSON.stringify(sf.clients)) as PolicyView['clients'],
+    groups: JSON.parse(JSON.stringify(sf.groups)) as PolicyView['groups'],
+    lockout_failures: sf.lockoutFailures,
+    lockout_seconds: sf.lockoutSeconds,
+    push: {
+      enabled: config.push.enabled,
+      timeout_seconds: config.push.timeoutSeconds,
+      number_matching: config.push.numberMatching,
+      max_per_user: config.push.maxPerUser,
+      mute_minutes: config.push.muteMinutes,
+    },
+  });
+
   const transactions = new ApiTransactions();
   const apiDeps: ApiDeps = {
     requireScope: (need) =>
@@ -120,6 +223,9 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
     pushes,
     transactions,
     clients,
+    users,
+    tokens,
+    policy,
     newTransactionId,
     logDecision: (decision: Decision, txn, caller, route) =>
       logger.info({

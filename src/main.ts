@@ -9,6 +9,7 @@ import { createLocalFirstFactor } from './auth/local-first-factor.js';
 import { createSecondFactorPolicy } from './auth/second-factor-policy.js';
 import type { Config } from './config/config-schema.js';
 import { LdapConfigError } from './directory/ldap/ldap-config.js';
+import { hashArgon2id } from './directory/password/argon2id.js';
 import { createPasswordVerifier } from './directory/password/password-verifier.js';
 import { StoreError } from './domain/ports.js';
 import { type InternalErrorSink, logFieldsOf } from './domain/request-context.js';
@@ -115,12 +116,14 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     cleanups.push(() => journal.close());
     const tokens = new CachingTokenStore(stores.tokens, (fn) => stores.db.transaction(fn)(), journal);
     const lockouts = new CachingLockoutStore(stores.lockouts);
-    const watcher = watchForeignWrites(stores.db, logger, () => {
+    /** Every cache over the stores forgets what it holds (a write it did not make itself). */
+    const storesChanged = () => {
       users.invalidateAll();
       tokens.invalidateAll();
       lockouts.invalidateAll();
       tokenHolders.refresh();
-    });
+    };
+    const watcher = watchForeignWrites(stores.db, logger, storesChanged);
     cleanups.push(() => clearInterval(watcher));
     // Issue 12 item 11: the line names the login (txn, client, user) so it reads with the rest of it.
     const onInternalError: InternalErrorSink = (err, context, subject) =>
@@ -217,6 +220,8 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       push,
       reloadClients: () => reload(),
       version: PACKAGE_VERSION,
+      hashPassword: (password) => hashArgon2id(password, config.passwords.argon2),
+      storesChanged,
     });
     cleanups.push(() => api.close());
     if (api.pushes !== undefined) {

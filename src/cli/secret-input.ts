@@ -1,15 +1,11 @@
 // Owns reading passwords and secrets for CLI commands without echoing them or putting them in argv.
-import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { CliError, ExitCode } from './cli-error.js';
 
-/** A random password for generated accounts: 18 octets → 24 base64url characters (144 bits). */
-export function generatePassword(): string {
-  return randomBytes(18).toString('base64url');
-}
-
 /** A RADIUS shared secret for a new client (one rule for the CLI and the REST API). */
 export { generateSecret } from '../admin/client-admin.js';
+/** A random password for generated accounts (one rule for the CLI and the REST API). */
+export { generatePassword } from '../admin/user-admin.js';
 
 async function readLine(prompt: string, hidden: boolean): Promise<string> {
   const rl = createInterface({

@@ -17,7 +17,7 @@ const allowed: Record<string, readonly string[]> = {
   push: ['domain'],
   store: ['domain'],
   'radius-server': ['radius', 'auth', 'domain'],
-  admin: ['domain', 'radius-server'],
+  admin: ['domain', 'auth', 'otp', 'radius-server'],
   http: ['auth', 'admin', 'domain'],
   loadgen: ['radius', 'otp'],
   web: [],

@@ -105,7 +105,11 @@ before(async () => {
         period: 30,
       },
     ],
-    config: { push: { timeoutSeconds: 10, maxPerUser: 50 } },
+    config: {
+      push: { timeoutSeconds: 10, maxPerUser: 50 },
+      secondFactor: { lockoutFailures: 4 },
+      http: { admin: { rateLimitPerSecond: 50 } },
+    },
   });
   base = `http://127.0.0.1:${site.server.server.http.adminPort}`;
   const enrolled = await site.authenticator([
@@ -344,7 +348,113 @@ test('clients over the API apply at once: removed → dropped, added back with a
   assert.ok(site.server.logs.some((l) => l.event === 'audit.client_added' && l.key === 'ops'));
 });
 
-test('limits: 413 for a large body, 415 for another content type, 400 for duplicate keys', async () => {
+test('users, tokens, lockouts over the API: the rules of the CLI, and the running server sees each change', async () => {
+  const added = await curl('POST', '/api/v2/users', {
+    key: 'ops',
+    json: { name: 'dave', groups: ['vpn', 'vpn', ' ops '] },
+  });
+  assert.equal(added.status, 201, added.text);
+  const { user, password } = added.body as { user: { groups: string[] }; password: string };
+  assert.deepEqual(user.groups, ['vpn', 'ops'], 'groups trimmed and deduplicated as the CLI does');
+  const login = (pw: string) => site.radclient(`User-Name = "dave"\nUser-Password = "${pw}"\n`);
+  assert.match((await login(password)).stdout, /Access-Accept/);
+  assert.equal((await curl('POST', '/api/v2/users', { key: 'ops', json: { name: 'dave' } })).status, 409);
+  assert.equal(
+    (await curl('POST', '/api/v2/users', { key: 'ops', json: { name: 'bad\u0001name' } })).status,
+    400,
+  );
+  assert.equal(
+    (await curl('PATCH', '/api/v2/users/dave', { key: 'ops', json: { status: 'disabled' } })).status,
+    200,
+  );
+  assert.doesNotMatch((await login(password)).stdout, /Access-Accept/);
+  assert.equal(
+    (await curl('PATCH', '/api/v2/users/dave', { key: 'ops', json: { status: 'active' } })).status,
+    200,
+  );
+
+  const totp = await curl('POST', '/api/v2/users/dave/tokens', {
+    key: 'ops',
+    json: { type: 'totp', label: 'phone' },
+  });
+  assert.equal(totp.status, 201, totp.text);
+  const { uri, token } = totp.body as { uri: string; token: { serial: string } };
+  const secret = new URL(uri).searchParams.get('secret')!;
+  const code = (await runPeer('oathtool', ['--totp', '-b', secret])).stdout.trim();
+  const ok = await curl('POST', '/api/v1/auth/', {
+    key: 'portal',
+    json: { username: 'dave', password, token_code: code },
+  });
+  assert.equal(ok.status, 200, 'the token added over the API checks at once');
+  for (let i = 0; i < 4; i++) {
+    await curl('POST', '/api/v1/auth/', { key: 'portal', json: { username: 'dave', token_code: '000000' } });
+  }
+  const locked = await curl('GET', '/api/v2/lockouts', { key: 'auditor' });
+  assert.ok((locked.body as { name: string; locked: boolean }[]).some((r) => r.name === 'dave' && r.locked));
+  assert.equal((await curl('POST', '/api/v2/users/dave/unlock', { key: 'ops' })).status, 204);
+  const unlocked = await curl('GET', '/api/v2/lockouts', { key: 'auditor' });
+  assert.ok(!(unlocked.body as { name: string }[]).some((r) => r.name === 'dave'));
+  assert.equal((await curl('POST', '/api/v2/users/nobody-at-all/unlock', { key: 'ops' })).status, 404);
+
+  const push = await curl('POST', '/api/v2/users/dave/tokens', { key: 'ops', json: { type: 'push' } });
+  assert.equal(push.status, 201, push.text);
+  assert.match((push.body as { activation: { url: string } }).activation.url, /\/device\/v1\/activation\//);
+  const list = await curl('GET', '/api/v2/users/dave/tokens', { key: 'auditor' });
+  assert.deepEqual(
+    (list.body as { type: string }[]).map((t) => t.type),
+    ['totp'],
+  );
+  assert.ok(!list.text.includes(secret), 'no secret in a listing');
+  assert.equal((await curl('DELETE', `/api/v2/tokens/${token.serial}`, { key: 'ops' })).status, 204);
+  assert.equal((await curl('DELETE', `/api/v2/tokens/${token.serial}`, { key: 'ops' })).status, 404);
+  const backup = await curl('POST', '/api/v2/users/dave/tokens', {
+    key: 'ops',
+    json: { type: 'backup', count: 3 },
+  });
+  assert.equal((backup.body as { backup_codes: string[] }).backup_codes.length, 3);
+  assert.equal(
+    (await curl('POST', '/api/v2/users/nobody/tokens', { key: 'ops', json: { type: 'totp' } })).status,
+    404,
+  );
+
+  const reset = await curl('POST', '/api/v2/users/dave/password', { key: 'ops', json: {} });
+  const fresh = (reset.body as { password: string }).password;
+  assert.equal(
+    (await curl('POST', '/api/v1/auth/', { key: 'portal', json: { username: 'dave', password: fresh } }))
+      .status,
+    200,
+  );
+  assert.equal(
+    (await curl('POST', '/api/v1/auth/', { key: 'portal', json: { username: 'dave', password } })).status,
+    401,
+  );
+
+  const page1 = await curl('GET', '/api/v2/users?limit=2', { key: 'auditor' });
+  const p1 = page1.body as { items: { name: string }[]; next: string };
+  assert.deepEqual(
+    p1.items.map((u) => u.name),
+    ['alice', 'bob'],
+  );
+  const page2 = await curl('GET', `/api/v2/users?limit=2&after=${p1.next}`, { key: 'auditor' });
+  assert.deepEqual(
+    (page2.body as { items: { name: string }[] }).items.map((u) => u.name),
+    ['carol', 'dave'],
+  );
+  const groups = await curl('GET', '/api/v2/groups', { key: 'auditor' });
+  assert.deepEqual(groups.body, [
+    { name: 'ops', members: 1 },
+    { name: 'vpn', members: 2 },
+  ]);
+  const policy = await curl('GET', '/api/v2/policy', { key: 'auditor' });
+  assert.equal((policy.body as { lockout_failures: number }).lockout_failures, 4);
+  assert.equal((await curl('DELETE', '/api/v2/users/dave', { key: 'auditor' })).status, 401);
+  assert.equal((await curl('DELETE', '/api/v2/users/dave', { key: 'ops' })).status, 204);
+  assert.ok(
+    site.server.logs.some((l) => l.event === 'audit.user_added' && l.key === 'ops' && l.user === 'dave'),
+  );
+});
+
+test('limits: 413 for a large body, 415 for another content type, 400 for duplicate keys, 429 for a flood', async () => {
   const big = await curl('POST', '/api/v1/auth/', {
     key: 'portal',
     raw: JSON.stringify({ username: 'a'.repeat(20_000) }),
@@ -365,6 +475,23 @@ test('limits: 413 for a large body, 415 for another content type, 400 for duplic
     ).status,
     400,
   );
+  // A8.7: one address flooding the API gets 429 with Retry-After (burst: twice the per-second rate).
+  const auth = `Basic ${Buffer.from(`auditor:${keys.auditor}`).toString('base64')}`;
+  const flood = await Promise.all(
+    Array.from({ length: 600 }, () => fetch(`${base}/api/v2/groups`, { headers: { authorization: auth } })),
+  );
+  const limited = flood.filter((r) => r.status === 429);
+  assert.ok(limited.length > 0, 'some calls were limited');
+  assert.match(limited[0]!.headers.get('retry-after') ?? '', /^\d+$/);
+  recorded.push({
+    method: 'GET',
+    path: '/api/v2/groups',
+    status: 429,
+    contentType: limited[0]!.headers.get('content-type') ?? '',
+    body: await limited[0]!.json(),
+  });
+  await Promise.all(flood.filter((r) => r !== limited[0]).map((r) => r.arrayBuffer()));
+  await new Promise((resolve) => setTimeout(resolve, 2500));
   const nowhere = await curl('GET', '/api/v2/nothing', { key: 'portal' });
   recorded.pop(); // not in the document, by definition
   assert.equal(nowhere.status, 404);

@@ -2,28 +2,20 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import QRCode from 'qrcode';
+import {
+  addOtpToken,
+  MAX_BACKUP_CODES,
+  removeToken,
+  TokenInputError,
+  tokenRows,
+} from '../../admin/token-admin.js';
 import { parseTokenCsv } from '../../directory/import/csv-tokens.js';
 import { StoreError, StoreErrorCode } from '../../domain/ports.js';
-import {
-  BACKUP_CODE_DIGITS,
-  generateBackupCodes,
-  generateSerial,
-  hashBackupCode,
-  type NewToken,
-  type Token,
-  type TokenStore,
-} from '../../domain/token.js';
-import { generateSecret } from '../../otp/generate-secret.js';
 import type { OtpAlgorithm } from '../../otp/otp-algorithm.js';
-import { buildOtpauthUri } from '../../otp/otpauth-uri.js';
-import type { Stores } from '../../store/open-stores.js';
 import { withStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
-import { addPushToken, isPushDeviceId, pushDeviceRows } from './token-push.js';
+import { addPushToken } from './token-push.js';
 import { registerTokenResyncCommand } from './token-resync.js';
-
-/** The most backup codes one token holds: enough for a year of lost phones, few enough to print on one page. */
-const MAX_BACKUP_CODES = 50;
 
 interface AddOptions {
   user: string;
@@ -38,38 +30,9 @@ interface AddOptions {
   count: string;
 }
 
-function requireUser(stores: Stores, name: string): void {
-  if (!stores.users.getByName(name)) throw new CliError(`no user named "${name}"`, ExitCode.Failed);
-}
-
-/** An integer option in `min`–`max`, inclusive. */
-function rangeOption(name: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new CliError(`--${name} ${text}: expected an integer ${min}–${max}`, ExitCode.Usage);
-  }
-  return value;
-}
-
-function intOption(name: string, text: string, allowed: readonly number[]): number {
-  const value = Number(text);
-  if (!allowed.includes(value)) {
-    throw new CliError(`--${name} ${text}: expected one of ${allowed.join(', ')}`, ExitCode.Usage);
-  }
-  return value;
-}
-
-/** Adds with a fresh random serial, retrying the rare collision with an existing one. */
-function addWithSerial(store: TokenStore, make: (serial: string) => NewToken): Token {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return store.add(make(generateSerial()));
-    } catch (error) {
-      if (!(error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists) || attempt >= 5) {
-        throw new CliError(`token add: ${(error as Error).message}`, ExitCode.Failed);
-      }
-    }
-  }
+/** A number option, or undefined when absent; the rules (admin/token-admin.ts) judge its value. */
+function numberOption(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : Number(text);
 }
 
 // docs/security.md A6.6: the seed is shown once; files holding it are owner-only.
@@ -86,50 +49,45 @@ async function addToken(options: AddOptions, command: Command): Promise<void> {
   if (options.type === 'push') return addPushToken(options, command);
   const type = options.type;
   const userName = options.user;
-  if (options.issuer.includes(':') || options.issuer.length === 0 || userName.includes(':')) {
-    throw new CliError(
-      'issuer and user name of an OTP token may not be empty or contain ":"',
-      ExitCode.Usage,
-    );
-  }
-  const backup = options.type === 'backup';
-  const digits = backup
-    ? BACKUP_CODE_DIGITS
-    : intOption('digits', options.digits ?? '6', options.type === 'totp' ? [6, 8] : [6, 7, 8]);
-  const period = intOption('period', options.period, [30, 60]);
-  const count = backup ? rangeOption('count', options.count, 1, MAX_BACKUP_CODES) : 0;
-  // A6.6 / RFC 4226 §4 R6: 160-bit seed from the CSPRNG (for backup tokens: the salt of the code hashes).
-  const secret = generateSecret();
-  const codes = generateBackupCodes(count);
-  const token = await withStores(command, (stores) => {
-    requireUser(stores, userName);
-    return addWithSerial(stores.tokens, (serial) => ({
-      serial,
-      userName,
-      type,
-      secret,
-      algorithm: options.algorithm,
-      digits,
-      period,
-      label: options.label ?? '',
-      backupCodeHashes: codes.map((code) => hashBackupCode(secret, code)),
-    }));
+  const input = {
+    user: userName,
+    type,
+    digits: numberOption(options.digits),
+    period: numberOption(options.period),
+    algorithm: options.algorithm,
+    issuer: options.issuer,
+    label: options.label,
+    count: type === 'backup' ? numberOption(options.count) : undefined,
+  };
+  const added = await withStores(command, (stores) => {
+    try {
+      return addOtpToken(stores, input);
+    } catch (error) {
+      if (!(error instanceof TokenInputError)) throw error;
+      if (error.kind === 'invalid') {
+        const option = error.field === 'issuer' ? '' : `--${error.field} `;
+        const given = error.field === 'issuer' ? '' : `${options[error.field as keyof AddOptions] ?? ''}: `;
+        throw new CliError(`${option}${given}${error.message}`, ExitCode.Usage);
+      }
+      throw new CliError(
+        error.kind === 'not_found' ? error.message : `token add: ${error.message}`,
+        ExitCode.Failed,
+      );
+    }
   });
+  const { token } = added;
   const out = process.stdout;
-  if (backup) {
-    out.write(`token ${token.serial} added for ${userName} (backup, ${count} codes)\n`);
+  if (added.backupCodes !== undefined) {
+    const codes = added.backupCodes;
+    out.write(`token ${token.serial} added for ${userName} (backup, ${codes.length} codes)\n`);
     out.write('backup codes (shown once; each works once):\n');
     for (const code of codes) out.write(`  ${code.slice(0, 5)} ${code.slice(5)}\n`);
     return;
   }
-  const key = { issuer: options.issuer, account: userName, secret, algorithm: options.algorithm };
-  const uri =
-    options.type === 'totp'
-      ? buildOtpauthUri({ ...key, type: 'totp', digits: digits as 6 | 8, period })
-      : buildOtpauthUri({ ...key, type: 'hotp', digits: digits as 6 | 7 | 8, counter: 0 });
-  const params = options.type === 'totp' ? `, ${period} s` : '';
+  const uri = added.uri!;
+  const params = type === 'totp' ? `, ${token.period} s` : '';
   out.write(
-    `token ${token.serial} added for ${userName} (${options.type}, ${options.algorithm}, ${digits} digits${params})\n`,
+    `token ${token.serial} added for ${userName} (${type}, ${token.algorithm}, ${token.digits} digits${params})\n`,
   );
   out.write(`otpauth URI (shown once; it holds the secret):\n${uri}\n`);
   out.write(await QRCode.toString(uri, { type: 'terminal', small: true }));
@@ -138,42 +96,27 @@ async function addToken(options: AddOptions, command: Command): Promise<void> {
 
 function listTokens(options: { user?: string; json?: boolean }, command: Command): Promise<void> {
   return withStores(command, (stores) => {
-    const store = stores.tokens;
-    const tokens = options.user === undefined ? store.list() : store.listForUser(options.user);
-    for (const t of tokens) {
-      // Never the secret: only what an admin needs to tell tokens apart and see their state.
-      const row = {
-        serial: t.serial,
-        user: t.userName,
-        type: t.type,
-        algorithm: t.algorithm,
-        digits: t.digits,
-        period: t.period,
-        failures: t.failures,
-        lockedUntil: t.lockedUntil,
-        label: t.label,
-        createdAt: t.createdAt,
-        ...(t.type === 'backup' ? { unusedCodes: store.unusedBackupCodes(t.serial) } : {}),
-      };
+    // Never a secret, key or subscription: only what an admin needs to tell tokens apart and see their state.
+    for (const row of tokenRows(stores, options.user)) {
       if (options.json) {
         process.stdout.write(`${JSON.stringify(row)}\n`);
         continue;
       }
-      const params =
-        t.type === 'backup'
-          ? `${row.unusedCodes} unused`
-          : `${t.algorithm}/${t.digits}${t.type === 'totp' ? `/${t.period}s` : ''}`;
-      const locked = t.lockedUntil === null ? '-' : `locked until ${t.lockedUntil}`;
-      process.stdout.write(
-        `${t.serial}\t${t.userName}\t${t.type}\t${params}\t${t.failures} failures\t${locked}\t${t.label || '-'}\n`,
-      );
-    }
-    for (const d of pushDeviceRows(stores, options.user)) {
-      if (options.json) process.stdout.write(`${JSON.stringify(d)}\n`);
-      else {
-        const seen = d.lastSeenAt === null ? 'never seen' : `seen ${d.lastSeenAt}`;
-        process.stdout.write(`${d.serial}\t${d.user}\tpush\t${d.delivery}\t${seen}\t-\t${d.label || '-'}\n`);
+      if (row.type === 'push') {
+        const seen = row.lastSeenAt === null ? 'never seen' : `seen ${row.lastSeenAt}`;
+        process.stdout.write(
+          `${row.serial}\t${row.user}\tpush\t${row.delivery}\t${seen}\t-\t${row.label || '-'}\n`,
+        );
+        continue;
       }
+      const params =
+        row.type === 'backup'
+          ? `${row.unusedCodes} unused`
+          : `${row.algorithm}/${row.digits}${row.type === 'totp' ? `/${row.period}s` : ''}`;
+      const locked = row.lockedUntil === null ? '-' : `locked until ${row.lockedUntil}`;
+      process.stdout.write(
+        `${row.serial}\t${row.user}\t${row.type}\t${params}\t${row.failures} failures\t${locked}\t${row.label || '-'}\n`,
+      );
     }
   });
 }
@@ -286,9 +229,7 @@ Examples:
         '\nExamples:\n  assent token remove ASNT04718263\n  assent token remove ASNP01234567',
     )
     .action(async (serial: string, _options: unknown, command: Command) => {
-      const done = await withStores(command, (stores) =>
-        isPushDeviceId(serial) ? stores.pushDevices.remove(serial) : stores.tokens.remove(serial),
-      );
+      const done = await withStores(command, (stores) => removeToken(stores, serial));
       if (!done) throw new CliError(`no token with serial "${serial}"`, ExitCode.Failed);
       process.stdout.write(`token ${serial} removed\n`);
     });

@@ -1,12 +1,18 @@
 // Owns `assent user add|list|passwd|disable|enable|remove|unlock|lockouts`: local users, passwords and lockouts.
 import type { Command } from 'commander';
+import {
+  checkGroups,
+  checkUserName,
+  choosePassword,
+  lockoutRows,
+  type UnlockResult,
+  UserInputError,
+  unlockAccount,
+  unlockFoundNothing,
+} from '../../admin/user-admin.js';
 import { hashArgon2id } from '../../directory/password/argon2id.js';
-import type { AccountLockout } from '../../domain/account-lockout.js';
 import { StoreError } from '../../domain/ports.js';
-import type { Token } from '../../domain/token.js';
 import { UserStatus } from '../../domain/user.js';
-import { groupsProblem, passwordProblem, userNameProblem } from '../../domain/user-rules.js';
-import type { Stores } from '../../store/open-stores.js';
 import { loadCliConfig, withStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
 import { generatePassword, readNewPassword } from '../secret-input.js';
@@ -21,27 +27,23 @@ interface AddOptions {
   password?: boolean;
 }
 
-function checkName(name: string): void {
-  const problem = userNameProblem(name);
-  if (problem !== undefined) {
-    // JSON quoting shows control characters and stray bytes instead of printing them to the terminal.
-    throw new CliError(`user name ${JSON.stringify(name)}: ${problem}`, ExitCode.Usage);
+/** The admin layer's rules (shared with the REST API), as CLI usage errors. */
+function usage<T>(run: () => T, prefix = ''): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof UserInputError) throw new CliError(`${prefix}${error.message}`, ExitCode.Usage);
+    throw error;
   }
+}
+
+function checkName(name: string): void {
+  usage(() => checkUserName(name), 'user name ');
 }
 
 function parseGroups(text: string | undefined): string[] {
   if (text === undefined) return [];
-  const groups = [
-    ...new Set(
-      text
-        .split(',')
-        .map((g) => g.trim())
-        .filter((g) => g.length > 0),
-    ),
-  ];
-  const problem = groupsProblem(groups);
-  if (problem !== undefined) throw new CliError(`--groups: ${problem}`, ExitCode.Usage);
-  return groups;
+  return usage(() => checkGroups(text.split(',')), '--groups: ');
 }
 
 async function passwordFor(
@@ -50,8 +52,7 @@ async function passwordFor(
 ): Promise<[string, boolean]> {
   if (options.generatePassword) return [generatePassword(), true];
   const password = await readNewPassword(what);
-  const problem = passwordProblem(password);
-  if (problem !== undefined) throw new CliError(`${what}: ${problem}`, ExitCode.Usage);
+  usage(() => choosePassword(password), `${what}: `);
   return [password, false];
 }
 
@@ -66,27 +67,6 @@ function count(n: number, noun: string): string {
 function lockText(lockedUntil: string | null, now: Date): string {
   if (lockedUntil === null) return '-';
   return lockedUntil > now.toISOString() ? `locked until ${lockedUntil}` : `lock expired ${lockedUntil}`;
-}
-
-/** What `user unlock` found before clearing it. */
-interface UnlockResult {
-  readonly account: AccountLockout | undefined;
-  readonly tokens: readonly Token[];
-  readonly isLocalUser: boolean;
-}
-
-/**
- * docs/security.md A6.5: clears the account's counter and lock and those of every token it holds, in one transaction so
- * a running server sees all or nothing. Names need no local user: directory users hold tokens under their name.
- */
-function unlockAccount(stores: Stores, name: string): UnlockResult {
-  return stores.db.transaction(() => {
-    const account = stores.lockouts.get(name);
-    const tokens = stores.tokens.listForUser(name);
-    if (account !== undefined) stores.lockouts.reset(name);
-    for (const token of tokens) stores.tokens.resetFailures(token.serial);
-    return { account, tokens, isLocalUser: stores.users.getByName(name) !== undefined };
-  })();
 }
 
 function describeUnlock(name: string, result: UnlockResult, now: Date): string {
@@ -268,8 +248,10 @@ Examples:
     )
     .action(async (name: string, _options: unknown, command: Command) => {
       checkName(name);
-      const result = await withStores(command, (stores) => unlockAccount(stores, name));
-      if (result.account === undefined && result.tokens.length === 0 && !result.isLocalUser) {
+      const result = await withStores(command, (stores) =>
+        unlockAccount({ ...stores, transaction: (fn) => stores.db.transaction(fn)() }, name),
+      );
+      if (unlockFoundNothing(result)) {
         throw new CliError(
           `nothing to unlock for "${name}": no user, token or account lockout by that name`,
           ExitCode.Failed,
@@ -297,13 +279,10 @@ Examples:
     .action(async (options: { json?: boolean }, command: Command) => {
       const now = new Date();
       await withStores(command, (stores) => {
-        for (const row of stores.lockouts.list()) {
-          if (options.json) {
-            const { userName: name, failures, lockedUntil, locks } = row;
-            const locked = lockedUntil !== null && lockedUntil > now.toISOString();
-            process.stdout.write(`${JSON.stringify({ name, failures, lockedUntil, locked, locks })}\n`);
-          } else {
-            const parts = [row.userName, count(row.failures, 'failure'), lockText(row.lockedUntil, now)];
+        for (const row of lockoutRows(stores.lockouts, now)) {
+          if (options.json) process.stdout.write(`${JSON.stringify(row)}\n`);
+          else {
+            const parts = [row.name, count(row.failures, 'failure'), lockText(row.lockedUntil, now)];
             process.stdout.write(`${[...parts, count(row.locks, 'lock')].join('\t')}\n`);
           }
         }

@@ -7,6 +7,9 @@ import type { Decision } from '../../domain/decision.js';
 import type { Need } from './api-auth.js';
 import type { ApiTransactions } from './api-transactions.js';
 import type { ClientAdmin } from './v2-clients.js';
+import type { PolicyView } from './v2-policy.js';
+import type { TokenAdmin } from './v2-tokens.js';
+import type { UserAdmin } from './v2-users.js';
 
 export type ScopeGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
@@ -20,6 +23,10 @@ export interface ApiDeps {
   readonly transactions: ApiTransactions;
   /** RADIUS clients (docs/api.md "Clients"): a change applies to the running server at once. */
   readonly clients: ClientAdmin;
+  readonly users: UserAdmin;
+  readonly tokens: TokenAdmin;
+  /** The policy in force (`GET /api/v2/policy`). */
+  policy(): PolicyView;
   /** A fresh 128-bit transaction id, the `txn` of every log line about the call. */
   newTransactionId(): string;
   /** Writes the one `auth.decision`-style line of an API login (`caller` is the API key's name). */

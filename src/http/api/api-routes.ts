@@ -1,13 +1,15 @@
 // Owns the REST API on the admin listener: its guards (limits, keys, errors), its routes and the OpenAPI document.
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import { codeOfError } from '../http-errors.js';
 import { RateLimiter } from '../rate-limiter.js';
 import type { ApiDeps } from './api-deps.js';
 import { sendProblem } from './problem.js';
 import { registerV1Routes } from './v1-routes.js';
 import { registerClientRoutes } from './v2-clients.js';
+import { registerPolicyRoute } from './v2-policy.js';
+import { registerTokenRoutes } from './v2-tokens.js';
 import { registerTransactionRoutes } from './v2-transactions.js';
+import { registerUserRoutes } from './v2-users.js';
 
 /** The OpenAPI document's address (docs/api.md). */
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -68,9 +70,7 @@ export async function registerApi(app: FastifyInstance, options: ApiOptions): Pr
   registerV1Routes(app, deps);
   registerTransactionRoutes(app, deps);
   registerClientRoutes(app, deps);
-}
-
-/** The error handler of the admin listener: problem+json under /api/, the plain `{error}` body elsewhere. */
-export function apiErrorCode(error: unknown): ReturnType<typeof codeOfError> {
-  return codeOfError(error as { code?: unknown; statusCode?: unknown });
+  registerUserRoutes(app, deps);
+  registerTokenRoutes(app, deps);
+  registerPolicyRoute(app, deps);
 }

@@ -1,0 +1,179 @@
+// Owns managing local users and lockouts, one set of rules for the CLI (`assent user …`) and the REST API.
+import { randomBytes } from 'node:crypto';
+import type { AccountLockout, AccountLockoutStore } from '../domain/account-lockout.js';
+import { StoreError, StoreErrorCode, type UserStore } from '../domain/ports.js';
+import type { Token, TokenStore } from '../domain/token.js';
+import { type User, UserStatus } from '../domain/user.js';
+import { groupsProblem, passwordProblem, userNameProblem } from '../domain/user-rules.js';
+
+/** A request that breaks a rule; `field` names what to fix. `inUse`: the name is taken (409 rather than 400). */
+export class UserInputError extends Error {
+  override readonly name = 'UserInputError';
+  constructor(
+    readonly field: string,
+    message: string,
+    readonly inUse = false,
+  ) {
+    super(message);
+  }
+}
+
+/** A user as operators see it: never the hash, only its scheme (`$argon2id$`, `{SSHA}`, `none`). */
+export interface UserView {
+  readonly name: string;
+  readonly status: UserStatus;
+  readonly groups: readonly string[];
+  readonly passwordScheme: string;
+  readonly updatedAt: string;
+}
+
+export function viewOfUser(user: User): UserView {
+  const scheme =
+    user.passwordHash === null ? 'none' : (/^(\$[^$]+\$|\{[^}]+\})/.exec(user.passwordHash)?.[1] ?? '?');
+  return {
+    name: user.name,
+    status: user.status,
+    groups: user.groups,
+    passwordScheme: scheme,
+    updatedAt: user.updatedAt,
+  };
+}
+
+/** A random password for generated accounts: 18 octets → 24 base64url characters (144 bits). */
+export function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/** Hashes a password for storage (argon2id with the configured cost, off the event loop). */
+export type HashPassword = (password: string) => Promise<string>;
+
+/** Checks a name; @throws UserInputError */
+export function checkUserName(name: string): void {
+  const problem = userNameProblem(name);
+  if (problem !== undefined) throw new UserInputError('name', `${JSON.stringify(name)}: ${problem}`);
+}
+
+/** Distinct, trimmed, non-empty groups within the rules; @throws UserInputError */
+export function checkGroups(groups: readonly string[]): string[] {
+  const clean = [...new Set(groups.map((g) => g.trim()).filter((g) => g.length > 0))];
+  const problem = groupsProblem(clean);
+  if (problem !== undefined) throw new UserInputError('groups', problem);
+  return clean;
+}
+
+/** A password to store: the given one within the rules, or a generated one; @throws UserInputError */
+export function choosePassword(password: string | undefined): { password: string; generated: boolean } {
+  if (password === undefined) return { password: generatePassword(), generated: true };
+  const problem = passwordProblem(password);
+  if (problem !== undefined) throw new UserInputError('password', problem);
+  return { password, generated: false };
+}
+
+export interface NewUserInput {
+  readonly name: string;
+  /** `null`: no local password (a directory checks it); undefined: generate one. */
+  readonly password: string | null | undefined;
+  readonly groups?: readonly string[] | undefined;
+  readonly disabled?: boolean | undefined;
+}
+
+/** Adds a local user. @throws UserInputError for a broken rule or a name in use */
+export async function addUser(
+  users: Pick<UserStore, 'add'>,
+  hash: HashPassword,
+  input: NewUserInput,
+): Promise<{ user: UserView; generatedPassword: string | undefined }> {
+  checkUserName(input.name);
+  const groups = checkGroups(input.groups ?? []);
+  const chosen = input.password === null ? undefined : choosePassword(input.password);
+  const passwordHash = chosen === undefined ? null : await hash(chosen.password);
+  try {
+    const user = users.add({
+      name: input.name,
+      passwordHash,
+      groups,
+      status: input.disabled ? UserStatus.Disabled : UserStatus.Active,
+    });
+    return { user: viewOfUser(user), generatedPassword: chosen?.generated ? chosen.password : undefined };
+  } catch (error) {
+    if (error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists) {
+      throw new UserInputError('name', error.message, true);
+    }
+    throw error;
+  }
+}
+
+/** Sets a password (given or generated); undefined when no such user, else the generated password or ''. */
+export async function setPassword(
+  users: Pick<UserStore, 'setPasswordHash' | 'getByName'>,
+  hash: HashPassword,
+  name: string,
+  password: string | undefined,
+): Promise<{ generatedPassword: string | undefined } | undefined> {
+  const chosen = choosePassword(password);
+  if (users.getByName(name) === undefined) return undefined;
+  if (!users.setPasswordHash(name, await hash(chosen.password))) return undefined;
+  return { generatedPassword: chosen.generated ? chosen.password : undefined };
+}
+
+/** What `unlock` found before clearing it. */
+export interface UnlockResult {
+  readonly account: AccountLockout | undefined;
+  readonly tokens: readonly Token[];
+  readonly isLocalUser: boolean;
+}
+
+export interface UnlockStores {
+  readonly lockouts: Pick<AccountLockoutStore, 'get' | 'reset'>;
+  readonly tokens: Pick<TokenStore, 'listForUser' | 'resetFailures'>;
+  readonly users: Pick<UserStore, 'getByName'>;
+  /** Runs `fn` in one transaction, so a running server sees all of the unlock or none of it. */
+  transaction<T>(fn: () => T): T;
+}
+
+/**
+ * docs/security.md A6.5: clears the account's counter and lock and those of every token it holds. Names need no
+ * local user: directory users hold tokens and lockouts under their name.
+ */
+export function unlockAccount(stores: UnlockStores, name: string): UnlockResult {
+  return stores.transaction(() => {
+    const account = stores.lockouts.get(name);
+    const tokens = stores.tokens.listForUser(name);
+    if (account !== undefined) stores.lockouts.reset(name);
+    for (const token of tokens) stores.tokens.resetFailures(token.serial);
+    return { account, tokens, isLocalUser: stores.users.getByName(name) !== undefined };
+  });
+}
+
+/** True when the unlock found nothing at all under that name (no user, token or lockout). */
+export const unlockFoundNothing = (result: UnlockResult) =>
+  result.account === undefined && result.tokens.length === 0 && !result.isLocalUser;
+
+export interface LockoutRow {
+  readonly name: string;
+  readonly failures: number;
+  readonly lockedUntil: string | null;
+  readonly locked: boolean;
+  readonly locks: number;
+}
+
+/** Accounts with failures or a lock (current or expired), as `user lockouts` and `GET /api/v2/lockouts` show. */
+export function lockoutRows(lockouts: Pick<AccountLockoutStore, 'list'>, now: Date): LockoutRow[] {
+  const at = now.toISOString();
+  return lockouts.list().map((row) => ({
+    name: row.userName,
+    failures: row.failures,
+    lockedUntil: row.lockedUntil,
+    locked: row.lockedUntil !== null && row.lockedUntil > at,
+    locks: row.locks,
+  }));
+}
+
+/** Local groups with how many users are in each, by name. */
+export function groupRows(users: Pick<UserStore, 'list'>): { name: string; members: number }[] {
+  const counts = new Map<string, number>();
+  for (const user of users.list()) for (const g of user.groups) counts.set(g, (counts.get(g) ?? 0) + 1);
+  return [...counts]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, members]) => ({ name, members }));
+}
