@@ -16,6 +16,8 @@ export interface AssentSetup {
   readonly usersCsv: string;
   /** Assent's `secondFactor.mode` (default: the config default, `challenge`; pap users hold no token). */
   readonly secondFactorMode?: 'challenge' | 'concat';
+  /** TCP port of the admin listener (the REST API's measurement needs to know it); default any free one. */
+  readonly adminPort?: number;
   /** Give users 0…users-1 a TOTP token whose key derives from `seed` (bench/assent-tokens.ts). */
   readonly totp?: { readonly seed: Uint8Array; readonly users: number };
 }
@@ -35,7 +37,8 @@ radius:
 # The HTTP listeners run as in production, on any free loopback port (two servers may run side by side).
 http:
   public: { bind: 127.0.0.1, port: 0 }
-  admin: { bind: 127.0.0.1, port: 0 }
+  # The REST API measurement sends thousands of calls a second from one address: no per-address limit here.
+  admin: { bind: 127.0.0.1, port: ${s.adminPort ?? 0}, rateLimitPerSecond: 100000 }
 passwords:
   upgradeLegacyHashes: false
 log:

@@ -34,6 +34,9 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
   --radblast         pap only: also run radblast (C) against both servers (it has no TOTP flows)
   --quiet-wait S     before the argon2id line, wait up to S seconds for other processes to go idle (default 120)
   --no-argon2        skip the argon2id line          --markdown   also print the tables as Markdown
+  --no-api           skip the REST API line: after pap-totp-suffix, POST /api/v1/auth/ (password and code) on
+                     the same users and tokens, checks/s and server CPU per check beside the RADIUS row
+  --api-window N     REST API: calls in flight, one keep-alive connection each (default 64)
   --keep             keep the temp dir (configs, users, logs, and each server's stdout/stderr as NAME-PID.out)
   --compare-flags=F  also run "Assent B" with these extra node flags (quoted, space-separated, e.g.
                      --compare-flags="--max-semi-space-size=64") on its own copy of the data, in the same
@@ -56,6 +59,8 @@ export interface BenchArgs {
   readonly scenarios: readonly Scenario[];
   readonly radblast: boolean;
   readonly argon2: boolean;
+  readonly api: boolean;
+  readonly apiWindow: number;
   readonly markdown: boolean;
   readonly keep: boolean;
   /** `--compare-flags`: node flags of the second Assent; undefined when not asked for. */
@@ -107,6 +112,8 @@ export function parseBenchArgs(): BenchArgs {
       only: { type: 'string', default: 'both' },
       radblast: { type: 'boolean', default: false },
       'no-argon2': { type: 'boolean', default: false },
+      'no-api': { type: 'boolean', default: false },
+      'api-window': { type: 'string', default: '64' },
       markdown: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'compare-flags': { type: 'string' },
@@ -143,6 +150,8 @@ export function parseBenchArgs(): BenchArgs {
     ...parseOnly(values.only),
     radblast: values.radblast,
     argon2: !values['no-argon2'],
+    api: !values['no-api'],
+    apiWindow: num('api-window', values['api-window'], 1, 1024),
     markdown: values.markdown,
     keep: values.keep,
     compareFlags: values['compare-flags']?.split(' ').filter(Boolean),

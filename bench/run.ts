@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TotpFlow } from '../src/loadgen/flow-result.js';
+import { formatApiAuth, measureApiAuth } from './api-auth.js';
 import { measureArgon2id } from './argon2-throughput.js';
 import { prepareAssent, serveAssent, writeAssentConfig } from './assent-server.js';
 import { type BenchArgs, LOADGEN_CPU, parseBenchArgs, SERVER_CPU } from './bench-args.js';
@@ -327,6 +328,34 @@ async function main(): Promise<void> {
   try {
     const reports: Report[] = [];
     for (const scenario of args.scenarios) reports.push(await runScenario(ctx, scenario));
+    let apiBlock: string | undefined;
+    if (
+      args.api &&
+      args.servers.assent &&
+      ctx.assentTotpPrepared &&
+      args.scenarios.includes('pap-totp-suffix')
+    ) {
+      await quiet(args.quietWait);
+      process.stderr.write('bench: REST API, POST /api/v1/auth/\n');
+      try {
+        const api = await measureApiAuth({
+          dataDir: path.join(ctx.dir, 'assent-totp'),
+          radiusPort: await freeUdpPort(),
+          secret: ctx.secret,
+          usersCsv: userFiles(ctx, true).assentCsv,
+          totpSeed: ctx.totpSeed,
+          users: args.totpUsers,
+          window: args.apiWindow,
+          warmupSeconds: args.warmup,
+          durationSeconds: args.totpDuration,
+        });
+        const suffix = reports.find((r) => r.scenario.startsWith('pap-totp-suffix'));
+        const radius = suffix?.rows.find((r) => r.server === 'Assent');
+        apiBlock = formatApiAuth(api, radius, args.apiWindow);
+      } catch (error) {
+        apiBlock = `REST API not measured: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`;
+      }
+    }
     if (args.argon2) {
       await quiet(args.quietWait);
       const last = reports.pop();
@@ -336,6 +365,7 @@ async function main(): Promise<void> {
       process.stdout.write(`\n${formatText(report)}\n`);
       if (args.markdown) process.stdout.write(`\n${formatMarkdown(report)}\n`);
     }
+    if (apiBlock !== undefined) process.stdout.write(`\n${apiBlock}\n`);
   } finally {
     await stopAll();
     removeDir();

@@ -7,7 +7,7 @@ import { sendProblem } from './problem.js';
 export type KeyRefusal = 'missing' | 'malformed' | 'unknown' | 'wrong' | 'expired' | 'scope';
 
 export type KeyCheck =
-  | { readonly ok: true; readonly key: { readonly name: string } }
+  | { readonly ok: true; readonly key: { readonly name: string; readonly scopes: readonly ApiScope[] } }
   | { readonly ok: false; readonly why: KeyRefusal };
 
 /** Checks the Authorization header for a scope; `read` is what the read-only scope (and admin) may do. */
@@ -47,7 +47,8 @@ export function requireScope(
       const check = authorize(request.headers.authorization, one);
       if (check.ok) {
         request.apiKeyName = check.key.name;
-        request.apiKeyReadsAll = one === 'read' || authorize(request.headers.authorization, 'admin').ok;
+        const scopes = check.key.scopes;
+        request.apiKeyReadsAll = scopes.includes('admin') || scopes.includes('read-only');
         return;
       }
       why = check.why;
