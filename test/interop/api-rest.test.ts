@@ -352,12 +352,20 @@ test('users, tokens, lockouts over the API: the rules of the CLI, and the runnin
   const added = await curl('POST', '/api/v2/users', {
     key: 'ops',
     json: { name: 'dave', groups: ['vpn', 'vpn', ' ops '] },
+    headers: ['Idempotency-Key: add-dave'],
   });
   assert.equal(added.status, 201, added.text);
   const { user, password } = added.body as { user: { groups: string[] }; password: string };
   assert.deepEqual(user.groups, ['vpn', 'ops'], 'groups trimmed and deduplicated as the CLI does');
   const login = (pw: string) => site.radclient(`User-Name = "dave"\nUser-Password = "${pw}"\n`);
   assert.match((await login(password)).stdout, /Access-Accept/);
+  const retried = await curl('POST', '/api/v2/users', {
+    key: 'ops',
+    json: { name: 'dave', groups: ['vpn', 'vpn', ' ops '] },
+    headers: ['Idempotency-Key: add-dave'],
+  });
+  assert.equal(retried.status, 201, 'a retried POST gets the first answer, not 409');
+  assert.equal(retried.text, added.text);
   assert.equal((await curl('POST', '/api/v2/users', { key: 'ops', json: { name: 'dave' } })).status, 409);
   assert.equal(
     (await curl('POST', '/api/v2/users', { key: 'ops', json: { name: 'bad\u0001name' } })).status,

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { RateLimiter } from '../rate-limiter.js';
 import type { ApiDeps } from './api-deps.js';
+import { idempotentPosts } from './idempotency.js';
 import { sendProblem } from './problem.js';
 import { registerV1Routes } from './v1-routes.js';
 import { registerClientRoutes } from './v2-clients.js';
@@ -67,6 +68,7 @@ export async function registerApi(app: FastifyInstance, options: ApiOptions): Pr
     });
   });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
+  idempotentPosts(app, deps.transactions);
   registerV1Routes(app, deps);
   registerTransactionRoutes(app, deps);
   registerClientRoutes(app, deps);

@@ -22,7 +22,9 @@ export interface ApiTransaction {
 interface Remembered {
   readonly bodyHash: string;
   readonly status: number;
-  readonly body: unknown;
+  /** The answer as sent (serialized), and the headers a repeat must carry (content type, location). */
+  readonly payload: string;
+  readonly headers: Readonly<Record<string, string>>;
   readonly at: number;
 }
 
@@ -94,14 +96,17 @@ export class ApiTransactions {
     return found.bodyHash === hashOf(body) ? found : 'conflict';
   }
 
-  remember(owner: string, key: string, body: unknown, status: number, answer: unknown): void {
+  remember(
+    owner: string,
+    key: string,
+    body: unknown,
+    status: number,
+    payload: string,
+    headers: Readonly<Record<string, string>>,
+  ): void {
     if (this.idempotency.size >= MAX_ENTRIES) this.idempotency.delete(this.idempotency.keys().next().value!);
-    this.idempotency.set(`${owner}\n${key}`, {
-      bodyHash: hashOf(body),
-      status,
-      body: answer,
-      at: this.now(),
-    });
+    const bodyHash = hashOf(body);
+    this.idempotency.set(`${owner}\n${key}`, { bodyHash, status, payload, headers, at: this.now() });
   }
 
   close(): void {

@@ -178,9 +178,6 @@ export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): 
           'result for a code check or a push refused before sending (`reason`). An `Idempotency-Key` header makes ' +
           'a retried POST return the first answer instead of starting a second push. Scope `push` or `auth`.',
         tags,
-        headers: Type.Object({
-          'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-        }),
         body: StartBody,
         response: {
           201: TransactionSchema,
@@ -190,14 +187,6 @@ export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): 
       },
     },
     async (request, reply) => {
-      const owner = request.apiKeyName!;
-      const key = request.headers['idempotency-key'];
-      if (typeof key === 'string') {
-        const before = records.recall(owner, key, request.body);
-        if (before === 'conflict')
-          return sendProblem(reply, 'idempotency_key_reused', 'this Idempotency-Key came with another body');
-        if (before !== undefined) return reply.code(before.status).send(before.body);
-      }
       const answer = await start(request, request.body);
       if (typeof answer.body === 'string') {
         return sendProblem(
@@ -206,7 +195,6 @@ export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): 
           answer.status === 404 ? answer.body : undefined,
         );
       }
-      if (typeof key === 'string') records.remember(owner, key, request.body, answer.status, answer.body);
       reply.header('location', `/api/v2/transactions/${(answer.body as { id: string }).id}`);
       return reply.code(answer.status).send(answer.body);
     },
