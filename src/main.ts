@@ -27,6 +27,7 @@ import { foldReplayJournal, openReplayJournal, watchForeignWrites } from './stor
 export { checkWiring, unknownPolicyClients } from './server-wiring.js';
 export { FOREIGN_WRITE_CHECK_MS } from './store-wiring.js';
 
+import { countWithoutSecondFactor } from './admin/user-admin.js';
 import { createApiWiring } from './api-wiring.js';
 import { createPushWiring } from './push-wiring.js';
 import { ClientTable } from './radius-server/client-table.js';
@@ -235,7 +236,17 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       processor.resume(txn, decision);
       api.pushes?.settled(txn, decision);
     });
+    // Issue 18: who still has to enrol, by group; counted at most once a minute (it reads every local user).
+    let withoutCache: { at: number; counts: ReadonlyMap<string, number> } | undefined;
+    const withoutSecondFactor = () => {
+      if (withoutCache === undefined || Date.now() - withoutCache.at > 60_000) {
+        const holds = (name: string) => tokenHolders.holderOf(name) !== undefined;
+        withoutCache = { at: Date.now(), counts: countWithoutSecondFactor(stores.users, holds) };
+      }
+      return withoutCache.counts;
+    };
     metrics = createMetrics({
+      withoutSecondFactor,
       radius: counters,
       pendingPushes: () => push.waits.size,
       heldRequests: () => processor.heldCount,

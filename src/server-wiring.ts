@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { LOCAL_SOURCE, type LocalFirstFactor } from './auth/local-first-factor.js';
 import { createRealmFirstFactor, type FirstFactorSource } from './auth/realm-first-factor.js';
+import { graceDateProblem } from './auth/second-factor-policy.js';
 import type { Config } from './config/config-schema.js';
 import { createLdapSources } from './directory/ldap/ldap-sources.js';
 import type { Client } from './domain/client.js';
@@ -73,6 +74,18 @@ export function checkWiring(config: Config): string[] {
       const encoded = encodeNamedAttributes(dictionary, attributes);
       if (!encoded.ok) problems.push(`replyAttributes.${group}: ${encoded.error}`);
     }
+  }
+  // Issue 18: a grace date the calendar does not have would silently mean "no grace".
+  const graceDates: [string, string][] = [
+    ['secondFactor.graceUntil', config.secondFactor.graceUntil],
+    ...Object.entries(config.secondFactor.groups).map(([group, o]): [string, string] => [
+      `secondFactor.groups.${group}.graceUntil`,
+      o.graceUntil ?? '',
+    ]),
+  ];
+  for (const [key, date] of graceDates) {
+    const problem = graceDateProblem(date);
+    if (problem !== undefined) problems.push(`${key}: ${problem}`);
   }
   const known = new Set([LOCAL_SOURCE, ...Object.keys(config.directories)]);
   if (LOCAL_SOURCE in config.directories) {

@@ -177,3 +177,28 @@ export function groupRows(users: Pick<UserStore, 'list'>): { name: string; membe
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, members]) => ({ name, members }));
 }
+
+/**
+ * Local users who hold no second factor (no token, no push device): who still has to enrol (issue 18). `holds`
+ * answers for a name as logins do, so tokens held under another spelling of it (issue 12) count.
+ */
+export function usersWithoutSecondFactor(
+  users: Pick<UserStore, 'list'>,
+  holds: (name: string) => boolean,
+): User[] {
+  return users.list().filter((u) => !holds(u.name));
+}
+
+/** The same, counted by group (a user in several groups counts in each; `-` for users in no group). */
+export function countWithoutSecondFactor(
+  users: Pick<UserStore, 'list'>,
+  holds: (name: string) => boolean,
+): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const user of usersWithoutSecondFactor(users, holds)) {
+    for (const group of user.groups.length === 0 ? ['-'] : user.groups) {
+      counts.set(group, (counts.get(group) ?? 0) + 1);
+    }
+  }
+  return counts;
+}

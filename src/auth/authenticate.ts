@@ -113,6 +113,18 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   const acceptIdentity = (identity: Identity, txn?: string): Decision =>
     accept(identity.name, deps.attributesFor(identity.groups), txn);
 
+  /**
+   * A user who passed the first factor and holds no second factor: let in unless `requireForAll`; under it, let in
+   * with a reminder until their grace period ends (issue 18), then refused as SECOND_FACTOR_MISSING.
+   */
+  const withoutSecondFactor = (identity: Identity): Decision => {
+    if (!settings.requireForAll) return acceptIdentity(identity);
+    const until = policy.graceUntilFor(identity.groups);
+    if (until <= clock()) return reject(Reason.SecondFactorMissing, identity.name);
+    const reminder = { name: 'Reply-Message', value: policy.graceReminder(until) };
+    return accept(identity.name, [...deps.attributesFor(identity.groups), reminder]);
+  };
+
   /** The identity named as its tokens are held (issue 12); undefined when it holds none; AMBIGUOUS_NAME. */
   const holding = (identity: Identity): Identity | undefined | AmbiguousName => {
     const holder = deps.tokenHolders.holderOf(identity.name);
@@ -127,11 +139,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity);
     const holder = holding(identity);
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, identity.name);
-    if (holder === undefined) {
-      return settings.requireForAll
-        ? reject(Reason.SecondFactorMissing, identity.name)
-        : acceptIdentity(identity);
-    }
+    if (holder === undefined) return withoutSecondFactor(identity);
     const now = clock();
     const session = sessions.open(request.clientName, typed, holder, now, request.transactionId);
     if (request.callingStationId !== undefined) session.userIp = stationText(request.callingStationId);
@@ -334,9 +342,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const holder = deps.tokenHolders.holderOf(identity.name);
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, identity.name);
     if (holder !== undefined) return reject(Reason.CodeWrong, identity.name);
-    return settings.requireForAll
-      ? reject(Reason.SecondFactorMissing, identity.name)
-      : acceptIdentity(identity);
+    return withoutSecondFactor(identity);
   };
 
   const tryLengths = (

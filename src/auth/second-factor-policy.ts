@@ -6,12 +6,18 @@ export type SecondFactorMode = 'challenge' | 'concat' | 'otp-only' | 'auto';
 interface Override {
   readonly mode?: SecondFactorMode;
   readonly exempt?: boolean;
+  /** `YYYY-MM-DD` (UTC) or empty. */
+  readonly graceUntil?: string;
 }
 
 /** The `secondFactor` configuration section, structurally (auth does not import config). */
 export interface SecondFactorSettings {
   readonly mode: SecondFactorMode;
   readonly requireForAll: boolean;
+  /** `YYYY-MM-DD` (UTC) or empty: see `graceUntilFor`. */
+  readonly graceUntil: string;
+  /** Reply-Message of a grace Accept; `{date}` is the grace period's end. */
+  readonly graceReminder: string;
   readonly pushChallengeText: string;
   readonly codeChallengeText: string;
   readonly challengeSeconds: number;
@@ -30,6 +36,14 @@ export interface SecondFactorPolicy {
   modeFor(clientName: string, groups: readonly string[]): SecondFactorMode;
   /** Users, groups or clients let in on the first factor alone. */
   isExempt(clientName: string, identity: Identity): boolean;
+  /**
+   * Epoch ms at which the grace period of a user in `groups` ends (issue 18): the latest of `graceUntil` and the
+   * user's groups' own; 0 when none applies. Until then a user without a second factor is let in on the first
+   * factor even under `requireForAll`.
+   */
+  graceUntilFor(groups: readonly string[]): number;
+  /** The Reply-Message of a grace Accept ending at `until` (epoch ms). */
+  graceReminder(until: number): string;
   /** P1: the `+` text only when the user can receive a push. */
   challengeText(pushOffered: boolean): string;
 }
@@ -40,6 +54,10 @@ export function createSecondFactorPolicy(settings: SecondFactorSettings): Second
   const exemptGroups = new Set(settings.exemptGroups);
   for (const [group, override] of Object.entries(settings.groups))
     if (override.exempt) exemptGroups.add(group);
+  const globalGrace = graceDate(settings.graceUntil);
+  const groupGrace = Object.entries(settings.groups)
+    .map(([group, override]) => [group, graceDate(override.graceUntil ?? '')] as const)
+    .filter(([, until]) => until > 0);
   const groupModes = Object.entries(settings.groups).filter(
     (entry): entry is [string, Override & { mode: SecondFactorMode }] => entry[1].mode !== undefined,
   );
@@ -58,8 +76,35 @@ export function createSecondFactorPolicy(settings: SecondFactorSettings): Second
       for (const group of identity.groups) if (exemptGroups.has(group)) return true;
       return false;
     },
+    graceUntilFor(groups) {
+      let until = globalGrace;
+      for (const [group, date] of groupGrace) if (date > until && groups.includes(group)) until = date;
+      return until;
+    },
+    graceReminder(until) {
+      return settings.graceReminder.replaceAll('{date}', new Date(until).toISOString().slice(0, 10));
+    },
     challengeText(pushOffered) {
       return pushOffered ? settings.pushChallengeText : settings.codeChallengeText;
     },
   };
+}
+
+/**
+ * `YYYY-MM-DD` as the epoch ms of its first instant (UTC); 0 for empty. A date the calendar does not have
+ * (2027-02-30) is refused when the configuration is checked (`graceDateProblem`), so here it cannot occur.
+ */
+export function graceDate(text: string): number {
+  if (text === '') return 0;
+  const at = Date.parse(`${text}T00:00:00Z`);
+  return Number.isNaN(at) ? 0 : at;
+}
+
+/** Why a grace date is not a real calendar date, or undefined when it is (or is empty). */
+export function graceDateProblem(text: string): string | undefined {
+  if (text === '') return undefined;
+  const at = Date.parse(`${text}T00:00:00Z`);
+  return !Number.isNaN(at) && new Date(at).toISOString().slice(0, 10) === text
+    ? undefined
+    : `${JSON.stringify(text)} is not a calendar date (YYYY-MM-DD)`;
 }

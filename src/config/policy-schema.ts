@@ -22,10 +22,14 @@ const LIST_MAX = 10_000;
 export const SECOND_FACTOR_MODES = ['challenge', 'concat', 'otp-only', 'auto'] as const;
 export type SecondFactorMode = (typeof SECOND_FACTOR_MODES)[number];
 
+/** A calendar date, `YYYY-MM-DD` (UTC): grace periods end at its first instant. */
+const GRACE_DATE = '^(\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01]))?$';
+
 const ModeOverride = Type.Object(
   {
     mode: Type.Optional(Type.Union(SECOND_FACTOR_MODES.map((v) => Type.Literal(v)))),
     exempt: Type.Optional(Type.Boolean()),
+    graceUntil: Type.Optional(Type.String({ pattern: GRACE_DATE, maxLength: 10 })),
   },
   { additionalProperties: false },
 );
@@ -46,6 +50,24 @@ export const SecondFactorSchema = Type.Object(
       default: false,
       description:
         'Refuse users who hold no token (SECOND_FACTOR_MISSING) instead of letting them in on the password alone.',
+    }),
+    graceUntil: Type.String({
+      pattern: GRACE_DATE,
+      maxLength: 10,
+      default: '',
+      description:
+        'With `requireForAll`: until this date (`YYYY-MM-DD`, UTC), a user without a second factor still logs in on ' +
+        'the first factor, and each such Access-Accept carries `graceReminder`. Per group too ' +
+        "(`secondFactor.groups.<name>.graceUntil`; the latest date of the user's groups and this one wins). " +
+        'Empty: no grace period.',
+    }),
+    graceReminder: Type.String({
+      minLength: 1,
+      // RFC 2865 §5.18: one Reply-Message attribute; the date adds 10 characters.
+      maxLength: 200,
+      default: 'Two-step sign-in is required from {date}: set up an authenticator before then',
+      description:
+        'Reply-Message of an Access-Accept given in a grace period; `{date}` is replaced by the date it ends.',
     }),
     pushChallengeText: Type.String({
       minLength: 1,

@@ -17,6 +17,8 @@ export interface MetricSources {
   readonly pendingPushes: () => number;
   /** RADIUS requests held for those logins now (a NAS may hold several per login). */
   readonly heldRequests: () => number;
+  /** Local users holding no token or push device, by group (`-` for users in no group); issue 18. */
+  readonly withoutSecondFactor?: () => ReadonlyMap<string, number>;
 }
 
 export interface Metrics {
@@ -91,6 +93,19 @@ export function createMetrics(sources: MetricSources): Metrics {
       this.set(sources.heldRequests());
     },
   });
+  const without = sources.withoutSecondFactor;
+  if (without !== undefined) {
+    new Gauge({
+      name: 'assent_users_without_second_factor',
+      help: 'Local users who hold no token or push device yet, by group (`-`: in no group).',
+      labelNames: ['group'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [group, count] of without()) this.set({ group }, count);
+      },
+    });
+  }
   const deliveries = new Counter({
     name: 'assent_push_deliveries_total',
     help: 'Push-service deliveries (Web Push, ntfy) by result; rejected and failed ones are delivery failures.',

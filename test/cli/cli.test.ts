@@ -61,6 +61,8 @@ test('config check also finds unknown reply attributes and realms naming no dire
       '  vpn: [{ name: Fortinet-Grup-Name, value: x }]',
       'realms:',
       '  default: [local, corp]',
+      'secondFactor:',
+      "  graceUntil: '2027-02-30'",
       '',
     ].join('\n'),
   );
@@ -68,6 +70,7 @@ test('config check also finds unknown reply attributes and realms naming no dire
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /replyAttributes\.vpn: .*Fortinet-Grup-Name/);
   assert.match(r.stderr, /realms\.default: unknown source "corp"/);
+  assert.match(r.stderr, /secondFactor\.graceUntil: "2027-02-30" is not a calendar date/);
 });
 
 test('init creates a 0600 key file and the database, prints the admin password once, and refuses a second run', async () => {

@@ -82,6 +82,8 @@ export class MapLockouts implements AccountLockoutStore {
 export const defaultSettings: SecondFactorSettings = {
   mode: 'challenge',
   requireForAll: false,
+  graceUntil: '',
+  graceReminder: 'Two-step sign-in is required from {date}: set up an authenticator before then',
   pushChallengeText: '+Enter token code or no code to send a notification to your mobile app',
   codeChallengeText: 'Enter token code',
   challengeSeconds: 120,

@@ -9,10 +9,13 @@ import {
   UserInputError,
   unlockAccount,
   unlockFoundNothing,
+  usersWithoutSecondFactor,
 } from '../../admin/user-admin.js';
 import { hashArgon2id } from '../../directory/password/argon2id.js';
 import { StoreError } from '../../domain/ports.js';
 import { UserStatus } from '../../domain/user.js';
+import type { Stores } from '../../store/open-stores.js';
+import { TokenHolders } from '../../store/sqlite/token-holders.js';
 import { loadCliConfig, withStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
 import { generatePassword, readNewPassword } from '../secret-input.js';
@@ -25,6 +28,12 @@ interface AddOptions {
   disabled?: boolean;
   /** False with --no-password (commander negates the flag). */
   password?: boolean;
+}
+
+/** Whether a name holds a token or push device, spelled as logins find it (issue 12). */
+function holdsSecondFactor(stores: Stores): (name: string) => boolean {
+  const holders = new TokenHolders(stores.db);
+  return (name) => holders.holderOf(name) !== undefined;
 }
 
 /** The admin layer's rules (shared with the REST API), as CLI usage errors. */
@@ -160,9 +169,27 @@ Examples:
     .command('list')
     .description('list local users (hashes are never shown, only their scheme)')
     .option('--json', 'one JSON object per line')
-    .action(async (options: { json?: boolean }, command: Command) => {
+    .option(
+      '--without-second-factor',
+      'only users who hold no token or push device yet (who still has to enrol)',
+    )
+    .addHelpText(
+      'after',
+      `
+With --without-second-factor, only users holding no second factor are listed: the ones a
+secondFactor.requireForAll policy refuses once their grace period (secondFactor.graceUntil)
+ends. The metric assent_users_without_second_factor counts them by group.
+
+Examples:
+  assent user list
+  assent user list --without-second-factor --json | jq -r .name`,
+    )
+    .action(async (options: { json?: boolean; withoutSecondFactor?: boolean }, command: Command) => {
       await withStores(command, (stores) => {
-        for (const u of stores.users.list()) {
+        const users = options.withoutSecondFactor
+          ? usersWithoutSecondFactor(stores.users, holdsSecondFactor(stores))
+          : stores.users.list();
+        for (const u of users) {
           const scheme =
             u.passwordHash === null ? 'none' : (/^(\$[^$]+\$|\{[^}]+\})/.exec(u.passwordHash)?.[1] ?? '?');
           if (options.json) {

@@ -1,0 +1,67 @@
+// Issue 18 grace periods: under requireForAll, a user without a second factor is let in with a reminder until the
+// grace date (global or of one of their groups), then refused; users holding a token are never affected.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { graceDate, graceDateProblem } from '../../src/auth/second-factor-policy.js';
+import type { Decision } from '../../src/domain/decision.js';
+import { authFixture, login, pap } from '../support/auth-fixture.js';
+
+// The fixture's clock: 2026-11-23 12:00:10 UTC.
+const reminderOf = (d: Decision) =>
+  d.kind === 'accept' ? d.attributes.find((a) => a.name === 'Reply-Message')?.value : undefined;
+
+test('inside the grace period: Access-Accept with the reminder naming the date; after it: SECOND_FACTOR_MISSING', async () => {
+  const f = authFixture({ settings: { requireForAll: true, graceUntil: '2026-11-24' } });
+  const inside = await f.authenticate(login('bob', pap('pw')));
+  assert.equal(inside.kind, 'accept');
+  assert.equal(
+    reminderOf(inside),
+    'Two-step sign-in is required from 2026-11-24: set up an authenticator before then',
+  );
+  f.clock.advance(12 * 3600_000);
+  const after = await f.authenticate(login('bob', pap('pw')));
+  assert.equal(
+    after.kind === 'reject' && after.reason,
+    'SECOND_FACTOR_MISSING',
+    'the date itself is outside',
+  );
+});
+
+test('a group grace period extends the global one for its members only; the latest date wins', async () => {
+  const f = authFixture({
+    settings: {
+      requireForAll: true,
+      graceUntil: '2026-11-20',
+      groups: { staff: { graceUntil: '2026-12-01' }, vpn: { graceUntil: '2026-11-22' } },
+    },
+  });
+  const bob = await f.authenticate(login('bob', pap('pw'))); // groups: staff
+  assert.match(String(reminderOf(bob)), /from 2026-12-01/);
+  const alice = await f.authenticate(login('alice', pap('pw'))); // groups: vpn (ended) and the global (ended)
+  assert.equal(alice.kind === 'reject' && alice.reason, 'SECOND_FACTOR_MISSING');
+});
+
+test('grace changes nothing for a user holding a token, nor without requireForAll, nor for a wrong password', async () => {
+  const f = authFixture({ settings: { requireForAll: true, graceUntil: '2027-01-01' } });
+  f.addTotp('alice');
+  assert.equal((await f.authenticate(login('alice', pap('pw')))).kind, 'challenge');
+  const wrong = await f.authenticate(login('bob', pap('nope')));
+  assert.equal(wrong.kind === 'reject' && wrong.reason, 'BAD_PASSWORD');
+  const open = authFixture({ settings: { graceUntil: '2027-01-01' } });
+  const plain = await open.authenticate(login('bob', pap('pw')));
+  assert.equal(plain.kind, 'accept');
+  assert.equal(reminderOf(plain), undefined, 'no reminder when a second factor is not required at all');
+});
+
+test('concat mode takes the same grace path', async () => {
+  const f = authFixture({ settings: { requireForAll: true, graceUntil: '2027-01-01', mode: 'concat' } });
+  assert.equal((await f.authenticate(login('bob', pap('pw')))).kind, 'accept');
+});
+
+test('grace dates: empty is none; a date the calendar lacks is a configuration problem', () => {
+  assert.equal(graceDate(''), 0);
+  assert.equal(graceDate('2027-01-15'), Date.UTC(2027, 0, 15));
+  assert.equal(graceDateProblem('2027-01-15'), undefined);
+  assert.equal(graceDateProblem(''), undefined);
+  assert.match(String(graceDateProblem('2027-02-30')), /not a calendar date/);
+});
