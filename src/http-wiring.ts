@@ -1,5 +1,6 @@
 // Owns starting the HTTP listeners from the configuration: the public one for devices, the admin one for operators.
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from './config/config-schema.js';
 import { ServerSecretName } from './domain/server-secret.js';
@@ -9,8 +10,12 @@ import type { RunningListener } from './http/listen.js';
 import type { Metrics } from './http/metrics.js';
 import { loadPublicCertificate } from './http/public-certificate.js';
 import { type DeviceRoutes, startPublicListener } from './http/public-listener.js';
+import { loadWebAuthenticator } from './http/web-authenticator.js';
 import type { PushWiring } from './push-wiring.js';
 import type { Stores } from './store/open-stores.js';
+
+/** The web authenticator as scripts/build-web.ts leaves it (committed; docs/authenticator.md). */
+const WEB_AUTHENTICATOR_DIR = fileURLToPath(new URL('../dist/authenticator/', import.meta.url));
 
 export interface HttpWiringDeps {
   readonly config: Config;
@@ -60,11 +65,19 @@ export async function startHttpListeners(deps: HttpWiringDeps): Promise<HttpList
         );
       }
       for (const warning of tls.warnings) logger.warn({ event: 'http.certificate_problem' }, warning);
+      const webAuthenticator = loadWebAuthenticator(WEB_AUTHENTICATOR_DIR);
+      if (webAuthenticator === undefined) {
+        logger.warn(
+          { event: 'http.web_authenticator_missing', dir: WEB_AUTHENTICATOR_DIR },
+          'the web authenticator is not built: /authenticator/ is not served (npm run build:web)',
+        );
+      }
       const listener = await startPublicListener({
         bind: config.http.public.bind,
         port: config.http.public.port,
         tls,
         routes: deps.routes,
+        ...(webAuthenticator === undefined ? {} : { webAuthenticator }),
         logger,
         rateLimit: {
           perSecond: config.http.public.rateLimitPerSecond,

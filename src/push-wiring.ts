@@ -239,7 +239,17 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
   return {
     hooks,
     waits,
-    routes: { activate, answer, poll, fortiAnswer },
+    routes: {
+      activate,
+      answer,
+      poll,
+      fortiAnswer,
+      // The web authenticator subscribes with the VAPID key before it enrolls (docs/authenticator.md).
+      webHints: () => ({
+        serverName: config.push.serverName,
+        vapidPublicKey: sender.reaches('webpush') ? keys.vapid.publicKey : '',
+      }),
+    },
     noteDecision: (decision) => {
       if (decision.kind === 'accept') limits.noteOutcome(decision.user, true);
       else if (decision.kind === 'reject' && decision.user !== undefined) {

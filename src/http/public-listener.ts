@@ -1,4 +1,5 @@
-// Owns the public HTTPS listener: device routes only (SECURITY A8.1), strict bodies and per-address rate limits.
+// Owns the public HTTPS listener: device routes only (SECURITY A8.1) and the web authenticator's files (A10.2),
+// strict bodies and per-address rate limits.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { AnswerPush } from '../auth/answer-push.js';
@@ -10,6 +11,12 @@ import { acceptForm, acceptStrictJson } from './body-parsers.js';
 import { codeOfError, httpError } from './http-errors.js';
 import { listen, type RunningListener } from './listen.js';
 import { RateLimiter } from './rate-limiter.js';
+import {
+  allowCrossOrigin,
+  registerWebAuthenticator,
+  type StaticFiles,
+  type WebAuthenticatorHints,
+} from './web-authenticator.js';
 
 /** docs/push.md: what devices may do. Nothing else is served here. */
 export interface DeviceRoutes {
@@ -18,6 +25,8 @@ export interface DeviceRoutes {
   readonly poll: PollPushes;
   /** FortiAuthenticator's `POST /api/v1/pushauthresp/` (docs/push.md §10). */
   readonly fortiAnswer: FortiAnswer;
+  /** What the web authenticator asks before enrolling (`/authenticator/config.json`). */
+  readonly webHints?: () => WebAuthenticatorHints;
 }
 
 export interface PublicListenerOptions {
@@ -28,6 +37,8 @@ export interface PublicListenerOptions {
   readonly logger: Logger;
   /** Per source address (SECURITY A8.7). */
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
+  /** The web authenticator's built files (docs/authenticator.md); without them `/authenticator/` is not served. */
+  readonly webAuthenticator?: StaticFiles;
   /** Told about each answered request (metrics): its route pattern and status. */
   readonly onResponse?: (route: string, status: number) => void;
 }
@@ -58,6 +69,7 @@ export function buildPublicApp(options: PublicListenerOptions): FastifyInstance 
   const { routes, logger } = options;
 
   acceptStrictJson(app);
+  allowCrossOrigin(app);
 
   app.addHook('onRequest', async (request, reply) => {
     if (!limiter.take(request.ip, Date.now())) {
@@ -77,6 +89,10 @@ export function buildPublicApp(options: PublicListenerOptions): FastifyInstance 
     );
   });
   app.setNotFoundHandler((_request, reply) => send(reply, httpError('not_found')));
+  if (options.webAuthenticator !== undefined) {
+    const hints = routes.webHints ?? (() => ({ serverName: 'Assent', vapidPublicKey: '' }));
+    registerWebAuthenticator(app, options.webAuthenticator, hints);
+  }
 
   app.post<{ Params: { code: string } }>('/device/v1/activation/:code', async (request, reply) =>
     send(reply, await routes.activate(request.params.code, request.body, request.ip)),
