@@ -174,6 +174,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       sessions,
       attributesFor,
       onInternalError,
+      graceLogins: stores.graceLogins,
       ...(push.hooks === undefined ? {} : { push: push.hooks }),
     });
     const clients = stores.clients.list();
@@ -217,6 +218,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
         checkCode,
         attributesFor,
         onInternalError,
+        graceLogins: stores.graceLogins,
       },
       push,
       reloadClients: () => reload(),

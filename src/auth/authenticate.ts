@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { accept, type Decision, reject } from '../domain/decision.js';
 import type { FirstFactor, FirstFactorResult, Identity } from '../domain/first-factor.js';
+import type { GraceLoginStore } from '../domain/grace-logins.js';
 import { AMBIGUOUS_NAME, type AmbiguousName } from '../domain/name-key.js';
 import { TransactionStatus, type TransactionStore } from '../domain/push-transaction.js';
 import { Reason } from '../domain/reason.js';
@@ -33,6 +34,8 @@ export interface AuthenticateDeps {
   readonly now?: () => number;
   /** Told about failures that are not the caller's fault (a store that throws). */
   readonly onInternalError?: InternalErrorSink;
+  /** Grace sign-ins used (issue 18 `secondFactor.graceLogins`); absent: only date grace periods apply. */
+  readonly graceLogins?: Pick<GraceLoginStore, 'used' | 'recordUse'>;
   /** Push authentication (docs/push.md); absent: an empty answer is refused as PUSH_UNAVAILABLE. */
   readonly push?: PushHooks;
 }
@@ -120,8 +123,18 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   const withoutSecondFactor = (identity: Identity): Decision => {
     if (!settings.requireForAll) return acceptIdentity(identity);
     const until = policy.graceUntilFor(identity.groups);
-    if (until <= clock()) return reject(Reason.SecondFactorMissing, identity.name);
-    const reminder = { name: 'Reply-Message', value: policy.graceReminder(until) };
+    const allowance = deps.graceLogins === undefined ? 0 : policy.graceLoginsFor(identity.groups);
+    // No grace, or a date that has passed: refused. Both set: whichever ends first ends it.
+    if ((until === 0 && allowance === 0) || (until !== 0 && until <= clock())) {
+      return reject(Reason.SecondFactorMissing, identity.name);
+    }
+    let left: number | undefined;
+    if (allowance > 0) {
+      const used = deps.graceLogins!.used(identity.name);
+      if (used >= allowance) return reject(Reason.SecondFactorMissing, identity.name);
+      left = allowance - deps.graceLogins!.recordUse(identity.name, new Date(clock()));
+    }
+    const reminder = { name: 'Reply-Message', value: policy.graceReminder(until, left) };
     return accept(identity.name, [...deps.attributesFor(identity.groups), reminder]);
   };
 

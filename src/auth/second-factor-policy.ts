@@ -8,6 +8,7 @@ interface Override {
   readonly exempt?: boolean;
   /** `YYYY-MM-DD` (UTC) or empty. */
   readonly graceUntil?: string;
+  readonly graceLogins?: number;
 }
 
 /** The `secondFactor` configuration section, structurally (auth does not import config). */
@@ -16,8 +17,12 @@ export interface SecondFactorSettings {
   readonly requireForAll: boolean;
   /** `YYYY-MM-DD` (UTC) or empty: see `graceUntilFor`. */
   readonly graceUntil: string;
-  /** Reply-Message of a grace Accept; `{date}` is the grace period's end. */
+  /** Sign-ins allowed without a second factor; 0: none (see `graceLoginsFor`). */
+  readonly graceLogins: number;
+  /** Reply-Message of a grace Accept; `{date}` is the grace period's end, `{left}` the sign-ins left. */
   readonly graceReminder: string;
+  /** Reply-Message of a grace Accept counted by sign-ins alone. */
+  readonly graceLoginsReminder: string;
   readonly pushChallengeText: string;
   readonly codeChallengeText: string;
   readonly challengeSeconds: number;
@@ -42,8 +47,10 @@ export interface SecondFactorPolicy {
    * factor even under `requireForAll`.
    */
   graceUntilFor(groups: readonly string[]): number;
-  /** The Reply-Message of a grace Accept ending at `until` (epoch ms). */
-  graceReminder(until: number): string;
+  /** Grace sign-ins a user in `groups` may make: the largest of `graceLogins` and their groups'; 0 when none. */
+  graceLoginsFor(groups: readonly string[]): number;
+  /** The Reply-Message of a grace Accept ending at `until` (epoch ms, 0: no date) with `left` sign-ins left. */
+  graceReminder(until: number, left: number | undefined): string;
   /** P1: the `+` text only when the user can receive a push. */
   challengeText(pushOffered: boolean): string;
 }
@@ -81,8 +88,19 @@ export function createSecondFactorPolicy(settings: SecondFactorSettings): Second
       for (const [group, date] of groupGrace) if (date > until && groups.includes(group)) until = date;
       return until;
     },
-    graceReminder(until) {
-      return settings.graceReminder.replaceAll('{date}', new Date(until).toISOString().slice(0, 10));
+    graceLoginsFor(groups) {
+      let most = settings.graceLogins;
+      for (const [group, override] of Object.entries(settings.groups)) {
+        if ((override.graceLogins ?? 0) > most && groups.includes(group)) most = override.graceLogins!;
+      }
+      return most;
+    },
+    graceReminder(until, left) {
+      const leftText = left === undefined ? '' : String(left);
+      if (until === 0) return settings.graceLoginsReminder.replaceAll('{left}', leftText);
+      return settings.graceReminder
+        .replaceAll('{date}', new Date(until).toISOString().slice(0, 10))
+        .replaceAll('{left}', leftText);
     },
     challengeText(pushOffered) {
       return pushOffered ? settings.pushChallengeText : settings.codeChallengeText;

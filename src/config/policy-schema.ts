@@ -30,6 +30,7 @@ const ModeOverride = Type.Object(
     mode: Type.Optional(Type.Union(SECOND_FACTOR_MODES.map((v) => Type.Literal(v)))),
     exempt: Type.Optional(Type.Boolean()),
     graceUntil: Type.Optional(Type.String({ pattern: GRACE_DATE, maxLength: 10 })),
+    graceLogins: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
   },
   { additionalProperties: false },
 );
@@ -61,13 +62,29 @@ export const SecondFactorSchema = Type.Object(
         "(`secondFactor.groups.<name>.graceUntil`; the latest date of the user's groups and this one wins). " +
         'Empty: no grace period.',
     }),
+    graceLogins: int(
+      0,
+      10_000,
+      0,
+      'With `requireForAll`: sign-ins a user without a second factor may still make on the first factor alone, ' +
+        'each with `graceReminder` (with `graceUntil` too, whichever ends first). Per group too ' +
+        '(`secondFactor.groups.<name>.graceLogins`; the largest applies). 0: no such allowance.',
+    ),
     graceReminder: Type.String({
       minLength: 1,
       // RFC 2865 §5.18: one Reply-Message attribute; the date adds 10 characters.
       maxLength: 200,
       default: 'Two-step sign-in is required from {date}: set up an authenticator before then',
       description:
-        'Reply-Message of an Access-Accept given in a grace period; `{date}` is replaced by the date it ends.',
+        'Reply-Message of an Access-Accept given in a grace period that has a date; `{date}` is replaced by it, ' +
+        '`{left}` by the sign-ins left when `graceLogins` is set too.',
+    }),
+    graceLoginsReminder: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      default: 'Two-step sign-in is required after {left} more sign-ins: set up an authenticator now',
+      description:
+        'Reply-Message of a grace Access-Accept counted by `graceLogins` alone; `{left}`: sign-ins left.',
     }),
     pushChallengeText: Type.String({
       minLength: 1,

@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { AccountLockoutStore } from '../domain/account-lockout.js';
 import type { ApiKeyStore } from '../domain/api-key.js';
+import type { GraceLoginStore } from '../domain/grace-logins.js';
 import type { ClientStore, UserStore } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
 import type { ServerSecretStore } from '../domain/server-secret.js';
@@ -12,6 +13,7 @@ import { openSqlite } from './sqlite/open-sqlite.js';
 import { SqliteAccountLockoutStore } from './sqlite/sqlite-account-lockout-store.js';
 import { SqliteApiKeyStore } from './sqlite/sqlite-api-key-store.js';
 import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
+import { SqliteGraceLoginStore } from './sqlite/sqlite-grace-login-store.js';
 import { SqlitePushDeviceStore } from './sqlite/sqlite-push-device-store.js';
 import { SqliteServerSecretStore } from './sqlite/sqlite-server-secret-store.js';
 import { SqliteTokenStore } from './sqlite/sqlite-token-store.js';
@@ -33,6 +35,8 @@ export interface Stores {
   readonly lockouts: AccountLockoutStore;
   /** Enrolled push authenticators and their activation codes (docs/push.md §3). */
   readonly pushDevices: PushDeviceStore;
+  /** Grace sign-ins used by users without a second factor (issue 18). */
+  readonly graceLogins: GraceLoginStore;
   /** The server's own keys (push signing, VAPID), sealed. */
   readonly serverSecrets: ServerSecretStore;
   /** Keys of the REST API on the admin listener, as hashes (docs/api.md "Keys"). */
@@ -61,6 +65,7 @@ export function openStores(config: StoreConfig): Stores {
     lockouts: new SqliteAccountLockoutStore(db),
     pushDevices: new SqlitePushDeviceStore(db, sealer),
     serverSecrets: new SqliteServerSecretStore(db, sealer),
+    graceLogins: new SqliteGraceLoginStore(db),
     apiKeys: new SqliteApiKeyStore(db),
     warnings,
     db,

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { graceDate, graceDateProblem } from '../../src/auth/second-factor-policy.js';
 import type { Decision } from '../../src/domain/decision.js';
+import { MemoryGraceLoginStore } from '../../src/store/memory/memory-grace-login-store.js';
 import { authFixture, login, pap } from '../support/auth-fixture.js';
 
 // The fixture's clock: 2026-11-23 12:00:10 UTC.
@@ -56,6 +57,48 @@ test('grace changes nothing for a user holding a token, nor without requireForAl
 test('concat mode takes the same grace path', async () => {
   const f = authFixture({ settings: { requireForAll: true, graceUntil: '2027-01-01', mode: 'concat' } });
   assert.equal((await f.authenticate(login('bob', pap('pw')))).kind, 'accept');
+});
+
+test('graceLogins: that many sign-ins with the count left in the reminder, then refused; counted per user', async () => {
+  const graceLogins = new MemoryGraceLoginStore();
+  const f = authFixture({ settings: { requireForAll: true, graceLogins: 2 }, graceLogins });
+  const first = await f.authenticate(login('bob', pap('pw')));
+  assert.equal(
+    reminderOf(first),
+    'Two-step sign-in is required after 1 more sign-ins: set up an authenticator now',
+  );
+  assert.equal(
+    reminderOf(await f.authenticate(login('bob', pap('pw')))),
+    'Two-step sign-in is required after 0 more sign-ins: set up an authenticator now',
+  );
+  const third = await f.authenticate(login('bob', pap('pw')));
+  assert.equal(third.kind === 'reject' && third.reason, 'SECOND_FACTOR_MISSING');
+  assert.equal(graceLogins.used('bob'), 2, 'a refused sign-in uses nothing');
+  assert.equal((await f.authenticate(login('alice', pap('pw')))).kind, 'accept', 'alice has her own count');
+  const wrong = await f.authenticate(login('alice', pap('nope')));
+  assert.equal(wrong.kind === 'reject' && wrong.reason, 'BAD_PASSWORD');
+  assert.equal(graceLogins.used('alice'), 1, 'a wrong password uses nothing');
+});
+
+test('graceLogins with graceUntil: whichever ends first; a group may allow more', async () => {
+  const graceLogins = new MemoryGraceLoginStore();
+  const f = authFixture({
+    settings: {
+      requireForAll: true,
+      graceUntil: '2026-11-24',
+      graceLogins: 1,
+      groups: { staff: { graceLogins: 3 } },
+    },
+    graceLogins,
+  });
+  assert.match(String(reminderOf(await f.authenticate(login('bob', pap('pw'))))), /from 2026-11-24/);
+  assert.equal((await f.authenticate(login('bob', pap('pw')))).kind, 'accept', 'staff: 3 allowed');
+  assert.equal((await f.authenticate(login('alice', pap('pw')))).kind, 'accept');
+  const again = await f.authenticate(login('alice', pap('pw')));
+  assert.equal(again.kind === 'reject' && again.reason, 'SECOND_FACTOR_MISSING', 'vpn: 1 allowed');
+  f.clock.advance(24 * 3600_000);
+  const late = await f.authenticate(login('bob', pap('pw')));
+  assert.equal(late.kind === 'reject' && late.reason, 'SECOND_FACTOR_MISSING', 'the date ended it first');
 });
 
 test('grace dates: empty is none; a date the calendar lacks is a configuration problem', () => {

@@ -33,7 +33,7 @@ before(async () => {
       { serial: 'T-alice', userName: 'alice', ...totp },
       { serial: 'T-bob', userName: 'bob', ...totp },
     ],
-    config: { secondFactor: { requireForAll: true, graceUntil: '2999-01-01' } },
+    config: { secondFactor: { requireForAll: true, graceUntil: '2999-01-01', graceLogins: 5 } },
   });
 });
 after(async () => {
@@ -62,7 +62,7 @@ test('user list --without-second-factor names who has to enrol; the metric count
   assert.doesNotMatch(metrics, /assent_users_without_second_factor\{group="ops"\}/);
 });
 
-test('radclient: inside the grace period a user without a second factor gets Access-Accept with the reminder', async () => {
+test('radclient: inside the grace period a user without a second factor gets Access-Accept with the reminder; the sign-in is counted', async () => {
   const r = await runPeer(
     'radclient',
     ['-x', '-t', '2', '-r', '1', `127.0.0.1:${server.port}`, 'auth', DEFAULT_SECRET],
@@ -73,4 +73,9 @@ test('radclient: inside the grace period a user without a second factor gets Acc
     r.stdout,
     /Reply-Message = "Two-step sign-in is required from 2999-01-01: set up an authenticator before then"/,
   );
+  const reset = await runCli(server.dir, ['--data-dir', server.dir, 'user', 'grace-reset', 'carol']);
+  assert.equal(reset.code, 0, reset.stderr);
+  assert.match(reset.stdout, /carol: grace sign-ins reset/, 'the sign-in above was counted');
+  const again = await runCli(server.dir, ['--data-dir', server.dir, 'user', 'grace-reset', 'carol']);
+  assert.match(again.stdout, /carol: no grace sign-ins used/);
 });

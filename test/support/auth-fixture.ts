@@ -15,6 +15,7 @@ import { createStartPush } from '../../src/auth/start-push.js';
 import type { AccountLockout, AccountLockoutStore } from '../../src/domain/account-lockout.js';
 import type { ReplyAttribute } from '../../src/domain/decision.js';
 import { accept, type Decision } from '../../src/domain/decision.js';
+import type { GraceLoginStore } from '../../src/domain/grace-logins.js';
 import { nameKey, storedSpelling } from '../../src/domain/name-key.js';
 import type { PasswordVerifier } from '../../src/domain/ports.js';
 import { rawPublicKey } from '../../src/domain/push-protocol.js';
@@ -83,7 +84,9 @@ export const defaultSettings: SecondFactorSettings = {
   mode: 'challenge',
   requireForAll: false,
   graceUntil: '',
+  graceLogins: 0,
   graceReminder: 'Two-step sign-in is required from {date}: set up an authenticator before then',
+  graceLoginsReminder: 'Two-step sign-in is required after {left} more sign-ins: set up an authenticator now',
   pushChallengeText: '+Enter token code or no code to send a notification to your mobile app',
   codeChallengeText: 'Enter token code',
   challengeSeconds: 120,
@@ -100,6 +103,8 @@ export interface FixtureOptions {
   readonly lockoutFailures?: number;
   readonly lockoutSeconds?: number;
   readonly upgradeLegacyHashes?: boolean;
+  /** Counts grace sign-ins (issue 18 `graceLogins`); absent: only date grace periods. */
+  readonly graceLogins?: GraceLoginStore;
   /** Wires push (docs/push.md) with memory stores and no Web Push sender (devices poll). */
   readonly push?: { readonly timeoutMs?: number; readonly numberMatching?: boolean };
 }
@@ -212,6 +217,7 @@ export function authFixture(options: FixtureOptions = {}) {
       errors.push(context);
       errorSubjects.push(subject);
     },
+    ...(options.graceLogins === undefined ? {} : { graceLogins: options.graceLogins }),
     ...(push === undefined ? {} : { push }),
   });
   const addTotp = (userName: string, extra: Partial<NewToken> = {}) =>

@@ -288,6 +288,25 @@ Examples:
     });
 
   user
+    .command('grace-reset')
+    .description('give a user without a second factor the whole secondFactor.graceLogins allowance again')
+    .argument('<name>')
+    .addHelpText(
+      'after',
+      `
+Under secondFactor.requireForAll with secondFactor.graceLogins set, every sign-in of a user who
+holds no token or push device uses one of the allowance. This forgets how many were used.
+
+Example:
+  assent user grace-reset alice`,
+    )
+    .action(async (name: string, _options: unknown, command: Command) => {
+      checkName(name);
+      const done = await withStores(command, (stores) => stores.graceLogins.reset(name));
+      process.stdout.write(done ? `${name}: grace sign-ins reset\n` : `${name}: no grace sign-ins used\n`);
+    });
+
+  user
     .command('lockouts')
     .description('list accounts with failed codes or a lock (current or expired)')
     .option('--json', 'one JSON object per line')

@@ -6,6 +6,7 @@ import { migration0003 } from './0003-account-lockouts.js';
 import { migration0004 } from './0004-push-devices.js';
 import { migration0005 } from './0005-server-secrets.js';
 import { migration0006 } from './0006-api-keys.js';
+import { migration0007 } from './0007-grace-logins.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
 export const ALL_MIGRATIONS: readonly Migration[] = [
@@ -15,4 +16,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   migration0004,
   migration0005,
   migration0006,
+  migration0007,
 ];

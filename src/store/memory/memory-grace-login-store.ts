@@ -1,0 +1,20 @@
+// Owns the in-memory adapter of the GraceLoginStore port, for unit tests of use cases.
+import type { GraceLoginStore } from '../../domain/grace-logins.js';
+
+export class MemoryGraceLoginStore implements GraceLoginStore {
+  readonly #used = new Map<string, number>();
+
+  used(userName: string): number {
+    return this.#used.get(userName) ?? 0;
+  }
+
+  recordUse(userName: string, _at: Date): number {
+    const next = this.used(userName) + 1;
+    this.#used.set(userName, next);
+    return next;
+  }
+
+  reset(userName: string): boolean {
+    return this.#used.delete(userName);
+  }
+}
