@@ -132,7 +132,10 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (allowance > 0) {
       const used = deps.graceLogins!.used(identity.name);
       if (used >= allowance) return reject(Reason.SecondFactorMissing, identity.name);
-      left = allowance - deps.graceLogins!.recordUse(identity.name, new Date(clock()));
+      const counted = deps.graceLogins!.recordUse(identity.name, new Date(clock()));
+      // Two nodes may both have read the last free sign-in: the count the write returns decides.
+      if (counted > allowance) return reject(Reason.SecondFactorMissing, identity.name);
+      left = allowance - counted;
     }
     const reminder = { name: 'Reply-Message', value: policy.graceReminder(until, left) };
     return accept(identity.name, [...deps.attributesFor(identity.groups), reminder]);
