@@ -175,6 +175,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       attributesFor,
       onInternalError,
       graceLogins: stores.graceLogins,
+      ...(push.enrollment === undefined ? {} : { enrollment: push.enrollment }),
       ...(push.hooks === undefined ? {} : { push: push.hooks }),
     });
     const clients = stores.clients.list();

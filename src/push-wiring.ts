@@ -5,9 +5,10 @@ import { rootCertificates } from 'node:tls';
 import type { Logger } from 'pino';
 import { type AnswerEvents, createAnswerPush } from './auth/answer-push.js';
 import { createFortiAnswer } from './auth/answer-push-fac.js';
-import type { PushHooks } from './auth/authenticate.js';
+import type { AuthenticateDeps, PushHooks } from './auth/authenticate.js';
 import type { CheckCode } from './auth/check-code.js';
-import { createActivateDevice } from './auth/enroll-device.js';
+import { createActivateDevice, createActivation } from './auth/enroll-device.js';
+import { ENROLLMENT_CODE_PATTERN, EnrollmentCodes } from './auth/enrollment-codes.js';
 import type { GroupAttributes } from './auth/group-attributes.js';
 import { createPollPushes } from './auth/poll-pushes.js';
 import { PushLimits } from './auth/push-limits.js';
@@ -46,6 +47,8 @@ export interface PushWiring {
   noteDecision(decision: Decision): void;
   /** For createAuthenticate; undefined when `push.enabled` is off. */
   readonly hooks: PushHooks | undefined;
+  /** Enrollment at login (issue 18): links for users without a second factor; undefined when push is off. */
+  readonly enrollment: AuthenticateDeps['enrollment'];
   readonly waits: PushWaits;
   readonly routes: DeviceRoutes;
   readonly keys: PushKeys;
@@ -205,6 +208,43 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
     },
   );
 
+  // Issue 18: enrollment at login. The link is single use; opening it makes the activation the app enrolls with.
+  const enrollmentCodes = new EnrollmentCodes(config.secondFactor.enrollmentCodeMinutes * 60_000);
+  const enrollment = {
+    issue(userName: string, txn: string, source: string, clientName: string, now: number) {
+      const issued = enrollmentCodes.issue(userName, txn, source, now);
+      if ('refused' in issued) {
+        const line = { event: 'enroll.refused', txn, user: userName, client: clientName, src: source };
+        logger.warn({ ...line, reason: issued.refused });
+        return issued;
+      }
+      logger.info(
+        { event: 'audit.enrollment_at_login', txn, user: userName, client: clientName, src: source },
+        'enrollment link sent in the challenge',
+      );
+      return { url: `${site.publicUrl.replace(/\/+$/, '')}/e/${issued.code}` };
+    },
+  };
+  const enrollLink = async (code: string, sourceIp: string) => {
+    const taken = ENROLLMENT_CODE_PATTERN.test(code) ? enrollmentCodes.take(code, Date.now()) : undefined;
+    if (taken === undefined) {
+      logger.warn({ event: 'enroll.link_refused', src: sourceIp });
+      return undefined;
+    }
+    const activation = createActivation(
+      devices,
+      site.publicUrl,
+      taken.userName,
+      'enrolled at login',
+      new Date(),
+    );
+    logger.info(
+      { event: 'enroll.link_opened', txn: taken.transactionId, user: taken.userName, src: sourceIp },
+      'enrollment link opened',
+    );
+    return `/authenticator/#/add/${activation.code}`;
+  };
+
   const poll = createPollPushes({
     devices,
     transactions,
@@ -238,12 +278,14 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
 
   return {
     hooks,
+    enrollment: config.push.enabled ? enrollment : undefined,
     waits,
     routes: {
       activate,
       answer,
       poll,
       fortiAnswer,
+      enrollLink,
       // The web authenticator subscribes with the VAPID key before it enrolls (docs/authenticator.md).
       webHints: () => ({
         serverName: config.push.serverName,

@@ -34,6 +34,19 @@ export interface AuthenticateDeps {
   readonly now?: () => number;
   /** Told about failures that are not the caller's fault (a store that throws). */
   readonly onInternalError?: InternalErrorSink;
+  /**
+   * Issue 18 enrollment at login: a single-use link for the user (a Reason when its limits refuse one). Absent: no
+   * enrollment at login (push off).
+   */
+  readonly enrollment?: {
+    issue(
+      userName: string,
+      transactionId: string,
+      source: string,
+      clientName: string,
+      now: number,
+    ): { readonly url: string } | { readonly refused: Reason };
+  };
   /** Grace sign-ins used (issue 18 `secondFactor.graceLogins`); absent: only date grace periods apply. */
   readonly graceLogins?: Pick<GraceLoginStore, 'used' | 'recordUse'>;
   /** Push authentication (docs/push.md); absent: an empty answer is refused as PUSH_UNAVAILABLE. */
@@ -120,25 +133,60 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
    * A user who passed the first factor and holds no second factor: let in unless `requireForAll`; under it, let in
    * with a reminder until their grace period ends (issue 18), then refused as SECOND_FACTOR_MISSING.
    */
-  const withoutSecondFactor = (identity: Identity): Decision => {
-    if (!settings.requireForAll) return acceptIdentity(identity);
-    const until = policy.graceUntilFor(identity.groups);
-    const allowance = deps.graceLogins === undefined ? 0 : policy.graceLoginsFor(identity.groups);
-    // No grace, or a date that has passed: refused. Both set: whichever ends first ends it.
-    if ((until === 0 && allowance === 0) || (until !== 0 && until <= clock())) {
-      return reject(Reason.SecondFactorMissing, identity.name);
+  const withoutSecondFactor = (identity: Identity, request?: LoginRequest, typed?: string): Decision => {
+    const required = settings.requireForAll;
+    const until = required ? policy.graceUntilFor(identity.groups) : 0;
+    const allowance = required && deps.graceLogins !== undefined ? policy.graceLoginsFor(identity.groups) : 0;
+    // A grace period, while it lasts (both set: whichever ends first ends it).
+    if ((until !== 0 || allowance !== 0) && (until === 0 || until > clock())) {
+      const graced = graceAccept(identity, until, allowance);
+      if (graced !== undefined) return graced;
     }
+    // Issue 18: then enrollment at login, where the NAS can answer a challenge (not in `concat` mode).
+    if (request !== undefined && typed !== undefined && deps.enrollment !== undefined) {
+      if (policy.enrollAtLoginFor(request.clientName, identity.groups))
+        return enrollAtLogin(identity, request, typed);
+    }
+    return required ? reject(Reason.SecondFactorMissing, identity.name) : acceptIdentity(identity);
+  };
+
+  /** A grace Accept with its reminder, or undefined when the allowance is spent. */
+  const graceAccept = (identity: Identity, until: number, allowance: number): Decision | undefined => {
     let left: number | undefined;
     if (allowance > 0) {
-      const used = deps.graceLogins!.used(identity.name);
-      if (used >= allowance) return reject(Reason.SecondFactorMissing, identity.name);
+      if (deps.graceLogins!.used(identity.name) >= allowance) return undefined;
       const counted = deps.graceLogins!.recordUse(identity.name, new Date(clock()));
       // Two nodes may both have read the last free sign-in: the count the write returns decides.
-      if (counted > allowance) return reject(Reason.SecondFactorMissing, identity.name);
+      if (counted > allowance) return undefined;
       left = allowance - counted;
     }
     const reminder = { name: 'Reply-Message', value: policy.graceReminder(until, left) };
     return accept(identity.name, [...deps.attributesFor(identity.groups), reminder]);
+  };
+
+  /**
+   * Issue 18: a challenge naming a single-use link that enrolls the web authenticator for this user; the answer to
+   * it (empty, or `push`) then sends the first push. No leading `+`: no push is possible yet.
+   */
+  const enrollAtLogin = (identity: Identity, request: LoginRequest, typed: string): Decision => {
+    const now = clock();
+    const txn = request.transactionId;
+    const source = request.callingStationId === undefined ? '' : stationText(request.callingStationId);
+    const session = sessions.open(request.clientName, typed, identity, now, txn);
+    const issued = deps.enrollment!.issue(
+      identity.name,
+      session.transactionId,
+      source,
+      request.clientName,
+      now,
+    );
+    if ('refused' in issued) {
+      sessions.end(session, now);
+      return reject(issued.refused, identity.name, session.transactionId);
+    }
+    session.enrollUrl = issued.url;
+    session.userIp = source;
+    return challengeFor(session, undefined);
   };
 
   /** The identity named as its tokens are held (issue 12); undefined when it holds none; AMBIGUOUS_NAME. */
@@ -155,7 +203,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity);
     const holder = holding(identity);
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, identity.name);
-    if (holder === undefined) return withoutSecondFactor(identity);
+    if (holder === undefined) return withoutSecondFactor(identity, request, typed);
     const now = clock();
     const session = sessions.open(request.clientName, typed, holder, now, request.transactionId);
     if (request.callingStationId !== undefined) session.userIp = stationText(request.callingStationId);
@@ -169,6 +217,10 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   };
 
   const challengeText = (session: ChallengeSession): string => {
+    if (session.enrollUrl !== '') {
+      const text = session.codeAttempts === 0 ? settings.enrollmentText : settings.enrollmentPendingText;
+      return text.replaceAll('{url}', session.enrollUrl);
+    }
     const offered = deps.push?.offered(session.identity.name) ?? false;
     const text = policy.challengeText(offered);
     return session.number === '' ? text : `${text} (number ${session.number})`;
@@ -203,7 +255,12 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (session.checking) return reject(Reason.StateUsed, name, txn);
     // A typed code is digits: no decoder call then (and nothing to trim).
     const text = digitsText(password, 0, password.length) ?? utf8.decode(password).trim();
-    if (asksForPush(text)) return startPush(request, session, now);
+    if (asksForPush(text)) {
+      // Issue 18: answered before the authenticator was enrolled: say so, and keep the challenge (bounded, A4.4).
+      if (session.enrollUrl !== '' && deps.push?.offered(name) !== true)
+        return enrollmentPending(session, now);
+      return startPush(request, session, now);
+    }
     session.codeAttempts++;
     session.checking = true;
     try {
@@ -245,6 +302,16 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     }
     sessions.end(session, now);
     return reject(result.reason, session.identity.name, txn);
+  };
+
+  const enrollmentPending = (session: ChallengeSession, now: number): Decision => {
+    session.codeAttempts++;
+    if (session.codeAttempts >= settings.maxCodeAttempts) {
+      sessions.end(session, now);
+      return reject(Reason.SecondFactorMissing, session.identity.name, session.transactionId);
+    }
+    sessions.rechallenge(session, now);
+    return challengeFor(session, Reason.SecondFactorMissing);
   };
 
   /**

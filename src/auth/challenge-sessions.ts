@@ -27,6 +27,8 @@ export interface ChallengeSession {
   pushing: boolean;
   /** PROTOCOL P7: the 2-digit number shown in the challenge text, or empty without number matching. */
   number: string;
+  /** Issue 18: the enrollment link of an enrollment-at-login challenge, or empty for any other challenge. */
+  enrollUrl: string;
   /** The Calling-Station-Id of the first request, shown on the phone (SECURITY A7.9); empty when none. */
   userIp: string;
 }
@@ -96,6 +98,7 @@ export class ChallengeSessions {
       checking: false,
       pushing: false,
       number: '',
+      enrollUrl: '',
       userIp: '',
     };
     this.insert(session);

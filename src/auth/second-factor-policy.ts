@@ -9,6 +9,7 @@ interface Override {
   /** `YYYY-MM-DD` (UTC) or empty. */
   readonly graceUntil?: string;
   readonly graceLogins?: number;
+  readonly enrollAtLogin?: boolean;
 }
 
 /** The `secondFactor` configuration section, structurally (auth does not import config). */
@@ -23,6 +24,10 @@ export interface SecondFactorSettings {
   readonly graceReminder: string;
   /** Reply-Message of a grace Accept counted by sign-ins alone. */
   readonly graceLoginsReminder: string;
+  readonly enrollAtLogin: boolean;
+  readonly enrollmentCodeMinutes: number;
+  readonly enrollmentText: string;
+  readonly enrollmentPendingText: string;
   readonly pushChallengeText: string;
   readonly codeChallengeText: string;
   readonly challengeSeconds: number;
@@ -51,6 +56,11 @@ export interface SecondFactorPolicy {
   graceLoginsFor(groups: readonly string[]): number;
   /** The Reply-Message of a grace Accept ending at `until` (epoch ms, 0: no date) with `left` sign-ins left. */
   graceReminder(until: number, left: number | undefined): string;
+  /**
+   * Issue 18: enrollment at login for a user in `groups` at `clientName`: a group set to false forbids it, then a
+   * client's or a group's true allows it, else `enrollAtLogin`.
+   */
+  enrollAtLoginFor(clientName: string, groups: readonly string[]): boolean;
   /** P1: the `+` text only when the user can receive a push. */
   challengeText(pushOffered: boolean): string;
 }
@@ -87,6 +97,15 @@ export function createSecondFactorPolicy(settings: SecondFactorSettings): Second
       let until = globalGrace;
       for (const [group, date] of groupGrace) if (date > until && groups.includes(group)) until = date;
       return until;
+    },
+    enrollAtLoginFor(clientName, groups) {
+      let allowed = settings.clients[clientName]?.enrollAtLogin ?? settings.enrollAtLogin;
+      for (const [group, override] of Object.entries(settings.groups)) {
+        if (override.enrollAtLogin === undefined || !groups.includes(group)) continue;
+        if (!override.enrollAtLogin) return false;
+        allowed = true;
+      }
+      return allowed;
     },
     graceLoginsFor(groups) {
       let most = settings.graceLogins;

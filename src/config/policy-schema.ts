@@ -31,6 +31,7 @@ const ModeOverride = Type.Object(
     exempt: Type.Optional(Type.Boolean()),
     graceUntil: Type.Optional(Type.String({ pattern: GRACE_DATE, maxLength: 10 })),
     graceLogins: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+    enrollAtLogin: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -85,6 +86,28 @@ export const SecondFactorSchema = Type.Object(
       default: 'Two-step sign-in is required after {left} more sign-ins: set up an authenticator now',
       description:
         'Reply-Message of a grace Access-Accept counted by `graceLogins` alone; `{left}`: sign-ins left.',
+    }),
+    enrollAtLogin: Type.Boolean({
+      default: false,
+      description:
+        'A user who passed the first factor and holds no second factor (and whose grace period, if any, is over) ' +
+        'gets an Access-Challenge naming a short link to enroll the web authenticator; answering it after enrolling ' +
+        'sends the first push (docs/self-service.md). Needs push on. Per client or group too ' +
+        '(`secondFactor.clients.<name>.enrollAtLogin`, `secondFactor.groups.<name>.enrollAtLogin`; a group set to ' +
+        'false forbids it for its members).',
+    }),
+    enrollmentCodeMinutes: int(1, 60, 10, 'How long the link of enrollment at login works (single use).'),
+    enrollmentText: Type.String({
+      minLength: 1,
+      maxLength: CHALLENGE_TEXT_MAX,
+      default: 'Set up sign-in approval: open {url} on your phone, then press Enter',
+      description: 'Challenge text of enrollment at login; `{url}` is the link. No leading `+`: no push yet.',
+    }),
+    enrollmentPendingText: Type.String({
+      minLength: 1,
+      maxLength: CHALLENGE_TEXT_MAX,
+      default: 'Not set up yet: open {url} on your phone first, then press Enter',
+      description: 'Challenge text when the answer comes before the authenticator was enrolled.',
     }),
     pushChallengeText: Type.String({
       minLength: 1,

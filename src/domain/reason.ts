@@ -80,6 +80,11 @@ export const Reason = {
   TokenLocked: 'TOKEN_LOCKED',
   /** `secondFactor.requireForAll` is on and the user holds no token. */
   SecondFactorMissing: 'SECOND_FACTOR_MISSING',
+  /**
+   * Issue 18: enrollment at login was refused by its limits (codes per user or per source address per hour); the
+   * login is refused like a missing second factor.
+   */
+  EnrollmentLimited: 'ENROLLMENT_LIMITED',
   /** otp-only or concat mode and the user holds no token that could check the code. */
   NoToken: 'NO_TOKEN',
   /**

@@ -25,6 +25,11 @@ export interface DeviceRoutes {
   readonly poll: PollPushes;
   /** FortiAuthenticator's `POST /api/v1/pushauthresp/` (docs/push.md §10). */
   readonly fortiAnswer: FortiAnswer;
+  /**
+   * Issue 18: a link of enrollment at login opened on the phone: where to send the browser (the web
+   * authenticator with a fresh activation), or undefined for an unknown, used or expired link.
+   */
+  readonly enrollLink?: (code: string, sourceIp: string) => Promise<string | undefined>;
   /** What the web authenticator asks before enrolling (`/authenticator/config.json`). */
   readonly webHints?: () => WebAuthenticatorHints;
 }
@@ -108,6 +113,20 @@ export function buildPublicApp(options: PublicListenerOptions): FastifyInstance 
       send(reply, await routes.fortiAnswer(request.body, request.ip)),
     );
   });
+  const enrollLink = routes.enrollLink;
+  if (enrollLink !== undefined) {
+    app.get<{ Params: { code: string } }>('/e/:code', async (request, reply) => {
+      const target = await enrollLink(request.params.code.toUpperCase(), request.ip);
+      reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+      if (target === undefined) {
+        return reply
+          .code(404)
+          .type('text/plain; charset=utf-8')
+          .send('This sign-in setup link is unknown, used or expired. Sign in again for a new one.\n');
+      }
+      return reply.redirect(target, 303);
+    });
+  }
   app.get<{ Querystring: Record<string, string> }>('/device/v1/pending', async (request, reply) => {
     const query: Record<string, string> = {};
     for (const [key, value] of Object.entries(request.query))

@@ -2,7 +2,7 @@
 
 import { generateKeyPairSync } from 'node:crypto';
 import type { PushHooks } from '../../src/auth/authenticate.js';
-import { type Authenticate, createAuthenticate } from '../../src/auth/authenticate.js';
+import { type Authenticate, type AuthenticateDeps, createAuthenticate } from '../../src/auth/authenticate.js';
 import { ChallengeSessions } from '../../src/auth/challenge-sessions.js';
 import { createCheckCode, type LockoutEvent } from '../../src/auth/check-code.js';
 import { createGroupAttributes } from '../../src/auth/group-attributes.js';
@@ -87,6 +87,10 @@ export const defaultSettings: SecondFactorSettings = {
   graceLogins: 0,
   graceReminder: 'Two-step sign-in is required from {date}: set up an authenticator before then',
   graceLoginsReminder: 'Two-step sign-in is required after {left} more sign-ins: set up an authenticator now',
+  enrollAtLogin: false,
+  enrollmentCodeMinutes: 10,
+  enrollmentText: 'Set up sign-in approval: open {url} on your phone, then press Enter',
+  enrollmentPendingText: 'Not set up yet: open {url} on your phone first, then press Enter',
   pushChallengeText: '+Enter token code or no code to send a notification to your mobile app',
   codeChallengeText: 'Enter token code',
   challengeSeconds: 120,
@@ -103,6 +107,8 @@ export interface FixtureOptions {
   readonly lockoutFailures?: number;
   readonly lockoutSeconds?: number;
   readonly upgradeLegacyHashes?: boolean;
+  /** Enrollment at login (issue 18): what `issue` answers (a link or a Reason); absent: not wired. */
+  readonly enrollment?: AuthenticateDeps['enrollment'];
   /** Counts grace sign-ins (issue 18 `graceLogins`); absent: only date grace periods. */
   readonly graceLogins?: GraceLoginStore;
   /** Wires push (docs/push.md) with memory stores and no Web Push sender (devices poll). */
@@ -218,6 +224,7 @@ export function authFixture(options: FixtureOptions = {}) {
       errorSubjects.push(subject);
     },
     ...(options.graceLogins === undefined ? {} : { graceLogins: options.graceLogins }),
+    ...(options.enrollment === undefined ? {} : { enrollment: options.enrollment }),
     ...(push === undefined ? {} : { push }),
   });
   const addTotp = (userName: string, extra: Partial<NewToken> = {}) =>
