@@ -72,6 +72,12 @@ export function createSecondFactorPolicy(settings: SecondFactorSettings): Second
   for (const [group, override] of Object.entries(settings.groups))
     if (override.exempt) exemptGroups.add(group);
   const globalGrace = graceDate(settings.graceUntil);
+  const graceLoginGroups = Object.entries(settings.groups)
+    .filter(([, o]) => (o.graceLogins ?? 0) > 0)
+    .map(([group, o]) => [group, o.graceLogins!] as const);
+  const enrollGroups = Object.entries(settings.groups)
+    .filter(([, o]) => o.enrollAtLogin !== undefined)
+    .map(([group, o]) => [group, o.enrollAtLogin!] as const);
   const groupGrace = Object.entries(settings.groups)
     .map(([group, override]) => [group, graceDate(override.graceUntil ?? '')] as const)
     .filter(([, until]) => until > 0);
@@ -100,18 +106,18 @@ export function createSecondFactorPolicy(settings: SecondFactorSettings): Second
     },
     enrollAtLoginFor(clientName, groups) {
       let allowed = settings.clients[clientName]?.enrollAtLogin ?? settings.enrollAtLogin;
-      for (const [group, override] of Object.entries(settings.groups)) {
-        if (override.enrollAtLogin === undefined || !groups.includes(group)) continue;
-        if (!override.enrollAtLogin) return false;
+      // Every PAP login without a token asks this: no allocation, and no loop without group settings.
+      for (let i = 0; i < enrollGroups.length; i++) {
+        const [group, enroll] = enrollGroups[i]!;
+        if (!groups.includes(group)) continue;
+        if (!enroll) return false;
         allowed = true;
       }
       return allowed;
     },
     graceLoginsFor(groups) {
       let most = settings.graceLogins;
-      for (const [group, override] of Object.entries(settings.groups)) {
-        if ((override.graceLogins ?? 0) > most && groups.includes(group)) most = override.graceLogins!;
-      }
+      for (const [group, count] of graceLoginGroups) if (count > most && groups.includes(group)) most = count;
       return most;
     },
     graceReminder(until, left) {
