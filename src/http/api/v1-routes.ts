@@ -153,7 +153,8 @@ export function registerV1Routes(app: FastifyInstance, deps: ApiDeps): void {
         }
         const outcome = await new Promise<ApplicationOutcome>((resolve) => {
           pushes.listen(txn, resolve);
-          request.raw.once('close', () => pushes.unlisten(txn, resolve));
+          // The response's close, not the request's: the request's fires once its body is read.
+          reply.raw.once('close', () => pushes.unlisten(txn, resolve));
         });
         if (outcome.kind === 'undeliverable') {
           return sendProblem(reply, outcome.refused ? 'delivery_refused' : 'delivery_unreachable');

@@ -258,7 +258,8 @@ export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): 
         send(ended);
         out.end();
       });
-      request.raw.once('close', () => {
+      // A client that goes away: the response closes (the request's own close fires once its body is read).
+      out.once('close', () => {
         clearInterval(beat);
         stop();
       });
