@@ -28,6 +28,7 @@ import { API_CODE_CLIENT, API_CONCAT_CLIENT, createCheckCredentials } from './au
 import type { LocalFirstFactor } from './auth/local-first-factor.js';
 import { createSecondFactorPolicy } from './auth/second-factor-policy.js';
 import type { Config } from './config/config-schema.js';
+import type { AccountLockoutStore } from './domain/account-lockout.js';
 import type { Decision } from './domain/decision.js';
 import type { FirstFactor } from './domain/first-factor.js';
 import { AMBIGUOUS_NAME } from './domain/name-key.js';
@@ -53,6 +54,8 @@ export interface ApiWiringDeps {
   /** The RADIUS login's dependencies; the API's login shares them all but its policy and first factor. */
   readonly login: Omit<AuthenticateDeps, 'firstFactor' | 'policy' | 'sessions' | 'push'>;
   readonly push: PushWiring;
+  /** The server's lockout store (its cache): the API's password-only check honours locks too. */
+  readonly lockouts: Pick<AccountLockoutStore, 'get'>;
   /** Re-reads the RADIUS client table into the running server (what SIGHUP does). */
   readonly reloadClients: () => void;
   readonly version: string;
@@ -93,7 +96,11 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
     // concat and otp-only never open a challenge; the table exists because the use case is built with one.
     sessions: new ChallengeSessions(config.secondFactor.challengeSeconds * 1000),
   });
-  const checkCredentials = createCheckCredentials({ firstFactor: passwords, authenticate });
+  const checkCredentials = createCheckCredentials({
+    firstFactor: passwords,
+    authenticate,
+    lockouts: deps.lockouts,
+  });
 
   const hooks = deps.push.hooks;
   const pushes =

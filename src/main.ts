@@ -222,6 +222,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
         graceLogins: stores.graceLogins,
       },
       push,
+      lockouts,
       reloadClients: () => reload(),
       version: PACKAGE_VERSION,
       hashPassword: (password) => hashArgon2id(password, config.passwords.argon2),

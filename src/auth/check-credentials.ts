@@ -1,4 +1,5 @@
 // Owns checking a password and/or a code for an application (`POST /api/v1/auth/`, docs/api.md, PROTOCOL §4.3).
+import type { AccountLockoutStore } from '../domain/account-lockout.js';
 import { type Decision, reject } from '../domain/decision.js';
 import type { FirstFactor } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
@@ -30,6 +31,9 @@ export interface CheckCredentialsDeps {
   readonly firstFactor: FirstFactor;
   /** A login use case built on `firstFactor` whose policy maps the two API clients above to their modes. */
   readonly authenticate: Authenticate;
+  /** SECURITY A6.5: a locked account is refused on every path, the password alone included. */
+  readonly lockouts: Pick<AccountLockoutStore, 'get'>;
+  readonly now?: () => number;
 }
 
 export type CheckCredentials = (input: CredentialsInput) => Decision | Promise<Decision>;
@@ -69,10 +73,15 @@ export function createCheckCredentials(deps: CheckCredentialsDeps): CheckCredent
     if (tokenCode === undefined) {
       const context = { clientName: input.caller, transactionId: input.transactionId };
       const checked = deps.firstFactor.check(input.username, passwordOctets, context);
-      const decide = (result: Awaited<typeof checked>): Decision =>
-        result.ok
-          ? { kind: 'accept', user: result.identity.name, attributes: [], transactionId: input.transactionId }
-          : reject(result.reason, result.name ?? input.username, input.transactionId);
+      const decide = (result: Awaited<typeof checked>): Decision => {
+        if (!result.ok) return reject(result.reason, result.name ?? input.username, input.transactionId);
+        const name = result.identity.name;
+        const until = deps.lockouts.get(name)?.lockedUntil;
+        const at = new Date((deps.now ?? Date.now)()).toISOString();
+        // A6.7: after the password, so a locked account looks like any other failure to the caller.
+        if (until != null && until > at) return reject(Reason.AccountLocked, name, input.transactionId);
+        return { kind: 'accept', user: name, attributes: [], transactionId: input.transactionId };
+      };
       return checked instanceof Promise ? checked.then(decide) : decide(checked);
     }
     const joined = utf8.encode(password + code);

@@ -399,6 +399,16 @@ test('users, tokens, lockouts over the API: the rules of the CLI, and the runnin
   }
   const locked = await curl('GET', '/api/v2/lockouts', { key: 'auditor' });
   assert.ok((locked.body as { name: string; locked: boolean }[]).some((r) => r.name === 'dave' && r.locked));
+  const lockedPw = await curl('POST', '/api/v1/auth/', {
+    key: 'portal',
+    json: { username: 'dave', password },
+  });
+  assert.equal(lockedPw.status, 401, 'a locked account is refused on the password alone too');
+  assert.ok(
+    site.server.logs.some(
+      (l) => l.event === 'api.decision' && l.user === 'dave' && l.reason === 'ACCOUNT_LOCKED',
+    ),
+  );
   assert.equal((await curl('POST', '/api/v2/users/dave/unlock', { key: 'ops' })).status, 204);
   const unlocked = await curl('GET', '/api/v2/lockouts', { key: 'auditor' });
   assert.ok(!(unlocked.body as { name: string }[]).some((r) => r.name === 'dave'));
