@@ -42,6 +42,7 @@ import type { PolicyView } from './http/api/v2-policy.js';
 import type { TokenAdmin } from './http/api/v2-tokens.js';
 import type { UserAdmin } from './http/api/v2-users.js';
 import type { PushWiring } from './push-wiring.js';
+import { localOnlyFirstFactor } from './server-wiring.js';
 import type { Stores } from './store/open-stores.js';
 
 export interface ApiWiringDeps {
@@ -78,13 +79,7 @@ export interface ApiWiring {
 export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
   const { config, logger, stores } = deps;
   // PROTOCOL §4.3: FortiAuthenticator checks local passwords only; directories are an opt-in.
-  const passwords: FirstFactor = config.api.directoryPasswords
-    ? deps.firstFactor
-    : {
-        resolveName: (typed) => ({ ok: true, name: typed }),
-        check: deps.local.check,
-        groupsOf: deps.local.groupsOf,
-      };
+  const passwords = config.api.directoryPasswords ? deps.firstFactor : localOnlyFirstFactor(deps.local);
   const authenticate = createAuthenticate({
     ...deps.login,
     firstFactor: passwords,

@@ -19,6 +19,7 @@ import {
   buildFirstFactor,
   checkWiring,
   loadDictionary,
+  PACKAGE_VERSION,
   warnAboutClients,
   warnAboutPolicyClients,
 } from './server-wiring.js';
@@ -34,7 +35,6 @@ import { ClientTable } from './radius-server/client-table.js';
 import { RadiusCounters } from './radius-server/counters.js';
 import { RequestProcessor } from './radius-server/request-processor.js';
 import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
-import { PACKAGE_VERSION } from './server-wiring.js';
 import { CachingLockoutStore } from './store/caching-lockout-store.js';
 import { CachingTokenStore } from './store/caching-token-store.js';
 import { CachingUserStore } from './store/caching-user-store.js';

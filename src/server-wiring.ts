@@ -30,6 +30,15 @@ export function loadDictionary(config: Config) {
   return dictionary;
 }
 
+/** The local users alone, names taken whole (no realms): the default, and the REST API's password check. */
+export function localOnlyFirstFactor(local: LocalFirstFactor): FirstFactor {
+  return {
+    resolveName: (typed) => ({ ok: true, name: typed }),
+    check: local.check,
+    groupsOf: local.groupsOf,
+  };
+}
+
 /**
  * Local users, LDAP directories and realms. Without directories or realm map, names pass through whole, so local
  * users named like `alice@example.com` keep working as before realms existed.
@@ -37,11 +46,7 @@ export function loadDictionary(config: Config) {
 export function buildFirstFactor(config: Config, local: LocalFirstFactor, logger: Logger): FirstFactor {
   const realmsUsed = Object.keys(config.directories).length > 0 || Object.keys(config.realms.map).length > 0;
   if (!realmsUsed && config.realms.default.length === 1 && config.realms.default[0] === LOCAL_SOURCE) {
-    return {
-      resolveName: (typed) => ({ ok: true, name: typed }),
-      check: local.check,
-      groupsOf: local.groupsOf,
-    };
+    return localOnlyFirstFactor(local);
   }
   if (LOCAL_SOURCE in config.directories) {
     throw new Error(

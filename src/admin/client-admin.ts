@@ -10,6 +10,8 @@ export class ClientInputError extends Error {
   constructor(
     readonly field: string,
     message: string,
+    /** The name or address is taken (409 rather than 400; exit 1 rather than 2). */
+    readonly inUse = false,
   ) {
     super(message);
   }
@@ -110,7 +112,7 @@ export function addClient(store: Pick<ClientStore, 'add'>, input: ClientInput): 
     });
   } catch (error) {
     if (error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists) {
-      throw new ClientInputError(/address/.test(error.message) ? 'address' : 'name', error.message);
+      throw new ClientInputError(/address/.test(error.message) ? 'address' : 'name', error.message, true);
     }
     throw error;
   }

@@ -77,8 +77,7 @@ Examples:
           });
         } catch (error) {
           if (error instanceof ClientInputError) {
-            const usage =
-              (error.field !== 'name' && error.field !== 'address') || !/already exists/.test(error.message);
+            const usage = !error.inUse;
             throw new CliError(
               usage
                 ? `--${OPTION_OF[error.field] ?? error.field}: ${error.message}`

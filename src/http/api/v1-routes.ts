@@ -55,8 +55,8 @@ const PushResult = Type.Object(
   { additionalProperties: false },
 );
 
-/** Printable ASCII only, bounded: these fields go into log lines and onto the phone. */
-const printable = (value: string | undefined, max: number) =>
+/** Printable ASCII only, bounded: caller-supplied fields go into log lines and onto the phone. */
+export const printable = (value: string | undefined, max: number) =>
   (value ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, max);
 
 export function registerV1Routes(app: FastifyInstance, deps: ApiDeps): void {

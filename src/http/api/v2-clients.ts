@@ -140,8 +140,11 @@ export function registerClientRoutes(app: FastifyInstance, deps: ApiDeps): void 
       } catch (error) {
         if (!(error instanceof ClientInputError)) throw error;
         const field = SNAKE[error.field] ?? error.field;
-        const inUse = /already exists/.test(error.message);
-        return sendProblem(reply, inUse ? 'already_exists' : 'bad_request', `${field}: ${error.message}`);
+        return sendProblem(
+          reply,
+          error.inUse ? 'already_exists' : 'bad_request',
+          `${field}: ${error.message}`,
+        );
       }
     },
   );

@@ -6,6 +6,7 @@ import type { ApiDeps } from './api-deps.js';
 import type { ApiTransaction } from './api-transactions.js';
 import { decisionStatus } from './decision-status.js';
 import { problemResponses, sendProblem } from './problem.js';
+import { printable } from './v1-routes.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 253, pattern: '^[^\\u0000-\\u001f]+$' });
 
@@ -66,8 +67,6 @@ type StartInput =
   | { type: 'push'; username: string; user_ip?: string; user_agent?: string; number_matching?: boolean }
   | { type: 'code'; username: string; password?: string; token_code?: string };
 
-const printable = (value: string | undefined) => (value ?? '').replace(/[^\x20-\x7e]/g, '?');
-
 export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const tags = ['transactions'];
   const records = deps.transactions;
@@ -124,8 +123,8 @@ export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): 
     if (pushes === undefined) return { status: 404, body: 'push is off (push.enabled)' };
     const started = await pushes.start({
       username: body.username,
-      clientName: printable(body.user_agent).slice(0, 64) || owner,
-      userIp: printable(body.user_ip).slice(0, 64),
+      clientName: printable(body.user_agent, 64) || owner,
+      userIp: printable(body.user_ip, 64),
       transactionId: id,
       withNumber: body.number_matching === true,
     });
