@@ -1,0 +1,43 @@
+// Owns the sign-in history model and its port: each user's recent logins, for the portal's "last sign-ins" (issue 18).
+
+/** How an accepted login proved the second factor; `password`: the first factor alone (no second factor needed). */
+export type SignInMethod = 'push' | 'totp' | 'hotp' | 'backup' | 'password' | 'grace';
+
+export const SIGN_IN_METHODS: readonly SignInMethod[] = ['push', 'totp', 'hotp', 'backup', 'password', 'grace'];
+
+/** A final outcome of one login (RADIUS, REST API or portal): never a challenge, a pending wait or a drop. */
+export interface NewSignIn {
+  readonly userName: string;
+  /** ISO time of the decision. */
+  readonly at: string;
+  /** The NAS's client name, the API key's name, or `portal`. */
+  readonly client: string;
+  /** The user's address as the NAS reported it (Calling-Station-Id) or the browser's IP; '' when unknown. */
+  readonly userIp: string;
+  readonly result: 'accepted' | 'rejected';
+  /** How an accepted login passed; '' for a rejection. */
+  readonly how: SignInMethod | '';
+  /** The reason code of a rejection (docs/errors.md); '' for an acceptance. */
+  readonly reason: string;
+  /** The login's transaction id (the `txn` of its log lines). */
+  readonly txn: string;
+}
+
+export interface SignIn extends NewSignIn {
+  readonly id: number;
+  /** ISO time the user reported it as not theirs ("this wasn't me"), or null. */
+  readonly notMeAt: string | null;
+}
+
+/** Sign-ins, newest first per user. Synchronous like the other embedded stores; writes come in batches. */
+export interface SignInStore {
+  /** Appends in one transaction. */
+  append(entries: readonly NewSignIn[]): void;
+  /** The user's newest `limit` sign-ins, newest first (by time, then id). */
+  recent(userName: string, limit: number): SignIn[];
+  get(id: number): SignIn | undefined;
+  /** Marks a sign-in as reported; false when no such id or already marked. */
+  markNotMe(id: number, at: Date): boolean;
+  /** Deletes sign-ins older than `before`; returns how many. */
+  pruneBefore(before: Date): number;
+}
