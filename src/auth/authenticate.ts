@@ -13,7 +13,7 @@ import type { CheckCode, CodeResult } from './check-code.js';
 import type { GroupAttributes } from './group-attributes.js';
 import type { LoginRequest } from './login-request.js';
 import type { PushWaits } from './push-waits.js';
-import type { SecondFactorPolicy } from './second-factor-policy.js';
+import { graceDate, type SecondFactorPolicy } from './second-factor-policy.js';
 import type { StartPush } from './start-push.js';
 
 export interface AuthenticateDeps {
@@ -48,7 +48,7 @@ export interface AuthenticateDeps {
     ): { readonly url: string } | { readonly refused: Reason };
   };
   /** Grace sign-ins used (issue 18 `secondFactor.graceLogins`); absent: only date grace periods apply. */
-  readonly graceLogins?: Pick<GraceLoginStore, 'used' | 'recordUse'>;
+  readonly graceLogins?: Pick<GraceLoginStore, 'used' | 'recordUse' | 'ownGrace'>;
   /** Push authentication (docs/push.md); absent: an empty answer is refused as PUSH_UNAVAILABLE. */
   readonly push?: PushHooks;
 }
@@ -135,8 +135,19 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
    */
   const withoutSecondFactor = (identity: Identity, request?: LoginRequest, typed?: string): Decision => {
     const required = settings.requireForAll;
-    const until = required ? policy.graceUntilFor(identity.groups) : 0;
-    const allowance = required && deps.graceLogins !== undefined ? policy.graceLoginsFor(identity.groups) : 0;
+    // A user's own grace period, where an administrator set one, replaces the global and group ones.
+    const own = required ? deps.graceLogins?.ownGrace(identity.name) : undefined;
+    const until = !required
+      ? 0
+      : own !== undefined
+        ? graceDate(own.until)
+        : policy.graceUntilFor(identity.groups);
+    const allowance =
+      !required || deps.graceLogins === undefined
+        ? 0
+        : own !== undefined
+          ? own.logins
+          : policy.graceLoginsFor(identity.groups);
     // A grace period, while it lasts (both set: whichever ends first ends it).
     if ((until !== 0 || allowance !== 0) && (until === 0 || until > clock())) {
       const graced = graceAccept(identity, until, allowance);

@@ -1,4 +1,17 @@
-// Owns the GraceLoginStore port: how many sign-ins a user without a second factor has made on a grace period.
+// Owns the GraceLoginStore port: how many sign-ins a user without a second factor has made on a grace period, and
+// a user's own grace period where an administrator set one.
+
+/**
+ * Issue 18 "per user or group": a grace period an administrator gave one user (`assent user grace`). It replaces the
+ * global and group ones for that user, so one user can get longer (a traveller) or none at all (`until` empty and
+ * `logins` 0).
+ */
+export interface OwnGrace {
+  /** `YYYY-MM-DD` (UTC, checked by the caller) or '' for no date. */
+  readonly until: string;
+  /** Grace sign-ins allowed; 0: none. */
+  readonly logins: number;
+}
 
 /**
  * Issue 18 `secondFactor.graceLogins`: each Access-Accept given to a user who has not enrolled yet uses one. One
@@ -11,4 +24,8 @@ export interface GraceLoginStore {
   recordUse(userName: string, at: Date): number;
   /** Forgets the count (`assent user grace-reset`): the user gets the whole allowance again. */
   reset(userName: string): boolean;
+  /** The user's own grace period, or undefined when the global and group ones apply. */
+  ownGrace(userName: string): OwnGrace | undefined;
+  /** Sets (or with undefined removes) the user's own grace period; false when removing one that was not set. */
+  setOwnGrace(userName: string, grace: OwnGrace | undefined, at: Date): boolean;
 }

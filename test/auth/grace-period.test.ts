@@ -108,3 +108,37 @@ test('grace dates: empty is none; a date the calendar lacks is a configuration p
   assert.equal(graceDateProblem(''), undefined);
   assert.match(String(graceDateProblem('2027-02-30')), /not a calendar date/);
 });
+
+test("a user's own grace period replaces the global and group ones: longer for one, none for another", async () => {
+  const graceLogins = new MemoryGraceLoginStore();
+  const f = authFixture({
+    settings: { requireForAll: true, groups: { vpn: { graceLogins: 5 } } },
+    graceLogins,
+  });
+  const at = new Date('2026-11-23T00:00:00Z');
+  // bob: no global or group grace; his own date lets him in with a reminder naming it.
+  assert.equal(((await f.authenticate(login('bob', pap('pw')))) as { kind: string }).kind, 'reject');
+  graceLogins.setOwnGrace('bob', { until: '2999-02-01', logins: 0 }, at);
+  const bob = await f.authenticate(login('bob', pap('pw')));
+  assert.equal(bob.kind, 'accept');
+  assert.match(String(reminderOf(bob)), /from 2999-02-01/);
+  // alice's group allows 5 grace sign-ins; her own grace of none ends them at once.
+  assert.equal((await f.authenticate(login('alice', pap('pw')))).kind, 'accept');
+  graceLogins.setOwnGrace('alice', { until: '', logins: 0 }, at);
+  const alice = await f.authenticate(login('alice', pap('pw')));
+  assert.equal(alice.kind === 'reject' && alice.reason, 'SECOND_FACTOR_MISSING');
+  // Removing the own grace brings the group's allowance back.
+  assert.equal(graceLogins.setOwnGrace('alice', undefined, at), true);
+  assert.equal((await f.authenticate(login('alice', pap('pw')))).kind, 'accept');
+  assert.equal(graceLogins.setOwnGrace('alice', undefined, at), false, 'nothing left to remove');
+});
+
+test("a user's own grace counted by sign-ins uses the same counter", async () => {
+  const graceLogins = new MemoryGraceLoginStore();
+  const f = authFixture({ settings: { requireForAll: true }, graceLogins });
+  graceLogins.setOwnGrace('bob', { until: '', logins: 1 }, new Date());
+  assert.equal((await f.authenticate(login('bob', pap('pw')))).kind, 'accept');
+  const second = await f.authenticate(login('bob', pap('pw')));
+  assert.equal(second.kind === 'reject' && second.reason, 'SECOND_FACTOR_MISSING');
+  assert.equal((await f.authenticate(login('alice', pap('pw')))).kind, 'reject', 'no global grace');
+});

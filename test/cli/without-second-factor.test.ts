@@ -79,3 +79,29 @@ test('radclient: inside the grace period a user without a second factor gets Acc
   const again = await runCli(server.dir, ['--data-dir', server.dir, 'user', 'grace-reset', 'carol']);
   assert.match(again.stdout, /carol: no grace sign-ins used/);
 });
+
+test("user grace: one user's own grace period replaces the global one at the running server; --clear restores it", async () => {
+  const radclient = (user: string, password: string) =>
+    runPeer(
+      'radclient',
+      ['-x', '-t', '2', '-r', '1', `127.0.0.1:${server.port}`, 'auth', DEFAULT_SECRET],
+      `User-Name = "${user}"\nUser-Password = "${password}"\nMessage-Authenticator = 0x00\n`,
+    );
+  const cli = (...args: string[]) => runCli(server.dir, ['--data-dir', server.dir, 'user', 'grace', ...args]);
+  const none = await cli('dave', '--logins', '0');
+  assert.equal(none.code, 0, none.stderr);
+  assert.match(none.stdout, /dave: own grace period of none/);
+  assert.match((await radclient('dave', 'pw-dave')).stdout, /Received Access-Reject/);
+  const longer = await cli('dave', '--until', '2999-06-30', '--json');
+  assert.deepEqual(JSON.parse(longer.stdout), { user: 'dave', grace: { until: '2999-06-30', logins: 0 } });
+  const inside = await radclient('dave', 'pw-dave');
+  assert.match(inside.stdout, /Received Access-Accept/, inside.stdout + inside.stderr);
+  assert.match(inside.stdout, /required from 2999-06-30/);
+  assert.match((await cli('dave', '--clear')).stdout, /dave: own grace period removed/);
+  assert.match((await cli('dave')).stdout, /dave: no own grace period/);
+  assert.match((await radclient('dave', 'pw-dave')).stdout, /required from 2999-01-01/);
+  const bad = await cli('dave', '--until', '2027-02-30');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--until: /);
+  assert.equal((await cli('dave', '--clear', '--logins', '1')).code, 2);
+});

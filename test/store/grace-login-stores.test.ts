@@ -27,6 +27,25 @@ function conformance(name: string, make: () => GraceLoginStore): void {
       assert.equal(store.used('bob'), 0);
       assert.equal(store.reset('bob'), false);
     });
+    test("a user's own grace period: set, replaced, read back, removed; reset leaves it", () => {
+      const store = make();
+      assert.equal(store.ownGrace('dave'), undefined);
+      assert.equal(store.setOwnGrace('dave', { until: '2027-03-01', logins: 0 }, at), true);
+      assert.deepEqual(store.ownGrace('dave'), { until: '2027-03-01', logins: 0 });
+      store.setOwnGrace('dave', { until: '', logins: 3 }, at);
+      assert.deepEqual(store.ownGrace('dave'), { until: '', logins: 3 });
+      assert.equal(store.ownGrace('Dave'), undefined, 'names are case-sensitive');
+      store.recordUse('dave', at);
+      store.reset('dave');
+      assert.deepEqual(
+        store.ownGrace('dave'),
+        { until: '', logins: 3 },
+        'grace-reset forgets the count only',
+      );
+      assert.equal(store.setOwnGrace('dave', undefined, at), true);
+      assert.equal(store.ownGrace('dave'), undefined);
+      assert.equal(store.setOwnGrace('dave', undefined, at), false);
+    });
   });
 }
 

@@ -19,6 +19,7 @@ import { TokenHolders } from '../../store/sqlite/token-holders.js';
 import { loadCliConfig, withStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
 import { generatePassword, readNewPassword } from '../secret-input.js';
+import { registerUserGraceCommand } from './user-grace.js';
 import { registerUserImportCommand } from './user-import.js';
 
 interface AddOptions {
@@ -336,4 +337,5 @@ Examples:
     });
 
   registerUserImportCommand(user);
+  registerUserGraceCommand(user, checkName);
 }
