@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { addClient, rotateClientSecret, viewOf } from './admin/client-admin.js';
+import { ownGraceOf } from './admin/grace-admin.js';
 import {
   addOtpToken,
   addPushActivation,
@@ -38,6 +39,7 @@ import type { ApiDeps } from './http/api/api-deps.js';
 import type { ApiOptions } from './http/api/api-routes.js';
 import { ApiTransactions } from './http/api/api-transactions.js';
 import type { ClientAdmin } from './http/api/v2-clients.js';
+import type { GraceAdmin } from './http/api/v2-grace.js';
 import type { PolicyView } from './http/api/v2-policy.js';
 import type { TokenAdmin } from './http/api/v2-tokens.js';
 import type { UserAdmin } from './http/api/v2-users.js';
@@ -179,6 +181,16 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
     groups: () => groupRows(stores.users),
   };
 
+  const grace: GraceAdmin = {
+    get: (name) => stores.graceLogins.ownGrace(name),
+    set: (name, input) => {
+      const own = ownGraceOf(input);
+      stores.graceLogins.setOwnGrace(name, own, new Date());
+      return own;
+    },
+    clear: (name) => stores.graceLogins.setOwnGrace(name, undefined, new Date()),
+  };
+
   const tokens: TokenAdmin = {
     list: (user) => tokenRows(stores, user),
     addOtp: (input) => {
@@ -226,6 +238,7 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
     transactions,
     clients,
     users,
+    grace,
     tokens,
     policy,
     newTransactionId,

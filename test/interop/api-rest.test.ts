@@ -472,6 +472,26 @@ test('users, tokens, lockouts over the API: the rules of the CLI, and the runnin
   );
 });
 
+test("a user's own grace period over the API: PUT, GET, DELETE; bad dates refused; read-only keys only read", async () => {
+  const path = '/api/v2/users/carol/grace';
+  assert.equal((await curl('GET', path, { key: 'ops' })).status, 404, 'none set yet');
+  const set = await curl('PUT', path, { key: 'ops', json: { until: '2999-03-01', logins: 3 } });
+  assert.equal(set.status, 200, set.text);
+  assert.deepEqual(set.body, { until: '2999-03-01', logins: 3 });
+  assert.deepEqual((await curl('GET', path, { key: 'auditor' })).body, { until: '2999-03-01', logins: 3 });
+  assert.equal((await curl('PUT', path, { key: 'auditor', json: {} })).status, 401, 'read-only cannot set');
+  const none = await curl('PUT', path, { key: 'ops', json: {} });
+  assert.deepEqual(none.body, { until: '', logins: 0 }, 'an empty body is a grace of none');
+  const bad = await curl('PUT', path, { key: 'ops', json: { until: '2027-02-30' } });
+  assert.equal(bad.status, 400);
+  assert.match((bad.body as { detail: string }).detail, /^until: /);
+  assert.equal((await curl('PUT', path, { key: 'ops', json: { logins: -1 } })).status, 400);
+  assert.equal((await curl('DELETE', path, { key: 'ops' })).status, 204);
+  assert.equal((await curl('DELETE', path, { key: 'ops' })).status, 404);
+  const cli = await site.assent(['user', 'grace', 'carol']);
+  assert.match(cli.stdout, /carol: no own grace period/, 'the CLI reads what the API wrote');
+});
+
 test('limits: 413 for a large body, 415 for another content type, 400 for duplicate keys, 429 for a flood', async () => {
   const big = await curl('POST', '/api/v1/auth/', {
     key: 'portal',

@@ -1,6 +1,7 @@
 // Owns `assent user grace`: one user's own grace period, replacing the global and group ones (issue 18).
 import type { Command } from 'commander';
-import { graceDateProblem } from '../../auth/second-factor-policy.js';
+import { describeOwnGrace, MAX_GRACE_LOGINS, ownGraceOf } from '../../admin/grace-admin.js';
+import { UserInputError } from '../../admin/user-admin.js';
 import type { OwnGrace } from '../../domain/grace-logins.js';
 import { withStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
@@ -12,20 +13,6 @@ interface GraceOptions {
   json?: boolean;
 }
 
-/** The most grace sign-ins one user may be given, as for `secondFactor.graceLogins`. */
-const MAX_LOGINS = 10_000;
-
-function describe(name: string, grace: OwnGrace | undefined): string {
-  if (grace === undefined) return `${name}: no own grace period (the global and group settings apply)`;
-  const parts = [
-    grace.until === '' ? undefined : `until ${grace.until}`,
-    grace.logins === 0 ? undefined : `${grace.logins} sign-ins`,
-  ].filter((p) => p !== undefined);
-  return parts.length === 0
-    ? `${name}: own grace period of none (a second factor is required now)`
-    : `${name}: own grace period ${parts.join(', whichever ends first: ')}`;
-}
-
 /** Reads the options into the grace to store; undefined: only show it. @throws CliError */
 function graceOf(options: GraceOptions): OwnGrace | 'clear' | undefined {
   if (options.clear === true) {
@@ -35,19 +22,19 @@ function graceOf(options: GraceOptions): OwnGrace | 'clear' | undefined {
     return 'clear';
   }
   if (options.until === undefined && options.logins === undefined) return undefined;
-  const until = options.until ?? '';
-  const problem = until === '' ? undefined : graceDateProblem(until);
-  if (problem !== undefined) throw new CliError(`--until: ${problem}`, ExitCode.Usage);
-  const logins = options.logins === undefined ? 0 : Number(options.logins);
-  if (
-    !Number.isInteger(logins) ||
-    logins < 0 ||
-    logins > MAX_LOGINS ||
-    !/^\d+$/.test(options.logins ?? '0')
-  ) {
-    throw new CliError(`--logins: expected a whole number 0–${MAX_LOGINS}`, ExitCode.Usage);
+  if (options.logins !== undefined && !/^\d{1,6}$/.test(options.logins)) {
+    throw new CliError(`--logins: expected a whole number 0–${MAX_GRACE_LOGINS}`, ExitCode.Usage);
   }
-  return { until, logins };
+  try {
+    return ownGraceOf({
+      until: options.until,
+      logins: options.logins === undefined ? undefined : Number(options.logins),
+    });
+  } catch (error) {
+    if (error instanceof UserInputError)
+      throw new CliError(`--${error.field}: ${error.message}`, ExitCode.Usage);
+    throw error;
+  }
 }
 
 export function registerUserGraceCommand(user: Command, checkName: (name: string) => void): void {
@@ -96,6 +83,6 @@ Examples:
         );
         return;
       }
-      process.stdout.write(`${describe(name, result.grace)}\n`);
+      process.stdout.write(`${describeOwnGrace(name, result.grace)}\n`);
     });
 }

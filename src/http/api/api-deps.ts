@@ -7,6 +7,7 @@ import type { Decision } from '../../domain/decision.js';
 import type { Need } from './api-auth.js';
 import type { ApiTransactions } from './api-transactions.js';
 import type { ClientAdmin } from './v2-clients.js';
+import type { GraceAdmin } from './v2-grace.js';
 import type { PolicyView } from './v2-policy.js';
 import type { TokenAdmin } from './v2-tokens.js';
 import type { UserAdmin } from './v2-users.js';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   /** RADIUS clients (docs/api.md "Clients"): a change applies to the running server at once. */
   readonly clients: ClientAdmin;
   readonly users: UserAdmin;
+  /** Users' own grace periods (issue 18). */
+  readonly grace: GraceAdmin;
   readonly tokens: TokenAdmin;
   /** The policy in force (`GET /api/v2/policy`). */
   policy(): PolicyView;

@@ -7,6 +7,7 @@ import { idempotentPosts } from './idempotency.js';
 import { sendProblem } from './problem.js';
 import { registerV1Routes } from './v1-routes.js';
 import { registerClientRoutes } from './v2-clients.js';
+import { registerGraceRoutes } from './v2-grace.js';
 import { registerPolicyRoute } from './v2-policy.js';
 import { registerTokenRoutes } from './v2-tokens.js';
 import { registerTransactionRoutes } from './v2-transactions.js';
@@ -73,6 +74,7 @@ export async function registerApi(app: FastifyInstance, options: ApiOptions): Pr
   registerTransactionRoutes(app, deps);
   registerClientRoutes(app, deps);
   registerUserRoutes(app, deps);
+  registerGraceRoutes(app, deps);
   registerTokenRoutes(app, deps);
   registerPolicyRoute(app, deps);
 }
