@@ -1,12 +1,12 @@
-// Owns migration 9: a user's own grace period, set by an administrator (issue 18 "per user or group").
+// Owns migration 8: a user's own grace period, set by an administrator (issue 18 "per user or group").
 import type { Migration } from '../migration.js';
 
 /**
  * One row per user with an own grace period; it replaces the global and group ones for that user. `until` is a
  * `YYYY-MM-DD` date or '' (no date); `logins` the grace sign-ins allowed (0: none). BINARY collation like user names.
  */
-export const migration0009: Migration = {
-  number: 9,
+export const migration0008: Migration = {
+  number: 8,
   name: 'user-grace',
   up(db) {
     db.exec(`
