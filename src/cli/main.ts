@@ -9,6 +9,7 @@ import { registerClientCommands } from './commands/client.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerStorageCommands } from './commands/storage.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerUserCommands } from './commands/user.js';
 
@@ -41,6 +42,7 @@ for (const register of [
   registerTokenCommands,
   registerApiKeyCommands,
   registerConfigCommands,
+  registerStorageCommands,
   registerBenchCommand,
 ]) {
   register(program);

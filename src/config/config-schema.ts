@@ -30,6 +30,12 @@ const Storage = Type.Object(
         'saves CPU (one sync is 60–100 µs of kernel time); an idle server syncs at once. 0 syncs as soon as the ' +
         'previous sync ended.',
     }),
+    autoMigrate: Type.Boolean({
+      default: true,
+      description:
+        'Bring the database schema up to date when the server or a command opens it. Off: a database that ' +
+        'needs a migration is refused with a message, and only `assent migrate` applies it (docs/storage.md).',
+    }),
   },
   { default: {}, additionalProperties: false, description: 'Where users, clients and tokens are stored.' },
 );

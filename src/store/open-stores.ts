@@ -21,7 +21,7 @@ import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
 
 /** The subset of the configuration the store needs (paths already resolved by the config loader). */
 export interface StoreConfig {
-  readonly storage: { readonly sqlitePath: string };
+  readonly storage: { readonly sqlitePath: string; readonly autoMigrate?: boolean };
   readonly secrets: { readonly keyFile: string };
 }
 
@@ -55,7 +55,10 @@ export interface Stores {
 export function openStores(config: StoreConfig): Stores {
   const { sealer, warnings } = loadSealer(config.secrets.keyFile);
   // Issue 12: every opener (server and CLI) refuses a damaged file with a clear message before using it.
-  const db = openSqlite(config.storage.sqlitePath, { integrityCheck: true });
+  const db = openSqlite(config.storage.sqlitePath, {
+    integrityCheck: true,
+    applyMigrations: config.storage.autoMigrate ?? true,
+  });
   const tokens = new SqliteTokenStore(db, sealer);
   return {
     users: new SqliteUserStore(db),

@@ -32,6 +32,7 @@ test('the OpenAPI document is valid OpenAPI 3.1 and documents every API route wi
     '/api/v2/transactions/{id}/events',
     '/api/v2/users',
     '/api/v2/users/{name}',
+    '/api/v2/users/{name}/grace',
     '/api/v2/users/{name}/password',
     '/api/v2/users/{name}/tokens',
     '/api/v2/users/{name}/unlock',

@@ -16,6 +16,11 @@ export interface OpenSqliteOptions {
   readonly integrityCheck?: boolean;
   /** ISO time recorded in `schema_migrations.applied_at`. */
   readonly now?: () => Date;
+  /**
+   * False: a database with migrations still to apply is refused (`storage.autoMigrate: false`), so only
+   * `assent migrate` changes the schema. Default true: the embedded default upgrades itself at start.
+   */
+  readonly applyMigrations?: boolean;
 }
 
 const IN_MEMORY = ':memory:';
@@ -28,7 +33,12 @@ function checkOrder(migrations: readonly Migration[]): void {
   });
 }
 
-function migrate(db: Database.Database, migrations: readonly Migration[], now: () => Date): void {
+function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[],
+  now: () => Date,
+  apply: boolean,
+): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     number INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -45,6 +55,14 @@ function migrate(db: Database.Database, migrations: readonly Migration[], now: (
         StoreErrorCode.Unavailable,
         `database ${db.name} has schema version ${applied}, newer than this Assent knows (${known}): ` +
           'run a newer Assent or restore a backup made by this version',
+      );
+    }
+    // A new database (version 0) is always created: only upgrades of an existing one wait for `assent migrate`.
+    if (!apply && applied > 0 && applied < known) {
+      throw new StoreError(
+        StoreErrorCode.Unavailable,
+        `database ${db.name} has schema version ${applied} and this Assent needs ${known}; ` +
+          'storage.autoMigrate is off: run "assent migrate" (after a backup: "assent backup <file>")',
       );
     }
     for (const migration of migrations.slice(applied)) {
@@ -88,7 +106,7 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Datab
     // FULL, not NORMAL: a commit must survive power loss too, or a replayed OTP step could be accepted again.
     db.pragma('synchronous = FULL');
     if (options.integrityCheck) checkIntegrity(db, path);
-    migrate(db, migrations, options.now ?? (() => new Date()));
+    migrate(db, migrations, options.now ?? (() => new Date()), options.applyMigrations ?? true);
     return db;
   } catch (error) {
     db.close();
