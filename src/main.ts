@@ -157,6 +157,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       config,
       checkCode,
       devices: stores.pushDevices,
+      tokens,
       secrets: stores.serverSecrets,
       logger,
       holders: tokenHolders,

@@ -7,8 +7,9 @@ import { type AnswerEvents, createAnswerPush } from './auth/answer-push.js';
 import { createFortiAnswer } from './auth/answer-push-fac.js';
 import type { AuthenticateDeps, PushHooks } from './auth/authenticate.js';
 import type { CheckCode } from './auth/check-code.js';
-import { createActivateDevice, createActivation } from './auth/enroll-device.js';
-import { ENROLLMENT_CODE_PATTERN, EnrollmentCodes } from './auth/enrollment-codes.js';
+import { createEnrollAtLogin } from './auth/enroll-at-login.js';
+import { createActivateDevice } from './auth/enroll-device.js';
+import { EnrollmentCodes } from './auth/enrollment-codes.js';
 import type { GroupAttributes } from './auth/group-attributes.js';
 import { createPollPushes } from './auth/poll-pushes.js';
 import { PushLimits } from './auth/push-limits.js';
@@ -22,6 +23,7 @@ import type { PushDeviceStore } from './domain/push-device.js';
 import type { PushTransaction } from './domain/push-transaction.js';
 import { Reason } from './domain/reason.js';
 import type { ServerSecretStore } from './domain/server-secret.js';
+import type { TokenStore } from './domain/token.js';
 import type { DeviceRoutes } from './http/public-listener.js';
 import { loadPushKeys, type PushKeys } from './push/push-keys.js';
 import { createWebPushSender } from './push/web-push-sender.js';
@@ -33,9 +35,11 @@ export interface PushWiringDeps {
   /** The code check of typed codes, for FortiAuthenticator's `validate` answers. */
   readonly checkCode: CheckCode;
   readonly devices: PushDeviceStore;
+  /** Where a TOTP token chosen at enrollment at login is stored once its first code verifies (issue 18). */
+  readonly tokens: Pick<TokenStore, 'add' | 'remove' | 'recordSuccess'>;
   readonly secrets: ServerSecretStore;
   readonly logger: Logger;
-  /** Who holds an authenticator (the `+` of the challenge); refreshed when a device enrolls here. */
+  /** Who holds an authenticator (the `+` of the challenge); refreshed when a device or token enrolls here. */
   readonly holders: { hasPush(userName: string): boolean; refresh(): void };
   readonly attributesFor: GroupAttributes;
   /** Metrics sinks (the registry is built by the caller). */
@@ -208,42 +212,47 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
     },
   );
 
-  // Issue 18: enrollment at login. The link is single use; opening it makes the activation the app enrolls with.
-  const enrollmentCodes = new EnrollmentCodes(config.secondFactor.enrollmentCodeMinutes * 60_000);
-  const enrollment = {
-    issue(userName: string, txn: string, source: string, clientName: string, now: number) {
-      const issued = enrollmentCodes.issue(userName, txn, source, now);
-      if ('refused' in issued) {
-        const line = { event: 'enroll.refused', txn, user: userName, client: clientName, src: source };
-        logger.warn({ ...line, reason: issued.refused });
-        return issued;
-      }
-      logger.info(
-        { event: 'audit.enrollment_at_login', txn, user: userName, client: clientName, src: source },
-        'enrollment link sent in the challenge',
-      );
-      return { url: `${site.publicUrl.replace(/\/+$/, '')}/e/${issued.code}` };
+  // Issue 18: enrollment at login. The link's page offers the web authenticator (an activation) or a TOTP key that
+  // is stored once its first code verifies at the NAS.
+  const enrollment = createEnrollAtLogin({
+    codes: new EnrollmentCodes(config.secondFactor.enrollmentCodeMinutes * 60_000),
+    devices,
+    tokens: deps.tokens,
+    settings: {
+      get publicUrl() {
+        return site.publicUrl;
+      },
+      issuer: config.push.serverName,
+      totpWindow: config.secondFactor.totpWindow,
     },
-  };
-  const enrollLink = async (code: string, sourceIp: string) => {
-    const taken = ENROLLMENT_CODE_PATTERN.test(code) ? enrollmentCodes.take(code, Date.now()) : undefined;
-    if (taken === undefined) {
-      logger.warn({ event: 'enroll.link_refused', src: sourceIp });
-      return undefined;
-    }
-    const activation = createActivation(
-      devices,
-      site.publicUrl,
-      taken.userName,
-      'enrolled at login',
-      new Date(),
-    );
-    logger.info(
-      { event: 'enroll.link_opened', txn: taken.transactionId, user: taken.userName, src: sourceIp },
-      'enrollment link opened',
-    );
-    return `/authenticator/#/add/${activation.code}`;
-  };
+    events: {
+      sent: (e, client, src) =>
+        logger.info(
+          { event: 'audit.enrollment_at_login', txn: e.transactionId, user: e.userName, client, src },
+          'enrollment link sent in the challenge',
+        ),
+      limited: (user, txn, client, src, reason) =>
+        logger.warn({ event: 'enroll.refused', txn, user, client, src, reason }),
+      refused: (src) => logger.warn({ event: 'enroll.link_refused', src }),
+      opened: (e, src) =>
+        logger.info(
+          { event: 'enroll.link_opened', txn: e.transactionId, user: e.userName, src },
+          'enrollment link opened',
+        ),
+      chosen: (e, choice, src) =>
+        logger.info(
+          { event: 'enroll.link_chosen', txn: e.transactionId, user: e.userName, choice, src },
+          choice === 'phone' ? 'web authenticator chosen' : 'TOTP key shown, pending its first code',
+        ),
+      totpEnrolled: (e, serial, client) => {
+        deps.holders.refresh();
+        logger.info(
+          { event: 'audit.enrollment_totp', txn: e.transactionId, user: e.userName, serial, client },
+          'TOTP token enrolled at login by its first code',
+        );
+      },
+    },
+  });
 
   const poll = createPollPushes({
     devices,
@@ -285,7 +294,7 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
       answer,
       poll,
       fortiAnswer,
-      enrollLink,
+      enrollment,
       // The web authenticator subscribes with the VAPID key before it enrolls (docs/authenticator.md).
       webHints: () => ({
         serverName: config.push.serverName,

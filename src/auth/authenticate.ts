@@ -10,6 +10,7 @@ import type { InternalErrorSink, RequestContext } from '../domain/request-contex
 import { digitsText } from '../otp/code-format.js';
 import type { ChallengeSession, ChallengeSessions } from './challenge-sessions.js';
 import type { CheckCode, CodeResult } from './check-code.js';
+import type { EnrollAtLogin } from './enroll-at-login.js';
 import type { GroupAttributes } from './group-attributes.js';
 import type { LoginRequest } from './login-request.js';
 import type { PushWaits } from './push-waits.js';
@@ -35,18 +36,10 @@ export interface AuthenticateDeps {
   /** Told about failures that are not the caller's fault (a store that throws). */
   readonly onInternalError?: InternalErrorSink;
   /**
-   * Issue 18 enrollment at login: a single-use link for the user (a Reason when its limits refuse one). Absent: no
-   * enrollment at login (push off).
+   * Issue 18 enrollment at login: a link for the user (a Reason when its limits refuse one), and the TOTP token a
+   * user may choose on its page, pending until its first code. Absent: no enrollment at login (push off).
    */
-  readonly enrollment?: {
-    issue(
-      userName: string,
-      transactionId: string,
-      source: string,
-      clientName: string,
-      now: number,
-    ): { readonly url: string } | { readonly refused: Reason };
-  };
+  readonly enrollment?: Pick<EnrollAtLogin, 'issue' | 'pendingTotp' | 'firstTotpCode'>;
   /** Grace sign-ins used (issue 18 `secondFactor.graceLogins`); absent: only date grace periods apply. */
   readonly graceLogins?: Pick<GraceLoginStore, 'used' | 'recordUse' | 'ownGrace'>;
   /** Push authentication (docs/push.md); absent: an empty answer is refused as PUSH_UNAVAILABLE. */
@@ -176,8 +169,9 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   };
 
   /**
-   * Issue 18: a challenge naming a single-use link that enrolls the web authenticator for this user; the answer to
-   * it (empty, or `push`) then sends the first push. No leading `+`: no push is possible yet.
+   * Issue 18: a challenge naming a link whose page enrolls the web authenticator or shows a TOTP key for this user;
+   * the answer to it (empty, or `push`) then sends the first push, or (a code) proves and stores the TOTP token.
+   * No leading `+`: no push is possible yet.
    */
   const enrollAtLogin = (identity: Identity, request: LoginRequest, typed: string): Decision => {
     const now = clock();
@@ -229,7 +223,14 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
 
   const challengeText = (session: ChallengeSession): string => {
     if (session.enrollUrl !== '') {
-      const text = session.codeAttempts === 0 ? settings.enrollmentText : settings.enrollmentPendingText;
+      const totp =
+        deps.enrollment?.pendingTotp(session.identity.name, session.transactionId, clock()) === true;
+      const text =
+        session.codeAttempts === 0
+          ? settings.enrollmentText
+          : totp
+            ? settings.enrollmentTotpText
+            : settings.enrollmentPendingText;
       return text.replaceAll('{url}', session.enrollUrl);
     }
     const offered = deps.push?.offered(session.identity.name) ?? false;
@@ -266,12 +267,12 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (session.checking) return reject(Reason.StateUsed, name, txn);
     // A typed code is digits: no decoder call then (and nothing to trim).
     const text = digitsText(password, 0, password.length) ?? utf8.decode(password).trim();
-    if (asksForPush(text)) {
-      // Issue 18: answered before the authenticator was enrolled: say so, and keep the challenge (bounded, A4.4).
-      if (session.enrollUrl !== '' && deps.push?.offered(name) !== true)
-        return enrollmentPending(session, now);
-      return startPush(request, session, now);
+    // Issue 18: no authenticator enrolled yet: the answer is the first code of a TOTP token chosen on the link's
+    // page, or comes too early.
+    if (session.enrollUrl !== '' && deps.push?.offered(name) !== true) {
+      return enrollmentAnswer(request, session, asksForPush(text) ? undefined : text, now);
     }
+    if (asksForPush(text)) return startPush(request, session, now);
     session.codeAttempts++;
     session.checking = true;
     try {
@@ -315,14 +316,39 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     return reject(result.reason, session.identity.name, txn);
   };
 
-  const enrollmentPending = (session: ChallengeSession, now: number): Decision => {
+  /**
+   * Issue 18, A11.4: the answer of a login whose user is still enrolling. A code is checked against the TOTP token
+   * chosen on the link's page (stored only if it verifies); anything else, or a wrong code, re-challenges while
+   * attempts are left (A4.4), then refuses.
+   */
+  const enrollmentAnswer = (
+    request: LoginRequest,
+    session: ChallengeSession,
+    typed: string | undefined,
+    now: number,
+  ): Decision => {
+    const name = session.identity.name;
+    const txn = session.transactionId;
+    let checked: CodeResult | undefined;
+    try {
+      if (typed !== undefined)
+        checked = deps.enrollment?.firstTotpCode(name, txn, typed, now, request.clientName);
+    } catch (error) {
+      sessions.end(session, now);
+      return internal(error, 'enrollment at login', request, name, txn);
+    }
     session.codeAttempts++;
+    if (checked?.ok === true) {
+      sessions.end(session, now);
+      return acceptIdentity(session.identity, txn);
+    }
+    const reason = checked === undefined ? Reason.SecondFactorMissing : checked.reason;
     if (session.codeAttempts >= settings.maxCodeAttempts) {
       sessions.end(session, now);
-      return reject(Reason.SecondFactorMissing, session.identity.name, session.transactionId);
+      return reject(reason, name, txn);
     }
     sessions.rechallenge(session, now);
-    return challengeFor(session, Reason.SecondFactorMissing);
+    return challengeFor(session, reason);
   };
 
   /**

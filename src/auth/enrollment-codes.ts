@@ -12,16 +12,36 @@ const PER_USER_PER_HOUR = 5;
 const PER_SOURCE_PER_HOUR = 30;
 const HOUR_MS = 3600_000;
 
-interface Open {
+/** The login an open code belongs to. */
+export interface Enrollment {
   readonly userName: string;
   readonly transactionId: string;
+  /** Epoch ms after which the code is refused. */
   readonly expiresAt: number;
 }
 
 /**
- * One open code per user, single use, valid `lifetimeMs`, bound to the user and the login that asked for it (40
- * bits from the CSPRNG; the public listener's per-address rate limit bounds guessing). In memory: a restart ends
- * open enrollments, and the user's next login asks again. Issuing is bounded per user and per source address.
+ * A TOTP token chosen on the link's page that has not yet proven itself: it lives only here, with its code, and is
+ * stored only when its first code verifies at the NAS (SECURITY A11.4).
+ */
+export interface PendingTotp {
+  readonly secret: Uint8Array;
+  readonly algorithm: 'SHA1';
+  readonly digits: 6;
+  readonly period: 30;
+}
+
+interface Open extends Enrollment {
+  /** The TOTP token shown on the page, if the user chose one; a later choice replaces it. */
+  totp: PendingTotp | undefined;
+}
+
+/**
+ * One open code per user, valid `lifetimeMs`, bound to the user and the login that asked for it (40 bits from the
+ * CSPRNG; the public listener's per-address rate limit bounds guessing). It may be looked at (`peek`) any number of
+ * times; it is spent by `take` (the web authenticator was chosen) or `spend` (a TOTP token it offered was stored).
+ * In memory: a restart ends open enrollments and their pending TOTP tokens, and the user's next login asks again.
+ * Issuing is bounded per user and per source address.
  */
 export class EnrollmentCodes {
   private readonly codes = new Map<string, Open>();
@@ -48,22 +68,56 @@ export class EnrollmentCodes {
       code = '';
       for (let i = 0; i < CODE_LENGTH; i++) code += ALPHABET[randomInt(ALPHABET.length)];
     } while (this.codes.has(code));
-    this.codes.set(code, { userName, transactionId, expiresAt: now + this.lifetimeMs });
+    this.codes.set(code, { userName, transactionId, expiresAt: now + this.lifetimeMs, totp: undefined });
     this.byUser.set(userName, code);
     return { code };
   }
 
-  /** Uses a code up: its user and login, or undefined for an unknown, used or expired one. */
-  take(code: string, now: number): { userName: string; transactionId: string } | undefined {
+  /** The login of an open code, without using it up; undefined for an unknown, spent or expired one. */
+  peek(code: string, now: number): Enrollment | undefined {
+    const open = this.codes.get(code);
+    return open !== undefined && open.expiresAt > now ? enrollmentOf(open) : undefined;
+  }
+
+  /** Uses a code up (dropping any pending TOTP token): its login, or undefined for an unknown, spent or expired one. */
+  take(code: string, now: number): Enrollment | undefined {
     const open = this.codes.get(code);
     if (open === undefined) return undefined;
-    this.codes.delete(code);
-    if (this.byUser.get(open.userName) === code) this.byUser.delete(open.userName);
-    return open.expiresAt > now ? { userName: open.userName, transactionId: open.transactionId } : undefined;
+    this.forget(code, open);
+    return open.expiresAt > now ? enrollmentOf(open) : undefined;
+  }
+
+  /** Keeps `totp` with an open code, replacing one chosen before; its login, or undefined (nothing kept). */
+  holdTotp(code: string, totp: PendingTotp, now: number): Enrollment | undefined {
+    const open = this.codes.get(code);
+    if (open === undefined || open.expiresAt <= now) return undefined;
+    open.totp = totp;
+    return enrollmentOf(open);
+  }
+
+  /** The pending TOTP token of `userName`'s open code, only for the login the code was given to. */
+  pendingTotp(userName: string, transactionId: string, now: number): PendingTotp | undefined {
+    const code = this.byUser.get(userName);
+    const open = code === undefined ? undefined : this.codes.get(code);
+    if (open === undefined || open.transactionId !== transactionId || open.expiresAt <= now) return undefined;
+    return open.totp;
+  }
+
+  /** Spends `userName`'s open code if it was given to this login (its TOTP token was stored). */
+  spend(userName: string, transactionId: string): void {
+    const code = this.byUser.get(userName);
+    const open = code === undefined ? undefined : this.codes.get(code);
+    if (code !== undefined && open !== undefined && open.transactionId === transactionId)
+      this.forget(code, open);
   }
 
   get size(): number {
     return this.codes.size;
+  }
+
+  private forget(code: string, open: Open): void {
+    this.codes.delete(code);
+    if (this.byUser.get(open.userName) === code) this.byUser.delete(open.userName);
   }
 
   private admit(key: string, max: number, now: number): boolean {
@@ -78,14 +132,14 @@ export class EnrollmentCodes {
   }
 
   private sweep(now: number): void {
-    for (const [code, open] of this.codes) {
-      if (open.expiresAt > now) continue;
-      this.codes.delete(code);
-      if (this.byUser.get(open.userName) === code) this.byUser.delete(open.userName);
-    }
+    for (const [code, open] of this.codes) if (open.expiresAt <= now) this.forget(code, open);
     if (this.issued.size > 10_000) {
       for (const [key, times] of this.issued)
         if (times.every((at) => now - at >= HOUR_MS)) this.issued.delete(key);
     }
   }
+}
+
+function enrollmentOf(open: Open): Enrollment {
+  return { userName: open.userName, transactionId: open.transactionId, expiresAt: open.expiresAt };
 }

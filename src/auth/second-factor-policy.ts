@@ -28,6 +28,8 @@ export interface SecondFactorSettings {
   readonly enrollmentCodeMinutes: number;
   readonly enrollmentText: string;
   readonly enrollmentPendingText: string;
+  /** Issue 18: the challenge after an empty or wrong answer once a TOTP key was chosen on the link's page. */
+  readonly enrollmentTotpText: string;
   readonly pushChallengeText: string;
   readonly codeChallengeText: string;
   readonly challengeSeconds: number;

@@ -91,23 +91,39 @@ export const SecondFactorSchema = Type.Object(
       default: false,
       description:
         'A user who passed the first factor and holds no second factor (and whose grace period, if any, is over) ' +
-        'gets an Access-Challenge naming a short link to enroll the web authenticator; answering it after enrolling ' +
-        'sends the first push (docs/self-service.md). Needs push on. Per client or group too ' +
+        'gets an Access-Challenge naming a short link whose page enrolls the web authenticator or shows a TOTP key; ' +
+        'answering it after enrolling sends the first push, or (with the TOTP key) the first code stores the token ' +
+        '(docs/self-service.md). Needs push on. Per client or group too ' +
         '(`secondFactor.clients.<name>.enrollAtLogin`, `secondFactor.groups.<name>.enrollAtLogin`; a group set to ' +
         'false forbids it for its members).',
     }),
-    enrollmentCodeMinutes: int(1, 60, 10, 'How long the link of enrollment at login works (single use).'),
+    enrollmentCodeMinutes: int(
+      1,
+      60,
+      10,
+      'How long the link of enrollment at login works; a TOTP key chosen on its page waits as long for its first code.',
+    ),
     enrollmentText: Type.String({
       minLength: 1,
       maxLength: CHALLENGE_TEXT_MAX,
-      default: 'Set up sign-in approval: open {url} on your phone, then press Enter',
+      default:
+        'Set up two-step sign-in: open {url} on your phone, then press Enter or type the code of your app',
       description: 'Challenge text of enrollment at login; `{url}` is the link. No leading `+`: no push yet.',
     }),
     enrollmentPendingText: Type.String({
       minLength: 1,
       maxLength: CHALLENGE_TEXT_MAX,
-      default: 'Not set up yet: open {url} on your phone first, then press Enter',
+      default:
+        'Not set up yet: open {url} on your phone first, then press Enter or type the code of your app',
       description: 'Challenge text when the answer comes before the authenticator was enrolled.',
+    }),
+    enrollmentTotpText: Type.String({
+      minLength: 1,
+      maxLength: CHALLENGE_TEXT_MAX,
+      default: 'Type the code your authenticator app shows',
+      description:
+        "Challenge text of enrollment at login once a TOTP key was chosen on the link's page, after an empty or " +
+        'wrong answer; `{url}` is the link.',
     }),
     pushChallengeText: Type.String({
       minLength: 1,

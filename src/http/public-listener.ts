@@ -1,5 +1,5 @@
-// Owns the public HTTPS listener: device routes only (SECURITY A8.1) and the web authenticator's files (A10.2),
-// strict bodies and per-address rate limits.
+// Owns the public HTTPS listener: device routes only (SECURITY A8.1), the web authenticator's files (A10.2) and the
+// enrollment-at-login page (A11.5), strict bodies and per-address rate limits.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { AnswerPush } from '../auth/answer-push.js';
@@ -8,6 +8,7 @@ import type { DeviceReply } from '../auth/device-reply.js';
 import type { ActivateDevice } from '../auth/enroll-device.js';
 import type { PollPushes } from '../auth/poll-pushes.js';
 import { acceptForm, acceptStrictJson } from './body-parsers.js';
+import { type EnrollmentPageRoutes, registerEnrollPage } from './enroll-page.js';
 import { codeOfError, httpError } from './http-errors.js';
 import { listen, type RunningListener } from './listen.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -25,11 +26,8 @@ export interface DeviceRoutes {
   readonly poll: PollPushes;
   /** FortiAuthenticator's `POST /api/v1/pushauthresp/` (docs/push.md §10). */
   readonly fortiAnswer: FortiAnswer;
-  /**
-   * Issue 18: a link of enrollment at login opened on the phone: where to send the browser (the web
-   * authenticator with a fresh activation), or undefined for an unknown, used or expired link.
-   */
-  readonly enrollLink?: (code: string, sourceIp: string) => Promise<string | undefined>;
+  /** Issue 18: the page of a link of enrollment at login (`/e/<code>`) and its two choices. */
+  readonly enrollment?: EnrollmentPageRoutes;
   /** What the web authenticator asks before enrolling (`/authenticator/config.json`). */
   readonly webHints?: () => WebAuthenticatorHints;
 }
@@ -113,20 +111,7 @@ export function buildPublicApp(options: PublicListenerOptions): FastifyInstance 
       send(reply, await routes.fortiAnswer(request.body, request.ip)),
     );
   });
-  const enrollLink = routes.enrollLink;
-  if (enrollLink !== undefined) {
-    app.get<{ Params: { code: string } }>('/e/:code', async (request, reply) => {
-      const target = await enrollLink(request.params.code.toUpperCase(), request.ip);
-      reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-      if (target === undefined) {
-        return reply
-          .code(404)
-          .type('text/plain; charset=utf-8')
-          .send('This sign-in setup link is unknown, used or expired. Sign in again for a new one.\n');
-      }
-      return reply.redirect(target, 303);
-    });
-  }
+  if (routes.enrollment !== undefined) registerEnrollPage(app, routes.enrollment);
   app.get<{ Querystring: Record<string, string> }>('/device/v1/pending', async (request, reply) => {
     const query: Record<string, string> = {};
     for (const [key, value] of Object.entries(request.query))

@@ -89,8 +89,11 @@ export const defaultSettings: SecondFactorSettings = {
   graceLoginsReminder: 'Two-step sign-in is required after {left} more sign-ins: set up an authenticator now',
   enrollAtLogin: false,
   enrollmentCodeMinutes: 10,
-  enrollmentText: 'Set up sign-in approval: open {url} on your phone, then press Enter',
-  enrollmentPendingText: 'Not set up yet: open {url} on your phone first, then press Enter',
+  enrollmentText:
+    'Set up two-step sign-in: open {url} on your phone, then press Enter or type the code of your app',
+  enrollmentPendingText:
+    'Not set up yet: open {url} on your phone first, then press Enter or type the code of your app',
+  enrollmentTotpText: 'Type the code your authenticator app shows',
   pushChallengeText: '+Enter token code or no code to send a notification to your mobile app',
   codeChallengeText: 'Enter token code',
   challengeSeconds: 120,
@@ -107,12 +110,24 @@ export interface FixtureOptions {
   readonly lockoutFailures?: number;
   readonly lockoutSeconds?: number;
   readonly upgradeLegacyHashes?: boolean;
-  /** Enrollment at login (issue 18): what `issue` answers (a link or a Reason); absent: not wired. */
-  readonly enrollment?: AuthenticateDeps['enrollment'];
+  /**
+   * Enrollment at login (issue 18), or a function building it from the fixture's stores and clock (so the real use
+   * case stores its tokens where the login reads them); absent: not wired.
+   */
+  readonly enrollment?:
+    | AuthenticateDeps['enrollment']
+    | ((parts: FixtureParts) => AuthenticateDeps['enrollment']);
   /** Counts grace sign-ins (issue 18 `graceLogins`); absent: only date grace periods. */
   readonly graceLogins?: GraceLoginStore;
   /** Wires push (docs/push.md) with memory stores and no Web Push sender (devices poll). */
   readonly push?: { readonly timeoutMs?: number; readonly numberMatching?: boolean };
+}
+
+/** What an `enrollment` builder gets from the fixture. */
+export interface FixtureParts {
+  readonly tokens: MemoryTokenStore;
+  readonly devices: MemoryPushDeviceStore;
+  readonly now: () => number;
 }
 
 const SECRET = text('12345678901234567890');
@@ -187,6 +202,10 @@ export function authFixture(options: FixtureOptions = {}) {
       delivery: { kind: 'poll' },
       label: '',
     });
+  const enrollment =
+    typeof options.enrollment === 'function'
+      ? options.enrollment({ tokens, devices, now: clock.now })
+      : options.enrollment;
   const authenticate: Authenticate = createAuthenticate({
     firstFactor: {
       resolveName: (typed) => ({ ok: true, name: typed }),
@@ -224,7 +243,7 @@ export function authFixture(options: FixtureOptions = {}) {
       errorSubjects.push(subject);
     },
     ...(options.graceLogins === undefined ? {} : { graceLogins: options.graceLogins }),
-    ...(options.enrollment === undefined ? {} : { enrollment: options.enrollment }),
+    ...(enrollment === undefined ? {} : { enrollment }),
     ...(push === undefined ? {} : { push }),
   });
   const addTotp = (userName: string, extra: Partial<NewToken> = {}) =>

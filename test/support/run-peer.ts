@@ -53,3 +53,76 @@ export function radclient(port: number, secret: string, attributes: string, extr
     attributes,
   );
 }
+
+/** A peer that is answered as it asks (pamtester at a challenge): its output so far, and its keyboard. */
+export interface InteractivePeer {
+  /** stdout and stderr together, in arrival order. */
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output, or fails when the peer ends or time runs out. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Types `line` and Enter. */
+  type(line: string): void;
+  /** Ends the input and resolves with the peer's result (it is killed after the start's `timeoutMs`). */
+  finish(): Promise<PeerResult>;
+}
+
+/** Starts `command` with a pipe for its input, to be typed into as its output asks (see {@link InteractivePeer}). */
+export function startInteractivePeer(
+  command: string,
+  args: readonly string[],
+  timeoutMs = 30_000,
+): InteractivePeer {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let text = '';
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    text += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    text += d.toString();
+  });
+  child.stdin.on('error', () => {});
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const closed = new Promise<PeerResult>((resolve, reject) => {
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${command}: ${error.message}`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+  let ended = false;
+  void closed.then(
+    () => {
+      ended = true;
+    },
+    () => {
+      ended = true;
+    },
+  );
+  return {
+    output: () => text,
+    async waitFor(pattern, wait = 15_000) {
+      const deadline = Date.now() + wait;
+      for (;;) {
+        const match = pattern.exec(text);
+        if (match !== null) return match;
+        if (ended || Date.now() > deadline)
+          throw new Error(`${command} never printed ${pattern}; it printed:\n${text}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    type(line) {
+      child.stdin.write(`${line}\n`);
+    },
+    finish() {
+      child.stdin.end();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,225 @@
+// Owns enrollment at login past its challenge (issue 18): the link's page and its two choices (the web
+// authenticator, or a TOTP token shown as a QR code), and the first code of that TOTP token, which alone stores it.
+import { StoreError, StoreErrorCode } from '../domain/ports.js';
+import type { PushDeviceStore } from '../domain/push-device.js';
+import { Reason } from '../domain/reason.js';
+import { generateSerial, type Token, type TokenStore } from '../domain/token.js';
+import { encodeBase32 } from '../otp/base32.js';
+import { generateSecret } from '../otp/generate-secret.js';
+import { buildOtpauthUri } from '../otp/otpauth-uri.js';
+import { initialTotpState, verifyTotp } from '../otp/verify-totp.js';
+import type { CodeResult } from './check-code.js';
+import { createActivation } from './enroll-device.js';
+import {
+  ENROLLMENT_CODE_PATTERN,
+  type Enrollment,
+  type EnrollmentCodes,
+  type PendingTotp,
+} from './enrollment-codes.js';
+
+export type { Enrollment };
+
+export interface EnrollAtLoginSettings {
+  /** Read at every use: a public URL derived from the host learns its port only once the listener is bound. */
+  readonly publicUrl: string;
+  /** The issuer an authenticator app shows beside the account (`push.serverName`). */
+  readonly issuer: string;
+  /** `secondFactor.totpWindow`: the same steps either side as any TOTP code (A6.1). */
+  readonly totpWindow: number;
+}
+
+/** What happened, for the log (the wiring writes the lines; `audit.*` where something was stored). */
+export interface EnrollAtLoginEvents {
+  sent(enrollment: Enrollment, clientName: string, source: string): void;
+  limited(userName: string, transactionId: string, clientName: string, source: string, reason: Reason): void;
+  /** An unknown, spent, expired or malformed link was opened or chosen on. */
+  refused(sourceIp: string): void;
+  opened(enrollment: Enrollment, sourceIp: string): void;
+  chosen(enrollment: Enrollment, choice: 'phone' | 'totp', sourceIp: string): void;
+  totpEnrolled(
+    enrollment: { userName: string; transactionId: string },
+    serial: string,
+    clientName: string,
+  ): void;
+}
+
+export interface EnrollAtLoginDeps {
+  readonly codes: EnrollmentCodes;
+  readonly devices: Pick<PushDeviceStore, 'addActivation'>;
+  readonly tokens: Pick<TokenStore, 'add'>;
+  readonly settings: EnrollAtLoginSettings;
+  readonly events: EnrollAtLoginEvents;
+}
+
+/** What the page shows for the TOTP choice: the key once, as a QR code and as text. */
+export interface TotpOffer {
+  readonly userName: string;
+  readonly issuer: string;
+  /** `otpauth://totp/…` (Key Uri Format), for the QR code. */
+  readonly uri: string;
+  /** The secret in base32, for typing into an app that cannot scan. */
+  readonly secret: string;
+  readonly expiresAt: number;
+}
+
+export interface EnrollAtLogin {
+  /** A new link for the user of a login (replacing one still open), or the reason the limits say no. */
+  issue(
+    userName: string,
+    transactionId: string,
+    source: string,
+    clientName: string,
+    now: number,
+  ): { readonly url: string } | { readonly refused: Reason };
+  /** The link's page: whose link it is, or undefined (a plain 404) when unknown, spent or expired. Uses nothing. */
+  open(code: string, sourceIp: string, now: number): Enrollment | undefined;
+  /** "Use this phone": spends the link and makes a one-time activation (A8.9) for its user. */
+  choosePhone(code: string, sourceIp: string, now: number): { readonly activationCode: string } | undefined;
+  /** "Use an authenticator app": a fresh TOTP key kept pending with the link (replacing an earlier one). */
+  chooseTotp(code: string, sourceIp: string, now: number): TotpOffer | undefined;
+  /** The login's link has a pending TOTP token (the answer must be its code). */
+  pendingTotp(userName: string, transactionId: string, now: number): boolean;
+  /**
+   * Checks a code typed in answer to the login's challenge against its pending TOTP token; on a match stores the
+   * token with the code's step as used, and spends the link. Undefined when no TOTP token is pending.
+   * @throws StoreError when the token cannot be stored
+   */
+  firstTotpCode(
+    userName: string,
+    transactionId: string,
+    code: string,
+    now: number,
+    clientName: string,
+  ): CodeResult | undefined;
+}
+
+/** Key Uri Format: an issuer or account with `:` cannot be put in a label. */
+const labelSafe = (text: string) => text.replaceAll(':', ' ').trim() || 'Assent';
+
+export function createEnrollAtLogin(deps: EnrollAtLoginDeps): EnrollAtLogin {
+  const { codes, settings, events } = deps;
+  const wrong: CodeResult = { ok: false, reason: Reason.CodeWrong };
+
+  /** A link's code as typed (any case); undefined, told as refused, when it is not one or not open. */
+  const openCode = (typed: string, sourceIp: string, now: number): [string, Enrollment] | undefined => {
+    const code = typed.toUpperCase();
+    const enrollment = ENROLLMENT_CODE_PATTERN.test(code) ? codes.peek(code, now) : undefined;
+    if (enrollment === undefined) {
+      events.refused(sourceIp);
+      return undefined;
+    }
+    return [code, enrollment];
+  };
+
+  /** Stores the proven TOTP token under a fresh serial (drawn again on the rare clash). */
+  const store = (userName: string, pending: PendingTotp, step: number): Token => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return deps.tokens.add({
+          serial: generateSerial(),
+          userName,
+          type: 'totp',
+          secret: pending.secret,
+          algorithm: pending.algorithm,
+          digits: pending.digits,
+          period: pending.period,
+          // RFC 6238 §5.2, A6.4: stored with the first code's step already used, in the same write, so that code
+          // is never accepted again (in this login or a later one), also after a crash right after the write.
+          lastUsed: step,
+          label: 'enrolled at login',
+        });
+      } catch (error) {
+        if (error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists && attempt < 5)
+          continue;
+        throw error;
+      }
+    }
+  };
+
+  return {
+    issue(userName, transactionId, source, clientName, now) {
+      const issued = codes.issue(userName, transactionId, source, now);
+      if ('refused' in issued) {
+        events.limited(userName, transactionId, clientName, source, issued.refused);
+        return issued;
+      }
+      events.sent(codes.peek(issued.code, now)!, clientName, source);
+      return { url: `${settings.publicUrl.replace(/\/+$/, '')}/e/${issued.code}` };
+    },
+
+    open(typed, sourceIp, now) {
+      const found = openCode(typed, sourceIp, now);
+      if (found === undefined) return undefined;
+      events.opened(found[1], sourceIp);
+      return found[1];
+    },
+
+    choosePhone(typed, sourceIp, now) {
+      const found = openCode(typed, sourceIp, now);
+      if (found === undefined) return undefined;
+      const [code, enrollment] = found;
+      // The link is spent here: the activation takes over, itself single use for 10 minutes (A8.9).
+      codes.take(code, now);
+      const activation = createActivation(
+        deps.devices,
+        settings.publicUrl,
+        enrollment.userName,
+        'enrolled at login',
+        new Date(now),
+      );
+      events.chosen(enrollment, 'phone', sourceIp);
+      return { activationCode: activation.code };
+    },
+
+    chooseTotp(typed, sourceIp, now) {
+      const found = openCode(typed, sourceIp, now);
+      if (found === undefined) return undefined;
+      const [code, enrollment] = found;
+      // SECURITY A6.6: 160 bits from the CSPRNG; held in memory only until its first code proves it (A11.4).
+      const pending: PendingTotp = { secret: generateSecret(), algorithm: 'SHA1', digits: 6, period: 30 };
+      codes.holdTotp(code, pending, now);
+      const issuer = labelSafe(settings.issuer);
+      const uri = buildOtpauthUri({
+        type: 'totp',
+        issuer,
+        account: labelSafe(enrollment.userName),
+        secret: pending.secret,
+        algorithm: pending.algorithm,
+        digits: pending.digits,
+        period: pending.period,
+      });
+      events.chosen(enrollment, 'totp', sourceIp);
+      return {
+        userName: enrollment.userName,
+        issuer,
+        uri,
+        secret: encodeBase32(pending.secret),
+        expiresAt: enrollment.expiresAt,
+      };
+    },
+
+    pendingTotp: (userName, transactionId, now) =>
+      codes.pendingTotp(userName, transactionId, now) !== undefined,
+
+    firstTotpCode(userName, transactionId, code, now, clientName) {
+      const pending = codes.pendingTotp(userName, transactionId, now);
+      if (pending === undefined) return undefined;
+      // The same rules as any TOTP code (A6.1): the configured window around the server's clock.
+      const verified = verifyTotp({
+        secret: pending.secret,
+        code,
+        nowSeconds: Math.floor(now / 1000),
+        period: pending.period,
+        digits: pending.digits,
+        algorithm: pending.algorithm,
+        window: settings.totpWindow,
+        state: initialTotpState,
+      });
+      if (!verified.ok) return wrong;
+      const token = store(userName, pending, verified.step);
+      codes.spend(userName, transactionId);
+      events.totpEnrolled({ userName, transactionId }, token.serial, clientName);
+      return { ok: true, serial: token.serial };
+    },
+  };
+}
