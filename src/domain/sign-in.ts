@@ -3,7 +3,14 @@
 /** How an accepted login proved the second factor; `password`: the first factor alone (no second factor needed). */
 export type SignInMethod = 'push' | 'totp' | 'hotp' | 'backup' | 'password' | 'grace';
 
-export const SIGN_IN_METHODS: readonly SignInMethod[] = ['push', 'totp', 'hotp', 'backup', 'password', 'grace'];
+export const SIGN_IN_METHODS: readonly SignInMethod[] = [
+  'push',
+  'totp',
+  'hotp',
+  'backup',
+  'password',
+  'grace',
+];
 
 /** A final outcome of one login (RADIUS, REST API or portal): never a challenge, a pending wait or a drop. */
 export interface NewSignIn {
