@@ -7,7 +7,9 @@ import {
   addOtpToken,
   addPushActivation,
   removeToken,
+  renameToken,
   TokenInputError,
+  tokenRow,
   tokenRows,
 } from './admin/token-admin.js';
 import {
@@ -203,6 +205,8 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
       return addPushActivation(stores, deps.push.publicUrl, user, label, new Date());
     },
     remove: (serial) => changing(() => removeToken(stores, serial)),
+    rename: (serial, label) =>
+      changing(() => renameToken(stores, serial, label)) ? tokenRow(stores, serial) : undefined,
   };
 
   const sf = config.secondFactor;

@@ -1,4 +1,5 @@
-// Owns starting the HTTP listeners from the configuration: the public one for devices, the admin one for operators.
+// Owns starting the HTTP listeners from the configuration: the public one for devices and the user portal, the admin
+// one for operators.
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -8,22 +9,27 @@ import { type ReadinessCheck, startAdminListener } from './http/admin-listener.j
 import type { ApiOptions } from './http/api/api-routes.js';
 import type { RunningListener } from './http/listen.js';
 import type { Metrics } from './http/metrics.js';
+import type { PortalRoutes } from './http/portal/portal-routes.js';
 import { loadPublicCertificate } from './http/public-certificate.js';
 import { type DeviceRoutes, startPublicListener } from './http/public-listener.js';
-import { loadWebAuthenticator } from './http/web-authenticator.js';
+import { loadStaticFiles, loadWebAuthenticator } from './http/web-authenticator.js';
 import type { PushWiring } from './push-wiring.js';
 import type { Stores } from './store/open-stores.js';
 
 /** The web authenticator as scripts/build-web.ts leaves it (committed; docs/authenticator.md). */
 const WEB_AUTHENTICATOR_DIR = fileURLToPath(new URL('../dist/authenticator/', import.meta.url));
+/** The user portal's app, built the same way (docs/self-service.md). */
+const PORTAL_DIR = fileURLToPath(new URL('../dist/portal/', import.meta.url));
 
 export interface HttpWiringDeps {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly checks: readonly ReadinessCheck[];
-  /** Device routes; undefined when push is off (then no public listener is opened). */
+  /** Device routes; undefined when push is off. */
   readonly routes: DeviceRoutes | undefined;
+  /** The user portal; undefined when `portal.enabled` is off. With neither, no public listener is opened. */
+  readonly portal?: PortalRoutes | undefined;
   /** The reply-to address: its host names the certificate made at first start; its port is known once bound. */
   readonly publicUrlNow: () => string;
   /** Told the public listener's bound port before any request can arrive. */
@@ -33,7 +39,7 @@ export interface HttpWiringDeps {
 }
 
 export interface HttpListeners {
-  /** The public listener's port; undefined when push is off. */
+  /** The public listener's port; undefined when push and the portal are off. */
   readonly publicPort: number | undefined;
   readonly adminPort: number;
   close(): Promise<void>;
@@ -45,16 +51,28 @@ function certificateHosts(publicUrl: string): string[] {
   return [...new Set([host, hostname(), 'localhost', '127.0.0.1', '::1'])];
 }
 
+/** The portal's built app, or undefined (logged) when this checkout has not built it: its API is served anyway. */
+function portalFiles(logger: Logger) {
+  const files = loadStaticFiles(PORTAL_DIR);
+  if (files === undefined) {
+    logger.warn(
+      { event: 'http.portal_app_missing', dir: PORTAL_DIR },
+      'the user portal app is not built: /my/ is not served, only its API (npm run build:web)',
+    );
+  }
+  return files;
+}
+
 /**
- * Opens the admin listener and, with push on, the public one (its certificate made on first start when none is
- * configured). @throws when a port cannot be bound or the certificate pair is half there
+ * Opens the admin listener and, with push or the portal on, the public one (its certificate made on first start
+ * when none is configured). @throws when a port cannot be bound or the certificate pair is half there
  */
 export async function startHttpListeners(deps: HttpWiringDeps): Promise<HttpListeners> {
   const { config, logger } = deps;
   const opened: RunningListener[] = [];
   try {
     let publicPort: number | undefined;
-    if (deps.routes !== undefined) {
+    if (deps.routes !== undefined || deps.portal !== undefined) {
       const files = { certFile: config.http.public.certFile, keyFile: config.http.public.keyFile };
       const tls = await loadPublicCertificate(files, certificateHosts(deps.publicUrlNow()));
       if (tls.generated) {
@@ -65,8 +83,9 @@ export async function startHttpListeners(deps: HttpWiringDeps): Promise<HttpList
         );
       }
       for (const warning of tls.warnings) logger.warn({ event: 'http.certificate_problem' }, warning);
-      const webAuthenticator = loadWebAuthenticator(WEB_AUTHENTICATOR_DIR);
-      if (webAuthenticator === undefined) {
+      const webAuthenticator =
+        deps.routes === undefined ? undefined : loadWebAuthenticator(WEB_AUTHENTICATOR_DIR);
+      if (deps.routes !== undefined && webAuthenticator === undefined) {
         logger.warn(
           { event: 'http.web_authenticator_missing', dir: WEB_AUTHENTICATOR_DIR },
           'the web authenticator is not built: /authenticator/ is not served (npm run build:web)',
@@ -78,6 +97,7 @@ export async function startHttpListeners(deps: HttpWiringDeps): Promise<HttpList
         tls,
         routes: deps.routes,
         ...(webAuthenticator === undefined ? {} : { webAuthenticator }),
+        ...(deps.portal === undefined ? {} : { portal: deps.portal, portalFiles: portalFiles(logger) }),
         logger,
         rateLimit: {
           perSecond: config.http.public.rateLimitPerSecond,
@@ -109,7 +129,7 @@ export async function startHttpListeners(deps: HttpWiringDeps): Promise<HttpList
       {
         event: 'http.listening',
         public: publicPort === undefined ? null : `${config.http.public.bind}:${publicPort}`,
-        publicUrl: deps.routes === undefined ? null : deps.publicUrlNow(),
+        publicUrl: publicPort === undefined ? null : deps.publicUrlNow(),
         admin: `${config.http.admin.bind}:${admin.port}`,
       },
       'HTTP listeners ready',

@@ -30,6 +30,7 @@ export { FOREIGN_WRITE_CHECK_MS } from './store-wiring.js';
 
 import { countWithoutSecondFactor } from './admin/user-admin.js';
 import { createApiWiring } from './api-wiring.js';
+import { createPortalWiring } from './portal-wiring.js';
 import { createPushWiring } from './push-wiring.js';
 import { ClientTable } from './radius-server/client-table.js';
 import { RadiusCounters } from './radius-server/counters.js';
@@ -46,7 +47,7 @@ import { TokenHolders } from './store/sqlite/token-holders.js';
 export interface RunningServer {
   readonly sockets: readonly BoundSocket[];
   readonly processor: RequestProcessor;
-  /** Bound HTTP ports (the public one is absent when push is off). */
+  /** Bound HTTP ports (the public one is absent when push and the portal are off). */
   readonly http: { readonly publicPort: number | undefined; readonly adminPort: number };
   /** Re-reads the client table from the store (SIGHUP, or after `assent client add`). */
   reloadClients(): number;
@@ -208,20 +209,21 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       logger.info({ event: 'radius.clients_reloaded', clients: fresh.length });
       return fresh.length;
     };
+    const login = {
+      tokenHolders,
+      codeLengthsOf: (name: string) => tokens.cachedCodeLengths(name) ?? tokenHolders.codeLengthsOf(name),
+      checkCode,
+      attributesFor,
+      onInternalError,
+      graceLogins: stores.graceLogins,
+    };
     const api = createApiWiring({
       config,
       logger,
       stores,
       local,
       firstFactor,
-      login: {
-        tokenHolders,
-        codeLengthsOf: (name) => tokens.cachedCodeLengths(name) ?? tokenHolders.codeLengthsOf(name),
-        checkCode,
-        attributesFor,
-        onInternalError,
-        graceLogins: stores.graceLogins,
-      },
+      login,
       push,
       lockouts,
       reloadClients: () => reload(),
@@ -230,6 +232,20 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       storesChanged,
     });
     cleanups.push(() => api.close());
+    // Issue 18: the user portal at /my/ (docs/self-service.md). Its sign-in history is wired here as
+    // `signIns: { store, record }` once the sign-in store exists.
+    const portal = createPortalWiring({
+      config,
+      logger,
+      stores: { tokens, pushDevices: stores.pushDevices },
+      firstFactor,
+      login,
+      lockouts,
+      push,
+      pushes: api.pushes,
+      storesChanged,
+    });
+    if (portal !== undefined) cleanups.push(() => portal.close());
     if (api.pushes !== undefined) {
       const pushes = api.pushes;
       push.onDelivered((transaction, result) => pushes.delivered(transaction, result));
@@ -262,6 +278,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       metrics,
       checks: readinessChecks(stores, push),
       routes: push.hooks === undefined ? undefined : push.routes,
+      portal: portal?.routes,
       publicUrlNow: () => push.publicUrl,
       publicPortBound: (port) => push.publicPortBound(port),
       api: api.options,

@@ -36,7 +36,7 @@ export interface PushWiringDeps {
   readonly checkCode: CheckCode;
   readonly devices: PushDeviceStore;
   /** Where a TOTP token chosen at enrollment at login is stored once its first code verifies (issue 18). */
-  readonly tokens: Pick<TokenStore, 'add' | 'remove' | 'recordSuccess'>;
+  readonly tokens: Pick<TokenStore, 'add'>;
   readonly secrets: ServerSecretStore;
   readonly logger: Logger;
   /** Who holds an authenticator (the `+` of the challenge); refreshed when a device or token enrolls here. */
@@ -49,6 +49,11 @@ export interface PushWiringDeps {
 export interface PushWiring {
   /** How a waiting login ended (A7.7: denials and timeouts in a row turn number matching on for the user). */
   noteDecision(decision: Decision): void;
+  /**
+   * SECURITY A7.8: what a "this wasn't me" answer does to later pushes, for the same report made elsewhere (the
+   * portal's sign-in history): pushes to `user` are muted. Returns the ISO time the mute ends.
+   */
+  mute(user: string, now: number): string;
   /** For createAuthenticate; undefined when `push.enabled` is off. */
   readonly hooks: PushHooks | undefined;
   /** Enrollment at login (issue 18): links for users without a second factor; undefined when push is off. */
@@ -301,6 +306,7 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
         vapidPublicKey: sender.reaches('webpush') ? keys.vapid.publicKey : '',
       }),
     },
+    mute: (user, now) => limits.mute(user, now),
     noteDecision: (decision) => {
       if (decision.kind === 'accept') limits.noteOutcome(decision.user, true);
       else if (decision.kind === 'reject' && decision.user !== undefined) {

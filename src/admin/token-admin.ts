@@ -91,9 +91,51 @@ export function tokenRows(stores: Omit<TokenStores, 'users'>, user: string | und
   ];
 }
 
+/** The row of one token or push device, or undefined when no such serial. */
+export function tokenRow(stores: Omit<TokenStores, 'users'>, serial: string): TokenRow | undefined {
+  const holder = DEVICE_ID_PATTERN.test(serial)
+    ? stores.pushDevices.get(serial)?.userName
+    : stores.tokens.getBySerial(serial)?.userName;
+  return holder === undefined ? undefined : tokenRows(stores, holder).find((row) => row.serial === serial);
+}
+
 /** `ASNP…` names a push device, anything else an OTP token. A device is revoked at once (SECURITY C11). */
 export function removeToken(stores: Omit<TokenStores, 'users'>, serial: string): boolean {
   return DEVICE_ID_PATTERN.test(serial) ? stores.pushDevices.remove(serial) : stores.tokens.remove(serial);
+}
+
+/** The longest label of a token or device: what fits on one line of a listing and a phone's screen. */
+export const MAX_LABEL_LENGTH = 64;
+
+/**
+ * A label as stored: trimmed, 1–64 characters, none of them a control character or a bidirectional override
+ * (a label is shown in listings, logs and the portal, where such characters could disguise it).
+ * @throws TokenInputError
+ */
+export function checkLabel(label: string): string {
+  const trimmed = label.trim();
+  const length = [...trimmed].length;
+  if (length === 0 || length > MAX_LABEL_LENGTH) {
+    throw new TokenInputError('label', `expected 1–${MAX_LABEL_LENGTH} characters, got ${length}`);
+  }
+  if (/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(trimmed)) {
+    throw new TokenInputError(
+      'label',
+      'expected printable characters (no control characters or line breaks)',
+    );
+  }
+  return trimmed;
+}
+
+/**
+ * Renames a token or push device (`ASNP…`); false when no such serial. Only the label changes: secrets, replay
+ * state and delivery stay. @throws TokenInputError for a label `checkLabel` refuses
+ */
+export function renameToken(stores: Omit<TokenStores, 'users'>, serial: string, label: string): boolean {
+  const checked = checkLabel(label);
+  return DEVICE_ID_PATTERN.test(serial)
+    ? stores.pushDevices.setLabel(serial, checked)
+    : stores.tokens.setLabel(serial, checked);
 }
 
 export interface NewOtpInput {
@@ -105,6 +147,11 @@ export interface NewOtpInput {
   readonly issuer?: string | undefined;
   readonly label?: string | undefined;
   readonly count?: number | undefined;
+  /**
+   * The seed, when the user's app already holds it (the portal shows a secret first and stores it once the app's
+   * first code verifies); absent: a fresh one from the CSPRNG.
+   */
+  readonly secret?: Uint8Array | undefined;
 }
 
 export interface OtpAdded {
@@ -139,10 +186,18 @@ function refuseSecondSpelling(stores: Omit<TokenStores, 'users'>, user: string):
 }
 
 /**
- * A new TOTP, HOTP or backup-code token with a 160-bit secret from the CSPRNG (SECURITY A6.6, RFC 4226 §4 R6).
- * @throws TokenInputError
+ * A new TOTP, HOTP or backup-code token with a 160-bit secret from the CSPRNG (SECURITY A6.6, RFC 4226 §4 R6),
+ * for a user with a local record. @throws TokenInputError
  */
 export function addOtpToken(stores: TokenStores, input: NewOtpInput): OtpAdded {
+  checkIssuer(input);
+  if (stores.users.getByName(input.user) === undefined) {
+    throw new TokenInputError('user', `no user named "${input.user}"`, 'not_found');
+  }
+  return addVouchedOtpToken(stores, input);
+}
+
+function checkIssuer(input: NewOtpInput): string {
   const issuer = input.issuer ?? 'Assent';
   if (issuer.includes(':') || issuer.length === 0 || input.user.includes(':')) {
     throw new TokenInputError(
@@ -150,9 +205,15 @@ export function addOtpToken(stores: TokenStores, input: NewOtpInput): OtpAdded {
       'issuer and user name of an OTP token may not be empty or contain ":"',
     );
   }
-  if (stores.users.getByName(input.user) === undefined) {
-    throw new TokenInputError('user', `no user named "${input.user}"`, 'not_found');
-  }
+  return issuer;
+}
+
+/**
+ * As `addOtpToken`, for a user a first-factor source has just vouched for (the portal's signed-in user, who may
+ * exist only in a directory): no local record is needed. @throws TokenInputError
+ */
+export function addVouchedOtpToken(stores: Omit<TokenStores, 'users'>, input: NewOtpInput): OtpAdded {
+  const issuer = checkIssuer(input);
   const backup = input.type === 'backup';
   const digits = backup
     ? BACKUP_CODE_DIGITS
@@ -163,7 +224,7 @@ export function addOtpToken(stores: TokenStores, input: NewOtpInput): OtpAdded {
     throw new TokenInputError('count', `expected an integer 1–${MAX_BACKUP_CODES}`);
   }
   const algorithm = input.algorithm ?? 'SHA1';
-  const secret = generateSecret();
+  const secret = input.secret === undefined ? generateSecret() : new Uint8Array(input.secret);
   const codes = generateBackupCodes(count);
   const make = (serial: string): NewToken => ({
     serial,

@@ -1,8 +1,9 @@
 // Owns checking a password and/or a code for an application (`POST /api/v1/auth/`, docs/api.md, PROTOCOL §4.3).
 import type { AccountLockoutStore } from '../domain/account-lockout.js';
 import { type Decision, reject } from '../domain/decision.js';
-import type { FirstFactor } from '../domain/first-factor.js';
+import type { FirstFactor, FirstFactorResult } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
+import type { RequestContext } from '../domain/request-context.js';
 import type { Authenticate } from './authenticate.js';
 import type { LoginRequest } from './login-request.js';
 
@@ -43,6 +44,37 @@ const utf8 = new TextEncoder();
 const MAX_PASSWORD_OCTETS = 128;
 
 /**
+ * A password alone, for a caller that asks nothing more of it here (the REST API's password-only check, the
+ * portal's first step): the first factor, then the account lock. Never throws for expected failures.
+ */
+export type CheckPassword = (
+  username: string,
+  password: string,
+  context: RequestContext,
+) => FirstFactorResult | Promise<FirstFactorResult>;
+
+/** Builds the password-only check shared by the REST API and the portal (one rule set, SECURITY A6.5, A6.7). */
+export function createCheckPassword(
+  deps: Pick<CheckCredentialsDeps, 'firstFactor' | 'lockouts' | 'now'>,
+): CheckPassword {
+  return (username, password, context) => {
+    const octets = utf8.encode(password);
+    if (octets.length > MAX_PASSWORD_OCTETS) return { ok: false, reason: Reason.UserPasswordMalformed };
+    const checked = deps.firstFactor.check(username, octets, context);
+    const decide = (result: FirstFactorResult): FirstFactorResult => {
+      if (!result.ok) return result;
+      const name = result.identity.name;
+      const until = deps.lockouts.get(name)?.lockedUntil;
+      const at = new Date((deps.now ?? Date.now)()).toISOString();
+      // A6.7: after the password, so a locked account looks like any other failure to the caller.
+      if (until != null && until > at) return { ok: false, reason: Reason.AccountLocked, name };
+      return result;
+    };
+    return checked instanceof Promise ? checked.then(decide) : decide(checked);
+  };
+}
+
+/**
  * PROTOCOL §4.3: both given → password, then code; `token_code` empty → code concatenated to the password; only a
  * password → the password alone (the caller asked for nothing more); only a code → the code alone. A user without
  * tokens fails any code; a token-only user fails any password.
@@ -57,6 +89,7 @@ export function createCheckCredentials(deps: CheckCredentialsDeps): CheckCredent
     transactionId: input.transactionId,
   });
 
+  const checkPassword = createCheckPassword(deps);
   return (input) => {
     const { password, tokenCode } = input;
     if (password === undefined && (tokenCode === undefined || tokenCode === '')) {
@@ -72,16 +105,11 @@ export function createCheckCredentials(deps: CheckCredentialsDeps): CheckCredent
     }
     if (tokenCode === undefined) {
       const context = { clientName: input.caller, transactionId: input.transactionId };
-      const checked = deps.firstFactor.check(input.username, passwordOctets, context);
-      const decide = (result: Awaited<typeof checked>): Decision => {
-        if (!result.ok) return reject(result.reason, result.name ?? input.username, input.transactionId);
-        const name = result.identity.name;
-        const until = deps.lockouts.get(name)?.lockedUntil;
-        const at = new Date((deps.now ?? Date.now)()).toISOString();
-        // A6.7: after the password, so a locked account looks like any other failure to the caller.
-        if (until != null && until > at) return reject(Reason.AccountLocked, name, input.transactionId);
-        return { kind: 'accept', user: name, attributes: [], transactionId: input.transactionId };
-      };
+      const checked = checkPassword(input.username, password!, context);
+      const decide = (result: FirstFactorResult): Decision =>
+        result.ok
+          ? { kind: 'accept', user: result.identity.name, attributes: [], transactionId: input.transactionId }
+          : reject(result.reason, result.name ?? input.username, input.transactionId);
       return checked instanceof Promise ? checked.then(decide) : decide(checked);
     }
     const joined = utf8.encode(password + code);

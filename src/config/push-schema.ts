@@ -120,7 +120,8 @@ export const HttpSchema = Type.Object(
           maxLength: 1024,
           default: '0.0.0.0',
           minLength: 1,
-          description: 'Address of the public listener (device routes only, docs/security.md A8.1).',
+          description:
+            'Address of the public listener (device routes and the user portal, docs/security.md A8.1, A12).',
         }),
         port: port('TCP port of the public listener (FortiAuthenticator uses 4433; 0: any free port).', 4433),
         certFile: Type.String({

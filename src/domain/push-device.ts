@@ -43,6 +43,8 @@ export interface PushDeviceStore {
   add(device: NewPushDevice): PushDevice;
   /** Revokes a device: its next request is refused (SECURITY C11). False when no such device. */
   remove(id: string): boolean;
+  /** Renames a device (what `label` shows); false when no such device. */
+  setLabel(id: string, label: string): boolean;
   /** The push service said the subscription is gone (RFC 8030 §7.3): the device falls back to polling. */
   setDelivery(id: string, delivery: PushDelivery): boolean;
   touch(id: string, at: Date): void;

@@ -84,6 +84,8 @@ export interface TokenStore {
   addMany(tokens: readonly NewToken[]): number;
   /** Removes a token and its backup codes; false when no such serial. */
   remove(serial: string): boolean;
+  /** Renames a token (what `label` shows); false when no such serial. Nothing else of the token changes. */
+  setLabel(serial: string, label: string): boolean;
   /**
    * docs/security.md A6.4: atomically moves `lastUsed` from `expectedLastUsed` to `newLastUsed` (and stores drift).
    * Returns false when another request (or node) got there first, or `newLastUsed` is not greater: the code is then

@@ -1,5 +1,5 @@
-// Owns the public HTTPS listener: device routes only (SECURITY A8.1), the web authenticator's files (A10.2) and the
-// enrollment-at-login page (A11.5), strict bodies and per-address rate limits.
+// Owns the public HTTPS listener: device routes (SECURITY A8.1), the web authenticator's files (A10.2), the
+// enrollment-at-login page (A11.5) and the user portal (A12), strict bodies and per-address rate limits.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { AnswerPush } from '../auth/answer-push.js';
@@ -11,6 +11,7 @@ import { acceptForm, acceptStrictJson } from './body-parsers.js';
 import { type EnrollmentPageRoutes, registerEnrollPage } from './enroll-page.js';
 import { codeOfError, httpError } from './http-errors.js';
 import { listen, type RunningListener } from './listen.js';
+import { type PortalRoutes, registerPortal } from './portal/portal-routes.js';
 import { RateLimiter } from './rate-limiter.js';
 import {
   allowCrossOrigin,
@@ -36,7 +37,12 @@ export interface PublicListenerOptions {
   readonly bind: string;
   readonly port: number;
   readonly tls: { readonly cert: string; readonly key: string };
-  readonly routes: DeviceRoutes;
+  /** Absent when push is off: no device route is served then. */
+  readonly routes?: DeviceRoutes | undefined;
+  /** The user portal (docs/self-service.md); absent when `portal.enabled` is off. */
+  readonly portal?: PortalRoutes | undefined;
+  /** The portal app's built files (dist/portal); without them only its API is served. */
+  readonly portalFiles?: StaticFiles | undefined;
   readonly logger: Logger;
   /** Per source address (SECURITY A8.7). */
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
@@ -92,9 +98,20 @@ export function buildPublicApp(options: PublicListenerOptions): FastifyInstance 
     );
   });
   app.setNotFoundHandler((_request, reply) => send(reply, httpError('not_found')));
-  if (options.webAuthenticator !== undefined) {
+  if (options.portal !== undefined) registerPortal(app, options.portal, options.portalFiles);
+  if (routes !== undefined) registerDeviceRoutes(app, routes, options.webAuthenticator);
+  return app;
+}
+
+/** docs/push.md: the device routes, and the web authenticator that uses them. */
+function registerDeviceRoutes(
+  app: FastifyInstance,
+  routes: DeviceRoutes,
+  webAuthenticator?: StaticFiles,
+): void {
+  if (webAuthenticator !== undefined) {
     const hints = routes.webHints ?? (() => ({ serverName: 'Assent', vapidPublicKey: '' }));
-    registerWebAuthenticator(app, options.webAuthenticator, hints);
+    registerWebAuthenticator(app, webAuthenticator, hints);
   }
 
   app.post<{ Params: { code: string } }>('/device/v1/activation/:code', async (request, reply) =>
@@ -118,7 +135,6 @@ export function buildPublicApp(options: PublicListenerOptions): FastifyInstance 
       if (typeof value === 'string') query[key] = value;
     return send(reply, await routes.poll(query, request.ip));
   });
-  return app;
 }
 
 /** Binds the public listener. @throws when the port cannot be bound */

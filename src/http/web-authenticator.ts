@@ -48,21 +48,29 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': CONTENT_SECURITY_POLICY,
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'permissions-policy': 'camera=(self), microphone=(), geolocation=(), payment=(), usb=()',
-};
+/** The headers of an app's files: its CSP and permissions, and the companions of A10.2 (also the portal's, A12.9). */
+export function securityHeaders(csp: string, permissions: string): Readonly<Record<string, string>> {
+  return {
+    'content-security-policy': csp,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'permissions-policy': permissions,
+  };
+}
+
+const SECURITY_HEADERS = securityHeaders(
+  CONTENT_SECURITY_POLICY,
+  'camera=(self), microphone=(), geolocation=(), payment=(), usb=()',
+);
 
 /** The app's files by name. */
 export type StaticFiles = ReadonlyMap<string, StaticFile>;
 
-/** The app's files by name; undefined when the directory is missing (an unbuilt checkout). */
-export function loadWebAuthenticator(dir: string): StaticFiles | undefined {
+/** An app's built files by name (the web authenticator's, the portal's); undefined when `dir` has no index.html. */
+export function loadStaticFiles(dir: string): StaticFiles | undefined {
   if (!existsSync(join(dir, 'index.html'))) return undefined;
   const files = new Map<string, StaticFile>();
   for (const name of readdirSync(dir)) {
@@ -76,8 +84,17 @@ export function loadWebAuthenticator(dir: string): StaticFiles | undefined {
   return files;
 }
 
-function serve(request: FastifyRequest, reply: FastifyReply, file: StaticFile) {
-  reply.headers(SECURITY_HEADERS);
+/** The web authenticator's files (dist/authenticator). */
+export const loadWebAuthenticator = loadStaticFiles;
+
+/** Sends one built file with `headers`, its type and validators (a 304 when the browser's copy is current). */
+export function serveStaticFile(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  file: StaticFile,
+  headers: Readonly<Record<string, string>> = SECURITY_HEADERS,
+) {
+  reply.headers(headers);
   reply.header('content-type', file.type).header('etag', file.etag);
   // Everything else revalidates (a cheap 304): a new build must reach phones at their next start.
   reply.header('cache-control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
@@ -100,13 +117,13 @@ export function registerWebAuthenticator(
   // worker's scope need the slash.
   app.get('/authenticator', async (request, reply) => {
     if (!request.url.startsWith('/authenticator/')) return reply.redirect('/authenticator/', 301);
-    return serve(request, reply, files.get('index.html')!);
+    return serveStaticFile(request, reply, files.get('index.html')!);
   });
   app.get<{ Params: { '*': string } }>('/authenticator/*', async (request, reply) => {
     const name = request.params['*'];
     const file = /^[A-Za-z0-9._-]+$/.test(name) ? files.get(name) : undefined;
     if (file === undefined) return reply.callNotFound();
-    return serve(request, reply, file);
+    return serveStaticFile(request, reply, file);
   });
   // A phone's camera app opens the activation QR's link in the browser: send it to the app, the code in the
   // fragment (never logged or sent on). Only POST uses the code up (docs/push.md §3).

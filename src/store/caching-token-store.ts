@@ -259,6 +259,10 @@ export class CachingTokenStore implements TokenStore {
     return this.dropping(serial, () => this.inner.remove(serial));
   }
 
+  setLabel(serial: string, label: string): boolean {
+    return this.dropping(serial, () => this.inner.setLabel(serial, label));
+  }
+
   recordFailure(serial: string, now: Date): number | undefined {
     return this.dropping(serial, () => this.inner.recordFailure(serial, now));
   }

@@ -29,6 +29,7 @@ const anything = new Set([
   'push-wiring.ts',
   'api-wiring.ts',
   'http-wiring.ts',
+  'portal-wiring.ts',
   'server-wiring.ts',
   'store-wiring.ts',
 ]);

@@ -221,6 +221,25 @@ test('token import adds CSV tokens whose codes verify; a bad base32 line is refu
   assert.match(again.stderr, /HW0001 already exists/);
 });
 
+test('token rename changes only the label; a bad label is a usage error (2), an unknown serial exit 1', async () => {
+  const before = withTokenStore((store) => store.getBySerial(totpSerial)!);
+  const r = await assent(['token', 'rename', totpSerial, "  alice's old phone  "]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`token ${totpSerial} renamed to "alice's old phone"`));
+  const after = withTokenStore((store) => store.getBySerial(totpSerial)!);
+  assert.deepEqual(after, { ...before, label: "alice's old phone" }, 'the seed and replay state stay');
+  const listed = await assent(['token', 'list', '--user', 'alice', '--json']);
+  assert.ok(listed.stdout.includes('"label":"alice\'s old phone"'), listed.stdout);
+  const bad = await assent(['token', 'rename', totpSerial, 'a\nb']);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /<label>: expected printable characters/);
+  assert.equal((await assent(['token', 'rename', totpSerial, ' '])).code, 2);
+  const unknown = await assent(['token', 'rename', 'ASNT99999999', 'x']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /no token with serial "ASNT99999999"/);
+  assert.ok(verifiesNow(totpSerial, oathtoolTotp(totpSecret)), 'its codes still verify');
+});
+
 test('token remove deletes once, then reports no such token (exit 1)', async () => {
   const r = await assent(['token', 'remove', totpSerial]);
   assert.equal(r.code, 0, r.stderr);
@@ -228,7 +247,7 @@ test('token remove deletes once, then reports no such token (exit 1)', async () 
 });
 
 test('token help explains each command with examples', async () => {
-  for (const sub of ['add', 'list', 'remove', 'import']) {
+  for (const sub of ['add', 'list', 'remove', 'rename', 'import']) {
     const r = await assent(['token', sub, '--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Examples?:/);

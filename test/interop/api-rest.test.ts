@@ -423,6 +423,27 @@ test('users, tokens, lockouts over the API: the rules of the CLI, and the runnin
     ['totp'],
   );
   assert.ok(!list.text.includes(secret), 'no secret in a listing');
+  const renamed = await curl('PATCH', `/api/v2/tokens/${token.serial}`, {
+    key: 'ops',
+    json: { label: ' old phone ' },
+  });
+  assert.equal(renamed.status, 200, renamed.text);
+  assert.equal((renamed.body as { label: string; serial: string }).label, 'old phone');
+  assert.ok(site.server.logs.some((l) => l.event === 'audit.token_renamed' && l.serial === token.serial));
+  assert.equal(
+    (await curl('PATCH', `/api/v2/tokens/${token.serial}`, { key: 'ops', json: { label: 'a\u0007b' } }))
+      .status,
+    400,
+  );
+  assert.equal(
+    (await curl('PATCH', '/api/v2/tokens/ASNT99999999', { key: 'ops', json: { label: 'x' } })).status,
+    404,
+  );
+  assert.equal(
+    (await curl('PATCH', `/api/v2/tokens/${token.serial}`, { key: 'auditor', json: { label: 'x' } })).status,
+    401,
+    'renaming needs the admin scope',
+  );
   assert.equal((await curl('DELETE', `/api/v2/tokens/${token.serial}`, { key: 'ops' })).status, 204);
   assert.equal((await curl('DELETE', `/api/v2/tokens/${token.serial}`, { key: 'ops' })).status, 404);
   const backup = await curl('POST', '/api/v2/users/dave/tokens', {

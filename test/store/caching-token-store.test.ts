@@ -53,6 +53,15 @@ test('reads are served from memory after the first one', () => {
   assert.equal(cache.listForUser('alice')[0]?.label, 'changed');
 });
 
+test('a rename through the cache is stored and read back at once (the cached user is dropped)', () => {
+  const { cache, inner } = setup();
+  assert.equal(cache.listForUser('alice')[0]?.label, '');
+  assert.equal(cache.setLabel('S-alice', 'work phone'), true);
+  assert.equal(inner.getBySerial('S-alice')?.label, 'work phone');
+  assert.equal(cache.listForUser('alice')[0]?.label, 'work phone');
+  assert.equal(cache.setLabel('S-nobody', 'x'), false);
+});
+
 test('successes of one tick commit in one transaction, and each caller gets the verdict', async () => {
   const { cache, inner, transactions } = setup();
   cache.listForUser('alice');

@@ -59,6 +59,21 @@ export function runPushDeviceStoreConformance(name: string, makeStore: MakePushD
       assert.equal(store.setDelivery('ASNP00000001', { kind: 'poll' }), false);
     });
 
+    test('setLabel renames only the named device; its key, delivery and times stay', () => {
+      const store = makeStore();
+      store.add(device('ASNP00000001'));
+      store.add(device('ASNP00000002'));
+      store.touch('ASNP00000001', new Date('2026-12-03T10:00:00.000Z'));
+      const before = store.get('ASNP00000001')!;
+      assert.equal(store.setLabel('ASNP00000001', 'Pixel 8'), true);
+      const after = store.get('ASNP00000001')!;
+      assert.equal(after.label, 'Pixel 8');
+      assert.deepEqual({ ...after, label: before.label }, before);
+      assert.equal(store.listForUser('alice')[0]!.label, 'Pixel 8');
+      assert.equal(store.get('ASNP00000002')!.label, "alice's phone");
+      assert.equal(store.setLabel('ASNP00000009', 'x'), false);
+    });
+
     test('a ntfy topic round-trips with its keys, and a gone one falls back to polling', () => {
       const store = makeStore();
       const subscription = {

@@ -117,6 +117,22 @@ export function runTokenStoreConformance(name: string, makeStore: MakeTokenStore
       assert.equal(store.setLockedUntil('S1', null), false);
     });
 
+    test('setLabel renames only the named token and keeps its replay state, secret and failures', () => {
+      const store = makeStore(fakeClock());
+      store.add({ ...totp('S1'), label: 'old phone' });
+      store.add({ ...totp('S2'), label: 'keep' });
+      assert.equal(store.recordSuccess('S1', { expectedLastUsed: -1, newLastUsed: 9, drift: 1 }), true);
+      store.recordFailure('S1', new Date());
+      const before = store.getBySerial('S1')!;
+      assert.equal(store.setLabel('S1', 'new phone'), true);
+      assert.deepEqual(store.getBySerial('S1'), { ...before, label: 'new phone' });
+      assert.equal(store.getBySerial('S2')?.label, 'keep');
+      assert.equal(store.listForUser('alice')[0]?.label, 'new phone', 'listings see the new label');
+      assert.equal(store.setLabel('S1', ''), true, 'an empty label clears it');
+      assert.equal(store.getBySerial('S1')?.label, '');
+      assert.equal(store.setLabel('NOPE', 'x'), false);
+    });
+
     test('recordSuccess is a compare-and-set: a stale expected value loses (docs/security.md A6.4)', () => {
       const store = makeStore(fakeClock());
       store.add(totp('S1'));

@@ -1,11 +1,13 @@
-// Owns `assent token add|list|remove|import|resync`: second-factor tokens (TOTP, HOTP, backup codes) of users.
+// Owns `assent token add|list|remove|rename|import|resync`: second-factor tokens (TOTP, HOTP, backup codes) of users.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import QRCode from 'qrcode';
 import {
   addOtpToken,
   MAX_BACKUP_CODES,
+  MAX_LABEL_LENGTH,
   removeToken,
+  renameToken,
   TokenInputError,
   tokenRows,
 } from '../../admin/token-admin.js';
@@ -232,6 +234,37 @@ Examples:
       const done = await withStores(command, (stores) => removeToken(stores, serial));
       if (!done) throw new CliError(`no token with serial "${serial}"`, ExitCode.Failed);
       process.stdout.write(`token ${serial} removed\n`);
+    });
+
+  token
+    .command('rename')
+    .description('rename a token or push device (only its label changes)')
+    .argument('<serial>', 'ASNT… for an OTP token or backup codes, ASNP… for a push device')
+    .argument('<label>', `the new label, 1–${MAX_LABEL_LENGTH} printable characters (quote spaces)`)
+    .addHelpText(
+      'after',
+      `
+The label is what "token list", the REST API and the user portal show to tell a user's tokens
+apart ("work phone", "YubiKey 5"). Leading and trailing spaces are trimmed; control characters
+are refused. The secret, the replay state and a device's delivery stay as they are. Users can
+rename their own devices in the portal (docs/self-service.md).
+
+Examples:
+  assent token rename ASNT04718263 "alice's old phone"
+  assent token rename ASNP01234567 "Pixel 8"`,
+    )
+    .action(async (serial: string, label: string, _options: unknown, command: Command) => {
+      const done = await withStores(command, (stores) => {
+        try {
+          return renameToken(stores, serial, label);
+        } catch (error) {
+          if (error instanceof TokenInputError)
+            throw new CliError(`<label>: ${error.message}`, ExitCode.Usage);
+          throw error;
+        }
+      });
+      if (!done) throw new CliError(`no token with serial "${serial}"`, ExitCode.Failed);
+      process.stdout.write(`token ${serial} renamed to ${JSON.stringify(label.trim())}\n`);
     });
 
   token

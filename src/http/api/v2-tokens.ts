@@ -17,6 +17,8 @@ export interface TokenAdmin {
   /** @throws TokenInputError */
   addPush(user: string, label: string): { url: string; expiresAt: string };
   remove(serial: string): boolean;
+  /** The renamed token's row, or undefined when no such serial. @throws TokenInputError for a refused label */
+  rename(serial: string, label: string): TokenRow | undefined;
 }
 
 const TokenSchema = Type.Object(
@@ -175,6 +177,42 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
         if (!(error instanceof TokenInputError)) throw error;
         return sendProblem(reply, STATUS[error.kind], `${error.field}: ${error.message}`);
       }
+    },
+  );
+
+  app.patch<{ Params: { serial: string }; Body: { label: string } }>(
+    '/api/v2/tokens/:serial',
+    {
+      preHandler: deps.requireScope('admin'),
+      schema: {
+        summary: 'Rename a token or push device',
+        description:
+          'Changes only the label (1–64 printable characters, trimmed): secrets, replay state and delivery stay. ' +
+          'Users rename their own in the portal (docs/self-service.md).',
+        tags,
+        params: Type.Object({ serial: Type.String({ minLength: 1, maxLength: 64 }) }),
+        body: Type.Object(
+          { label: Type.String({ minLength: 1, maxLength: 256 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: TokenSchema, ...problemResponses(400, 401, 404, 413, 415, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { serial } = request.params;
+      let row: TokenRow | undefined;
+      try {
+        row = tokens.rename(serial, request.body.label);
+      } catch (error) {
+        if (!(error instanceof TokenInputError)) throw error;
+        return sendProblem(reply, STATUS[error.kind], `${error.field}: ${error.message}`);
+      }
+      if (row === undefined) return sendProblem(reply, 'not_found');
+      deps.logger.info(
+        { event: 'audit.token_renamed', key: request.apiKeyName, user: row.user, serial, label: row.label },
+        'token renamed over the REST API',
+      );
+      return wire(row);
     },
   );
 

@@ -55,6 +55,13 @@ export class MemoryPushDeviceStore implements PushDeviceStore {
     return this.#devices.delete(id);
   }
 
+  setLabel(id: string, label: string): boolean {
+    const device = this.#devices.get(id);
+    if (device === undefined) return false;
+    this.#devices.set(id, { ...device, label });
+    return true;
+  }
+
   setDelivery(id: string, delivery: PushDelivery): boolean {
     const device = this.#devices.get(id);
     if (device === undefined) return false;

@@ -117,6 +117,10 @@ export class MemoryTokenStore implements TokenStore {
     return this.#tokens.delete(serial);
   }
 
+  setLabel(serial: string, label: string): boolean {
+    return this.#update(serial, (token) => ({ ...token, label }));
+  }
+
   #update(serial: string, change: (token: Token) => Token | undefined): boolean {
     const entry = this.#tokens.get(serial);
     const next = entry ? change(entry.token) : undefined;

@@ -35,6 +35,7 @@ export class SqlitePushDeviceStore implements PushDeviceStore {
   readonly #insert: Database.Statement<[string, string, Buffer, string, string, string], DeviceRow>;
   readonly #delete: Database.Statement<[string]>;
   readonly #setDelivery: Database.Statement<[string, string]>;
+  readonly #setLabel: Database.Statement<[string, string]>;
   readonly #touch: Database.Statement<[string, string]>;
   readonly #addActivation: Database.Statement<[Buffer, string, string, string]>;
   readonly #takeActivation: Database.Statement<
@@ -56,6 +57,7 @@ export class SqlitePushDeviceStore implements PushDeviceStore {
     );
     this.#delete = db.prepare('DELETE FROM push_devices WHERE id = ?');
     this.#setDelivery = db.prepare('UPDATE push_devices SET delivery_sealed = ? WHERE id = ?');
+    this.#setLabel = db.prepare('UPDATE push_devices SET label = ? WHERE id = ?');
     this.#touch = db.prepare('UPDATE push_devices SET last_seen_at = ? WHERE id = ?');
     this.#addActivation = db.prepare(
       'INSERT INTO push_activations (code_hash, user_name, label, expires_at) VALUES (?, ?, ?, ?)',
@@ -146,6 +148,10 @@ export class SqlitePushDeviceStore implements PushDeviceStore {
       this.#run(() => this.#setDelivery.run(this.#seal(id, delivery), id).changes, 'updating a push device') >
       0
     );
+  }
+
+  setLabel(id: string, label: string): boolean {
+    return this.#run(() => this.#setLabel.run(label, id).changes, 'renaming a push device') > 0;
   }
 
   touch(id: string, at: Date): void {

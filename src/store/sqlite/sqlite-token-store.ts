@@ -52,6 +52,7 @@ export class SqliteTokenStore implements TokenStore {
   readonly #insert: Database.Statement<InsertArgs, TokenRow>;
   readonly #insertCode: Database.Statement<[number, Buffer]>;
   readonly #delete: Database.Statement<[string]>;
+  readonly #setLabel: Database.Statement<[string, string]>;
   readonly #cas: Database.Statement<[number, number, string, number, number]>;
   readonly #raise: Database.Statement<[number, number, number, number]>;
   readonly #raiseAll: (marks: ReadonlyMap<number, { lastUsed: number; drift: number }>) => number;
@@ -76,6 +77,7 @@ export class SqliteTokenStore implements TokenStore {
     this.#insertCode = db.prepare('INSERT INTO backup_codes (token_id, code_hash) VALUES (?, ?)');
     // Backup codes go with their token (ON DELETE CASCADE; foreign_keys is on in openSqlite).
     this.#delete = db.prepare('DELETE FROM tokens WHERE serial = ?');
+    this.#setLabel = db.prepare('UPDATE tokens SET label = ? WHERE serial = ?');
     // docs/security.md A6.4: compare-and-set. Of two requests (or nodes) that verified the same code against the same
     // stored value, only the first UPDATE matches; the second sees the new value and changes nothing.
     this.#cas = db.prepare(
@@ -217,6 +219,10 @@ export class SqliteTokenStore implements TokenStore {
 
   remove(serial: string): boolean {
     return this.#read(() => this.#delete.run(serial).changes > 0, 'removing a token');
+  }
+
+  setLabel(serial: string, label: string): boolean {
+    return this.#read(() => this.#setLabel.run(label, serial).changes > 0, 'renaming a token');
   }
 
   recordSuccess(serial: string, success: TokenSuccess): boolean {

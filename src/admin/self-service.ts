@@ -1,0 +1,97 @@
+// Owns what users may do to their own second factors in the portal (docs/self-service.md): list, rename, remove
+// (never the last way to sign in, unless allowed) and replace backup codes; the rules of token-admin.ts apply.
+import { DEVICE_ID_PATTERN } from '../domain/push-device.js';
+import type { Token } from '../domain/token.js';
+import { addVouchedOtpToken, renameToken, type TokenStores, tokenRows } from './token-admin.js';
+
+/** One of the user's devices or tokens as the portal lists it: never a secret, key or subscription. */
+export interface OwnDevice {
+  /** `ASNP…` for a push device, `ASNT…` (or an imported serial) for a token. */
+  readonly id: string;
+  readonly type: 'push' | 'totp' | 'hotp' | 'backup';
+  readonly label: string;
+  readonly createdAt: string;
+  /**
+   * When it last proved a sign-in, as far as the server knows: a push device's last contact, the time step of a
+   * TOTP token's last accepted code; null when never or unknown (HOTP counters and backup codes carry no time).
+   */
+  readonly lastUsedAt: string | null;
+  /** Backup codes not used yet (backup tokens only). */
+  readonly unusedCodes?: number;
+}
+
+export type OwnStores = Omit<TokenStores, 'users'>;
+
+/** Backup codes made at once (the contract's "10 codes"). */
+export const BACKUP_CODE_COUNT = 10;
+
+function totpLastUsed(token: Pick<Token, 'type' | 'lastUsed' | 'period'>): string | null {
+  if (token.type !== 'totp' || token.lastUsed < 0) return null;
+  return new Date(token.lastUsed * token.period * 1000).toISOString();
+}
+
+/** The user's push devices and tokens, oldest first within each kind. */
+export function ownDevices(stores: OwnStores, user: string): OwnDevice[] {
+  const tokens = new Map(stores.tokens.listForUser(user).map((t) => [t.serial, t]));
+  return tokenRows(stores, user).map((row): OwnDevice => {
+    const base = { id: row.serial, type: row.type, label: row.label, createdAt: row.createdAt };
+    if (row.type === 'push') return { ...base, lastUsedAt: row.lastSeenAt };
+    const token = tokens.get(row.serial);
+    const lastUsedAt = token === undefined ? null : totpLastUsed(token);
+    return row.type === 'backup'
+      ? { ...base, lastUsedAt, unusedCodes: row.unusedCodes ?? 0 }
+      : { ...base, lastUsedAt };
+  });
+}
+
+/** The user's own device or token `id`, or undefined (another user's is as unknown as a made-up one). */
+export function ownDevice(stores: OwnStores, user: string, id: string): OwnDevice | undefined {
+  return ownDevices(stores, user).find((d) => d.id === id);
+}
+
+/** Renames one of the user's own; undefined when not theirs. @throws TokenInputError for a refused label */
+export function renameOwn(stores: OwnStores, user: string, id: string, label: string): OwnDevice | undefined {
+  if (ownDevice(stores, user, id) === undefined) return undefined;
+  if (!renameToken(stores, id, label)) return undefined;
+  return ownDevice(stores, user, id);
+}
+
+export type RemoveOwnResult =
+  | { readonly ok: true; readonly removed: OwnDevice }
+  | { readonly ok: false; readonly why: 'not_found' | 'last_device' };
+
+/**
+ * Removes one of the user's own. SECURITY A12.7: the last push device or OTP token (backup codes do not count)
+ * stays unless `allowLast`, so nobody signs themselves out of every way in by mistake.
+ */
+export function removeOwn(stores: OwnStores, user: string, id: string, allowLast: boolean): RemoveOwnResult {
+  const devices = ownDevices(stores, user);
+  const target = devices.find((d) => d.id === id);
+  if (target === undefined) return { ok: false, why: 'not_found' };
+  const ways = devices.filter((d) => d.type !== 'backup');
+  if (!allowLast && target.type !== 'backup' && ways.length <= 1) return { ok: false, why: 'last_device' };
+  const removed = DEVICE_ID_PATTERN.test(id) ? stores.pushDevices.remove(id) : stores.tokens.remove(id);
+  return removed ? { ok: true, removed: target } : { ok: false, why: 'not_found' };
+}
+
+/**
+ * New backup codes for the user: a new backup token with BACKUP_CODE_COUNT codes, then every older backup token of
+ * the user removed, so the codes shown before stop working (shown once; stored as salted hashes, SECURITY A9.2).
+ * @throws TokenInputError when the store refuses the token
+ */
+export function replaceBackupCodes(
+  stores: OwnStores,
+  user: string,
+  issuer: string,
+): { serial: string; codes: readonly string[]; revoked: readonly string[] } {
+  const older = stores.tokens.listForUser(user).filter((t) => t.type === 'backup');
+  const added = addVouchedOtpToken(stores, {
+    user,
+    type: 'backup',
+    count: BACKUP_CODE_COUNT,
+    issuer,
+    label: 'Backup codes',
+  });
+  const revoked = older.filter((t) => stores.tokens.remove(t.serial)).map((t) => t.serial);
+  return { serial: added.token.serial, codes: added.backupCodes ?? [], revoked };
+}

@@ -1,0 +1,121 @@
+// Owns adding a phone that approves sign-ins: a one-time activation link from the server, shown as a QR code and
+// as the link, to open on the phone (it lands in the web authenticator's "Add this account?"). While the screen
+// is open it watches the device list, so the user sees the phone arrive.
+import { actions, announce, h, onLeave, show } from '../authenticator/ui.js';
+import type { PhoneLink } from './api.js';
+import { type Portal, report } from './context.js';
+import { formatTime, readLabel } from './format.js';
+import { PATHS } from './navigation.js';
+import { qrImage } from './qr-image.js';
+
+/** How often the open screen asks whether the phone was added. */
+const WATCH_MS = 3_000;
+
+/** The first step: a name for the phone, then the link. */
+export function showAddPhone(portal: Portal): void {
+  const label = h('input', {
+    id: 'phone-label',
+    maxlength: 64,
+    autocomplete: 'off',
+    'aria-describedby': 'phone-label-hint',
+  });
+  const status = h('p', { class: 'form-status danger', role: 'alert' });
+  const submit = h('button', { class: 'primary', type: 'submit' }, 'Make the link');
+  const form = h(
+    'form',
+    { novalidate: true },
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'phone-label' }, 'Name of the phone'),
+      label,
+      h('p', { id: 'phone-label-hint', class: 'muted hint' }, 'Optional, for example “Work phone”.'),
+    ),
+    status,
+    actions(submit, h('a', { class: 'button', href: PATHS.devices }, 'Cancel')),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const named = label.value.trim() === '' ? undefined : readLabel(label.value);
+    if (named !== undefined && !named.ok) {
+      status.textContent = named.message;
+      label.focus();
+      return;
+    }
+    submit.disabled = true;
+    void portal.api.addPhone(named?.label).then((answer) => {
+      submit.disabled = false;
+      if (answer.ok) void showPhoneLink(portal, answer.value);
+      else report(status, answer.problem);
+    });
+  });
+  show(
+    'Add a phone',
+    h(
+      'section',
+      { class: 'add-phone', 'aria-labelledby': 'add-phone-title' },
+      h('h1', { id: 'add-phone-title' }, 'Add a phone'),
+      h(
+        'p',
+        {},
+        'Your phone will approve your sign-ins with a tap, in the Assent web authenticator: it runs in the ' +
+          "phone's browser, with no app store.",
+      ),
+      form,
+    ),
+  );
+}
+
+async function showPhoneLink(portal: Portal, link: PhoneLink): Promise<void> {
+  const before = await portal.api.devices();
+  const known = new Set(before.ok ? before.value.devices.map((d) => d.id) : []);
+  const progress = h(
+    'p',
+    { class: 'waiting muted' },
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    'Waiting for your phone…',
+  );
+  const done = h('a', { class: 'button', href: PATHS.devices }, 'Done');
+  show(
+    'Open this on your phone',
+    h(
+      'section',
+      { class: 'phone-link', 'aria-labelledby': 'phone-link-title' },
+      h('h1', { id: 'phone-link-title' }, 'Open this on your phone'),
+      h('p', {}, "Scan the QR code with your phone's camera, then tap “Add account” on the phone."),
+      h('figure', { class: 'qr-box' }, qrImage(link.qrSvg, 'QR code of the activation link')),
+      h('p', {}, 'Or open this link on the phone:'),
+      h(
+        'p',
+        { class: 'link-text' },
+        h('a', { href: link.activationUrl, target: '_blank', rel: 'noreferrer' }, link.activationUrl),
+      ),
+      h(
+        'p',
+        { class: 'muted' },
+        `The link works once, until ${formatTime(link.expiresAt)}. It adds a device to your account: do not share it.`,
+      ),
+      progress,
+      actions(done),
+    ),
+  );
+  const expires = Date.parse(link.expiresAt);
+  const timer = setInterval(() => {
+    if (Date.now() > expires) {
+      clearInterval(timer);
+      progress.textContent = 'The link has expired. Make a new one if the phone was not added.';
+      return;
+    }
+    void portal.api.devices().then((answer) => {
+      if (!answer.ok) return;
+      const added = answer.value.devices.find((d) => d.type === 'push' && !known.has(d.id));
+      if (added === undefined) return;
+      clearInterval(timer);
+      progress.className = 'notice';
+      progress.textContent = `Added “${added.label}”. It approves your sign-ins from now on.`;
+      announce(progress.textContent);
+      done.classList.add('primary');
+    });
+  }, WATCH_MS);
+  onLeave(() => clearInterval(timer));
+}
