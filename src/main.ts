@@ -7,6 +7,7 @@ import { createCheckCode } from './auth/check-code.js';
 import { createGroupAttributes } from './auth/group-attributes.js';
 import { createLocalFirstFactor } from './auth/local-first-factor.js';
 import { createSecondFactorPolicy } from './auth/second-factor-policy.js';
+import { SignInLog } from './auth/sign-in-log.js';
 import type { Config } from './config/config-schema.js';
 import { LdapConfigError } from './directory/ldap/ldap-config.js';
 import { hashArgon2id } from './directory/password/argon2id.js';
@@ -138,6 +139,24 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     const firstFactor = buildFirstFactor(config, local, logger);
     cleanups.push(() => void firstFactor.close?.());
     const sessions = new ChallengeSessions(config.secondFactor.challengeSeconds * 1000);
+    // Issue 18: every final login outcome of an existing user, written in batches off the login path.
+    const signIns = new SignInLog({
+      store: stores.signIns,
+      retentionDays: config.portal.signInHistoryDays,
+      events: {
+        flushFailed: (err, counts) =>
+          logger.error(
+            { event: 'sign_ins.write_failed', err, ...counts },
+            'sign-in history could not be written; kept in memory and tried again',
+          ),
+        pruned: (count, before) => {
+          if (count > 0) logger.info({ event: 'sign_ins.pruned', count, before }, 'old sign-ins deleted');
+        },
+        pruneFailed: (err) =>
+          logger.warn({ event: 'sign_ins.prune_failed', err }, 'old sign-ins not deleted'),
+      },
+    });
+    cleanups.push(() => signIns.close());
     const attributesFor = createGroupAttributes(config.replyAttributes);
     const counters = new RadiusCounters();
     // Built once the processor exists; the push events that feed it can only fire after that.
@@ -196,6 +215,8 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       // docs/push.md §7: a hold never outlives its push window (the NAS margin is inside that window).
       holds: { max: config.push.maxPending, maxHoldMs: config.push.timeoutSeconds * 1000 + 5_000 },
       onDecided: (ms) => metrics?.decisionSeconds(ms / 1000),
+      onFinalDecision: (decision, client, station, txn) =>
+        signIns.recordDecision(decision, client, station, txn),
     });
     cleanups.push(() => processor.close());
     /** SIGHUP, `assent client add` or the REST API: the client table is read again and swapped in whole. */
@@ -227,6 +248,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       version: PACKAGE_VERSION,
       hashPassword: (password) => hashArgon2id(password, config.passwords.argon2),
       storesChanged,
+      signIns,
     });
     cleanups.push(() => api.close());
     if (api.pushes !== undefined) {
@@ -235,10 +257,12 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     }
     // PROTOCOL P3: a device's answer, a typed code or the deadline releases the held requests of its login, or
     // answers the application that asked for it over the REST API.
-    push.waits.onDecision((txn, decision) => {
+    push.waits.onDecision((txn, decision, wait) => {
       push.noteDecision(decision);
       processor.resume(txn, decision);
       api.pushes?.settled(txn, decision);
+      // Once per login, however many RADIUS requests waited for it (those are not recorded by the processor).
+      signIns.recordDecision(decision, wait.clientName, wait.userIp, txn);
     });
     // Issue 18: who still has to enrol, by group; counted at most once a minute (it reads every local user).
     let withoutCache: { at: number; counts: ReadonlyMap<string, number> } | undefined;
@@ -254,6 +278,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       radius: counters,
       pendingPushes: () => push.waits.size,
       heldRequests: () => processor.heldCount,
+      signIns: () => signIns.counts,
     });
     const http = await startHttpListeners({
       config,

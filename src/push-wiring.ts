@@ -45,6 +45,8 @@ export interface PushWiringDeps {
 export interface PushWiring {
   /** How a waiting login ended (A7.7: denials and timeouts in a row turn number matching on for the user). */
   noteDecision(decision: Decision): void;
+  /** SECURITY A7.8: mutes pushes to `userName` as a "this wasn't me" answer does; returns when it ends (ISO). */
+  mute(userName: string, now: number): string;
   /** For createAuthenticate; undefined when `push.enabled` is off. */
   readonly hooks: PushHooks | undefined;
   /** Enrollment at login (issue 18): links for users without a second factor; undefined when push is off. */
@@ -117,7 +119,7 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
   const transactions = new MemoryTransactionStore();
   const limits = new PushLimits(config.push);
   const waits = new PushWaits(transactions, (identity, txn) =>
-    accept(identity.name, deps.attributesFor(identity.groups), txn),
+    accept(identity.name, deps.attributesFor(identity.groups), txn, 'push'),
   );
   const sender = senderFor(config, keys);
   let refusedDelivery: { at: number; text: string } | undefined;
@@ -292,6 +294,7 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
         vapidPublicKey: sender.reaches('webpush') ? keys.vapid.publicKey : '',
       }),
     },
+    mute: (userName, now) => limits.mute(userName, now),
     noteDecision: (decision) => {
       if (decision.kind === 'accept') limits.noteOutcome(decision.user, true);
       else if (decision.kind === 'reject' && decision.user !== undefined) {

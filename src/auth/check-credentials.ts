@@ -1,6 +1,6 @@
 // Owns checking a password and/or a code for an application (`POST /api/v1/auth/`, docs/api.md, PROTOCOL §4.3).
 import type { AccountLockoutStore } from '../domain/account-lockout.js';
-import { type Decision, reject } from '../domain/decision.js';
+import { accept, type Decision, reject } from '../domain/decision.js';
 import type { FirstFactor } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
 import type { Authenticate } from './authenticate.js';
@@ -80,7 +80,7 @@ export function createCheckCredentials(deps: CheckCredentialsDeps): CheckCredent
         const at = new Date((deps.now ?? Date.now)()).toISOString();
         // A6.7: after the password, so a locked account looks like any other failure to the caller.
         if (until != null && until > at) return reject(Reason.AccountLocked, name, input.transactionId);
-        return { kind: 'accept', user: name, attributes: [], transactionId: input.transactionId };
+        return accept(name, [], input.transactionId, 'password');
       };
       return checked instanceof Promise ? checked.then(decide) : decide(checked);
     }

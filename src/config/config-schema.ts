@@ -6,6 +6,7 @@ import {
   ReplyAttributesSchema,
   SecondFactorSchema,
 } from './policy-schema.js';
+import { PortalSchema } from './portal-schema.js';
 import { ApiSchema, HttpSchema, PushSchema } from './push-schema.js';
 
 const port = (description: string, def: number) =>
@@ -189,6 +190,7 @@ export const ConfigSchema = Type.Object(
     push: PushSchema,
     http: HttpSchema,
     api: ApiSchema,
+    portal: PortalSchema,
     log: Log,
   },
   { additionalProperties: false },

@@ -1,4 +1,5 @@
-// Owns `assent user add|list|passwd|disable|enable|remove|unlock|lockouts`: local users, passwords and lockouts.
+// Owns `assent user add|list|passwd|disable|enable|remove|unlock|lockouts`: local users, passwords and lockouts
+// (`import` and `sign-ins` are registered from their own files).
 import type { Command } from 'commander';
 import {
   checkGroups,
@@ -20,6 +21,7 @@ import { loadCliConfig, withStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
 import { generatePassword, readNewPassword } from '../secret-input.js';
 import { registerUserImportCommand } from './user-import.js';
+import { registerUserSignInsCommand } from './user-sign-ins.js';
 
 interface AddOptions {
   passwordStdin?: boolean;
@@ -336,4 +338,5 @@ Examples:
     });
 
   registerUserImportCommand(user);
+  registerUserSignInsCommand(user);
 }

@@ -8,6 +8,7 @@ import { sendProblem } from './problem.js';
 import { registerV1Routes } from './v1-routes.js';
 import { registerClientRoutes } from './v2-clients.js';
 import { registerPolicyRoute } from './v2-policy.js';
+import { registerSignInRoutes } from './v2-sign-ins.js';
 import { registerTokenRoutes } from './v2-tokens.js';
 import { registerTransactionRoutes } from './v2-transactions.js';
 import { registerUserRoutes } from './v2-users.js';
@@ -73,6 +74,7 @@ export async function registerApi(app: FastifyInstance, options: ApiOptions): Pr
   registerTransactionRoutes(app, deps);
   registerClientRoutes(app, deps);
   registerUserRoutes(app, deps);
+  registerSignInRoutes(app, deps);
   registerTokenRoutes(app, deps);
   registerPolicyRoute(app, deps);
 }

@@ -56,6 +56,7 @@ describe('openSqlite', () => {
       { number: 5, name: 'server-secrets', applied_at: '2025-01-02T03:04:05.000Z' },
       { number: 6, name: 'api-keys', applied_at: '2025-01-02T03:04:05.000Z' },
       { number: 7, name: 'grace-logins', applied_at: '2025-01-02T03:04:05.000Z' },
+      { number: 8, name: 'sign-ins', applied_at: '2025-01-02T03:04:05.000Z' },
     ]);
   });
 

@@ -7,6 +7,7 @@ import { migration0004 } from './0004-push-devices.js';
 import { migration0005 } from './0005-server-secrets.js';
 import { migration0006 } from './0006-api-keys.js';
 import { migration0007 } from './0007-grace-logins.js';
+import { migration0008 } from './0008-sign-ins.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
 export const ALL_MIGRATIONS: readonly Migration[] = [
@@ -17,4 +18,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   migration0005,
   migration0006,
   migration0007,
+  migration0008,
 ];
