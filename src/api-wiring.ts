@@ -30,6 +30,8 @@ import { ChallengeSessions } from './auth/challenge-sessions.js';
 import { API_CODE_CLIENT, API_CONCAT_CLIENT, createCheckCredentials } from './auth/check-credentials.js';
 import type { LocalFirstFactor } from './auth/local-first-factor.js';
 import { createSecondFactorPolicy } from './auth/second-factor-policy.js';
+import { createSignInHistory } from './auth/sign-in-history.js';
+import type { SignInLog } from './auth/sign-in-log.js';
 import type { Config } from './config/config-schema.js';
 import type { AccountLockoutStore } from './domain/account-lockout.js';
 import type { Decision } from './domain/decision.js';
@@ -71,6 +73,8 @@ export interface ApiWiringDeps {
   readonly storesChanged: () => void;
   /** argon2id with the configured cost, off the event loop (user add and password changes). */
   readonly hashPassword: HashPassword;
+  /** The sign-in history's writer (issue 18): every API login outcome is recorded under the key's name. */
+  readonly signIns: SignInLog;
 }
 
 export interface ApiWiring {
@@ -246,7 +250,7 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
     tokens,
     policy,
     newTransactionId,
-    logDecision: (decision: Decision, txn, caller, route) =>
+    logDecision: (decision: Decision, txn, caller, route, userIp) => {
       logger.info({
         event: 'api.decision',
         txn,
@@ -255,7 +259,14 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
         user: 'user' in decision ? decision.user : undefined,
         outcome: decision.kind,
         reason: 'reason' in decision ? decision.reason : undefined,
-      }),
+      });
+      deps.signIns.recordDecision(decision, caller, userIp, txn);
+    },
+    signIns: createSignInHistory({
+      store: stores.signIns,
+      flush: () => deps.signIns.flush(),
+      mute: (userName, now) => deps.push.mute(userName, now),
+    }),
     logger,
   };
   const perSecond = config.http.admin.rateLimitPerSecond;

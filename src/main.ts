@@ -7,10 +7,13 @@ import { createCheckCode } from './auth/check-code.js';
 import { createGroupAttributes } from './auth/group-attributes.js';
 import { createLocalFirstFactor } from './auth/local-first-factor.js';
 import { createSecondFactorPolicy } from './auth/second-factor-policy.js';
+import { createSignInHistory } from './auth/sign-in-history.js';
+import { SignInLog } from './auth/sign-in-log.js';
 import type { Config } from './config/config-schema.js';
 import { LdapConfigError } from './directory/ldap/ldap-config.js';
 import { hashArgon2id } from './directory/password/argon2id.js';
 import { createPasswordVerifier } from './directory/password/password-verifier.js';
+import type { Decision } from './domain/decision.js';
 import { StoreError } from './domain/ports.js';
 import { type InternalErrorSink, logFieldsOf } from './domain/request-context.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
@@ -139,6 +142,24 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     const firstFactor = buildFirstFactor(config, local, logger);
     cleanups.push(() => void firstFactor.close?.());
     const sessions = new ChallengeSessions(config.secondFactor.challengeSeconds * 1000);
+    // Issue 18: every final login outcome of an existing user, written in batches off the login path.
+    const signIns = new SignInLog({
+      store: stores.signIns,
+      retentionDays: config.portal.signInHistoryDays,
+      events: {
+        flushFailed: (err, counts) =>
+          logger.error(
+            { event: 'sign_ins.write_failed', err, ...counts },
+            'sign-in history could not be written; kept in memory and tried again',
+          ),
+        pruned: (count, before) => {
+          if (count > 0) logger.info({ event: 'sign_ins.pruned', count, before }, 'old sign-ins deleted');
+        },
+        pruneFailed: (err) =>
+          logger.warn({ event: 'sign_ins.prune_failed', err }, 'old sign-ins not deleted'),
+      },
+    });
+    cleanups.push(() => signIns.close());
     const attributesFor = createGroupAttributes(config.replyAttributes);
     const counters = new RadiusCounters();
     // Built once the processor exists; the push events that feed it can only fire after that.
@@ -198,6 +219,13 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       // docs/push.md §7: a hold never outlives its push window (the NAS margin is inside that window).
       holds: { max: config.push.maxPending, maxHoldMs: config.push.timeoutSeconds * 1000 + 5_000 },
       onDecided: (ms) => metrics?.decisionSeconds(ms / 1000),
+      // `portal.signInHistoryDays: 0`: no history, and the hot path pays not even the call.
+      ...(config.portal.signInHistoryDays === 0
+        ? {}
+        : {
+            onFinalDecision: (decision: Decision, client: string, station: Uint8Array | undefined, txn: string) =>
+              signIns.recordDecision(decision, client, station, txn),
+          }),
     });
     cleanups.push(() => processor.close());
     /** SIGHUP, `assent client add` or the REST API: the client table is read again and swapped in whole. */
@@ -230,10 +258,10 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       version: PACKAGE_VERSION,
       hashPassword: (password) => hashArgon2id(password, config.passwords.argon2),
       storesChanged,
+      signIns,
     });
     cleanups.push(() => api.close());
-    // Issue 18: the user portal at /my/ (docs/self-service.md). Its sign-in history is wired here as
-    // `signIns: { store, record }` once the sign-in store exists.
+    // Issue 18: the user portal at /my/ (docs/self-service.md), reading and adding to the same sign-in history.
     const portal = createPortalWiring({
       config,
       logger,
@@ -244,6 +272,14 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       push,
       pushes: api.pushes,
       storesChanged,
+      signIns: {
+        history: createSignInHistory({
+          store: stores.signIns,
+          flush: () => signIns.flush(),
+          mute: (user, now) => push.mute(user, now),
+        }),
+        record: (entry) => signIns.record(entry),
+      },
     });
     if (portal !== undefined) cleanups.push(() => portal.close());
     if (api.pushes !== undefined) {
@@ -252,10 +288,12 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     }
     // PROTOCOL P3: a device's answer, a typed code or the deadline releases the held requests of its login, or
     // answers the application that asked for it over the REST API.
-    push.waits.onDecision((txn, decision) => {
+    push.waits.onDecision((txn, decision, wait) => {
       push.noteDecision(decision);
       processor.resume(txn, decision);
       api.pushes?.settled(txn, decision);
+      // Once per login, however many RADIUS requests waited for it (those are not recorded by the processor).
+      signIns.recordDecision(decision, wait.clientName, wait.userIp, txn);
     });
     // Issue 18: who still has to enrol, by group; counted at most once a minute (it reads every local user).
     let withoutCache: { at: number; counts: ReadonlyMap<string, number> } | undefined;
@@ -271,6 +309,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       radius: counters,
       pendingPushes: () => push.waits.size,
       heldRequests: () => processor.heldCount,
+      signIns: () => signIns.counts,
     });
     const http = await startHttpListeners({
       config,

@@ -1,5 +1,6 @@
 // Owns building the user portal from the configuration (docs/self-service.md): its sessions, its sign-in through
 // the REST API's password check and a code-only login use case, pushes, the user's own devices and history.
+
 import type { Logger } from 'pino';
 import { PendingTotps } from './admin/pending-totps.js';
 import { ownDevices, removeOwn, renameOwn, replaceBackupCodes } from './admin/self-service.js';
@@ -12,13 +13,14 @@ import { createCheckPassword } from './auth/check-credentials.js';
 import { PortalSessions } from './auth/portal-sessions.js';
 import { createPortalSignIn, PORTAL_CLIENT, type PortalCodeVerdict } from './auth/portal-sign-in.js';
 import { createSecondFactorPolicy } from './auth/second-factor-policy.js';
+import type { SignInHistory } from './auth/sign-in-history.js';
 import type { Config } from './config/config-schema.js';
 import type { AccountLockoutStore } from './domain/account-lockout.js';
 import type { FirstFactor } from './domain/first-factor.js';
 import type { PushDeviceStore } from './domain/push-device.js';
 import { TransactionStatus } from './domain/push-transaction.js';
 import { Reason } from './domain/reason.js';
-import type { NewSignIn, SignInStore } from './domain/sign-in.js';
+import type { NewSignIn } from './domain/sign-in.js';
 import type { TokenStore } from './domain/token.js';
 import { newTransactionId } from './domain/transaction-id.js';
 import type { PortalHistory, PortalRoutes } from './http/portal/portal-routes.js';
@@ -39,8 +41,13 @@ export interface PortalWiringDeps {
   readonly push: Pick<PushWiring, 'hooks' | 'publicUrl' | 'mute'>;
   /** The REST API's push engine (fed every decision and delivery by the composition root); undefined: push off. */
   readonly pushes: ApplicationPushes | undefined;
-  /** The sign-in history and how a sign-in is added to it; absent: no history routes, nothing recorded. */
-  readonly signIns?: { readonly store: SignInStore; readonly record: (entry: NewSignIn) => void } | undefined;
+  /**
+   * The sign-in history (the same use cases as the REST API's) and how a portal sign-in is added to it; absent: no
+   * history routes, nothing recorded.
+   */
+  readonly signIns?:
+    | { readonly history: SignInHistory; readonly record: (entry: NewSignIn) => void }
+    | undefined;
   /** Tells the server's caches that the portal wrote to the stores (as the REST API does). */
   readonly storesChanged: () => void;
   /** Epoch ms; injectable for tests of the timeouts. */
@@ -161,16 +168,8 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
     deps.signIns === undefined
       ? undefined
       : {
-          recent: (user) => deps.signIns!.store.recent(user, HISTORY_ROWS),
-          notMe: (user, id) => {
-            const store = deps.signIns!.store;
-            const found = store.get(id);
-            if (found === undefined || found.userName !== user) return undefined;
-            store.markNotMe(id, new Date(now()));
-            // SECURITY A7.8: the same effect as a "this wasn't me" answer to a push.
-            const mutedUntil = deps.push.mute(user, now());
-            return { signIn: store.get(id) ?? found, mutedUntil };
-          },
+          recent: (user) => deps.signIns!.history.list(user, HISTORY_ROWS),
+          notMe: (user, id) => deps.signIns!.history.notMe(user, id),
         };
 
   const limiter = new RateLimiter(SIGN_INS_PER_MINUTE / 60, SIGN_INS_PER_MINUTE);

@@ -126,7 +126,7 @@ export function createPushWiring(deps: PushWiringDeps): PushWiring {
   const transactions = new MemoryTransactionStore();
   const limits = new PushLimits(config.push);
   const waits = new PushWaits(transactions, (identity, txn) =>
-    accept(identity.name, deps.attributesFor(identity.groups), txn),
+    accept(identity.name, deps.attributesFor(identity.groups), txn, 'push'),
   );
   const sender = senderFor(config, keys);
   let refusedDelivery: { at: number; text: string } | undefined;

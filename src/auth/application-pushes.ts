@@ -16,6 +16,8 @@ export interface ApplicationPushInput {
   readonly userIp: string;
   /** Names the login in every log line and is the transaction's id. */
   readonly transactionId: string;
+  /** The API key's name: the sign-in history's client (`clientName` is what the phone shows). */
+  readonly caller?: string;
   /** PROTOCOL P7 for applications that show the number themselves (the v2 API); v1 never asks for one. */
   readonly withNumber: boolean;
 }
@@ -25,9 +27,10 @@ export type ApplicationOutcome =
   | { readonly kind: 'decided'; readonly decision: Decision }
   | { readonly kind: 'undeliverable'; readonly refused: boolean };
 
+/** A refused start names the user as their devices are held, when the name was found (the sign-in history's). */
 export type ApplicationStart =
   | { readonly ok: true; readonly transaction: PushTransaction }
-  | { readonly ok: false; readonly reason: Reason };
+  | { readonly ok: false; readonly reason: Reason; readonly user?: string };
 
 export interface ApplicationPushDeps {
   /** Turns what the application typed into the name the user's tokens and devices are held under. */
@@ -74,7 +77,7 @@ export class ApplicationPushes {
       now,
       deadline,
     });
-    if (!started.ok) return started;
+    if (!started.ok) return { ok: false, reason: started.reason, user: holder.name };
     const devices = this.deps.devices.listForUser(holder.name);
     const polling = devices.some((d) => d.delivery.kind === 'poll');
     this.waiting.set(input.transactionId, {
@@ -87,6 +90,8 @@ export class ApplicationPushes {
     this.deps.push.waits.add({
       transactionId: input.transactionId,
       identity: { name: holder.name, groups: holder.groups, source: 'api' },
+      clientName: input.caller ?? input.clientName,
+      userIp: input.userIp,
       deadline,
       ended: () => {},
     });

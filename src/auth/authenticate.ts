@@ -7,6 +7,8 @@ import { AMBIGUOUS_NAME, type AmbiguousName } from '../domain/name-key.js';
 import { TransactionStatus, type TransactionStore } from '../domain/push-transaction.js';
 import { Reason } from '../domain/reason.js';
 import type { InternalErrorSink, RequestContext } from '../domain/request-context.js';
+import type { SignInMethod } from '../domain/sign-in.js';
+import type { TokenType } from '../domain/token.js';
 import { digitsText } from '../otp/code-format.js';
 import type { ChallengeSession, ChallengeSessions } from './challenge-sessions.js';
 import type { CheckCode, CodeResult } from './check-code.js';
@@ -16,6 +18,7 @@ import type { LoginRequest } from './login-request.js';
 import type { PushWaits } from './push-waits.js';
 import { graceDate, type SecondFactorPolicy } from './second-factor-policy.js';
 import type { StartPush } from './start-push.js';
+import { stationText } from './station-text.js';
 
 export interface AuthenticateDeps {
   readonly firstFactor: FirstFactor;
@@ -84,11 +87,6 @@ function unlessStale(decision: Decision): Decision {
     : decision;
 }
 
-/** Calling-Station-Id as text for the phone: printable characters only, at most 64 (it is NAS-supplied). */
-function stationText(octets: Uint8Array): string {
-  return utf8.decode(octets.subarray(0, 64)).replace(/[^\x20-\x7e]/g, '?');
-}
-
 /** PROTOCOL P7: two digits from the CSPRNG, never `00`-style leading-zero confusion on a keypad-less screen. */
 function twoDigits(): string {
   return String(randomInt(10, 100));
@@ -119,8 +117,9 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   const code = (name: string, typed: string, now: number, context: RequestContext) =>
     deps.checkCode(name, typed, new Date(now), context);
 
-  const acceptIdentity = (identity: Identity, txn?: string): Decision =>
-    accept(identity.name, deps.attributesFor(identity.groups), txn);
+  /** `via`: how the login passed, for the sign-in history (issue 18); a field of the Accept, nothing more. */
+  const acceptIdentity = (identity: Identity, via: SignInMethod, txn?: string): Decision =>
+    accept(identity.name, deps.attributesFor(identity.groups), txn, via);
 
   /**
    * A user who passed the first factor and holds no second factor: let in unless `requireForAll`; under it, let in
@@ -151,7 +150,9 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       if (policy.enrollAtLoginFor(request.clientName, identity.groups))
         return enrollAtLogin(identity, request, typed);
     }
-    return required ? reject(Reason.SecondFactorMissing, identity.name) : acceptIdentity(identity);
+    return required
+      ? reject(Reason.SecondFactorMissing, identity.name)
+      : acceptIdentity(identity, 'password');
   };
 
   /** A grace Accept with its reminder, or undefined when the allowance is spent. */
@@ -165,7 +166,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       left = allowance - counted;
     }
     const reminder = { name: 'Reply-Message', value: policy.graceReminder(until, left) };
-    return accept(identity.name, [...deps.attributesFor(identity.groups), reminder]);
+    return accept(identity.name, [...deps.attributesFor(identity.groups), reminder], undefined, 'grace');
   };
 
   /**
@@ -205,7 +206,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   const afterFirstFactor = (request: LoginRequest, typed: string, result: FirstFactorResult): Decision => {
     if (!result.ok) return reject(result.reason, result.name ?? typed);
     const identity = result.identity;
-    if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity);
+    if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity, 'password');
     const holder = holding(identity);
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, identity.name);
     if (holder === undefined) return withoutSecondFactor(identity, request, typed);
@@ -303,9 +304,9 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     session.checking = false;
     const txn = session.transactionId;
     if (result.ok) {
-      if (session.pushing && deps.push !== undefined) return answeredByCode(deps.push, session);
+      if (session.pushing && deps.push !== undefined) return answeredByCode(deps.push, session, result.type);
       sessions.end(session, now);
-      return acceptIdentity(session.identity, txn);
+      return acceptIdentity(session.identity, result.type, txn);
     }
     const retry = result.reason === Reason.CodeWrong || result.reason === Reason.CodeReplayed;
     if (retry && session.codeAttempts < settings.maxCodeAttempts) {
@@ -340,7 +341,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     session.codeAttempts++;
     if (checked?.ok === true) {
       sessions.end(session, now);
-      return acceptIdentity(session.identity, txn);
+      return acceptIdentity(session.identity, 'totp', txn);
     }
     const reason = checked === undefined ? Reason.SecondFactorMissing : checked.reason;
     if (session.codeAttempts >= settings.maxCodeAttempts) {
@@ -395,6 +396,8 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
         hooks.waits.add({
           transactionId: txn,
           identity: session.identity,
+          clientName: session.clientName,
+          userIp: session.userIp,
           deadline,
           ended: () => sessions.end(session, clock()),
         });
@@ -416,13 +419,17 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   };
 
   /** P4: a typed code while a push waits ends the transaction as answered-by-code, if nothing decided it first. */
-  const answeredByCode = (hooks: PushHooks, session: ChallengeSession): Decision | Promise<Decision> => {
+  const answeredByCode = (
+    hooks: PushHooks,
+    session: ChallengeSession,
+    via: TokenType,
+  ): Decision | Promise<Decision> => {
     const txn = session.transactionId;
     return then(hooks.transactions.decide(txn, { status: TransactionStatus.AnsweredByCode }), (result) => {
       if (!result.won) return reject(Reason.StateUsed, session.identity.name, txn);
       // Releases the held request(s) without a reply and ends the State.
       hooks.waits.settled(result.transaction);
-      return acceptIdentity(session.identity, txn);
+      return acceptIdentity(session.identity, via, txn);
     });
   };
 
@@ -458,7 +465,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   const afterPasswordOnly = (request: LoginRequest, typed: string, result: FirstFactorResult): Decision => {
     if (!result.ok) return reject(result.reason, result.name ?? typed);
     const identity = result.identity;
-    if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity);
+    if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity, 'password');
     const holder = deps.tokenHolders.holderOf(identity.name);
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, identity.name);
     if (holder !== undefined) return reject(Reason.CodeWrong, identity.name);
@@ -500,7 +507,8 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       }
       return reject(result.reason, result.name ?? typed);
     }
-    if (policy.isExempt(request.clientName, result.identity)) return acceptIdentity(result.identity);
+    if (policy.isExempt(request.clientName, result.identity))
+      return acceptIdentity(result.identity, 'password');
     const holder = holding(result.identity);
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, result.identity.name);
     const identity = holder ?? result.identity;
@@ -511,7 +519,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   };
 
   const codeVerdict = (identity: Identity, checked: CodeResult): Decision =>
-    checked.ok ? acceptIdentity(identity) : reject(checked.reason, identity.name);
+    checked.ok ? acceptIdentity(identity, checked.type) : reject(checked.reason, identity.name);
 
   /** `otp-only`: the code is the only factor; groups come from the local record. */
   const otpOnly = (
@@ -527,7 +535,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const name = holder ?? resolved.name;
     return then(code(name, utf8.decode(password).trim(), clock(), request), (checked) => {
       if (!checked.ok) return reject(checked.reason, name);
-      return acceptIdentity({ name, groups: firstFactor.groupsOf(name), source: 'token' });
+      return acceptIdentity({ name, groups: firstFactor.groupsOf(name), source: 'token' }, checked.type);
     });
   };
 

@@ -44,7 +44,8 @@ export interface CheckCodeDeps {
 }
 
 export type CodeResult =
-  | { readonly ok: true; readonly serial: string }
+  /** `type`: which kind of token matched (the sign-in history's "how"). */
+  | { readonly ok: true; readonly serial: string; readonly type: TokenType }
   | { readonly ok: false; readonly reason: Reason };
 
 type TryResult = 'ok' | 'wrong' | 'replayed' | Promise<boolean>;
@@ -120,7 +121,7 @@ export function createCheckCode(deps: CheckCodeDeps): CheckCode {
   const succeeded = (userName: string, hadAccount: boolean, token: Token): CodeResult => {
     if (token.failures > 0 || token.lockedUntil !== null) tokens.resetFailures(token.serial);
     if (hadAccount) lockouts.reset(userName);
-    return { ok: true, serial: token.serial };
+    return { ok: true, serial: token.serial, type: token.type };
   };
   const failed = (
     userName: string,

@@ -1,6 +1,6 @@
 // Owns checking a password and/or a code for an application (`POST /api/v1/auth/`, docs/api.md, PROTOCOL §4.3).
 import type { AccountLockoutStore } from '../domain/account-lockout.js';
-import { type Decision, reject } from '../domain/decision.js';
+import { accept, type Decision, reject } from '../domain/decision.js';
 import type { FirstFactor, FirstFactorResult } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
 import type { RequestContext } from '../domain/request-context.js';
@@ -108,7 +108,7 @@ export function createCheckCredentials(deps: CheckCredentialsDeps): CheckCredent
       const checked = checkPassword(input.username, password!, context);
       const decide = (result: FirstFactorResult): Decision =>
         result.ok
-          ? { kind: 'accept', user: result.identity.name, attributes: [], transactionId: input.transactionId }
+          ? accept(result.identity.name, [], input.transactionId, 'password')
           : reject(result.reason, result.name ?? input.username, input.transactionId);
       return checked instanceof Promise ? checked.then(decide) : decide(checked);
     }

@@ -219,7 +219,7 @@ export function createEnrollAtLogin(deps: EnrollAtLoginDeps): EnrollAtLogin {
       const token = store(userName, pending, verified.step);
       codes.spend(userName, transactionId);
       events.totpEnrolled({ userName, transactionId }, token.serial, clientName);
-      return { ok: true, serial: token.serial };
+      return { ok: true, serial: token.serial, type: 'totp' };
     },
   };
 }

@@ -131,7 +131,8 @@ export function createPortalSignIn(deps: PortalSignInDeps): PortalSignIn {
   /** The session passed its second factor: signed in under a new id, unless another request did it first. */
   const complete = (session: PortalSession, how: SignInMethod, src: string): PortalSignedIn => {
     if (session.stage === 'signed-in') return { ok: true, session };
-    record(session.user, src, session.txn, { how });
+    // A push's outcome is recorded where every push login's is, once (the push waits, issue 18 sign-in history).
+    if (how !== 'push') record(session.user, src, session.txn, { how });
     return { ok: true, session, id: sessions.signIn(session, how, deps.now()) };
   };
 
@@ -152,8 +153,8 @@ export function createPortalSignIn(deps: PortalSignInDeps): PortalSignIn {
     }
     const decision = outcome.decision;
     if (decision.kind === 'accept') return complete(session, 'push', src);
+    // Recorded with the push waits' decision, like the approval above.
     const reason = decision.kind === 'reject' ? decision.reason : Reason.PushTimeout;
-    record(session.user, src, session.txn, { reason });
     return { ok: false, reason };
   };
 

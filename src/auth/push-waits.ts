@@ -8,17 +8,24 @@ import {
 } from '../domain/push-transaction.js';
 import { Reason } from '../domain/reason.js';
 
-/** One waiting login: who it is for (the Accept's attributes come from it) and until when. */
+/** One waiting login: who it is for (the Accept's attributes come from it), from where, and until when. */
 export interface PushWait {
   readonly transactionId: string;
   readonly identity: Identity;
+  /** Where the login came from, for the sign-in history: the NAS's client name, or the API key's name. */
+  readonly clientName: string;
+  /** The user's address (Calling-Station-Id, or the API caller's `user_ip`); '' when unknown. */
+  readonly userIp: string;
   readonly deadline: number;
   /** Called once the login is decided (the challenge session ends its State). */
   readonly ended: () => void;
 }
 
-/** Receives each decision for a waiting login, e.g. the RADIUS listener that holds its request. */
-export type DecisionListener = (transactionId: string, decision: Decision) => void;
+/**
+ * Receives each decision for a waiting login, e.g. the RADIUS listener that holds its request; `wait` says whose
+ * login it was and where it came from. Called once per login, however many requests wait for it.
+ */
+export type DecisionListener = (transactionId: string, decision: Decision, wait: PushWait) => void;
 
 /**
  * The logins holding a push, keyed by transaction id: a map entry each, no thread, timer or promise per login
@@ -56,7 +63,7 @@ export class PushWaits {
     if (wait === undefined) return;
     this.waits.delete(transaction.id);
     wait.ended();
-    this.listener(transaction.id, this.decisionFor(wait, transaction));
+    this.listener(transaction.id, this.decisionFor(wait, transaction), wait);
   }
 
   /** PROTOCOL P3: waits past their deadline end as PUSH_TIMEOUT, through the store's compare-and-set. */
@@ -81,12 +88,11 @@ export class PushWaits {
     if (wait === undefined) return;
     this.waits.delete(transactionId);
     wait.ended();
-    this.listener(transactionId, {
-      kind: 'reject',
-      reason: Reason.PushTimeout,
-      user: wait.identity.name,
+    this.listener(
       transactionId,
-    });
+      { kind: 'reject', reason: Reason.PushTimeout, user: wait.identity.name, transactionId },
+      wait,
+    );
   }
 
   private decisionFor(wait: PushWait, transaction: PushTransaction): Decision {

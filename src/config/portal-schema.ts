@@ -36,10 +36,14 @@ export const PortalSchema = Type.Object(
         'its members. Off: such users cannot sign in to the portal; an administrator enrols them.',
     }),
     signInHistoryDays: Type.Integer({
-      minimum: 1,
+      minimum: 0,
       maximum: 3650,
       default: 90,
-      description: 'Sign-ins are kept this many days for the portal\'s "last sign-ins", then deleted.',
+      description:
+        'Days each user\'s sign-ins are kept for the portal\'s "last sign-ins" and `GET /api/v2/users/{name}/sign-ins` ' +
+        '(docs/self-service.md "Sign-in history"); older ones are deleted once an hour. Every final RADIUS, REST API ' +
+        "and portal login outcome of an existing user is kept (time, client, the user's address, result, how). " +
+        '0: no history is recorded (each login then costs a few microseconds less, docs/performance.md).',
     }),
   },
   {

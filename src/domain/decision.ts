@@ -1,5 +1,6 @@
 // Owns the Decision value: what a use case concludes about one request, before any transport maps it.
 import type { Reason } from './reason.js';
+import type { SignInMethod } from './sign-in.js';
 
 /**
  * A reply attribute by dictionary name (`'Fortinet-Group-Name'`, `'Class'`, `'Session-Timeout'`).
@@ -20,6 +21,8 @@ export type Decision =
       readonly user: string;
       readonly attributes: readonly ReplyAttribute[];
       readonly transactionId?: string;
+      /** How the login passed (the sign-in history's "how", issue 18); never sent on the wire. */
+      readonly via?: SignInMethod;
     }
   | {
       readonly kind: 'reject';
@@ -41,14 +44,22 @@ export type Decision =
   | { readonly kind: 'pending'; readonly user: string; readonly transactionId: string }
   | { readonly kind: 'drop'; readonly reason: Reason };
 
+/** An Accept; `via` is a field of the one object built, so saying how costs the hot path nothing more. */
 export const accept = (
   user: string,
   attributes: readonly ReplyAttribute[] = [],
   transactionId?: string,
-): Decision =>
-  transactionId === undefined
-    ? { kind: 'accept', user, attributes }
-    : { kind: 'accept', user, attributes, transactionId };
+  via?: SignInMethod,
+): Decision => {
+  if (via === undefined) {
+    return transactionId === undefined
+      ? { kind: 'accept', user, attributes }
+      : { kind: 'accept', user, attributes, transactionId };
+  }
+  return transactionId === undefined
+    ? { kind: 'accept', user, attributes, via }
+    : { kind: 'accept', user, attributes, transactionId, via };
+};
 
 export const reject = (reason: Reason, user?: string, transactionId?: string): Decision => {
   if (user === undefined) return { kind: 'reject', reason };

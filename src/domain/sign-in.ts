@@ -40,11 +40,19 @@ export interface SignIn extends NewSignIn {
 export interface SignInStore {
   /** Appends in one transaction. */
   append(entries: readonly NewSignIn[]): void;
-  /** The user's newest `limit` sign-ins, newest first (by time, then id). */
+  /**
+   * The user's newest `limit` sign-ins, newest first: in the order they were recorded, which ids follow (a batch
+   * is appended in the order of its decisions, so this is their time order too).
+   */
   recent(userName: string, limit: number): SignIn[];
+  /** The page after the user's sign-in `id` in the order of `recent`; empty when `id` is not one of theirs. */
+  olderThan(userName: string, id: number, limit: number): SignIn[];
   get(id: number): SignIn | undefined;
   /** Marks a sign-in as reported; false when no such id or already marked. */
   markNotMe(id: number, at: Date): boolean;
-  /** Deletes sign-ins older than `before`; returns how many. */
+  /**
+   * Deletes sign-ins older than `before`, oldest first, up to the first that is not (a row written after a
+   * clock step back waits for the next prune); returns how many.
+   */
   pruneBefore(before: Date): number;
 }

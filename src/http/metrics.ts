@@ -19,6 +19,8 @@ export interface MetricSources {
   readonly heldRequests: () => number;
   /** Local users holding no token or push device, by group (`-` for users in no group); issue 18. */
   readonly withoutSecondFactor?: () => ReadonlyMap<string, number>;
+  /** The sign-in history's writer: rows written and dropped, failed flushes (auth/sign-in-log.ts). */
+  readonly signIns?: () => { readonly written: number; readonly dropped: number; readonly failures: number };
 }
 
 export interface Metrics {
@@ -103,6 +105,30 @@ export function createMetrics(sources: MetricSources): Metrics {
       collect() {
         this.reset();
         for (const [group, count] of without()) this.set({ group }, count);
+      },
+    });
+  }
+  const signIns = sources.signIns;
+  if (signIns !== undefined) {
+    new Counter({
+      name: 'assent_sign_ins_total',
+      help: 'Sign-in history rows: `written` to the store, or `dropped` while it kept failing (issue 18).',
+      labelNames: ['result'],
+      registers: [registry],
+      collect() {
+        const counts = signIns();
+        this.reset();
+        this.inc({ result: 'written' }, counts.written);
+        this.inc({ result: 'dropped' }, counts.dropped);
+      },
+    });
+    new Counter({
+      name: 'assent_sign_in_write_failures_total',
+      help: 'Batches of the sign-in history the store refused (kept and tried again).',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(signIns().failures);
       },
     });
   }

@@ -50,6 +50,17 @@ export interface ProcessorDeps {
   readonly holds?: { readonly max: number; readonly maxHoldMs: number };
   /** Told the milliseconds from arrival to each decision (the latency histogram). */
   readonly onDecided?: (ms: number) => void;
+  /**
+   * Told each final decision (Accept or Reject) this processor answers a request with, for the sign-in history
+   * (issue 18): the NAS's client name, the request's Calling-Station-Id octets, the login's transaction. Not told
+   * decisions that release requests held for a push: those come once per login from the push waits. Must not throw.
+   */
+  readonly onFinalDecision?: (
+    decision: Decision,
+    clientName: string,
+    callingStationId: Uint8Array | undefined,
+    txn: string,
+  ) => void;
 }
 
 /** One request between its arrival and its reply. */
@@ -64,6 +75,8 @@ interface InFlight {
   readonly started: number;
   /** Names the request on its log lines until a decision names its login's (issue 12 item 11). */
   readonly txn: string;
+  /** Waited for a push decision (heldForm): its outcome is the login's, recorded where the push ended. */
+  readonly held: boolean;
 }
 
 /** The login's transaction when the decision names one (a challenge's, a push's), else the request's own. */
@@ -91,6 +104,7 @@ export class RequestProcessor {
   private readonly held: HeldRequests<InFlight>;
   private readonly maxHoldMs: number;
   private readonly onDecided: ((ms: number) => void) | undefined;
+  private readonly onFinalDecision: ProcessorDeps['onFinalDecision'];
   private accepting = true;
   private inFlightCount = 0;
   private drained: (() => void) | undefined;
@@ -114,6 +128,7 @@ export class RequestProcessor {
     this.held = new HeldRequests(deps.holds?.max ?? 100_000);
     this.maxHoldMs = deps.holds?.maxHoldMs ?? 605_000;
     this.onDecided = deps.onDecided;
+    this.onFinalDecision = deps.onFinalDecision;
     this.sweeper = setInterval(() => this.sweep(this.now()), 1000);
     this.sweeper.unref();
   }
@@ -251,7 +266,17 @@ export class RequestProcessor {
     this.duplicates.begin(address, slot, packet.authenticator, now);
     this.inFlightCount++;
     const txn = newTransactionId();
-    const request: InFlight = { client, packet, endpoint, address, port, slot, started: now, txn };
+    const request: InFlight = {
+      client,
+      packet,
+      endpoint,
+      address,
+      port,
+      slot,
+      started: now,
+      txn,
+      held: false,
+    };
     let decision: Decision | Promise<Decision>;
     try {
       // Issue 12: the NAS stops waiting nasTimeout after the datagram arrived; work not started by then is shed.
@@ -396,6 +421,14 @@ export class RequestProcessor {
       attributes,
     });
     this.logDecision(request, decision, decision.kind);
+    if (this.onFinalDecision !== undefined && decision.kind !== 'challenge' && !request.held) {
+      this.onFinalDecision(
+        decision,
+        request.client.name,
+        octetsOf(request.packet, AttributeType.CallingStationId),
+        transactionOf(request, decision),
+      );
+    }
     if (code !== Code.AccessReject) {
       this.send(request, reply, code);
       return;
@@ -634,6 +667,7 @@ function heldForm(request: InFlight): InFlight {
     .map((a) => ({ ...a, value: Uint8Array.from(a.value) }));
   return {
     ...request,
+    held: true,
     packet: {
       code: packet.code,
       identifier: packet.identifier,
@@ -660,6 +694,11 @@ function appendEapFailure(packet: Packet, out: EncodableAttribute[]): void {
       return;
     }
   }
+}
+
+function octetsOf(packet: Packet, type: number): Uint8Array | undefined {
+  for (const attribute of packet.attributes) if (attribute.type === type) return attribute.value;
+  return undefined;
 }
 
 function textOf(packet: Packet, type: number): string | undefined {

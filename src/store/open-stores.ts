@@ -7,6 +7,7 @@ import type { GraceLoginStore } from '../domain/grace-logins.js';
 import type { ClientStore, UserStore } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
 import type { ServerSecretStore } from '../domain/server-secret.js';
+import type { SignInStore } from '../domain/sign-in.js';
 import type { TokenStore } from '../domain/token.js';
 import { loadSealer } from './sealer.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
@@ -16,6 +17,7 @@ import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
 import { SqliteGraceLoginStore } from './sqlite/sqlite-grace-login-store.js';
 import { SqlitePushDeviceStore } from './sqlite/sqlite-push-device-store.js';
 import { SqliteServerSecretStore } from './sqlite/sqlite-server-secret-store.js';
+import { SqliteSignInStore } from './sqlite/sqlite-sign-in-store.js';
 import { SqliteTokenStore } from './sqlite/sqlite-token-store.js';
 import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
 
@@ -37,6 +39,8 @@ export interface Stores {
   readonly pushDevices: PushDeviceStore;
   /** Grace sign-ins used by users without a second factor (issue 18). */
   readonly graceLogins: GraceLoginStore;
+  /** Each user's final login outcomes, for the portal's sign-in history (issue 18); written in batches. */
+  readonly signIns: SignInStore;
   /** The server's own keys (push signing, VAPID), sealed. */
   readonly serverSecrets: ServerSecretStore;
   /** Keys of the REST API on the admin listener, as hashes (docs/api.md "Keys"). */
@@ -69,6 +73,7 @@ export function openStores(config: StoreConfig): Stores {
     pushDevices: new SqlitePushDeviceStore(db, sealer),
     serverSecrets: new SqliteServerSecretStore(db, sealer),
     graceLogins: new SqliteGraceLoginStore(db),
+    signIns: new SqliteSignInStore(db),
     apiKeys: new SqliteApiKeyStore(db),
     warnings,
     db,

@@ -84,7 +84,11 @@ test('one pending push per user holds for applications too (A7.7); v2 may ask fo
   const first = await pushes.start(input('alice', 'e'.repeat(32), true));
   assert.ok(first.ok);
   assert.equal(first.transaction.number, '42');
-  assert.deepEqual(await pushes.start(input('alice', 'f'.repeat(32))), { ok: false, reason: 'PUSH_PENDING' });
+  assert.deepEqual(await pushes.start(input('alice', 'f'.repeat(32))), {
+    ok: false,
+    reason: 'PUSH_PENDING',
+    user: 'alice',
+  });
 });
 
 test('every push service failed and no device polls: undeliverable, and the transaction can no longer be approved', async () => {

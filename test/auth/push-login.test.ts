@@ -55,6 +55,7 @@ test('an approval reaches the waiting login as an Accept with the group attribut
         user: 'alice',
         attributes: [{ name: 'Class', value: 'gold' }],
         transactionId: c.transactionId,
+        via: 'push',
       },
     ],
   ]);

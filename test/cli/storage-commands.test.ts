@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { ALL_MIGRATIONS } from '../../src/store/sqlite/migrations/all-migrations.js';
+import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import { cliEnv, runCli, startCli } from '../support/run-cli.js';
 import { radclient, runPeer } from '../support/run-peer.js';
 
@@ -177,11 +179,10 @@ test('migrate: storage.autoMigrate false refuses an older schema until "assent m
     };
     assert.equal(current.version, current.known);
     assert.deepEqual(current.pending, []);
-    // Play an older Assent's database: the newest migration not yet applied.
-    const db = new Database(join(work, 'data', 'assent.db'));
-    db.prepare('DELETE FROM schema_migrations WHERE number = ?').run(current.known);
-    db.exec('DROP TABLE user_grace');
-    db.close();
+    // Play an older Assent's database: made by every migration but the newest.
+    const path = join(work, 'data', 'assent.db');
+    for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    openSqlite(path, { migrations: ALL_MIGRATIONS.slice(0, -1) }).close();
 
     const refused = await cli('user', 'list');
     assert.equal(refused.code, 3);

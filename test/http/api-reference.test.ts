@@ -34,6 +34,8 @@ test('the OpenAPI document is valid OpenAPI 3.1 and documents every API route wi
     '/api/v2/users/{name}',
     '/api/v2/users/{name}/grace',
     '/api/v2/users/{name}/password',
+    '/api/v2/users/{name}/sign-ins',
+    '/api/v2/users/{name}/sign-ins/{id}/not-me',
     '/api/v2/users/{name}/tokens',
     '/api/v2/users/{name}/unlock',
   ]);

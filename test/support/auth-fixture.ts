@@ -169,7 +169,7 @@ export function authFixture(options: FixtureOptions = {}) {
   const transactions = new MemoryTransactionStore();
   const attributesFor = createGroupAttributes(options.attributes ?? {});
   const waits = new PushWaits(transactions, (identity, txn) =>
-    accept(identity.name, attributesFor(identity.groups), txn),
+    accept(identity.name, attributesFor(identity.groups), txn, 'push'),
   );
   const decisions: [string, Decision][] = [];
   waits.onDecision((txn, decision) => decisions.push([txn, decision]));

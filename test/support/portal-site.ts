@@ -1,5 +1,6 @@
 // The public listener with the user portal wired as src/main.ts wires it (its own wiring, push wiring, the REST
 // API's push engine), on memory stores, a settable clock and captured logs, for `inject` tests of the portal.
+
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
@@ -7,10 +8,13 @@ import { ApplicationPushes } from '../../src/auth/application-pushes.js';
 import { type CodeResult, createCheckCode } from '../../src/auth/check-code.js';
 import { createGroupAttributes } from '../../src/auth/group-attributes.js';
 import { createLocalFirstFactor } from '../../src/auth/local-first-factor.js';
+import { signInOf } from '../../src/auth/sign-in-entry.js';
+import { createSignInHistory } from '../../src/auth/sign-in-history.js';
 import type { ConfigOverrides } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { AMBIGUOUS_NAME, nameKey, storedSpelling } from '../../src/domain/name-key.js';
 import { answerSigningInput, base64url, rawPublicKey, signEs256 } from '../../src/domain/push-protocol.js';
+import type { NewSignIn } from '../../src/domain/sign-in.js';
 import { BACKUP_CODE_DIGITS, type NewToken } from '../../src/domain/token.js';
 import type { UserStatus } from '../../src/domain/user.js';
 import type { PortalRoutes } from '../../src/http/portal/portal-routes.js';
@@ -176,12 +180,17 @@ export async function startPortalSite(
           number: () => '42',
         });
   // As src/main.ts: a device's answer or the deadline decides a waiting push, which the portal's wait hears.
-  push.waits.onDecision((txn, decision) => {
+  const signIns = new ListSignIns();
+  push.waits.onDecision((txn, decision, wait) => {
     push.noteDecision(decision);
     pushes?.settled(txn, decision);
+    // As src/main.ts: a push login's outcome enters the sign-in history here, once.
+    if (options.history !== false) {
+      const row = signInOf(decision, wait.clientName, wait.userIp, txn, clock.now());
+      if (row !== undefined) signIns.append([row]);
+    }
   });
   if (pushes !== undefined) push.onDelivered((t, r) => pushes.delivered(t, r));
-  const signIns = new ListSignIns();
   const portal = createPortalWiring({
     config,
     logger,
@@ -202,7 +211,17 @@ export async function startPortalSite(
     pushes,
     ...(options.history === false
       ? {}
-      : { signIns: { store: signIns, record: (entry) => signIns.append([entry]) } }),
+      : {
+          signIns: {
+            history: createSignInHistory({
+              store: signIns,
+              flush: () => {},
+              mute: push.mute,
+              now: clock.now,
+            }),
+            record: (entry: NewSignIn) => signIns.append([entry]),
+          },
+        }),
     storesChanged: () => {},
     now: clock.now,
     pushWaitMs: 1_500,

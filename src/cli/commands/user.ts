@@ -1,4 +1,5 @@
-// Owns `assent user add|list|passwd|disable|enable|remove|unlock|lockouts`: local users, passwords and lockouts.
+// Owns `assent user add|list|passwd|disable|enable|remove|unlock|lockouts`: local users, passwords and lockouts
+// (`import` and `sign-ins` are registered from their own files).
 import type { Command } from 'commander';
 import {
   checkGroups,
@@ -21,6 +22,7 @@ import { CliError, ExitCode } from '../cli-error.js';
 import { generatePassword, readNewPassword } from '../secret-input.js';
 import { registerUserGraceCommand } from './user-grace.js';
 import { registerUserImportCommand } from './user-import.js';
+import { registerUserSignInsCommand } from './user-sign-ins.js';
 
 interface AddOptions {
   passwordStdin?: boolean;
@@ -338,4 +340,5 @@ Examples:
 
   registerUserImportCommand(user);
   registerUserGraceCommand(user, checkName);
+  registerUserSignInsCommand(user);
 }

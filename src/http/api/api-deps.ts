@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApplicationPushes } from '../../auth/application-pushes.js';
 import type { CheckCredentials } from '../../auth/check-credentials.js';
+import type { SignInHistory } from '../../auth/sign-in-history.js';
 import type { Decision } from '../../domain/decision.js';
 import type { Need } from './api-auth.js';
 import type { ApiTransactions } from './api-transactions.js';
@@ -32,7 +33,12 @@ export interface ApiDeps {
   policy(): PolicyView;
   /** A fresh 128-bit transaction id, the `txn` of every log line about the call. */
   newTransactionId(): string;
-  /** Writes the one `auth.decision`-style line of an API login (`caller` is the API key's name). */
-  logDecision(decision: Decision, txn: string, caller: string, route: string): void;
+  /**
+   * Writes the one `auth.decision`-style line of an API login (`caller` is the API key's name) and records it in
+   * the user's sign-in history when it is a final outcome to keep; `userIp`: the caller's `user_ip`, if any.
+   */
+  logDecision(decision: Decision, txn: string, caller: string, route: string, userIp?: string): void;
+  /** Users' sign-in histories (`/api/v2/users/{name}/sign-ins`, issue 18). */
+  readonly signIns: SignInHistory;
   readonly logger: Logger;
 }

@@ -9,6 +9,7 @@ import { registerV1Routes } from './v1-routes.js';
 import { registerClientRoutes } from './v2-clients.js';
 import { registerGraceRoutes } from './v2-grace.js';
 import { registerPolicyRoute } from './v2-policy.js';
+import { registerSignInRoutes } from './v2-sign-ins.js';
 import { registerTokenRoutes } from './v2-tokens.js';
 import { registerTransactionRoutes } from './v2-transactions.js';
 import { registerUserRoutes } from './v2-users.js';
@@ -75,6 +76,7 @@ export async function registerApi(app: FastifyInstance, options: ApiOptions): Pr
   registerClientRoutes(app, deps);
   registerUserRoutes(app, deps);
   registerGraceRoutes(app, deps);
+  registerSignInRoutes(app, deps);
   registerTokenRoutes(app, deps);
   registerPolicyRoute(app, deps);
 }

@@ -122,6 +122,7 @@ export function registerV1Routes(app: FastifyInstance, deps: ApiDeps): void {
         const typed =
           body.realm === undefined || body.realm === '' ? body.username : `${body.username}@${body.realm}`;
         const clientName = printable(body.user_agent, 64) || request.apiKeyName!;
+        const userIp = printable(body.user_ip, 64);
         deps.logger.info(
           {
             event: 'api.pushauth',
@@ -136,16 +137,18 @@ export function registerV1Routes(app: FastifyInstance, deps: ApiDeps): void {
         const started = await pushes.start({
           username: typed,
           clientName,
-          userIp: printable(body.user_ip, 64),
+          userIp,
           transactionId: txn,
           withNumber: false,
+          caller: request.apiKeyName!,
         });
         if (!started.ok) {
           deps.logDecision(
-            { kind: 'reject', reason: started.reason, user: typed, transactionId: txn },
+            { kind: 'reject', reason: started.reason, user: started.user ?? typed, transactionId: txn },
             txn,
             request.apiKeyName!,
             '/api/v1/pushauth/',
+            userIp,
           );
           if (started.reason === Reason.PushUnavailable)
             return sendProblem(reply, 'not_found', 'no such user, or no authenticator');

@@ -121,19 +121,22 @@ export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): 
     }
     const pushes = deps.pushes;
     if (pushes === undefined) return { status: 404, body: 'push is off (push.enabled)' };
+    const userIp = printable(body.user_ip, 64);
     const started = await pushes.start({
       username: body.username,
       clientName: printable(body.user_agent, 64) || owner,
-      userIp: printable(body.user_ip, 64),
+      userIp,
       transactionId: id,
       withNumber: body.number_matching === true,
+      caller: owner,
     });
     if (!started.ok) {
       deps.logDecision(
-        { kind: 'reject', reason: started.reason, user: body.username, transactionId: id },
+        { kind: 'reject', reason: started.reason, user: started.user ?? body.username, transactionId: id },
         id,
         owner,
         '/api/v2/transactions',
+        userIp,
       );
       if (started.reason === Reason.PushUnavailable)
         return { status: 404, body: 'no such user, or no authenticator' };

@@ -8,6 +8,7 @@ import { migration0005 } from './0005-server-secrets.js';
 import { migration0006 } from './0006-api-keys.js';
 import { migration0007 } from './0007-grace-logins.js';
 import { migration0008 } from './0008-user-grace.js';
+import { migration0009 } from './0009-sign-ins.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
 export const ALL_MIGRATIONS: readonly Migration[] = [
@@ -19,4 +20,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   migration0006,
   migration0007,
   migration0008,
+  migration0009,
 ];
