@@ -223,8 +223,12 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       ...(config.portal.signInHistoryDays === 0
         ? {}
         : {
-            onFinalDecision: (decision: Decision, client: string, station: Uint8Array | undefined, txn: string) =>
-              signIns.recordDecision(decision, client, station, txn),
+            onFinalDecision: (
+              decision: Decision,
+              client: string,
+              station: Uint8Array | undefined,
+              txn: string,
+            ) => signIns.recordDecision(decision, client, station, txn),
           }),
     });
     cleanups.push(() => processor.close());
