@@ -15,13 +15,15 @@ export interface DevicesNotice {
 }
 
 function facts(device: Device): HTMLElement {
+  // The server keeps no time of use for hardware (HOTP) tokens and backup codes: "Never" would be untrue there.
+  const timed = device.type === 'push' || device.type === 'totp' || device.lastUsedAt !== null;
   return h(
     'dl',
     { class: 'facts' },
     h('dt', {}, 'Added'),
     h('dd', {}, formatWhen(device.createdAt)),
-    h('dt', {}, 'Last used'),
-    h('dd', {}, device.lastUsedAt === null ? 'Never' : formatWhen(device.lastUsedAt)),
+    timed ? h('dt', {}, 'Last used') : false,
+    timed ? h('dd', {}, device.lastUsedAt === null ? 'Never' : formatWhen(device.lastUsedAt)) : false,
     device.type === 'backup' && device.unusedCodes !== undefined ? h('dt', {}, 'Codes left') : false,
     device.type === 'backup' && device.unusedCodes !== undefined
       ? h('dd', {}, String(device.unusedCodes))
