@@ -13,10 +13,11 @@ import { digitsText } from '../otp/code-format.js';
 import type { ChallengeSession, ChallengeSessions } from './challenge-sessions.js';
 import type { CheckCode, CodeResult } from './check-code.js';
 import type { EnrollAtLogin } from './enroll-at-login.js';
+import { createGraceSignIn } from './grace-sign-in.js';
 import type { GroupAttributes } from './group-attributes.js';
 import type { LoginRequest } from './login-request.js';
 import type { PushWaits } from './push-waits.js';
-import { graceDate, type SecondFactorPolicy } from './second-factor-policy.js';
+import type { SecondFactorPolicy } from './second-factor-policy.js';
 import type { StartPush } from './start-push.js';
 import { stationText } from './station-text.js';
 
@@ -121,52 +122,29 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   const acceptIdentity = (identity: Identity, via: SignInMethod, txn?: string): Decision =>
     accept(identity.name, deps.attributesFor(identity.groups), txn, via);
 
+  const grace = createGraceSignIn({
+    policy,
+    graceLogins: deps.graceLogins,
+    attributesFor: deps.attributesFor,
+    now: clock,
+  });
+
   /**
    * A user who passed the first factor and holds no second factor: let in unless `requireForAll`; under it, let in
-   * with a reminder until their grace period ends (issue 18), then refused as SECOND_FACTOR_MISSING.
+   * with a reminder until their grace period ends (issue 18), then enrollment at login where allowed, else refused
+   * as SECOND_FACTOR_MISSING.
    */
   const withoutSecondFactor = (identity: Identity, request?: LoginRequest, typed?: string): Decision => {
-    const required = settings.requireForAll;
-    // A user's own grace period, where an administrator set one, replaces the global and group ones.
-    const own = required ? deps.graceLogins?.ownGrace(identity.name) : undefined;
-    const until = !required
-      ? 0
-      : own !== undefined
-        ? graceDate(own.until)
-        : policy.graceUntilFor(identity.groups);
-    const allowance =
-      !required || deps.graceLogins === undefined
-        ? 0
-        : own !== undefined
-          ? own.logins
-          : policy.graceLoginsFor(identity.groups);
-    // A grace period, while it lasts (both set: whichever ends first ends it).
-    if ((until !== 0 || allowance !== 0) && (until === 0 || until > clock())) {
-      const graced = graceAccept(identity, until, allowance);
-      if (graced !== undefined) return graced;
-    }
+    const graced = grace(identity);
+    if (graced !== undefined) return graced;
     // Issue 18: then enrollment at login, where the NAS can answer a challenge (not in `concat` mode).
     if (request !== undefined && typed !== undefined && deps.enrollment !== undefined) {
       if (policy.enrollAtLoginFor(request.clientName, identity.groups))
         return enrollAtLogin(identity, request, typed);
     }
-    return required
+    return settings.requireForAll
       ? reject(Reason.SecondFactorMissing, identity.name)
       : acceptIdentity(identity, 'password');
-  };
-
-  /** A grace Accept with its reminder, or undefined when the allowance is spent. */
-  const graceAccept = (identity: Identity, until: number, allowance: number): Decision | undefined => {
-    let left: number | undefined;
-    if (allowance > 0) {
-      if (deps.graceLogins!.used(identity.name) >= allowance) return undefined;
-      const counted = deps.graceLogins!.recordUse(identity.name, new Date(clock()));
-      // Two nodes may both have read the last free sign-in: the count the write returns decides.
-      if (counted > allowance) return undefined;
-      left = allowance - counted;
-    }
-    const reminder = { name: 'Reply-Message', value: policy.graceReminder(until, left) };
-    return accept(identity.name, [...deps.attributesFor(identity.groups), reminder], undefined, 'grace');
   };
 
   /**
