@@ -2,26 +2,18 @@
 // upgraded on login, SIGHUP reloads clients, SIGTERM answers what is in flight and exits 0.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Code } from '../../src/radius/code.js';
+import { freeUdpPort } from '../support/free-udp-port.js';
 import { decodeReply, RawRadiusClient } from '../support/raw-radius-client.js';
 import { cliEnv, runCli, startCli } from '../support/run-cli.js';
 import { radclient, runPeer } from '../support/run-peer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'assent-serve-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 test('serve: first start, radtest line, hash upgrade, SIGHUP reload, SIGTERM drain', async () => {
   const port = await freeUdpPort();

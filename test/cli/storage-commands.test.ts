@@ -1,7 +1,6 @@
 // Issue 16: `assent backup` beside a running server, `assent restore` with its checks, `assent migrate` and
 // `storage.autoMigrate: false`, driven as an operator would: real `serve` processes, radclient and oathtool.
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import {
   closeSync,
   copyFileSync,
@@ -19,19 +18,12 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ALL_MIGRATIONS } from '../../src/store/sqlite/migrations/all-migrations.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
+import { freeUdpPort } from '../support/free-udp-port.js';
 import { cliEnv, runCli, startCli } from '../support/run-cli.js';
 import { radclient, runPeer } from '../support/run-peer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'assent-storage-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 const envFor = (port: number, extra: Record<string, string> = {}) =>
   cliEnv({

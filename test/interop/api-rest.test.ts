@@ -1,6 +1,7 @@
 // Issue 14 end to end with curl against the real server: API keys, FortiAuthenticator's /api/v1/auth/ and
 // /api/v1/pushauth/ (answered by the command-line authenticator), /api/v2/transactions with SSE, clients applied
 // without SIGHUP, limits, and every response checked against the server's own OpenAPI document.
+
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -10,6 +11,7 @@ import { checkAgainstOpenApi, type RecordedResponse } from '../support/openapi-c
 import { type PushSite, startPushSite } from '../support/push-site.js';
 import { runPeer } from '../support/run-peer.js';
 import { DEFAULT_SECRET } from '../support/test-server.js';
+import { totpToken } from '../support/totp-token.js';
 
 let site: PushSite;
 let base: string;
@@ -94,17 +96,7 @@ before(async () => {
       { name: 'bob', password: 'bob-pw' },
       { name: 'carol', password: 'carol-pw' },
     ],
-    tokens: [
-      {
-        serial: 'T-alice',
-        userName: 'alice',
-        type: 'totp',
-        secret: aliceSecret,
-        algorithm: 'SHA1',
-        digits: 6,
-        period: 30,
-      },
-    ],
+    tokens: [totpToken('alice', aliceSecret, 'T-alice')],
     config: {
       push: { timeoutSeconds: 10, maxPerUser: 50 },
       secondFactor: { lockoutFailures: 4 },

@@ -6,6 +6,7 @@
 // gets the enrolment-only portal, and her idle session ends by itself into the session-ended screen. No screen
 // causes a CSP violation or a console error. With ASSENT_PORTAL_SCREENSHOTS=1 every screen is saved at phone and
 // desktop size, light and dark, as docs/screenshots/portal-<screen>-<size>-<theme>.png (docs/portal-screens.md).
+
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -13,6 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { encodeBase32 } from '../../src/otp/base32.js';
 import { type PushSite, startPushSite } from '../support/push-site.js';
 import { runPeer } from '../support/run-peer.js';
+import { totpToken } from '../support/totp-token.js';
 import { launchChromium, PHONE } from '../support/web-browser.js';
 import { portalShots } from '../web/portal-screenshots.js';
 
@@ -79,17 +81,7 @@ before(async () => {
       { name: 'alice', password: 'alice-pw' },
       { name: 'erin', password: 'erin-pw' },
     ],
-    tokens: [
-      {
-        serial: 'T-alice',
-        userName: 'alice',
-        type: 'totp',
-        secret: aliceSecret,
-        algorithm: 'SHA1',
-        digits: 6,
-        period: 30,
-      },
-    ],
+    tokens: [totpToken('alice', aliceSecret, 'T-alice')],
     config: {
       push: { timeoutSeconds: 25, numberMatching: true, maxPerUser: 50 },
       portal: { idleMinutes: 1 },

@@ -1,6 +1,7 @@
 // Issue 18, the portal's server side end to end with curl against a real Assent (HTTPS public listener, SQLite,
 // push on): the cookie as curl's jar keeps it, sign-in with password and an oathtool code, an authenticator enrolled
 // from the portal's activation link by the command-line authenticator, then a push sign-in it approves.
+
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { encodeBase32 } from '../../src/otp/base32.js';
 import { type PushSite, startPushSite } from '../support/push-site.js';
 import { runPeer } from '../support/run-peer.js';
 import { startTestServer } from '../support/test-server.js';
+import { totpToken } from '../support/totp-token.js';
 
 let site: PushSite;
 let scratch: string;
@@ -51,17 +53,7 @@ before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'assent-portal-curl-'));
   site = await startPushSite({
     users: [{ name: 'alice', password: 'alice-pw' }],
-    tokens: [
-      {
-        serial: 'T-alice',
-        userName: 'alice',
-        type: 'totp',
-        secret: seed,
-        algorithm: 'SHA1',
-        digits: 6,
-        period: 30,
-      },
-    ],
+    tokens: [totpToken('alice', seed, 'T-alice')],
     config: { push: { timeoutSeconds: 20 } },
   });
 });

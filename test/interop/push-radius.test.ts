@@ -1,5 +1,6 @@
 // Issue 13 end to end: radclient → Access-Challenge with `+` → empty answer → a Web Push message that an
 // independent Python RFC 8291/8292 decryptor opens → the command-line authenticator answers → Accept or Reject.
+
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { encodeBase32 } from '../../src/otp/base32.js';
 import { type PushSite, startPushSite, type TestSubscription } from '../support/push-site.js';
 import { runPeer } from '../support/run-peer.js';
 import { DEFAULT_SECRET } from '../support/test-server.js';
+import { totpToken } from '../support/totp-token.js';
 
 let site: PushSite;
 let pamDir: string;
@@ -20,17 +22,7 @@ const aliceSecret = new Uint8Array(randomBytes(20));
 before(async () => {
   site = await startPushSite({
     users: [{ name: 'alice', password: 'alice-pw', groups: ['vpn'] }],
-    tokens: [
-      {
-        serial: 'T-alice',
-        userName: 'alice',
-        type: 'totp',
-        secret: aliceSecret,
-        algorithm: 'SHA1',
-        digits: 6,
-        period: 30,
-      },
-    ],
+    tokens: [totpToken('alice', aliceSecret, 'T-alice')],
     // pam_radius_auth 2.0 sends no Message-Authenticator (radclient still sends and checks one).
     clients: [
       { name: 'local', address: '127.0.0.1', secret: DEFAULT_SECRET, requireMessageAuthenticator: false },

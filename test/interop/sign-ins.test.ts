@@ -1,5 +1,6 @@
 // Issue 18 sign-in history end to end: radclient logins against the real server, then the history through the REST
 // API and the CLI, and "this wasn't me" muting the next push (SECURITY A7.8, A13.1).
+
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -7,6 +8,7 @@ import { encodeBase32 } from '../../src/otp/base32.js';
 import { checkAgainstOpenApi, type RecordedResponse } from '../support/openapi-check.js';
 import { type PushSite, startPushSite } from '../support/push-site.js';
 import { runPeer } from '../support/run-peer.js';
+import { totpToken } from '../support/totp-token.js';
 
 let site: PushSite;
 let base: string;
@@ -60,17 +62,7 @@ before(async () => {
       { name: 'alice', password: 'alice-pw' },
       { name: 'bob', password: 'bob-pw' },
     ],
-    tokens: [
-      {
-        serial: 'T-alice',
-        userName: 'alice',
-        type: 'totp',
-        secret: aliceSecret,
-        algorithm: 'SHA1',
-        digits: 6,
-        period: 30,
-      },
-    ],
+    tokens: [totpToken('alice', aliceSecret, 'T-alice')],
     config: { push: { timeoutSeconds: 10 }, radius: { rejectDelayMs: 0 } },
   });
   base = `http://127.0.0.1:${site.server.server.http.adminPort}`;

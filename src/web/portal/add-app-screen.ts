@@ -4,47 +4,20 @@
 import { actions, announce, h, show } from '../authenticator/ui.js';
 import type { PendingApp } from './api.js';
 import { type Portal, report } from './context.js';
-import { groupedSecret, readCode, readLabel } from './format.js';
+import { groupedSecret, readCode } from './format.js';
+import { labelForm } from './label-form.js';
 import { PATHS } from './navigation.js';
 import { qrImage } from './qr-image.js';
 
 /** The first step: a name for the app's entry, then the QR code. */
 export function showAddApp(portal: Portal): void {
-  const label = h('input', {
+  const form = labelForm({
     id: 'app-label',
-    maxlength: 64,
-    autocomplete: 'off',
-    'aria-describedby': 'app-label-hint',
-  });
-  const status = h('p', { class: 'form-status danger', role: 'alert' });
-  const submit = h('button', { class: 'primary', type: 'submit' }, 'Show the QR code');
-  const form = h(
-    'form',
-    { novalidate: true },
-    h(
-      'div',
-      { class: 'field' },
-      h('label', { for: 'app-label' }, 'Name'),
-      label,
-      h('p', { id: 'app-label-hint', class: 'muted hint' }, 'Optional, for example “Aegis on my phone”.'),
-    ),
-    status,
-    actions(submit, h('a', { class: 'button', href: PATHS.devices }, 'Cancel')),
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const named = label.value.trim() === '' ? undefined : readLabel(label.value);
-    if (named !== undefined && !named.ok) {
-      status.textContent = named.message;
-      label.focus();
-      return;
-    }
-    submit.disabled = true;
-    void portal.api.addApp(named?.label).then((answer) => {
-      submit.disabled = false;
-      if (answer.ok) showScan(portal, answer.value);
-      else report(status, answer.problem);
-    });
+    label: 'Name',
+    hint: 'Optional, for example “Aegis on my phone”.',
+    submit: 'Show the QR code',
+    send: (label) => portal.api.addApp(label),
+    next: (value) => showScan(portal, value),
   });
   show(
     'Add an authenticator app',

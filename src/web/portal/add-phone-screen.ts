@@ -3,8 +3,9 @@
 // is open it watches the device list, so the user sees the phone arrive.
 import { actions, announce, h, onLeave, show } from '../authenticator/ui.js';
 import type { PhoneLink } from './api.js';
-import { type Portal, report } from './context.js';
-import { formatTime, readLabel } from './format.js';
+import type { Portal } from './context.js';
+import { formatTime } from './format.js';
+import { labelForm } from './label-form.js';
 import { PATHS } from './navigation.js';
 import { qrImage } from './qr-image.js';
 
@@ -13,41 +14,13 @@ const WATCH_MS = 3_000;
 
 /** The first step: a name for the phone, then the link. */
 export function showAddPhone(portal: Portal): void {
-  const label = h('input', {
+  const form = labelForm({
     id: 'phone-label',
-    maxlength: 64,
-    autocomplete: 'off',
-    'aria-describedby': 'phone-label-hint',
-  });
-  const status = h('p', { class: 'form-status danger', role: 'alert' });
-  const submit = h('button', { class: 'primary', type: 'submit' }, 'Make the link');
-  const form = h(
-    'form',
-    { novalidate: true },
-    h(
-      'div',
-      { class: 'field' },
-      h('label', { for: 'phone-label' }, 'Name of the phone'),
-      label,
-      h('p', { id: 'phone-label-hint', class: 'muted hint' }, 'Optional, for example “Work phone”.'),
-    ),
-    status,
-    actions(submit, h('a', { class: 'button', href: PATHS.devices }, 'Cancel')),
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const named = label.value.trim() === '' ? undefined : readLabel(label.value);
-    if (named !== undefined && !named.ok) {
-      status.textContent = named.message;
-      label.focus();
-      return;
-    }
-    submit.disabled = true;
-    void portal.api.addPhone(named?.label).then((answer) => {
-      submit.disabled = false;
-      if (answer.ok) void showPhoneLink(portal, answer.value);
-      else report(status, answer.problem);
-    });
+    label: 'Name of the phone',
+    hint: 'Optional, for example “Work phone”.',
+    submit: 'Make the link',
+    send: (label) => portal.api.addPhone(label),
+    next: (value) => void showPhoneLink(portal, value),
   });
   show(
     'Add a phone',
