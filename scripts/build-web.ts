@@ -18,6 +18,16 @@ export const PORTAL_OUTPUT = join(root, 'dist/portal');
 const PORTAL_SHARED = [join(SOURCE, 'ui.ts'), join(STATIC, 'app.css'), join(STATIC, 'icon.svg')];
 /** Browsers with Web Push, WebCrypto P-256 and module scripts: Chrome 111, Firefox 115 ESR, Safari 16.4. */
 const TARGET = ['es2022', 'chrome111', 'firefox115', 'safari16.4'];
+/** What both apps are built with: bundled, minified, in memory (the caller writes), no legal comments. */
+const ESBUILD_COMMON = {
+  bundle: true,
+  write: false,
+  minify: true,
+  target: TARGET,
+  legalComments: 'none',
+  charset: 'utf8',
+  logLevel: 'silent',
+} as const;
 
 function files(dir: string): string[] {
   return readdirSync(dir)
@@ -59,17 +69,7 @@ export async function buildAuthenticator(outDir: string = OUTPUT): Promise<strin
   const banner = {
     js: `// Assent web authenticator ${id}: built by scripts/build-web.ts from src/web/authenticator; do not edit. jsQR 1.4.0 (Apache-2.0, github.com/cozmo/jsQR) is bundled for QR codes.`,
   };
-  const common = {
-    bundle: true,
-    write: false,
-    minify: true,
-    target: TARGET,
-    legalComments: 'none',
-    charset: 'utf8',
-    banner,
-    logLevel: 'silent',
-    define: { ASSENT_BUILD: JSON.stringify(id) },
-  } as const;
+  const common = { ...ESBUILD_COMMON, banner, define: { ASSENT_BUILD: JSON.stringify(id) } } as const;
   const app = await build({
     ...common,
     entryPoints: { app: join(SOURCE, 'main.ts') },
@@ -103,16 +103,7 @@ export async function buildAuthenticator(outDir: string = OUTPUT): Promise<strin
 export async function buildPortal(outDir: string = PORTAL_OUTPUT): Promise<string[]> {
   const id = portalBuildId();
   const note = `Assent user portal ${id}: built by scripts/build-web.ts from src/web/portal; do not edit.`;
-  const common = {
-    bundle: true,
-    write: false,
-    minify: true,
-    target: TARGET,
-    legalComments: 'none',
-    charset: 'utf8',
-    logLevel: 'silent',
-    outdir: outDir,
-  } as const;
+  const common = { ...ESBUILD_COMMON, outdir: outDir } as const;
   const script = await build({
     ...common,
     entryPoints: { app: join(PORTAL_SOURCE, 'main.ts') },

@@ -13,6 +13,7 @@ import {
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { crc32 } from 'node:zlib';
+import { syncPath } from './sync-path.js';
 
 /*
  * Why a journal and not an UPDATE per login: in SQLite every accepted code rewrites a random page of the token table
@@ -256,7 +257,7 @@ export class ReplayJournal {
       closeSync(fd);
     }
     renameSync(temp, this.path);
-    syncDirectory(dirname(this.path));
+    syncPath(dirname(this.path));
     closeSync(this.fd);
     this.fd = openSync(this.path, 'a', 0o600);
     if (marks !== this.marks) {
@@ -274,15 +275,5 @@ export class ReplayJournal {
   close(): void {
     this.settleNow();
     closeSync(this.fd);
-  }
-}
-
-/** A rename is durable only once its directory is synced. */
-function syncDirectory(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

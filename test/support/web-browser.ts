@@ -36,11 +36,11 @@ export const PHONE = { width: 390, height: 844 } as const;
 export const DESKTOP = { width: 1280, height: 800 } as const;
 
 /**
- * Saves `name` at phone and desktop size, light and dark: `<OUTPUT>/<name>-{phone,desktop}-{light,dark}.png`.
+ * Saves `name` at phone and desktop size, light and dark: `<dir>/<name>-{phone,desktop}-{light,dark}.png`.
  * Leaves the page at phone size, light.
  */
-export async function screens(page: Page, name: string): Promise<void> {
-  mkdirSync(OUTPUT, { recursive: true });
+export async function screens(page: Page, name: string, dir: string = OUTPUT): Promise<void> {
+  mkdirSync(dir, { recursive: true });
   for (const [size, viewport] of [
     ['phone', PHONE],
     ['desktop', DESKTOP],
@@ -48,7 +48,7 @@ export async function screens(page: Page, name: string): Promise<void> {
     await page.setViewportSize(viewport);
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: join(OUTPUT, `${name}-${size}-${scheme}.png`), fullPage: true });
+      await page.screenshot({ path: join(dir, `${name}-${size}-${scheme}.png`), fullPage: true });
     }
   }
   await page.setViewportSize(PHONE);

@@ -1,10 +1,8 @@
 // Screenshots of the user portal for docs/portal-screens.md: with ASSENT_PORTAL_SCREENSHOTS=1 the browser tests save
 // each screen at phone and desktop size, light and dark, as docs/screenshots/portal-<screen>-<size>-<theme>.png.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { DESKTOP, PHONE } from '../support/web-browser.js';
+import { screens } from '../support/web-browser.js';
 
 const SHOTS =
   process.env.ASSENT_PORTAL_SCREENSHOTS === '1'
@@ -13,18 +11,5 @@ const SHOTS =
 
 /** Saves `name` in the four variants when asked to; leaves the page at phone size, light. */
 export async function portalShots(page: Page, name: string): Promise<void> {
-  if (SHOTS === undefined) return;
-  mkdirSync(SHOTS, { recursive: true });
-  for (const [size, viewport] of [
-    ['phone', PHONE],
-    ['desktop', DESKTOP],
-  ] as const) {
-    await page.setViewportSize(viewport);
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: join(SHOTS, `portal-${name}-${size}-${scheme}.png`), fullPage: true });
-    }
-  }
-  await page.setViewportSize(PHONE);
-  await page.emulateMedia({ colorScheme: 'light' });
+  if (SHOTS !== undefined) await screens(page, `portal-${name}`, SHOTS);
 }

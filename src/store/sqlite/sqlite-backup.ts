@@ -1,8 +1,9 @@
 // Owns copying the database out (an online backup beside a running server) and back in (a checked restore).
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, StoreErrorCode } from '../../domain/ports.js';
+import { syncPath } from '../sync-path.js';
 import { appliedVersion, statusOf } from './schema-status.js';
 import { acquireServerLock } from './server-lock.js';
 import { toStoreError } from './sqlite-errors.js';
@@ -67,15 +68,6 @@ export function inspectBackup(path: string): BackupSummary {
   }
 }
 
-function syncFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** A temporary name beside `path`, so the final rename stays on one file system (atomic). */
 const besideTemp = (path: string, what: string) =>
   join(dirname(path), `.${basename(path)}.${what}-${process.pid}-${Date.now()}`);
@@ -101,9 +93,9 @@ export async function backupSqlite(
     closeSync(openSync(temp, 'w', 0o600));
     await source.backup(temp);
     const summary = inspectBackup(temp);
-    syncFile(temp);
+    syncPath(temp);
     renameSync(temp, destPath);
-    syncFile(dirname(destPath));
+    syncPath(dirname(destPath));
     return summary;
   } catch (error) {
     rmSync(temp, { force: true });
@@ -148,7 +140,7 @@ export function restoreSqlite(
     }
     renameSync(copy, targetPath);
     for (const suffix of ['-wal', '-shm']) rmSync(copy + suffix, { force: true });
-    syncFile(dirname(targetPath));
+    syncPath(dirname(targetPath));
     return { ...summary, previous };
   } catch (error) {
     rmSync(copy, { force: true });
@@ -170,5 +162,5 @@ function copyDatabase(from: string, to: string): void {
   } finally {
     source.close();
   }
-  syncFile(to);
+  syncPath(to);
 }
