@@ -9,6 +9,7 @@ import { migration0006 } from './0006-api-keys.js';
 import { migration0007 } from './0007-grace-logins.js';
 import { migration0008 } from './0008-user-grace.js';
 import { migration0009 } from './0009-sign-ins.js';
+import { migration0010 } from './0010-change-feed.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
 export const ALL_MIGRATIONS: readonly Migration[] = [
@@ -21,4 +22,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   migration0007,
   migration0008,
   migration0009,
+  migration0010,
 ];
