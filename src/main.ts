@@ -26,10 +26,10 @@ import {
   warnAboutClients,
   warnAboutPolicyClients,
 } from './server-wiring.js';
-import { foldReplayJournal, openReplayJournal, watchForeignWrites } from './store-wiring.js';
+import { foldReplayJournal, openChangeFeed, openReplayJournal } from './store-wiring.js';
 
 export { checkWiring, unknownPolicyClients } from './server-wiring.js';
-export { FOREIGN_WRITE_CHECK_MS } from './store-wiring.js';
+export { CHANGE_POLL_MS } from './store-wiring.js';
 
 import { countWithoutSecondFactor } from './admin/user-admin.js';
 import { createApiWiring } from './api-wiring.js';
@@ -42,6 +42,7 @@ import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
 import { CachingLockoutStore } from './store/caching-lockout-store.js';
 import { CachingTokenStore } from './store/caching-token-store.js';
 import { CachingUserStore } from './store/caching-user-store.js';
+import { LoginIndex } from './store/login-index.js';
 import { openStores, type Stores } from './store/open-stores.js';
 import { SealError } from './store/sealer.js';
 import { acquireServerLock } from './store/sqlite/server-lock.js';
@@ -54,6 +55,8 @@ export interface RunningServer {
   readonly http: { readonly publicPort: number | undefined; readonly adminPort: number };
   /** Re-reads the client table from the store (SIGHUP, or after `assent client add`). */
   reloadClients(): number;
+  /** Reads the change log now rather than at the next poll (after another process wrote; SIGHUP; tests). */
+  syncChanges(): void;
   /** Stops taking packets, answers those in flight (at most `graceMs`), closes sockets and the database. */
   close(graceMs?: number): Promise<void>;
 }
@@ -121,15 +124,35 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     cleanups.push(() => journal.close());
     const tokens = new CachingTokenStore(stores.tokens, (fn) => stores.db.transaction(fn)(), journal);
     const lockouts = new CachingLockoutStore(stores.lockouts);
-    /** Every cache over the stores forgets what it holds (a write it did not make itself). */
+    // The client table is read again when the feed says a client changed; the processor holding it comes later.
+    let reloadClients = () => {};
+    const index = new LoginIndex(
+      { users, tokens, lockouts, holders: tokenHolders, reloadClients: () => reloadClients() },
+      stores,
+    );
+    const feed = openChangeFeed(stores.db, logger, index);
+    cleanups.push(() => feed.close());
+    if (config.storage.loginIndex === 'memory') {
+      const loaded = index.load();
+      logger.info(
+        {
+          event: 'store.login_index_loaded',
+          users: loaded.users,
+          tokens: loaded.tokens,
+          ms: Math.round(loaded.ms),
+          rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20),
+        },
+        'every user and token loaded into memory',
+      );
+    }
+    /** This process wrote to the store outside the caches (REST API, portal): apply its change rows now. */
     const storesChanged = () => {
-      users.invalidateAll();
-      tokens.invalidateAll();
-      lockouts.invalidateAll();
-      tokenHolders.refresh();
+      try {
+        feed.drain();
+      } catch (error) {
+        logger.error({ event: 'store.watch_failed', err: error }, 'cannot read the database for changes');
+      }
     };
-    const watcher = watchForeignWrites(stores.db, logger, storesChanged);
-    cleanups.push(() => clearInterval(watcher));
     // Issue 12 item 11: the line names the login (txn, client, user) so it reads with the rest of it.
     const onInternalError: InternalErrorSink = (err, context, subject) =>
       logger.error({ event: 'auth.error', ...subject, context, err }, 'internal error');
@@ -232,7 +255,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
           }),
     });
     cleanups.push(() => processor.close());
-    /** SIGHUP, `assent client add` or the REST API: the client table is read again and swapped in whole. */
+    /** SIGHUP, the change log (`assent client add`) or the REST API: the client table is read again and swapped in whole. */
     const reload = (): number => {
       const fresh = stores.clients.list();
       warnAboutClients(fresh, logger);
@@ -241,6 +264,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       logger.info({ event: 'radius.clients_reloaded', clients: fresh.length });
       return fresh.length;
     };
+    reloadClients = () => void reload();
     const login = {
       tokenHolders,
       codeLengthsOf: (name: string) => tokens.cachedCodeLengths(name) ?? tokenHolders.codeLengthsOf(name),
@@ -353,6 +377,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       processor,
       http: { publicPort: http.publicPort, adminPort: http.adminPort },
       reloadClients: reload,
+      syncChanges: storesChanged,
       async close(graceMs = 5000) {
         if (closed) return;
         closed = true;

@@ -1,9 +1,11 @@
-// Owns what the server does with its store beside serving: the replay journal's folding and the watch for CLI writes.
+// Owns what the server does with its store beside serving: the replay journal's folding and the change feed.
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Config } from './config/config-schema.js';
+import type { ChangeFeed, ChangeSink } from './domain/change-feed.js';
 import type { Stores } from './store/open-stores.js';
 import { ReplayJournal } from './store/replay-journal.js';
+import { SqliteChangeFeed } from './store/sqlite/sqlite-change-feed.js';
 
 /**
  * The replay-guard journal beside the database. What a previous run (or crash) left in it is folded into the
@@ -27,32 +29,50 @@ export function foldReplayJournal(journal: ReplayJournal, stores: Stores, logger
   );
 }
 
-/** How often the user cache checks for writes by other processes (`assent user disable` takes effect after it). */
-export const FOREIGN_WRITE_CHECK_MS = 500;
+/** How often a running server looks for writes by other processes (`assent user disable` takes effect after it). */
+export const CHANGE_POLL_MS = 100;
+/** Change-log rows are kept this long: a node stopped for longer reloads everything at its next start anyway. */
+const CHANGE_LOG_KEEP_MS = 60 * 60 * 1000;
+const CHANGE_LOG_PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 /**
- * SQLite's `data_version` changes when another connection commits (the CLI), never for our own writes, which
- * the caching store sees directly. Polling it costs one pragma per interval, not one query per login.
+ * Starts the change feed into `sink` (the login index) and its pruning. Started before the index is loaded, so
+ * no write between the two is missed.
  */
-export function watchForeignWrites(
-  db: Database.Database,
-  logger: Logger,
-  onChange: () => void,
-): NodeJS.Timeout {
-  let version = db.pragma('data_version', { simple: true });
+export function openChangeFeed(db: Database.Database, logger: Logger, sink: ChangeSink): ChangeFeed {
+  const feed = new SqliteChangeFeed(db, {
+    pollMs: CHANGE_POLL_MS,
+    // A busy or broken database must not crash the server from a timer; the next tick tries again.
+    onError: (error) =>
+      logger.error({ event: 'store.watch_failed', err: error }, 'cannot read the database for changes'),
+  });
+  feed.start({
+    changed: (changes) => sink.changed(changes),
+    lost: () => {
+      logger.warn(
+        { event: 'store.change_feed_lost' },
+        'change log pruned past this server: every user and token read again',
+      );
+      sink.lost();
+    },
+  });
   const timer = setInterval(() => {
-    if (!db.open) return;
     try {
-      const now = db.pragma('data_version', { simple: true });
-      if (now !== version) {
-        version = now;
-        onChange();
-      }
+      const pruned = feed.prune(CHANGE_LOG_KEEP_MS);
+      if (pruned > 0)
+        logger.info({ event: 'store.change_log_pruned', rows: pruned }, 'old change log rows deleted');
     } catch (error) {
-      // A busy or broken database must not crash the server from a timer; the next tick tries again.
-      logger.error({ event: 'store.watch_failed', err: error }, 'cannot check the database for changes');
+      logger.warn({ event: 'store.change_log_prune_failed', err: error }, 'old change log rows not deleted');
     }
-  }, FOREIGN_WRITE_CHECK_MS);
+  }, CHANGE_LOG_PRUNE_EVERY_MS);
   timer.unref();
-  return timer;
+  return {
+    start: (next) => feed.start(next),
+    drain: () => feed.drain(),
+    prune: (olderThanMs, now) => feed.prune(olderThanMs, now),
+    close: () => {
+      clearInterval(timer);
+      feed.close();
+    },
+  };
 }

@@ -31,6 +31,15 @@ const Storage = Type.Object(
         'saves CPU (one sync is 60–100 µs of kernel time); an idle server syncs at once. 0 syncs as soon as the ' +
         'previous sync ended.',
     }),
+    loginIndex: Type.Union([Type.Literal('memory'), Type.Literal('lazy')], {
+      default: 'memory',
+      description:
+        "`memory`: every user and token (seeds unsealed) is read into memory at start, so a user's first login " +
+        'after a start costs no database read, and a made-up name costs no query; writes by commands and other ' +
+        'processes reach it row by row through the change log (docs/storage.md). Costs start-up time and about ' +
+        '1 KiB of memory per user with a token (docs/performance.md). `lazy`: each user is read at its first login ' +
+        'and kept (for very large directories on small machines).',
+    }),
     autoMigrate: Type.Boolean({
       default: true,
       description:

@@ -4,7 +4,8 @@ import type { AccountLockout, AccountLockoutStore } from '../domain/account-lock
 /**
  * The table is small (rows exist only for accounts with recent failures, and only names that passed a first
  * factor or exist can fail a code), so the server keeps all of it in a Map. Writes go to the database first and
- * then to the Map; `invalidateAll()` reloads after another process (`assent user unlock`) changed it.
+ * then to the Map; a row another writer changed (`assent user unlock`, another node) is read again through
+ * `refresh` (the change feed), and `invalidateAll()` reloads the whole table.
  */
 export class CachingLockoutStore implements AccountLockoutStore {
   private rows = new Map<string, AccountLockout>();
@@ -15,6 +16,13 @@ export class CachingLockoutStore implements AccountLockoutStore {
 
   invalidateAll(): void {
     this.rows = new Map(this.inner.list().map((row) => [row.userName, row]));
+  }
+
+  /** Reads one account's row again (the change feed said another writer changed it). */
+  refresh(userName: string): void {
+    const row = this.inner.get(userName);
+    if (row === undefined) this.rows.delete(userName);
+    else this.rows.set(userName, row);
   }
 
   get(userName: string): AccountLockout | undefined {

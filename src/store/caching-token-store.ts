@@ -36,8 +36,10 @@ interface JournalBatch {
 }
 
 /**
- * Tokens of a user are read and unsealed once, then served from memory; writes by another process (the CLI) are
- * seen after `invalidateAll()`, called on SQLite's `data_version` change.
+ * Tokens from memory. Complete mode (after `load`, `storage.loginIndex: memory`): every token was read and
+ * unsealed at start, so a user with none here holds none, answered without a query; a user some writer changed is
+ * marked by `refreshUser` (the change feed) and read again at its next use. Lazy mode: a user's tokens are read
+ * and unsealed at their first use, then served from memory. `invalidateAll` (the feed lost track) reads again.
  *
  * Replay guard (SECURITY A6.4) with group commit: `recordSuccessBatched` does the compare-and-set in memory at once
  * (so two requests in this process can never both win) and queues the durable record; the queue is flushed once
@@ -54,6 +56,9 @@ export class CachingTokenStore implements TokenStore {
    * of a few hundred thousand users costs about a microsecond in cache misses, a compare almost nothing. */
   private lastName: string | undefined;
   private last: CachedUser | undefined;
+  /** Complete mode: users changed since their tokens were read, so a miss on them must ask the store. */
+  private readonly reread = new Set<string>();
+  private complete = false;
   private queue: Pending[] = [];
   private journalBatch: JournalBatch | undefined;
   private scheduled = false;
@@ -67,10 +72,41 @@ export class CachingTokenStore implements TokenStore {
     private readonly maxUsers = 500_000,
   ) {}
 
-  /** Forgets every cached token (another process changed the store). Queued writes still commit. */
+  /** True once every token is in memory (`load`). */
+  get isComplete(): boolean {
+    return this.complete;
+  }
+
+  /** Holds exactly `tokens` (every token of the store, read after the change feed's start) and turns complete. */
+  load(tokens: readonly Token[]): void {
+    this.clear();
+    const byUser = new Map<string, MutableToken[]>();
+    for (const token of this.withJournal(tokens as Token[]) as MutableToken[]) {
+      const list = byUser.get(token.userName);
+      if (list === undefined) byUser.set(token.userName, [token]);
+      else list.push(token);
+      this.bySerial.set(token.serial, token);
+    }
+    for (const [name, list] of byUser)
+      this.byUser.set(name, { tokens: list, codeLengths: distinctCodeLengths(list) });
+    this.complete = true;
+  }
+
+  /** Forgets one user's tokens (some writer changed them); the next use reads the store. */
+  refreshUser(userName: string): void {
+    this.dropUser(userName);
+  }
+
+  /** Forgets every cached token (the change feed lost track); complete mode reads them all again. Queued writes still commit. */
   invalidateAll(): void {
+    if (this.complete) this.load(this.inner.list());
+    else this.clear();
+  }
+
+  private clear(): void {
     this.byUser.clear();
     this.bySerial.clear();
+    this.reread.clear();
     this.forgetLast();
   }
 
@@ -80,7 +116,10 @@ export class CachingTokenStore implements TokenStore {
   }
 
   listForUser(userName: string): Token[] {
-    return this.cachedUser(userName)?.tokens ?? this.load(userName);
+    const hit = this.cachedUser(userName);
+    if (hit !== undefined) return hit.tokens;
+    if (this.complete && !this.reread.has(userName)) return [];
+    return this.read(userName);
   }
 
   /** The user's distinct code lengths when their tokens are cached; else undefined (ask the token-holder index). */
@@ -98,11 +137,12 @@ export class CachingTokenStore implements TokenStore {
     return hit;
   }
 
-  private load(userName: string): Token[] {
+  private read(userName: string): Token[] {
     const tokens = this.withJournal(this.inner.listForUser(userName));
+    this.reread.delete(userName);
     // Users without tokens are not cached, so made-up names cannot fill memory.
     if (tokens.length > 0) {
-      if (this.byUser.size >= this.maxUsers) this.invalidateAll();
+      if (!this.complete && this.byUser.size >= this.maxUsers) this.clear();
       const cached: CachedUser = {
         tokens: tokens as MutableToken[],
         codeLengths: distinctCodeLengths(tokens),
@@ -224,6 +264,7 @@ export class CachingTokenStore implements TokenStore {
 
   /** Forgets one user's cached tokens, so the next read goes to the database. */
   private dropUser(userName: string): void {
+    if (this.complete) this.reread.add(userName);
     const cached = this.byUser.get(userName);
     if (cached === undefined) return;
     this.byUser.delete(userName);

@@ -187,3 +187,57 @@ test('with a journal, the successes of one turn share one durable verdict, and a
   await assert.rejects(d as Promise<boolean>);
   assert.equal(cache.cachedCodeLengths('alice'), undefined, 'memory of a failed batch is dropped');
 });
+
+test('complete (the login index): every token from memory, a user without one answered without a query', () => {
+  const { cache, inner, other } = setup();
+  let reads = 0;
+  const read = inner.listForUser.bind(inner);
+  inner.listForUser = (name) => {
+    reads++;
+    return read(name);
+  };
+  cache.load(inner.list());
+  assert.equal(cache.isComplete, true);
+  assert.equal(cache.listForUser('alice')[0]?.serial, 'S-alice');
+  assert.deepEqual(cache.listForUser('nobody'), []);
+  assert.deepEqual(cache.cachedCodeLengths('bob'), [6]);
+  assert.equal(reads, 0);
+  // Another writer adds carol's token: invisible until the change feed names her, then read once.
+  other.add({
+    serial: 'S-carol',
+    userName: 'carol',
+    type: 'totp',
+    secret: randomBytes(20),
+    algorithm: 'SHA1',
+    digits: 8,
+  });
+  assert.deepEqual(cache.listForUser('carol'), []);
+  cache.refreshUser('carol');
+  assert.equal(cache.listForUser('carol')[0]?.digits, 8);
+  assert.equal(cache.listForUser('carol')[0]?.digits, 8);
+  assert.equal(reads, 1);
+  // A removal reaches memory the same way.
+  other.remove('S-bob');
+  cache.refreshUser('bob');
+  assert.deepEqual(cache.listForUser('bob'), []);
+  assert.deepEqual(cache.listForUser('bob'), []);
+  assert.equal(reads, 2, 'a user read again and found empty is not read a second time');
+});
+
+test('complete: tokens loaded at start are raised to the replay journal marks (A6.4: only forward)', () => {
+  const { inner, db } = setup();
+  const dir = mkdtempSync(join(tmpdir(), 'assent-ctok-j-'));
+  dirs.push(dir);
+  const journal = ReplayJournal.open(join(dir, 'replay'), 0);
+  const id = inner.getBySerial('S-alice')!.id;
+  journal.raise(id, { lastUsed: 99, drift: 1 });
+  const cache = new CachingTokenStore(inner, (fn) => db.transaction(fn)(), journal);
+  cache.load(inner.list());
+  assert.equal(cache.listForUser('alice')[0]?.lastUsed, 99);
+  assert.equal(
+    cache.recordSuccessBatched('S-alice', { expectedLastUsed: -1, newLastUsed: 50, drift: 0 }),
+    false,
+    'a step at or below the journal mark is a replay',
+  );
+  journal.close();
+});

@@ -9,10 +9,12 @@ import { after, describe, test } from 'node:test';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { StoreError, StoreErrorCode } from '../../src/domain/ports.js';
+import { CachingTokenStore } from '../../src/store/caching-token-store.js';
 import { MemoryTokenStore } from '../../src/store/memory/memory-token-store.js';
 import { createSealer } from '../../src/store/sealer.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import { SqliteTokenStore } from '../../src/store/sqlite/sqlite-token-store.js';
+import type { FakeClock } from './fake-clock.js';
 import { runTokenStoreConformance } from './token-store.conformance.js';
 
 interface RaceData {
@@ -79,6 +81,17 @@ if (!isMainThread) {
     'sqlite',
     (clock) => new SqliteTokenStore(tempDb().db, sealer, { now: clock.now }),
   );
+  // The server's decorator, read lazily and as the login index holds it (everything loaded at start).
+  const caching = (clock: FakeClock, complete: boolean) => {
+    const { db } = tempDb();
+    const cache = new CachingTokenStore(new SqliteTokenStore(db, sealer, { now: clock.now }), (fn) =>
+      db.transaction(fn)(),
+    );
+    if (complete) cache.load([]);
+    return cache;
+  };
+  runTokenStoreConformance('caching over sqlite, lazy', (clock) => caching(clock, false));
+  runTokenStoreConformance('caching over sqlite, complete', (clock) => caching(clock, true));
 
   describe('SqliteTokenStore at rest and across connections', () => {
     test('the database files never hold the clear seed; the column holds a v1 sealed value', () => {

@@ -16,7 +16,7 @@ interface AddOptions {
   forceShortSecret?: boolean;
 }
 
-const RELOAD_HINT = 'a running server picks this up after SIGHUP (systemctl reload assent) or a restart';
+const RELOAD_HINT = 'a running server picks this up within a second (its change log)';
 
 /** ClientInputError fields → the option that sets them. */
 const OPTION_OF: Readonly<Record<string, string>> = { nasTimeout: 'nas-timeout' };
@@ -103,7 +103,7 @@ Examples:
     .addHelpText(
       'after',
       `
-The old secret stops working at once (after SIGHUP for a running server): set the printed
+The old secret stops working within a second at a running server: set the printed
 secret on the NAS right away. Over the REST API: POST /api/v2/clients/<name>/secret.`,
     )
     .action(async (name: string, _options: unknown, command: Command) => {

@@ -29,7 +29,8 @@ when it is a terminal, otherwise (systemd, docker) in <dataDir>/initial-credenti
 (mode 0600; the log line init.credentials_file names it). Never in the log.
 
 Signals: SIGTERM/SIGINT stop taking packets, answer those in flight (up to 5 s) and exit 0;
-SIGHUP re-reads the RADIUS clients from the database (after "assent client add").
+SIGHUP re-reads the RADIUS clients and the change log at once (changes made with
+"assent" commands otherwise reach the running server within a second anyway).
 
 Exit codes: 0 stopped cleanly; 2 bad configuration (the message names the key; also no
 listener); 3 not initialised, key file unusable, or database damaged or from a newer Assent;
@@ -82,6 +83,7 @@ Examples:
       process.on('SIGHUP', () => {
         try {
           server.reloadClients();
+          server.syncChanges();
         } catch (error) {
           logger.error({ event: 'radius.clients_reload_failed', err: error });
         }

@@ -194,7 +194,7 @@ apps silently ignore other algorithms, digits and periods.
 
 A user holding a token gets an Access-Challenge for the code after the right password (or, where
 secondFactor.mode says so, types password and code together); changes reach a running server
-within half a second of "token add".
+within a second of "token add" (the change log).
 
 Backup tokens hold one-time 10-digit codes, printed once; only salted hashes are stored.
 

@@ -46,7 +46,8 @@ export function tokenSecretAad(serial: string): string {
 export class SqliteTokenStore implements TokenStore {
   readonly #sealer: Sealer;
   readonly #now: () => Date;
-  readonly #all: Database.Statement<[], TokenRow>;
+  /** Rows as arrays: better-sqlite3 builds an array three times faster than a keyed object (the login index). */
+  readonly #all: Database.Statement<[], unknown[]>;
   readonly #byUser: Database.Statement<[string], TokenRow>;
   readonly #bySerial: Database.Statement<[string], TokenRow>;
   readonly #insert: Database.Statement<InsertArgs, TokenRow>;
@@ -67,7 +68,7 @@ export class SqliteTokenStore implements TokenStore {
   constructor(db: Database.Database, sealer: Sealer, options: SqliteStoreOptions = {}) {
     this.#sealer = sealer;
     this.#now = options.now ?? (() => new Date());
-    this.#all = db.prepare(`SELECT ${COLUMNS} FROM tokens ORDER BY id`);
+    this.#all = db.prepare<[], unknown[]>(`SELECT ${COLUMNS} FROM tokens ORDER BY id`).raw();
     this.#byUser = db.prepare(`SELECT ${COLUMNS} FROM tokens WHERE user_name = ? ORDER BY id`);
     this.#bySerial = db.prepare(`SELECT ${COLUMNS} FROM tokens WHERE serial = ?`);
     this.#insert = db.prepare(
@@ -184,7 +185,30 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   list(): Token[] {
-    return this.#read(() => this.#all.all(), 'listing tokens').map((row) => this.#toToken(row));
+    return this.#read(() => {
+      const tokens: Token[] = [];
+      // Same order as COLUMNS.
+      for (const r of this.#all.iterate())
+        tokens.push(
+          this.#toToken({
+            id: r[0] as number,
+            serial: r[1] as string,
+            user_name: r[2] as string,
+            type: r[3] as string,
+            secret_sealed: r[4] as string,
+            algorithm: r[5] as string,
+            digits: r[6] as number,
+            period: r[7] as number,
+            last_used: r[8] as number,
+            drift: r[9] as number,
+            failures: r[10] as number,
+            locked_until: r[11] as string | null,
+            label: r[12] as string,
+            created_at: r[13] as string,
+          }),
+        );
+      return tokens;
+    }, 'listing tokens');
   }
 
   listForUser(userName: string): Token[] {

@@ -7,8 +7,8 @@ const NONE: readonly number[] = Object.freeze([]);
 
 /**
  * Which users have a second factor enrolled, and how many digits their codes have (for splitting `concat`
- * passwords). Loaded once and refreshed by the caller when the database changes (the same `data_version` watch
- * that invalidates the user cache), so no query runs per login.
+ * passwords). Loaded once; the change feed then refreshes the users some writer changed (`refreshUser`), so no
+ * query runs per login.
  */
 export class TokenHolders {
   private lengths = new Map<string, readonly number[]>();
@@ -16,13 +16,46 @@ export class TokenHolders {
   private byKey = new Map<string, string[]>();
   private readonly select: Database.Statement<[], { user_name: string; type: string; digits: number }>;
   private readonly selectPush: Database.Statement<[], string>;
+  private readonly selectUser: Database.Statement<[string], { type: string; digits: number }>;
+  private readonly selectUserPush: Database.Statement<[string], number>;
   /** Users with an enrolled push authenticator (docs/push.md): the challenge offers push to them. */
   private pushHolders = new Set<string>();
 
   constructor(db: Database.Database) {
     this.select = db.prepare('SELECT user_name, type, digits FROM tokens ORDER BY id');
     this.selectPush = db.prepare<[], string>('SELECT DISTINCT user_name FROM push_devices').pluck();
+    this.selectUser = db.prepare('SELECT type, digits FROM tokens WHERE user_name = ? ORDER BY id');
+    this.selectUserPush = db
+      .prepare<[string], number>('SELECT count(*) FROM push_devices WHERE user_name = ?')
+      .pluck();
     this.refresh();
+  }
+
+  /** Reads one user's tokens and devices again (the change feed said they changed): two indexed queries. */
+  refreshUser(userName: string): void {
+    const lengths: number[] = [];
+    for (const row of this.selectUser.iterate(userName)) {
+      const digits = codeLength(row);
+      if (!lengths.includes(digits)) lengths.push(digits);
+    }
+    const push = this.selectUserPush.get(userName)! > 0;
+    if (push) this.pushHolders.add(userName);
+    else this.pushHolders.delete(userName);
+    const holds = lengths.length > 0 || push;
+    const key = nameKey(userName);
+    const spellings = this.byKey.get(key);
+    if (holds) {
+      this.lengths.set(userName, lengths);
+      if (spellings === undefined) this.byKey.set(key, [userName]);
+      else if (!spellings.includes(userName)) spellings.push(userName);
+    } else {
+      this.lengths.delete(userName);
+      if (spellings !== undefined) {
+        const rest = spellings.filter((name) => name !== userName);
+        if (rest.length === 0) this.byKey.delete(key);
+        else this.byKey.set(key, rest);
+      }
+    }
   }
 
   refresh(): void {
