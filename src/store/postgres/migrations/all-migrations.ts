@@ -1,0 +1,26 @@
+// Owns the list of PostgreSQL migrations in order; the same numbers and names as the SQLite list, by test.
+import type { PostgresMigration } from '../pg-migration.js';
+import { migration0001 } from './0001-users-and-clients.js';
+import { migration0002 } from './0002-tokens.js';
+import { migration0003 } from './0003-account-lockouts.js';
+import { migration0004 } from './0004-push-devices.js';
+import { migration0005 } from './0005-server-secrets.js';
+import { migration0006 } from './0006-api-keys.js';
+import { migration0007 } from './0007-grace-logins.js';
+import { migration0008 } from './0008-user-grace.js';
+import { migration0009 } from './0009-sign-ins.js';
+import { migration0010 } from './0010-change-feed.js';
+
+/** Every migration the code knows, by ascending number. The last number is the code's schema version. */
+export const ALL_PG_MIGRATIONS: readonly PostgresMigration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+  migration0006,
+  migration0007,
+  migration0008,
+  migration0009,
+  migration0010,
+];
