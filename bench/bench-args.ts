@@ -17,14 +17,17 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
 
   --only A[,B…]      servers and/or scenarios: freeradius | assent | both, pap | pap-totp-suffix |
                      challenge-totp | totp (both TOTP scenarios); default both servers, all scenarios
-  --users N          distinct users of the pap scenario (default 10000)
-  --totp-users N     distinct users of the TOTP scenarios, each with its own key (default 240000)
+  --users N          distinct users of the pap scenario (default 10000; first logins want 300000)
+  --totp-users N     distinct users of the TOTP scenarios, each with its own key (default 300000)
   --duration S       measured seconds per server and round, pap (default 10, at most 60)
   --totp-duration S  measured seconds per server and round, TOTP scenarios (default 6); warm-up + this must
                      stay within one 30 s step, and users ≥ rate × (warm-up + this)
   --totp-prime S     TOTP scenarios: before round 1, one pass of S seconds per server (default 28, 0 = none)
                      over users not yet seen, reported as the "first login" row; the rounds after it
                      measure logins of users the server has seen before (Assent's caches warm)
+  --pap-prime S      pap: before round 1, one pass of S seconds per server (default 0 = none) over users
+                     not yet seen, reported as the "first login" row; give --users large enough that the
+                     pass does not wrap (rate × S), e.g. --users 300000 --pap-prime 6
   --warmup S         warm-up seconds before each measurement (default 2)
   --window N         pap: requests in flight (default 64)      --sockets N   UDP sockets (default 8)
   --totp-window N    TOTP scenarios: flows in flight (default 256). More than pap's because Assent holds each
@@ -49,6 +52,7 @@ export interface BenchArgs {
   readonly duration: number;
   readonly totpDuration: number;
   readonly totpPrime: number;
+  readonly papPrime: number;
   readonly warmup: number;
   readonly window: number;
   readonly totpWindow: number;
@@ -99,7 +103,8 @@ export function parseBenchArgs(): BenchArgs {
   const { values } = parseArgs({
     options: {
       users: { type: 'string', default: '10000' },
-      'totp-users': { type: 'string', default: '240000' },
+      'totp-users': { type: 'string', default: '300000' },
+      'pap-prime': { type: 'string', default: '0' },
       duration: { type: 'string', default: '10' },
       'totp-duration': { type: 'string', default: '6' },
       'totp-prime': { type: 'string', default: '28' },
@@ -137,6 +142,7 @@ export function parseBenchArgs(): BenchArgs {
   const totpPrime = num('totp-prime', values['totp-prime'], 0, 28);
   return {
     totpPrime,
+    papPrime: num('pap-prime', values['pap-prime'], 0, 60),
     users: num('users', values.users, 1, 1_000_000),
     totpUsers: num('totp-users', values['totp-users'], 1, 1_000_000),
     duration: num('duration', values.duration, 1, 60),

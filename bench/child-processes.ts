@@ -62,6 +62,8 @@ export interface Started {
   readonly name: string;
   readonly pid: number;
   readonly child: ChildProcess;
+  /** `performance.now()` when it was spawned: start-up time is measured from here to its first answer. */
+  readonly startedAt: number;
   output(): string;
 }
 
@@ -77,6 +79,7 @@ export function startPinned(
   cwd?: string,
 ): Started {
   installHandlers();
+  const startedAt = performance.now();
   const child = spawn('taskset', ['-c', cpus, command, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,7 +101,7 @@ export function startPinned(
   child.stderr?.on('data', keep);
   running.set(pid, { name, child });
   child.once('exit', () => running.delete(pid));
-  return { name, pid, child, output: () => output };
+  return { name, pid, child, startedAt, output: () => output };
 }
 
 /** Stops one child by PID: SIGTERM, then SIGKILL after `graceMs`. Resolves when it has exited. */
@@ -126,7 +129,7 @@ export async function stopProcess(started: Started, graceMs = 3000): Promise<voi
 export async function stopAll(): Promise<void> {
   await Promise.all(
     [...running.entries()].map(([pid, { name, child }]) =>
-      stopProcess({ name, pid, child, output: () => '' }),
+      stopProcess({ name, pid, child, startedAt: 0, output: () => '' }),
     ),
   );
 }

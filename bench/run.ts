@@ -1,6 +1,6 @@
 // Owns `npm run bench`: FreeRADIUS and Assent on the same users, one core each, the same generator, one run.
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TotpFlow } from '../src/loadgen/flow-result.js';
@@ -123,6 +123,30 @@ async function quiet(maxWaitSeconds: number): Promise<void> {
     );
 }
 
+/** Resident memory of a process now, in MiB (`VmRSS`); undefined when it cannot be read. */
+function residentMiB(pid: number): number | undefined {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Start-up as an operator sees it after a restart: from spawning the server to its first correct answer (both
+ * servers read every user at start), and what it holds in memory then, also per 100,000 users.
+ */
+function startupNote(server: Started, users: number): string {
+  const seconds = (performance.now() - server.startedAt) / 1000;
+  const rss = residentMiB(server.pid);
+  const memory =
+    rss === undefined
+      ? 'resident memory unknown'
+      : `${Math.round(rss)} MiB resident (${Math.round((rss * 100_000) / users)} MiB per 100,000 users)`;
+  return `${server.name} start-up: ${seconds.toFixed(1)} s to its first answered login with ${users} users, ${memory}`;
+}
+
 async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report> {
   const { args } = ctx;
   const totp = usesTotp(scenario);
@@ -167,6 +191,7 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
     };
     const server = await startFreeRadius(setup, SERVER_CPU);
     await probe(server, port);
+    notes.push(startupNote(server, users));
     targets.push({ server, port });
     process.stderr.write(`bench: FreeRADIUS ${ctx.frVersion} pid ${server.pid} on 127.0.0.1:${port}\n`);
   }
@@ -181,6 +206,7 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
         await stopProcess(server);
         throw error;
       }
+      notes.push(startupNote(server, users));
       targets.push({ server, port });
       process.stderr.write(`bench: Assent pid ${server.pid} on 127.0.0.1:${port}\n`);
       if (args.compareFlags) {
@@ -228,6 +254,20 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
       const f = await measureFlowsWithLoadgen(t.server, t.port, prime, LOADGEN_CPU);
       record({ ...f, server: `${f.server} (first login)` });
       primeFlows.set(t.server.name, f.usersTaken);
+    }
+  }
+  if (!flowShape && args.papPrime > 0) {
+    // The same first-login pass for PAP: users 0… in turn, none seen before by either server.
+    process.stderr.write(`bench: first-login pass, ${args.papPrime} s per server\n`);
+    const prime = { ...shape, warmupSeconds: 0, durationSeconds: args.papPrime };
+    for (const t of targets) {
+      await quiet(args.quietWait);
+      const f = await measureWithLoadgen(t.server, t.port, prime, LOADGEN_CPU);
+      record({ ...f, server: `${f.server} (first login)` });
+      if (f.requestsPerSecond * args.papPrime > users)
+        notes.push(
+          `${f.server}: the first-login pass went past the last user (raise --users or lower --pap-prime)`,
+        );
     }
   }
   // Each server may see a user once per TOTP step, so every server needs a fresh step per round; when the

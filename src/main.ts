@@ -118,8 +118,9 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     if (problems.length > 0) throw new WiringError(problems.join('; '));
     warnAboutPolicyClients(config, stores.clients.list(), logger);
     const dictionary = loadDictionary(config);
-    const users = new CachingUserStore(stores.users);
-    const tokenHolders = new TokenHolders(stores.db);
+    const users = new CachingUserStore(stores.users, undefined, passwords.prepare?.bind(passwords));
+    // The login index fills it from the tokens it reads anyway; a lazy server reads it here.
+    const tokenHolders = new TokenHolders(stores.db, config.storage.loginIndex !== 'memory');
     const journal = openReplayJournal(config, stores, logger);
     cleanups.push(() => journal.close());
     const tokens = new CachingTokenStore(stores.tokens, (fn) => stores.db.transaction(fn)(), journal);

@@ -36,9 +36,9 @@ const Storage = Type.Object(
       description:
         "`memory`: every user and token (seeds unsealed) is read into memory at start, so a user's first login " +
         'after a start costs no database read, and a made-up name costs no query; writes by commands and other ' +
-        'processes reach it row by row through the change log (docs/storage.md). Costs start-up time and about ' +
-        '1 KiB of memory per user with a token (docs/performance.md). `lazy`: each user is read at its first login ' +
-        'and kept (for very large directories on small machines).',
+        'processes reach it row by row through the change log (docs/storage.md). Costs start-up time and memory, ' +
+        'measured per 100,000 users in docs/performance.md. `lazy`: each user is read at its first login and kept ' +
+        '(for very large directories on small machines).',
     }),
     autoMigrate: Type.Boolean({
       default: true,

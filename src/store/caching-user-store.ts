@@ -1,5 +1,5 @@
 // Owns the server's in-memory users: every user loaded at start (the login index), or each on its first login.
-import type { LoginUser, LoginUserSource, UserStore } from '../domain/ports.js';
+import type { LoginUser, LoginUserSource, PreparedHash, UserStore } from '../domain/ports.js';
 import type { NewUser, User, UserStatus } from '../domain/user.js';
 
 const NO_GROUPS: readonly string[] = Object.freeze([]);
@@ -26,6 +26,8 @@ export class CachingUserStore implements UserStore, LoginUserSource {
   constructor(
     private readonly inner: UserStore,
     private readonly maxEntries = 500_000,
+    /** Parses a stored hash for the login path (`PasswordVerifier.prepare`); `load` parses every user's once. */
+    private readonly prepare?: (storedHash: string) => PreparedHash,
   ) {}
 
   get size(): number {
@@ -41,7 +43,24 @@ export class CachingUserStore implements UserStore, LoginUserSource {
   load(users: readonly User[]): void {
     this.cache.clear();
     this.reread.clear();
-    for (const user of users) this.cache.set(user.name, this.entryOf(user));
+    // Time stamps repeat (an import writes one per batch): each distinct one is kept once.
+    const stamps = new Map<string, string>();
+    const once = (value: string): string => {
+      const known = stamps.get(value);
+      if (known !== undefined) return known;
+      stamps.set(value, value);
+      return value;
+    };
+    for (const user of users) {
+      const mutable = user as { createdAt: string; updatedAt: string };
+      mutable.createdAt = once(user.createdAt);
+      mutable.updatedAt = once(user.updatedAt);
+      const entry = this.entryOf(user);
+      // Parsed now rather than at the first login, which would otherwise pay for it (and for promoting it).
+      if (this.prepare !== undefined && user.passwordHash !== null)
+        entry.preparedHash = this.prepare(user.passwordHash);
+      this.cache.set(user.name, entry);
+    }
     this.complete = true;
   }
 

@@ -46,6 +46,7 @@ export class LoginIndex implements ChangeSink {
     this.parts.users.load(users);
     const tokens = this.sources.tokens.list();
     this.parts.tokens.load(tokens);
+    this.parts.holders.refresh(tokens);
     return { users: users.length, tokens: tokens.length, ms: now() - started };
   }
 

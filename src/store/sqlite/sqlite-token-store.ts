@@ -128,18 +128,7 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   #toToken(row: TokenRow): Token {
-    let secret: Uint8Array;
-    try {
-      secret = this.#sealer.open(row.secret_sealed, tokenSecretAad(row.serial));
-    } catch (error) {
-      // docs/security.md A9.4: a key that does not open the seeds is broken infrastructure; callers fail closed.
-      const why = error instanceof SealError ? error.code : 'unknown error';
-      throw new StoreError(
-        StoreErrorCode.Unavailable,
-        `secret of token ${JSON.stringify(row.serial)} does not open (${why}): wrong key file or altered row`,
-        { cause: error },
-      );
-    }
+    const secret = this.#open(row.secret_sealed, row.serial);
     return {
       id: row.id,
       serial: row.serial,
@@ -156,6 +145,20 @@ export class SqliteTokenStore implements TokenStore {
       label: row.label,
       createdAt: row.created_at,
     };
+  }
+
+  #open(sealed: string, serial: string): Uint8Array {
+    try {
+      return this.#sealer.open(sealed, tokenSecretAad(serial));
+    } catch (error) {
+      // docs/security.md A9.4: a key that does not open the seeds is broken infrastructure; callers fail closed.
+      const why = error instanceof SealError ? error.code : 'unknown error';
+      throw new StoreError(
+        StoreErrorCode.Unavailable,
+        `secret of token ${JSON.stringify(serial)} does not open (${why}): wrong key file or altered row`,
+        { cause: error },
+      );
+    }
   }
 
   #insertToken(token: NewToken): Token {
@@ -187,26 +190,26 @@ export class SqliteTokenStore implements TokenStore {
   list(): Token[] {
     return this.#read(() => {
       const tokens: Token[] = [];
-      // Same order as COLUMNS.
-      for (const r of this.#all.iterate())
-        tokens.push(
-          this.#toToken({
-            id: r[0] as number,
-            serial: r[1] as string,
-            user_name: r[2] as string,
-            type: r[3] as string,
-            secret_sealed: r[4] as string,
-            algorithm: r[5] as string,
-            digits: r[6] as number,
-            period: r[7] as number,
-            last_used: r[8] as number,
-            drift: r[9] as number,
-            failures: r[10] as number,
-            locked_until: r[11] as string | null,
-            label: r[12] as string,
-            created_at: r[13] as string,
-          }),
-        );
+      // Same order as COLUMNS; built straight from the row array (no keyed row object per token at start-up).
+      for (const r of this.#all.iterate()) {
+        const serial = r[1] as string;
+        tokens.push({
+          id: r[0] as number,
+          serial,
+          userName: r[2] as string,
+          type: r[3] as TokenType,
+          secret: this.#open(r[4] as string, serial),
+          algorithm: r[5] as OtpAlgorithm,
+          digits: r[6] as number,
+          period: r[7] as number,
+          lastUsed: r[8] as number,
+          drift: r[9] as number,
+          failures: r[10] as number,
+          lockedUntil: r[11] as string | null,
+          label: r[12] as string,
+          createdAt: r[13] as string,
+        });
+      }
       return tokens;
     }, 'listing tokens');
   }

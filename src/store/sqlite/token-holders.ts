@@ -1,6 +1,6 @@
 // Owns the in-memory index of users holding tokens (and their code lengths), so the login hot path asks a Map.
 import type Database from 'better-sqlite3';
-import { type AmbiguousName, nameKey, storedSpelling } from '../../domain/name-key.js';
+import { AMBIGUOUS_NAME, type AmbiguousName, nameKey } from '../../domain/name-key.js';
 import { codeLength } from '../../domain/token.js';
 
 const NONE: readonly number[] = Object.freeze([]);
@@ -12,23 +12,32 @@ const NONE: readonly number[] = Object.freeze([]);
  */
 export class TokenHolders {
   private lengths = new Map<string, readonly number[]>();
-  /** {@link nameKey} → the spellings holding tokens under it (issue 12: `lara` and `Lara` are one key). */
+  /**
+   * {@link nameKey} → the spellings holding tokens under it that are not their own key (issue 12: `lara` and
+   * `Lara` are one key; `Lara` is listed under `lara`, while `lara` is found in `lengths`). Most names are their
+   * own key, so this stays small.
+   */
   private byKey = new Map<string, string[]>();
-  private readonly select: Database.Statement<[], { user_name: string; type: string; digits: number }>;
+  private readonly lengthLists = new Map<string, readonly number[]>();
+  /** Rows as arrays (user_name, type, digits): three times faster than keyed objects for a full scan. */
+  private readonly select: Database.Statement<[], [string, string, number]>;
   private readonly selectPush: Database.Statement<[], string>;
   private readonly selectUser: Database.Statement<[string], { type: string; digits: number }>;
   private readonly selectUserPush: Database.Statement<[string], number>;
   /** Users with an enrolled push authenticator (docs/push.md): the challenge offers push to them. */
   private pushHolders = new Set<string>();
 
-  constructor(db: Database.Database) {
-    this.select = db.prepare('SELECT user_name, type, digits FROM tokens ORDER BY id');
+  /** `load: false` when the caller fills it from tokens it has read anyway (the login index at start). */
+  constructor(db: Database.Database, load = true) {
+    this.select = db
+      .prepare<[], [string, string, number]>('SELECT user_name, type, digits FROM tokens ORDER BY id')
+      .raw();
     this.selectPush = db.prepare<[], string>('SELECT DISTINCT user_name FROM push_devices').pluck();
     this.selectUser = db.prepare('SELECT type, digits FROM tokens WHERE user_name = ? ORDER BY id');
     this.selectUserPush = db
       .prepare<[string], number>('SELECT count(*) FROM push_devices WHERE user_name = ?')
       .pluck();
-    this.refresh();
+    if (load) this.refresh();
   }
 
   /** Reads one user's tokens and devices again (the change feed said they changed): two indexed queries. */
@@ -42,36 +51,51 @@ export class TokenHolders {
     if (push) this.pushHolders.add(userName);
     else this.pushHolders.delete(userName);
     const holds = lengths.length > 0 || push;
+    if (holds) this.lengths.set(userName, this.shared(lengths));
+    else this.lengths.delete(userName);
     const key = nameKey(userName);
-    const spellings = this.byKey.get(key);
-    if (holds) {
-      this.lengths.set(userName, lengths);
-      if (spellings === undefined) this.byKey.set(key, [userName]);
-      else if (!spellings.includes(userName)) spellings.push(userName);
-    } else {
-      this.lengths.delete(userName);
-      if (spellings !== undefined) {
-        const rest = spellings.filter((name) => name !== userName);
-        if (rest.length === 0) this.byKey.delete(key);
-        else this.byKey.set(key, rest);
-      }
-    }
+    // A name that is its own key is found through `lengths`; only other spellings are listed under their key.
+    if (key === userName) return;
+    const spellings = this.byKey.get(key) ?? [];
+    const rest = spellings.filter((name) => name !== userName);
+    if (holds) rest.push(userName);
+    if (rest.length === 0) this.byKey.delete(key);
+    else this.byKey.set(key, rest);
   }
 
-  refresh(): void {
-    const next = new Map<string, number[]>();
-    for (const row of this.select.iterate()) {
-      const digits = codeLength(row);
-      const list = next.get(row.user_name);
-      if (list === undefined) next.set(row.user_name, [digits]);
-      else if (!list.includes(digits)) list.push(digits);
+  /** One frozen array per distinct list of lengths: most holders share `[6]`. */
+  private shared(lengths: readonly number[]): readonly number[] {
+    const id = lengths.join(',');
+    let known = this.lengthLists.get(id);
+    if (known === undefined) {
+      known = Object.freeze([...lengths]);
+      this.lengthLists.set(id, known);
     }
+    return known;
+  }
+
+  /** Reads every holder again; from `tokens` (every token, oldest first) when given, else from the database. */
+  refresh(
+    tokens?: readonly { readonly userName: string; readonly type: string; readonly digits: number }[],
+  ): void {
+    const next = new Map<string, number[]>();
+    const add = (userName: string, digits: number) => {
+      const list = next.get(userName);
+      if (list === undefined) next.set(userName, [digits]);
+      else if (!list.includes(digits)) list.push(digits);
+    };
+    if (tokens === undefined)
+      for (const [userName, type, digits] of this.select.iterate())
+        add(userName, codeLength({ type, digits }));
+    else for (const token of tokens) add(token.userName, codeLength(token));
     // A push device is a second factor too: its holder is challenged like a token holder, with no code lengths.
     const push = new Set(this.selectPush.all());
     for (const name of push) if (!next.has(name)) next.set(name, []);
     const byKey = new Map<string, string[]>();
-    for (const name of next.keys()) {
+    for (const [name, lengths] of next) {
+      next.set(name, this.shared(lengths) as number[]);
       const key = nameKey(name);
+      if (key === name) continue;
       const list = byKey.get(key);
       if (list === undefined) byKey.set(key, [name]);
       else list.push(name);
@@ -94,7 +118,15 @@ export class TokenHolders {
    * spaces or width; undefined when the user holds none; AMBIGUOUS_NAME when two spellings hold tokens.
    */
   holderOf(userName: string): string | undefined | AmbiguousName {
-    return storedSpelling(userName, this.lengths, this.byKey);
+    if (this.lengths.has(userName)) return userName;
+    const key = nameKey(userName);
+    const others = this.byKey.get(key);
+    // The key itself may be a stored name (`lara` for `Lara`): it is listed in `lengths`, not under `byKey`.
+    const self = this.lengths.has(key);
+    const count = (others?.length ?? 0) + (self ? 1 : 0);
+    if (count === 0) return undefined;
+    if (count > 1) return AMBIGUOUS_NAME;
+    return self ? key : others![0];
   }
 
   /** Distinct code lengths of the user's tokens, oldest token first; empty when none. */
