@@ -177,10 +177,13 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
       const after = stores.users.getByName(name);
       return after === undefined ? undefined : viewOfUser(after);
     },
-    remove: (name) => stores.users.remove(name),
-    setPassword: (name, password) => setPassword(stores.users, deps.hashPassword, name, password),
+    remove: (name) => changing(() => stores.users.remove(name)),
+    setPassword: (name, password) =>
+      changing(() => setPassword(stores.users, deps.hashPassword, name, password)),
     unlock: (name) => {
-      const result = unlockAccount({ ...stores, transaction: (fn) => stores.db.transaction(fn)() }, name);
+      const result = changing(() =>
+        unlockAccount({ ...stores, transaction: (fn) => stores.db.transaction(fn)() }, name),
+      );
       return !unlockFoundNothing(result);
     },
     lockouts: () => lockoutRows(stores.lockouts, new Date()),

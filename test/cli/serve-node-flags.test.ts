@@ -51,6 +51,8 @@ test('contrib/assent.service starts serve with the same flags, reloads with SIGH
     ['CapabilityBoundingSet', ''],
     ['UMask', '0077'],
     ['User', 'assent'],
+    // docs/security.md A9.6: the login index holds the seeds in clear; a crash must not write them to disk.
+    ['LimitCORE', '0'],
   ] as const) {
     assert.deepEqual(unit.get(key), [value], key);
   }

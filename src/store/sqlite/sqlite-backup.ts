@@ -138,7 +138,17 @@ export function restoreSqlite(
         if (existsSync(targetPath + suffix)) renameSync(targetPath + suffix, previous + suffix);
       }
     }
-    renameSync(copy, targetPath);
+    try {
+      renameSync(copy, targetPath);
+    } catch (error) {
+      // The old database goes back where it was: a failed restore leaves the server as it found it.
+      if (previous !== undefined) {
+        renameSync(previous, targetPath);
+        for (const suffix of ['-wal', '-shm'])
+          if (existsSync(previous + suffix)) renameSync(previous + suffix, targetPath + suffix);
+      }
+      throw error;
+    }
     for (const suffix of ['-wal', '-shm']) rmSync(copy + suffix, { force: true });
     syncPath(dirname(targetPath));
     return { ...summary, previous };

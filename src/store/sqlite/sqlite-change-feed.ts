@@ -14,8 +14,9 @@ export interface SqliteChangeFeedOptions {
 
 /**
  * SQLite's `data_version` changes when another connection commits (an `assent` command), never for this
- * connection's own writes, so a tick that sees no change costs one pragma. Own writes are read by `drain()`,
- * which the server calls after every write it makes outside the caches (the REST API, the portal).
+ * connection's own writes; those move the log's end. A tick that sees neither costs one pragma and one lookup of
+ * the last row. The server also calls `drain()` right after the writes it makes outside its caches (the REST API,
+ * the portal), so those are seen by the very next login, not one tick later.
  */
 export class SqliteChangeFeed implements ChangeFeed {
   readonly #db: Database.Database;
@@ -65,30 +66,38 @@ export class SqliteChangeFeed implements ChangeFeed {
     if (!this.#db.open) return;
     try {
       const version = this.#dataVersion();
-      if (version === this.#version) return;
+      // Another connection committed, or this one wrote a change some caller did not drain at once (the log's
+      // end moved): either way, read what is new. One pragma and one lookup of the last row per tick.
+      if (version === this.#version && (this.#end.get() ?? 0) === this.#last) return;
       this.#version = version;
-      this.drain();
+      // One slice per turn of the event loop: an import of many users is applied between logins, not before them.
+      if (this.#readSlice()) setImmediate(this.#tick);
     } catch (error) {
       this.#options.onError(error);
     }
   };
 
   drain(): void {
+    while (this.#readSlice()) {
+      // every slice now: the caller wants its own write visible before it goes on
+    }
+  }
+
+  /** Delivers the next slice of rows; true when there may be more. */
+  #readSlice(): boolean {
     const sink = this.#sink;
-    if (sink === undefined || !this.#db.open) return;
+    if (sink === undefined || !this.#db.open) return false;
     if (this.#last < this.#prunedThrough.get()!) {
       // Rows this node never read are gone: it cannot know what they changed.
       this.#last = this.#end.get() ?? 0;
       sink.lost();
-      return;
+      return false;
     }
-    for (;;) {
-      const rows = this.#after.all(this.#last, BATCH);
-      if (rows.length === 0) return;
-      this.#last = rows[rows.length - 1]![0];
-      sink.changed(distinct(rows));
-      if (rows.length < BATCH) return;
-    }
+    const rows = this.#after.all(this.#last, BATCH);
+    if (rows.length === 0) return false;
+    this.#last = rows[rows.length - 1]![0];
+    sink.changed(distinct(rows));
+    return rows.length === BATCH;
   }
 
   prune(olderThanMs: number, now = Date.now()): number {

@@ -72,12 +72,10 @@ test("another connection's commit arrives at the next poll, each kind and key on
   assert.ok(seen.flat().every((c, i, all) => i === 0 || c.seq > all[i - 1]!.seq));
 });
 
-test('own writes are not seen by the poll (data_version) but are read by drain()', async (t) => {
+test('own writes are read by drain() at once, and by the next poll when nobody drained', async (t) => {
   const { mine, feed, seen } = setup();
   t.after(() => feed.close());
   user(mine, 'carol');
-  await new Promise((resolve) => setTimeout(resolve, 60));
-  assert.equal(seen.length, 0);
   feed.drain();
   assert.deepEqual(
     seen.flat().map((c) => `${c.kind}:${c.key}`),
@@ -85,6 +83,9 @@ test('own writes are not seen by the poll (data_version) but are read by drain()
   );
   feed.drain();
   assert.equal(seen.length, 1, 'nothing is delivered twice');
+  user(mine, 'dora');
+  await until(() => seen.length === 2);
+  assert.equal(seen[1]?.[0]?.key, 'dora');
 });
 
 test('the replay guard and device heartbeats leave no row; a rename names both users', () => {
@@ -137,4 +138,17 @@ test('pruning deletes old rows; a reader that had not read them is told to reloa
   assert.equal(otherLost, 1, 'and goes on from the end');
   feed.close();
   other.close();
+});
+
+test('the poll applies a large write in slices, all of it, in order', async (t) => {
+  const { theirs, feed, seen } = setup();
+  t.after(() => feed.close());
+  theirs.transaction(() => {
+    for (let i = 0; i < 4100; i++) user(theirs, `v${i}`);
+  })();
+  await until(() => seen.flat().length === 4100);
+  assert.deepEqual(
+    seen.map((batch) => batch.length),
+    [2000, 2000, 100],
+  );
 });
