@@ -5,6 +5,7 @@ import {
   fdatasyncSync,
   fstatSync,
   fsyncSync,
+  ftruncateSync,
   openSync,
   readFileSync,
   renameSync,
@@ -85,6 +86,8 @@ export class ReplayJournal {
   private records: number;
   /** Appends waiting for the sync in progress; they share the next one (group commit). */
   private waiting: Waiting[] = [];
+  /** Set when a failed write left bytes that could not be cut off again: nothing more may be appended. */
+  private torn: Error | undefined;
   private syncing = false;
   private timer: NodeJS.Timeout | undefined;
   private lastSyncAt = Number.NEGATIVE_INFINITY;
@@ -215,6 +218,10 @@ export class ReplayJournal {
 
   /** One write for every batch of the group: a write call costs more than the records it carries. */
   private write(group: readonly Pick<Waiting, 'batch' | 'raised'>[]): void {
+    if (this.torn !== undefined)
+      throw new Error(
+        `replay journal ${this.path} has a torn record that could not be cut off (${this.torn.message}); restart the server`,
+      );
     let count = 0;
     for (const item of group) count += item.batch.length;
     const out = Buffer.allocUnsafe(count * RECORD_OCTETS);
@@ -225,8 +232,23 @@ export class ReplayJournal {
         offset += RECORD_OCTETS;
       }
     }
+    const before = this.records * RECORD_OCTETS;
     let written = 0;
-    while (written < out.length) written += writeSync(this.fd, out, written);
+    try {
+      while (written < out.length) written += writeSync(this.fd, out, written);
+    } catch (error) {
+      // A full disk can take part of the buffer first. Cut the torn bytes off again, or every record appended
+      // after them (once there is space) would sit out of step and be lost to `readMarks` at the next start.
+      if (written > 0) {
+        try {
+          ftruncateSync(this.fd, before);
+        } catch (cut) {
+          // Fail closed: no code is accepted on a journal that would lose it, until a restart folds it in.
+          this.torn = cut as Error;
+        }
+      }
+      throw error;
+    }
     for (const item of group) {
       if (!item.raised) for (const { tokenId, mark } of item.batch) this.raise(tokenId, mark);
     }

@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { StoreError, StoreErrorCode } from '../../domain/ports.js';
 
 /** Another server holds the database (issue 12: two servers would each accept the same code once). */
 export class ServerLockError extends Error {
@@ -21,8 +22,13 @@ export interface ServerLock {
  */
 export function acquireServerLock(sqlitePath: string): ServerLock {
   const path = `${sqlitePath}.lock`;
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const db = new Database(path);
+  let db: Database.Database;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    db = new Database(path);
+  } catch (error) {
+    throw unwritable(sqlitePath, error);
+  }
   try {
     db.pragma('busy_timeout = 0');
     db.pragma('journal_mode = DELETE');
@@ -40,7 +46,7 @@ export function acquireServerLock(sqlitePath: string): ServerLock {
         { cause: error },
       );
     }
-    throw error;
+    throw unwritable(sqlitePath, error);
   }
   // Best effort, for the message a second server prints: the lock itself is the SQLite lock above.
   try {
@@ -53,6 +59,20 @@ export function acquireServerLock(sqlitePath: string): ServerLock {
       rmSync(`${path}.pid`, { force: true });
     },
   };
+}
+
+/**
+ * Issue 16: a read-only or full file system, or a directory this user may not write, is a data problem a restart
+ * cannot fix: a StoreError (exit 3, which the systemd unit does not restart) that says what to check.
+ */
+function unwritable(sqlitePath: string, error: unknown): StoreError {
+  const code = String((error as { code?: unknown }).code ?? 'unknown error');
+  return new StoreError(
+    StoreErrorCode.Unavailable,
+    `cannot write beside the database ${sqlitePath} (${code}: ${(error as Error).message}): the server needs its ` +
+      'data directory writable (a read-only mount, a full disk, or another owner are the usual causes)',
+    { cause: error },
+  );
 }
 
 function holderText(path: string): string {
