@@ -29,7 +29,6 @@ import {
 import { foldReplayJournal, openChangeFeed, openReplayJournal } from './store-wiring.js';
 
 export { checkWiring, unknownPolicyClients } from './server-wiring.js';
-export { CHANGE_POLL_MS } from './store-wiring.js';
 
 import { countWithoutSecondFactor } from './admin/user-admin.js';
 import { createApiWiring } from './api-wiring.js';
