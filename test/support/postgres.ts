@@ -1,11 +1,11 @@
 // Starts a throwaway PostgreSQL server (PEERS.md "Directory and stores") in a temp dir, on 127.0.0.1 only.
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort } from './slapd.js';
 
 const run = promisify(execFile);
 
@@ -61,18 +61,6 @@ async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
   } catch (error) {
     throw new Error('running as root and there is no `postgres` user to run PostgreSQL as', { cause: error });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const gone = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
