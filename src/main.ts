@@ -146,13 +146,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       );
     }
     /** This process wrote to the store outside the caches (REST API, portal): apply its change rows now. */
-    const storesChanged = () => {
-      try {
-        feed.drain();
-      } catch (error) {
-        logger.error({ event: 'store.watch_failed', err: error }, 'cannot read the database for changes');
-      }
-    };
+    const storesChanged = () => feed.drain();
     // Issue 12 item 11: the line names the login (txn, client, user) so it reads with the rest of it.
     const onInternalError: InternalErrorSink = (err, context, subject) =>
       logger.error({ event: 'auth.error', ...subject, context, err }, 'internal error');

@@ -40,12 +40,10 @@ const CHANGE_LOG_PRUNE_EVERY_MS = 10 * 60 * 1000;
  * no write between the two is missed.
  */
 export function openChangeFeed(db: Database.Database, logger: Logger, sink: ChangeSink): ChangeFeed {
-  const feed = new SqliteChangeFeed(db, {
-    pollMs: CHANGE_POLL_MS,
-    // A busy or broken database must not crash the server from a timer; the next tick tries again.
-    onError: (error) =>
-      logger.error({ event: 'store.watch_failed', err: error }, 'cannot read the database for changes'),
-  });
+  // A busy or broken database must not crash the server from a timer or a write path; the next tick tries again.
+  const readFailed = (error: unknown) =>
+    logger.error({ event: 'store.watch_failed', err: error }, 'cannot read the database for changes');
+  const feed = new SqliteChangeFeed(db, { pollMs: CHANGE_POLL_MS, onError: readFailed });
   feed.start({
     changed: (changes) => sink.changed(changes),
     lost: () => {
@@ -68,7 +66,13 @@ export function openChangeFeed(db: Database.Database, logger: Logger, sink: Chan
   timer.unref();
   return {
     start: (next) => feed.start(next),
-    drain: () => feed.drain(),
+    drain: () => {
+      try {
+        feed.drain();
+      } catch (error) {
+        readFailed(error);
+      }
+    },
     prune: (olderThanMs, now) => feed.prune(olderThanMs, now),
     close: () => {
       clearInterval(timer);
