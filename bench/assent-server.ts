@@ -88,7 +88,7 @@ export async function prepareAssent(setup: AssentSetup): Promise<string> {
     'client add',
   );
   await cli(configFile, ['user', 'import', setup.usersCsv, '--format', 'csv'], 'user import');
-  if (setup.totp) addBenchTokens(configFile, setup.totp.users, setup.totp.seed);
+  if (setup.totp) await addBenchTokens(configFile, setup.totp.users, setup.totp.seed);
   return configFile;
 }
 

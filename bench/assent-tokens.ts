@@ -14,7 +14,7 @@ const BATCH = 10_000;
  * @returns how many tokens were added
  * @throws Error when the config does not load; StoreError from the store
  */
-export function addBenchTokens(configFile: string, count: number, seed: Uint8Array): number {
+export async function addBenchTokens(configFile: string, count: number, seed: Uint8Array): Promise<number> {
   const loaded = loadConfig({ file: configFile, env: {} });
   if (!loaded.ok) throw new Error(`assent config: ${loaded.errors.join('; ')}`);
   const stores = openStores(loaded.config);
@@ -34,10 +34,10 @@ export function addBenchTokens(configFile: string, count: number, seed: Uint8Arr
           label: 'bench',
         });
       }
-      added += stores.tokens.addMany(batch);
+      added += await stores.tokens.addMany(batch);
     }
     return added;
   } finally {
-    stores.close();
+    await stores.close();
   }
 }

@@ -156,14 +156,15 @@ try {
   const signingKey = createPrivateKey({ key: jwk, format: 'jwk' });
   const hash = ssha256('pw');
   const stores = openStores(config);
-  stores.clients.add({ name: 'nas', address: '127.0.0.1', secret: SECRET, nasTimeout: 900 });
-  stores.users.upsertMany([
+  await stores.clients.add({ name: 'nas', address: '127.0.0.1', secret: SECRET, nasTimeout: 900 });
+  await stores.users.upsertMany([
     { name: 'pap', passwordHash: ssha256('pap-pw') },
     ...Array.from({ length: PENDING }, (_, i) => ({ name: `u${i}`, passwordHash: hash })),
   ]);
-  stores.db.transaction(() => {
+  stores.sqlite!.transaction(() => {
     for (let i = 0; i < PENDING; i++) {
-      stores.pushDevices.add({
+      // The SQLite adapter answers (or throws) at once: there is nothing to wait for inside its transaction.
+      void stores.pushDevices.add({
         id: `ASNP${String(i).padStart(8, '0')}`,
         userName: `u${i}`,
         publicKey: new Uint8Array(deviceKey.getPublicKey()),
@@ -172,7 +173,7 @@ try {
       });
     }
   })();
-  stores.close();
+  await stores.close();
 
   const server = await startServer(config, pino({ level: 'warn' }));
   const port = server.sockets[0]!.port;

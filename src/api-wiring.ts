@@ -34,6 +34,7 @@ import { createSignInHistory } from './auth/sign-in-history.js';
 import type { SignInLog } from './auth/sign-in-log.js';
 import type { Config } from './config/config-schema.js';
 import type { AccountLockoutStore } from './domain/account-lockout.js';
+import { type Awaitable, whenReady } from './domain/awaitable.js';
 import type { Decision } from './domain/decision.js';
 import type { FirstFactor } from './domain/first-factor.js';
 import { AMBIGUOUS_NAME } from './domain/name-key.js';
@@ -64,7 +65,7 @@ export interface ApiWiringDeps {
   /** The server's lockout store (its cache): the API's password-only check honours locks too. */
   readonly lockouts: Pick<AccountLockoutStore, 'get'>;
   /** Re-reads the RADIUS client table into the running server (what SIGHUP does). */
-  readonly reloadClients: () => void;
+  readonly reloadClients: () => Promise<unknown>;
   readonly version: string;
   /**
    * Tells the server's caches (users, tokens, lockouts, token holders) that the API wrote to the stores; writes
@@ -123,67 +124,63 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
         });
 
   const clients: ClientAdmin = {
-    list: () => stores.clients.list().map(viewOf),
-    get: (name) => {
-      const found = stores.clients.getByName(name);
+    list: async () => (await stores.clients.list()).map(viewOf),
+    get: async (name) => {
+      const found = await stores.clients.getByName(name);
       return found === undefined ? undefined : viewOf(found);
     },
-    add: (input) => {
-      const added = addClient(stores.clients, input);
-      deps.reloadClients();
+    add: async (input) => {
+      const added = await addClient(stores.clients, input);
+      await deps.reloadClients();
       return added;
     },
-    remove: (name) => {
-      const removed = stores.clients.getByName(name) !== undefined && stores.clients.remove(name);
-      if (removed) deps.reloadClients();
+    remove: async (name) => {
+      const removed =
+        (await stores.clients.getByName(name)) !== undefined && (await stores.clients.remove(name));
+      if (removed) await deps.reloadClients();
       return removed;
     },
-    rotateSecret: (name) => {
-      const secret = rotateClientSecret(stores.clients, name);
-      if (secret !== undefined) deps.reloadClients();
+    rotateSecret: async (name) => {
+      const secret = await rotateClientSecret(stores.clients, name);
+      if (secret !== undefined) await deps.reloadClients();
       return secret;
     },
   };
 
-  /** Runs a write, then refreshes the caches, also when the write threw after changing something. */
-  const changing = <T>(write: () => T): T => {
+  /** Runs a write, then refreshes the caches, also when the write failed after changing something. */
+  const changing = async <T>(write: () => Awaitable<T>): Promise<T> => {
     try {
-      const result = write();
-      if (result instanceof Promise) return result.finally(deps.storesChanged) as T;
+      return await write();
+    } finally {
       deps.storesChanged();
-      return result;
-    } catch (error) {
-      deps.storesChanged();
-      throw error;
     }
   };
 
   const users: UserAdmin = {
-    list: () => stores.users.list().map(viewOfUser),
-    get: (name) => {
-      const found = stores.users.getByName(name);
+    list: async () => (await stores.users.list()).map(viewOfUser),
+    get: async (name) => {
+      const found = await stores.users.getByName(name);
       return found === undefined ? undefined : viewOfUser(found);
     },
     add: (input) => changing(() => addUser(stores.users, deps.hashPassword, input)),
-    update: (name, change) => {
+    update: async (name, change) => {
       const groups = change.groups === undefined ? undefined : checkGroups(change.groups);
-      if (stores.users.getByName(name) === undefined) return undefined;
-      changing(() =>
-        stores.db.transaction(() => {
-          if (change.status !== undefined) stores.users.setStatus(name, change.status);
-          if (groups !== undefined) stores.users.setGroups(name, groups);
-        })(),
+      if ((await stores.users.getByName(name)) === undefined) return undefined;
+      await changing(() =>
+        stores.transaction(() =>
+          whenReady(change.status === undefined ? false : stores.users.setStatus(name, change.status), () =>
+            groups === undefined ? false : stores.users.setGroups(name, groups),
+          ),
+        ),
       );
-      const after = stores.users.getByName(name);
+      const after = await stores.users.getByName(name);
       return after === undefined ? undefined : viewOfUser(after);
     },
     remove: (name) => changing(() => stores.users.remove(name)),
     setPassword: (name, password) =>
       changing(() => setPassword(stores.users, deps.hashPassword, name, password)),
-    unlock: (name) => {
-      const result = changing(() =>
-        unlockAccount({ ...stores, transaction: (fn) => stores.db.transaction(fn)() }, name),
-      );
+    unlock: async (name) => {
+      const result = await changing(() => unlockAccount(stores, name));
       return !unlockFoundNothing(result);
     },
     lockouts: () => lockoutRows(stores.lockouts, new Date()),
@@ -191,29 +188,29 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
   };
 
   const grace: GraceAdmin = {
-    get: (name) => stores.graceLogins.ownGrace(name),
-    set: (name, input) => {
+    get: async (name) => stores.graceLogins.ownGrace(name),
+    set: async (name, input) => {
       const own = ownGraceOf(input);
-      stores.graceLogins.setOwnGrace(name, own, new Date());
+      await stores.graceLogins.setOwnGrace(name, own, new Date());
       return own;
     },
-    clear: (name) => stores.graceLogins.setOwnGrace(name, undefined, new Date()),
+    clear: async (name) => stores.graceLogins.setOwnGrace(name, undefined, new Date()),
   };
 
   const tokens: TokenAdmin = {
     list: (user) => tokenRows(stores, user),
-    addOtp: (input) => {
-      const added = changing(() => addOtpToken(stores, input));
-      const row = tokenRows(stores, input.user).find((r) => r.serial === added.token.serial)!;
+    addOtp: async (input) => {
+      const added = await changing(() => addOtpToken(stores, input));
+      const row = (await tokenRows(stores, input.user)).find((r) => r.serial === added.token.serial)!;
       return { row, uri: added.uri, backupCodes: added.backupCodes };
     },
-    addPush: (user, label) => {
+    addPush: async (user, label) => {
       if (!config.push.enabled) throw new TokenInputError('type', 'push is off (push.enabled)');
       return addPushActivation(stores, deps.push.publicUrl, user, label, new Date());
     },
     remove: (serial) => changing(() => removeToken(stores, serial)),
-    rename: (serial, label) =>
-      changing(() => renameToken(stores, serial, label)) ? tokenRow(stores, serial) : undefined,
+    rename: async (serial, label) =>
+      (await changing(() => renameToken(stores, serial, label))) ? tokenRow(stores, serial) : undefined,
   };
 
   const sf = config.secondFactor;

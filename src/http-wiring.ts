@@ -155,12 +155,19 @@ export function readinessChecks(stores: Stores, push: PushWiring): ReadinessChec
   return [
     {
       name: 'database',
-      check: () => (stores.db.open && stores.db.prepare('SELECT 1 AS ok').get() ? undefined : 'closed'),
+      check: async () => {
+        try {
+          await stores.ping();
+          return undefined;
+        } catch (error) {
+          return (error as Error).message;
+        }
+      },
     },
     {
       name: 'key',
-      check: () => {
-        stores.serverSecrets.getOrCreate(ServerSecretName.VapidKeys, () => {
+      check: async () => {
+        await stores.serverSecrets.getOrCreate(ServerSecretName.VapidKeys, () => {
           throw new Error('push keys are missing');
         });
         return undefined;

@@ -42,18 +42,18 @@ import { CachingLockoutStore } from './store/caching-lockout-store.js';
 import { CachingTokenStore } from './store/caching-token-store.js';
 import { CachingUserStore } from './store/caching-user-store.js';
 import { LoginIndex } from './store/login-index.js';
-import { openStores, type Stores } from './store/open-stores.js';
+import { openConfiguredStores, type Stores } from './store/open-stores.js';
 import { SealError } from './store/sealer.js';
 import { acquireServerLock } from './store/sqlite/server-lock.js';
-import { TokenHolders } from './store/sqlite/token-holders.js';
+import { TokenHolders } from './store/token-holders.js';
 
 export interface RunningServer {
   readonly sockets: readonly BoundSocket[];
   readonly processor: RequestProcessor;
   /** Bound HTTP ports (the public one is absent when push and the portal are off). */
   readonly http: { readonly publicPort: number | undefined; readonly adminPort: number };
-  /** Re-reads the client table from the store (SIGHUP, or after `assent client add`). */
-  reloadClients(): number;
+  /** Re-reads the client table from the store (SIGHUP, or after `assent client add`); how many clients it holds. */
+  reloadClients(): Promise<number>;
   /** Reads the change log now rather than at the next poll (after another process wrote; SIGHUP; tests). */
   syncChanges(): void;
   /** Stops taking packets, answers those in flight (at most `graceMs`), closes sockets and the database. */
@@ -100,40 +100,62 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 }
 
 async function start(config: Config, logger: Logger): Promise<RunningServer> {
-  // Issue 12: one server per database; the lock is taken before anything is opened or migrated.
-  const lock = acquireServerLock(config.storage.sqlitePath);
+  // Issue 12: one server per SQLite file; the lock is taken before anything is opened or migrated. PostgreSQL is
+  // shared by design: its nodes take turns where they must (migrations, the change log) in the database itself.
+  const lock = config.storage.url === '' ? acquireServerLock(config.storage.sqlitePath) : undefined;
   let stores: Stores;
   try {
-    stores = openStores(config);
+    stores = await openConfiguredStores(config);
   } catch (error) {
-    lock.release();
+    lock?.release();
     throw error;
   }
   const passwords = createPasswordVerifier({ argon2: config.passwords.argon2 });
-  const cleanups: (() => void)[] = [];
+  // Run in order at close; one that answers with a promise (a last sign-in batch to PostgreSQL) is waited for
+  // before the next, and all before the store closes.
+  const cleanups: (() => unknown)[] = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups) {
+      try {
+        await cleanup();
+      } catch (error) {
+        logger.warn({ event: 'server.cleanup_failed', err: error }, 'a part did not stop cleanly');
+      }
+    }
+  };
   try {
     for (const warning of stores.warnings) logger.warn({ event: 'config.unsafe' }, warning);
     const problems = checkWiring(config);
     if (problems.length > 0) throw new WiringError(problems.join('; '));
-    warnAboutPolicyClients(config, stores.clients.list(), logger);
+    warnAboutPolicyClients(config, await stores.clients.list(), logger);
     const dictionary = loadDictionary(config);
     const users = new CachingUserStore(stores.users, undefined, passwords.prepare?.bind(passwords));
     // The login index fills it from the tokens it reads anyway; a lazy server reads it here.
-    const tokenHolders = new TokenHolders(stores.db, config.storage.loginIndex !== 'memory');
-    const journal = openReplayJournal(config, stores, logger);
-    cleanups.push(() => journal.close());
-    const tokens = new CachingTokenStore(stores.tokens, (fn) => stores.db.transaction(fn)(), journal);
+    const tokenHolders = new TokenHolders(stores.holderQueries);
+    if (config.storage.loginIndex !== 'memory') await tokenHolders.refresh();
+    // The journal is a file beside the SQLite database; on PostgreSQL every node's compare-and-set is in the
+    // database itself (one conditional UPDATE per accepted code), which is what makes a code spent on all nodes.
+    const journal = stores.kind === 'sqlite' ? await openReplayJournal(config, stores, logger) : undefined;
+    if (journal !== undefined) cleanups.push(() => journal.close());
+    const tokens = new CachingTokenStore(stores.tokens, (fn) => stores.transaction(fn), journal);
     const lockouts = new CachingLockoutStore(stores.lockouts);
+    // A6.7: no code is checked before every current lock is in memory (a failed read stops the start).
+    await lockouts.loaded;
     // The client table is read again when the feed says a client changed; the processor holding it comes later.
     let reloadClients = () => {};
     const index = new LoginIndex(
       { users, tokens, lockouts, holders: tokenHolders, reloadClients: () => reloadClients() },
       stores,
+      (error) =>
+        logger.error(
+          { event: 'store.reread_failed', err: error },
+          'a row another writer changed could not be read again',
+        ),
     );
-    const feed = openChangeFeed(stores.db, logger, index);
+    const feed = await openChangeFeed(stores, logger, index);
     cleanups.push(() => feed.close());
     if (config.storage.loginIndex === 'memory') {
-      const loaded = index.load();
+      const loaded = await index.load();
       logger.info(
         {
           event: 'store.login_index_loaded',
@@ -192,7 +214,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
           'locked after repeated failures',
         ),
     });
-    const push = createPushWiring({
+    const push = await createPushWiring({
       config,
       checkCode,
       devices: stores.pushDevices,
@@ -218,7 +240,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       ...(push.enrollment === undefined ? {} : { enrollment: push.enrollment }),
       ...(push.hooks === undefined ? {} : { push: push.hooks }),
     });
-    const clients = stores.clients.list();
+    const clients = await stores.clients.list();
     if (clients.length === 0) {
       logger.warn(
         { event: 'config.no_clients' },
@@ -250,15 +272,25 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     });
     cleanups.push(() => processor.close());
     /** SIGHUP, the change log (`assent client add`) or the REST API: the client table is read again and swapped in whole. */
-    const reload = (): number => {
-      const fresh = stores.clients.list();
+    const readClients = async (): Promise<number> => {
+      const fresh = await stores.clients.list();
       warnAboutClients(fresh, logger);
       warnAboutPolicyClients(config, fresh, logger);
       processor.setClients(new ClientTable(fresh));
       logger.info({ event: 'radius.clients_reloaded', clients: fresh.length });
       return fresh.length;
     };
-    reloadClients = () => void reload();
+    // One read at a time: reads that overlapped could settle out of order (a store over the network) and swap an
+    // older table in over a newer one.
+    let reloading: Promise<unknown> = Promise.resolve();
+    const reload = (): Promise<number> => {
+      const next = reloading.then(readClients);
+      reloading = next.catch(() => undefined);
+      return next;
+    };
+    reloadClients = () => {
+      reload().catch((error: unknown) => logger.error({ event: 'radius.clients_reload_failed', err: error }));
+    };
     const login = {
       tokenHolders,
       codeLengthsOf: (name: string) => tokens.cachedCodeLengths(name) ?? tokenHolders.codeLengthsOf(name),
@@ -319,10 +351,10 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     });
     // Issue 18: who still has to enrol, by group; counted at most once a minute (it reads every local user).
     let withoutCache: { at: number; counts: ReadonlyMap<string, number> } | undefined;
-    const withoutSecondFactor = () => {
+    const withoutSecondFactor = async () => {
       if (withoutCache === undefined || Date.now() - withoutCache.at > 60_000) {
         const holds = (name: string) => tokenHolders.holderOf(name) !== undefined;
-        withoutCache = { at: Date.now(), counts: countWithoutSecondFactor(stores.users, holds) };
+        withoutCache = { at: Date.now(), counts: await countWithoutSecondFactor(stores.users, holds) };
       }
       return withoutCache.counts;
     };
@@ -379,9 +411,9 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
         await processor.drain(graceMs);
         await listener.close();
         await http.close();
-        tokens.flush();
+        await tokens.flush();
         try {
-          foldReplayJournal(journal, stores, logger);
+          if (journal !== undefined) await foldReplayJournal(journal, stores, logger);
         } catch (error) {
           // The journal stays on disk and is folded at the next start; nothing accepted is forgotten.
           logger.error(
@@ -389,18 +421,18 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
             'replay journal kept for next start',
           );
         }
-        for (const cleanup of cleanups) cleanup();
+        await cleanUp();
         await passwords.close();
-        stores.close();
-        lock.release();
+        await stores.close();
+        lock?.release();
         logger.info({ event: 'server.stopped', counters: processor.counters.snapshot() }, 'Assent stopped');
       },
     };
   } catch (error) {
-    for (const cleanup of cleanups) cleanup();
+    await cleanUp();
     await passwords.close();
-    stores.close();
-    lock.release();
+    await stores.close();
+    lock?.release();
     throw error;
   }
 }

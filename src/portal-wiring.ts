@@ -119,7 +119,7 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
           reason: 'reason' in decision && decision.reason ? decision.reason : Reason.CodeWrong,
         };
       }
-      const type = stores.tokens.getBySerial(matched.get(txn) ?? '')?.type ?? 'totp';
+      const type = (await stores.tokens.getBySerial(matched.get(txn) ?? ''))?.type ?? 'totp';
       return { ok: true, how: type };
     } finally {
       matched.delete(txn);
@@ -136,7 +136,8 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
     checkPassword: createCheckPassword({ firstFactor: deps.firstFactor, lockouts: deps.lockouts, now }),
     tokenHolders: deps.login.tokenHolders,
     pushOffered: (user) => hooks?.offered(user) ?? false,
-    holdsCode: (user) => stores.tokens.listForUser(user).length > 0,
+    // The login's own index answers at once, as the sign-in asks; a token store may answer only later.
+    holdsCode: (user) => deps.login.codeLengthsOf(user).length > 0,
     passwordOnlyEnrollment: (groups) =>
       config.portal.passwordOnlyEnrollment && enrollPolicy.enrollAtLoginFor('', groups),
     checkCode,
@@ -159,7 +160,8 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
   /** The name apps show for the token; otpauth:// keeps `:` for its own use. */
   const issuer = config.push.serverName.replaceAll(':', ' ').trim() || 'Assent';
   /** Runs a write; the server's caches are told when it changed something. */
-  const changed = <T>(result: T, didChange: (result: T) => boolean): T => {
+  const changed = async <T>(write: Promise<T>, didChange: (result: T) => boolean): Promise<T> => {
+    const result = await write;
     if (didChange(result)) deps.storesChanged();
     return result;
   };
@@ -168,8 +170,8 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
     deps.signIns === undefined
       ? undefined
       : {
-          recent: (user) => deps.signIns!.history.list(user, HISTORY_ROWS),
-          notMe: (user, id) => deps.signIns!.history.notMe(user, id),
+          recent: async (user) => deps.signIns!.history.list(user, HISTORY_ROWS),
+          notMe: async (user, id) => deps.signIns!.history.notMe(user, id),
         };
 
   const limiter = new RateLimiter(SIGN_INS_PER_MINUTE / 60, SIGN_INS_PER_MINUTE);
@@ -181,7 +183,7 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
     signIn,
     devices: {
       list: (user) => ownDevices(own, user),
-      addPush: (user, label) =>
+      addPush: async (user, label) =>
         hooks === undefined
           ? undefined
           : addPushActivation(own, deps.push.publicUrl, user, label, new Date(now())),

@@ -110,9 +110,9 @@ function senderFor(config: Config, keys: PushKeys): PushSender {
   });
 }
 
-export function createPushWiring(deps: PushWiringDeps): PushWiring {
+export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring> {
   const { config, devices, logger } = deps;
-  const keys = loadPushKeys(deps.secrets);
+  const keys = await loadPushKeys(deps.secrets);
   const effective = effectivePublicUrl(config);
   // Read at every use (start, enroll, poll), so a derived address can learn the port bound later.
   const site = { publicUrl: effective.url };

@@ -85,7 +85,7 @@ function isPublicAddress(address: string): boolean {
 }
 
 /** Adds a client. @throws ClientInputError for a broken rule or a name/address in use; StoreError otherwise */
-export function addClient(store: Pick<ClientStore, 'add'>, input: ClientInput): ClientAdded {
+export async function addClient(store: Pick<ClientStore, 'add'>, input: ClientInput): Promise<ClientAdded> {
   if (!NAME.test(input.name)) throw new ClientInputError('name', 'expected 1–64 printable characters');
   if (!parseCidr(input.address)) {
     throw new ClientInputError('address', `expected an IP address or CIDR block, got "${input.address}"`);
@@ -102,7 +102,7 @@ export function addClient(store: Pick<ClientStore, 'add'>, input: ClientInput): 
   const limitProxyState = input.limitProxyState ?? true;
   let client: Client;
   try {
-    client = store.add({
+    client = await store.add({
       name: input.name,
       address: input.address,
       secret: new TextEncoder().encode(secret),
@@ -128,10 +128,10 @@ export function addClient(store: Pick<ClientStore, 'add'>, input: ClientInput): 
 }
 
 /** A new random secret for `name` (the NAS must be given it too); undefined when no client has that name. */
-export function rotateClientSecret(
+export async function rotateClientSecret(
   store: Pick<ClientStore, 'replaceSecret'>,
   name: string,
-): string | undefined {
+): Promise<string | undefined> {
   const secret = generateSecret();
-  return store.replaceSecret(name, new TextEncoder().encode(secret)) ? secret : undefined;
+  return (await store.replaceSecret(name, new TextEncoder().encode(secret))) ? secret : undefined;
 }

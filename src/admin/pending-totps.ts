@@ -79,14 +79,14 @@ export class PendingTotps {
    * same code cannot sign in anywhere afterwards (RFC 6238 §5.2, SECURITY A6.4). Another user's pending id is
    * unknown to this user. @throws TokenInputError when the store refuses the token (a second spelling, issue 12)
    */
-  confirm(
+  async confirm(
     stores: Omit<TokenStores, 'users'>,
     user: string,
     pendingId: string,
     code: string,
     now: number,
     window: number,
-  ): ConfirmedTotp {
+  ): Promise<ConfirmedTotp> {
     this.sweep(now);
     const pending = this.pending.get(pendingId);
     if (pending === undefined || pending.user !== user) return { ok: false, why: 'not_found' };
@@ -102,7 +102,7 @@ export class PendingTotps {
     });
     if (!verified.ok) return { ok: false, why: 'code_wrong' };
     this.pending.delete(pendingId);
-    const added = addVouchedOtpToken(stores, {
+    const added = await addVouchedOtpToken(stores, {
       user,
       type: 'totp',
       label: pending.label,
@@ -115,11 +115,11 @@ export class PendingTotps {
     const used = { expectedLastUsed: -1, newLastUsed: verified.step, drift: verified.newState.drift };
     // A token stored an instant ago has lastUsed −1: nothing else can have moved it. Should the write still fail,
     // the token goes rather than stay with a code that could be used a second time.
-    if (!stores.tokens.recordSuccess(serial, used)) {
-      stores.tokens.remove(serial);
+    if (!(await stores.tokens.recordSuccess(serial, used))) {
+      await stores.tokens.remove(serial);
       throw new Error(`token ${serial}: its first code could not be recorded as used`);
     }
-    return { ok: true, token: stores.tokens.getBySerial(serial) ?? added.token };
+    return { ok: true, token: (await stores.tokens.getBySerial(serial)) ?? added.token };
   }
 
   private sweep(now: number): void {

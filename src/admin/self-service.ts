@@ -31,9 +31,9 @@ function totpLastUsed(token: Pick<Token, 'type' | 'lastUsed' | 'period'>): strin
 }
 
 /** The user's push devices and tokens, oldest first within each kind. */
-export function ownDevices(stores: OwnStores, user: string): OwnDevice[] {
-  const tokens = new Map(stores.tokens.listForUser(user).map((t) => [t.serial, t]));
-  return tokenRows(stores, user).map((row): OwnDevice => {
+export async function ownDevices(stores: OwnStores, user: string): Promise<OwnDevice[]> {
+  const tokens = new Map((await stores.tokens.listForUser(user)).map((t) => [t.serial, t]));
+  return (await tokenRows(stores, user)).map((row): OwnDevice => {
     const base = { id: row.serial, type: row.type, label: row.label, createdAt: row.createdAt };
     if (row.type === 'push') return { ...base, lastUsedAt: row.lastSeenAt };
     const token = tokens.get(row.serial);
@@ -45,14 +45,19 @@ export function ownDevices(stores: OwnStores, user: string): OwnDevice[] {
 }
 
 /** The user's own device or token `id`, or undefined (another user's is as unknown as a made-up one). */
-export function ownDevice(stores: OwnStores, user: string, id: string): OwnDevice | undefined {
-  return ownDevices(stores, user).find((d) => d.id === id);
+export async function ownDevice(stores: OwnStores, user: string, id: string): Promise<OwnDevice | undefined> {
+  return (await ownDevices(stores, user)).find((d) => d.id === id);
 }
 
 /** Renames one of the user's own; undefined when not theirs. @throws TokenInputError for a refused label */
-export function renameOwn(stores: OwnStores, user: string, id: string, label: string): OwnDevice | undefined {
-  if (ownDevice(stores, user, id) === undefined) return undefined;
-  if (!renameToken(stores, id, label)) return undefined;
+export async function renameOwn(
+  stores: OwnStores,
+  user: string,
+  id: string,
+  label: string,
+): Promise<OwnDevice | undefined> {
+  if ((await ownDevice(stores, user, id)) === undefined) return undefined;
+  if (!(await renameToken(stores, id, label))) return undefined;
   return ownDevice(stores, user, id);
 }
 
@@ -64,13 +69,20 @@ export type RemoveOwnResult =
  * Removes one of the user's own. SECURITY A12.7: the last push device or OTP token (backup codes do not count)
  * stays unless `allowLast`, so nobody signs themselves out of every way in by mistake.
  */
-export function removeOwn(stores: OwnStores, user: string, id: string, allowLast: boolean): RemoveOwnResult {
-  const devices = ownDevices(stores, user);
+export async function removeOwn(
+  stores: OwnStores,
+  user: string,
+  id: string,
+  allowLast: boolean,
+): Promise<RemoveOwnResult> {
+  const devices = await ownDevices(stores, user);
   const target = devices.find((d) => d.id === id);
   if (target === undefined) return { ok: false, why: 'not_found' };
   const ways = devices.filter((d) => d.type !== 'backup');
   if (!allowLast && target.type !== 'backup' && ways.length <= 1) return { ok: false, why: 'last_device' };
-  const removed = DEVICE_ID_PATTERN.test(id) ? stores.pushDevices.remove(id) : stores.tokens.remove(id);
+  const removed = await (DEVICE_ID_PATTERN.test(id)
+    ? stores.pushDevices.remove(id)
+    : stores.tokens.remove(id));
   return removed ? { ok: true, removed: target } : { ok: false, why: 'not_found' };
 }
 
@@ -79,19 +91,20 @@ export function removeOwn(stores: OwnStores, user: string, id: string, allowLast
  * the user removed, so the codes shown before stop working (shown once; stored as salted hashes, SECURITY A9.2).
  * @throws TokenInputError when the store refuses the token
  */
-export function replaceBackupCodes(
+export async function replaceBackupCodes(
   stores: OwnStores,
   user: string,
   issuer: string,
-): { serial: string; codes: readonly string[]; revoked: readonly string[] } {
-  const older = stores.tokens.listForUser(user).filter((t) => t.type === 'backup');
-  const added = addVouchedOtpToken(stores, {
+): Promise<{ serial: string; codes: readonly string[]; revoked: readonly string[] }> {
+  const older = (await stores.tokens.listForUser(user)).filter((t) => t.type === 'backup');
+  const added = await addVouchedOtpToken(stores, {
     user,
     type: 'backup',
     count: BACKUP_CODE_COUNT,
     issuer,
     label: 'Backup codes',
   });
-  const revoked = older.filter((t) => stores.tokens.remove(t.serial)).map((t) => t.serial);
+  const revoked: string[] = [];
+  for (const t of older) if (await stores.tokens.remove(t.serial)) revoked.push(t.serial);
   return { serial: added.token.serial, codes: added.backupCodes ?? [], revoked };
 }

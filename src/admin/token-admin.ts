@@ -62,11 +62,19 @@ export interface TokenStores {
   readonly pushDevices: PushDeviceStore;
 }
 
-export function tokenRows(stores: Omit<TokenStores, 'users'>, user: string | undefined): TokenRow[] {
-  const tokens = user === undefined ? stores.tokens.list() : stores.tokens.listForUser(user);
-  const devices = user === undefined ? stores.pushDevices.list() : stores.pushDevices.listForUser(user);
+export async function tokenRows(
+  stores: Omit<TokenStores, 'users'>,
+  user: string | undefined,
+): Promise<TokenRow[]> {
+  const tokens = await (user === undefined ? stores.tokens.list() : stores.tokens.listForUser(user));
+  const devices = await (user === undefined
+    ? stores.pushDevices.list()
+    : stores.pushDevices.listForUser(user));
+  const unused = await Promise.all(
+    tokens.map((t) => (t.type === 'backup' ? stores.tokens.unusedBackupCodes(t.serial) : 0)),
+  );
   return [
-    ...tokens.map((t) => ({
+    ...tokens.map((t, i) => ({
       serial: t.serial,
       user: t.userName,
       type: t.type,
@@ -77,7 +85,7 @@ export function tokenRows(stores: Omit<TokenStores, 'users'>, user: string | und
       lockedUntil: t.lockedUntil,
       label: t.label,
       createdAt: t.createdAt,
-      ...(t.type === 'backup' ? { unusedCodes: stores.tokens.unusedBackupCodes(t.serial) } : {}),
+      ...(t.type === 'backup' ? { unusedCodes: unused[i]! } : {}),
     })),
     ...devices.map((d) => ({
       serial: d.id,
@@ -92,15 +100,20 @@ export function tokenRows(stores: Omit<TokenStores, 'users'>, user: string | und
 }
 
 /** The row of one token or push device, or undefined when no such serial. */
-export function tokenRow(stores: Omit<TokenStores, 'users'>, serial: string): TokenRow | undefined {
+export async function tokenRow(
+  stores: Omit<TokenStores, 'users'>,
+  serial: string,
+): Promise<TokenRow | undefined> {
   const holder = DEVICE_ID_PATTERN.test(serial)
-    ? stores.pushDevices.get(serial)?.userName
-    : stores.tokens.getBySerial(serial)?.userName;
-  return holder === undefined ? undefined : tokenRows(stores, holder).find((row) => row.serial === serial);
+    ? (await stores.pushDevices.get(serial))?.userName
+    : (await stores.tokens.getBySerial(serial))?.userName;
+  return holder === undefined
+    ? undefined
+    : (await tokenRows(stores, holder)).find((row) => row.serial === serial);
 }
 
 /** `ASNP…` names a push device, anything else an OTP token. A device is revoked at once (SECURITY C11). */
-export function removeToken(stores: Omit<TokenStores, 'users'>, serial: string): boolean {
+export async function removeToken(stores: Omit<TokenStores, 'users'>, serial: string): Promise<boolean> {
   return DEVICE_ID_PATTERN.test(serial) ? stores.pushDevices.remove(serial) : stores.tokens.remove(serial);
 }
 
@@ -131,7 +144,11 @@ export function checkLabel(label: string): string {
  * Renames a token or push device (`ASNP…`); false when no such serial. Only the label changes: secrets, replay
  * state and delivery stay. @throws TokenInputError for a label `checkLabel` refuses
  */
-export function renameToken(stores: Omit<TokenStores, 'users'>, serial: string, label: string): boolean {
+export async function renameToken(
+  stores: Omit<TokenStores, 'users'>,
+  serial: string,
+  label: string,
+): Promise<boolean> {
   const checked = checkLabel(label);
   return DEVICE_ID_PATTERN.test(serial)
     ? stores.pushDevices.setLabel(serial, checked)
@@ -168,10 +185,10 @@ function oneOf(field: string, value: number, allowed: readonly number[]): number
 }
 
 /** Issue 12: tokens and devices of one user stay under one spelling of the name. */
-function refuseSecondSpelling(stores: Omit<TokenStores, 'users'>, user: string): void {
+async function refuseSecondSpelling(stores: Omit<TokenStores, 'users'>, user: string): Promise<void> {
   const spellings = new HolderSpellings([
-    ...stores.tokens.list().map((t) => t.userName),
-    ...stores.pushDevices.list().map((d) => d.userName),
+    ...(await stores.tokens.list()).map((t) => t.userName),
+    ...(await stores.pushDevices.list()).map((d) => d.userName),
   ]);
   for (const other of spellings.of(user)) {
     if (other !== user) {
@@ -189,9 +206,9 @@ function refuseSecondSpelling(stores: Omit<TokenStores, 'users'>, user: string):
  * A new TOTP, HOTP or backup-code token with a 160-bit secret from the CSPRNG (SECURITY A6.6, RFC 4226 §4 R6),
  * for a user with a local record. @throws TokenInputError
  */
-export function addOtpToken(stores: TokenStores, input: NewOtpInput): OtpAdded {
+export async function addOtpToken(stores: TokenStores, input: NewOtpInput): Promise<OtpAdded> {
   checkIssuer(input);
-  if (stores.users.getByName(input.user) === undefined) {
+  if ((await stores.users.getByName(input.user)) === undefined) {
     throw new TokenInputError('user', `no user named "${input.user}"`, 'not_found');
   }
   return addVouchedOtpToken(stores, input);
@@ -212,7 +229,10 @@ function checkIssuer(input: NewOtpInput): string {
  * As `addOtpToken`, for a user a first-factor source has just vouched for (the portal's signed-in user, who may
  * exist only in a directory): no local record is needed. @throws TokenInputError
  */
-export function addVouchedOtpToken(stores: Omit<TokenStores, 'users'>, input: NewOtpInput): OtpAdded {
+export async function addVouchedOtpToken(
+  stores: Omit<TokenStores, 'users'>,
+  input: NewOtpInput,
+): Promise<OtpAdded> {
   const issuer = checkIssuer(input);
   const backup = input.type === 'backup';
   const digits = backup
@@ -240,7 +260,7 @@ export function addVouchedOtpToken(stores: Omit<TokenStores, 'users'>, input: Ne
   let token: Token | undefined;
   for (let attempt = 0; token === undefined; attempt++) {
     try {
-      token = stores.tokens.add(make(generateSerial()));
+      token = await stores.tokens.add(make(generateSerial()));
     } catch (error) {
       if (error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists && attempt < 5) continue;
       if (error instanceof StoreError) throw new TokenInputError('user', error.message, 'conflict');
@@ -257,13 +277,13 @@ export function addVouchedOtpToken(stores: Omit<TokenStores, 'users'>, input: Ne
 }
 
 /** A single-use activation link for a new push device of `user` (SECURITY A8.9). @throws TokenInputError */
-export function addPushActivation(
+export async function addPushActivation(
   stores: Omit<TokenStores, 'users'>,
   publicUrl: string,
   user: string,
   label: string,
   now: Date,
-): { code: string; url: string; expiresAt: string } {
-  refuseSecondSpelling(stores, user);
+): Promise<{ code: string; url: string; expiresAt: string }> {
+  await refuseSecondSpelling(stores, user);
   return createActivation(stores.pushDevices, publicUrl, user, label, now);
 }

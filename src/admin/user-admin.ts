@@ -1,6 +1,7 @@
 // Owns managing local users and lockouts, one set of rules for the CLI (`assent user …`) and the REST API.
 import { randomBytes } from 'node:crypto';
 import type { AccountLockout, AccountLockoutStore } from '../domain/account-lockout.js';
+import { type Awaitable, whenReady } from '../domain/awaitable.js';
 import { StoreError, StoreErrorCode, type UserStore } from '../domain/ports.js';
 import type { Token, TokenStore } from '../domain/token.js';
 import { type User, UserStatus } from '../domain/user.js';
@@ -88,7 +89,7 @@ export async function addUser(
   const chosen = input.password === null ? undefined : choosePassword(input.password);
   const passwordHash = chosen === undefined ? null : await hash(chosen.password);
   try {
-    const user = users.add({
+    const user = await users.add({
       name: input.name,
       passwordHash,
       groups,
@@ -111,8 +112,8 @@ export async function setPassword(
   password: string | undefined,
 ): Promise<{ generatedPassword: string | undefined } | undefined> {
   const chosen = choosePassword(password);
-  if (users.getByName(name) === undefined) return undefined;
-  if (!users.setPasswordHash(name, await hash(chosen.password))) return undefined;
+  if ((await users.getByName(name)) === undefined) return undefined;
+  if (!(await users.setPasswordHash(name, await hash(chosen.password)))) return undefined;
   return { generatedPassword: chosen.generated ? chosen.password : undefined };
 }
 
@@ -127,22 +128,39 @@ export interface UnlockStores {
   readonly lockouts: Pick<AccountLockoutStore, 'get' | 'reset'>;
   readonly tokens: Pick<TokenStore, 'listForUser' | 'resetFailures'>;
   readonly users: Pick<UserStore, 'getByName'>;
-  /** Runs `fn` in one transaction, so a running server sees all of the unlock or none of it. */
-  transaction<T>(fn: () => T): T;
+  /**
+   * Runs `fn` in one transaction, so a running server sees all of the unlock or none of it. `fn` answers at once
+   * when the stores do: an embedded database's transaction cannot span an `await`.
+   */
+  transaction<T>(fn: () => Awaitable<T>): Awaitable<T>;
 }
 
 /**
  * docs/security.md A6.5: clears the account's counter and lock and those of every token it holds. Names need no
  * local user: directory users hold tokens and lockouts under their name.
  */
-export function unlockAccount(stores: UnlockStores, name: string): UnlockResult {
-  return stores.transaction(() => {
-    const account = stores.lockouts.get(name);
-    const tokens = stores.tokens.listForUser(name);
-    if (account !== undefined) stores.lockouts.reset(name);
-    for (const token of tokens) stores.tokens.resetFailures(token.serial);
-    return { account, tokens, isLocalUser: stores.users.getByName(name) !== undefined };
-  });
+export async function unlockAccount(stores: UnlockStores, name: string): Promise<UnlockResult> {
+  return stores.transaction(() =>
+    whenReady(stores.lockouts.get(name), (account) =>
+      whenReady(stores.tokens.listForUser(name), (tokens) => {
+        const resets: Awaitable<boolean>[] = [];
+        if (account !== undefined) resets.push(stores.lockouts.reset(name));
+        for (const token of tokens) resets.push(stores.tokens.resetFailures(token.serial));
+        return whenReady(allOf(resets), () =>
+          whenReady(stores.users.getByName(name), (user) => ({
+            account,
+            tokens,
+            isLocalUser: user !== undefined,
+          })),
+        );
+      }),
+    ),
+  );
+}
+
+/** The values, or one promise of them when any of them is a promise (then all run at once). */
+function allOf<T>(values: readonly Awaitable<T>[]): Awaitable<readonly T[]> {
+  return values.some((v) => v instanceof Promise) ? Promise.all(values) : (values as readonly T[]);
 }
 
 /** True when the unlock found nothing at all under that name (no user, token or lockout). */
@@ -158,9 +176,12 @@ export interface LockoutRow {
 }
 
 /** Accounts with failures or a lock (current or expired), as `user lockouts` and `GET /api/v2/lockouts` show. */
-export function lockoutRows(lockouts: Pick<AccountLockoutStore, 'list'>, now: Date): LockoutRow[] {
+export async function lockoutRows(
+  lockouts: Pick<AccountLockoutStore, 'list'>,
+  now: Date,
+): Promise<LockoutRow[]> {
   const at = now.toISOString();
-  return lockouts.list().map((row) => ({
+  return (await lockouts.list()).map((row) => ({
     name: row.userName,
     failures: row.failures,
     lockedUntil: row.lockedUntil,
@@ -170,9 +191,11 @@ export function lockoutRows(lockouts: Pick<AccountLockoutStore, 'list'>, now: Da
 }
 
 /** Local groups with how many users are in each, by name. */
-export function groupRows(users: Pick<UserStore, 'list'>): { name: string; members: number }[] {
+export async function groupRows(
+  users: Pick<UserStore, 'list'>,
+): Promise<{ name: string; members: number }[]> {
   const counts = new Map<string, number>();
-  for (const user of users.list()) for (const g of user.groups) counts.set(g, (counts.get(g) ?? 0) + 1);
+  for (const user of await users.list()) for (const g of user.groups) counts.set(g, (counts.get(g) ?? 0) + 1);
   return [...counts]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, members]) => ({ name, members }));
@@ -182,20 +205,20 @@ export function groupRows(users: Pick<UserStore, 'list'>): { name: string; membe
  * Local users who hold no second factor (no token, no push device): who still has to enrol (issue 18). `holds`
  * answers for a name as logins do, so tokens held under another spelling of it (issue 12) count.
  */
-export function usersWithoutSecondFactor(
+export async function usersWithoutSecondFactor(
   users: Pick<UserStore, 'list'>,
   holds: (name: string) => boolean,
-): User[] {
-  return users.list().filter((u) => !holds(u.name));
+): Promise<User[]> {
+  return (await users.list()).filter((u) => !holds(u.name));
 }
 
 /** The same, counted by group (a user in several groups counts in each; `-` for users in no group). */
-export function countWithoutSecondFactor(
+export async function countWithoutSecondFactor(
   users: Pick<UserStore, 'list'>,
   holds: (name: string) => boolean,
-): Map<string, number> {
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (const user of usersWithoutSecondFactor(users, holds)) {
+  for (const user of await usersWithoutSecondFactor(users, holds)) {
     for (const group of user.groups.length === 0 ? ['-'] : user.groups) {
       counts.set(group, (counts.get(group) ?? 0) + 1);
     }

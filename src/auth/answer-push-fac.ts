@@ -78,7 +78,7 @@ export function createFortiAnswer(deps: FortiAnswerDeps): FortiAnswer {
     if (transaction === undefined) return refuse('session');
     let by = 'token';
     if (deps.mode === 'signed') {
-      const device = deps.devices.get(f.device_id ?? '');
+      const device = await deps.devices.get(f.device_id ?? '');
       const time = f.time ?? '';
       const input = signingInput([FAC_ANSWER_LABEL, sessionId, f.device_id ?? '', action, detail, time]);
       if (freshTime(time, now, MAX_CLOCK_SKEW_MS) === undefined) return refuse('time', transaction.id);
@@ -87,7 +87,7 @@ export function createFortiAnswer(deps: FortiAnswerDeps): FortiAnswer {
       }
       // SECURITY A7.5: only a device of the transaction's own user may answer it.
       if (device.userName !== transaction.userName) return refuse('foreign_device', transaction.id);
-      deps.devices.touch(device.id, new Date(now));
+      await deps.devices.touch(device.id, new Date(now));
       by = device.id;
     }
     if (transaction.status !== TransactionStatus.PushSent || now > transaction.deadline) {

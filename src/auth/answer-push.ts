@@ -76,7 +76,7 @@ export function createAnswerPush(deps: AnswerPushDeps): AnswerPush {
     if (!/^\d{0,8}$/.test(answer.number)) return refuse('shape');
     // docs/push.md §2, SECURITY A8.5: a signed request far from our clock is refused.
     if (freshTime(answer.time, now, MAX_CLOCK_SKEW_MS) === undefined) return refuse('time');
-    const device = deps.devices.get(answer.device_id);
+    const device = await deps.devices.get(answer.device_id);
     if (device === undefined) return refuse('device');
     const input = answerSigningInput({ ...answer, decision: answer.decision, reason: answer.reason as '' });
     // SECURITY A7.6: decision, reason and number are inside the signature, so none can be changed in transit.
@@ -85,7 +85,7 @@ export function createAnswerPush(deps: AnswerPushDeps): AnswerPush {
     if (transaction === undefined) return refuse('session');
     // SECURITY A7.5: only a device of the transaction's own user may answer it.
     if (transaction.userName !== device.userName) return refuse('foreign_device', transaction.id);
-    deps.devices.touch(device.id, new Date(now));
+    await deps.devices.touch(device.id, new Date(now));
     const wanted = outcomeOf(answer, transaction);
     if (transaction.status === TransactionStatus.PushSent && now > transaction.deadline) {
       return refuse('expired', transaction.id);

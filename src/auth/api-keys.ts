@@ -55,11 +55,11 @@ const hashKey = (key: string) => createHash('sha256').update(key, 'utf8').digest
  * be recovered from the store (docs/api.md "Keys"). 256 random bits from the CSPRNG (at least the 128 of A8.4).
  * @throws ApiKeyInputError for a bad name, scope list or expiry, or a name in use; StoreError when the store fails.
  */
-export function issueApiKey(
+export async function issueApiKey(
   store: Pick<ApiKeyStore, 'add'>,
   input: NewApiKeyInput,
   now: Date,
-): { key: string; record: ApiKey } {
+): Promise<{ key: string; record: ApiKey }> {
   if (!API_KEY_NAME_PATTERN.test(input.name)) {
     throw new ApiKeyInputError(
       'name',
@@ -74,7 +74,7 @@ export function issueApiKey(
     const id = randomBytes(8).toString('hex');
     const key = `ask_${id}_${secret}`;
     try {
-      const record = store.add({ id, name: input.name, scopes, keyHash: hashKey(key), expiresAt });
+      const record = await store.add({ id, name: input.name, scopes, keyHash: hashKey(key), expiresAt });
       return { key, record };
     } catch (error) {
       if (!(error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists)) throw error;
@@ -129,15 +129,15 @@ const lastTouch = new Map<string, number>();
 /**
  * Checks an `Authorization` header for `need`. Accepts `Bearer <key>` and `Basic base64(<name>:<key>)`, the shape
  * FortiAuthenticator clients send as `admin:<key>` (RFC 7617); the scheme is case-insensitive (RFC 7235 §2.1).
- * Failures are shared constants and nothing is thrown for bad input; only a StoreError of the store escapes.
+ * Failures are shared constants and nothing is thrown for bad input; only a StoreError of the store rejects.
  * `admin` satisfies every need; `read` is satisfied by `read-only`; `push` and `auth` need their own scope.
  */
-export function checkApiKey(
+export async function checkApiKey(
   store: Pick<ApiKeyStore, 'get' | 'touch'>,
   authorization: string | undefined,
   need: ApiScope | 'read',
   now: Date,
-): ApiKeyCheck {
+): Promise<ApiKeyCheck> {
   if (authorization === undefined) return MISSING;
   const header = authorization.trim();
   if (header === '') return MISSING;
@@ -165,7 +165,7 @@ export function checkApiKey(
     return MALFORMED;
   }
   if (!KEY_PATTERN.test(key)) return MALFORMED;
-  const record = store.get(key.slice(ID_START, ID_END));
+  const record = await store.get(key.slice(ID_START, ID_END));
   if (record === undefined) return UNKNOWN;
   // The id only finds the row; the whole key must hash to what is stored, compared in constant time.
   const hash = hashKey(key);
@@ -174,7 +174,7 @@ export function checkApiKey(
   if (basicName !== undefined && basicName !== record.name) return WRONG;
   if (record.expiresAt !== null && now.getTime() >= Date.parse(record.expiresAt)) return EXPIRED;
   if (!allows(record.scopes, need)) return SCOPE;
-  touchAtMostEveryMinute(store, record.id, now);
+  await touchAtMostEveryMinute(store, record.id, now);
   return { ok: true, key: record };
 }
 
@@ -195,16 +195,26 @@ function allows(scopes: readonly ApiScope[], need: ApiScope | 'read'): boolean {
 }
 
 /** `last_used_at` is for operators (which keys are still in use), so minute resolution is enough. */
-function touchAtMostEveryMinute(store: Pick<ApiKeyStore, 'touch'>, id: string, now: Date): void {
+async function touchAtMostEveryMinute(
+  store: Pick<ApiKeyStore, 'touch'>,
+  id: string,
+  now: Date,
+): Promise<void> {
   const at = now.getTime();
   const last = lastTouch.get(id);
   // A clock that went back is treated as "long ago": a stale stamp is worse than one extra write.
   if (last !== undefined && at >= last && at - last < TOUCH_INTERVAL_MS) return;
-  store.touch(id, now);
+  // Noted before the write is waited for, so requests of the same minute meanwhile do not write it again.
   lastTouch.delete(id);
   lastTouch.set(id, at);
   if (lastTouch.size > MAX_TOUCH_ENTRIES) {
     const oldest = lastTouch.keys().next().value;
     if (oldest !== undefined) lastTouch.delete(oldest);
+  }
+  try {
+    await store.touch(id, now);
+  } catch (error) {
+    if (lastTouch.get(id) === at) lastTouch.delete(id);
+    throw error;
   }
 }

@@ -78,7 +78,7 @@ export class ApplicationPushes {
       deadline,
     });
     if (!started.ok) return { ok: false, reason: started.reason, user: holder.name };
-    const devices = this.deps.devices.listForUser(holder.name);
+    const devices = await this.deps.devices.listForUser(holder.name);
     const polling = devices.some((d) => d.delivery.kind === 'poll');
     this.waiting.set(input.transactionId, {
       pushOnly: polling ? Number.POSITIVE_INFINITY : devices.length,

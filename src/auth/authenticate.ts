@@ -134,8 +134,23 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
    * with a reminder until their grace period ends (issue 18), then enrollment at login where allowed, else refused
    * as SECOND_FACTOR_MISSING.
    */
-  const withoutSecondFactor = (identity: Identity, request?: LoginRequest, typed?: string): Decision => {
+  const withoutSecondFactor = (
+    identity: Identity,
+    request?: LoginRequest,
+    typed?: string,
+  ): Decision | Promise<Decision> => {
     const graced = grace(identity);
+    return graced instanceof Promise
+      ? graced.then((decided) => afterGrace(identity, request, typed, decided))
+      : afterGrace(identity, request, typed, graced);
+  };
+
+  const afterGrace = (
+    identity: Identity,
+    request: LoginRequest | undefined,
+    typed: string | undefined,
+    graced: Decision | undefined,
+  ): Decision => {
     if (graced !== undefined) return graced;
     // Issue 18: then enrollment at login, where the NAS can answer a challenge (not in `concat` mode).
     if (request !== undefined && typed !== undefined && deps.enrollment !== undefined) {
@@ -181,7 +196,11 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   };
 
   /** After a passed first factor in `challenge` mode: let in, refuse, or challenge for the code. */
-  const afterFirstFactor = (request: LoginRequest, typed: string, result: FirstFactorResult): Decision => {
+  const afterFirstFactor = (
+    request: LoginRequest,
+    typed: string,
+    result: FirstFactorResult,
+  ): Decision | Promise<Decision> => {
     if (!result.ok) return reject(result.reason, result.name ?? typed);
     const identity = result.identity;
     if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity, 'password');
@@ -305,10 +324,10 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     session: ChallengeSession,
     typed: string | undefined,
     now: number,
-  ): Decision => {
+  ): Decision | Promise<Decision> => {
     const name = session.identity.name;
     const txn = session.transactionId;
-    let checked: CodeResult | undefined;
+    let checked: CodeResult | undefined | Promise<CodeResult | undefined>;
     try {
       if (typed !== undefined)
         checked = deps.enrollment?.firstTotpCode(name, txn, typed, now, request.clientName);
@@ -316,6 +335,29 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       sessions.end(session, now);
       return internal(error, 'enrollment at login', request, name, txn);
     }
+    if (!(checked instanceof Promise)) return enrollmentVerdict(session, checked, now);
+    // A4.3: while the token is being stored, a second answer with the same State is refused.
+    session.checking = true;
+    return checked.then(
+      (settled) => {
+        session.checking = false;
+        return enrollmentVerdict(session, settled, now);
+      },
+      (error: unknown) => {
+        session.checking = false;
+        sessions.end(session, now);
+        return internal(error, 'enrollment at login', request, name, txn);
+      },
+    );
+  };
+
+  const enrollmentVerdict = (
+    session: ChallengeSession,
+    checked: CodeResult | undefined,
+    now: number,
+  ): Decision => {
+    const name = session.identity.name;
+    const txn = session.transactionId;
     session.codeAttempts++;
     if (checked?.ok === true) {
       sessions.end(session, now);
@@ -440,7 +482,11 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     return tryLengths(request, typed, password, lengths, 0);
   };
 
-  const afterPasswordOnly = (request: LoginRequest, typed: string, result: FirstFactorResult): Decision => {
+  const afterPasswordOnly = (
+    request: LoginRequest,
+    typed: string,
+    result: FirstFactorResult,
+  ): Decision | Promise<Decision> => {
     if (!result.ok) return reject(result.reason, result.name ?? typed);
     const identity = result.identity;
     if (policy.isExempt(request.clientName, identity)) return acceptIdentity(identity, 'password');
@@ -556,7 +602,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
         );
       case 'auto':
         return then(firstFactor.check(typed, password, request), (result) =>
-          autoPush(request, afterFirstFactor(request, typed, result)),
+          then(afterFirstFactor(request, typed, result), (decided) => autoPush(request, decided)),
         );
     }
   };

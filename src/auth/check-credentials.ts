@@ -1,5 +1,5 @@
 // Owns checking a password and/or a code for an application (`POST /api/v1/auth/`, docs/api.md, PROTOCOL §4.3).
-import type { AccountLockoutStore } from '../domain/account-lockout.js';
+import type { AccountLockout, AccountLockoutStore } from '../domain/account-lockout.js';
 import { accept, type Decision, reject } from '../domain/decision.js';
 import type { FirstFactor, FirstFactorResult } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
@@ -57,19 +57,29 @@ export type CheckPassword = (
 export function createCheckPassword(
   deps: Pick<CheckCredentialsDeps, 'firstFactor' | 'lockouts' | 'now'>,
 ): CheckPassword {
+  const unlessLocked = (
+    name: string,
+    result: FirstFactorResult,
+    account: AccountLockout | undefined,
+  ): FirstFactorResult => {
+    const until = account?.lockedUntil;
+    const at = new Date((deps.now ?? Date.now)()).toISOString();
+    // A6.7: after the password, so a locked account looks like any other failure to the caller.
+    if (until != null && until > at) return { ok: false, reason: Reason.AccountLocked, name };
+    return result;
+  };
+  const decide = (result: FirstFactorResult): FirstFactorResult | Promise<FirstFactorResult> => {
+    if (!result.ok) return result;
+    const name = result.identity.name;
+    const account = deps.lockouts.get(name);
+    return account instanceof Promise
+      ? account.then((read) => unlessLocked(name, result, read))
+      : unlessLocked(name, result, account);
+  };
   return (username, password, context) => {
     const octets = utf8.encode(password);
     if (octets.length > MAX_PASSWORD_OCTETS) return { ok: false, reason: Reason.UserPasswordMalformed };
     const checked = deps.firstFactor.check(username, octets, context);
-    const decide = (result: FirstFactorResult): FirstFactorResult => {
-      if (!result.ok) return result;
-      const name = result.identity.name;
-      const until = deps.lockouts.get(name)?.lockedUntil;
-      const at = new Date((deps.now ?? Date.now)()).toISOString();
-      // A6.7: after the password, so a locked account looks like any other failure to the caller.
-      if (until != null && until > at) return { ok: false, reason: Reason.AccountLocked, name };
-      return result;
-    };
     return checked instanceof Promise ? checked.then(decide) : decide(checked);
   };
 }

@@ -1,5 +1,6 @@
 // Owns enrollment at login past its challenge (issue 18): the link's page and its two choices (the web
 // authenticator, or a TOTP token shown as a QR code), and the first code of that TOTP token, which alone stores it.
+import type { Awaitable } from '../domain/awaitable.js';
 import { StoreError, StoreErrorCode } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
 import { Reason } from '../domain/reason.js';
@@ -74,15 +75,20 @@ export interface EnrollAtLogin {
   /** The link's page: whose link it is, or undefined (a plain 404) when unknown, spent or expired. Uses nothing. */
   open(code: string, sourceIp: string, now: number): Enrollment | undefined;
   /** "Use this phone": spends the link and makes a one-time activation (A8.9) for its user. */
-  choosePhone(code: string, sourceIp: string, now: number): { readonly activationCode: string } | undefined;
+  choosePhone(
+    code: string,
+    sourceIp: string,
+    now: number,
+  ): Promise<{ readonly activationCode: string } | undefined>;
   /** "Use an authenticator app": a fresh TOTP key kept pending with the link (replacing an earlier one). */
   chooseTotp(code: string, sourceIp: string, now: number): TotpOffer | undefined;
   /** The login's link has a pending TOTP token (the answer must be its code). */
   pendingTotp(userName: string, transactionId: string, now: number): boolean;
   /**
    * Checks a code typed in answer to the login's challenge against its pending TOTP token; on a match stores the
-   * token with the code's step as used, and spends the link. Undefined when no TOTP token is pending.
-   * @throws StoreError when the token cannot be stored
+   * token with the code's step as used, and spends the link. Undefined when no TOTP token is pending. A promise
+   * when the store answers later.
+   * @throws StoreError (or rejects with it) when the token cannot be stored
    */
   firstTotpCode(
     userName: string,
@@ -90,7 +96,7 @@ export interface EnrollAtLogin {
     code: string,
     now: number,
     clientName: string,
-  ): CodeResult | undefined;
+  ): Awaitable<CodeResult | undefined>;
 }
 
 /** Key Uri Format: an issuer or account with `:` cannot be put in a label. */
@@ -111,29 +117,36 @@ export function createEnrollAtLogin(deps: EnrollAtLoginDeps): EnrollAtLogin {
     return [code, enrollment];
   };
 
+  /** A serial another token holds already: drawn again, a few times (the store says so by its error). */
+  const clash = (error: unknown, attempt: number) =>
+    error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists && attempt < 5;
+
   /** Stores the proven TOTP token under a fresh serial (drawn again on the rare clash). */
-  const store = (userName: string, pending: PendingTotp, step: number): Token => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return deps.tokens.add({
-          serial: generateSerial(),
-          userName,
-          type: 'totp',
-          secret: pending.secret,
-          algorithm: pending.algorithm,
-          digits: pending.digits,
-          period: pending.period,
-          // RFC 6238 §5.2, A6.4: stored with the first code's step already used, in the same write, so that code
-          // is never accepted again (in this login or a later one), also after a crash right after the write.
-          lastUsed: step,
-          label: 'enrolled at login',
-        });
-      } catch (error) {
-        if (error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists && attempt < 5)
-          continue;
-        throw error;
-      }
+  const store = (userName: string, pending: PendingTotp, step: number, attempt = 0): Awaitable<Token> => {
+    let added: Awaitable<Token>;
+    try {
+      added = deps.tokens.add({
+        serial: generateSerial(),
+        userName,
+        type: 'totp',
+        secret: pending.secret,
+        algorithm: pending.algorithm,
+        digits: pending.digits,
+        period: pending.period,
+        // RFC 6238 §5.2, A6.4: stored with the first code's step already used, in the same write, so that code
+        // is never accepted again (in this login or a later one), also after a crash right after the write.
+        lastUsed: step,
+        label: 'enrolled at login',
+      });
+    } catch (error) {
+      if (clash(error, attempt)) return store(userName, pending, step, attempt + 1);
+      throw error;
     }
+    if (!(added instanceof Promise)) return added;
+    return added.catch((error: unknown) => {
+      if (clash(error, attempt)) return store(userName, pending, step, attempt + 1);
+      throw error;
+    });
   };
 
   return {
@@ -154,13 +167,13 @@ export function createEnrollAtLogin(deps: EnrollAtLoginDeps): EnrollAtLogin {
       return found[1];
     },
 
-    choosePhone(typed, sourceIp, now) {
+    async choosePhone(typed, sourceIp, now) {
       const found = openCode(typed, sourceIp, now);
       if (found === undefined) return undefined;
       const [code, enrollment] = found;
       // The link is spent here: the activation takes over, itself single use for 10 minutes (A8.9).
       codes.take(code, now);
-      const activation = createActivation(
+      const activation = await createActivation(
         deps.devices,
         settings.publicUrl,
         enrollment.userName,
@@ -216,10 +229,13 @@ export function createEnrollAtLogin(deps: EnrollAtLoginDeps): EnrollAtLogin {
         state: initialTotpState,
       });
       if (!verified.ok) return wrong;
+      const stored = (token: Token): CodeResult => {
+        codes.spend(userName, transactionId);
+        events.totpEnrolled({ userName, transactionId }, token.serial, clientName);
+        return { ok: true, serial: token.serial, type: 'totp' };
+      };
       const token = store(userName, pending, verified.step);
-      codes.spend(userName, transactionId);
-      events.totpEnrolled({ userName, transactionId }, token.serial, clientName);
-      return { ok: true, serial: token.serial, type: 'totp' };
+      return token instanceof Promise ? token.then(stored) : stored(token);
     },
   };
 }

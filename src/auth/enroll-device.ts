@@ -29,16 +29,16 @@ const hashCode = (code: string) => new Uint8Array(createHash('sha256').update(co
  * Makes a one-time activation for `userName` (`assent token add --type push`). The code is returned once and kept
  * only as its SHA-256 (SECURITY A8.4: 128 bits from the CSPRNG).
  */
-export function createActivation(
+export async function createActivation(
   devices: Pick<PushDeviceStore, 'addActivation'>,
   publicUrl: string,
   userName: string,
   label: string,
   now: Date,
-): { code: string; url: string; expiresAt: string } {
+): Promise<{ code: string; url: string; expiresAt: string }> {
   const code = base64url.encode(randomBytes(16));
   const expiresAt = new Date(now.getTime() + ACTIVATION_MS).toISOString();
-  devices.addActivation({ codeHash: hashCode(code), userName, label, expiresAt });
+  await devices.addActivation({ codeHash: hashCode(code), userName, label, expiresAt });
   return { code, url: `${publicUrl.replace(/\/+$/, '')}/device/v1/activation/${code}`, expiresAt };
 }
 
@@ -112,7 +112,7 @@ export function createActivateDevice(
       return UNAUTHORIZED;
     }
     // SECURITY A8.9: single use, bound to one user, valid 10 minutes; a guessed or reused code learns nothing.
-    const activation = devices.takeActivation(hashCode(code), now());
+    const activation = await devices.takeActivation(hashCode(code), now());
     if (activation === undefined) {
       events.refused('activation_code', sourceIp);
       return UNAUTHORIZED;
@@ -121,7 +121,7 @@ export function createActivateDevice(
     for (let attempt = 0; ; attempt++) {
       const id = generateDeviceId();
       try {
-        devices.add({ id, userName: activation.userName, publicKey: raw, delivery, label });
+        await devices.add({ id, userName: activation.userName, publicKey: raw, delivery, label });
       } catch (error) {
         if (error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists && attempt < 5)
           continue;

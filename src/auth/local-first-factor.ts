@@ -1,19 +1,24 @@
 // Owns the local first factor: users and password hashes in Assent's own database.
+import type { Awaitable } from '../domain/awaitable.js';
 import type { FirstFactorResult } from '../domain/first-factor.js';
 import {
   type LoginUser,
-  type LoginUserSource,
   type PasswordVerifier,
   StaleRequestError,
+  StoreError,
+  StoreErrorCode,
   type UserStore,
 } from '../domain/ports.js';
 import { Reason } from '../domain/reason.js';
 import { type InternalErrorSink, logFieldsOf, type RequestContext } from '../domain/request-context.js';
-import { UserStatus } from '../domain/user.js';
+import { type User, UserStatus } from '../domain/user.js';
 
 export interface LocalFirstFactorDeps {
-  /** With `loginUser` (the server's cache), the parsed hash and the passed result are kept with each user. */
-  readonly users: UserStore & Partial<LoginUserSource>;
+  /**
+   * With `loginUser` (the server's cache), the parsed hash and the passed result are kept with each user; it
+   * answers at once from memory, or later when the user must be read from a store that answers with promises.
+   */
+  readonly users: UserStore & { loginUser?(name: string): Awaitable<LoginUser | undefined> };
   readonly passwords: PasswordVerifier;
   /** Replace legacy or outdated hashes with argon2id after a successful login (`passwords.upgradeLegacyHashes`). */
   readonly upgradeLegacyHashes: boolean;
@@ -64,9 +69,7 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
   const upgradeHash = (name: string, password: Uint8Array): void => {
     passwords
       .hash(password)
-      .then((hash) => {
-        users.setPasswordHash(name, hash);
-      })
+      .then((hash) => users.setPasswordHash(name, hash))
       .catch((error: unknown) => deps.onInternalError?.(error, 'rehash after login', { user: name }));
   };
 
@@ -84,48 +87,79 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
     );
   };
 
-  const plainEntry = (name: string): LoginUser | undefined => {
+  const entryFor = (user: User | undefined): LoginUser | undefined =>
+    user === undefined ? undefined : { user, preparedHash: undefined, passed: undefined };
+  const plainEntry = (name: string): Awaitable<LoginUser | undefined> => {
     const user = users.getByName(name);
-    return user === undefined ? undefined : { user, preparedHash: undefined, passed: undefined };
+    return user instanceof Promise ? user.then(entryFor) : entryFor(user);
   };
-  const entryOf: (name: string) => LoginUser | undefined =
+  const entryOf: (name: string) => Awaitable<LoginUser | undefined> =
     users.loginUser === undefined ? plainEntry : (name) => users.loginUser!(name);
 
-  const lookup = (name: string, context?: RequestContext): LoginUser | undefined | Error => {
+  const lookupFailed = (error: unknown, name: string, context: RequestContext | undefined): Error => {
+    deps.onInternalError?.(error, 'user lookup', { user: name, ...logFieldsOf(context) });
+    return error instanceof Error ? error : new Error(String(error));
+  };
+
+  /** The user's entry, or the Error the store failed with (already reported); a promise when it answers later. */
+  const lookup = (
+    name: string,
+    context?: RequestContext,
+  ): LoginUser | undefined | Error | Promise<LoginUser | undefined | Error> => {
     try {
-      return entryOf(name);
+      const entry = entryOf(name);
+      if (!(entry instanceof Promise)) return entry;
+      return entry.catch((error: unknown) => lookupFailed(error, name, context));
     } catch (error) {
-      deps.onInternalError?.(error, 'user lookup', { user: name, ...logFieldsOf(context) });
-      return error instanceof Error ? error : new Error(String(error));
+      return lookupFailed(error, name, context);
     }
+  };
+
+  const checkEntry = (
+    entry: LoginUser | undefined | Error,
+    name: string,
+    password: Uint8Array,
+    context: RequestContext | undefined,
+  ): FirstFactorResult | Promise<FirstFactorResult> => {
+    const deadline = context?.deadline;
+    if (entry instanceof Error) return fail(Reason.InternalError, name);
+    if (entry === undefined) return dummy(password, Reason.UserUnknown, name, deadline);
+    const stored = entry.user.passwordHash;
+    if (stored === null) return dummy(password, Reason.NoPassword, name, deadline);
+    let prepared = entry.preparedHash;
+    if (prepared === undefined && passwords.prepare !== undefined) {
+      prepared = passwords.prepare(stored);
+      entry.preparedHash = prepared;
+    }
+    const result = passwords.verify(prepared ?? stored, password, deadline);
+    if (typeof result === 'boolean') return afterVerify(entry, password, result);
+    return result.then(
+      (ok) => afterVerify(entry, password, ok),
+      (error: unknown) => {
+        if (error instanceof StaleRequestError) return fail(Reason.RequestStale, name);
+        deps.onInternalError?.(error, 'password verification', { user: name, ...logFieldsOf(context) });
+        return fail(Reason.InternalError, name);
+      },
+    );
   };
 
   return {
     check(name, password, context) {
-      const deadline = context?.deadline;
       const entry = lookup(name, context);
-      if (entry instanceof Error) return fail(Reason.InternalError, name);
-      if (entry === undefined) return dummy(password, Reason.UserUnknown, name, deadline);
-      const stored = entry.user.passwordHash;
-      if (stored === null) return dummy(password, Reason.NoPassword, name, deadline);
-      let prepared = entry.preparedHash;
-      if (prepared === undefined && passwords.prepare !== undefined) {
-        prepared = passwords.prepare(stored);
-        entry.preparedHash = prepared;
-      }
-      const result = passwords.verify(prepared ?? stored, password, deadline);
-      if (typeof result === 'boolean') return afterVerify(entry, password, result);
-      return result.then(
-        (ok) => afterVerify(entry, password, ok),
-        (error: unknown) => {
-          if (error instanceof StaleRequestError) return fail(Reason.RequestStale, name);
-          deps.onInternalError?.(error, 'password verification', { user: name, ...logFieldsOf(context) });
-          return fail(Reason.InternalError, name);
-        },
-      );
+      return entry instanceof Promise
+        ? entry.then((found) => checkEntry(found, name, password, context))
+        : checkEntry(entry, name, password, context);
     },
     groupsOf(name) {
       const entry = lookup(name);
+      if (entry instanceof Promise) {
+        // The FirstFactor port answers groups at once, and this user is not in memory yet: the read under way
+        // keeps the user for the next login (a failure of it is reported by `lookup`); this one fails closed.
+        throw new StoreError(
+          StoreErrorCode.Unavailable,
+          `groups of "${name}": the user is not in memory yet`,
+        );
+      }
       return entry instanceof Error || entry === undefined ? [] : entry.user.groups;
     },
   };

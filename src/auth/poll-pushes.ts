@@ -40,7 +40,7 @@ export function createPollPushes(deps: PollDeps): PollPushes {
     const q = stringFields(query, ['device_id', 'time', 'nonce', 'signature']);
     if (q === undefined || !/^[A-Za-z0-9_-]{16,64}$/.test(q.nonce)) return refuse('shape');
     if (freshTime(q.time, now, MAX_CLOCK_SKEW_MS) === undefined) return refuse('time');
-    const device = deps.devices.get(q.device_id);
+    const device = await deps.devices.get(q.device_id);
     if (device === undefined) return refuse('device');
     if (!deviceSigned(device.publicKey, pollSigningInput(q.device_id, q.time, q.nonce), q.signature)) {
       return refuse('signature');
@@ -49,7 +49,7 @@ export function createPollPushes(deps: PollDeps): PollPushes {
     const nonceKey = `${q.device_id} ${q.nonce}`;
     if (nonces.has(nonceKey)) return refuse('nonce_reused');
     nonces.set(nonceKey, now);
-    deps.devices.touch(device.id, new Date(now));
+    await deps.devices.touch(device.id, new Date(now));
     const open = await deps.transactions.openForUser(device.userName, now);
     return {
       status: 200,

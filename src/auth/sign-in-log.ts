@@ -1,4 +1,5 @@
 // Owns recording sign-ins off the login path: a bounded buffer, batched writes, backoff on failure, hourly pruning.
+import type { Awaitable } from '../domain/awaitable.js';
 import type { Decision } from '../domain/decision.js';
 import type { NewSignIn, SignInStore } from '../domain/sign-in.js';
 import { signInOf } from './sign-in-entry.js';
@@ -59,6 +60,8 @@ const defaultEvery = (tick: () => void, everyMs: number) => {
  * no promise, no closure, no I/O. A timer writes what waits in one transaction every `flushEveryMs` (500), or soon
  * after `batchSize` (256) are waiting. A store that fails is never the login's problem: the rows stay buffered and
  * are tried again with a growing delay; once `capacity` (10,000) wait, each new row pushes out the oldest (counted).
+ * Over a store that answers with promises, one batch is written at a time; rows stay in the buffer until their
+ * write succeeded, and an explicit flush during a write writes what waits after it.
  */
 export class SignInLog {
   readonly #store: Pick<SignInStore, 'append' | 'pruneBefore'>;
@@ -86,6 +89,10 @@ export class SignInLog {
   #dropped = 0;
   #stopTimer: (() => void) | undefined;
   #closed = false;
+  /** The batch write under way, over a store that answers with promises. */
+  #writing: Promise<boolean> | undefined;
+  /** Oldest rows pushed out while a write was under way: they were at the front of its batch. */
+  #pushedOutWhileWriting = 0;
   /** `portal.signInHistoryDays: 0`: nothing is recorded and nothing pruned (the rows already kept stay). */
   readonly #off: boolean;
 
@@ -119,6 +126,7 @@ export class SignInLog {
       this.#ring[this.#head] = entry;
       this.#head = this.#head + 1 === capacity ? 0 : this.#head + 1;
       this.#dropped++;
+      if (this.#writing !== undefined) this.#pushedOutWhileWriting++;
     } else {
       const at = this.#head + this.#size;
       this.#ring[at >= capacity ? at - capacity : at] = entry;
@@ -148,10 +156,13 @@ export class SignInLog {
   }
 
   /**
-   * Writes every waiting sign-in in one transaction now (also while backing off). Never throws.
-   * @returns true when nothing is left waiting
+   * Writes every waiting sign-in in one transaction now (also while backing off), after the write under way if
+   * there is one. Never throws, never rejects.
+   * @returns true when the rows that waited are written
    */
-  flush(): boolean {
+  flush(): Awaitable<boolean> {
+    const writing = this.#writing;
+    if (writing !== undefined) return writing.then(() => this.flush());
     const size = this.#size;
     if (size === 0) return true;
     const capacity = this.#ring.length;
@@ -159,65 +170,112 @@ export class SignInLog {
     for (let i = 0, at = this.#head; i < size; i++, at = at + 1 === capacity ? 0 : at + 1) {
       batch[i] = this.#ring[at]!;
     }
+    let appended: Awaitable<void>;
     try {
-      this.#store.append(batch);
+      appended = this.#store.append(batch);
     } catch (error) {
       this.#failed(error);
       return false;
     }
-    for (let i = 0, at = this.#head; i < size; i++, at = at + 1 === capacity ? 0 : at + 1) {
+    if (!(appended instanceof Promise)) {
+      this.#wrote(size);
+      return true;
+    }
+    this.#pushedOutWhileWriting = 0;
+    const written = appended.then(
+      () => {
+        this.#writing = undefined;
+        // Rows pushed out meanwhile were the batch's own oldest, written after all; the rest of it is at the front.
+        const pushedOut = Math.min(size, this.#pushedOutWhileWriting);
+        this.#dropped -= pushedOut;
+        this.#wrote(size - pushedOut, size);
+        if (this.#size >= this.#batchSize && !this.#scheduled && !this.#closed) {
+          this.#scheduled = true;
+          this.#soon(this.#flushScheduled);
+        }
+        return true;
+      },
+      (error: unknown) => {
+        this.#writing = undefined;
+        this.#failed(error);
+        return false;
+      },
+    );
+    this.#writing = written;
+    return written;
+  }
+
+  /** The `count` oldest rows are written (`written` of them counted: a batch's rows pushed out still were). */
+  #wrote(count: number, written = count): void {
+    const capacity = this.#ring.length;
+    for (let i = 0, at = this.#head; i < count; i++, at = at + 1 === capacity ? 0 : at + 1) {
       this.#ring[at] = undefined;
     }
-    this.#head = 0;
-    this.#size = 0;
-    this.#written += size;
+    const next = this.#head + count;
+    this.#head = this.#size === count ? 0 : next >= capacity ? next - capacity : next;
+    this.#size -= count;
+    this.#written += written;
     this.#failuresInRow = 0;
     this.#backingOff = false;
-    return true;
   }
 
   /**
-   * Deletes sign-ins older than the retention. Never throws.
+   * Deletes sign-ins older than the retention. Never throws, never rejects.
    * @returns how many were deleted, or undefined when the store failed
    */
-  prune(): number | undefined {
+  prune(): Awaitable<number | undefined> {
     const before = new Date(this.#now() - this.#retentionMs);
+    let count: Awaitable<number>;
     try {
-      const count = this.#store.pruneBefore(before);
-      this.#events.pruned?.(count, before.toISOString());
-      return count;
+      count = this.#store.pruneBefore(before);
+      if (!(count instanceof Promise)) return this.#pruned(count, before);
     } catch (error) {
-      this.#events.pruneFailed?.(error);
-      return undefined;
+      return this.#pruneFailed(error);
     }
+    return count.then((n) => this.#pruned(n, before)).catch((error: unknown) => this.#pruneFailed(error));
+  }
+
+  #pruned(count: number, before: Date): number {
+    this.#events.pruned?.(count, before.toISOString());
+    return count;
+  }
+
+  #pruneFailed(error: unknown): undefined {
+    this.#events.pruneFailed?.(error);
+    return undefined;
   }
 
   get counts(): SignInLogCounts {
     return { written: this.#written, failures: this.#failures, dropped: this.#dropped, waiting: this.#size };
   }
 
-  /** Stops the timer and writes what waits (once more, whatever the backoff). Later records are dropped. */
-  close(): void {
+  /**
+   * Stops the timer and writes what waits (once more, whatever the backoff). Later records are dropped.
+   * Answers when that write is done (at once over a store that answers values); never rejects.
+   */
+  close(): Awaitable<void> {
     if (this.#closed) return;
     this.#stopTimer?.();
     this.#stopTimer = undefined;
-    this.flush();
+    const flushed = this.flush();
     this.#closed = true;
+    if (flushed instanceof Promise) return flushed.then(() => undefined);
   }
 
-  // Bound once: scheduling a flush or a tick allocates nothing per call.
+  // Bound once: scheduling a flush or a tick allocates nothing per call. Neither runs beside a write under way:
+  // that write's end schedules what has gathered meanwhile, and the next tick tries again.
   readonly #flushScheduled = (): void => {
     this.#scheduled = false;
-    if (!this.#backingOff && !this.#closed) this.flush();
+    if (!this.#backingOff && !this.#closed && this.#writing === undefined) void this.flush();
   };
 
   readonly #tick = (): void => {
     const now = this.#now();
     if (this.#backingOff && now >= this.#retryAt) this.#backingOff = false;
-    if (!this.#backingOff && this.#size > 0) this.flush();
+    if (!this.#backingOff && this.#size > 0 && this.#writing === undefined) void this.flush();
     if (now >= this.#nextPruneAt && !this.#off) {
       this.#nextPruneAt = now + this.#pruneEveryMs;
-      this.prune();
+      void this.prune();
     }
   };
 

@@ -2,6 +2,7 @@
 
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
+import type { Awaitable } from '../domain/awaitable.js';
 import type { DeliveryResult, PushSender } from '../domain/push-delivery.js';
 import type { PushDevice, PushDeviceStore } from '../domain/push-device.js';
 import { base64url, sealRequest } from '../domain/push-protocol.js';
@@ -51,8 +52,11 @@ export type StartPushResult =
 export type StartPush = (start: PushStart) => StartPushResult | Promise<StartPushResult>;
 
 /** The user's devices, whether a push can be offered at all (the `+` of the challenge text, PROTOCOL P1). */
-export function hasPushDevice(devices: Pick<PushDeviceStore, 'listForUser'>, userName: string): boolean {
-  return devices.listForUser(userName).length > 0;
+export async function hasPushDevice(
+  devices: Pick<PushDeviceStore, 'listForUser'>,
+  userName: string,
+): Promise<boolean> {
+  return (await devices.listForUser(userName)).length > 0;
 }
 
 export function createStartPush(deps: StartPushDeps): StartPush {
@@ -69,14 +73,25 @@ export function createStartPush(deps: StartPushDeps): StartPush {
         topic: transaction.sessionId.slice(0, 32),
         deadline: transaction.deadline,
       };
-      deps.sender.send(delivery, envelope, options).then(
-        (result) => {
-          // RFC 8030 §7.3: the subscription is gone; the device can still poll (docs/push.md §6).
-          if (result.kind === 'gone') devices.setDelivery(device.id, { kind: 'poll' });
-          deps.events.sent(transaction, device, result);
-        },
-        (error: unknown) => deps.events.sent(transaction, device, { kind: 'failed', detail: String(error) }),
-      );
+      deps.sender
+        .send(delivery, envelope, options)
+        .then(
+          (result) => reported(transaction, device, result),
+          (error: unknown) =>
+            deps.events.sent(transaction, device, { kind: 'failed', detail: String(error) }),
+        )
+        .catch(() => {
+          // The device keeps a subscription that is gone: the next push to it finds that out and tries again.
+        });
+    }
+  };
+
+  const reported = async (transaction: PushTransaction, device: PushDevice, result: DeliveryResult) => {
+    try {
+      // RFC 8030 §7.3: the subscription is gone; the device can still poll (docs/push.md §6).
+      if (result.kind === 'gone') await devices.setDelivery(device.id, { kind: 'poll' });
+    } finally {
+      deps.events.sent(transaction, device, result);
     }
   };
 
@@ -106,11 +121,17 @@ export function createStartPush(deps: StartPushDeps): StartPush {
     return created instanceof Promise ? created.then(sent) : sent(created);
   };
 
-  return (start) => {
-    const targets = devices.listForUser(start.userName);
+  const withTargets = (start: PushStart, targets: readonly PushDevice[]): Awaitable<StartPushResult> => {
     if (targets.length === 0) return { ok: false, reason: Reason.PushUnavailable };
     const open = transactions.openForUser(start.userName, start.now);
     return open instanceof Promise ? open.then((o) => begin(start, targets, o)) : begin(start, targets, open);
+  };
+
+  return (start) => {
+    const targets = devices.listForUser(start.userName);
+    return targets instanceof Promise
+      ? targets.then((listed) => withTargets(start, listed))
+      : withTargets(start, targets);
   };
 }
 

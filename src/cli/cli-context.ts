@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config, ConfigOverrides } from '../config/config-schema.js';
 import { loadConfig } from '../config/load-config.js';
-import { openStores, type Stores } from '../store/open-stores.js';
+import { openConfiguredStores, type Stores } from '../store/open-stores.js';
 import { CliError, ExitCode } from './cli-error.js';
 
 export interface GlobalOptions {
@@ -39,7 +39,7 @@ export function isInitialised(config: Config): boolean {
 }
 
 /** Opens the stores for a data command; tells the operator to run `assent init` when nothing exists yet. */
-export function openCliStores(config: Config): Stores {
+export async function openCliStores(config: Config): Promise<Stores> {
   if (!isInitialised(config)) {
     throw new CliError(
       `no key file at ${config.secrets.keyFile}: run "assent init" first (or "npm start", which initialises on first run)`,
@@ -47,7 +47,7 @@ export function openCliStores(config: Config): Stores {
     );
   }
   try {
-    return openStores(config);
+    return await openConfiguredStores(config);
   } catch (error) {
     throw new CliError((error as Error).message, ExitCode.NotReady);
   }
@@ -59,10 +59,10 @@ export async function withStores<T>(
   work: (stores: Stores, config: Config) => T | Promise<T>,
 ): Promise<T> {
   const config = loadCliConfig(command);
-  const stores = openCliStores(config);
+  const stores = await openCliStores(config);
   try {
     return await work(stores, config);
   } finally {
-    stores.close();
+    await stores.close();
   }
 }

@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/config-schema.js';
 import { hashArgon2id } from '../directory/password/argon2id.js';
-import { openStores } from '../store/open-stores.js';
+import { openConfiguredStores } from '../store/open-stores.js';
+import { redactUrl } from '../store/postgres/open-postgres.js';
 import { createKeyFile } from '../store/sealer.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { generatePassword, generateSecret } from './secret-input.js';
@@ -23,7 +24,7 @@ export async function initialise(config: Config, adminUser = 'admin'): Promise<I
   if (existsSync(config.secrets.keyFile)) {
     throw new CliError(`already initialised: key file ${config.secrets.keyFile} exists`, ExitCode.Failed);
   }
-  if (existsSync(config.storage.sqlitePath)) {
+  if (config.storage.url === '' && existsSync(config.storage.sqlitePath)) {
     throw new CliError(
       `database ${config.storage.sqlitePath} exists but the key file ${config.secrets.keyFile} does not: ` +
         'restore the key file (secrets in the database cannot be opened without it) or move the database away',
@@ -31,18 +32,18 @@ export async function initialise(config: Config, adminUser = 'admin'): Promise<I
     );
   }
   createKeyFile(config.secrets.keyFile);
-  const stores = openStores(config);
+  const stores = await openConfiguredStores(config);
   try {
     const adminPassword = generatePassword();
     const clientSecret = generateSecret();
     const hash = await hashArgon2id(adminPassword, config.passwords.argon2);
-    stores.users.add({ name: adminUser, passwordHash: hash });
+    await stores.users.add({ name: adminUser, passwordHash: hash });
     const secret = new TextEncoder().encode(clientSecret);
-    stores.clients.add({ name: 'localhost', address: '127.0.0.1', secret });
-    stores.clients.add({ name: 'localhost6', address: '::1', secret });
+    await stores.clients.add({ name: 'localhost', address: '127.0.0.1', secret });
+    await stores.clients.add({ name: 'localhost6', address: '::1', secret });
     return { adminUser, adminPassword, clientSecret, clientNames: ['localhost', 'localhost6'] };
   } finally {
-    stores.close();
+    await stores.close();
   }
 }
 
@@ -52,7 +53,7 @@ export function describeInitialised(config: Config, result: Initialised): string
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   return [
     `Assent initialised in ${config.dataDir}`,
-    `  database:        ${config.storage.sqlitePath}`,
+    `  database:        ${config.storage.url === '' ? config.storage.sqlitePath : redactUrl(config.storage.url)}`,
     `  key file:        ${config.secrets.keyFile}  (back it up: without it no stored secret can be read)`,
     `  admin user:      ${result.adminUser}`,
     `  admin password:  ${result.adminPassword}   (shown once; change it: assent user passwd ${result.adminUser})`,

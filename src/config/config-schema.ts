@@ -14,6 +14,31 @@ const port = (description: string, def: number) =>
 
 const Storage = Type.Object(
   {
+    url: Type.String({
+      maxLength: 2048,
+      default: '',
+      pattern: '^(|postgres(ql)?://.*)$',
+      description:
+        'PostgreSQL instead of SQLite: `postgres://user@host:5432/assent`. Every node of a site names the same ' +
+        'database and the same key file (`secrets.keyFile`); nodes share users, tokens, lockouts and the replay ' +
+        "guard, and learn of each other's writes by LISTEN/NOTIFY (docs/storage.md). Keep the password out of " +
+        'the file: `PGPASSWORD` or `~/.pgpass` are read (node-postgres); a password written here is never ' +
+        'printed or logged. Empty: the SQLite file `sqlitePath`.',
+    }),
+    poolSize: Type.Integer({
+      minimum: 1,
+      maximum: 200,
+      default: 10,
+      description: 'PostgreSQL: connections each node keeps open at most (one more listens for changes).',
+    }),
+    timeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 60000,
+      default: 3000,
+      description:
+        'PostgreSQL: a connection or a query that takes longer fails, and the login waiting on it is refused ' +
+        'with a logged reason instead of outliving the NAS timeout.',
+    }),
     sqlitePath: Type.String({
       maxLength: 1024,
       default: '',

@@ -1,4 +1,5 @@
 // Owns the API key model and the ApiKeyStore port: how applications and operators authenticate to the REST API.
+import type { Awaitable } from './awaitable.js';
 
 /**
  * What a key may do (SECURITY A8.8). `admin` may do everything; `read-only` may read the management API; `push`
@@ -25,17 +26,17 @@ export interface ApiKey {
 export type NewApiKey = Omit<ApiKey, 'createdAt' | 'lastUsedAt'>;
 
 /**
- * API keys. Synchronous like the other stores of the embedded adapter; throws `StoreError` for broken
+ * API keys. Value or promise like the other stores (`UserStore`); throws `StoreError` for broken
  * infrastructure and `ALREADY_EXISTS` for a name or id in use (the message says which).
  */
 export interface ApiKeyStore {
-  get(id: string): ApiKey | undefined;
-  getByName(name: string): ApiKey | undefined;
+  get(id: string): Awaitable<ApiKey | undefined>;
+  getByName(name: string): Awaitable<ApiKey | undefined>;
   /** Every key, by name. */
-  list(): ApiKey[];
-  add(key: NewApiKey): ApiKey;
+  list(): Awaitable<ApiKey[]>;
+  add(key: NewApiKey): Awaitable<ApiKey>;
   /** False when no key has that name. */
-  remove(name: string): boolean;
+  remove(name: string): Awaitable<boolean>;
   /** Records a use; callers may skip it when the last record is recent (it is a write). */
-  touch(id: string, at: Date): void;
+  touch(id: string, at: Date): Awaitable<void>;
 }

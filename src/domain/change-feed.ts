@@ -1,4 +1,5 @@
 // Owns the change-feed port: how a running node learns which rows any writer (itself, a command, another node) changed.
+import type { Awaitable } from './awaitable.js';
 
 /** What to reload: a user row, a user's tokens, a user's push devices, a user's lockout row, a RADIUS client. */
 export type ChangeKind = 'user' | 'token' | 'device' | 'lockout' | 'client';
@@ -25,10 +26,24 @@ export interface ChangeSink {
  */
 export interface ChangeFeed {
   /** Starts from the log's current end (what is already in memory came from a read after that point). */
-  start(sink: ChangeSink): void;
-  /** Reads and delivers every change logged since the last read, now. */
-  drain(): void;
+  start(sink: ChangeSink): Awaitable<void>;
+  /** Reads and delivers every change logged since the last read, now (PostgreSQL: resolves when delivered). */
+  drain(): Awaitable<void>;
   /** Deletes log rows older than `olderThanMs`; returns how many. */
-  prune(olderThanMs: number, now?: number): number;
+  prune(olderThanMs: number, now?: number): Awaitable<number>;
   close(): void;
+}
+
+/**
+ * One change per kind and key, at the position of its last occurrence (an import logs a user several times).
+ * Rows are `[seq, kind, key]` as the log's query returns them (PostgreSQL gives a BIGINT seq as text).
+ */
+export function distinctChanges(rows: readonly (readonly [number | string, string, string])[]): Change[] {
+  const seen = new Map<string, Change>();
+  for (const [seq, kind, key] of rows) {
+    const id = `${kind}\u0000${key}`;
+    seen.delete(id);
+    seen.set(id, { seq: Number(seq), kind: kind as ChangeKind, key });
+  }
+  return [...seen.values()];
 }

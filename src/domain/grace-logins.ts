@@ -1,4 +1,5 @@
 // Owns the GraceLoginStore port: how many sign-ins a user without a second factor has made on a grace period, and
+import type { Awaitable } from './awaitable.js';
 // a user's own grace period where an administrator set one.
 
 /**
@@ -15,17 +16,17 @@ export interface OwnGrace {
 
 /**
  * Issue 18 `secondFactor.graceLogins`: each Access-Accept given to a user who has not enrolled yet uses one. One
- * count per user name (as the first factor names them); synchronous like the other embedded stores.
+ * count per user name (as the first factor names them); value or promise like the other stores.
  */
 export interface GraceLoginStore {
   /** Grace sign-ins used so far; 0 for a name never counted. */
-  used(userName: string): number;
+  used(userName: string): Awaitable<number>;
   /** Counts one more and returns the new count (atomic: two nodes counting at once both count). */
-  recordUse(userName: string, at: Date): number;
+  recordUse(userName: string, at: Date): Awaitable<number>;
   /** Forgets the count (`assent user grace-reset`): the user gets the whole allowance again. */
-  reset(userName: string): boolean;
+  reset(userName: string): Awaitable<boolean>;
   /** The user's own grace period, or undefined when the global and group ones apply. */
-  ownGrace(userName: string): OwnGrace | undefined;
+  ownGrace(userName: string): Awaitable<OwnGrace | undefined>;
   /** Sets (or with undefined removes) the user's own grace period; false when removing one that was not set. */
-  setOwnGrace(userName: string, grace: OwnGrace | undefined, at: Date): boolean;
+  setOwnGrace(userName: string, grace: OwnGrace | undefined, at: Date): Awaitable<boolean>;
 }

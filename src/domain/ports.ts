@@ -1,25 +1,27 @@
 // Owns the narrow interfaces (ports) the use cases need from stores and first-factor sources.
+import type { Awaitable } from './awaitable.js';
 import type { Client, NewClient } from './client.js';
 import type { FirstFactorResult } from './first-factor.js';
 import type { NewUser, User, UserStatus } from './user.js';
 
 /**
- * Local users. Synchronous on purpose: the embedded adapter (better-sqlite3) is synchronous and the RADIUS
- * hot path should not pay for a promise per lookup. Methods throw `StoreError` for broken infrastructure.
+ * Local users. Every method returns a value or a promise (`Awaitable`): the embedded adapter (better-sqlite3)
+ * answers at once, PostgreSQL after a round trip; the RADIUS hot path reads through a cache whose hits stay
+ * synchronous. Methods throw (or reject with) `StoreError` for broken infrastructure.
  */
 export interface UserStore {
-  getByName(name: string): User | undefined;
-  list(): User[];
+  getByName(name: string): Awaitable<User | undefined>;
+  list(): Awaitable<User[]>;
   /** @throws StoreError code `ALREADY_EXISTS` */
-  add(user: NewUser): User;
+  add(user: NewUser): Awaitable<User>;
   /** @returns false when no such user */
-  setPasswordHash(name: string, passwordHash: string | null): boolean;
-  setStatus(name: string, status: UserStatus): boolean;
-  setGroups(name: string, groups: readonly string[]): boolean;
-  remove(name: string): boolean;
-  count(): number;
+  setPasswordHash(name: string, passwordHash: string | null): Awaitable<boolean>;
+  setStatus(name: string, status: UserStatus): Awaitable<boolean>;
+  setGroups(name: string, groups: readonly string[]): Awaitable<boolean>;
+  remove(name: string): Awaitable<boolean>;
+  count(): Awaitable<number>;
   /** Adds or replaces many users in one transaction; returns how many were added and updated. */
-  upsertMany(users: readonly NewUser[]): { added: number; updated: number };
+  upsertMany(users: readonly NewUser[]): Awaitable<{ added: number; updated: number }>;
 }
 
 declare const preparedHashBrand: unique symbol;
@@ -46,14 +48,14 @@ export interface LoginUserSource {
 
 /** RADIUS clients (NAS). Secrets are returned in clear; the adapter seals them at rest. */
 export interface ClientStore {
-  list(): Client[];
-  getByName(name: string): Client | undefined;
+  list(): Awaitable<Client[]>;
+  getByName(name: string): Awaitable<Client | undefined>;
   /** @throws StoreError code `ALREADY_EXISTS` (same name or same address) */
-  add(client: NewClient): Client;
+  add(client: NewClient): Awaitable<Client>;
   /** Removes by name or by exact address; returns false when nothing matched. */
-  remove(nameOrAddress: string): boolean;
+  remove(nameOrAddress: string): Awaitable<boolean>;
   /** Gives the named client a new shared secret (a rotation); false when no client has that name. */
-  replaceSecret(name: string, secret: Uint8Array): boolean;
+  replaceSecret(name: string, secret: Uint8Array): Awaitable<boolean>;
 }
 
 export const StoreErrorCode = {

@@ -1,5 +1,7 @@
 // Owns the push device model (an enrolled authenticator) and the PushDeviceStore port with its activations.
+
 import { randomInt } from 'node:crypto';
+import type { Awaitable } from './awaitable.js';
 import type { PushServiceDelivery } from './push-delivery.js';
 
 /**
@@ -33,27 +35,27 @@ export interface NewActivation {
 }
 
 /**
- * Push devices and their activations. Synchronous like the other stores of the embedded adapter; throws
+ * Push devices and their activations. Value or promise like the other stores (`UserStore`); throws
  * `StoreError` for broken infrastructure and `ALREADY_EXISTS` for a device id in use.
  */
 export interface PushDeviceStore {
-  get(id: string): PushDevice | undefined;
-  listForUser(userName: string): PushDevice[];
-  list(): PushDevice[];
-  add(device: NewPushDevice): PushDevice;
+  get(id: string): Awaitable<PushDevice | undefined>;
+  listForUser(userName: string): Awaitable<PushDevice[]>;
+  list(): Awaitable<PushDevice[]>;
+  add(device: NewPushDevice): Awaitable<PushDevice>;
   /** Revokes a device: its next request is refused (SECURITY C11). False when no such device. */
-  remove(id: string): boolean;
+  remove(id: string): Awaitable<boolean>;
   /** Renames a device (what `label` shows); false when no such device. */
-  setLabel(id: string, label: string): boolean;
+  setLabel(id: string, label: string): Awaitable<boolean>;
   /** The push service said the subscription is gone (RFC 8030 §7.3): the device falls back to polling. */
-  setDelivery(id: string, delivery: PushDelivery): boolean;
-  touch(id: string, at: Date): void;
-  addActivation(activation: NewActivation): void;
+  setDelivery(id: string, delivery: PushDelivery): Awaitable<boolean>;
+  touch(id: string, at: Date): Awaitable<void>;
+  addActivation(activation: NewActivation): Awaitable<void>;
   /**
    * Consumes an activation atomically: the user and label when `codeHash` names one that is unused and not expired
    * at `now`; undefined otherwise. A code is never accepted twice, also when two requests race.
    */
-  takeActivation(codeHash: Uint8Array, now: Date): { userName: string; label: string } | undefined;
+  takeActivation(codeHash: Uint8Array, now: Date): Awaitable<{ userName: string; label: string } | undefined>;
 }
 
 /** A new random device id; the store refuses a collision and the caller draws again. */

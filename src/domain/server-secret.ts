@@ -1,4 +1,5 @@
 // Owns the ServerSecretStore port: the server's own keys (push signing key, VAPID key pair), made once, kept sealed.
+import type { Awaitable } from './awaitable.js';
 
 /**
  * Named secrets the server makes for itself. They live with the data (sealed under the key file, SECURITY A9.1), so
@@ -9,7 +10,7 @@ export interface ServerSecretStore {
    * The secret named `name`; made with `make` and stored when there is none yet. When two processes race, both get
    * the one stored first.
    */
-  getOrCreate(name: string, make: () => Uint8Array): Uint8Array;
+  getOrCreate(name: string, make: () => Uint8Array): Awaitable<Uint8Array>;
 }
 
 /** Names of the secrets in use. */

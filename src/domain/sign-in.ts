@@ -1,4 +1,5 @@
 // Owns the sign-in history model and its port: each user's recent logins, for the portal's "last sign-ins" (issue 18).
+import type { Awaitable } from './awaitable.js';
 
 /** How an accepted login proved the second factor; `password`: the first factor alone (no second factor needed). */
 export type SignInMethod = 'push' | 'totp' | 'hotp' | 'backup' | 'password' | 'grace';
@@ -36,23 +37,23 @@ export interface SignIn extends NewSignIn {
   readonly notMeAt: string | null;
 }
 
-/** Sign-ins, newest first per user. Synchronous like the other embedded stores; writes come in batches. */
+/** Sign-ins, newest first per user. Value or promise like the other stores; writes come in batches. */
 export interface SignInStore {
   /** Appends in one transaction. */
-  append(entries: readonly NewSignIn[]): void;
+  append(entries: readonly NewSignIn[]): Awaitable<void>;
   /**
    * The user's newest `limit` sign-ins, newest first: in the order they were recorded, which ids follow (a batch
    * is appended in the order of its decisions, so this is their time order too).
    */
-  recent(userName: string, limit: number): SignIn[];
+  recent(userName: string, limit: number): Awaitable<SignIn[]>;
   /** The page after the user's sign-in `id` in the order of `recent`; empty when `id` is not one of theirs. */
-  olderThan(userName: string, id: number, limit: number): SignIn[];
-  get(id: number): SignIn | undefined;
+  olderThan(userName: string, id: number, limit: number): Awaitable<SignIn[]>;
+  get(id: number): Awaitable<SignIn | undefined>;
   /** Marks a sign-in as reported; false when no such id or already marked. */
-  markNotMe(id: number, at: Date): boolean;
+  markNotMe(id: number, at: Date): Awaitable<boolean>;
   /**
    * Deletes sign-ins older than `before`, oldest first, up to the first that is not (a row written after a
    * clock step back waits for the next prune); returns how many.
    */
-  pruneBefore(before: Date): number;
+  pruneBefore(before: Date): Awaitable<number>;
 }

@@ -1,6 +1,8 @@
 // Owns the second-factor token model (TOTP, HOTP, backup codes) and the TokenStore port.
+
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { OtpAlgorithm } from '../otp/otp-algorithm.js';
+import type { Awaitable } from './awaitable.js';
 
 export type { OtpAlgorithm };
 
@@ -65,43 +67,43 @@ export interface TokenSuccess {
 }
 
 /**
- * Second-factor tokens. Synchronous like the other stores. Methods throw `StoreError` for broken infrastructure
+ * Second-factor tokens. Value or promise like the other stores (`UserStore`). Methods throw `StoreError` for broken infrastructure
  * (including a sealed secret that does not open, A9.4) and `ALREADY_EXISTS` for a duplicate serial.
  */
 export interface TokenStore {
   /** The user's tokens, oldest first. */
-  listForUser(userName: string): Token[];
+  listForUser(userName: string): Awaitable<Token[]>;
   /** Every token, oldest first (admin listing). */
-  list(): Token[];
-  getBySerial(serial: string): Token | undefined;
+  list(): Awaitable<Token[]>;
+  getBySerial(serial: string): Awaitable<Token | undefined>;
   /**
    * @throws StoreError `ALREADY_EXISTS` for a serial in use; `CONFLICT` when the rules of `tokenConflict`
    *   (src/domain/token-admission.ts) refuse it: another spelling of the user holds tokens, or the user already
    *   holds this secret
    */
-  add(token: NewToken): Token;
+  add(token: NewToken): Awaitable<Token>;
   /** Adds all or none, in one transaction, each checked as by `add` (also against the others of the batch). */
-  addMany(tokens: readonly NewToken[]): number;
+  addMany(tokens: readonly NewToken[]): Awaitable<number>;
   /** Removes a token and its backup codes; false when no such serial. */
-  remove(serial: string): boolean;
+  remove(serial: string): Awaitable<boolean>;
   /** Renames a token (what `label` shows); false when no such serial. Nothing else of the token changes. */
-  setLabel(serial: string, label: string): boolean;
+  setLabel(serial: string, label: string): Awaitable<boolean>;
   /**
    * docs/security.md A6.4: atomically moves `lastUsed` from `expectedLastUsed` to `newLastUsed` (and stores drift).
    * Returns false when another request (or node) got there first, or `newLastUsed` is not greater: the code is then
    * a replay and must be refused.
    */
-  recordSuccess(serial: string, success: TokenSuccess): boolean;
+  recordSuccess(serial: string, success: TokenSuccess): Awaitable<boolean>;
   /** A6.5: one more consecutive failure; returns the new count, or undefined when no such serial. */
-  recordFailure(serial: string, now: Date): number | undefined;
+  recordFailure(serial: string, now: Date): Awaitable<number | undefined>;
   /** A6.5: clears the failure count and any lock; false when no such serial. */
-  resetFailures(serial: string): boolean;
+  resetFailures(serial: string): Awaitable<boolean>;
   /** Sets or clears (null) the lock; false when no such serial. */
-  setLockedUntil(serial: string, lockedUntil: string | null): boolean;
+  setLockedUntil(serial: string, lockedUntil: string | null): Awaitable<boolean>;
   /** Marks an unused backup code as used, atomically; false when unknown, already used or no such token. */
-  useBackupCode(serial: string, codeHash: Uint8Array, now: Date): boolean;
+  useBackupCode(serial: string, codeHash: Uint8Array, now: Date): Awaitable<boolean>;
   /** How many backup codes of the token are still unused (0 for other types or unknown serials). */
-  unusedBackupCodes(serial: string): number;
+  unusedBackupCodes(serial: string): Awaitable<number>;
 }
 
 /** Serials look like `ASNT` + 8 random digits; imported serials may be any of these characters. */

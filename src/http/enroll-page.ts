@@ -121,11 +121,12 @@ export function registerEnrollPage(app: FastifyInstance, routes: EnrollmentPageR
       .type('text/html; charset=utf-8')
       .send(choicePage(code, enrollment, now));
   });
+  // biome-ignore lint/nursery/noMisusedPromises: fastify awaits an async plugin (its documented form)
   app.register(async (scope) => {
     // A browser posts the forms as (empty) URL-encoded bodies.
     acceptForm(scope);
     scope.post<{ Params: { code: string } }>('/e/:code/phone', async (request, reply) => {
-      const chosen = routes.choosePhone(request.params.code, request.ip, Date.now());
+      const chosen = await routes.choosePhone(request.params.code, request.ip, Date.now());
       if (chosen === undefined) return notFound(reply);
       // The activation code goes in the fragment: the app's files are fetched without it (docs/push.md §3).
       return reply.headers(HEADERS).redirect(`/authenticator/#/add/${chosen.activationCode}`, 303);

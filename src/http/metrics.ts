@@ -1,5 +1,6 @@
 // Owns the Prometheus metrics (prom-client): what operators graph and alert on, read at scrape time where possible.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Awaitable } from '../domain/awaitable.js';
 
 /** Counts the RADIUS side keeps in plain numbers (its hot path increments fields, never a metric object). */
 export interface RadiusCountsSource {
@@ -18,7 +19,7 @@ export interface MetricSources {
   /** RADIUS requests held for those logins now (a NAS may hold several per login). */
   readonly heldRequests: () => number;
   /** Local users holding no token or push device, by group (`-` for users in no group); issue 18. */
-  readonly withoutSecondFactor?: () => ReadonlyMap<string, number>;
+  readonly withoutSecondFactor?: () => Awaitable<ReadonlyMap<string, number>>;
   /** The sign-in history's writer: rows written and dropped, failed flushes (auth/sign-in-log.ts). */
   readonly signIns?: () => { readonly written: number; readonly dropped: number; readonly failures: number };
 }
@@ -102,9 +103,10 @@ export function createMetrics(sources: MetricSources): Metrics {
       help: 'Local users who hold no token or push device yet, by group (`-`: in no group).',
       labelNames: ['group'],
       registers: [registry],
-      collect() {
+      async collect() {
+        const counts = await without();
         this.reset();
-        for (const [group, count] of without()) this.set({ group }, count);
+        for (const [group, count] of counts) this.set({ group }, count);
       },
     });
   }

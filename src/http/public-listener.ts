@@ -122,6 +122,7 @@ function registerDeviceRoutes(
   );
   // FortiAuthenticator's clients may post form bodies (docs/push.md §10), on this route only; a field twice is refused
   // like a JSON key twice.
+  // biome-ignore lint/nursery/noMisusedPromises: fastify awaits an async plugin (its documented form)
   app.register(async (scope) => {
     acceptForm(scope);
     scope.post('/api/v1/pushauthresp/', async (request, reply) =>

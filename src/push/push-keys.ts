@@ -21,8 +21,8 @@ const text = new TextDecoder();
  * key, and enrolled authenticators keep verifying). A stored value that is not a key is an error, never replaced:
  * replacing it would silently break every enrolled device.
  */
-export function loadPushKeys(store: ServerSecretStore): PushKeys {
-  const der = store.getOrCreate(ServerSecretName.PushSigningKey, () => {
+export async function loadPushKeys(store: ServerSecretStore): Promise<PushKeys> {
+  const der = await store.getOrCreate(ServerSecretName.PushSigningKey, () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     return new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }));
   });
@@ -30,7 +30,7 @@ export function loadPushKeys(store: ServerSecretStore): PushKeys {
   if (signingKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new Error('the stored push signing key is not a P-256 key');
   }
-  const vapidJson = store.getOrCreate(ServerSecretName.VapidKeys, () =>
+  const vapidJson = await store.getOrCreate(ServerSecretName.VapidKeys, () =>
     utf8.encode(JSON.stringify(webpush.generateVAPIDKeys())),
   );
   const vapid = JSON.parse(text.decode(vapidJson)) as { publicKey?: unknown; privateKey?: unknown };

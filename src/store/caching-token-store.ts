@@ -1,6 +1,8 @@
 // Owns the server's token cache and group commit: decoded tokens in memory, replay-guard writes batched per tick.
+import type { Awaitable } from '../domain/awaitable.js';
 import type { NewToken, Token, TokenStore, TokenSuccess } from '../domain/token.js';
 import { distinctCodeLengths } from '../domain/token.js';
+import type { Follows } from './caching-user-store.js';
 import type { ReplayJournal, ReplayMark } from './replay-journal.js';
 
 type MutableToken = { -readonly [K in keyof Token]: Token[K] };
@@ -47,8 +49,12 @@ interface JournalBatch {
  * one sync per `storage.replaySyncMs`), and every caller of the turn shares one promise; without one, all queued
  * compare-and-sets run in one database transaction. The caller answers Accept only when the promise says the use
  * is durable, so a code is never accepted before that, and a writer that raced us in the database wins there.
+ *
+ * Over a store that answers with promises (PostgreSQL), a read the cache cannot answer returns a promise that every
+ * read of the same user joins; a read that a change overtook (`refreshUser`, a write) answers its callers but is not
+ * kept. A batch of compare-and-sets is answered once every one of them is.
  */
-export class CachingTokenStore implements TokenStore {
+export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements TokenStore {
   private readonly byUser = new Map<string, CachedUser>();
   /** The same cached objects by serial, for a compare-and-set that does not follow a list of its user. */
   private readonly bySerial = new Map<string, MutableToken>();
@@ -58,13 +64,17 @@ export class CachingTokenStore implements TokenStore {
   private last: CachedUser | undefined;
   /** Complete mode: users changed since their tokens were read, so a miss on them must ask the store. */
   private readonly reread = new Set<string>();
+  /** Reads of one user's tokens still in flight, by user; a change to the user removes its read from here. */
+  private readonly reading = new Map<string, Promise<Token[]>>();
+  /** While `invalidateAll` waits for every token: users changed since it asked, read again once it has them. */
+  private relisting: Set<string> | undefined;
   private complete = false;
   private queue: Pending[] = [];
   private journalBatch: JournalBatch | undefined;
   private scheduled = false;
 
   constructor(
-    private readonly inner: TokenStore,
+    private readonly inner: Inner,
     /** Runs `fn` inside one database transaction. */
     private readonly transaction: (fn: () => void) => void,
     /** Accepted steps go here, not to the token table; tokens read back are raised to its marks. */
@@ -80,6 +90,7 @@ export class CachingTokenStore implements TokenStore {
   /** Holds exactly `tokens` (every token of the store, read after the change feed's start) and turns complete. */
   load(tokens: readonly Token[]): void {
     this.clear();
+    this.reading.clear();
     const byUser = new Map<string, MutableToken[]>();
     for (const token of this.withJournal(tokens as Token[]) as MutableToken[]) {
       const list = byUser.get(token.userName);
@@ -98,10 +109,46 @@ export class CachingTokenStore implements TokenStore {
     this.dropUser(userName);
   }
 
-  /** Forgets every cached token (the change feed lost track); complete mode reads them all again. Queued writes still commit. */
-  invalidateAll(): void {
-    if (this.complete) this.load(this.inner.list());
-    else this.clear();
+  /**
+   * Forgets every cached token (the change feed lost track); complete mode reads them all again. Queued writes
+   * still commit. Over a store that answers with promises, what is held answers until the new list is in; if the
+   * list cannot be read, the cache turns lazy, so that every read asks the store rather than trusting memory.
+   */
+  invalidateAll(): Follows<Inner, 'list', void> {
+    return this.reloadAll() as Follows<Inner, 'list', void>;
+  }
+
+  private reloadAll(): Awaitable<void> {
+    if (!this.complete) {
+      this.clear();
+      this.reading.clear();
+      return;
+    }
+    const tokens = this.inner.list();
+    if (!(tokens instanceof Promise)) {
+      this.load(tokens);
+      return;
+    }
+    const changed = new Set<string>();
+    this.relisting = changed;
+    return tokens.then(
+      (listed) => {
+        // A later invalidateAll asked again: its list is the one to keep.
+        if (this.relisting !== changed) return;
+        this.relisting = undefined;
+        this.load(listed);
+        for (const userName of changed) this.dropUser(userName);
+      },
+      (error: unknown) => {
+        if (this.relisting === changed) {
+          this.relisting = undefined;
+          this.complete = false;
+          this.clear();
+          this.reading.clear();
+        }
+        throw error;
+      },
+    );
   }
 
   private clear(): void {
@@ -116,11 +163,14 @@ export class CachingTokenStore implements TokenStore {
     this.last = undefined;
   }
 
-  listForUser(userName: string): Token[] {
+  listForUser(userName: string): Follows<Inner, 'listForUser', Token[]> {
     const hit = this.cachedUser(userName);
-    if (hit !== undefined) return hit.tokens;
-    if (this.complete && !this.reread.has(userName)) return [];
-    return this.read(userName);
+    if (hit !== undefined) return hit.tokens as Follows<Inner, 'listForUser', Token[]>;
+    if (this.complete && !this.reread.has(userName)) {
+      const none: Token[] = [];
+      return none as Follows<Inner, 'listForUser', Token[]>;
+    }
+    return this.read(userName) as Follows<Inner, 'listForUser', Token[]>;
   }
 
   /** The user's distinct code lengths when their tokens are cached; else undefined (ask the token-holder index). */
@@ -138,8 +188,29 @@ export class CachingTokenStore implements TokenStore {
     return hit;
   }
 
-  private read(userName: string): Token[] {
-    const tokens = this.withJournal(this.inner.listForUser(userName));
+  private read(userName: string): Awaitable<Token[]> {
+    const pending = this.reading.get(userName);
+    if (pending !== undefined) return pending;
+    const listed = this.inner.listForUser(userName);
+    if (!(listed instanceof Promise)) return this.keep(userName, listed);
+    const read: Promise<Token[]> = listed.then(
+      (tokens) => {
+        const current = this.reading.get(userName) === read;
+        if (current) this.reading.delete(userName);
+        // Overtaken by a change: this read answers the reads that waited for it, and is not kept.
+        return current ? this.keep(userName, tokens) : this.withJournal(tokens);
+      },
+      (error: unknown) => {
+        if (this.reading.get(userName) === read) this.reading.delete(userName);
+        throw error;
+      },
+    );
+    this.reading.set(userName, read);
+    return read;
+  }
+
+  private keep(userName: string, listed: Token[]): Token[] {
+    const tokens = this.withJournal(listed);
     this.reread.delete(userName);
     // Users without tokens are not cached, so made-up names cannot fill memory.
     if (tokens.length > 0) {
@@ -201,11 +272,19 @@ export class CachingTokenStore implements TokenStore {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(this.flush);
+    setImmediate(this.flushScheduled);
   }
 
-  /** Commits every queued success (the journal batch and the database batch) and tells each caller the verdict. */
-  readonly flush = (): void => {
+  // Bound once: `flush` never rejects (each caller hears its verdict through its own promise).
+  private readonly flushScheduled = (): void => {
+    void this.flush();
+  };
+
+  /**
+   * Commits every queued success (the journal batch and the database batch) and tells each caller the verdict.
+   * Never rejects; answers when the database batch is answered (at once when the inner store answers values).
+   */
+  flush(): Awaitable<void> {
     this.scheduled = false;
     const journalBatch = this.journalBatch;
     this.journalBatch = undefined;
@@ -213,23 +292,68 @@ export class CachingTokenStore implements TokenStore {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const results: boolean[] = [];
+    const results: Awaitable<boolean>[] = [];
+    let waits = false;
     try {
       this.transaction(() => {
-        for (const item of batch) results.push(this.inner.recordSuccess(item.serial, item.success));
+        for (const item of batch) {
+          const result = this.inner.recordSuccess(item.serial, item.success);
+          if (result instanceof Promise) waits = true;
+          results.push(result);
+        }
       });
     } catch (error) {
-      this.forgetUsersOf(batch);
-      for (const item of batch) item.reject(error);
+      this.failBatch(batch, error);
       return;
     }
+    if (!waits) {
+      this.settleBatch(batch, results as boolean[]);
+      return;
+    }
+    // Every write of the batch is waited for, so no caller is told before the batch's fate is known.
+    return Promise.allSettled(results.map((result, i) => this.orRecheck(result, batch[i]!))).then(
+      (settled) => {
+        const verdicts: boolean[] = [];
+        for (const outcome of settled) {
+          if (outcome.status === 'rejected') {
+            this.failBatch(batch, outcome.reason);
+            return;
+          }
+          verdicts.push(outcome.value);
+        }
+        this.settleBatch(batch, verdicts);
+      },
+    );
+  }
+
+  /**
+   * A shared database (several nodes): a refused compare-and-set may only mean this node's memory of `lastUsed`
+   * was behind, because another node accepted an EARLIER code of the token and the change had not reached us.
+   * The code is still new if it is past what the database holds now, so the compare-and-set is tried once more
+   * from there (A6.4 holds: the database still lets exactly one writer move the token past any step).
+   */
+  private async orRecheck(result: Awaitable<boolean>, item: Pending): Promise<boolean> {
+    if (await result) return true;
+    const stored = await this.inner.getBySerial(item.serial);
+    if (stored === undefined || stored.lastUsed >= item.success.newLastUsed) return false;
+    if (stored.lastUsed === item.success.expectedLastUsed) return false;
+    return this.inner.recordSuccess(item.serial, { ...item.success, expectedLastUsed: stored.lastUsed });
+  }
+
+  /** Nothing of the batch is known to be durable: every caller fails closed, and memory of its users goes. */
+  private failBatch(batch: readonly Pending[], error: unknown): void {
+    this.forgetUsersOf(batch);
+    for (const item of batch) item.reject(error);
+  }
+
+  private settleBatch(batch: readonly Pending[], results: readonly boolean[]): void {
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i]!;
       // Another writer moved the token first: memory is stale for that user.
       if (!results[i]) this.dropUser(item.userName);
       item.resolve(results[i]!);
     }
-  };
+  }
 
   private flushJournal(batch: JournalBatch): void {
     // The marks moved at the compare-and-set; the journal only writes and syncs them.
@@ -266,6 +390,8 @@ export class CachingTokenStore implements TokenStore {
   /** Forgets one user's cached tokens, so the next read goes to the database. */
   private dropUser(userName: string): void {
     if (this.complete) this.reread.add(userName);
+    this.reading.delete(userName);
+    this.relisting?.add(userName);
     const cached = this.byUser.get(userName);
     if (cached === undefined) return;
     this.byUser.delete(userName);
@@ -275,60 +401,99 @@ export class CachingTokenStore implements TokenStore {
 
   // Everything below passes through and drops the user's cached tokens, so the next read sees the change.
 
-  recordSuccess(serial: string, success: TokenSuccess): boolean {
-    return this.dropping(serial, () => this.inner.recordSuccess(serial, success));
+  recordSuccess(serial: string, success: TokenSuccess): Follows<Inner, 'recordSuccess', boolean> {
+    return this.dropping(serial, () => this.inner.recordSuccess(serial, success)) as Follows<
+      Inner,
+      'recordSuccess',
+      boolean
+    >;
   }
 
-  list(): Token[] {
-    return this.inner.list();
+  list(): Follows<Inner, 'list', Token[]> {
+    return this.inner.list() as Follows<Inner, 'list', Token[]>;
   }
 
-  getBySerial(serial: string): Token | undefined {
-    return this.inner.getBySerial(serial);
+  getBySerial(serial: string): Follows<Inner, 'getBySerial', Token | undefined> {
+    return this.inner.getBySerial(serial) as Follows<Inner, 'getBySerial', Token | undefined>;
   }
 
-  add(token: NewToken): Token {
-    this.dropUser(token.userName);
-    return this.inner.add(token);
+  add(token: NewToken): Follows<Inner, 'add', Token> {
+    return this.droppingUsers([token.userName], () => this.inner.add(token)) as Follows<Inner, 'add', Token>;
   }
 
-  addMany(tokens: readonly NewToken[]): number {
-    for (const token of tokens) this.dropUser(token.userName);
-    return this.inner.addMany(tokens);
+  addMany(tokens: readonly NewToken[]): Follows<Inner, 'addMany', number> {
+    return this.droppingUsers(
+      tokens.map((token) => token.userName),
+      () => this.inner.addMany(tokens),
+    ) as Follows<Inner, 'addMany', number>;
   }
 
-  remove(serial: string): boolean {
-    return this.dropping(serial, () => this.inner.remove(serial));
+  remove(serial: string): Follows<Inner, 'remove', boolean> {
+    return this.dropping(serial, () => this.inner.remove(serial)) as Follows<Inner, 'remove', boolean>;
   }
 
-  setLabel(serial: string, label: string): boolean {
-    return this.dropping(serial, () => this.inner.setLabel(serial, label));
+  setLabel(serial: string, label: string): Follows<Inner, 'setLabel', boolean> {
+    return this.dropping(serial, () => this.inner.setLabel(serial, label)) as Follows<
+      Inner,
+      'setLabel',
+      boolean
+    >;
   }
 
-  recordFailure(serial: string, now: Date): number | undefined {
-    return this.dropping(serial, () => this.inner.recordFailure(serial, now));
+  recordFailure(serial: string, now: Date): Follows<Inner, 'recordFailure', number | undefined> {
+    return this.dropping(serial, () => this.inner.recordFailure(serial, now)) as Follows<
+      Inner,
+      'recordFailure',
+      number | undefined
+    >;
   }
 
-  resetFailures(serial: string): boolean {
-    return this.dropping(serial, () => this.inner.resetFailures(serial));
+  resetFailures(serial: string): Follows<Inner, 'resetFailures', boolean> {
+    return this.dropping(serial, () => this.inner.resetFailures(serial)) as Follows<
+      Inner,
+      'resetFailures',
+      boolean
+    >;
   }
 
-  setLockedUntil(serial: string, lockedUntil: string | null): boolean {
-    return this.dropping(serial, () => this.inner.setLockedUntil(serial, lockedUntil));
+  setLockedUntil(serial: string, lockedUntil: string | null): Follows<Inner, 'setLockedUntil', boolean> {
+    return this.dropping(serial, () => this.inner.setLockedUntil(serial, lockedUntil)) as Follows<
+      Inner,
+      'setLockedUntil',
+      boolean
+    >;
   }
 
-  useBackupCode(serial: string, codeHash: Uint8Array, now: Date): boolean {
-    return this.inner.useBackupCode(serial, codeHash, now);
+  useBackupCode(serial: string, codeHash: Uint8Array, now: Date): Follows<Inner, 'useBackupCode', boolean> {
+    return this.inner.useBackupCode(serial, codeHash, now) as Follows<Inner, 'useBackupCode', boolean>;
   }
 
-  unusedBackupCodes(serial: string): number {
-    return this.inner.unusedBackupCodes(serial);
+  unusedBackupCodes(serial: string): Follows<Inner, 'unusedBackupCodes', number> {
+    return this.inner.unusedBackupCodes(serial) as Follows<Inner, 'unusedBackupCodes', number>;
   }
 
-  private dropping<T>(serial: string, write: () => T): T {
+  /** A write of one token: its user's cached tokens go, when this cache holds them. */
+  private dropping<T>(serial: string, write: () => Awaitable<T>): Awaitable<T> {
     const token = this.bySerial.get(serial);
-    if (token !== undefined) this.dropUser(token.userName);
-    return write();
+    if (token !== undefined) return this.droppingUsers([token.userName], write);
+    // Whose token it is is not known here: no read under way may keep what it brings.
+    this.reading.clear();
+    const result = write();
+    if (!(result instanceof Promise)) return result;
+    return result.finally(() => this.reading.clear());
+  }
+
+  /**
+   * Drops the users before the write; a write that answers later drops them again then, as a read while it was
+   * under way may have brought back what it replaces.
+   */
+  private droppingUsers<T>(userNames: readonly string[], write: () => Awaitable<T>): Awaitable<T> {
+    for (const userName of userNames) this.dropUser(userName);
+    const result = write();
+    if (!(result instanceof Promise)) return result;
+    return result.finally(() => {
+      for (const userName of userNames) this.dropUser(userName);
+    });
   }
 }
 

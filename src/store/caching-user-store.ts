@@ -1,8 +1,21 @@
 // Owns the server's in-memory users: every user loaded at start (the login index), or each on its first login.
-import type { LoginUser, LoginUserSource, PreparedHash, UserStore } from '../domain/ports.js';
+import type { Awaitable } from '../domain/awaitable.js';
+import type { LoginUser, PreparedHash, UserStore } from '../domain/ports.js';
 import type { NewUser, User, UserStatus } from '../domain/user.js';
 
+/**
+ * What a cache's method answers over an inner store of type `S`: a plain `T` when `S[K]` answers plain values
+ * (SQLite, memory), else a value or a promise. Code holding a cache over SQLite so keeps synchronous types.
+ */
+export type Follows<S, K extends keyof S, T> = S[K] extends (...args: never[]) => infer R
+  ? R extends Promise<unknown>
+    ? Awaitable<T>
+    : T
+  : never;
+
 const NO_GROUPS: readonly string[] = Object.freeze([]);
+
+const userOf = (entry: LoginUser | undefined): User | undefined => entry?.user;
 
 /**
  * Users for the login path, from memory. Two modes:
@@ -13,18 +26,26 @@ const NO_GROUPS: readonly string[] = Object.freeze([]);
  *   names cannot fill memory; the cache is emptied when it reaches `maxEntries`.
  * Writes made through this object reach the cache at once; writes by anyone else arrive through the change feed
  * (`refresh`), or `invalidateAll` when the feed lost track.
+ *
+ * Over a store that answers with promises (PostgreSQL), a lookup the cache cannot answer returns a promise; every
+ * lookup of the same name joins that one read. A read that a change overtook (`refresh`, a write) still answers
+ * its callers but is not kept, so an older read never replaces what a newer one brings.
  */
-export class CachingUserStore implements UserStore, LoginUserSource {
+export class CachingUserStore<Inner extends UserStore = UserStore> implements UserStore {
   /** One entry per user; the login path keeps what it derives from the user in the entry's slots. */
   private readonly cache = new Map<string, LoginUser>();
   /** Complete mode: names changed since their entry was read, so a miss on them must ask the store. */
   private readonly reread = new Set<string>();
   /** Equal group lists share one frozen array: most users of a site are in the same few groups. */
   private readonly groupLists = new Map<string, readonly string[]>();
+  /** Reads of one user still in flight, by name; a change to the user removes its read from here. */
+  private readonly reading = new Map<string, Promise<LoginUser | undefined>>();
+  /** While `invalidateAll` waits for every user: the names changed since it asked, read again once it has them. */
+  private relisting: Set<string> | undefined;
   private complete = false;
 
   constructor(
-    private readonly inner: UserStore,
+    private readonly inner: Inner,
     private readonly maxEntries = 500_000,
     /** Parses a stored hash for the login path (`PasswordVerifier.prepare`); `load` parses every user's once. */
     private readonly prepare?: (storedHash: string) => PreparedHash,
@@ -43,6 +64,7 @@ export class CachingUserStore implements UserStore, LoginUserSource {
   load(users: readonly User[]): void {
     this.cache.clear();
     this.reread.clear();
+    this.reading.clear();
     // Time stamps repeat (an import writes one per batch): each distinct one is kept once.
     const stamps = new Map<string, string>();
     const once = (value: string): string => {
@@ -67,25 +89,94 @@ export class CachingUserStore implements UserStore, LoginUserSource {
   /** Forgets what is held of `name` (some writer changed it); the next lookup reads the store. */
   refresh(name: string): void {
     this.cache.delete(name);
+    this.reading.delete(name);
     if (this.complete) this.reread.add(name);
+    this.relisting?.add(name);
   }
 
-  /** Forgets everything (the change feed lost track): complete mode reads every user again. */
-  invalidateAll(): void {
-    if (this.complete) this.load(this.inner.list());
-    else this.cache.clear();
+  /**
+   * Forgets everything (the change feed lost track): complete mode reads every user again. Over a store that
+   * answers with promises, what is held answers until the new list is in (the feed was behind already); if the
+   * list cannot be read, the cache turns lazy, so that every lookup asks the store rather than trusting memory.
+   */
+  invalidateAll(): Follows<Inner, 'list', void> {
+    return this.reloadAll() as Follows<Inner, 'list', void>;
   }
 
-  getByName(name: string): User | undefined {
-    return this.loginUser(name)?.user;
+  private reloadAll(): Awaitable<void> {
+    if (!this.complete) {
+      this.cache.clear();
+      this.reading.clear();
+      return;
+    }
+    const users = this.inner.list();
+    if (!(users instanceof Promise)) {
+      this.load(users);
+      return;
+    }
+    const changed = new Set<string>();
+    this.relisting = changed;
+    return users.then(
+      (listed) => {
+        // A later invalidateAll asked again: its list is the one to keep.
+        if (this.relisting !== changed) return;
+        this.relisting = undefined;
+        this.load(listed);
+        for (const name of changed) this.refresh(name);
+      },
+      (error: unknown) => {
+        if (this.relisting === changed) {
+          this.relisting = undefined;
+          this.complete = false;
+          this.cache.clear();
+          this.reread.clear();
+          this.reading.clear();
+        }
+        throw error;
+      },
+    );
+  }
+
+  getByName(name: string): Follows<Inner, 'getByName', User | undefined> {
+    const entry = this.lookup(name);
+    return (entry instanceof Promise ? entry.then(userOf) : entry?.user) as Follows<
+      Inner,
+      'getByName',
+      User | undefined
+    >;
   }
 
   /** The entry of a user; undefined for a name that is no user. */
-  loginUser(name: string): LoginUser | undefined {
+  loginUser(name: string): Follows<Inner, 'getByName', LoginUser | undefined> {
+    return this.lookup(name) as Follows<Inner, 'getByName', LoginUser | undefined>;
+  }
+
+  private lookup(name: string): Awaitable<LoginUser | undefined> {
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit;
     if (this.complete && !this.reread.has(name)) return undefined;
+    const pending = this.reading.get(name);
+    if (pending !== undefined) return pending;
     const user = this.inner.getByName(name);
+    if (!(user instanceof Promise)) return this.keep(name, user);
+    const read: Promise<LoginUser | undefined> = user.then(
+      (found) => {
+        const current = this.reading.get(name) === read;
+        if (current) this.reading.delete(name);
+        // Overtaken by a change: this read answers the lookups that waited for it, and is not kept.
+        if (!current) return found === undefined ? undefined : this.entryOf(found);
+        return this.keep(name, found);
+      },
+      (error: unknown) => {
+        if (this.reading.get(name) === read) this.reading.delete(name);
+        throw error;
+      },
+    );
+    this.reading.set(name, read);
+    return read;
+  }
+
+  private keep(name: string, user: User | undefined): LoginUser | undefined {
     this.reread.delete(name);
     if (user === undefined) return undefined;
     if (!this.complete && this.cache.size >= this.maxEntries) this.cache.clear();
@@ -114,59 +205,67 @@ export class CachingUserStore implements UserStore, LoginUserSource {
     return shared;
   }
 
-  list(): User[] {
-    return this.inner.list();
+  list(): Follows<Inner, 'list', User[]> {
+    return this.inner.list() as Follows<Inner, 'list', User[]>;
   }
 
-  count(): number {
-    return this.inner.count();
+  count(): Follows<Inner, 'count', number> {
+    return this.inner.count() as Follows<Inner, 'count', number>;
   }
 
-  add(user: NewUser): User {
+  add(user: NewUser): Follows<Inner, 'add', User> {
+    return this.written([user.name], () => this.inner.add(user)) as Follows<Inner, 'add', User>;
+  }
+
+  setPasswordHash(name: string, passwordHash: string | null): Follows<Inner, 'setPasswordHash', boolean> {
+    return this.written([name], () => this.inner.setPasswordHash(name, passwordHash)) as Follows<
+      Inner,
+      'setPasswordHash',
+      boolean
+    >;
+  }
+
+  setStatus(name: string, status: UserStatus): Follows<Inner, 'setStatus', boolean> {
+    return this.written([name], () => this.inner.setStatus(name, status)) as Follows<
+      Inner,
+      'setStatus',
+      boolean
+    >;
+  }
+
+  setGroups(name: string, groups: readonly string[]): Follows<Inner, 'setGroups', boolean> {
+    return this.written([name], () => this.inner.setGroups(name, groups)) as Follows<
+      Inner,
+      'setGroups',
+      boolean
+    >;
+  }
+
+  remove(name: string): Follows<Inner, 'remove', boolean> {
+    return this.written([name], () => this.inner.remove(name)) as Follows<Inner, 'remove', boolean>;
+  }
+
+  upsertMany(users: readonly NewUser[]): Follows<Inner, 'upsertMany', { added: number; updated: number }> {
+    return this.written(
+      users.map((user) => user.name),
+      () => this.inner.upsertMany(users),
+    ) as Follows<Inner, 'upsertMany', { added: number; updated: number }>;
+  }
+
+  /**
+   * Passes a write through, then forgets the users it names, also when it failed (it may have been stored). A
+   * write that answers later forgets them again then: a lookup while it was under way may have read the old row.
+   */
+  private written<T>(names: readonly string[], write: () => Awaitable<T>): Awaitable<T> {
+    let result: Awaitable<T>;
     try {
-      return this.inner.add(user);
+      result = write();
     } finally {
-      this.refresh(user.name);
+      for (const name of names) this.refresh(name);
     }
-  }
-
-  setPasswordHash(name: string, passwordHash: string | null): boolean {
-    try {
-      return this.inner.setPasswordHash(name, passwordHash);
-    } finally {
-      this.refresh(name);
-    }
-  }
-
-  setStatus(name: string, status: UserStatus): boolean {
-    try {
-      return this.inner.setStatus(name, status);
-    } finally {
-      this.refresh(name);
-    }
-  }
-
-  setGroups(name: string, groups: readonly string[]): boolean {
-    try {
-      return this.inner.setGroups(name, groups);
-    } finally {
-      this.refresh(name);
-    }
-  }
-
-  remove(name: string): boolean {
-    try {
-      return this.inner.remove(name);
-    } finally {
-      this.refresh(name);
-    }
-  }
-
-  upsertMany(users: readonly NewUser[]): { added: number; updated: number } {
-    try {
-      return this.inner.upsertMany(users);
-    } finally {
-      for (const user of users) this.refresh(user.name);
-    }
+    if (!(result instanceof Promise)) return result;
+    return result.finally(() => {
+      for (const name of names) this.refresh(name);
+    });
   }
 }

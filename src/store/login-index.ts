@@ -1,11 +1,12 @@
 // Owns the node-local login index: every user and token in memory, kept current row by row by the change feed.
+import { type Awaitable, whenReady } from '../domain/awaitable.js';
 import type { Change, ChangeSink } from '../domain/change-feed.js';
 import type { UserStore } from '../domain/ports.js';
 import type { TokenStore } from '../domain/token.js';
 import type { CachingLockoutStore } from './caching-lockout-store.js';
 import type { CachingTokenStore } from './caching-token-store.js';
 import type { CachingUserStore } from './caching-user-store.js';
-import type { TokenHolders } from './sqlite/token-holders.js';
+import type { TokenHolders } from './token-holders.js';
 
 /** The in-memory parts the login path reads, each told separately what changed. */
 export interface LoginIndexParts {
@@ -37,17 +38,32 @@ export class LoginIndex implements ChangeSink {
   constructor(
     private readonly parts: LoginIndexParts,
     private readonly sources: { readonly users: UserStore; readonly tokens: TokenStore },
+    /**
+     * Told when a row could not be read again over a store that answers with promises (the feed's own `onError`
+     * hears what fails at once). The caches then keep, or fall back to reading the store: see each of them.
+     */
+    private readonly onError: (error: unknown) => void = (error) =>
+      process.emitWarning(`login index: a changed row could not be read again: ${String(error)}`),
   ) {}
 
   /** Reads every user and token (seeds unsealed) into memory; from then on a miss means "none". */
-  load(now: () => number = performance.now.bind(performance)): LoadFigures {
+  load(now: () => number = performance.now.bind(performance)): Awaitable<LoadFigures> {
     const started = now();
-    const users = this.sources.users.list();
-    this.parts.users.load(users);
-    const tokens = this.sources.tokens.list();
-    this.parts.tokens.load(tokens);
-    this.parts.holders.refresh(tokens);
-    return { users: users.length, tokens: tokens.length, ms: now() - started };
+    return whenReady(this.sources.users.list(), (users) => {
+      this.parts.users.load(users);
+      return whenReady(this.sources.tokens.list(), (tokens) => {
+        this.parts.tokens.load(tokens);
+        // From the tokens just read; the push holders are one more query (a promise on PostgreSQL).
+        return whenReady(
+          this.parts.holders.refresh(tokens),
+          (): LoadFigures => ({
+            users: users.length,
+            tokens: tokens.length,
+            ms: now() - started,
+          }),
+        );
+      });
+    });
   }
 
   changed(changes: readonly Change[]): void {
@@ -59,13 +75,13 @@ export class LoginIndex implements ChangeSink {
           break;
         case 'token':
           this.parts.tokens.refreshUser(change.key);
-          this.parts.holders.refreshUser(change.key);
+          this.reportFailure(this.parts.holders.refreshUser(change.key));
           break;
         case 'device':
-          this.parts.holders.refreshUser(change.key);
+          this.reportFailure(this.parts.holders.refreshUser(change.key));
           break;
         case 'lockout':
-          this.parts.lockouts.refresh(change.key);
+          this.reportFailure(this.parts.lockouts.refresh(change.key));
           break;
         case 'client':
           clients = true;
@@ -76,10 +92,15 @@ export class LoginIndex implements ChangeSink {
   }
 
   lost(): void {
-    this.parts.users.invalidateAll();
-    this.parts.tokens.invalidateAll();
-    this.parts.lockouts.invalidateAll();
-    this.parts.holders.refresh();
+    this.reportFailure(this.parts.users.invalidateAll());
+    this.reportFailure(this.parts.tokens.invalidateAll());
+    this.reportFailure(this.parts.lockouts.invalidateAll());
+    this.reportFailure(this.parts.holders.refresh());
     this.parts.reloadClients();
+  }
+
+  /** The feed delivers and moves on: a read that answers later reports its failure here. */
+  private reportFailure(pending: Awaitable<void>): void {
+    if (pending instanceof Promise) pending.catch(this.onError);
   }
 }

@@ -3,36 +3,57 @@
 import type Database from 'better-sqlite3';
 import type { AccountLockoutStore } from '../domain/account-lockout.js';
 import type { ApiKeyStore } from '../domain/api-key.js';
+import type { Awaitable } from '../domain/awaitable.js';
+import type { ChangeFeed } from '../domain/change-feed.js';
 import type { GraceLoginStore } from '../domain/grace-logins.js';
-import type { ClientStore, UserStore } from '../domain/ports.js';
+import { type ClientStore, StoreError, StoreErrorCode, type UserStore } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
 import type { ServerSecretStore } from '../domain/server-secret.js';
 import type { SignInStore } from '../domain/sign-in.js';
 import type { TokenStore } from '../domain/token.js';
+import { openPostgresStores } from './postgres/open-postgres.js';
 import { loadSealer } from './sealer.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 import { SqliteAccountLockoutStore } from './sqlite/sqlite-account-lockout-store.js';
 import { SqliteApiKeyStore } from './sqlite/sqlite-api-key-store.js';
+import { SqliteChangeFeed } from './sqlite/sqlite-change-feed.js';
 import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
 import { SqliteGraceLoginStore } from './sqlite/sqlite-grace-login-store.js';
+import { sqliteHolderQueries } from './sqlite/sqlite-holder-queries.js';
 import { SqlitePushDeviceStore } from './sqlite/sqlite-push-device-store.js';
 import { SqliteServerSecretStore } from './sqlite/sqlite-server-secret-store.js';
 import { SqliteSignInStore } from './sqlite/sqlite-sign-in-store.js';
 import { SqliteTokenStore } from './sqlite/sqlite-token-store.js';
 import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
+import type { HolderQueries } from './token-holders.js';
 
 /** The subset of the configuration the store needs (paths already resolved by the config loader). */
 export interface StoreConfig {
-  readonly storage: { readonly sqlitePath: string; readonly autoMigrate?: boolean };
+  readonly storage: {
+    readonly sqlitePath: string;
+    readonly autoMigrate?: boolean;
+    /** `postgres://…`: the shared PostgreSQL database instead of the SQLite file (docs/storage.md). */
+    readonly url?: string;
+    readonly poolSize?: number;
+    /** PostgreSQL: how long a connection or a query may take before it fails (the login with it). */
+    readonly timeoutMs?: number;
+  };
   readonly secrets: { readonly keyFile: string };
 }
 
+/** How often the SQLite feed looks for writes by other processes (`assent user disable` takes effect after it). */
+export const CHANGE_POLL_MS = 100;
+
 export interface Stores {
+  /** Which database: every node of a `postgres` site shares it; a `sqlite` file belongs to one server. */
+  readonly kind: 'sqlite' | 'postgres';
+  /** The SQLite file, or the PostgreSQL URL without its password: for logs and messages. */
+  readonly location: string;
   readonly users: UserStore;
   readonly clients: ClientStore;
   readonly tokens: TokenStore;
   /** Folds replay-journal marks (token id → newest accepted step/counter) into the tokens; never backwards. */
-  applyReplayMarks(marks: ReadonlyMap<number, { lastUsed: number; drift: number }>): number;
+  applyReplayMarks(marks: ReadonlyMap<number, { lastUsed: number; drift: number }>): Awaitable<number>;
   /** Per-account failure counters and locks (docs/security.md A6.5). */
   readonly lockouts: AccountLockoutStore;
   /** Enrolled push authenticators and their activation codes (docs/push.md §3). */
@@ -47,8 +68,22 @@ export interface Stores {
   readonly apiKeys: ApiKeyStore;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
-  readonly db: Database.Database;
-  close(): void;
+  /** One round trip to the database (readiness). @throws StoreError when it does not answer */
+  ping(): Awaitable<void>;
+  /** A reader of the change log, not started; `onError` hears failed reads and lost connections. */
+  changeFeed(onError: (error: unknown) => void): ChangeFeed;
+  /** The reads behind the token-holder index (who holds tokens or push devices, and their code lengths). */
+  readonly holderQueries: HolderQueries;
+  /**
+   * Runs `fn` as one unit. SQLite: one IMMEDIATE transaction, so `fn` must use the stores synchronously (they
+   * answer values there). PostgreSQL: the steps run one after another, each one atomic statement; the callers
+   * (unlock, a user's status and groups, a token resync, a batch of replay-guard compare-and-sets) are steps
+   * that are safe to repeat after a failure half-way.
+   */
+  transaction<T>(fn: () => Awaitable<T>): Awaitable<T>;
+  /** The SQLite handle, for what only SQLite has (online backup, restore's checks); undefined on PostgreSQL. */
+  readonly sqlite: Database.Database | undefined;
+  close(): Awaitable<void>;
 }
 
 /**
@@ -65,6 +100,8 @@ export function openStores(config: StoreConfig): Stores {
   });
   const tokens = new SqliteTokenStore(db, sealer);
   return {
+    kind: 'sqlite',
+    location: config.storage.sqlitePath,
     users: new SqliteUserStore(db),
     clients: new SqliteClientStore(db, sealer),
     tokens,
@@ -76,9 +113,30 @@ export function openStores(config: StoreConfig): Stores {
     signIns: new SqliteSignInStore(db),
     apiKeys: new SqliteApiKeyStore(db),
     warnings,
-    db,
+    sqlite: db,
+    holderQueries: sqliteHolderQueries(db),
+    transaction: (fn) => db.transaction(fn).immediate(),
+    ping: () => {
+      if (!db.open || db.prepare('SELECT 1 AS ok').get() === undefined) {
+        throw new StoreError(
+          StoreErrorCode.Unavailable,
+          `the database ${config.storage.sqlitePath} is closed`,
+        );
+      }
+    },
+    changeFeed: (onError) => new SqliteChangeFeed(db, { pollMs: CHANGE_POLL_MS, onError }),
     close: () => {
       if (db.open) db.close();
     },
   };
+}
+
+/** Opens what the configuration names: PostgreSQL when `storage.url` is set, else the SQLite file. */
+export function openConfiguredStores(config: StoreConfig): Promise<Stores> {
+  if ((config.storage.url ?? '') !== '') return openPostgresStores(config);
+  try {
+    return Promise.resolve(openStores(config));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

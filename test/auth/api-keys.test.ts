@@ -21,11 +21,14 @@ function issue(
   return issueApiKey(store, { name, scopes, expiresAt }, now);
 }
 
-const whyOf = (result: ReturnType<typeof checkApiKey>) => (result.ok ? 'ok' : result.why);
+const whyOf = async (checked: ReturnType<typeof checkApiKey>) => {
+  const result = await checked;
+  return result.ok ? 'ok' : result.why;
+};
 
-test('a key is ask_<16 hex>_<43 base64url>, stored as its SHA-256 only, with sorted scopes', () => {
+test('a key is ask_<16 hex>_<43 base64url>, stored as its SHA-256 only, with sorted scopes', async () => {
   const store = new MemoryApiKeyStore({ now: () => now });
-  const { key, record } = issue(store, 'portal', ['read-only', 'push']);
+  const { key, record } = await issue(store, 'portal', ['read-only', 'push']);
   assert.match(key, /^ask_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
   assert.equal(key.slice(4, 20), record.id);
   assert.equal(record.keyHash.length, 32);
@@ -36,13 +39,13 @@ test('a key is ask_<16 hex>_<43 base64url>, stored as its SHA-256 only, with sor
     false,
     'no secret in the record',
   );
-  const other = issue(store, 'other', ['push']);
+  const other = await issue(store, 'other', ['push']);
   assert.notEqual(other.key.slice(21), key.slice(21), 'every key has its own secret');
 });
 
-test('both header forms work; the scheme is case-insensitive and may be followed by several spaces', () => {
+test('both header forms work; the scheme is case-insensitive and may be followed by several spaces', async () => {
   const store = new MemoryApiKeyStore();
-  const { key, record } = issue(store, 'portal', ['push']);
+  const { key, record } = await issue(store, 'portal', ['push']);
   for (const header of [
     bearer(key),
     basic('portal', key),
@@ -51,16 +54,16 @@ test('both header forms work; the scheme is case-insensitive and may be followed
     basic('portal', key).replace('Basic', 'bAsIc'),
     `  ${bearer(key)}  `,
   ]) {
-    const result = checkApiKey(store, header, 'push', now);
+    const result = await checkApiKey(store, header, 'push', now);
     assert.ok(result.ok, header);
     assert.equal(result.key.id, record.id);
     assert.equal(result.key.name, 'portal');
   }
 });
 
-test('each refusal says why: missing, malformed, unknown, wrong, expired, scope', () => {
+test('each refusal says why: missing, malformed, unknown, wrong, expired, scope', async () => {
   const store = new MemoryApiKeyStore();
-  const { key } = issue(store, 'portal', ['push'], later(60_000).toISOString());
+  const { key } = await issue(store, 'portal', ['push'], later(60_000).toISOString());
   const unknownId = `ask_${'0'.repeat(16)}_${key.slice(21)}`;
   const cases: [string | undefined, string][] = [
     [undefined, 'missing'],
@@ -82,34 +85,34 @@ test('each refusal says why: missing, malformed, unknown, wrong, expired, scope'
     [basic('portal', unknownId), 'unknown'],
   ];
   for (const [header, why] of cases)
-    assert.equal(whyOf(checkApiKey(store, header, 'push', now)), why, header);
+    assert.equal(await whyOf(checkApiKey(store, header, 'push', now)), why, header);
   const tampered = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
-  assert.equal(whyOf(checkApiKey(store, bearer(tampered), 'push', now)), 'wrong');
-  assert.equal(whyOf(checkApiKey(store, bearer(key), 'push', later(60_000))), 'expired');
-  assert.equal(whyOf(checkApiKey(store, bearer(key), 'admin', now)), 'scope');
+  assert.equal(await whyOf(checkApiKey(store, bearer(tampered), 'push', now)), 'wrong');
+  assert.equal(await whyOf(checkApiKey(store, bearer(key), 'push', later(60_000))), 'expired');
+  assert.equal(await whyOf(checkApiKey(store, bearer(key), 'admin', now)), 'scope');
 });
 
-test("a key built from one row's id and another key's secret is wrong, not a login", () => {
+test("a key built from one row's id and another key's secret is wrong, not a login", async () => {
   const store = new MemoryApiKeyStore();
-  const a = issue(store, 'a', ['admin']);
-  const b = issue(store, 'b', ['push']);
+  const a = await issue(store, 'a', ['admin']);
+  const b = await issue(store, 'b', ['push']);
   const spliced = `ask_${a.record.id}_${b.key.slice(21)}`;
-  assert.equal(whyOf(checkApiKey(store, bearer(spliced), 'push', now)), 'wrong');
-  assert.equal(whyOf(checkApiKey(store, basic('a', spliced), 'push', now)), 'wrong');
-  assert.equal(whyOf(checkApiKey(store, basic('b', spliced), 'push', now)), 'wrong');
+  assert.equal(await whyOf(checkApiKey(store, bearer(spliced), 'push', now)), 'wrong');
+  assert.equal(await whyOf(checkApiKey(store, basic('a', spliced), 'push', now)), 'wrong');
+  assert.equal(await whyOf(checkApiKey(store, basic('b', spliced), 'push', now)), 'wrong');
 });
 
-test("Basic with another name than the key's is wrong, also with a valid key of that other name", () => {
+test("Basic with another name than the key's is wrong, also with a valid key of that other name", async () => {
   const store = new MemoryApiKeyStore();
-  const { key } = issue(store, 'portal', ['push']);
-  issue(store, 'admin', ['admin']);
-  assert.equal(whyOf(checkApiKey(store, basic('admin', key), 'push', now)), 'wrong');
-  assert.equal(whyOf(checkApiKey(store, basic('Portal', key), 'push', now)), 'wrong', 'case-sensitive');
-  assert.equal(whyOf(checkApiKey(store, basic('', key), 'push', now)), 'wrong');
-  assert.equal(whyOf(checkApiKey(store, basic('portal', key), 'push', now)), 'ok');
+  const { key } = await issue(store, 'portal', ['push']);
+  await issue(store, 'admin', ['admin']);
+  assert.equal(await whyOf(checkApiKey(store, basic('admin', key), 'push', now)), 'wrong');
+  assert.equal(await whyOf(checkApiKey(store, basic('Portal', key), 'push', now)), 'wrong', 'case-sensitive');
+  assert.equal(await whyOf(checkApiKey(store, basic('', key), 'push', now)), 'wrong');
+  assert.equal(await whyOf(checkApiKey(store, basic('portal', key), 'push', now)), 'ok');
 });
 
-test('scopes: admin does everything, read-only only reads, push and auth only themselves', () => {
+test('scopes: admin does everything, read-only only reads, push and auth only themselves', async () => {
   const store = new MemoryApiKeyStore();
   const needs = ['push', 'auth', 'admin', 'read-only', 'read'] as const;
   const matrix: [readonly ApiScope[], readonly (typeof needs)[number][]][] = [
@@ -127,26 +130,30 @@ test('scopes: admin does everything, read-only only reads, push and auth only th
     ],
   ];
   for (const [i, [scopes, allowed]] of matrix.entries()) {
-    const { key } = issue(store, `k${i}`, scopes);
+    const { key } = await issue(store, `k${i}`, scopes);
     for (const need of needs) {
       const expected = allowed.includes(need) ? 'ok' : 'scope';
-      assert.equal(whyOf(checkApiKey(store, bearer(key), need, now)), expected, `${scopes} for ${need}`);
+      assert.equal(
+        await whyOf(checkApiKey(store, bearer(key), need, now)),
+        expected,
+        `${scopes} for ${need}`,
+      );
     }
   }
 });
 
-test('expiry: valid up to the millisecond before expiresAt, refused at it and after', () => {
+test('expiry: valid up to the millisecond before expiresAt, refused at it and after', async () => {
   const store = new MemoryApiKeyStore();
   const expiresAt = '2026-12-03T11:00:00.000Z';
-  const { key, record } = issue(store, 'portal', ['push'], expiresAt);
+  const { key, record } = await issue(store, 'portal', ['push'], expiresAt);
   assert.equal(record.expiresAt, expiresAt);
   const at = (iso: string, plus = 0) => new Date(Date.parse(iso) + plus);
-  assert.equal(whyOf(checkApiKey(store, bearer(key), 'push', at(expiresAt, -1))), 'ok');
-  assert.equal(whyOf(checkApiKey(store, bearer(key), 'push', at(expiresAt))), 'expired');
-  assert.equal(whyOf(checkApiKey(store, bearer(key), 'push', at(expiresAt, 86_400_000))), 'expired');
+  assert.equal(await whyOf(checkApiKey(store, bearer(key), 'push', at(expiresAt, -1))), 'ok');
+  assert.equal(await whyOf(checkApiKey(store, bearer(key), 'push', at(expiresAt))), 'expired');
+  assert.equal(await whyOf(checkApiKey(store, bearer(key), 'push', at(expiresAt, 86_400_000))), 'expired');
 });
 
-test('a use is recorded at most once a minute per key, and only for a call that passed', () => {
+test('a use is recorded at most once a minute per key, and only for a call that passed', async () => {
   const inner = new MemoryApiKeyStore();
   const touches: string[] = [];
   const store: Pick<ApiKeyStore, 'get' | 'touch'> = {
@@ -156,15 +163,18 @@ test('a use is recorded at most once a minute per key, and only for a call that 
       inner.touch(id, at);
     },
   };
-  const a = issue(inner, 'a', ['push']);
-  const b = issue(inner, 'b', ['push']);
+  const a = await issue(inner, 'a', ['push']);
+  const b = await issue(inner, 'b', ['push']);
   assert.equal(inner.get(a.record.id)!.lastUsedAt, null);
-  assert.ok(checkApiKey(store, bearer(a.key), 'push', now).ok);
-  assert.ok(checkApiKey(store, bearer(a.key), 'push', later(30_000)).ok);
-  assert.ok(checkApiKey(store, bearer(a.key), 'push', later(59_999)).ok);
-  assert.ok(checkApiKey(store, bearer(b.key), 'push', later(10_000)).ok, 'another key has its own minute');
-  assert.equal(checkApiKey(store, bearer(a.key), 'admin', later(70_000)).ok, false);
-  assert.ok(checkApiKey(store, bearer(a.key), 'push', later(60_000)).ok);
+  assert.ok((await checkApiKey(store, bearer(a.key), 'push', now)).ok);
+  assert.ok((await checkApiKey(store, bearer(a.key), 'push', later(30_000))).ok);
+  assert.ok((await checkApiKey(store, bearer(a.key), 'push', later(59_999))).ok);
+  assert.ok(
+    (await checkApiKey(store, bearer(b.key), 'push', later(10_000))).ok,
+    'another key has its own minute',
+  );
+  assert.equal((await checkApiKey(store, bearer(a.key), 'admin', later(70_000))).ok, false);
+  assert.ok((await checkApiKey(store, bearer(a.key), 'push', later(60_000))).ok);
   assert.deepEqual(touches, [
     `${a.record.id}@2026-12-03T10:00:00.000Z`,
     `${b.record.id}@2026-12-03T10:00:10.000Z`,
@@ -173,7 +183,7 @@ test('a use is recorded at most once a minute per key, and only for a call that 
   assert.equal(inner.get(a.record.id)!.lastUsedAt, '2026-12-03T10:01:00.000Z');
 });
 
-test('only a StoreError escapes checkApiKey', () => {
+test('only a StoreError escapes checkApiKey', async () => {
   const failing: Pick<ApiKeyStore, 'get' | 'touch'> = {
     get: () => {
       throw new StoreError(StoreErrorCode.Unavailable, 'disk gone');
@@ -181,18 +191,22 @@ test('only a StoreError escapes checkApiKey', () => {
     touch: () => {},
   };
   const key = `ask_${'a'.repeat(16)}_${'b'.repeat(43)}`;
-  assert.throws(() => checkApiKey(failing, bearer(key), 'push', now), StoreError);
-  assert.equal(whyOf(checkApiKey(failing, 'Basic %%%', 'push', now)), 'malformed', 'no store call for junk');
+  await assert.rejects(checkApiKey(failing, bearer(key), 'push', now), StoreError);
+  assert.equal(
+    await whyOf(checkApiKey(failing, 'Basic %%%', 'push', now)),
+    'malformed',
+    'no store call for junk',
+  );
 });
 
-test('bad input is an ApiKeyInputError naming the field; a name in use is in_use', () => {
+test('bad input is an ApiKeyInputError naming the field; a name in use is in_use', async () => {
   const store = new MemoryApiKeyStore();
   const bad = (
     input: { name?: string; scopes?: readonly string[]; expiresAt?: string | null },
     field: string,
     message: RegExp,
   ) =>
-    assert.throws(
+    assert.rejects(
       () =>
         issueApiKey(
           store,
@@ -210,29 +224,29 @@ test('bad input is an ApiKeyInputError naming the field; a name in use is in_use
         e.message.startsWith(`${field}: `) &&
         message.test(e.message),
     );
-  bad({ name: '' }, 'name', /1–64 characters/);
-  bad({ name: 'x'.repeat(65) }, 'name', /1–64 characters/);
-  bad({ name: 'has space' }, 'name', /"has space"/);
-  bad({ name: 'a:b' }, 'name', /1–64/);
-  bad({ name: 'ünï' }, 'name', /1–64/);
-  bad({ scopes: [] }, 'scopes', /at least one/);
-  bad(
+  await bad({ name: '' }, 'name', /1–64 characters/);
+  await bad({ name: 'x'.repeat(65) }, 'name', /1–64 characters/);
+  await bad({ name: 'has space' }, 'name', /"has space"/);
+  await bad({ name: 'a:b' }, 'name', /1–64/);
+  await bad({ name: 'ünï' }, 'name', /1–64/);
+  await bad({ scopes: [] }, 'scopes', /at least one/);
+  await bad(
     { scopes: ['push', 'write'] },
     'scopes',
     /"write" is not a scope; expected push, auth, admin, read-only/,
   );
-  bad({ scopes: ['push', 'push'] }, 'scopes', /"push" is given twice/);
-  bad({ expiresAt: 'tomorrow' }, 'expiresAt', /not a time/);
-  bad({ expiresAt: now.toISOString() }, 'expiresAt', /not in the future/);
-  bad({ expiresAt: '2020-01-01T00:00:00Z' }, 'expiresAt', /not in the future/);
+  await bad({ scopes: ['push', 'push'] }, 'scopes', /"push" is given twice/);
+  await bad({ expiresAt: 'tomorrow' }, 'expiresAt', /not a time/);
+  await bad({ expiresAt: now.toISOString() }, 'expiresAt', /not in the future/);
+  await bad({ expiresAt: '2020-01-01T00:00:00Z' }, 'expiresAt', /not in the future/);
   assert.equal(store.list().length, 0, 'nothing was stored');
-  const ok = issueApiKey(
+  const ok = await issueApiKey(
     store,
     { name: 'a.b_c-D9', scopes: ['auth'], expiresAt: '2027-01-01T01:00:00+01:00' },
     now,
   );
   assert.equal(ok.record.expiresAt, '2027-01-01T00:00:00.000Z', 'normalised to UTC');
-  assert.throws(
+  await assert.rejects(
     () => issueApiKey(store, { name: 'a.b_c-D9', scopes: ['push'], expiresAt: null }, now),
     (e: unknown) =>
       e instanceof ApiKeyInputError &&
@@ -242,7 +256,7 @@ test('bad input is an ApiKeyInputError naming the field; a name in use is in_use
   );
 });
 
-test('an id collision is retried with a new id; other store failures pass through', () => {
+test('an id collision is retried with a new id; other store failures pass through', async () => {
   const inner = new MemoryApiKeyStore();
   let calls = 0;
   const collideOnce: Pick<ApiKeyStore, 'add'> = {
@@ -252,20 +266,20 @@ test('an id collision is retried with a new id; other store failures pass throug
       return inner.add(key);
     },
   };
-  const { key, record } = issueApiKey(
+  const { key, record } = await issueApiKey(
     collideOnce,
     { name: 'portal', scopes: ['push'], expiresAt: null },
     now,
   );
   assert.equal(calls, 2);
   assert.equal(key.slice(4, 20), record.id);
-  assert.ok(checkApiKey(inner, bearer(key), 'push', now).ok, 'the key returned is the one stored');
+  assert.ok((await checkApiKey(inner, bearer(key), 'push', now)).ok, 'the key returned is the one stored');
   const broken: Pick<ApiKeyStore, 'add'> = {
     add: () => {
       throw new StoreError(StoreErrorCode.Unavailable, 'disk gone');
     },
   };
-  assert.throws(
+  await assert.rejects(
     () => issueApiKey(broken, { name: 'x', scopes: ['push'], expiresAt: null }, now),
     (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.Unavailable,
   );

@@ -142,7 +142,7 @@ test('the challenge names the link (no +); an answer before enrolling says so, a
   assert.equal(early.kind, 'challenge');
   assert.equal(early.reason, 'SECOND_FACTOR_MISSING');
   assert.match(early.text, /^Not set up yet: open https:\/\/assent\.test\/e\/[2-9A-HJ-NP-Z]{8}/);
-  const chosen = f.use.choosePhone(codeOf(c), '198.51.100.9', f.clock.now());
+  const chosen = await f.use.choosePhone(codeOf(c), '198.51.100.9', f.clock.now());
   assert.ok(chosen);
   f.addPushDevice('bob');
   const pushed = await f.authenticate(login('bob', pap(''), early.state));
@@ -162,7 +162,7 @@ test('answers before enrolling are bounded (maxCodeAttempts), then SECOND_FACTOR
   assert.equal(f.tokens.listForUser('bob').length, 0);
 });
 
-test("the page's choices: opening uses nothing; the phone spends the link for a one-time activation; unknown links are refused", () => {
+test("the page's choices: opening uses nothing; the phone spends the link for a one-time activation; unknown links are refused", async () => {
   const f = withEnrollment({});
   const now = f.clock.now();
   const issued = f.use.issue('bob', 'txn-page', '', 'nas', now);
@@ -171,13 +171,13 @@ test("the page's choices: opening uses nothing; the phone spends the link for a 
   assert.equal(issued.url, `https://assent.test/e/${code}`, 'one slash between the public URL and the path');
   assert.equal(f.use.open(code, '198.51.100.9', now)?.userName, 'bob');
   assert.equal(f.use.open(code.toLowerCase(), '198.51.100.9', now)?.userName, 'bob', 'typed in any case');
-  const phone = f.use.choosePhone(code, '198.51.100.9', now);
+  const phone = await f.use.choosePhone(code, '198.51.100.9', now);
   assert.ok(phone);
   const hash = new Uint8Array(createHash('sha256').update(phone.activationCode).digest());
   assert.equal(f.devices.takeActivation(hash, new Date(now))?.userName, 'bob', 'an activation for bob');
   assert.equal(f.use.open(code, '198.51.100.9', now), undefined, 'the link is spent');
   assert.equal(f.use.chooseTotp(code, '198.51.100.9', now), undefined);
-  assert.equal(f.use.choosePhone(code, '198.51.100.9', now), undefined);
+  assert.equal(await f.use.choosePhone(code, '198.51.100.9', now), undefined);
   assert.equal(f.use.open('not-a-code', '198.51.100.9', now), undefined);
   assert.equal(f.use.open('ABCDEFGH', '198.51.100.9', now), undefined);
   assert.deepEqual(f.events.slice(1), [

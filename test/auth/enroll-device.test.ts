@@ -27,8 +27,8 @@ function site() {
     },
     { refused: () => {}, enrolled: (_user, _device, kind) => enrolled.push(kind) },
   );
-  const enroll = (delivery: unknown) => {
-    const { code } = createActivation(devices, 'https://assent.example.com', 'alice', '', new Date());
+  const enroll = async (delivery: unknown) => {
+    const { code } = await createActivation(devices, 'https://assent.example.com', 'alice', '', new Date());
     return activate(code, { public_key: point(), delivery }, '192.0.2.1');
   };
   return { devices, enrolled, enroll };

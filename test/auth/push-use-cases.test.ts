@@ -90,7 +90,7 @@ function world(nowMs = Date.now()) {
 type World = ReturnType<typeof world>;
 
 async function enroll(w: World, user: string): Promise<{ id: string; key: KeyObject }> {
-  const { code } = createActivation(w.devices, PUBLIC_URL, user, '', new Date(w.clock()));
+  const { code } = await createActivation(w.devices, PUBLIC_URL, user, '', new Date(w.clock()));
   const keys = p256();
   const reply = await w.activate(
     code,
@@ -136,14 +136,14 @@ function signed(
 
 test('enrollment: a code works once, for its user only, within 10 minutes; a bad key is a 400', async () => {
   const w = world();
-  const { code } = createActivation(w.devices, PUBLIC_URL, 'alice', 'phone', new Date(w.clock()));
+  const { code } = await createActivation(w.devices, PUBLIC_URL, 'alice', 'phone', new Date(w.clock()));
   const body = { public_key: base64url.encode(rawPublicKey(p256().publicKey)), delivery: { kind: 'poll' } };
   assert.equal((await w.activate(code, { ...body, public_key: 'AAAA' }, 'ip')).status, 400);
   const first = await w.activate(code, body, 'ip');
   assert.equal(first.status, 201);
   assert.equal((first.body as { user: string }).user, 'alice');
   assert.deepEqual(await w.activate(code, body, 'ip'), { status: 401, body: { error: 'unauthorized' } });
-  const late = createActivation(w.devices, PUBLIC_URL, 'bob', '', new Date(w.clock()));
+  const late = await createActivation(w.devices, PUBLIC_URL, 'bob', '', new Date(w.clock()));
   w.advance(10 * 60_000 + 1);
   assert.equal((await w.activate(late.code, body, 'ip')).status, 401, 'expired');
   assert.equal(w.devices.listForUser('alice')[0]?.label, 'phone');

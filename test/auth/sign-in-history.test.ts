@@ -37,34 +37,34 @@ function setup() {
   return { store, history, muted, idOf, flushes: () => flushes };
 }
 
-test('list writes what the recorder holds first, then reads newest first', () => {
+test('list writes what the recorder holds first, then reads newest first', async () => {
   const s = setup();
   assert.deepEqual(
-    s.history.list('alice', 20).map((x) => x.txn),
+    (await s.history.list('alice', 20)).map((x) => x.txn),
     ['a1'],
   );
   assert.equal(s.flushes(), 1);
 });
 
-test('"this wasn\'t me" marks the sign-in and mutes pushes to its user; again: mutes again, not marked twice', () => {
+test('"this wasn\'t me" marks the sign-in and mutes pushes to its user; again: mutes again, not marked twice', async () => {
   const s = setup();
   const id = s.idOf('alice');
-  const done = s.history.notMe('alice', id);
+  const done = await s.history.notMe('alice', id);
   assert.ok(done !== undefined);
   assert.equal(done.marked, true);
   assert.equal(done.signIn.notMeAt, '2026-12-05T10:00:00.000Z');
   assert.equal(done.signIn.txn, 'a1');
   assert.equal(done.mutedUntil, '2026-12-05T10:20:00.000Z');
   assert.deepEqual(s.muted, [['alice', NOW]]);
-  const again = s.history.notMe('alice', id);
+  const again = await s.history.notMe('alice', id);
   assert.equal(again?.marked, false);
   assert.equal(s.muted.length, 2);
 });
 
-test("an unknown id, or another user's sign-in, is not found and mutes nobody", () => {
+test("an unknown id, or another user's sign-in, is not found and mutes nobody", async () => {
   const s = setup();
-  assert.equal(s.history.notMe('alice', s.idOf('bob')), undefined);
-  assert.equal(s.history.notMe('alice', 9999), undefined);
+  assert.equal(await s.history.notMe('alice', s.idOf('bob')), undefined);
+  assert.equal(await s.history.notMe('alice', 9999), undefined);
   assert.deepEqual(s.muted, []);
   assert.equal(s.store.get(s.idOf('bob'))?.notMeAt, null);
 });

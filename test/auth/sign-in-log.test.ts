@@ -105,7 +105,7 @@ test('a full batch asks for one flush soon, not one per record', () => {
 test('close writes what waits and stops the timer; a record after close is dropped and counted', () => {
   const t = setup();
   t.log.record(entry('last'));
-  t.log.close();
+  assert.equal(t.log.close(), undefined, 'over a store that answers values, closing is done at once');
   assert.deepEqual(t.txns(), ['last']);
   assert.equal(t.stopped(), true);
   t.log.record(entry('late'));
@@ -162,11 +162,11 @@ test('the buffer is bounded: while the store is down the oldest are dropped and 
   for (const txn of ['1', '2', '3', '4', '5']) t.log.record(entry(txn));
   assert.deepEqual(t.log.counts, { written: 0, failures: 0, dropped: 2, waiting: 3 });
   t.setDown(false);
-  t.log.flush();
+  assert.equal(t.log.flush(), true);
   // Same time for all: the newest-first order is the order of appends, reversed.
   assert.deepEqual(t.txns(), ['5', '4', '3']);
   t.log.record(entry('6'));
-  t.log.flush();
+  assert.equal(t.log.flush(), true);
   assert.deepEqual(t.txns(), ['6', '5', '4', '3'], 'the ring goes on from where it was');
 });
 
@@ -194,7 +194,7 @@ test('recordDecision keeps final outcomes of known users only (auth/sign-in-entr
   t.log.recordDecision({ kind: 'reject', reason: 'USER_UNKNOWN', user: 'alice' }, 'nas', undefined, txn);
   t.log.recordDecision({ kind: 'pending', user: 'alice', transactionId: txn }, 'nas', undefined, txn);
   t.log.recordDecision({ kind: 'reject', reason: 'CODE_WRONG', user: 'alice' }, 'nas', '192.0.2.1', txn);
-  t.log.flush();
+  assert.equal(t.log.flush(), true);
   const rows = t.store.recent('alice', 10);
   assert.deepEqual(
     rows.map((r) => [r.result, r.how, r.reason, r.userIp, r.at]),
@@ -217,8 +217,60 @@ test('portal.signInHistoryDays 0: nothing is recorded, written or pruned', () =>
   t.tick();
   t.advance(2 * 3_600_000);
   t.tick();
-  t.log.close();
+  assert.equal(t.log.close(), undefined);
   assert.equal(t.calls.append, 0);
   assert.deepEqual(t.calls.prune, [], 'the rows already kept are left alone');
   assert.deepEqual(t.log.counts, { written: 0, failures: 0, dropped: 0, waiting: 0 });
+});
+
+test('over a store that answers with promises: one write at a time, rows kept until written, a flush meanwhile follows it', async () => {
+  const store = new MemorySignInStore();
+  const writes: (() => void)[] = [];
+  let down = false;
+  const log = new SignInLog({
+    store: {
+      append(entries) {
+        const rows = [...entries];
+        return new Promise<void>((resolve, reject) => {
+          writes.push(() => {
+            if (down) return reject(new Error('connection lost'));
+            store.append(rows);
+            resolve();
+          });
+        });
+      },
+      pruneBefore: async (before) => store.pruneBefore(before),
+    },
+    retentionDays: 90,
+    every: () => () => {},
+    soon: () => {},
+  });
+  const txns = () => store.recent('alice', 100).map((s) => s.txn);
+  log.record(entry('a'));
+  const first = log.flush();
+  assert.ok(first instanceof Promise);
+  log.record(entry('b'));
+  const second = log.flush();
+  assert.equal(writes.length, 1, 'one write at a time');
+  assert.equal(log.counts.waiting, 2, 'rows stay until their write succeeded');
+  writes.shift()!();
+  assert.equal(await first, true);
+  assert.equal(writes.length, 1, 'the flush asked for meanwhile writes what came after');
+  writes.shift()!();
+  assert.equal(await second, true);
+  assert.deepEqual(txns(), ['b', 'a']);
+  assert.deepEqual(log.counts, { written: 2, failures: 0, dropped: 0, waiting: 0 });
+  down = true;
+  log.record(entry('c'));
+  const failed = log.flush();
+  writes.shift()!();
+  assert.equal(await failed, false);
+  assert.deepEqual(log.counts, { written: 2, failures: 1, dropped: 0, waiting: 1 });
+  down = false;
+  const closed = log.close();
+  assert.ok(closed instanceof Promise, 'closing waits for its last write');
+  writes.shift()!();
+  await closed;
+  assert.deepEqual(txns(), ['c', 'b', 'a']);
+  assert.equal(log.counts.waiting, 0);
 });

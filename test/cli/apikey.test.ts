@@ -8,6 +8,7 @@ import { checkApiKey } from '../../src/auth/api-keys.js';
 import { CliError } from '../../src/cli/cli-error.js';
 import { parseExpiry } from '../../src/cli/commands/apikey.js';
 import type { ApiKeyStore } from '../../src/domain/api-key.js';
+import type { Awaitable } from '../../src/domain/awaitable.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import { SqliteApiKeyStore } from '../../src/store/sqlite/sqlite-api-key-store.js';
 import { runCli } from '../support/run-cli.js';
@@ -20,10 +21,10 @@ function assent(args: readonly string[]): Promise<PeerResult> {
 }
 
 /** Opens the key store the CLI wrote, as the server's REST API would. */
-function withKeys<T>(work: (store: ApiKeyStore) => T): T {
+async function withKeys<T>(work: (store: ApiKeyStore) => Awaitable<T>): Promise<T> {
   const db = openSqlite(join(dir, 'data', 'assent.db'));
   try {
-    return work(new SqliteApiKeyStore(db));
+    return await work(new SqliteApiKeyStore(db));
   } finally {
     db.close();
   }
@@ -55,19 +56,19 @@ test('apikey add prints the key once, says it cannot be shown again, and the key
   assert.match(r.stdout, /cannot be shown again/);
   assert.match(r.stdout, /curl -u 'portal:<key>'/);
   assert.match(r.stdout, /Authorization: Bearer <key>/);
-  withKeys((store) => {
+  await withKeys(async (store) => {
     const now = new Date();
     for (const header of [`Bearer ${portalKey}`, basic('portal', portalKey)]) {
-      const result = checkApiKey(store, header, 'push', now);
+      const result = await checkApiKey(store, header, 'push', now);
       assert.ok(result.ok, header);
       assert.equal(result.key.name, 'portal');
     }
-    assert.deepEqual(checkApiKey(store, `Bearer ${portalKey}`, 'read', now), {
+    assert.deepEqual(await checkApiKey(store, `Bearer ${portalKey}`, 'read', now), {
       ok: true,
-      key: store.getByName('portal'),
+      key: await store.getByName('portal'),
     });
-    assert.equal(checkApiKey(store, `Bearer ${portalKey}`, 'admin', now).ok, false);
-    assert.equal(checkApiKey(store, basic('admin', portalKey), 'push', now).ok, false);
+    assert.equal((await checkApiKey(store, `Bearer ${portalKey}`, 'admin', now)).ok, false);
+    assert.equal((await checkApiKey(store, basic('admin', portalKey), 'push', now)).ok, false);
   });
 });
 
@@ -99,10 +100,13 @@ test('--expires takes a duration or an ISO time and is enforced; list shows stat
   assert.equal(dated.code, 0, dated.stderr);
   assert.match(dated.stdout, /expires 2099-06-30T00:00:00\.000Z/);
   const key = (dated.stdout.match(KEY) ?? [])[0]!;
-  withKeys((store) => {
-    assert.ok(checkApiKey(store, basic('admin', key), 'auth', new Date()).ok);
+  await withKeys(async (store) => {
+    assert.ok((await checkApiKey(store, basic('admin', key), 'auth', new Date())).ok);
     const after = new Date('2099-06-30T00:00:00.000Z');
-    assert.deepEqual(checkApiKey(store, basic('admin', key), 'auth', after), { ok: false, why: 'expired' });
+    assert.deepEqual(await checkApiKey(store, basic('admin', key), 'auth', after), {
+      ok: false,
+      why: 'expired',
+    });
   });
 
   const text = await assent(['apikey', 'list']);
@@ -170,10 +174,7 @@ test('bad scope, name or expiry is a usage error (exit 2) with a clear message; 
   const missing = await assent(['apikey', 'add', '--scope', 'push']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--name/);
-  assert.equal(
-    withKeys((store) => store.getByName('x')),
-    undefined,
-  );
+  assert.equal(await withKeys((store) => store.getByName('x')), undefined);
 });
 
 test('a name in use is refused (exit 1), and the first key still works', async () => {
@@ -181,9 +182,9 @@ test('a name in use is refused (exit 1), and the first key still works', async (
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /apikey add: --name: an API key named "portal" exists already/);
   assert.equal(KEY_PREFIX.test(r.stdout), false);
-  withKeys((store) => {
-    assert.deepEqual(store.getByName('portal')!.scopes, ['push', 'read-only']);
-    assert.ok(checkApiKey(store, `Bearer ${portalKey}`, 'push', new Date()).ok);
+  await withKeys(async (store) => {
+    assert.deepEqual((await store.getByName('portal'))!.scopes, ['push', 'read-only']);
+    assert.ok((await checkApiKey(store, `Bearer ${portalKey}`, 'push', new Date())).ok);
   });
 });
 
@@ -191,8 +192,8 @@ test('apikey remove refuses the key from then on; an unknown name is exit 1', as
   const r = await assent(['apikey', 'remove', 'portal']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /API key portal removed/);
-  withKeys((store) => {
-    assert.deepEqual(checkApiKey(store, `Bearer ${portalKey}`, 'push', new Date()), {
+  await withKeys(async (store) => {
+    assert.deepEqual(await checkApiKey(store, `Bearer ${portalKey}`, 'push', new Date()), {
       ok: false,
       why: 'unknown',
     });

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { Awaitable } from '../../src/domain/awaitable.js';
 import type { Token, TokenStore } from '../../src/domain/token.js';
 import { verifyHotp } from '../../src/otp/verify-hotp.js';
 import { verifyTotp } from '../../src/otp/verify-totp.js';
@@ -26,17 +27,17 @@ function assent(args: readonly string[]): Promise<PeerResult> {
   return runCli(dir, args);
 }
 
-function withTokenStore<T>(work: (store: TokenStore) => T): T {
+async function withTokenStore<T>(work: (store: TokenStore) => Awaitable<T>): Promise<T> {
   const db = openSqlite(join(dir, 'data', 'assent.db'));
   try {
-    return work(new SqliteTokenStore(db, loadSealer(join(dir, 'data', 'secret.key')).sealer));
+    return await work(new SqliteTokenStore(db, loadSealer(join(dir, 'data', 'secret.key')).sealer));
   } finally {
     db.close();
   }
 }
 
-function stored(serial: string): Token {
-  return withTokenStore((store) => store.getBySerial(serial)!);
+async function stored(serial: string): Promise<Token> {
+  return (await withTokenStore((store) => store.getBySerial(serial)))!;
 }
 
 /** oathtool's code (an independent RFC 6238 implementation) at a Unix time, given as ISO text. */
@@ -55,8 +56,8 @@ function oathtoolHotpPair(base32: string, counter: number): [string, string] {
 }
 
 /** Whether the server's check (default window ±1 step) accepts a TOTP code now with the stored state. */
-function totpVerifiesNow(serial: string, code: string): boolean {
-  const t = stored(serial);
+async function totpVerifiesNow(serial: string, code: string): Promise<boolean> {
+  const t = await stored(serial);
   return verifyTotp({
     secret: t.secret,
     code,
@@ -90,10 +91,10 @@ test('a TOTP clock 5 minutes fast: refused before, resync learns the drift, its 
   const ahead = Math.floor(Date.now() / 1000) + 300;
   const code1 = oathtoolTotpAt(secret, ahead);
   const code2 = oathtoolTotpAt(secret, ahead + 30);
-  assert.equal(totpVerifiesNow(serial, code1), false, 'beyond the ±1 step window before resync');
-  withTokenStore((store) => {
-    for (let i = 0; i < 3; i++) store.recordFailure(serial, new Date());
-    store.setLockedUntil(serial, new Date(Date.now() + 3_600_000).toISOString());
+  assert.equal(await totpVerifiesNow(serial, code1), false, 'beyond the ±1 step window before resync');
+  await withTokenStore(async (store) => {
+    for (let i = 0; i < 3; i++) await store.recordFailure(serial, new Date());
+    await store.setLockedUntil(serial, new Date(Date.now() + 3_600_000).toISOString());
   });
 
   const before = step(Date.now() / 1000);
@@ -101,7 +102,7 @@ test('a TOTP clock 5 minutes fast: refused before, resync learns the drift, its 
   const afterwards = step(Date.now() / 1000);
   assert.equal(r.code, 0, r.stderr);
 
-  const token = stored(serial);
+  const token = await stored(serial);
   assert.equal(token.lastUsed, step(ahead) + 1, 'both codes count as used: lastUsed is the step of code2');
   const drifts = [token.lastUsed - afterwards, token.lastUsed - before];
   assert.ok(token.drift >= drifts[0]! && token.drift <= drifts[1]!, `drift ${token.drift} in ${drifts}`);
@@ -113,7 +114,7 @@ test('a TOTP clock 5 minutes fast: refused before, resync learns the drift, its 
   );
   assert.deepEqual([token.failures, token.lockedUntil], [0, null], 'failures and lock cleared');
   assert.equal(
-    totpVerifiesNow(serial, oathtoolTotpAt(secret, ahead + 60)),
+    await totpVerifiesNow(serial, oathtoolTotpAt(secret, ahead + 60)),
     true,
     'the next code of the fast clock',
   );
@@ -121,7 +122,7 @@ test('a TOTP clock 5 minutes fast: refused before, resync learns the drift, its 
 
 test('the same TOTP codes a second time are refused as used (A6.4) and change nothing', async () => {
   const { serial, secret } = added.totp;
-  const before = stored(serial);
+  const before = await stored(serial);
   const first = (before.lastUsed - 1) * 30;
   const r = await assent([
     'token',
@@ -132,12 +133,12 @@ test('the same TOTP codes a second time are refused as used (A6.4) and change no
   ]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(`${RESYNC_FAILED} \\(they were already used`));
-  assert.deepEqual(stored(serial), before);
+  assert.deepEqual(await stored(serial), before);
 });
 
 test('two TOTP codes that are not consecutive are refused with exit 1 and change nothing', async () => {
   const { serial, secret } = added.totp;
-  const before = stored(serial);
+  const before = await stored(serial);
   const later = Math.floor(Date.now() / 1000) + 420;
   const r = await assent([
     'token',
@@ -148,19 +149,19 @@ test('two TOTP codes that are not consecutive are refused with exit 1 and change
   ]);
   assert.equal(r.code, 1);
   assert.equal(r.stderr, `assent: ${RESYNC_FAILED}\n`);
-  assert.deepEqual(stored(serial), before);
+  assert.deepEqual(await stored(serial), before);
 });
 
 test('an HOTP token pressed to counter 40: resync moves the counter to 41 and the code of 42 verifies', async () => {
   const { serial, secret } = added.hotp;
   const [code40, code41] = oathtoolHotpPair(secret, 40);
-  const check = (code: string) => {
-    const t = stored(serial);
+  const check = async (code: string) => {
+    const t = await stored(serial);
     const state = { lastUsedCounter: t.lastUsed };
     return verifyHotp({ secret: t.secret, code, digits: 6, algorithm: t.algorithm, lookAhead: 3, state });
   };
-  assert.equal(check(code40).ok, false, 'beyond the look-ahead before resync');
-  withTokenStore((store) => store.recordFailure(serial, new Date()));
+  assert.equal((await check(code40)).ok, false, 'beyond the look-ahead before resync');
+  await withTokenStore((store) => store.recordFailure(serial, new Date()));
 
   const r = await assent(['token', 'resync', serial, code40, code41]);
   assert.equal(r.code, 0, r.stderr);
@@ -168,10 +169,10 @@ test('an HOTP token pressed to counter 40: resync moves the counter to 41 and th
     r.stdout,
     `token ${serial} resynchronised: counter 41 used, next code is counter 42; failures and lock cleared\n`,
   );
-  const token = stored(serial);
+  const token = await stored(serial);
   assert.deepEqual([token.lastUsed, token.failures, token.drift], [41, 0, 0]);
-  assert.equal(check(oathtoolHotpPair(secret, 42)[0]).ok, true);
-  assert.equal(check(code41).ok, false, 'code2 itself is used up');
+  assert.equal((await check(oathtoolHotpPair(secret, 42)[0])).ok, true);
+  assert.equal((await check(code41)).ok, false, 'code2 itself is used up');
 });
 
 test('HOTP resync searches --window counters after the last used one (default 100)', async () => {
@@ -180,10 +181,10 @@ test('HOTP resync searches --window counters after the last used one (default 10
   const refused = await assent(['token', 'resync', serial, a, b]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, new RegExp(RESYNC_FAILED));
-  assert.equal(stored(serial).lastUsed, 41);
+  assert.equal((await stored(serial)).lastUsed, 41);
   const accepted = await assent(['token', 'resync', serial, a, b, '--window', '200']);
   assert.equal(accepted.code, 0, accepted.stderr);
-  assert.equal(stored(serial).lastUsed, 151);
+  assert.equal((await stored(serial)).lastUsed, 151);
   const bad = await assent(['token', 'resync', serial, a, b, '--window', '1001']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--window 1001: expected 1–1000/);

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { Awaitable } from '../../src/domain/awaitable.js';
 import { hashBackupCode, type TokenStore } from '../../src/domain/token.js';
 import { decodeBase32 } from '../../src/otp/base32.js';
 import { verifyHotp } from '../../src/otp/verify-hotp.js';
@@ -50,10 +51,10 @@ try { await program.parseAsync(process.argv); } catch (error) {
 }
 
 /** Opens the token store the CLI wrote, as the server would. */
-function withTokenStore<T>(work: (store: TokenStore) => T): T {
+async function withTokenStore<T>(work: (store: TokenStore) => Awaitable<T>): Promise<T> {
   const db = openSqlite(join(dir, 'data', 'assent.db'));
   try {
-    return work(new SqliteTokenStore(db, loadSealer(join(dir, 'data', 'secret.key')).sealer));
+    return await work(new SqliteTokenStore(db, loadSealer(join(dir, 'data', 'secret.key')).sealer));
   } finally {
     db.close();
   }
@@ -64,9 +65,9 @@ function oathtoolTotp(base32: string, extra: readonly string[] = [], mode = '--t
   return execFileSync('oathtool', [mode, ...extra, '-b', base32], { encoding: 'utf8' }).trim();
 }
 
-function verifiesNow(serial: string, code: string): boolean {
-  return withTokenStore((store) => {
-    const token = store.getBySerial(serial)!;
+function verifiesNow(serial: string, code: string): Promise<boolean> {
+  return withTokenStore(async (store) => {
+    const token = (await store.getBySerial(serial))!;
     return verifyTotp({
       secret: token.secret,
       code,
@@ -103,9 +104,9 @@ test('token add prints serial, otpauth URI and a terminal QR; oathtool codes ver
   const decoded = decodeBase32(totpSecret);
   assert.ok(decoded.ok && decoded.bytes.length === 20, 'A6.6: a 160-bit seed');
   assert.match(r.stdout, /[▀▄█]/, 'a QR code drawn with block characters');
-  assert.ok(verifiesNow(totpSerial, oathtoolTotp(totpSecret)), 'the code oathtool prints verifies');
+  assert.ok(await verifiesNow(totpSerial, oathtoolTotp(totpSecret)), 'the code oathtool prints verifies');
   const wrong = oathtoolTotp(totpSecret, ['-N', '+1 hour']);
-  assert.equal(verifiesNow(totpSerial, wrong), false, 'a code an hour away does not');
+  assert.equal(await verifiesNow(totpSerial, wrong), false, 'a code an hour away does not');
   // The PNG holds the secret too: a real PNG, owner-only.
   const bytes = readFileSync(png);
   assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -131,7 +132,7 @@ test('token add writes an SVG, supports 8 digits and SHA256, and checks its opti
   const uri = /^otpauth:\S+$/m.exec(r.stdout)![0];
   const secret = new URL(uri).searchParams.get('secret')!;
   const serial = /token (\S+) added/.exec(r.stdout)![1]!;
-  assert.ok(verifiesNow(serial, oathtoolTotp(secret, ['--digits=8'], '--totp=sha256')));
+  assert.ok(await verifiesNow(serial, oathtoolTotp(secret, ['--digits=8'], '--totp=sha256')));
   assert.equal((await assent(['token', 'add', '--user', 'alice', '--digits', '7'])).code, 2);
   assert.equal((await assent(['token', 'add', '--user', 'alice', '--algorithm', 'MD5'])).code, 2);
   assert.equal((await assent(['token', 'add', '--user', 'nobody'])).code, 1);
@@ -145,8 +146,8 @@ test('a HOTP token starts at counter 0: oathtool --hotp -c 0 verifies, and the U
   assert.equal(uri.searchParams.get('counter'), '0');
   const secret = uri.searchParams.get('secret')!;
   const code = execFileSync('oathtool', ['--hotp', '-c', '0', '-b', secret], { encoding: 'utf8' }).trim();
-  const result = withTokenStore((store) => {
-    const token = store.getBySerial(serial)!;
+  const result = await withTokenStore(async (store) => {
+    const token = (await store.getBySerial(serial))!;
     return verifyHotp({
       secret: token.secret,
       code,
@@ -164,10 +165,10 @@ test('backup codes are printed once and each works once', async () => {
   const serial = /token (\S+) added/.exec(r.stdout)![1]!;
   const codes = [...r.stdout.matchAll(/^ {2}(\d{5}) (\d{5})$/gm)].map((m) => `${m[1]}${m[2]}`);
   assert.equal(codes.length, 5);
-  withTokenStore((store) => {
-    const salt = store.getBySerial(serial)!.secret;
-    assert.equal(store.useBackupCode(serial, hashBackupCode(salt, codes[0]!), new Date()), true);
-    assert.equal(store.useBackupCode(serial, hashBackupCode(salt, codes[0]!), new Date()), false);
+  await withTokenStore(async (store) => {
+    const salt = (await store.getBySerial(serial))!.secret;
+    assert.equal(await store.useBackupCode(serial, hashBackupCode(salt, codes[0]!), new Date()), true);
+    assert.equal(await store.useBackupCode(serial, hashBackupCode(salt, codes[0]!), new Date()), false);
   });
   const list = await assent(['token', 'list', '--user', 'alice']);
   assert.match(list.stdout, new RegExp(`${serial}\\talice\\tbackup\\t4 unused`));
@@ -199,7 +200,7 @@ test('token import adds CSV tokens whose codes verify; a bad base32 line is refu
   const ok = await assent(['token', 'import', good]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /1 tokens imported/);
-  assert.ok(verifiesNow('HW0001', oathtoolTotp(secret)));
+  assert.ok(await verifiesNow('HW0001', oathtoolTotp(secret)));
 
   const bad = join(dir, 'bad.csv');
   writeFileSync(
@@ -212,21 +213,18 @@ test('token import adds CSV tokens whose codes verify; a bad base32 line is refu
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /line 3: secret: not base32/);
   assert.ok(!refused.stderr.includes('NOT-BASE32'), 'the secret is not echoed');
-  assert.equal(
-    withTokenStore((store) => store.getBySerial('HW0002')),
-    undefined,
-  );
+  assert.equal(await withTokenStore((store) => store.getBySerial('HW0002')), undefined);
   const again = await assent(['token', 'import', good]);
   assert.equal(again.code, 1, 'an existing serial is refused');
   assert.match(again.stderr, /HW0001 already exists/);
 });
 
 test('token rename changes only the label; a bad label is a usage error (2), an unknown serial exit 1', async () => {
-  const before = withTokenStore((store) => store.getBySerial(totpSerial)!);
+  const before = await withTokenStore((store) => store.getBySerial(totpSerial));
   const r = await assent(['token', 'rename', totpSerial, "  alice's old phone  "]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`token ${totpSerial} renamed to "alice's old phone"`));
-  const after = withTokenStore((store) => store.getBySerial(totpSerial)!);
+  const after = await withTokenStore((store) => store.getBySerial(totpSerial));
   assert.deepEqual(after, { ...before, label: "alice's old phone" }, 'the seed and replay state stay');
   const listed = await assent(['token', 'list', '--user', 'alice', '--json']);
   assert.ok(listed.stdout.includes('"label":"alice\'s old phone"'), listed.stdout);
@@ -237,7 +235,7 @@ test('token rename changes only the label; a bad label is a usage error (2), an 
   const unknown = await assent(['token', 'rename', 'ASNT99999999', 'x']);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /no token with serial "ASNT99999999"/);
-  assert.ok(verifiesNow(totpSerial, oathtoolTotp(totpSecret)), 'its codes still verify');
+  assert.ok(await verifiesNow(totpSerial, oathtoolTotp(totpSecret)), 'its codes still verify');
 });
 
 test('token remove deletes once, then reports no such token (exit 1)', async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { AccountLockoutStore } from '../../src/domain/account-lockout.js';
+import type { Awaitable } from '../../src/domain/awaitable.js';
 import type { TokenStore } from '../../src/domain/token.js';
 import { loadSealer } from '../../src/store/sealer.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
@@ -26,11 +27,13 @@ function assent(args: readonly string[]): Promise<PeerResult> {
 }
 
 /** Opens the stores the CLI writes, as a running server would. */
-function withStores<T>(work: (tokens: TokenStore, lockouts: AccountLockoutStore) => T): T {
+async function withStores<T>(
+  work: (tokens: TokenStore, lockouts: AccountLockoutStore) => Awaitable<T>,
+): Promise<T> {
   const db = openSqlite(join(dir, 'data', 'assent.db'));
   try {
     const sealer = loadSealer(join(dir, 'data', 'secret.key')).sealer;
-    return work(new SqliteTokenStore(db, sealer), new SqliteAccountLockoutStore(db));
+    return await work(new SqliteTokenStore(db, sealer), new SqliteAccountLockoutStore(db));
   } finally {
     db.close();
   }
@@ -53,14 +56,14 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('user unlock clears the account lock and every token of the user, and says what it cleared (A6.5)', async () => {
   const [s1, s2] = serials as [string, string];
-  withStores((tokens, lockouts) => {
-    for (let i = 0; i < 10; i++) lockouts.recordFailure('alice', now);
-    lockouts.lock('alice', inAnHour);
-    lockouts.recordFailure('alice', now);
-    for (let i = 0; i < 10; i++) tokens.recordFailure(s1, now);
-    tokens.setLockedUntil(s1, inTwoHours);
-    tokens.recordFailure(s2, now);
-    tokens.recordFailure(s2, now);
+  await withStores(async (tokens, lockouts) => {
+    for (let i = 0; i < 10; i++) await lockouts.recordFailure('alice', now);
+    await lockouts.lock('alice', inAnHour);
+    await lockouts.recordFailure('alice', now);
+    for (let i = 0; i < 10; i++) await tokens.recordFailure(s1, now);
+    await tokens.setLockedUntil(s1, inTwoHours);
+    await tokens.recordFailure(s2, now);
+    await tokens.recordFailure(s2, now);
   });
   const listed = await assent(['user', 'lockouts']);
   assert.equal(listed.code, 0, listed.stderr);
@@ -73,9 +76,9 @@ test('user unlock clears the account lock and every token of the user, and says 
     `alice: account unlocked (was locked until ${inAnHour}, 1 failure, 1 lock); 2 tokens reset ` +
       `(${s1}: was locked until ${inTwoHours}, 10 failures; ${s2}: 2 failures)\n`,
   );
-  withStores((tokens, lockouts) => {
-    assert.equal(lockouts.get('alice'), undefined, 'failures, lock and lock count are forgotten');
-    for (const token of tokens.listForUser('alice')) {
+  await withStores(async (tokens, lockouts) => {
+    assert.equal(await lockouts.get('alice'), undefined, 'failures, lock and lock count are forgotten');
+    for (const token of await tokens.listForUser('alice')) {
       assert.deepEqual([token.failures, token.lockedUntil], [0, null], token.serial);
     }
   });
@@ -83,11 +86,18 @@ test('user unlock clears the account lock and every token of the user, and says 
 });
 
 test('a directory user without a local user record is unlocked by the name its tokens are held under', async () => {
-  withStores((tokens, lockouts) => {
+  await withStores(async (tokens, lockouts) => {
     const secret = randomBytes(20);
-    tokens.add({ serial: 'DIR0001', userName: 'dave', type: 'totp', secret, algorithm: 'SHA1', digits: 6 });
-    for (let i = 0; i < 4; i++) tokens.recordFailure('DIR0001', now);
-    lockouts.lock('dave', inAnHour);
+    await tokens.add({
+      serial: 'DIR0001',
+      userName: 'dave',
+      type: 'totp',
+      secret,
+      algorithm: 'SHA1',
+      digits: 6,
+    });
+    for (let i = 0; i < 4; i++) await tokens.recordFailure('DIR0001', now);
+    await lockouts.lock('dave', inAnHour);
   });
   const r = await assent(['user', 'unlock', 'dave']);
   assert.equal(r.code, 0, r.stderr);
@@ -95,24 +105,24 @@ test('a directory user without a local user record is unlocked by the name its t
     r.stdout,
     `dave: account unlocked (was locked until ${inAnHour}, 0 failures, 1 lock); 1 token reset (DIR0001: 4 failures)\n`,
   );
-  withStores((tokens, lockouts) => {
-    assert.equal(lockouts.get('dave'), undefined);
-    assert.equal(tokens.getBySerial('DIR0001')?.failures, 0);
+  await withStores(async (tokens, lockouts) => {
+    assert.equal(await lockouts.get('dave'), undefined);
+    assert.equal((await tokens.getBySerial('DIR0001'))?.failures, 0);
   });
 });
 
 test('a name with no lockout, no token and no user exits 1 and creates nothing; names are case-sensitive', async () => {
-  withStores((_tokens, lockouts) => lockouts.recordFailure('alice', now));
+  await withStores((_tokens, lockouts) => lockouts.recordFailure('alice', now));
   for (const name of ['nobody', 'Alice']) {
     const r = await assent(['user', 'unlock', name]);
     assert.equal(r.code, 1, name);
     assert.match(r.stderr, new RegExp(`nothing to unlock for "${name}": no user, token or account lockout`));
     assert.equal(r.stdout, '');
   }
-  withStores((_tokens, lockouts) => {
-    assert.equal(lockouts.get('nobody'), undefined);
-    assert.equal(lockouts.get('alice')?.failures, 1, 'unlocking Alice left alice alone');
-    lockouts.reset('alice');
+  await withStores(async (_tokens, lockouts) => {
+    assert.equal(await lockouts.get('nobody'), undefined);
+    assert.equal((await lockouts.get('alice'))?.failures, 1, 'unlocking Alice left alice alone');
+    await lockouts.reset('alice');
   });
 });
 
@@ -123,12 +133,12 @@ test('a local user with nothing to clear is not an error', async () => {
 });
 
 test('user lockouts lists failing and locked accounts by name; an expired lock is shown as such', async () => {
-  withStores((_tokens, lockouts) => {
-    lockouts.recordFailure('zoe', now);
-    lockouts.lock('carol', anHourAgo);
-    lockouts.recordFailure('carol', now);
-    lockouts.lock('bob', inAnHour);
-    lockouts.lock('bob', inTwoHours);
+  await withStores(async (_tokens, lockouts) => {
+    await lockouts.recordFailure('zoe', now);
+    await lockouts.lock('carol', anHourAgo);
+    await lockouts.recordFailure('carol', now);
+    await lockouts.lock('bob', inAnHour);
+    await lockouts.lock('bob', inTwoHours);
   });
   const text = await assent(['user', 'lockouts']);
   assert.equal(text.code, 0, text.stderr);

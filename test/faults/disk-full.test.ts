@@ -31,7 +31,7 @@ const tsx = import.meta.resolve('tsx');
 const sqliteModule = fileURLToPath(new URL('../../node_modules/better-sqlite3', import.meta.url));
 
 /** Prepares a data dir (key, database with one user holding an HOTP token, one client) in `dir`. */
-function prepare(dir: string, port: number): string {
+async function prepare(dir: string, port: number): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const configFile = join(root, `${port}.yaml`);
   writeFileSync(
@@ -48,14 +48,14 @@ log: { level: info }
   createKeyFile(loaded.config.secrets.keyFile);
   const stores = openStores(loaded.config);
   try {
-    stores.clients.add({ name: 'nas', address: '127.0.0.1', secret: new TextEncoder().encode(SECRET) });
+    await stores.clients.add({ name: 'nas', address: '127.0.0.1', secret: new TextEncoder().encode(SECRET) });
     const salt = randomBytes(8);
     const digest = createHash('sha256').update('kai-pw').update(salt).digest();
-    stores.users.add({
+    await stores.users.add({
       name: 'kai',
       passwordHash: `{SSHA256}${Buffer.concat([digest, salt]).toString('base64')}`,
     });
-    stores.tokens.add({
+    await stores.tokens.add({
       serial: 'H1',
       userName: 'kai',
       type: 'hotp',
@@ -64,7 +64,7 @@ log: { level: info }
       digits: 6,
     });
   } finally {
-    stores.close();
+    await stores.close();
   }
   return configFile;
 }
@@ -130,7 +130,7 @@ async function login(port: number, password: string): Promise<number | undefined
 test('disk full: code logins are refused with a logged reason, the server stays up, and recovers with space', async () => {
   const port = await freeUdpPort();
   const dataDir = join(root, 'full');
-  const configFile = prepare(dataDir, port);
+  const configFile = await prepare(dataDir, port);
   const log = join(root, 'full.log');
   const ns = namespace(
     dataDir,
@@ -219,7 +219,7 @@ echo "check $(node -e "const D = require(process.argv[1]); console.log(new D(pro
 test('read-only database: the server refuses to start with a clear message and exit 3 (no restart loop)', async () => {
   const port = await freeUdpPort();
   const dataDir = join(root, 'ro');
-  const configFile = prepare(dataDir, port);
+  const configFile = await prepare(dataDir, port);
   const ns = namespace(
     dataDir,
     16,

@@ -45,16 +45,16 @@ log: { level: info }
 `,
 );
 
-function prepare(): string {
+async function prepare(): Promise<string> {
   const loaded = loadConfig({ file: configFile, env: {} });
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
   createKeyFile(loaded.config.secrets.keyFile);
   const stores = openStores(loaded.config);
   try {
-    stores.clients.add({ name: 'nas', address: '127.0.0.1', secret: new TextEncoder().encode(SECRET) });
+    await stores.clients.add({ name: 'nas', address: '127.0.0.1', secret: new TextEncoder().encode(SECRET) });
     for (let i = 0; i < USERS; i++) {
-      stores.users.add({ name: `u${i}`, passwordHash: ssha256(passwordOf(i)) });
-      stores.tokens.add({
+      await stores.users.add({ name: `u${i}`, passwordHash: ssha256(passwordOf(i)) });
+      await stores.tokens.add({
         serial: `H${i}`,
         userName: `u${i}`,
         type: 'hotp',
@@ -63,9 +63,11 @@ function prepare(): string {
         digits: 6,
       });
     }
-    return issueApiKey(stores.apiKeys, { name: 'ops', scopes: ['admin'], expiresAt: null }, new Date()).key;
+    return (
+      await issueApiKey(stores.apiKeys, { name: 'ops', scopes: ['admin'], expiresAt: null }, new Date())
+    ).key;
   } finally {
-    stores.close();
+    await stores.close();
   }
 }
 
@@ -96,7 +98,7 @@ async function login(client: RawRadiusClient, user: number, password: string): P
 }
 
 test('kill -9 under load: enrolments answered 201 survive, accepted codes stay spent, passwords still work', async () => {
-  const apiKey = prepare();
+  const apiKey = await prepare();
   let server = await serve();
   const accepted: { user: number; code: string }[] = [];
   const enrolled: string[] = [];

@@ -174,7 +174,7 @@ test('no key, a wrong key, a wrong scope, an expired key: the same 401 body', as
   assert.ok(loaded.ok);
   const stores = openStores(loaded.config);
   try {
-    stores.apiKeys.add({
+    await stores.apiKeys.add({
       id,
       name: 'brief',
       scopes: ['auth'],
@@ -182,7 +182,7 @@ test('no key, a wrong key, a wrong scope, an expired key: the same 401 body', as
       expiresAt: new Date(Date.now() - 60_000).toISOString(),
     });
   } finally {
-    stores.close();
+    await stores.close();
   }
   const body = { username: 'bob', password: 'bob-pw' };
   const answers = [

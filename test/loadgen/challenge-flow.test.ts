@@ -152,7 +152,8 @@ describe('runTotpFlowLoad', () => {
       durationSeconds: 5,
       warmupSeconds: 0,
       maxRequests,
-      timeoutMs: 200,
+      // Generous: under a loaded CI machine a 200 ms limit timed out replies that did come, and the counts broke.
+      timeoutMs: 2000,
       clock,
     });
   };
@@ -207,7 +208,8 @@ describe('runTotpFlowLoad', () => {
       durationSeconds: 5,
       warmupSeconds: 0,
       maxRequests: 8,
-      timeoutMs: 200,
+      // Generous: under a loaded CI machine a 200 ms limit timed out replies that did come, and the counts broke.
+      timeoutMs: 2000,
       clock: () => {
         // After the fourth accepted login the clock (and the responder) move to the next step.
         if (!moved && responder.accepted === 4) {

@@ -39,9 +39,9 @@ test('sqlite: the table refuses rows the code never writes (bad id, name, scopes
   }
 });
 
-test('sqlite: only the SHA-256 of a key reaches the file, never the key or its secret part', () => {
+test('sqlite: only the SHA-256 of a key reaches the file, never the key or its secret part', async () => {
   const { dir, db } = tempDb();
-  const { key } = issueApiKey(
+  const { key } = await issueApiKey(
     new SqliteApiKeyStore(db),
     { name: 'portal', scopes: ['push'], expiresAt: null },
     new Date(),

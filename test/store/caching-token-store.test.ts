@@ -6,12 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import type { TokenStore } from '../../src/domain/token.js';
 import { CachingTokenStore } from '../../src/store/caching-token-store.js';
 import { ReplayJournal } from '../../src/store/replay-journal.js';
 import { createSealer } from '../../src/store/sealer.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
+import { sqliteHolderQueries } from '../../src/store/sqlite/sqlite-holder-queries.js';
 import { SqliteTokenStore } from '../../src/store/sqlite/sqlite-token-store.js';
-import { TokenHolders } from '../../src/store/sqlite/token-holders.js';
+import { TokenHolders } from '../../src/store/token-holders.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -113,7 +115,7 @@ test('a failing commit rejects every caller of the batch: nothing is accepted', 
   await assert.rejects(pending as Promise<boolean>, /disk full/);
 });
 
-test('cached code lengths match the token-holder index: distinct, oldest token first, backup codes as 10 digits', () => {
+test('cached code lengths match the token-holder index: distinct, oldest token first, backup codes as 10 digits', async () => {
   const { cache, inner, db } = setup();
   inner.add({
     serial: 'S-alice-8',
@@ -141,7 +143,9 @@ test('cached code lengths match the token-holder index: distinct, oldest token f
   });
   assert.equal(cache.cachedCodeLengths('alice'), undefined, 'not cached before the first list');
   cache.listForUser('alice');
-  const fromIndex = new TokenHolders(db).codeLengthsOf('alice');
+  const holders = new TokenHolders(sqliteHolderQueries(db));
+  await holders.refresh();
+  const fromIndex = holders.codeLengthsOf('alice');
   assert.deepEqual(fromIndex, [6, 8, 10]);
   assert.deepEqual(cache.cachedCodeLengths('alice'), fromIndex);
   assert.equal(cache.cachedCodeLengths('carol'), undefined);
@@ -240,4 +244,74 @@ test('complete: tokens loaded at start are raised to the replay journal marks (A
     'a step at or below the journal mark is a replay',
   );
   journal.close();
+});
+
+/**
+ * The same store answering every call on a later turn of the event loop, as a database over the network does; what
+ * a call reads or writes is done when it is made, so an answer can arrive after a newer change.
+ */
+function later<T extends object>(store: T): T {
+  return new Proxy(store, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        let answer: { value: unknown } | { error: unknown };
+        try {
+          answer = { value: value.apply(target, args) };
+        } catch (error) {
+          answer = { error };
+        }
+        return new Promise((resolve, reject) =>
+          setImmediate(() => ('value' in answer ? resolve(answer.value) : reject(answer.error))),
+        );
+      };
+    },
+  });
+}
+
+test('over a store that answers with promises: a read is kept unless a change overtook it', async () => {
+  const { inner } = setup();
+  const cache = new CachingTokenStore(later(inner) as TokenStore, (fn) => fn());
+  const first = cache.listForUser('alice');
+  assert.ok(first instanceof Promise);
+  assert.equal(cache.listForUser('alice'), first, 'a second read joins the first');
+  assert.equal((await first)[0]?.label, '');
+  assert.ok(!(cache.listForUser('alice') instanceof Promise), 'kept: answered from memory');
+  cache.refreshUser('alice');
+  const old = cache.listForUser('alice');
+  inner.setLabel('S-alice', 'renamed');
+  cache.refreshUser('alice');
+  assert.equal((await old)[0]?.label, '', 'the read answers what it read');
+  const next = cache.listForUser('alice');
+  assert.ok(next instanceof Promise, 'what it read was not kept');
+  assert.equal((await next)[0]?.label, 'renamed');
+});
+
+test('over a store that answers with promises: a batch is answered when all of it is; one failure fails it all', async () => {
+  const { inner } = setup();
+  const slow = later(inner) as TokenStore;
+  let failing = false;
+  const store: TokenStore = {
+    ...slow,
+    listForUser: (name) => slow.listForUser(name),
+    recordSuccess: (serial, success) =>
+      failing && serial === 'S-bob'
+        ? Promise.reject(new Error('connection lost'))
+        : slow.recordSuccess(serial, success),
+  };
+  const cache = new CachingTokenStore(store, (fn) => fn());
+  await cache.listForUser('alice');
+  await cache.listForUser('bob');
+  const a = cache.recordSuccessBatched('S-alice', { expectedLastUsed: -1, newLastUsed: 10, drift: 0 });
+  const b = cache.recordSuccessBatched('S-bob', { expectedLastUsed: -1, newLastUsed: 11, drift: 0 });
+  assert.deepEqual(await Promise.all([a, b]), [true, true]);
+  assert.equal(inner.getBySerial('S-bob')?.lastUsed, 11);
+  failing = true;
+  const c = cache.recordSuccessBatched('S-alice', { expectedLastUsed: 10, newLastUsed: 20, drift: 0 });
+  const d = cache.recordSuccessBatched('S-bob', { expectedLastUsed: 11, newLastUsed: 21, drift: 0 });
+  await assert.rejects(c as Promise<boolean>, /connection lost/);
+  await assert.rejects(d as Promise<boolean>, /connection lost/);
+  assert.equal(inner.getBySerial('S-alice')?.lastUsed, 20, 'its own write was done before the batch failed');
+  assert.equal(cache.cachedCodeLengths('alice'), undefined, 'memory of a failed batch is dropped');
 });

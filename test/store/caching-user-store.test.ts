@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { UserStore } from '../../src/domain/ports.js';
+import type { User } from '../../src/domain/user.js';
 import { CachingUserStore } from '../../src/store/caching-user-store.js';
 import { MemoryUserStore } from '../../src/store/memory/memory-user-store.js';
 import { runUserStoreConformance } from './user-store.conformance.js';
@@ -86,4 +88,107 @@ test('complete (the login index): made-up names cost no read; a changed user is 
   // Writes through the store are seen at once.
   store.setStatus('bob', 'disabled');
   assert.equal(store.getByName('bob')?.status, 'disabled');
+});
+
+/**
+ * The same store answering every call on a later turn of the event loop, as a database over the network does; what
+ * a call reads is read when it is made, so an answer can arrive after a newer change.
+ */
+function later<T extends object>(store: T): T {
+  return new Proxy(store, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        let answer: { value: unknown } | { error: unknown };
+        try {
+          answer = { value: value.apply(target, args) };
+        } catch (error) {
+          answer = { error };
+        }
+        return new Promise((resolve, reject) =>
+          setImmediate(() => ('value' in answer ? resolve(answer.value) : reject(answer.error))),
+        );
+      };
+    },
+  });
+}
+
+test('over a store that answers with promises: one read per name at a time, kept, then served at once', async () => {
+  const inner = new MemoryUserStore();
+  inner.add({ name: 'alice', passwordHash: 'h1' });
+  let reads = 0;
+  const lookup = inner.getByName.bind(inner);
+  inner.getByName = (name) => {
+    reads++;
+    return lookup(name);
+  };
+  const store = new CachingUserStore(later(inner) as UserStore);
+  const first = store.getByName('alice');
+  const second = store.loginUser('alice');
+  assert.ok(first instanceof Promise && second instanceof Promise);
+  assert.equal((await first)?.passwordHash, 'h1');
+  assert.equal((await second)?.user.passwordHash, 'h1');
+  assert.equal(reads, 1, 'the second lookup joined the first read');
+  const cached = store.getByName('alice');
+  assert.ok(!(cached instanceof Promise), 'kept: answered from memory');
+  assert.equal(cached?.passwordHash, 'h1');
+  assert.equal(await store.getByName('ghost'), undefined);
+  assert.equal(store.size, 1, 'unknown names are not kept');
+});
+
+test('over a store that answers with promises: a read that a change overtook answers, but is not kept', async () => {
+  const inner = new MemoryUserStore();
+  inner.add({ name: 'alice', passwordHash: 'h1' });
+  const store = new CachingUserStore(later(inner) as UserStore);
+  const old = store.getByName('alice');
+  // Another writer changes alice while the read is under way; the change feed says so before the read answers.
+  inner.setPasswordHash('alice', 'h2');
+  store.refresh('alice');
+  assert.equal((await old)?.passwordHash, 'h1', 'the read answers what it read');
+  const next = store.getByName('alice');
+  assert.ok(next instanceof Promise, 'what it read was not kept');
+  assert.equal((await next)?.passwordHash, 'h2');
+  // A write through the cache is seen by the next lookup once it is done.
+  assert.equal(await store.setStatus('alice', 'disabled'), true);
+  assert.equal((await store.getByName('alice'))?.status, 'disabled');
+});
+
+test('over a store that answers with promises, complete: the old users answer until invalidateAll has the new list', async () => {
+  const inner = new MemoryUserStore();
+  inner.add({ name: 'alice', passwordHash: 'h1' });
+  const store = new CachingUserStore(later(inner) as UserStore);
+  store.load(inner.list());
+  inner.setPasswordHash('alice', 'h2');
+  const reloading = store.invalidateAll();
+  assert.ok(reloading instanceof Promise);
+  assert.equal((store.getByName('alice') as User | undefined)?.passwordHash, 'h1', 'served while reloading');
+  // Carol arrives after the list was read: the feed names her while the reload is under way.
+  inner.add({ name: 'carol', passwordHash: 'h3' });
+  store.refresh('carol');
+  await reloading;
+  assert.equal(store.isComplete, true);
+  assert.equal((store.getByName('alice') as User | undefined)?.passwordHash, 'h2');
+  assert.equal(
+    (await store.getByName('carol'))?.passwordHash,
+    'h3',
+    'a change during the reload is read again',
+  );
+  assert.equal(store.getByName('nobody'), undefined, 'complete again: made-up names cost no read');
+});
+
+test('over a store that answers with promises: a reload that fails leaves the cache lazy, asking the store', async () => {
+  const inner = new MemoryUserStore();
+  inner.add({ name: 'alice', passwordHash: 'h1' });
+  const slow = later(inner) as UserStore;
+  const store = new CachingUserStore({
+    ...slow,
+    getByName: (name) => slow.getByName(name),
+    list: () => Promise.reject(new Error('connection lost')),
+  } as UserStore);
+  store.load(inner.list());
+  await assert.rejects(Promise.resolve(store.invalidateAll()), /connection lost/);
+  assert.equal(store.isComplete, false);
+  inner.setPasswordHash('alice', 'h2');
+  assert.equal((await store.getByName('alice'))?.passwordHash, 'h2', 'read from the store, not memory');
 });

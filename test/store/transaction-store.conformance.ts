@@ -1,10 +1,11 @@
 // Owns the conformance suite every TransactionStore adapter must pass; adapters may answer with promises.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Awaitable } from '../../src/domain/awaitable.js';
 import { StoreError } from '../../src/domain/ports.js';
 import type { NewPushTransaction, TransactionStore } from '../../src/domain/push-transaction.js';
 
-export type MakeTransactionStore = () => TransactionStore;
+export type MakeTransactionStore = () => Awaitable<TransactionStore>;
 
 const T0 = 1_800_000_000_000;
 const txn = (id: string, userName = 'alice', deadline = T0 + 60_000): NewPushTransaction => ({
@@ -21,7 +22,7 @@ const txn = (id: string, userName = 'alice', deadline = T0 + 60_000): NewPushTra
 export function runTransactionStoreConformance(name: string, makeStore: MakeTransactionStore): void {
   describe(`TransactionStore conformance: ${name}`, () => {
     test("create starts in push-sent; found by id, session id and as the user's open transaction", async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const created = await store.create(txn('t1'));
       assert.equal(created.status, 'push-sent');
       assert.equal((await store.byId('t1'))?.sessionId, 's-t1');
@@ -40,7 +41,7 @@ export function runTransactionStoreConformance(name: string, makeStore: MakeTran
     });
 
     test('decide is a compare-and-set: the first outcome wins, every later one is a no-op (SECURITY A4.3, A7.6)', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       await store.create(txn('t1'));
       const first = await store.decide('t1', {
         status: 'approved',
@@ -58,7 +59,7 @@ export function runTransactionStoreConformance(name: string, makeStore: MakeTran
     });
 
     test('of many racing outcomes exactly one wins', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       await store.create(txn('t1'));
       const results = await Promise.all(
         ['approved', 'denied', 'expired', 'answered-by-code', 'approved'].map((status) =>
@@ -69,7 +70,7 @@ export function runTransactionStoreConformance(name: string, makeStore: MakeTran
     });
 
     test('sweep forgets transactions past their deadline by more than keepMs, open or ended', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       await store.create(txn('old', 'alice', T0));
       await store.create(txn('new', 'alice', T0 + 120_000));
       await store.decide('new', { status: 'denied', reason: 'PUSH_DENIED' });

@@ -153,7 +153,7 @@ export async function startPortalSite(
   };
   const checkCode = createCheckCode({ tokens, lockouts, policy: config.secondFactor });
   const attributesFor = createGroupAttributes({});
-  const push = createPushWiring({
+  const push = await createPushWiring({
     config,
     checkCode,
     tokens,

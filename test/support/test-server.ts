@@ -88,7 +88,7 @@ export async function startTestServer(
       const hash =
         user.passwordHash ??
         (user.password === undefined ? null : await hashArgon2id(user.password, TEST_ARGON2));
-      stores.users.add({
+      await stores.users.add({
         name: user.name,
         passwordHash: hash,
         ...(user.status === undefined ? {} : { status: user.status }),
@@ -97,7 +97,7 @@ export async function startTestServer(
     }
     const clients = options.clients ?? [{ name: 'local', address: '127.0.0.1', secret: DEFAULT_SECRET }];
     for (const client of clients) {
-      stores.clients.add({
+      await stores.clients.add({
         name: client.name,
         address: client.address,
         secret: new TextEncoder().encode(client.secret),
@@ -108,9 +108,10 @@ export async function startTestServer(
         ...(client.nasTimeout === undefined ? {} : { nasTimeout: client.nasTimeout }),
       });
     }
-    if (options.tokens !== undefined && options.tokens.length > 0) stores.tokens.addMany(options.tokens);
+    if (options.tokens !== undefined && options.tokens.length > 0)
+      await stores.tokens.addMany(options.tokens);
   } finally {
-    stores.close();
+    await stores.close();
   }
 
   const logs: Record<string, unknown>[] = [];

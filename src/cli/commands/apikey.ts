@@ -56,9 +56,9 @@ async function addKey(options: AddOptions, command: Command): Promise<void> {
   const expiresAt = options.expires === undefined ? null : parseExpiry(options.expires, now);
   // Checked against API_SCOPES by issueApiKey, which names the bad one.
   const scopes = (options.scope ?? []) as ApiScope[];
-  const { key, record } = await withStores(command, (stores) => {
+  const { key, record } = await withStores(command, async (stores) => {
     try {
-      return issueApiKey(stores.apiKeys, { name: options.name, scopes, expiresAt }, now);
+      return await issueApiKey(stores.apiKeys, { name: options.name, scopes, expiresAt }, now);
     } catch (error) {
       if (!(error instanceof ApiKeyInputError)) throw error;
       const exit = error.problem === 'in_use' ? ExitCode.Failed : ExitCode.Usage;
@@ -79,8 +79,8 @@ async function addKey(options: AddOptions, command: Command): Promise<void> {
 
 function listKeys(options: { json?: boolean }, command: Command): Promise<void> {
   const now = new Date();
-  return withStores(command, (stores) => {
-    for (const k of stores.apiKeys.list()) {
+  return withStores(command, async (stores) => {
+    for (const k of await stores.apiKeys.list()) {
       // Never the key or its hash: what an operator needs to tell keys apart and see which are still used.
       const row = {
         name: k.name,

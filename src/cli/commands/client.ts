@@ -64,9 +64,9 @@ Examples:
   assent client add --name ssh-hosts --address 10.0.5.0/24 --no-require-message-authenticator`,
     )
     .action(async (options: AddOptions, command: Command) => {
-      const added = await withStores(command, (stores) => {
+      const added = await withStores(command, async (stores) => {
         try {
-          return addClient(stores.clients, {
+          return await addClient(stores.clients, {
             name: options.name,
             address: options.address,
             secret: options.secret,
@@ -118,8 +118,8 @@ secret on the NAS right away. Over the REST API: POST /api/v2/clients/<name>/sec
     .description('list RADIUS clients (secrets are never shown)')
     .option('--json', 'one JSON object per line')
     .action(async (options: { json?: boolean }, command: Command) => {
-      await withStores(command, (stores) => {
-        for (const c of stores.clients.list()) {
+      await withStores(command, async (stores) => {
+        for (const c of await stores.clients.list()) {
           const row = {
             name: c.name,
             address: c.address,

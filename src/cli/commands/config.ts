@@ -1,6 +1,8 @@
 // Owns `assent config check`: validate the configuration the server would start with, and show it.
+
 import type { Command } from 'commander';
 import { checkWiring, unknownPolicyClients } from '../../main.js';
+import { redactUrl } from '../../store/postgres/open-postgres.js';
 import { isInitialised, loadCliConfig, openCliStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
 
@@ -26,7 +28,7 @@ Exit codes: 0 valid (warnings go to stderr), 2 invalid (each error names the key
 Example:
   ASSENT_RADIUS_AUTH_PORT=11812 assent config check --print`,
     )
-    .action((options: { print?: boolean }, command: Command) => {
+    .action(async (options: { print?: boolean }, command: Command) => {
       const loaded = loadCliConfig(command);
       const problems = checkWiring(loaded);
       if (problems.length > 0) {
@@ -34,16 +36,20 @@ Example:
       }
       // Clients live in the database: when there is one, name policy entries for clients it does not have.
       if (isInitialised(loaded)) {
-        const stores = openCliStores(loaded);
+        const stores = await openCliStores(loaded);
         try {
-          for (const warning of unknownPolicyClients(loaded, stores.clients.list())) {
+          for (const warning of unknownPolicyClients(loaded, await stores.clients.list())) {
             process.stderr.write(`warning: ${warning}\n`);
           }
         } finally {
-          stores.close();
+          await stores.close();
         }
       }
-      if (options.print) process.stdout.write(`${JSON.stringify(loaded, null, 2)}\n`);
-      else process.stdout.write('configuration is valid\n');
+      if (options.print) {
+        // The database URL may carry a password: it is shown redacted, like everywhere else.
+        const url = loaded.storage.url === '' ? '' : redactUrl(loaded.storage.url);
+        const shown = { ...loaded, storage: { ...loaded.storage, url } };
+        process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+      } else process.stdout.write('configuration is valid\n');
     });
 }

@@ -81,11 +81,13 @@ Examples:
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
       process.on('SIGHUP', () => {
+        const failed = (error: unknown) =>
+          logger.error({ event: 'radius.clients_reload_failed', err: error });
+        server.reloadClients().catch(failed);
         try {
-          server.reloadClients();
           server.syncChanges();
         } catch (error) {
-          logger.error({ event: 'radius.clients_reload_failed', err: error });
+          failed(error);
         }
       });
     });

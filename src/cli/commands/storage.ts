@@ -1,8 +1,17 @@
 // Owns `assent backup`, `assent restore` and `assent migrate`: the database's life outside the server (issue 16).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { StoreError } from '../../domain/ports.js';
+import pg from 'pg';
+import type { Config } from '../../config/config-schema.js';
+import type { Awaitable } from '../../domain/awaitable.js';
+import { StoreError, StoreErrorCode } from '../../domain/ports.js';
 import { openStores } from '../../store/open-stores.js';
+import { redactUrl } from '../../store/postgres/open-postgres.js';
+import {
+  migratePostgres,
+  type PostgresSchemaStatus,
+  postgresSchemaStatus,
+} from '../../store/postgres/pg-migrate.js';
 import { SealError } from '../../store/sealer.js';
 import { readSchemaStatus } from '../../store/sqlite/schema-status.js';
 import { acquireServerLock, ServerLockError } from '../../store/sqlite/server-lock.js';
@@ -13,6 +22,48 @@ import { CliError, ExitCode } from '../cli-error.js';
 const describe = (s: BackupSummary) =>
   `schema version ${s.schemaVersion}, ${s.users} users, ${s.clients} clients, ${s.tokens} tokens, ` +
   `${s.pushDevices} push devices, ${s.bytes} bytes`;
+
+/**
+ * A restore checks its copy synchronously, under the database's lock; the embedded adapters it opens answer at once,
+ * so a promise here means a store the check cannot wait for.
+ */
+function answered<T>(value: Awaitable<T>): T {
+  if (value instanceof Promise) throw new Error('the restore check needs a store that answers at once');
+  return value;
+}
+
+/** Backup and restore copy the SQLite file; a PostgreSQL database is copied with PostgreSQL's own tools. */
+function sqliteOnly(config: Config, command: string, instead: string): void {
+  if (config.storage.url === '') return;
+  throw new CliError(
+    `assent ${command} works on the SQLite file; this configuration uses PostgreSQL (storage.url): use ${instead} ` +
+      'and keep the key file with it (docs/storage.md)',
+    ExitCode.Usage,
+  );
+}
+
+/** Schema status (and the migration) of the PostgreSQL database at `storage.url`, on one connection. */
+async function postgresSchema(config: Config, migrate: boolean): Promise<PostgresSchemaStatus> {
+  const client = new pg.Client({
+    connectionString: config.storage.url,
+    connectionTimeoutMillis: config.storage.timeoutMs,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    if (migrate) await migratePostgres(client);
+    return await postgresSchemaStatus(client);
+  } catch (error) {
+    throw error instanceof StoreError
+      ? error
+      : new StoreError(
+          StoreErrorCode.Unavailable,
+          `cannot reach ${redactUrl(config.storage.url)}: ${(error as Error).message}`,
+        );
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
 
 function failed(error: unknown): never {
   if (error instanceof StoreError || error instanceof ServerLockError) {
@@ -48,6 +99,7 @@ Examples:
     )
     .action(async (file: string, options: { force?: boolean; json?: boolean }, command: Command) => {
       const config = loadCliConfig(command);
+      sqliteOnly(config, 'backup', 'pg_dump --format=custom');
       const destination = resolve(file);
       const summary = await backupSqlite(config.storage.sqlitePath, destination, {
         overwrite: options.force === true,
@@ -83,6 +135,7 @@ Example:
     )
     .action((file: string, options: { json?: boolean }, command: Command) => {
       const config = loadCliConfig(command);
+      sqliteOnly(config, 'restore', 'pg_restore into an empty database');
       if (!isInitialised(config)) {
         throw new CliError(
           `no key file at ${config.secrets.keyFile}: put the key file of the backup's server there first ` +
@@ -97,17 +150,19 @@ Example:
         });
         try {
           // Each list opens every sealed secret of its kind (SECURITY A9.4): a wrong key fails here.
-          stores.clients.list();
-          stores.tokens.list();
-          stores.pushDevices.list();
-          const names = stores.db.prepare('SELECT name FROM server_secrets').pluck().all() as string[];
+          answered(stores.clients.list());
+          answered(stores.tokens.list());
+          answered(stores.pushDevices.list());
+          const names = stores.sqlite!.prepare('SELECT name FROM server_secrets').pluck().all() as string[];
           for (const name of names) {
-            stores.serverSecrets.getOrCreate(name, () => {
-              throw new Error(`server secret ${name} vanished while it was checked`);
-            });
+            answered(
+              stores.serverSecrets.getOrCreate(name, () => {
+                throw new Error(`server secret ${name} vanished while it was checked`);
+              }),
+            );
           }
         } finally {
-          stores.close();
+          answered(stores.close());
         }
       };
       let result: ReturnType<typeof restoreSqlite>;
@@ -153,12 +208,13 @@ Examples:
   assent migrate --status
   assent backup before-upgrade.db && assent migrate`,
     )
-    .action((options: { status?: boolean; json?: boolean }, command: Command) => {
+    .action(async (options: { status?: boolean; json?: boolean }, command: Command) => {
       const config = loadCliConfig(command);
-      const path = config.storage.sqlitePath;
-      const before = (() => {
+      const shared = config.storage.url !== '';
+      const path = shared ? redactUrl(config.storage.url) : config.storage.sqlitePath;
+      const before = await (async () => {
         try {
-          return readSchemaStatus(path);
+          return shared ? await postgresSchema(config, false) : readSchemaStatus(path);
         } catch (error) {
           return failed(error);
         }
@@ -198,11 +254,20 @@ Examples:
           process.exitCode = ExitCode.NotReady;
         return;
       }
+      if (shared) {
+        // PostgreSQL: nodes take turns on an advisory lock; stop the nodes of the old version first (docs/storage.md).
+        const after = await postgresSchema(config, true).catch(failed);
+        out(
+          after,
+          before.pending.map((m) => `${m.number}-${m.name}`),
+        );
+        return;
+      }
       try {
         // A running server keeps its schema in memory: migrating under it would run old code on a new schema.
         const lock = acquireServerLock(path);
         try {
-          openStores({ ...config, storage: { ...config.storage, autoMigrate: true } }).close();
+          await openStores({ ...config, storage: { ...config.storage, autoMigrate: true } }).close();
         } finally {
           lock.release();
         }

@@ -15,7 +15,7 @@ export async function addPushToken(
   command: Command,
 ): Promise<void> {
   let certFile = '';
-  const activation = await withStores(command, (stores, config) => {
+  const activation = await withStores(command, async (stores, config) => {
     certFile = config.http.public.certFile;
     if (!config.push.enabled) {
       throw new CliError(
@@ -30,7 +30,7 @@ export async function addPushToken(
       );
     }
     try {
-      return addPushActivation(stores, url, options.user, options.label ?? '', new Date());
+      return await addPushActivation(stores, url, options.user, options.label ?? '', new Date());
     } catch (error) {
       if (error instanceof TokenInputError)
         throw new CliError(`token add: ${error.message}`, ExitCode.Failed);

@@ -1,5 +1,6 @@
 // Owns `assent token resync`: a drifted TOTP clock or HOTP counter found again from two consecutive codes.
 import type { Command } from 'commander';
+import { type Awaitable, whenReady } from '../../domain/awaitable.js';
 import type { Token } from '../../domain/token.js';
 import type { OtpDigits } from '../../otp/otp-algorithm.js';
 import { OtpLimits } from '../../otp/otp-parameters.js';
@@ -44,30 +45,40 @@ const RESYNC_FAILED = 'codes do not match two consecutive codes within the resyn
  * no code becomes valid twice. Runs in an IMMEDIATE transaction (see the caller), so no login of another process
  * moves the token between reading it and storing the result, and the failures are cleared in the same commit.
  */
-function resyncStored(stores: Stores, serial: string, codes: [string, string], hotpWindow: number): Token {
-  const token = stores.tokens.getBySerial(serial);
-  if (!token) throw new CliError(`no token with serial "${serial}"`, ExitCode.Failed);
-  if (token.type === 'backup') {
-    throw new CliError(
-      `token ${serial} holds backup codes: they have no counter or clock to resynchronise`,
-      ExitCode.Failed,
-    );
-  }
-  const found = findResync(token, codes[0], codes[1], hotpWindow, new Date());
-  if (!found.ok) {
-    if (found.reason === 'CODE_FORMAT') {
-      throw new CliError(`codes of token ${serial} have ${token.digits} digits`, ExitCode.Usage);
+function resyncStored(
+  stores: Stores,
+  serial: string,
+  codes: [string, string],
+  hotpWindow: number,
+): Awaitable<Token> {
+  // Continued with whenReady, not await: an embedded database's transaction cannot span an `await`.
+  return whenReady(stores.tokens.getBySerial(serial), (token) => {
+    if (!token) throw new CliError(`no token with serial "${serial}"`, ExitCode.Failed);
+    if (token.type === 'backup') {
+      throw new CliError(
+        `token ${serial} holds backup codes: they have no counter or clock to resynchronise`,
+        ExitCode.Failed,
+      );
     }
-    const hint = found.reason === 'CODE_REPLAYED' ? ' (they were already used: take two new ones)' : '';
-    throw new CliError(`${RESYNC_FAILED}${hint}`, ExitCode.Failed);
-  }
-  const success = { expectedLastUsed: token.lastUsed, newLastUsed: found.lastUsed, drift: found.drift };
-  if (!stores.tokens.recordSuccess(serial, success)) {
-    throw new CliError(`token ${serial} changed while resynchronising: try again`, ExitCode.Failed);
-  }
-  // A6.5: the user proved to hold the token, as with a successful login.
-  stores.tokens.resetFailures(serial);
-  return stores.tokens.getBySerial(serial) ?? token;
+    const found = findResync(token, codes[0], codes[1], hotpWindow, new Date());
+    if (!found.ok) {
+      if (found.reason === 'CODE_FORMAT') {
+        throw new CliError(`codes of token ${serial} have ${token.digits} digits`, ExitCode.Usage);
+      }
+      const hint = found.reason === 'CODE_REPLAYED' ? ' (they were already used: take two new ones)' : '';
+      throw new CliError(`${RESYNC_FAILED}${hint}`, ExitCode.Failed);
+    }
+    const success = { expectedLastUsed: token.lastUsed, newLastUsed: found.lastUsed, drift: found.drift };
+    return whenReady(stores.tokens.recordSuccess(serial, success), (recorded) => {
+      if (!recorded) {
+        throw new CliError(`token ${serial} changed while resynchronising: try again`, ExitCode.Failed);
+      }
+      // A6.5: the user proved to hold the token, as with a successful login.
+      return whenReady(stores.tokens.resetFailures(serial), () =>
+        whenReady(stores.tokens.getBySerial(serial), (after) => after ?? token),
+      );
+    });
+  });
 }
 
 async function resyncToken(
@@ -84,7 +95,7 @@ async function resyncToken(
     );
   }
   const token = await withStores(command, (stores) =>
-    stores.db.transaction(() => resyncStored(stores, serial, codes, window)).immediate(),
+    stores.transaction(() => resyncStored(stores, serial, codes, window)),
   );
   if (token.type === 'totp') {
     const seconds = token.drift * token.period;

@@ -61,9 +61,9 @@ async function addToken(options: AddOptions, command: Command): Promise<void> {
     label: options.label,
     count: type === 'backup' ? numberOption(options.count) : undefined,
   };
-  const added = await withStores(command, (stores) => {
+  const added = await withStores(command, async (stores) => {
     try {
-      return addOtpToken(stores, input);
+      return await addOtpToken(stores, input);
     } catch (error) {
       if (!(error instanceof TokenInputError)) throw error;
       if (error.kind === 'invalid') {
@@ -97,9 +97,9 @@ async function addToken(options: AddOptions, command: Command): Promise<void> {
 }
 
 function listTokens(options: { user?: string; json?: boolean }, command: Command): Promise<void> {
-  return withStores(command, (stores) => {
+  return withStores(command, async (stores) => {
     // Never a secret, key or subscription: only what an admin needs to tell tokens apart and see their state.
-    for (const row of tokenRows(stores, options.user)) {
+    for (const row of await tokenRows(stores, options.user)) {
       if (options.json) {
         process.stdout.write(`${JSON.stringify(row)}\n`);
         continue;
@@ -134,20 +134,20 @@ async function importTokens(file: string, command: Command): Promise<void> {
     );
   }
   const { tokens, lines, failures } = parseTokenCsv(text);
-  const added = await withStores(command, (stores) => {
+  const added = await withStores(command, async (stores) => {
     const store = stores.tokens;
     // Issue 12 item 13: every message names the file's line, as the parser's own do.
     for (const [index, token] of tokens.entries()) {
-      if (!stores.users.getByName(token.userName))
+      if (!(await stores.users.getByName(token.userName)))
         failures.push(`line ${lines[index]}: no user named "${token.userName}"`);
-      if (store.getBySerial(token.serial))
+      if (await store.getBySerial(token.serial))
         failures.push(`line ${lines[index]}: serial ${token.serial} already exists`);
     }
     if (failures.length > 0) {
       throw new CliError(`token import: nothing imported:\n  ${failures.join('\n  ')}`, ExitCode.Failed);
     }
     try {
-      return store.addMany(tokens);
+      return await store.addMany(tokens);
     } catch (error) {
       // Issue 12: a copied secret or a second spelling of a holder; the store names the token by its serial.
       if (error instanceof StoreError && error.code === StoreErrorCode.Conflict) {
@@ -254,9 +254,9 @@ Examples:
   assent token rename ASNP01234567 "Pixel 8"`,
     )
     .action(async (serial: string, label: string, _options: unknown, command: Command) => {
-      const done = await withStores(command, (stores) => {
+      const done = await withStores(command, async (stores) => {
         try {
-          return renameToken(stores, serial, label);
+          return await renameToken(stores, serial, label);
         } catch (error) {
           if (error instanceof TokenInputError)
             throw new CliError(`<label>: ${error.message}`, ExitCode.Usage);

@@ -67,10 +67,11 @@ Examples:
       checkName(name);
       const change = graceOf(options);
       const now = new Date();
-      const result = await withStores(command, (stores) => {
-        if (change === 'clear') return { cleared: stores.graceLogins.setOwnGrace(name, undefined, now) };
-        if (change !== undefined) stores.graceLogins.setOwnGrace(name, change, now);
-        return { grace: stores.graceLogins.ownGrace(name) };
+      const result = await withStores(command, async (stores) => {
+        if (change === 'clear')
+          return { cleared: await stores.graceLogins.setOwnGrace(name, undefined, now) };
+        if (change !== undefined) await stores.graceLogins.setOwnGrace(name, change, now);
+        return { grace: await stores.graceLogins.ownGrace(name) };
       });
       if (options.json === true) {
         const grace = 'grace' in result ? (result.grace ?? null) : null;

@@ -16,7 +16,7 @@ import { hashArgon2id } from '../../directory/password/argon2id.js';
 import { StoreError } from '../../domain/ports.js';
 import { UserStatus } from '../../domain/user.js';
 import type { Stores } from '../../store/open-stores.js';
-import { TokenHolders } from '../../store/sqlite/token-holders.js';
+import { TokenHolders } from '../../store/token-holders.js';
 import { loadCliConfig, withStores } from '../cli-context.js';
 import { CliError, ExitCode } from '../cli-error.js';
 import { generatePassword, readNewPassword } from '../secret-input.js';
@@ -34,8 +34,9 @@ interface AddOptions {
 }
 
 /** Whether a name holds a token or push device, spelled as logins find it (issue 12). */
-function holdsSecondFactor(stores: Stores): (name: string) => boolean {
-  const holders = new TokenHolders(stores.db);
+async function holdsSecondFactor(stores: Stores): Promise<(name: string) => boolean> {
+  const holders = new TokenHolders(stores.holderQueries);
+  await holders.refresh();
   return (name) => holders.holderOf(name) !== undefined;
 }
 
@@ -151,9 +152,9 @@ Examples:
       const [password, generated] =
         options.password === false ? [undefined, false] : await passwordFor(options, `password for ${name}`);
       const hash = password === undefined ? null : await hashArgon2id(password, config.passwords.argon2);
-      await withStores(command, (stores) => {
+      await withStores(command, async (stores) => {
         try {
-          stores.users.add({
+          await stores.users.add({
             name,
             passwordHash: hash,
             groups,
@@ -188,10 +189,10 @@ Examples:
   assent user list --without-second-factor --json | jq -r .name`,
     )
     .action(async (options: { json?: boolean; withoutSecondFactor?: boolean }, command: Command) => {
-      await withStores(command, (stores) => {
-        const users = options.withoutSecondFactor
-          ? usersWithoutSecondFactor(stores.users, holdsSecondFactor(stores))
-          : stores.users.list();
+      await withStores(command, async (stores) => {
+        const users = await (options.withoutSecondFactor
+          ? usersWithoutSecondFactor(stores.users, await holdsSecondFactor(stores))
+          : stores.users.list());
         for (const u of users) {
           const scheme =
             u.passwordHash === null ? 'none' : (/^(\$[^$]+\$|\{[^}]+\})/.exec(u.passwordHash)?.[1] ?? '?');
@@ -278,9 +279,7 @@ Examples:
     )
     .action(async (name: string, _options: unknown, command: Command) => {
       checkName(name);
-      const result = await withStores(command, (stores) =>
-        unlockAccount({ ...stores, transaction: (fn) => stores.db.transaction(fn)() }, name),
-      );
+      const result = await withStores(command, (stores) => unlockAccount(stores, name));
       if (unlockFoundNothing(result)) {
         throw new CliError(
           `nothing to unlock for "${name}": no user, token or account lockout by that name`,
@@ -327,8 +326,8 @@ Examples:
     )
     .action(async (options: { json?: boolean }, command: Command) => {
       const now = new Date();
-      await withStores(command, (stores) => {
-        for (const row of lockoutRows(stores.lockouts, now)) {
+      await withStores(command, async (stores) => {
+        for (const row of await lockoutRows(stores.lockouts, now)) {
           if (options.json) process.stdout.write(`${JSON.stringify(row)}\n`);
           else {
             const parts = [row.name, count(row.failures, 'failure'), lockText(row.lockedUntil, now)];

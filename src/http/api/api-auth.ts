@@ -1,6 +1,7 @@
 // Owns who may call the REST API: an API key per request, its scope per route, and one answer for every failure.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiScope } from '../../domain/api-key.js';
+import type { Awaitable } from '../../domain/awaitable.js';
 import { sendProblem } from './problem.js';
 
 /** Why a key was refused; only the log sees it (SECURITY A8.6: the caller gets the same 401 for all). */
@@ -11,7 +12,10 @@ export type KeyCheck =
   | { readonly ok: false; readonly why: KeyRefusal };
 
 /** Checks the Authorization header for a scope; `read` is what the read-only scope (and admin) may do. */
-export type AuthorizeKey = (authorization: string | undefined, need: ApiScope | 'read') => KeyCheck;
+export type AuthorizeKey = (
+  authorization: string | undefined,
+  need: ApiScope | 'read',
+) => Awaitable<KeyCheck>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,7 +48,7 @@ export function requireScope(
     const needs = typeof need === 'function' ? [need(request)] : typeof need === 'string' ? [need] : need;
     let why: KeyRefusal = 'missing';
     for (const one of needs) {
-      const check = authorize(request.headers.authorization, one);
+      const check = await authorize(request.headers.authorization, one);
       if (check.ok) {
         request.apiKeyName = check.key.name;
         const scopes = check.key.scopes;

@@ -60,6 +60,7 @@ export const printable = (value: string | undefined, max: number) =>
   (value ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, max);
 
 export function registerV1Routes(app: FastifyInstance, deps: ApiDeps): void {
+  // biome-ignore lint/nursery/noMisusedPromises: fastify awaits an async plugin (its documented form)
   app.register(async (scope) => {
     acceptForm(scope);
 

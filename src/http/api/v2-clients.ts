@@ -13,12 +13,12 @@ import { problemResponses, sendProblem } from './problem.js';
 
 /** The client use cases (admin/client-admin.ts) with the running server's table refreshed after each change. */
 export interface ClientAdmin {
-  list(): ClientView[];
-  get(name: string): ClientView | undefined;
+  list(): Promise<ClientView[]>;
+  get(name: string): Promise<ClientView | undefined>;
   /** @throws ClientInputError */
-  add(input: ClientInput): ClientAdded;
-  remove(name: string): boolean;
-  rotateSecret(name: string): string | undefined;
+  add(input: ClientInput): Promise<ClientAdded>;
+  remove(name: string): Promise<boolean>;
+  rotateSecret(name: string): Promise<string | undefined>;
 }
 
 const ClientSchema = Type.Object(
@@ -90,7 +90,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ApiDeps): void 
       },
     },
     async (request) => {
-      const all = clients.list().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const all = (await clients.list()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       return pageOf(all, request.query, (c) => c.name, wire);
     },
   );
@@ -118,7 +118,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ApiDeps): void 
         force_short_secret?: boolean;
       };
       try {
-        const added = clients.add({
+        const added = await clients.add({
           name: b.name,
           address: b.address,
           secret: b.secret,
@@ -161,7 +161,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ApiDeps): void 
       },
     },
     async (request, reply) => {
-      const found = clients.get(request.params.name);
+      const found = await clients.get(request.params.name);
       return found === undefined ? sendProblem(reply, 'not_found') : wire(found);
     },
   );
@@ -179,7 +179,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ApiDeps): void 
       },
     },
     async (request, reply) => {
-      if (!clients.remove(request.params.name)) return sendProblem(reply, 'not_found');
+      if (!(await clients.remove(request.params.name))) return sendProblem(reply, 'not_found');
       deps.logger.info(
         { event: 'audit.client_removed', key: request.apiKeyName, client: request.params.name },
         'RADIUS client removed over the REST API',
@@ -204,7 +204,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ApiDeps): void 
       },
     },
     async (request, reply) => {
-      const secret = clients.rotateSecret(request.params.name);
+      const secret = await clients.rotateSecret(request.params.name);
       if (secret === undefined) return sendProblem(reply, 'not_found');
       deps.logger.info(
         { event: 'audit.client_secret_rotated', key: request.apiKeyName, client: request.params.name },

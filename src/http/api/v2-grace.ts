@@ -8,11 +8,11 @@ import { problemResponses, sendProblem } from './problem.js';
 
 /** The grace store's own-grace methods with the rules of admin/grace-admin.ts applied. */
 export interface GraceAdmin {
-  get(name: string): OwnGrace | undefined;
+  get(name: string): Promise<OwnGrace | undefined>;
   /** @throws UserInputError */
-  set(name: string, input: { until?: string; logins?: number }): OwnGrace;
+  set(name: string, input: { until?: string; logins?: number }): Promise<OwnGrace>;
   /** False when none was set. */
-  clear(name: string): boolean;
+  clear(name: string): Promise<boolean>;
 }
 
 const Grace = Type.Object(
@@ -44,7 +44,7 @@ export function registerGraceRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: { 200: Grace, ...problemResponses(401, 404, 429) },
       },
     },
-    async (request, reply) => deps.grace.get(request.params.name) ?? sendProblem(reply, 'not_found'),
+    async (request, reply) => (await deps.grace.get(request.params.name)) ?? sendProblem(reply, 'not_found'),
   );
 
   app.put<{ Params: { name: string }; Body: { until?: string; logins?: number } }>(
@@ -70,7 +70,7 @@ export function registerGraceRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       try {
-        const grace = deps.grace.set(request.params.name, request.body);
+        const grace = await deps.grace.set(request.params.name, request.body);
         audit('audit.user_grace_set', request.apiKeyName, request.params.name, { ...grace });
         return grace;
       } catch (error) {
@@ -93,7 +93,7 @@ export function registerGraceRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      if (!deps.grace.clear(request.params.name)) return sendProblem(reply, 'not_found');
+      if (!(await deps.grace.clear(request.params.name))) return sendProblem(reply, 'not_found');
       audit('audit.user_grace_cleared', request.apiKeyName, request.params.name);
       return reply.code(204).send();
     },

@@ -76,7 +76,7 @@ export function registerSignInRoutes(app: FastifyInstance, deps: ApiDeps): void 
         return sendProblem(reply, 'bad_request', 'after: expected the `next` of a previous page');
       }
       // One more than asked tells whether another page follows.
-      const rows = deps.signIns.list(
+      const rows = await deps.signIns.list(
         request.params.name,
         limit + 1,
         after === undefined ? undefined : Number(after),
@@ -110,7 +110,7 @@ export function registerSignInRoutes(app: FastifyInstance, deps: ApiDeps): void 
     },
     async (request, reply) => {
       const { name, id } = request.params;
-      const done = deps.signIns.notMe(name, id);
+      const done = await deps.signIns.notMe(name, id);
       if (done === undefined) return sendProblem(reply, 'not_found');
       deps.logger.warn(
         {

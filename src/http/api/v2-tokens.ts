@@ -7,18 +7,18 @@ import { problemResponses, sendProblem } from './problem.js';
 
 /** The token use cases (admin/token-admin.ts) bound to the server's stores and reply-to address. */
 export interface TokenAdmin {
-  list(user: string): TokenRow[];
+  list(user: string): Promise<TokenRow[]>;
   /** @throws TokenInputError */
-  addOtp(input: NewOtpInput): {
+  addOtp(input: NewOtpInput): Promise<{
     row: TokenRow;
     uri: string | undefined;
     backupCodes: readonly string[] | undefined;
-  };
+  }>;
   /** @throws TokenInputError */
-  addPush(user: string, label: string): { url: string; expiresAt: string };
-  remove(serial: string): boolean;
+  addPush(user: string, label: string): Promise<{ url: string; expiresAt: string }>;
+  remove(serial: string): Promise<boolean>;
   /** The renamed token's row, or undefined when no such serial. @throws TokenInputError for a refused label */
-  rename(serial: string, label: string): TokenRow | undefined;
+  rename(serial: string, label: string): Promise<TokenRow | undefined>;
 }
 
 const TokenSchema = Type.Object(
@@ -86,7 +86,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: { 200: Type.Array(TokenSchema), ...problemResponses(401, 429) },
       },
     },
-    async (request) => tokens.list(request.params.name).map(wire),
+    async (request) => (await tokens.list(request.params.name)).map(wire),
   );
 
   app.post<{
@@ -148,7 +148,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const b = request.body;
       try {
         if (b.type === 'push') {
-          const activation = tokens.addPush(name, b.label ?? '');
+          const activation = await tokens.addPush(name, b.label ?? '');
           deps.logger.info(
             { event: 'audit.push_activation', key: request.apiKeyName, user: name },
             'activation link made over the REST API',
@@ -157,7 +157,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
             .code(201)
             .send({ activation: { url: activation.url, expires_at: activation.expiresAt } });
         }
-        const added = tokens.addOtp({ user: name, ...b, type: b.type });
+        const added = await tokens.addOtp({ user: name, ...b, type: b.type });
         deps.logger.info(
           {
             event: 'audit.token_added',
@@ -202,7 +202,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { serial } = request.params;
       let row: TokenRow | undefined;
       try {
-        row = tokens.rename(serial, request.body.label);
+        row = await tokens.rename(serial, request.body.label);
       } catch (error) {
         if (!(error instanceof TokenInputError)) throw error;
         return sendProblem(reply, STATUS[error.kind], `${error.field}: ${error.message}`);
@@ -229,7 +229,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      if (!tokens.remove(request.params.serial)) return sendProblem(reply, 'not_found');
+      if (!(await tokens.remove(request.params.serial))) return sendProblem(reply, 'not_found');
       deps.logger.info(
         { event: 'audit.token_removed', key: request.apiKeyName, serial: request.params.serial },
         'token removed over the REST API',

@@ -8,8 +8,8 @@ import { problemResponses, sendProblem } from './problem.js';
 
 /** The user use cases (admin/user-admin.ts) bound to the server's stores and password hashing. */
 export interface UserAdmin {
-  list(): UserView[];
-  get(name: string): UserView | undefined;
+  list(): Promise<UserView[]>;
+  get(name: string): Promise<UserView | undefined>;
   /** @throws UserInputError */
   add(input: {
     name: string;
@@ -18,17 +18,20 @@ export interface UserAdmin {
     disabled?: boolean | undefined;
   }): Promise<{ user: UserView; generatedPassword: string | undefined }>;
   /** @throws UserInputError; undefined when no such user */
-  update(name: string, change: { status?: 'active' | 'disabled'; groups?: string[] }): UserView | undefined;
-  remove(name: string): boolean;
+  update(
+    name: string,
+    change: { status?: 'active' | 'disabled'; groups?: string[] },
+  ): Promise<UserView | undefined>;
+  remove(name: string): Promise<boolean>;
   /** @throws UserInputError; undefined when no such user */
   setPassword(
     name: string,
     password: string | undefined,
   ): Promise<{ generatedPassword: string | undefined } | undefined>;
   /** False when nothing at all is known under the name. */
-  unlock(name: string): boolean;
-  lockouts(): LockoutRow[];
-  groups(): { name: string; members: number }[];
+  unlock(name: string): Promise<boolean>;
+  lockouts(): Promise<LockoutRow[]>;
+  groups(): Promise<{ name: string; members: number }[]>;
 }
 
 const UserSchema = Type.Object(
@@ -80,7 +83,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const all = users.list().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const all = (await users.list()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       return pageOf(all, request.query, (u) => u.name, wire);
     },
   );
@@ -155,7 +158,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const found = users.get(request.params.name);
+      const found = await users.get(request.params.name);
       return found === undefined ? sendProblem(reply, 'not_found') : wire(found);
     },
   );
@@ -181,7 +184,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       try {
-        const changed = users.update(request.params.name, request.body);
+        const changed = await users.update(request.params.name, request.body);
         if (changed === undefined) return sendProblem(reply, 'not_found');
         audit('audit.user_changed', request.apiKeyName, request.params.name, {
           change: Object.keys(request.body),
@@ -205,7 +208,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      if (!users.remove(request.params.name)) return sendProblem(reply, 'not_found');
+      if (!(await users.remove(request.params.name))) return sendProblem(reply, 'not_found');
       audit('audit.user_removed', request.apiKeyName, request.params.name);
       return reply.code(204).send();
     },
@@ -257,7 +260,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      if (!users.unlock(request.params.name)) return sendProblem(reply, 'not_found');
+      if (!(await users.unlock(request.params.name))) return sendProblem(reply, 'not_found');
       audit('audit.user_unlocked', request.apiKeyName, request.params.name);
       return reply.code(204).send();
     },
@@ -288,7 +291,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async () =>
-      users.lockouts().map((r) => ({
+      (await users.lockouts()).map((r) => ({
         name: r.name,
         failures: r.failures,
         locked_until: r.lockedUntil,

@@ -41,7 +41,7 @@ export function registerPortalDeviceRoutes(app: FastifyInstance, portal: PortalR
 
   app.get('/devices', { preHandler: read }, async (request, reply) =>
     reply.send({
-      devices: devices.list(sessionOf(request).user).map(wire),
+      devices: (await devices.list(sessionOf(request).user)).map(wire),
       canRemoveLast: devices.canRemoveLast,
     }),
   );
@@ -50,7 +50,7 @@ export function registerPortalDeviceRoutes(app: FastifyInstance, portal: PortalR
     const body = labelIn(request.body);
     if (body === undefined) return sendError(reply, 'bad_request');
     const label = labelOr(body.label, '');
-    const activation = devices.addPush(who(request).user, label);
+    const activation = await devices.addPush(who(request).user, label);
     if (activation === undefined) return sendError(reply, 'push_unavailable');
     logger.info(
       { event: 'audit.portal_push_activation', ...who(request), label },
@@ -86,7 +86,11 @@ export function registerPortalDeviceRoutes(app: FastifyInstance, portal: PortalR
       },
     },
     async (request, reply) => {
-      const confirmed = devices.confirmTotp(who(request).user, request.body.pendingId, request.body.code);
+      const confirmed = await devices.confirmTotp(
+        who(request).user,
+        request.body.pendingId,
+        request.body.code,
+      );
       if (!confirmed.ok) {
         if (confirmed.why === 'not_found') return sendError(reply, 'not_found');
         logger.warn({ event: 'portal.totp_code_wrong', ...who(request) });
@@ -97,7 +101,7 @@ export function registerPortalDeviceRoutes(app: FastifyInstance, portal: PortalR
         { event: 'audit.portal_token_added', ...who(request), serial, type: 'totp' },
         'token added in the portal',
       );
-      const device = devices.list(who(request).user).find((d) => d.id === serial);
+      const device = (await devices.list(who(request).user)).find((d) => d.id === serial);
       return reply.code(201).send({ device: device === undefined ? undefined : wire(device) });
     },
   );
@@ -114,7 +118,7 @@ export function registerPortalDeviceRoutes(app: FastifyInstance, portal: PortalR
       },
     },
     async (request, reply) => {
-      const renamed = devices.rename(who(request).user, request.params.id, request.body.label);
+      const renamed = await devices.rename(who(request).user, request.params.id, request.body.label);
       if (renamed === undefined) return sendError(reply, 'not_found');
       logger.info({
         event: 'audit.portal_device_renamed',
@@ -127,7 +131,7 @@ export function registerPortalDeviceRoutes(app: FastifyInstance, portal: PortalR
   );
 
   app.delete<{ Params: { id: string } }>('/devices/:id', { preHandler: change }, async (request, reply) => {
-    const result = devices.remove(who(request).user, request.params.id);
+    const result = await devices.remove(who(request).user, request.params.id);
     if (!result.ok) return sendError(reply, result.why);
     const { id, type } = result.removed;
     logger.info(
@@ -139,7 +143,7 @@ export function registerPortalDeviceRoutes(app: FastifyInstance, portal: PortalR
 
   app.post('/backup-codes', { preHandler: add }, async (request, reply) => {
     if (!emptyBody(request.body)) return sendError(reply, 'bad_request');
-    const made = devices.replaceBackupCodes(who(request).user);
+    const made = await devices.replaceBackupCodes(who(request).user);
     logger.info(
       { event: 'audit.portal_backup_codes', ...who(request), serial: made.serial, revoked: made.revoked },
       'backup codes replaced in the portal',

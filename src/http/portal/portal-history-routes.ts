@@ -30,7 +30,7 @@ export function registerPortalHistoryRoutes(
   const change = requireSession(portal, { stage: 'signed-in', change: true, fullOnly: true });
 
   app.get('/sign-ins', { preHandler: read }, async (request, reply) =>
-    reply.send({ signIns: history.recent(sessionOf(request).user).map(wire) }),
+    reply.send({ signIns: (await history.recent(sessionOf(request).user)).map(wire) }),
   );
 
   app.post<{ Params: { id: string } }>(
@@ -40,7 +40,7 @@ export function registerPortalHistoryRoutes(
       if (!emptyBody(request.body)) return sendError(reply, 'bad_request');
       const user = sessionOf(request).user;
       const reported = ID_PATTERN.test(request.params.id)
-        ? history.notMe(user, Number(request.params.id))
+        ? await history.notMe(user, Number(request.params.id))
         : undefined;
       if (reported === undefined) return sendError(reply, 'not_found');
       const { signIn, mutedUntil } = reported;

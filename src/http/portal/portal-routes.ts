@@ -18,16 +18,18 @@ import { registerPortalSignInRoutes } from './portal-sign-in-routes.js';
 
 /** The user's own devices and tokens (admin/self-service.ts), bound to the server's stores. */
 export interface PortalDevices {
-  list(user: string): OwnDevice[];
+  list(user: string): Promise<OwnDevice[]>;
   /** A single-use activation link (SECURITY A8.9); undefined when push is off. @throws TokenInputError */
-  addPush(user: string, label: string): { url: string; expiresAt: string } | undefined;
+  addPush(user: string, label: string): Promise<{ url: string; expiresAt: string } | undefined>;
   startTotp(user: string, label: string): StartedTotp;
   /** @throws TokenInputError */
-  confirmTotp(user: string, pendingId: string, code: string): ConfirmedTotp;
+  confirmTotp(user: string, pendingId: string, code: string): Promise<ConfirmedTotp>;
   /** @throws TokenInputError for a refused label */
-  rename(user: string, id: string, label: string): OwnDevice | undefined;
-  remove(user: string, id: string): RemoveOwnResult;
-  replaceBackupCodes(user: string): { serial: string; codes: readonly string[]; revoked: readonly string[] };
+  rename(user: string, id: string, label: string): Promise<OwnDevice | undefined>;
+  remove(user: string, id: string): Promise<RemoveOwnResult>;
+  replaceBackupCodes(
+    user: string,
+  ): Promise<{ serial: string; codes: readonly string[]; revoked: readonly string[] }>;
   /** `portal.allowRemovingLast`. */
   readonly canRemoveLast: boolean;
 }
@@ -35,9 +37,9 @@ export interface PortalDevices {
 /** The user's sign-in history (domain/sign-in.ts). */
 export interface PortalHistory {
   /** The user's newest sign-ins, newest first. */
-  recent(user: string): SignIn[];
+  recent(user: string): Promise<SignIn[]>;
   /** "This wasn't me": marks it and mutes pushes to the user; undefined when not the user's. */
-  notMe(user: string, id: number): { signIn: SignIn; mutedUntil: string } | undefined;
+  notMe(user: string, id: number): Promise<{ signIn: SignIn; mutedUntil: string } | undefined>;
 }
 
 /** What the portal's routes run on; built by src/portal-wiring.ts. */
@@ -108,6 +110,7 @@ export function registerPortal(
 ): void {
   if (files !== undefined) registerPortalFiles(app, files);
   app.register(
+    // biome-ignore lint/nursery/noMisusedPromises: fastify awaits an async plugin (its documented form)
     async (scope) => {
       scope.addHook('onSend', async (_request, reply, payload) => {
         reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');

@@ -1,4 +1,7 @@
 // Owns the advisory lock keys Assent takes in a PostgreSQL database, so no two uses pick the same one.
+import { createHash } from 'node:crypto';
+import { nameKey } from '../../domain/name-key.js';
+
 /**
  * Two-key advisory locks (`pg_advisory_xact_lock(namespace, key)`): the namespace is "ASNT" in ASCII, so a
  * database shared with other software is unlikely to see the same pair. The two-key and one-bigint lock
@@ -11,4 +14,22 @@ export const PgLock = {
   migrate: 1,
   /** Taken by the change-feed triggers before a row gets its `seq` (migration 10): seqs in commit order. */
   changeFeed: 2,
+  /**
+   * "ASNU": a namespace of its own for the per-user locks of {@link tokenHolderLock}, whose keys are hashes
+   * and so may take any value, 1 and 2 included.
+   */
+  tokenHolderNamespace: 0x41534e55,
 } as const;
+
+/**
+ * The lock a transaction adding tokens holds for each user it adds to (PgTokenStore): every spelling with the
+ * same {@link nameKey} gets the same lock, so two nodes enrolling `lara` and `Lara` at once take turns and the
+ * second sees the first's token (issue 12). The key is 32 bits of SHA-256 of the name key, computed here rather
+ * than by the server's `hashtext` so it does not depend on the PostgreSQL version; two users sharing a key only
+ * wait for each other.
+ * @returns the arguments of `pg_advisory_xact_lock(int, int)`
+ */
+export function tokenHolderLock(userName: string): readonly [number, number] {
+  const key = createHash('sha256').update(nameKey(userName), 'utf8').digest().readInt32BE(0);
+  return [PgLock.tokenHolderNamespace, key];
+}

@@ -1,6 +1,6 @@
 // Owns reading SQLite's change log (migration 10) for a running server: what changed since it last looked.
 import type Database from 'better-sqlite3';
-import type { Change, ChangeFeed, ChangeKind, ChangeSink } from '../../domain/change-feed.js';
+import { type ChangeFeed, type ChangeSink, distinctChanges } from '../../domain/change-feed.js';
 
 /** Rows read per query: an import of 300,000 users is delivered in slices, not as one array. */
 const BATCH = 2_000;
@@ -40,7 +40,12 @@ export class SqliteChangeFeed implements ChangeFeed {
         'SELECT seq, kind, key FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
       )
       .raw();
-    this.#end = db.prepare<[], number | null>('SELECT max(seq) FROM changes').pluck();
+    // The pruned mark too: a log pruned empty must not read as "behind the pruned rows" (a needless full reload).
+    this.#end = db
+      .prepare<[], number | null>(
+        'SELECT max(coalesce((SELECT max(seq) FROM changes), 0), (SELECT through FROM changes_pruned))',
+      )
+      .pluck();
     this.#prunedThrough = db.prepare<[], number>('SELECT through FROM changes_pruned').pluck();
     this.#lastBefore = db
       .prepare<[number], number | null>('SELECT max(seq) FROM changes WHERE at < ?')
@@ -96,7 +101,7 @@ export class SqliteChangeFeed implements ChangeFeed {
     const rows = this.#after.all(this.#last, BATCH);
     if (rows.length === 0) return false;
     this.#last = rows[rows.length - 1]![0];
-    sink.changed(distinct(rows));
+    sink.changed(distinctChanges(rows));
     return rows.length === BATCH;
   }
 
@@ -118,15 +123,4 @@ export class SqliteChangeFeed implements ChangeFeed {
   #dataVersion(): number {
     return this.#db.pragma('data_version', { simple: true }) as number;
   }
-}
-
-/** One change per kind and key, at the position of its last occurrence (an import logs a user several times). */
-function distinct(rows: readonly [number, string, string][]): Change[] {
-  const seen = new Map<string, Change>();
-  for (const [seq, kind, key] of rows) {
-    const id = `${kind}\u0000${key}`;
-    seen.delete(id);
-    seen.set(id, { seq, kind: kind as ChangeKind, key });
-  }
-  return [...seen.values()];
 }

@@ -152,7 +152,7 @@ export async function showRequest(open: OpenRequest): Promise<void> {
       const { unsigned, challenge } = prepared!;
       busy = true;
       // First statement of the gesture's work: nothing awaited before it.
-      verifyWithWebAuthn(uv.credentialId, challenge, secondsTo(request.expires) * 1000).then((ok) => {
+      void verifyWithWebAuthn(uv.credentialId, challenge, secondsTo(request.expires) * 1000).then((ok) => {
         busy = false;
         if (ok) send(unsigned);
         else

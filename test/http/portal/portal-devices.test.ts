@@ -206,7 +206,7 @@ test('new backup codes: ten, shown once; the old set stops working at once', asy
 
 test('lost phone: sign in with a backup code, enrol the new phone, remove the old one in the same visit', async () => {
   // Before the loss: don's phone and his backup codes.
-  const codes = makeBackupCodes('don');
+  const codes = await makeBackupCodes('don');
   const b = site.browser('203.0.113.6');
   assert.deepEqual((await site.signIn(b, 'don', 'don-pw')).json().methods, ['code']);
   const inside = await site.call(b, 'POST', '/second-factor/code', {
@@ -248,8 +248,8 @@ test('a password-only session lists, adds and makes backup codes; renames, remov
 });
 
 /** Backup codes for `user` as an administrator makes them (`assent token add --type backup`). */
-function makeBackupCodes(user: string): string[] {
-  const added = addOtpToken(
+async function makeBackupCodes(user: string): Promise<string[]> {
+  const added = await addOtpToken(
     { users: site.users, tokens: site.tokens, pushDevices: site.devices },
     { user, type: 'backup', count: 10 },
   );

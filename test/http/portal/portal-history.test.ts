@@ -76,7 +76,7 @@ test("this wasn't me: marked, pushes to the user muted, audited; another user's 
   const bypass = site.signIns.rows.find((r) => r.txn === 'txn-gus-24')!;
   // gus still has to sign in; backup codes as an administrator would give them do it without a push.
   const stores = { users: site.users, tokens: site.tokens, pushDevices: site.devices };
-  const codes = addOtpToken(stores, { user: 'gus', type: 'backup' });
+  const codes = await addOtpToken(stores, { user: 'gus', type: 'backup' });
   assert.equal(
     (await site.call(b, 'POST', '/second-factor/code', { code: codes.backupCodes![0] })).statusCode,
     200,
@@ -115,7 +115,7 @@ test('portal.allowRemovingLast: the last device may go', async () => {
   const b = site.browser('192.0.2.4');
   await site.signIn(b, 'hal', 'hal-pw');
   const stores = { users: site.users, tokens: site.tokens, pushDevices: site.devices };
-  const added = addOtpToken(stores, { user: 'hal', type: 'backup' });
+  const added = await addOtpToken(stores, { user: 'hal', type: 'backup' });
   const full = site.browser('192.0.2.4');
   await site.signIn(full, 'hal', 'hal-pw');
   await site.call(full, 'POST', '/second-factor/code', { code: added.backupCodes![0] });

@@ -1,7 +1,18 @@
 // Owns the in-memory index of users holding tokens (and their code lengths), so the login hot path asks a Map.
-import type Database from 'better-sqlite3';
-import { AMBIGUOUS_NAME, type AmbiguousName, nameKey } from '../../domain/name-key.js';
-import { codeLength } from '../../domain/token.js';
+import type { Awaitable } from '../domain/awaitable.js';
+import { AMBIGUOUS_NAME, type AmbiguousName, nameKey } from '../domain/name-key.js';
+import { codeLength } from '../domain/token.js';
+
+/** The few reads the index needs, answered by the SQLite or the PostgreSQL adapter. */
+export interface HolderQueries {
+  /** Every token as `[user_name, type, digits]`, oldest first. */
+  allTokens(): Awaitable<Iterable<readonly [string, string, number]>>;
+  /** Names with at least one push device. */
+  pushHolders(): Awaitable<Iterable<string>>;
+  /** One user's tokens, oldest first. */
+  userTokens(userName: string): Awaitable<Iterable<{ readonly type: string; readonly digits: number }>>;
+  userHasPush(userName: string): Awaitable<boolean>;
+}
 
 const NONE: readonly number[] = Object.freeze([]);
 
@@ -19,35 +30,43 @@ export class TokenHolders {
    */
   private byKey = new Map<string, string[]>();
   private readonly lengthLists = new Map<string, readonly number[]>();
-  /** Rows as arrays (user_name, type, digits): three times faster than keyed objects for a full scan. */
-  private readonly select: Database.Statement<[], [string, string, number]>;
-  private readonly selectPush: Database.Statement<[], string>;
-  private readonly selectUser: Database.Statement<[string], { type: string; digits: number }>;
-  private readonly selectUserPush: Database.Statement<[string], number>;
   /** Users with an enrolled push authenticator (docs/push.md): the challenge offers push to them. */
   private pushHolders = new Set<string>();
 
-  /** `load: false` when the caller fills it from tokens it has read anyway (the login index at start). */
-  constructor(db: Database.Database, load = true) {
-    this.select = db
-      .prepare<[], [string, string, number]>('SELECT user_name, type, digits FROM tokens ORDER BY id')
-      .raw();
-    this.selectPush = db.prepare<[], string>('SELECT DISTINCT user_name FROM push_devices').pluck();
-    this.selectUser = db.prepare('SELECT type, digits FROM tokens WHERE user_name = ? ORDER BY id');
-    this.selectUserPush = db
-      .prepare<[string], number>('SELECT count(*) FROM push_devices WHERE user_name = ?')
-      .pluck();
-    if (load) this.refresh();
-  }
+  /** Per user, the newest re-read asked for: an older read that answers later is not applied over it. */
+  private readonly asked = new Map<string, number>();
+  private asks = 0;
+
+  /** Empty until `refresh` (the login index fills it from the tokens it reads anyway). */
+  constructor(private readonly queries: HolderQueries) {}
 
   /** Reads one user's tokens and devices again (the change feed said they changed): two indexed queries. */
-  refreshUser(userName: string): void {
+  refreshUser(userName: string): Awaitable<void> {
+    const tokens = this.queries.userTokens(userName);
+    const push = this.queries.userHasPush(userName);
+    if (!(tokens instanceof Promise) && !(push instanceof Promise)) {
+      this.applyUser(userName, tokens, push);
+      return;
+    }
+    const ask = ++this.asks;
+    this.asked.set(userName, ask);
+    return Promise.all([tokens, push]).then(([rows, hasPush]) => {
+      if (this.asked.get(userName) !== ask) return;
+      this.asked.delete(userName);
+      this.applyUser(userName, rows, hasPush);
+    });
+  }
+
+  private applyUser(
+    userName: string,
+    rows: Iterable<{ readonly type: string; readonly digits: number }>,
+    push: boolean,
+  ): void {
     const lengths: number[] = [];
-    for (const row of this.selectUser.iterate(userName)) {
+    for (const row of rows) {
       const digits = codeLength(row);
       if (!lengths.includes(digits)) lengths.push(digits);
     }
-    const push = this.selectUserPush.get(userName)! > 0;
     if (push) this.pushHolders.add(userName);
     else this.pushHolders.delete(userName);
     const holds = lengths.length > 0 || push;
@@ -77,6 +96,30 @@ export class TokenHolders {
   /** Reads every holder again; from `tokens` (every token, oldest first) when given, else from the database. */
   refresh(
     tokens?: readonly { readonly userName: string; readonly type: string; readonly digits: number }[],
+  ): Awaitable<void> {
+    const all = tokens === undefined ? this.queries.allTokens() : undefined;
+    const push = this.queries.pushHolders();
+    if (!(all instanceof Promise) && !(push instanceof Promise)) {
+      this.applyAll(tokens, all, push);
+      return;
+    }
+    const ask = ++this.asks;
+    this.asked.clear();
+    this.wholeAsk = ask;
+    return Promise.all([all, push]).then(([rows, holders]) => {
+      if (this.wholeAsk !== ask) return;
+      this.applyAll(tokens, rows, holders);
+    });
+  }
+
+  private wholeAsk = 0;
+
+  private applyAll(
+    tokens:
+      | readonly { readonly userName: string; readonly type: string; readonly digits: number }[]
+      | undefined,
+    rows: Iterable<readonly [string, string, number]> | undefined,
+    pushHolders: Iterable<string>,
   ): void {
     const next = new Map<string, number[]>();
     const add = (userName: string, digits: number) => {
@@ -85,11 +128,10 @@ export class TokenHolders {
       else if (!list.includes(digits)) list.push(digits);
     };
     if (tokens === undefined)
-      for (const [userName, type, digits] of this.select.iterate())
-        add(userName, codeLength({ type, digits }));
+      for (const [userName, type, digits] of rows ?? []) add(userName, codeLength({ type, digits }));
     else for (const token of tokens) add(token.userName, codeLength(token));
     // A push device is a second factor too: its holder is challenged like a token holder, with no code lengths.
-    const push = new Set(this.selectPush.all());
+    const push = new Set(pushHolders);
     for (const name of push) if (!next.has(name)) next.set(name, []);
     const byKey = new Map<string, string[]>();
     for (const [name, lengths] of next) {

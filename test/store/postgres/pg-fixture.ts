@@ -1,0 +1,46 @@
+// Owns the PostgreSQL store tests' shared set-up: one server per test file, a new migrated database per store.
+import { after } from 'node:test';
+import pg from 'pg';
+import { migratePostgres } from '../../../src/store/postgres/pg-migrate.js';
+import { connect, createDatabase, type Postgres, startPostgres } from '../../support/postgres.js';
+
+let starting: Promise<Postgres> | undefined;
+const pools: pg.Pool[] = [];
+let databases = 0;
+
+/**
+ * The file's one server, started by the first test that needs it: when PostgreSQL is missing, every such test
+ * fails with the reason (a failing `before` hook would only cancel them).
+ */
+function server(): Promise<Postgres> {
+  starting ??= startPostgres();
+  return starting;
+}
+
+after(async () => {
+  for (const pool of pools) await pool.end().catch(() => {});
+  const started = await starting?.catch(() => undefined);
+  await started?.stop();
+});
+
+/** A new database with every migration applied, and a pool on it (ended by the file's `after`). */
+export async function freshPool(): Promise<pg.Pool> {
+  return (await freshDatabase()).pool;
+}
+
+/** As `freshPool`, with the database's URL for connections of a test's own (ended by the test). */
+export async function freshDatabase(): Promise<{ url: string; pool: pg.Pool }> {
+  const { url } = await server();
+  databases += 1;
+  const dbUrl = await createDatabase(url, `assent_store_${process.pid}_${databases}`);
+  const client = await connect(dbUrl);
+  try {
+    await migratePostgres(client);
+  } finally {
+    await client.end();
+  }
+  const pool = new pg.Pool({ connectionString: dbUrl, max: 4, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => {});
+  pools.push(pool);
+  return { url: dbUrl, pool };
+}
