@@ -177,7 +177,9 @@ test('CSRF: a change without the token, with a wrong one or from a foreign Origi
   await site.signIn(b, 'hank', 'hank-pw');
   const body = {};
   const missing = await site.call({ ...b, csrf: undefined }, 'POST', '/backup-codes', body);
-  const wrong = await site.call({ ...b, csrf: `${b.csrf!.slice(0, -1)}A` }, 'POST', '/backup-codes', body);
+  // Another last character: a token that already ended in `A` (1 run in 64) was sent unchanged before.
+  const tampered = `${b.csrf!.slice(0, -1)}${b.csrf!.endsWith('A') ? 'B' : 'A'}`;
+  const wrong = await site.call({ ...b, csrf: tampered }, 'POST', '/backup-codes', body);
   const foreign = await site.call(b, 'POST', '/backup-codes', body, { origin: 'https://evil.example' });
   const sibling = await site.call(b, 'POST', '/backup-codes', body, { 'sec-fetch-site': 'same-site' });
   for (const r of [missing, wrong, foreign, sibling]) {
