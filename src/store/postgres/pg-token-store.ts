@@ -12,7 +12,7 @@ import type {
 import { HolderSpellings, tokenConflict } from '../../domain/token-admission.js';
 import { SealError, type Sealer } from '../sealer.js';
 import { tokenSecretAad } from '../sqlite/sqlite-token-store.js';
-import { isUniqueViolation, toStoreError } from './pg-errors.js';
+import { isUniqueViolation, queryOrFail, toStoreError } from './pg-errors.js';
 import { tokenHolderLock } from './pg-locks.js';
 import { inTransaction } from './pg-transaction.js';
 import type { PgStoreOptions } from './pg-user-store.js';
@@ -97,12 +97,8 @@ export class PgTokenStore implements TokenStore {
     sql: string,
     values: unknown[] = [],
   ): Promise<{ rows: R[]; rowCount: number }> {
-    try {
-      const result = await this.#pool.query<R>(sql, values);
-      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
-    } catch (error) {
-      throw toStoreError(error, action);
-    }
+    const result = await queryOrFail<R>(this.#pool, sql, values, action);
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   }
 
   async list(): Promise<Token[]> {
