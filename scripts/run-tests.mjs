@@ -31,6 +31,10 @@ const args = [
   '--test',
   `--test-concurrency=${concurrency}`,
   '--test-timeout=300000',
+  '--test-reporter=tap',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./scripts/failure-reporter.mjs',
+  '--test-reporter-destination=stderr',
   ...files,
 ];
 const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -43,14 +47,15 @@ child.on('close', (code) => {
   const count = (name) => Number(tail.match(new RegExp(`^# ${name} (\\d+)`, 'm'))?.[1] ?? Number.NaN);
   const tests = count('tests');
   const failed = count('fail');
+  const cancelled = count('cancelled');
   if (!(tests > 0)) {
     console.error(
       `run-tests: the runner reported ${Number.isNaN(tests) ? 'no' : tests} tests; that is a failure`,
     );
     process.exit(1);
   }
-  if (code !== 0 || failed !== 0) {
-    console.error(`run-tests: ${failed} failed (exit ${code})`);
+  if (code !== 0 || failed !== 0 || cancelled > 0) {
+    console.error(`run-tests: ${failed} failed, ${cancelled} cancelled (exit ${code})`);
     process.exit(code || 1);
   }
   console.error(`run-tests: ${tests} tests in ${files.length} files passed`);
