@@ -10,6 +10,7 @@ import { migration0007 } from './0007-grace-logins.js';
 import { migration0008 } from './0008-user-grace.js';
 import { migration0009 } from './0009-sign-ins.js';
 import { migration0010 } from './0010-change-feed.js';
+import { migration0011 } from './0011-shared-logins.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
 export const ALL_MIGRATIONS: readonly Migration[] = [
@@ -23,4 +24,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   migration0008,
   migration0009,
   migration0010,
+  migration0011,
 ];
