@@ -12,7 +12,9 @@ export default async function* failureReporter(source) {
     const kind = error?.failureType === 'cancelledByParent' ? 'cancelled' : 'failed';
     const cause = error?.cause ?? error;
     const message = String(cause?.message ?? cause ?? '').split('\n')[0];
-    failures.push(`${kind}: ${(file ?? '?').replace(root, '')}${line > 1 ? `:${line}` : ''} › ${name}${message ? ` — ${message}` : ''}`);
+    failures.push(
+      `${kind}: ${(file ?? '?').replace(root, '')}${line > 1 ? `:${line}` : ''} › ${name}${message ? ` — ${message}` : ''}`,
+    );
   }
   if (failures.length === 0) return;
   yield `\nrun-tests: ${failures.length} test(s) did not pass:\n`;
