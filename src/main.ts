@@ -2,7 +2,6 @@
 
 import type { Logger } from 'pino';
 import { createAuthenticate } from './auth/authenticate.js';
-import { ChallengeSessions } from './auth/challenge-sessions.js';
 import { createCheckCode } from './auth/check-code.js';
 import { createGroupAttributes } from './auth/group-attributes.js';
 import { createLocalFirstFactor } from './auth/local-first-factor.js';
@@ -180,7 +179,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     });
     const firstFactor = buildFirstFactor(config, local, logger);
     cleanups.push(() => void firstFactor.close?.());
-    const sessions = new ChallengeSessions(config.secondFactor.challengeSeconds * 1000);
+    const sessions = stores.challenges(config.secondFactor.challengeSeconds * 1000);
     // Issue 18: every final login outcome of an existing user, written in batches off the login path.
     const signIns = new SignInLog({
       store: stores.signIns,
@@ -220,12 +219,21 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       devices: stores.pushDevices,
       tokens,
       secrets: stores.serverSecrets,
+      transactions: stores.transactions,
+      notices: stores.decisionNotices((err) =>
+        logger.warn(
+          { event: 'store.notices_lost', err },
+          'lost the connection that hears push decisions of other nodes; reconnecting',
+        ),
+      ),
       logger,
       holders: tokenHolders,
       attributesFor,
       count: { delivery: (r) => metrics?.delivery(r), answer: (r) => metrics?.answer(r) },
     });
     cleanups.push(() => push.close());
+    // Before serving: a decision another node commits from now on reaches the requests this node holds.
+    await push.listen();
     const authenticate = createAuthenticate({
       firstFactor,
       policy: createSecondFactorPolicy(config.secondFactor),
@@ -343,9 +351,11 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     // PROTOCOL P3: a device's answer, a typed code or the deadline releases the held requests of its login, or
     // answers the application that asked for it over the REST API.
     push.waits.onDecision((txn, decision, wait) => {
-      push.noteDecision(decision);
       processor.resume(txn, decision);
       api.pushes?.settled(txn, decision);
+      // A relay: the node that started the push records the login (docs/storage.md "Logins across nodes").
+      if (wait.relay === true) return;
+      push.noteDecision(decision);
       // Once per login, however many RADIUS requests waited for it (those are not recorded by the processor).
       signIns.recordDecision(decision, wait.clientName, wait.userIp, txn);
     });

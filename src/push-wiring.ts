@@ -20,14 +20,18 @@ import { effectivePublicUrl } from './config/public-url.js';
 import { accept, type Decision } from './domain/decision.js';
 import type { DeliveryResult, PushSender } from './domain/push-delivery.js';
 import type { PushDeviceStore } from './domain/push-device.js';
-import type { PushTransaction } from './domain/push-transaction.js';
+import {
+  type DecisionNotices,
+  type PushTransaction,
+  TransactionStatus,
+  type TransactionStore,
+} from './domain/push-transaction.js';
 import { Reason } from './domain/reason.js';
 import type { ServerSecretStore } from './domain/server-secret.js';
 import type { TokenStore } from './domain/token.js';
 import type { DeviceRoutes } from './http/public-listener.js';
 import { loadPushKeys, type PushKeys } from './push/push-keys.js';
 import { createWebPushSender } from './push/web-push-sender.js';
-import { MemoryTransactionStore } from './store/memory/memory-transaction-store.js';
 
 /** What push needs from the rest of the server. */
 export interface PushWiringDeps {
@@ -38,6 +42,10 @@ export interface PushWiringDeps {
   /** Where a TOTP token chosen at enrollment at login is stored once its first code verifies (issue 18). */
   readonly tokens: Pick<TokenStore, 'add'>;
   readonly secrets: ServerSecretStore;
+  /** Push transactions: this node's memory (SQLite), or rows all nodes share (PostgreSQL). */
+  readonly transactions: TransactionStore;
+  /** Decisions made on other nodes (PostgreSQL); undefined on one node. */
+  readonly notices: DecisionNotices | undefined;
   readonly logger: Logger;
   /** Who holds an authenticator (the `+` of the challenge); refreshed when a device or token enrolls here. */
   readonly holders: { hasPush(userName: string): boolean; refresh(): void };
@@ -74,6 +82,8 @@ export interface PushWiring {
    * wrong), within the last 10 minutes and with no success since; undefined otherwise.
    */
   deliveryFault(): string | undefined;
+  /** Starts hearing decisions made on other nodes (PostgreSQL); resolves at once on one node. */
+  listen(): Promise<void>;
   close(): void;
 }
 
@@ -123,7 +133,7 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
         'set it to the address they use (the NAT or proxy in front of the public listener)',
     );
   }
-  const transactions = new MemoryTransactionStore();
+  const transactions = deps.transactions;
   const limits = new PushLimits(config.push);
   const waits = new PushWaits(transactions, (identity, txn) =>
     accept(identity.name, deps.attributesFor(identity.groups), txn, 'push'),
@@ -269,6 +279,30 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
     refused: (check, src) => logger.warn({ event: 'push.poll_refused', check, src }),
   });
 
+  /**
+   * A push this node holds requests for may have been decided on another node: read it, and settle the wait if it
+   * is decided. Called for each notice, for every wait after a gap in the notices, and for a relay wait just added.
+   */
+  const recheck = (transactionId: string): void => {
+    if (!waits.has(transactionId)) return;
+    const settleIfDecided = (t: PushTransaction | undefined) => {
+      if (t !== undefined && t.status !== TransactionStatus.PushSent) waits.settled(t);
+    };
+    try {
+      const read = transactions.byId(transactionId);
+      if (read instanceof Promise) {
+        read.then(settleIfDecided, (err: unknown) =>
+          logger.warn(
+            { event: 'push.decision_read_failed', txn: transactionId, err },
+            'a push decided on another node could not be read; its deadline ends the wait',
+          ),
+        );
+      } else settleIfDecided(read);
+    } catch (err) {
+      logger.warn({ event: 'push.decision_read_failed', txn: transactionId, err });
+    }
+  };
+
   // One timer for every waiting login (no timer per login): deadlines end as PUSH_TIMEOUT.
   let ticks = 0;
   const sweeper = setInterval(() => {
@@ -287,6 +321,8 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
         timeoutMs: config.push.timeoutSeconds * 1000,
         numberMatching: config.push.numberMatching,
         numberRequired: (name) => limits.numberRequired(name),
+        // After the request is held (the decision `pending` is acted on first), in case it was decided already.
+        relayed: (txn) => void setImmediate(recheck, txn),
       }
     : undefined;
 
@@ -331,6 +367,17 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
     onDelivered: (listener) => {
       deliveredListener = listener;
     },
-    close: () => clearInterval(sweeper),
+    listen: async () => {
+      await deps.notices?.start({
+        decided: recheck,
+        missed: () => {
+          for (const id of waits.ids()) recheck(id);
+        },
+      });
+    },
+    close: () => {
+      clearInterval(sweeper);
+      deps.notices?.close();
+    },
   };
 }

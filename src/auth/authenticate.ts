@@ -1,5 +1,6 @@
 // Owns the login use case: a LoginRequest in, a Decision out, across first factor, challenge and code (ARCHITECTURE §4).
 import { randomInt } from 'node:crypto';
+import type { ChallengeSession, ChallengeStore, TakeResult } from '../domain/challenge-session.js';
 import { accept, type Decision, reject } from '../domain/decision.js';
 import type { FirstFactor, FirstFactorResult, Identity } from '../domain/first-factor.js';
 import type { GraceLoginStore } from '../domain/grace-logins.js';
@@ -9,8 +10,8 @@ import { Reason } from '../domain/reason.js';
 import type { InternalErrorSink, RequestContext } from '../domain/request-context.js';
 import type { SignInMethod } from '../domain/sign-in.js';
 import type { TokenType } from '../domain/token.js';
+import { newTransactionId } from '../domain/transaction-id.js';
 import { digitsText } from '../otp/code-format.js';
-import type { ChallengeSession, ChallengeSessions } from './challenge-sessions.js';
 import type { CheckCode, CodeResult } from './check-code.js';
 import type { EnrollAtLogin } from './enroll-at-login.js';
 import { createGraceSignIn } from './grace-sign-in.js';
@@ -33,7 +34,8 @@ export interface AuthenticateDeps {
   /** Digit counts of the user's codes (6, 8, 10 for backup codes), for splitting `concat` passwords. */
   readonly codeLengthsOf: (userName: string) => readonly number[];
   readonly checkCode: CheckCode;
-  readonly sessions: ChallengeSessions;
+  /** Live States: one node's memory, or rows every node of a PostgreSQL site shares. */
+  readonly sessions: ChallengeStore;
   readonly attributesFor: GroupAttributes;
   /** Epoch milliseconds; injectable for tests. */
   readonly now?: () => number;
@@ -62,6 +64,8 @@ export interface PushHooks {
   readonly numberMatching: boolean;
   /** SECURITY A7.7: this user's recent pushes were denied or unanswered, so number matching applies to them. */
   numberRequired?(userName: string): boolean;
+  /** A relay wait was added (the push started on another node): look the transaction up once, it may be decided. */
+  relayed?(transactionId: string): void;
 }
 
 /** docs/push.md §7: our Access-Reject must reach the NAS before it gives up. */
@@ -150,7 +154,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     request: LoginRequest | undefined,
     typed: string | undefined,
     graced: Decision | undefined,
-  ): Decision => {
+  ): Decision | Promise<Decision> => {
     if (graced !== undefined) return graced;
     // Issue 18: then enrollment at login, where the NAS can answer a challenge (not in `concat` mode).
     if (request !== undefined && typed !== undefined && deps.enrollment !== undefined) {
@@ -167,26 +171,33 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
    * the answer to it (empty, or `push`) then sends the first push, or (a code) proves and stores the TOTP token.
    * No leading `+`: no push is possible yet.
    */
-  const enrollAtLogin = (identity: Identity, request: LoginRequest, typed: string): Decision => {
+  const enrollAtLogin = (
+    identity: Identity,
+    request: LoginRequest,
+    typed: string,
+  ): Decision | Promise<Decision> => {
     const now = clock();
-    const txn = request.transactionId;
+    // Issue 13: 128 bits, so a transaction id never repeats across nodes and restarts.
+    const txn = request.transactionId ?? newTransactionId();
     const source = request.callingStationId === undefined ? '' : stationText(request.callingStationId);
-    const session = sessions.open(request.clientName, typed, identity, now, txn);
-    const issued = deps.enrollment!.issue(
-      identity.name,
-      session.transactionId,
-      source,
-      request.clientName,
+    const issued = deps.enrollment!.issue(identity.name, txn, source, request.clientName, now);
+    if ('refused' in issued) return reject(issued.refused, identity.name, txn);
+    const opened = sessions.open(
+      {
+        transactionId: txn,
+        clientName: request.clientName,
+        typedName: typed,
+        identity,
+        number: '',
+        enrollUrl: issued.url,
+        userIp: source,
+      },
       now,
     );
-    if ('refused' in issued) {
-      sessions.end(session, now);
-      return reject(issued.refused, identity.name, session.transactionId);
-    }
-    session.enrollUrl = issued.url;
-    session.userIp = source;
-    return challengeFor(session, undefined);
+    return opened instanceof Promise ? opened.then(challengeOpened) : challengeOpened(opened);
   };
+
+  const challengeOpened = (session: ChallengeSession): Decision => challengeFor(session, undefined);
 
   /** The identity named as its tokens are held (issue 12); undefined when it holds none; AMBIGUOUS_NAME. */
   const holding = (identity: Identity): Identity | undefined | AmbiguousName => {
@@ -207,16 +218,22 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const holder = holding(identity);
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, identity.name);
     if (holder === undefined) return withoutSecondFactor(identity, request, typed);
-    const now = clock();
-    const session = sessions.open(request.clientName, typed, holder, now, request.transactionId);
-    if (request.callingStationId !== undefined) session.userIp = stationText(request.callingStationId);
     const push = deps.push;
     const wantsNumber =
       push !== undefined && (push.numberMatching || push.numberRequired?.(holder.name) === true);
-    if (wantsNumber && push.offered(holder.name)) {
-      session.number = twoDigits();
-    }
-    return challengeFor(session, undefined);
+    const opened = sessions.open(
+      {
+        transactionId: request.transactionId ?? newTransactionId(),
+        clientName: request.clientName,
+        typedName: typed,
+        identity: holder,
+        number: wantsNumber && push.offered(holder.name) ? twoDigits() : '',
+        enrollUrl: '',
+        userIp: request.callingStationId === undefined ? '' : stationText(request.callingStationId),
+      },
+      clock(),
+    );
+    return opened instanceof Promise ? opened.then(challengeOpened) : challengeOpened(opened);
   };
 
   const challengeText = (session: ChallengeSession): string => {
@@ -257,6 +274,18 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   ): Decision | Promise<Decision> => {
     const now = clock();
     const taken = sessions.take(request.state!, request.clientName, typed, now);
+    return taken instanceof Promise
+      ? taken.then((result) => answerTaken(request, typed, password, now, result))
+      : answerTaken(request, typed, password, now, taken);
+  };
+
+  const answerTaken = (
+    request: LoginRequest,
+    typed: string,
+    password: Uint8Array,
+    now: number,
+    taken: TakeResult,
+  ): Decision | Promise<Decision> => {
     if (!taken.ok) return reject(taken.reason, typed, taken.session?.transactionId);
     const session = taken.session;
     const name = session.identity.name;
@@ -271,25 +300,44 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       return enrollmentAnswer(request, session, asksForPush(text) ? undefined : text, now);
     }
     if (asksForPush(text)) return startPush(request, session, now);
-    session.codeAttempts++;
-    session.checking = true;
+    const claimed = sessions.claim(session, now);
+    return claimed instanceof Promise
+      ? claimed.then((won) => checkClaimed(request, session, text, now, won))
+      : checkClaimed(request, session, text, now, claimed);
+  };
+
+  /** A4.3: the claimed session's typed code is checked; a lost claim is refused as used. */
+  const checkClaimed = (
+    request: LoginRequest,
+    session: ChallengeSession,
+    text: string,
+    now: number,
+    claimed: boolean,
+  ): Decision | Promise<Decision> => {
+    const name = session.identity.name;
+    const txn = session.transactionId;
+    if (!claimed) return reject(Reason.StateUsed, name, txn);
     try {
       const result = code(name, text, now, { transactionId: txn, clientName: request.clientName });
       return result instanceof Promise
         ? result.then(
             (settled) => settleAnswer(session, now, settled),
-            (error: unknown) => {
-              session.checking = false;
-              sessions.end(session, now);
-              return internal(error, 'code check', request, name, txn);
-            },
+            (error: unknown) => endThen(session, now, internal(error, 'code check', request, name, txn)),
           )
         : settleAnswer(session, now, result);
     } catch (error) {
-      session.checking = false;
-      sessions.end(session, now);
-      return internal(error, 'code check', request, name, txn);
+      return endThen(session, now, internal(error, 'code check', request, name, txn));
     }
+  };
+
+  /** Ends the session, then gives `decision` (on PostgreSQL, once the end is committed). */
+  const endThen = (
+    session: ChallengeSession,
+    now: number,
+    decision: Decision,
+  ): Decision | Promise<Decision> => {
+    const ended = sessions.end(session, now);
+    return ended instanceof Promise ? ended.then(() => decision) : decision;
   };
 
   /** The code's verdict for a challenge answer: accept, re-challenge while attempts are left (A4.4), or reject. */
@@ -298,20 +346,28 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     now: number,
     result: CodeResult,
   ): Decision | Promise<Decision> => {
-    session.checking = false;
     const txn = session.transactionId;
     if (result.ok) {
-      if (session.pushing && deps.push !== undefined) return answeredByCode(deps.push, session, result.type);
-      sessions.end(session, now);
-      return acceptIdentity(session.identity, result.type, txn);
+      if (session.pushing && deps.push !== undefined)
+        return answeredByCode(deps.push, session, result.type, now);
+      return endThen(session, now, acceptIdentity(session.identity, result.type, txn));
     }
     const retry = result.reason === Reason.CodeWrong || result.reason === Reason.CodeReplayed;
-    if (retry && session.codeAttempts < settings.maxCodeAttempts) {
-      sessions.rechallenge(session, now);
-      return challengeFor(session, result.reason);
-    }
-    sessions.end(session, now);
-    return reject(result.reason, session.identity.name, txn);
+    if (retry && session.codeAttempts < settings.maxCodeAttempts)
+      return rechallengeFor(session, now, result.reason);
+    return endThen(session, now, reject(result.reason, session.identity.name, txn));
+  };
+
+  /** A4.4: a new State for the same login, then the challenge that carries it. */
+  const rechallengeFor = (
+    session: ChallengeSession,
+    now: number,
+    reason: Reason,
+  ): Decision | Promise<Decision> => {
+    const moved = sessions.rechallenge(session, now);
+    return moved instanceof Promise
+      ? moved.then(() => challengeFor(session, reason))
+      : challengeFor(session, reason);
   };
 
   /**
@@ -332,8 +388,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       if (typed !== undefined)
         checked = deps.enrollment?.firstTotpCode(name, txn, typed, now, request.clientName);
     } catch (error) {
-      sessions.end(session, now);
-      return internal(error, 'enrollment at login', request, name, txn);
+      return endThen(session, now, internal(error, 'enrollment at login', request, name, txn));
     }
     if (!(checked instanceof Promise)) return enrollmentVerdict(session, checked, now);
     // A4.3: while the token is being stored, a second answer with the same State is refused.
@@ -345,8 +400,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       },
       (error: unknown) => {
         session.checking = false;
-        sessions.end(session, now);
-        return internal(error, 'enrollment at login', request, name, txn);
+        return endThen(session, now, internal(error, 'enrollment at login', request, name, txn));
       },
     );
   };
@@ -355,26 +409,21 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     session: ChallengeSession,
     checked: CodeResult | undefined,
     now: number,
-  ): Decision => {
+  ): Decision | Promise<Decision> => {
     const name = session.identity.name;
     const txn = session.transactionId;
+    // Enrollment at login counts here, not through `claim`: the page's pending TOTP key is this node's (docs/storage.md).
     session.codeAttempts++;
-    if (checked?.ok === true) {
-      sessions.end(session, now);
-      return acceptIdentity(session.identity, 'totp', txn);
-    }
+    if (checked?.ok === true) return endThen(session, now, acceptIdentity(session.identity, 'totp', txn));
     const reason = checked === undefined ? Reason.SecondFactorMissing : checked.reason;
-    if (session.codeAttempts >= settings.maxCodeAttempts) {
-      sessions.end(session, now);
-      return reject(reason, name, txn);
-    }
-    sessions.rechallenge(session, now);
-    return challengeFor(session, reason);
+    if (session.codeAttempts >= settings.maxCodeAttempts)
+      return endThen(session, now, reject(reason, name, txn));
+    return rechallengeFor(session, now, reason);
   };
 
   /**
    * P2, P3: an empty answer or `push` starts a push and holds the request (Decision `pending`). A3.4: asked again
-   * with the same State while one waits, the request joins it; no second push is sent.
+   * with the same State while one waits, the request joins it; no second push is sent, whichever node asked.
    */
   const startPush = (
     request: LoginRequest,
@@ -383,20 +432,31 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   ): Decision | Promise<Decision> => {
     const name = session.identity.name;
     const txn = session.transactionId;
-    const pending: Decision = { kind: 'pending', user: name, transactionId: txn };
-    if (session.pushing) return pending;
     const hooks = deps.push;
+    if (session.pushing) return attach(hooks, session);
     if (hooks === undefined || !hooks.offered(name)) {
-      sessions.end(session, now);
-      return reject(Reason.PushUnavailable, name, txn);
+      return endThen(session, now, reject(Reason.PushUnavailable, name, txn));
     }
     const nasDeadline =
       request.deadline === undefined ? Number.POSITIVE_INFINITY : request.deadline - NAS_MARGIN_MS;
     const deadline = Math.min(now + hooks.timeoutMs, nasDeadline, session.deadline);
     if (deadline - now < MIN_PUSH_MS) {
-      sessions.end(session, now);
-      return reject(Reason.PushUnavailable, name, txn);
+      return endThen(session, now, reject(Reason.PushUnavailable, name, txn));
     }
+    // Marked before the push is sent, so a second empty answer (to this node or another) attaches instead.
+    return then(sessions.startPushing(session), (first) =>
+      first ? sendPush(hooks, session, now, deadline) : attach(hooks, session),
+    );
+  };
+
+  const sendPush = (
+    hooks: PushHooks,
+    session: ChallengeSession,
+    now: number,
+    deadline: number,
+  ): Decision | Promise<Decision> => {
+    const name = session.identity.name;
+    const txn = session.transactionId;
     return then(
       hooks.start({
         transactionId: txn,
@@ -408,22 +468,63 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
         deadline,
       }),
       (started) => {
-        if (!started.ok) {
-          sessions.end(session, now);
-          return reject(started.reason, name, txn);
-        }
-        session.pushing = true;
+        if (!started.ok) return endThen(session, now, reject(started.reason, name, txn));
         hooks.waits.add({
           transactionId: txn,
           identity: session.identity,
           clientName: session.clientName,
           userIp: session.userIp,
           deadline,
-          ended: () => sessions.end(session, clock()),
+          relay: false,
+          ended: () => endQuietly(session),
         });
-        return pending;
+        return { kind: 'pending', user: name, transactionId: txn };
       },
     );
+  };
+
+  /**
+   * A3.4: this request waits for a push already started. When another node started it (a NAS that failed over),
+   * this node holds a relay wait of its own, so the decision that node or a third one commits reaches this request
+   * too (docs/storage.md "Logins across nodes"); the push's own deadline is bounded by the session's.
+   */
+  const attach = (hooks: PushHooks | undefined, session: ChallengeSession): Decision => {
+    const txn = session.transactionId;
+    if (hooks !== undefined && !hooks.waits.has(txn)) {
+      hooks.waits.add({
+        transactionId: txn,
+        identity: session.identity,
+        clientName: session.clientName,
+        userIp: session.userIp,
+        deadline: session.deadline,
+        relay: true,
+        ended: () => endQuietly(session),
+      });
+      hooks.relayed?.(txn);
+    }
+    return { kind: 'pending', user: session.identity.name, transactionId: txn };
+  };
+
+  /** A decided push ends its State; a failure to record that is logged, the decision stands. */
+  const endQuietly = (session: ChallengeSession): void => {
+    try {
+      const ended = sessions.end(session, clock());
+      if (ended instanceof Promise) {
+        ended.catch((error: unknown) =>
+          deps.onInternalError?.(error, 'ending a challenge', {
+            user: session.identity.name,
+            txn: session.transactionId,
+            client: session.clientName,
+          }),
+        );
+      }
+    } catch (error) {
+      deps.onInternalError?.(error, 'ending a challenge', {
+        user: session.identity.name,
+        txn: session.transactionId,
+        client: session.clientName,
+      });
+    }
   };
 
   /**
@@ -434,8 +535,9 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (decided.kind !== 'challenge' || deps.push === undefined || !deps.push.offered(decided.user))
       return decided;
     const now = clock();
-    const taken = sessions.take(decided.state, request.clientName, request.userName!, now);
-    return taken.ok ? startPush(request, taken.session, now) : decided;
+    return then(sessions.take(decided.state, request.clientName, request.userName!, now), (taken) =>
+      taken.ok ? startPush(request, taken.session, now) : decided,
+    );
   };
 
   /** P4: a typed code while a push waits ends the transaction as answered-by-code, if nothing decided it first. */
@@ -443,13 +545,16 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     hooks: PushHooks,
     session: ChallengeSession,
     via: TokenType,
+    now: number,
   ): Decision | Promise<Decision> => {
     const txn = session.transactionId;
     return then(hooks.transactions.decide(txn, { status: TransactionStatus.AnsweredByCode }), (result) => {
-      if (!result.won) return reject(Reason.StateUsed, session.identity.name, txn);
-      // Releases the held request(s) without a reply and ends the State.
+      if (!result.won) {
+        return then(sessions.release(session), () => reject(Reason.StateUsed, session.identity.name, txn));
+      }
+      // Releases the held request(s) without a reply (here; other nodes through the store's notice).
       hooks.waits.settled(result.transaction);
-      return acceptIdentity(session.identity, via, txn);
+      return endThen(session, now, acceptIdentity(session.identity, via, txn));
     });
   };
 

@@ -1,41 +1,18 @@
-// Owns the server-side challenge sessions: the State ↔ transaction table of logins waiting for a code (SECURITY A4).
+// Owns one node's challenge sessions in memory: the State ↔ transaction table of logins waiting for a code (A4).
 import { randomFillSync, timingSafeEqual } from 'node:crypto';
-import type { Identity } from '../domain/first-factor.js';
+import type {
+  ChallengeSession,
+  ChallengeStore,
+  NewChallenge,
+  TakeResult,
+} from '../domain/challenge-session.js';
 import { Reason } from '../domain/reason.js';
-import { newTransactionId } from '../domain/transaction-id.js';
 import { StateTombstones } from './state-tombstones.js';
 
 /** SECURITY A4.2: 128 random bits. */
 export const STATE_OCTETS = 16;
 
-/** One login between its first factor and its code. Mutable fields change only through ChallengeSessions. */
-export interface ChallengeSession {
-  readonly transactionId: string;
-  readonly clientName: string;
-  /** The User-Name as the NAS sent it; the answer must carry the same (A4.1). */
-  readonly typedName: string;
-  readonly identity: Identity;
-  /** The State the NAS must echo now; replaced on every re-challenge. */
-  state: Uint8Array;
-  /** Epoch ms after which the State is refused (A4.2). */
-  readonly deadline: number;
-  /** Codes typed so far (A4.4). */
-  codeAttempts: number;
-  /** A code of this session is being committed (group commit); a second answer meanwhile is refused. */
-  checking: boolean;
-  /** A push for this login waits for an answer (docs/push.md): an empty answer again attaches, no second push. */
-  pushing: boolean;
-  /** PROTOCOL P7: the 2-digit number shown in the challenge text, or empty without number matching. */
-  number: string;
-  /** Issue 18: the enrollment link of an enrollment-at-login challenge, or empty for any other challenge. */
-  enrollUrl: string;
-  /** The Calling-Station-Id of the first request, shown on the phone (SECURITY A7.9); empty when none. */
-  userIp: string;
-}
-
-export type TakeResult =
-  | { readonly ok: true; readonly session: ChallengeSession }
-  | { readonly ok: false; readonly reason: Reason; readonly session?: ChallengeSession };
+export type { ChallengeSession, TakeResult } from '../domain/challenge-session.js';
 
 /** How long a finished State is remembered, so a late resend is logged as STATE_USED rather than unknown. */
 const TOMBSTONE_MS = 120_000;
@@ -50,7 +27,7 @@ const MAX_TOMBSTONES = 20_000;
  * cheaply), kept unique among live and remembered States by drawing again on a clash; a hit is then compared on all
  * 128 bits in constant time, so the key only finds the candidate, it never authenticates it.
  */
-export class ChallengeSessions {
+export class ChallengeSessions implements ChallengeStore {
   private readonly live = new Map<number, ChallengeSession>();
   private readonly ended = new StateTombstones(MAX_TOMBSTONES, TOMBSTONE_MS, STATE_OCTETS);
   // Expiry order is kept in a plain FIFO queue, not by iterating the Map from the front: V8 keeps deleted Map
@@ -69,46 +46,30 @@ export class ChallengeSessions {
     return this.live.size;
   }
 
-  /**
-   * Opens a session after a passed first factor and returns it with a fresh State. `transactionId` is the
-   * opening request's (so the login keeps one `txn`); a fresh one is drawn when the caller has none.
-   */
-  open(
-    clientName: string,
-    typedName: string,
-    identity: Identity,
-    now: number,
-    transactionId?: string,
-  ): ChallengeSession {
+  open(challenge: NewChallenge, now: number): ChallengeSession {
     this.sweep(now);
     while (this.live.size >= this.maxSessions && this.liveOrder.length > 0) {
       const oldest = this.shiftLiveOrder();
       if (oldest !== undefined) this.live.delete(keyOf(oldest.state));
     }
-    const state = this.freshState();
     const session: ChallengeSession = {
-      // Issue 13: 128 bits, so a transaction id never repeats across nodes and restarts.
-      transactionId: transactionId ?? newTransactionId(),
-      clientName,
-      typedName,
-      identity,
-      state,
+      transactionId: challenge.transactionId,
+      clientName: challenge.clientName,
+      typedName: challenge.typedName,
+      identity: challenge.identity,
+      state: this.freshState(),
       deadline: now + this.lifetimeMs,
       codeAttempts: 0,
       checking: false,
       pushing: false,
-      number: '',
-      enrollUrl: '',
-      userIp: '',
+      number: challenge.number,
+      enrollUrl: challenge.enrollUrl,
+      userIp: challenge.userIp,
     };
     this.insert(session);
     return session;
   }
 
-  /**
-   * Finds the session of an echoed State. RFC 5080 §2.1.1, A4.1, A4.5: unknown, expired, used, or foreign
-   * (another client or user name) States are refused; a foreign one also ends its session, since the State leaked.
-   */
   take(state: Uint8Array, clientName: string, typedName: string, now: number): TakeResult {
     if (state.length !== STATE_OCTETS) return { ok: false, reason: Reason.StateUnknown };
     const key = keyOf(state);
@@ -128,13 +89,35 @@ export class ChallengeSessions {
     return { ok: true, session };
   }
 
-  /** A4.3: the one terminal transition; the State can never be used again. */
+  /** Single-threaded: the check and the set are one step. */
+  claim(session: ChallengeSession): boolean {
+    if (session.checking || this.live.get(keyOf(session.state)) !== session) return false;
+    session.checking = true;
+    session.codeAttempts++;
+    return true;
+  }
+
+  release(session: ChallengeSession): void {
+    session.checking = false;
+  }
+
+  /** An ended session reads as pushing too, as on PostgreSQL: the caller attaches to whatever decided it. */
+  startPushing(session: ChallengeSession): boolean {
+    if (session.pushing || this.live.get(keyOf(session.state)) !== session) {
+      session.pushing = true;
+      return false;
+    }
+    session.pushing = true;
+    return true;
+  }
+
   end(session: ChallengeSession, now: number): void {
+    session.checking = false;
     this.finish(session.state, now);
   }
 
-  /** A wrong code with attempts left: the old State dies, the same transaction continues under a new one. */
   rechallenge(session: ChallengeSession, now: number): void {
+    session.checking = false;
     this.finish(session.state, now);
     session.state = this.freshState();
     this.insert(session);

@@ -17,6 +17,11 @@ export interface PushWait {
   /** The user's address (Calling-Station-Id, or the API caller's `user_ip`); '' when unknown. */
   readonly userIp: string;
   readonly deadline: number;
+  /**
+   * This node only relays a decision to the requests it holds: the push was started by another node, which
+   * records the login's outcome (sign-in history, number-matching streaks). Absent: false.
+   */
+  readonly relay?: boolean;
   /** Called once the login is decided (the challenge session ends its State). */
   readonly ended: () => void;
 }
@@ -47,6 +52,11 @@ export class PushWaits {
 
   has(transactionId: string): boolean {
     return this.waits.has(transactionId);
+  }
+
+  /** The transaction ids waited for now (a copy: settling while iterating is safe). */
+  ids(): string[] {
+    return [...this.waits.keys()];
   }
 
   onDecision(listener: DecisionListener): void {

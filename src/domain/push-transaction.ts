@@ -72,3 +72,19 @@ export interface TransactionStore {
   /** Transactions in `push-sent` now (the pending-pushes gauge). */
   pendingCount(): number | Promise<number>;
 }
+
+/** Hears decisions committed by any node; `missed` after a gap (a lost connection) in which some may have passed. */
+export interface DecisionListener {
+  decided(transactionId: string): void;
+  missed(): void;
+}
+
+/**
+ * How a node learns that a push it holds a request for was decided elsewhere (several nodes on PostgreSQL: LISTEN
+ * on the channel the deciding statement notifies). One node needs none: its own decisions reach its waits directly.
+ */
+export interface DecisionNotices {
+  /** Resolves once listening: decisions committed after that are heard. */
+  start(listener: DecisionListener): Promise<void>;
+  close(): void;
+}

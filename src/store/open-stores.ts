@@ -1,16 +1,20 @@
 // Owns opening the embedded store as configured: key file → sealer, SQLite file → the store adapters.
 
 import type Database from 'better-sqlite3';
+import { ChallengeSessions } from '../auth/challenge-sessions.js';
 import type { AccountLockoutStore } from '../domain/account-lockout.js';
 import type { ApiKeyStore } from '../domain/api-key.js';
 import type { Awaitable } from '../domain/awaitable.js';
+import type { ChallengeStore } from '../domain/challenge-session.js';
 import type { ChangeFeed } from '../domain/change-feed.js';
 import type { GraceLoginStore } from '../domain/grace-logins.js';
 import { type ClientStore, StoreError, StoreErrorCode, type UserStore } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
+import type { DecisionNotices, TransactionStore } from '../domain/push-transaction.js';
 import type { ServerSecretStore } from '../domain/server-secret.js';
 import type { SignInStore } from '../domain/sign-in.js';
 import type { TokenStore } from '../domain/token.js';
+import { MemoryTransactionStore } from './memory/memory-transaction-store.js';
 import { openPostgresStores } from './postgres/open-postgres.js';
 import { loadSealer } from './sealer.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
@@ -66,6 +70,14 @@ export interface Stores {
   readonly serverSecrets: ServerSecretStore;
   /** Keys of the REST API on the admin listener, as hashes (docs/api.md "Keys"). */
   readonly apiKeys: ApiKeyStore;
+  /**
+   * Logins in progress (docs/storage.md "Logins across nodes"): push transactions, the challenge table, and how
+   * this node hears decisions made on another. SQLite: this process's memory, no notices (one node). PostgreSQL:
+   * rows every node shares, and LISTEN.
+   */
+  readonly transactions: TransactionStore;
+  challenges(lifetimeMs: number): ChallengeStore;
+  decisionNotices(onError: (error: unknown) => void): DecisionNotices | undefined;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   /** One round trip to the database (readiness). @throws StoreError when it does not answer */
@@ -112,6 +124,9 @@ export function openStores(config: StoreConfig): Stores {
     graceLogins: new SqliteGraceLoginStore(db),
     signIns: new SqliteSignInStore(db),
     apiKeys: new SqliteApiKeyStore(db),
+    transactions: new MemoryTransactionStore(),
+    challenges: (lifetimeMs) => new ChallengeSessions(lifetimeMs),
+    decisionNotices: () => undefined,
     warnings,
     sqlite: db,
     holderQueries: sqliteHolderQueries(db),

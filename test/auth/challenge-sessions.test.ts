@@ -4,11 +4,21 @@ import { test } from 'node:test';
 import { ChallengeSessions } from '../../src/auth/challenge-sessions.js';
 
 const identity = { name: 'alice', groups: [], source: 'local' };
+let opened = 0;
+const challenge = (typedName: string) => ({
+  transactionId: `t${++opened}`,
+  clientName: 'nas',
+  typedName,
+  identity,
+  number: '',
+  enrollUrl: '',
+  userIp: '',
+});
 
 test('expired sessions leave the table when new ones open; their States then read as expired or unknown', () => {
   const sessions = new ChallengeSessions(1000);
-  const old = sessions.open('nas', 'alice', identity, 0);
-  sessions.open('nas', 'alice', identity, 2000);
+  const old = sessions.open(challenge('alice'), 0);
+  sessions.open(challenge('alice'), 2000);
   assert.equal(sessions.size, 1, 'the expired one was swept');
   assert.equal(sessions.take(old.state, 'nas', 'alice', 2000).ok, false);
 });
@@ -17,13 +27,13 @@ test('many logins in a row keep the tables bounded: live sessions end, finished 
   const sessions = new ChallengeSessions(120_000);
   let now = 0;
   for (let i = 0; i < 60_000; i++) {
-    const session = sessions.open('nas', 'alice', identity, now);
+    const session = sessions.open(challenge('alice'), now);
     assert.ok(sessions.take(session.state, 'nas', 'alice', now).ok);
     sessions.end(session, now);
     now += 1;
   }
   assert.equal(sessions.size, 0);
-  const last = sessions.open('nas', 'alice', identity, now);
+  const last = sessions.open(challenge('alice'), now);
   sessions.end(last, now);
   assert.equal(sessions.take(last.state, 'nas', 'alice', now).ok, false);
   assert.equal(
@@ -35,15 +45,15 @@ test('many logins in a row keep the tables bounded: live sessions end, finished 
 
 test('at the session cap the oldest live session is dropped, never the new one', () => {
   const sessions = new ChallengeSessions(120_000, 3);
-  const first = sessions.open('nas', 'alice', identity, 0);
-  for (let i = 1; i <= 3; i++) sessions.open('nas', 'alice', identity, i);
+  const first = sessions.open(challenge('alice'), 0);
+  for (let i = 1; i <= 3; i++) sessions.open(challenge('alice'), i);
   assert.equal(sessions.size, 3);
   assert.equal(sessions.take(first.state, 'nas', 'alice', 4).ok, false);
 });
 
 test('a rechallenge moves the session to a new State; the old one is finished', () => {
   const sessions = new ChallengeSessions(120_000);
-  const session = sessions.open('nas', 'alice', identity, 0);
+  const session = sessions.open(challenge('alice'), 0);
   const before = session.state;
   sessions.rechallenge(session, 1);
   assert.notDeepEqual(session.state, before);
@@ -53,7 +63,7 @@ test('a rechallenge moves the session to a new State; the old one is finished', 
 
 test('a State that shares the lookup key but differs in any later octet is unknown and leaves the session alive', () => {
   const sessions = new ChallengeSessions(120_000);
-  const session = sessions.open('nas', 'alice', identity, 0);
+  const session = sessions.open(challenge('alice'), 0);
   for (const index of [4, 15]) {
     const forged = Uint8Array.from(session.state);
     forged[index]! ^= 0x01;
@@ -71,11 +81,11 @@ test('a State that shares the lookup key but differs in any later octet is unkno
 
 test('an expired session is only expired by its own queue entry, whatever happened to its key since', () => {
   const sessions = new ChallengeSessions(1000);
-  const first = sessions.open('nas', 'alice', identity, 0);
+  const first = sessions.open(challenge('alice'), 0);
   sessions.rechallenge(first, 500);
   // Both queue entries carry the first deadline (1000); the rechallenged State still works until then.
   assert.ok(sessions.take(first.state, 'nas', 'alice', 999).ok);
-  sessions.open('nas', 'bob', identity, 1001);
+  sessions.open(challenge('bob'), 1001);
   assert.equal(sessions.size, 1, 'only the new session is live');
   assert.equal((sessions.take(first.state, 'nas', 'alice', 1002) as { reason: string }).reason, 'STATE_USED');
 });

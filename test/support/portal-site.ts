@@ -26,6 +26,7 @@ import { MemoryAccountLockoutStore } from '../../src/store/memory/memory-account
 import { MemoryPushDeviceStore } from '../../src/store/memory/memory-push-device-store.js';
 import { MemoryServerSecretStore } from '../../src/store/memory/memory-server-secret-store.js';
 import { MemoryTokenStore } from '../../src/store/memory/memory-token-store.js';
+import { MemoryTransactionStore } from '../../src/store/memory/memory-transaction-store.js';
 import { MemoryUserStore } from '../../src/store/memory/memory-user-store.js';
 import { fakeVerifier } from './auth-fixture.js';
 import { ListSignIns } from './memory-sign-ins.js';
@@ -159,6 +160,8 @@ export async function startPortalSite(
     tokens,
     devices,
     secrets: new MemoryServerSecretStore(),
+    transactions: new MemoryTransactionStore(),
+    notices: undefined,
     logger,
     holders: { hasPush: (name) => devices.listForUser(name).length > 0, refresh: () => {} },
     attributesFor,

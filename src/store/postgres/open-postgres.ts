@@ -5,8 +5,10 @@ import type { StoreConfig, Stores } from '../open-stores.js';
 import { loadSealer } from '../sealer.js';
 import { PgAccountLockoutStore } from './pg-account-lockout-store.js';
 import { PgApiKeyStore } from './pg-api-key-store.js';
+import { PgChallengeStore } from './pg-challenge-store.js';
 import { PgChangeFeed } from './pg-change-feed.js';
 import { PgClientStore } from './pg-client-store.js';
+import { PgDecisionNotices } from './pg-decision-notices.js';
 import { toStoreError } from './pg-errors.js';
 import { PgGraceLoginStore } from './pg-grace-login-store.js';
 import { pgHolderQueries } from './pg-holder-queries.js';
@@ -15,6 +17,7 @@ import { PgPushDeviceStore } from './pg-push-device-store.js';
 import { PgServerSecretStore } from './pg-server-secret-store.js';
 import { PgSignInStore } from './pg-sign-in-store.js';
 import { PgTokenStore } from './pg-token-store.js';
+import { PgTransactionStore } from './pg-transaction-store.js';
 import { PgUserStore } from './pg-user-store.js';
 
 /** A change-feed read without a notification, this often: catches what a reconnect missed. */
@@ -96,6 +99,18 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
     graceLogins: new PgGraceLoginStore(pool),
     signIns: new PgSignInStore(pool),
     apiKeys: new PgApiKeyStore(pool),
+    transactions: new PgTransactionStore(pool),
+    challenges: (lifetimeMs) => new PgChallengeStore(pool, lifetimeMs),
+    decisionNotices: (onError) =>
+      new PgDecisionNotices({
+        connect: async () => {
+          const client = new pg.Client({ ...connection, application_name: 'assent-push-decisions' });
+          await client.connect();
+          return client;
+        },
+        retryMs: FEED_RETRY_MS,
+        onError,
+      }),
     warnings,
     sqlite: undefined,
     holderQueries: pgHolderQueries(pool),

@@ -116,7 +116,7 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
     const empty = await postgresSchemaStatus(client);
     assert.deepEqual(
       { ...empty, pending: empty.pending.length },
-      { applied: 0, known: 10, pending: 10, newer: false },
+      { applied: 0, known: ALL_PG_MIGRATIONS.length, pending: ALL_PG_MIGRATIONS.length, newer: false },
     );
     const table = await client.query("SELECT to_regclass('schema_migrations') AS t");
     assert.equal(table.rows[0].t, null, 'reading the status created no table');
@@ -124,7 +124,7 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
     const current = await postgresSchemaStatus(client);
     assert.deepEqual(
       { ...current, pending: current.pending.length },
-      { applied: 10, known: 10, pending: 0, newer: false },
+      { applied: ALL_PG_MIGRATIONS.length, known: ALL_PG_MIGRATIONS.length, pending: 0, newer: false },
     );
   });
 
@@ -139,7 +139,7 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
     );
     assert.ok(refusal instanceof StoreError);
     assert.equal(refusal.code, StoreErrorCode.Unavailable);
-    assert.match(refusal.message, /has schema version 999, newer than this Assent knows \(10\)/);
+    assert.match(refusal.message, /has schema version 999, newer than this Assent knows \(11\)/);
     assert.equal((await postgresSchemaStatus(client)).newer, true);
 
     // The same words as SQLite's refusal, from "has schema version" on.
@@ -165,21 +165,21 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
 
   test('with applyMigrations false an older schema is refused and left as it was; an empty one is created', async () => {
     const client = await freshClient();
-    assert.equal((await migratePostgres(client, { migrations: ALL_PG_MIGRATIONS.slice(0, 9) })).version, 9);
+    assert.equal((await migratePostgres(client, { migrations: ALL_PG_MIGRATIONS.slice(0, 10) })).version, 10);
     await assert.rejects(migratePostgres(client, { applyMigrations: false }), (error: unknown) => {
       assert.ok(error instanceof StoreError);
       assert.equal(error.code, StoreErrorCode.Unavailable);
       assert.match(
         error.message,
-        /has schema version 9 and this Assent needs 10; storage\.autoMigrate is off/,
+        /has schema version 10 and this Assent needs 11; storage\.autoMigrate is off/,
       );
       return true;
     });
-    assert.equal((await postgresSchemaStatus(client)).applied, 9);
-    assert.deepEqual(await migratePostgres(client), { applied: [10], version: 10 });
+    assert.equal((await postgresSchemaStatus(client)).applied, 10);
+    assert.deepEqual(await migratePostgres(client), { applied: [11], version: 11 });
 
     const empty = await freshClient();
-    assert.equal((await migratePostgres(empty, { applyMigrations: false })).version, 10);
+    assert.equal((await migratePostgres(empty, { applyMigrations: false })).version, 11);
   });
 
   test('a failing migration rolls back every migration of its run (one transaction)', async () => {

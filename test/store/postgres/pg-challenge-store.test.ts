@@ -1,0 +1,88 @@
+// Runs the ChallengeStore conformance suite on PostgreSQL, plus what two nodes on one database show: one winner.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import pg from 'pg';
+import { PgChallengeStore } from '../../../src/store/postgres/pg-challenge-store.js';
+import { newChallenge, runChallengeStoreConformance } from '../challenge-store.conformance.js';
+import { freshPool } from './pg-fixture.js';
+
+runChallengeStoreConformance(
+  'postgres',
+  async (lifetimeMs) => new PgChallengeStore(await freshPool(), lifetimeMs),
+);
+
+/** Another node on the database of `pool`: its own pool, so its statements run on other connections. */
+async function twoNodes(run: (a: PgChallengeStore, b: PgChallengeStore, pool: pg.Pool) => Promise<void>) {
+  const pool = await freshPool();
+  const other = new pg.Pool({ connectionString: pool.options.connectionString, max: 4 });
+  other.on('error', () => {});
+  try {
+    await run(new PgChallengeStore(pool, 60_000), new PgChallengeStore(other, 60_000), pool);
+  } finally {
+    await other.end();
+  }
+}
+
+describe('PostgreSQL challenge sessions on two nodes of one database', () => {
+  test('a session opened on one node is answered on the other (a NAS that failed over)', async () => {
+    await twoNodes(async (a, b) => {
+      const session = await a.open(newChallenge({ number: '17' }), 0);
+      const taken = await b.take(session.state, 'fw1', 'Alice', 1);
+      assert.ok(taken.ok);
+      assert.equal(taken.session.number, '17');
+      await b.end(taken.session, 2);
+      assert.equal((await a.take(session.state, 'fw1', 'Alice', 3)).ok, false, 'ended on B is ended on A');
+    });
+  });
+
+  test('A4.3: answers with one State sent to both nodes at once: exactly one claims it, 25 rounds', async () => {
+    await twoNodes(async (a, b) => {
+      for (let round = 0; round < 25; round++) {
+        const session = await a.open(newChallenge(), 0);
+        const [onA, onB] = await Promise.all([
+          a.take(session.state, 'fw1', 'Alice', 1),
+          b.take(session.state, 'fw1', 'Alice', 1),
+        ]);
+        assert.ok(onA.ok && onB.ok);
+        const claims = await Promise.all([a.claim(onA.session, 2), b.claim(onB.session, 2)]);
+        assert.equal(claims.filter(Boolean).length, 1, `round ${round}: ${claims}`);
+      }
+    });
+  });
+
+  test('A3.4: empty answers to both nodes at once start one push, 25 rounds', async () => {
+    await twoNodes(async (a, b) => {
+      for (let round = 0; round < 25; round++) {
+        const session = await a.open(newChallenge(), 0);
+        const [onA, onB] = await Promise.all([
+          a.take(session.state, 'fw1', 'Alice', 1),
+          b.take(session.state, 'fw1', 'Alice', 1),
+        ]);
+        assert.ok(onA.ok && onB.ok);
+        const started = await Promise.all([a.startPushing(onA.session), b.startPushing(onB.session)]);
+        assert.equal(started.filter(Boolean).length, 1, `round ${round}: ${started}`);
+      }
+    });
+  });
+
+  test('the database holds the State only as its SHA-256; a claim left by a dead node lapses', async () => {
+    await twoNodes(async (a, b, pool) => {
+      const session = await a.open(newChallenge(), 0);
+      const rows = await pool.query<{ state_hash: Buffer }>('SELECT state_hash FROM challenge_sessions');
+      assert.equal(rows.rows.length, 1);
+      const stored = rows.rows[0]!.state_hash;
+      assert.equal(stored.length, 32);
+      assert.equal(stored.includes(Buffer.from(session.state)), false, 'the State itself is not stored');
+      const taken = await a.take(session.state, 'fw1', 'Alice', 1);
+      assert.ok(taken.ok && (await a.claim(taken.session, 1)));
+      // Node A dies here: its claim holds for 30 s, then B may check a code.
+      const soon = await b.take(session.state, 'fw1', 'Alice', 10_000);
+      assert.ok(soon.ok);
+      assert.equal(await b.claim(soon.session, 10_000), false);
+      const later = await b.take(session.state, 'fw1', 'Alice', 31_002);
+      assert.ok(later.ok);
+      assert.equal(await b.claim(later.session, 31_002), true);
+      assert.equal(later.session.codeAttempts, 2);
+    });
+  });
+});
