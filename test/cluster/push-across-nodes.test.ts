@@ -1,0 +1,233 @@
+// Issue 16: a login that moves between two real `assent serve` processes on one PostgreSQL. The challenge comes
+// from node A, the NAS fails over and sends the empty answer to node B, the phone answers node A (the site's
+// reply-to address): B hears the decision by LISTEN/NOTIFY and answers its held request. The login completes once.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../src/config/load-config.js';
+import { generateHotp } from '../../src/otp/hotp.js';
+import { AttributeType } from '../../src/radius/attribute-type.js';
+import { Code } from '../../src/radius/code.js';
+import type { Packet } from '../../src/radius/packet.js';
+import { openConfiguredStores } from '../../src/store/open-stores.js';
+import { createKeyFile } from '../../src/store/sealer.js';
+import { createDatabase, type Postgres, startPostgres } from '../support/postgres.js';
+import { decodeReply, RawRadiusClient } from '../support/raw-radius-client.js';
+import { cliEnv, runCli, startCli } from '../support/run-cli.js';
+import { runPeer } from '../support/run-peer.js';
+import { freePort } from '../support/slapd.js';
+
+const SECRET = 'push-across-nodes-secret';
+const dir = mkdtempSync(join(tmpdir(), 'assent-push-nodes-'));
+const configFile = join(dir, 'assent.yaml');
+const authenticatorHome = join(dir, 'phone');
+const authenticatorMain = fileURLToPath(new URL('../../src/authenticator/main.ts', import.meta.url));
+const tsx = import.meta.resolve('tsx');
+const seed = createHash('sha256').update('seed-alice').digest().subarray(0, 20);
+const decoder = new TextDecoder();
+
+interface Node {
+  readonly name: string;
+  readonly radius: RawRadiusClient;
+  output(): string;
+  stop(): void;
+}
+
+let postgres: Postgres | undefined;
+let replyTo = '';
+const nodes: Node[] = [];
+
+function ssha256(password: string): string {
+  const salt = randomBytes(8);
+  const digest = createHash('sha256').update(password).update(salt).digest();
+  return `{SSHA256}${Buffer.concat([digest, salt]).toString('base64')}`;
+}
+
+/** Both nodes give devices the same reply-to address (node A's listener), as a site's load balancer would. */
+const nodeEnv = (publicPort: number) =>
+  cliEnv({ ASSENT_HTTP_PUBLIC_PORT: String(publicPort), ASSENT_PUSH_PUBLIC_URL: replyTo });
+
+async function startNode(name: string, publicPort: number): Promise<Node> {
+  const started = await startCli(dir, ['-c', configFile, 'serve', '--no-init'], nodeEnv(publicPort));
+  const port = Number(/"kind":"auth","address":"127\.0\.0\.1","port":(\d+)/.exec(started.output())?.[1]);
+  assert.ok(port > 0, started.output());
+  const node: Node = {
+    name,
+    radius: await RawRadiusClient.open(port, SECRET),
+    output: started.output,
+    stop: () => started.child.kill('SIGTERM'),
+  };
+  nodes.push(node);
+  return node;
+}
+
+const phone = (args: readonly string[]) =>
+  runPeer(process.execPath, ['--import', tsx, authenticatorMain, ...args], '', 30_000, {
+    env: { ...process.env, ASSENT_AUTHENTICATOR_HOME: authenticatorHome },
+  });
+
+const attribute = (packet: Packet, type: number) => packet.attributes.find((a) => a.type === type)?.value;
+
+/** Step 1 on `node`: the password; returns the Access-Challenge's State and text. */
+async function challenge(node: Node, password = 'alice-pw'): Promise<{ state: Uint8Array; text: string }> {
+  const reply = await node.radius.exchange(node.radius.accessRequest({ user: 'alice', password }), 4000);
+  assert.ok(reply, `${node.name} answered the password`);
+  const packet = decodeReply(reply);
+  assert.equal(packet.code, Code.AccessChallenge);
+  const state = attribute(packet, AttributeType.State);
+  assert.ok(state);
+  return {
+    state: Uint8Array.from(state),
+    text: decoder.decode(attribute(packet, AttributeType.ReplyMessage)),
+  };
+}
+
+/** Step 2 on `node`: the answer with the State (empty: a push); resolves with the reply code, or undefined. */
+async function answer(node: Node, state: Uint8Array, typed: string, waitMs: number) {
+  const request = node.radius.accessRequest({
+    user: 'alice',
+    password: typed,
+    extra: [{ type: AttributeType.State, value: state }],
+  });
+  const reply = await node.radius.exchange(request, waitMs);
+  return reply === undefined ? undefined : decodeReply(reply).code;
+}
+
+/** The open requests the phone is shown (it polls node A), one JSON object each. */
+async function shown(): Promise<{ session_id: string }[]> {
+  const pending = await phone(['pending', '--json']);
+  assert.equal(pending.code, 0, pending.stderr);
+  return pending.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { session_id: string });
+}
+
+/** Waits until the phone is shown a request, approves the newest; returns how many it was shown. */
+async function approveWhenShown(): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  let open = await shown();
+  while (open.length === 0) {
+    if (Date.now() > deadline) assert.fail('no push reached the phone');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    open = await shown();
+  }
+  const approved = await phone(['approve', '--latest']);
+  assert.equal(approved.code, 0, approved.stderr);
+  assert.match(approved.stdout, /: approved/);
+  return open.length;
+}
+
+before(async () => {
+  postgres = await startPostgres();
+  const url = await createDatabase(postgres.url, 'assent_push_nodes');
+  const [portA, portB] = [await freePort(), await freePort()];
+  replyTo = `https://127.0.0.1:${portA}`;
+  writeFileSync(
+    configFile,
+    `dataDir: ${JSON.stringify(dir)}
+storage: { url: ${JSON.stringify(url)} }
+radius: { bind: ['127.0.0.1'], authPort: 0, accountingPort: null, rejectDelayMs: 0, rejectJitterMs: 0 }
+http:
+  public: { bind: 127.0.0.1, port: 0 }
+  admin: { bind: 127.0.0.1, port: 0 }
+passwords: { argon2: { memoryCost: 8192, timeCost: 1, parallelism: 1 } }
+secondFactor: { mode: challenge }
+push: { enabled: true, timeoutSeconds: 25 }
+log: { level: info }
+`,
+  );
+  const loaded = loadConfig({ file: configFile, env: {} });
+  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
+  createKeyFile(loaded.config.secrets.keyFile);
+  const stores = await openConfiguredStores(loaded.config);
+  try {
+    await stores.clients.add({ name: 'nas', address: '127.0.0.1', secret: new TextEncoder().encode(SECRET) });
+    await stores.users.add({ name: 'alice', passwordHash: ssha256('alice-pw') });
+    await stores.tokens.add({
+      serial: 'H-alice',
+      userName: 'alice',
+      type: 'hotp',
+      secret: seed,
+      algorithm: 'SHA1',
+      digits: 6,
+    });
+  } finally {
+    await stores.close();
+  }
+  // One after the other: the first makes the certificates in the shared data directory.
+  await startNode('A', portA);
+  await startNode('B', portB);
+  const added = await runCli(
+    dir,
+    ['-c', configFile, 'token', 'add', '--user', 'alice', '--type', 'push'],
+    '',
+    nodeEnv(0),
+  );
+  assert.equal(added.code, 0, added.stderr);
+  const link = /https:\/\/\S+\/device\/v1\/activation\/[A-Za-z0-9_-]{22}/.exec(added.stdout)?.[0];
+  assert.ok(link !== undefined && link.startsWith(replyTo), added.stdout);
+  const enrolled = await phone(['enroll', link, '--ca', join(dir, 'public-cert.pem')]);
+  assert.equal(enrolled.code, 0, enrolled.stderr);
+});
+
+after(async () => {
+  for (const node of nodes) {
+    node.radius.close();
+    node.stop();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await postgres?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const txnOf = (text: string, event: string) =>
+  new RegExp(`"event":"${event}"[^\\n]*"txn":"([0-9a-f]{32})"`).exec(text)?.[1];
+
+describe('a login across two nodes on one PostgreSQL', () => {
+  test('challenge from A, the empty answer to B, the phone answers A: B sends the Accept, once', async () => {
+    const [a, b] = nodes;
+    // The enrolled device reaches B by the change feed: the `+` shows B offers push to alice too.
+    const { state, text } = await challenge(a!);
+    assert.match(text, /^\+/, 'A offers push');
+    const held = answer(b!, state, '', 15_000);
+    await approveWhenShown();
+    assert.equal(await held, Code.AccessAccept, 'B answered its held request with the decision made on A');
+    const txn = txnOf(a!.output(), 'push.decided');
+    assert.ok(txn, 'A decided the push');
+    assert.equal(txnOf(b!.output(), 'push.started'), txn, 'B started the push of the same login');
+    // Completed once: the State is used on both nodes, and the phone has nothing left to approve.
+    assert.notEqual(await answer(a!, state, '', 4000), Code.AccessAccept);
+    assert.notEqual(await answer(b!, state, '', 4000), Code.AccessAccept);
+    assert.deepEqual(await shown(), []);
+  });
+
+  test('the NAS fails over twice: both held requests get the one decision; one push was sent', async () => {
+    const [a, b] = nodes;
+    const { state } = await challenge(b!);
+    const onA = answer(a!, state, '', 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const onB = answer(b!, state, '', 15_000);
+    assert.equal(await approveWhenShown(), 1, 'one push for the login, though two nodes were asked');
+    assert.deepEqual(await Promise.all([onA, onB]), [Code.AccessAccept, Code.AccessAccept]);
+  });
+
+  test('a code typed on B while A holds the push ends it as answered by code; the phone finds nothing', async () => {
+    const [a, b] = nodes;
+    const { state } = await challenge(a!);
+    const held = answer(a!, state, '', 6_000);
+    const deadline = Date.now() + 10_000;
+    while ((await shown()).length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(await answer(b!, state, generateHotp(seed, 0, 6, 'SHA1'), 4000), Code.AccessAccept);
+    assert.deepEqual(await shown(), [], 'the push ended with the code');
+    // PROTOCOL P4: the held request is released without a reply (A heard the decision by LISTEN).
+    assert.equal(await held, undefined);
+    assert.match(a!.output(), /PUSH_ANSWERED_BY_CODE/);
+  });
+});
