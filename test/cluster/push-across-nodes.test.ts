@@ -170,8 +170,8 @@ log: { level: info }
   );
   assert.equal(added.code, 0, added.stderr);
   const link = /https:\/\/\S+\/device\/v1\/activation\/[A-Za-z0-9_-]{22}/.exec(added.stdout)?.[0];
-  assert.ok(link !== undefined && link.startsWith(replyTo), added.stdout);
-  const enrolled = await phone(['enroll', link, '--ca', join(dir, 'public-cert.pem')]);
+  assert.ok(link?.startsWith(replyTo), added.stdout);
+  const enrolled = await phone(['enroll', link!, '--ca', join(dir, 'public-cert.pem')]);
   assert.equal(enrolled.code, 0, enrolled.stderr);
 });
 
