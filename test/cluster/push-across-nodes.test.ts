@@ -35,6 +35,7 @@ interface Node {
   readonly radius: RawRadiusClient;
   output(): string;
   stop(): void;
+  kill(): void;
 }
 
 let postgres: Postgres | undefined;
@@ -60,6 +61,7 @@ async function startNode(name: string, publicPort: number): Promise<Node> {
     radius: await RawRadiusClient.open(port, SECRET),
     output: started.output,
     stop: () => started.child.kill('SIGTERM'),
+    kill: () => started.child.kill('SIGKILL'),
   };
   nodes.push(node);
   return node;
@@ -229,5 +231,23 @@ describe('a login across two nodes on one PostgreSQL', () => {
     // PROTOCOL P4: the held request is released without a reply (A heard the decision by LISTEN).
     assert.equal(await held, undefined);
     assert.match(a!.output(), /PUSH_ANSWERED_BY_CODE/);
+  });
+
+  // Last: it kills node B.
+  test('node B is killed (-9) while it holds a push: the NAS retries on A, which waits for the same push', async () => {
+    const [a, b] = nodes;
+    const { state } = await challenge(a!);
+    // B holds the request and never answers it: killed before the phone does.
+    const onB = answer(b!, state, '', 4_000);
+    const deadline = Date.now() + 10_000;
+    while ((await shown()).length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    b!.kill();
+    assert.equal(await onB, undefined, 'B died without answering');
+    const onA = answer(a!, state, '', 15_000);
+    assert.equal(await approveWhenShown(), 1, 'the push B sent is still open, and no second one was sent');
+    assert.equal(await onA, Code.AccessAccept);
+    assert.deepEqual(await shown(), [], 'decided once');
   });
 });
