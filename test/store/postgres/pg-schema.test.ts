@@ -218,14 +218,14 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
     const results = await Promise.all(nodes.map((client) => migratePostgres(client)));
     assert.deepEqual(
       results.map((r) => r.version),
-      [10, 10, 10, 10],
+      [11, 11, 11, 11],
     );
     const applied = results.map((r) => r.applied.length).sort((a, b) => a - b);
-    assert.deepEqual(applied, [0, 0, 0, 10]);
+    assert.deepEqual(applied, [0, 0, 0, 11]);
     const { rows } = await first.query(
       'SELECT count(*)::int AS n, count(DISTINCT number)::int AS d FROM schema_migrations',
     );
-    assert.deepEqual(rows[0], { n: 10, d: 10 });
+    assert.deepEqual(rows[0], { n: 11, d: 11 });
   });
 });
 
