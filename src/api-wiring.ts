@@ -26,7 +26,6 @@ import {
 import { checkApiKey } from './auth/api-keys.js';
 import { ApplicationPushes } from './auth/application-pushes.js';
 import { type AuthenticateDeps, createAuthenticate } from './auth/authenticate.js';
-import { ChallengeSessions } from './auth/challenge-sessions.js';
 import { API_CODE_CLIENT, API_CONCAT_CLIENT, createCheckCredentials } from './auth/check-credentials.js';
 import type { LocalFirstFactor } from './auth/local-first-factor.js';
 import { createSecondFactorPolicy } from './auth/second-factor-policy.js';
@@ -50,6 +49,7 @@ import type { TokenAdmin } from './http/api/v2-tokens.js';
 import type { UserAdmin } from './http/api/v2-users.js';
 import type { PushWiring } from './push-wiring.js';
 import { localOnlyFirstFactor } from './server-wiring.js';
+import { MemoryChallengeStore } from './store/memory/memory-challenge-store.js';
 import type { Stores } from './store/open-stores.js';
 
 export interface ApiWiringDeps {
@@ -98,7 +98,7 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
       groups: {},
     }),
     // concat and otp-only never open a challenge; the table exists because the use case is built with one.
-    sessions: new ChallengeSessions(config.secondFactor.challengeSeconds * 1000),
+    sessions: new MemoryChallengeStore(config.secondFactor.challengeSeconds * 1000),
   });
   const checkCredentials = createCheckCredentials({
     firstFactor: passwords,

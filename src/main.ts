@@ -220,6 +220,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       tokens,
       secrets: stores.serverSecrets,
       transactions: stores.transactions,
+      limitRecords: stores.pushLimitRecords,
       notices: stores.decisionNotices((err) =>
         logger.warn(
           { event: 'store.notices_lost', err },

@@ -7,7 +7,6 @@ import { ownDevices, removeOwn, renameOwn, replaceBackupCodes } from './admin/se
 import { addPushActivation } from './admin/token-admin.js';
 import type { ApplicationPushes } from './auth/application-pushes.js';
 import { type AuthenticateDeps, createAuthenticate } from './auth/authenticate.js';
-import { ChallengeSessions } from './auth/challenge-sessions.js';
 import type { CheckCode } from './auth/check-code.js';
 import { createCheckPassword } from './auth/check-credentials.js';
 import { PortalSessions } from './auth/portal-sessions.js';
@@ -26,6 +25,7 @@ import { newTransactionId } from './domain/transaction-id.js';
 import type { PortalHistory, PortalRoutes } from './http/portal/portal-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import type { PushWiring } from './push-wiring.js';
+import { MemoryChallengeStore } from './store/memory/memory-challenge-store.js';
 
 export interface PortalWiringDeps {
   readonly config: Config;
@@ -100,7 +100,7 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
       clients: { [PORTAL_CLIENT]: { mode: 'otp-only' } },
       groups: {},
     }),
-    sessions: new ChallengeSessions(config.secondFactor.challengeSeconds * 1000),
+    sessions: new MemoryChallengeStore(config.secondFactor.challengeSeconds * 1000),
     now,
   });
   const checkCode = async (user: string, code: string, txn: string): Promise<PortalCodeVerdict> => {

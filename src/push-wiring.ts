@@ -20,6 +20,7 @@ import { effectivePublicUrl } from './config/public-url.js';
 import { accept, type Decision } from './domain/decision.js';
 import type { DeliveryResult, PushSender } from './domain/push-delivery.js';
 import type { PushDeviceStore } from './domain/push-device.js';
+import type { PushLimitRecords } from './domain/push-limit-records.js';
 import {
   type DecisionNotices,
   type PushTransaction,
@@ -46,6 +47,8 @@ export interface PushWiringDeps {
   readonly transactions: TransactionStore;
   /** Decisions made on other nodes (PostgreSQL); undefined on one node. */
   readonly notices: DecisionNotices | undefined;
+  /** Every node's recent pushes and mutes (PostgreSQL); undefined: this node counts in memory. */
+  readonly limitRecords?: PushLimitRecords | undefined;
   readonly logger: Logger;
   /** Who holds an authenticator (the `+` of the challenge); refreshed when a device or token enrolls here. */
   readonly holders: { hasPush(userName: string): boolean; refresh(): void };
@@ -134,7 +137,14 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
     );
   }
   const transactions = deps.transactions;
-  const limits = new PushLimits(config.push);
+  const limits = new PushLimits(config.push, deps.limitRecords, (err, user) =>
+    logger.error(
+      { event: 'push.mute_not_shared', user, err },
+      'a mute could not be written to the database: it holds on this node only',
+    ),
+  );
+  // Transactions are what shared limits count: keep them at least for the limits' window.
+  const keepMs = Math.max(KEEP_DECIDED_MS, config.push.rateWindowSeconds * 1000);
   const waits = new PushWaits(transactions, (identity, txn) =>
     accept(identity.name, deps.attributesFor(identity.groups), txn, 'push'),
   );
@@ -308,7 +318,13 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
   const sweeper = setInterval(() => {
     const now = Date.now();
     waits.sweep(now);
-    if (++ticks % 60 === 0) void transactions.sweep(now, KEEP_DECIDED_MS);
+    if (++ticks % 60 === 0) {
+      try {
+        const swept = transactions.sweep(now, keepMs);
+        // A failed sweep (the database away) is tried again next minute; the rows only take space meanwhile.
+        if (swept instanceof Promise) swept.catch(() => {});
+      } catch {}
+    }
   }, 1000);
   sweeper.unref();
 

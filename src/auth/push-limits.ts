@@ -1,4 +1,6 @@
-// Owns the anti push-bombing limits of one node: pushes per user in a window, and mutes after "this wasn't me".
+// Owns the anti push-bombing limits: pushes per user and per address in a window, mutes after "this wasn't me".
+import type { Awaitable } from '../domain/awaitable.js';
+import type { PushLimitRecords, RecentPushes } from '../domain/push-limit-records.js';
 import { Reason } from '../domain/reason.js';
 
 export interface PushLimitSettings {
@@ -18,9 +20,11 @@ export interface PushLimitSettings {
 export const MISSES_BEFORE_NUMBER = 2;
 
 /**
- * Per-user and per-address push times and mutes, in memory. Entries are small and forgotten once their window has
- * passed, so a flood of distinct names costs bounded memory per window. (Several nodes: each counts its own; the
- * storage issue moves this into the shared store.)
+ * Per-user and per-address push times and mutes. One node keeps them in memory: entries are small and forgotten
+ * once their window has passed, so a flood of distinct names costs bounded memory per window. Several nodes on
+ * one database (`records` given) count the pushes and read the mutes every node wrote there, so a site of N nodes
+ * allows the limit once, not N times, and a mute reported on one node stops pushes sent by any (SECURITY A7.7,
+ * A7.8). The number-matching streak (`noteOutcome`) stays per node.
  */
 export class PushLimits {
   private readonly sent = new Map<string, number[]>();
@@ -30,14 +34,26 @@ export class PushLimits {
   private readonly misses = new Map<string, number>();
   private lastSweep = 0;
 
-  constructor(private readonly settings: PushLimitSettings) {}
+  constructor(
+    private readonly settings: PushLimitSettings,
+    private readonly records?: PushLimitRecords,
+    /** A mute that could not be written to the shared records (it still holds on this node). */
+    private readonly onError: (error: unknown, user: string) => void = () => {},
+  ) {}
 
   /**
    * Why a push to `user`, for a login from `source` (the user's address; empty when the NAS sent none), must not be
    * sent now, or undefined; counts the push when it may be sent.
    */
-  admit(user: string, now: number, source = ''): Reason | undefined {
+  admit(user: string, now: number, source = ''): Awaitable<Reason | undefined> {
     this.sweep(now);
+    if (this.records !== undefined) {
+      const windowStart = now - this.settings.rateWindowSeconds * 1000;
+      const recent = this.records.recent(user, source, windowStart);
+      return recent instanceof Promise
+        ? recent.then((r) => this.judge(user, now, source, r))
+        : this.judge(user, now, source, recent);
+    }
     const until = this.muted.get(user);
     if (until !== undefined && until > now) return Reason.PushMuted;
     const windowStart = now - this.settings.rateWindowSeconds * 1000;
@@ -61,10 +77,32 @@ export class PushLimits {
     return undefined;
   }
 
-  /** SECURITY A7.8: "this wasn't me" mutes pushes to the user. Returns the ISO time the mute ends. */
+  /** The verdict from the shared records: the pushes being admitted now are counted by the rows they create. */
+  private judge(user: string, now: number, source: string, recent: RecentPushes): Reason | undefined {
+    const until = Math.max(recent.mutedUntil, this.muted.get(user) ?? 0);
+    if (until > now) return Reason.PushMuted;
+    if (recent.perUser >= this.settings.maxPerUser) return Reason.PushRateLimited;
+    const perSource = this.settings.maxPerSource;
+    if (source !== '' && perSource !== undefined && recent.perSource >= perSource)
+      return Reason.PushRateLimited;
+    return undefined;
+  }
+
+  /**
+   * SECURITY A7.8: "this wasn't me" mutes pushes to the user. Returns the ISO time the mute ends. It holds on this
+   * node at once; with shared records the write to them follows (a failure is reported, the local mute stays).
+   */
   mute(user: string, now: number): string {
     const until = now + this.settings.muteMinutes * 60_000;
     this.muted.set(user, until);
+    if (this.records !== undefined) {
+      try {
+        const written = this.records.mute(user, until);
+        if (written instanceof Promise) written.catch((error: unknown) => this.onError(error, user));
+      } catch (error) {
+        this.onError(error, user);
+      }
+    }
     return new Date(until).toISOString();
   }
 

@@ -101,6 +101,12 @@ export function createStartPush(deps: StartPushDeps): StartPush {
     if (own !== undefined) return { ok: true as const, transaction: own };
     if (open.length > 0) return { ok: false as const, reason: Reason.PushPending };
     const refused = deps.limits.admit(start.userName, start.now, start.userIp);
+    return refused instanceof Promise
+      ? refused.then((reason) => admitted(start, targets, reason))
+      : admitted(start, targets, refused);
+  };
+
+  const admitted = (start: PushStart, targets: readonly PushDevice[], refused: Reason | undefined) => {
     if (refused !== undefined) return { ok: false as const, reason: refused };
     const created = transactions.create({
       id: start.transactionId,

@@ -1,7 +1,6 @@
 // Owns opening the embedded store as configured: key file → sealer, SQLite file → the store adapters.
 
 import type Database from 'better-sqlite3';
-import { ChallengeSessions } from '../auth/challenge-sessions.js';
 import type { AccountLockoutStore } from '../domain/account-lockout.js';
 import type { ApiKeyStore } from '../domain/api-key.js';
 import type { Awaitable } from '../domain/awaitable.js';
@@ -10,10 +9,12 @@ import type { ChangeFeed } from '../domain/change-feed.js';
 import type { GraceLoginStore } from '../domain/grace-logins.js';
 import { type ClientStore, StoreError, StoreErrorCode, type UserStore } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
+import type { PushLimitRecords } from '../domain/push-limit-records.js';
 import type { DecisionNotices, TransactionStore } from '../domain/push-transaction.js';
 import type { ServerSecretStore } from '../domain/server-secret.js';
 import type { SignInStore } from '../domain/sign-in.js';
 import type { TokenStore } from '../domain/token.js';
+import { MemoryChallengeStore } from './memory/memory-challenge-store.js';
 import { MemoryTransactionStore } from './memory/memory-transaction-store.js';
 import { openPostgresStores } from './postgres/open-postgres.js';
 import { loadSealer } from './sealer.js';
@@ -78,6 +79,8 @@ export interface Stores {
   readonly transactions: TransactionStore;
   challenges(lifetimeMs: number): ChallengeStore;
   decisionNotices(onError: (error: unknown) => void): DecisionNotices | undefined;
+  /** Recent pushes and mutes of every node, for the push limits; undefined on SQLite (one node counts in memory). */
+  readonly pushLimitRecords: PushLimitRecords | undefined;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   /** One round trip to the database (readiness). @throws StoreError when it does not answer */
@@ -125,8 +128,9 @@ export function openStores(config: StoreConfig): Stores {
     signIns: new SqliteSignInStore(db),
     apiKeys: new SqliteApiKeyStore(db),
     transactions: new MemoryTransactionStore(),
-    challenges: (lifetimeMs) => new ChallengeSessions(lifetimeMs),
+    challenges: (lifetimeMs) => new MemoryChallengeStore(lifetimeMs),
     decisionNotices: () => undefined,
+    pushLimitRecords: undefined,
     warnings,
     sqlite: db,
     holderQueries: sqliteHolderQueries(db),

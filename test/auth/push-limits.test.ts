@@ -45,3 +45,55 @@ test('mutes, and number matching after repeated misses until an approval', () =>
   limits.noteOutcome('carol', true);
   assert.equal(limits.numberRequired('carol'), false);
 });
+
+test("with shared records (several nodes) the verdict is the records': every node's pushes, any node's mute", async () => {
+  const rows: { user: string; source: string; at: number }[] = [];
+  const mutes = new Map<string, number>();
+  const records = {
+    recent: async (user: string, source: string, since: number) => ({
+      perUser: rows.filter((r) => r.user === user && r.at > since).length,
+      perSource: source === '' ? 0 : rows.filter((r) => r.source === source && r.at > since).length,
+      mutedUntil: mutes.get(user) ?? 0,
+    }),
+    mute: async (user: string, until: number) => {
+      mutes.set(user, Math.max(mutes.get(user) ?? 0, until));
+    },
+  };
+  const nodeA = new PushLimits(settings, records);
+  const nodeB = new PushLimits(settings, records);
+  // Pushes created on either node are rows both count.
+  for (let i = 0; i < 3; i++) {
+    const node = i % 2 === 0 ? nodeA : nodeB;
+    assert.equal(await node.admit('alice', 1000 + i, '10.0.0.1'), undefined);
+    rows.push({ user: 'alice', source: '10.0.0.1', at: 1000 + i });
+  }
+  assert.equal(
+    await nodeB.admit('alice', 2000, '10.0.0.2'),
+    'PUSH_RATE_LIMITED',
+    'three pushes, on two nodes',
+  );
+  assert.equal(await nodeB.admit('alice', 1003 + 300_000, ''), undefined, 'the window moves on');
+  rows.push({ user: 'x', source: '10.0.0.1', at: 2001 });
+  assert.equal(await nodeA.admit('y', 2002, '10.0.0.1'), 'PUSH_RATE_LIMITED', 'four from one address');
+  // A mute reported on A stops pushes sent by B.
+  const until = nodeA.mute('bob', 5000);
+  assert.equal(until, new Date(5000 + 20 * 60_000).toISOString());
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(await nodeB.admit('bob', 6000, ''), 'PUSH_MUTED');
+  assert.equal(await nodeB.admit('bob', 5000 + 20 * 60_000 + 1, ''), undefined, 'until it ends');
+});
+
+test('a mute the shared records refuse still holds on this node, and the failure is reported', async () => {
+  const failures: string[] = [];
+  const records = {
+    recent: () => ({ perUser: 0, perSource: 0, mutedUntil: 0 }),
+    mute: () => Promise.reject(new Error('database away')),
+  };
+  const limits = new PushLimits(settings, records, (error, user) =>
+    failures.push(`${user}: ${(error as Error).message}`),
+  );
+  limits.mute('bob', 0);
+  assert.equal(await limits.admit('bob', 1000, ''), 'PUSH_MUTED');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(failures, ['bob: database away']);
+});

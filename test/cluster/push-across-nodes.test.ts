@@ -75,8 +75,9 @@ const phone = (args: readonly string[]) =>
 const attribute = (packet: Packet, type: number) => packet.attributes.find((a) => a.type === type)?.value;
 
 /** Step 1 on `node`: the password; returns the Access-Challenge's State and text. */
-async function challenge(node: Node, password = 'alice-pw'): Promise<{ state: Uint8Array; text: string }> {
-  const reply = await node.radius.exchange(node.radius.accessRequest({ user: 'alice', password }), 4000);
+async function challenge(node: Node, user = 'alice'): Promise<{ state: Uint8Array; text: string }> {
+  const request = node.radius.accessRequest({ user, password: `${user}-pw` });
+  const reply = await node.radius.exchange(request, 4000);
   assert.ok(reply, `${node.name} answered the password`);
   const packet = decodeReply(reply);
   assert.equal(packet.code, Code.AccessChallenge);
@@ -89,9 +90,9 @@ async function challenge(node: Node, password = 'alice-pw'): Promise<{ state: Ui
 }
 
 /** Step 2 on `node`: the answer with the State (empty: a push); resolves with the reply code, or undefined. */
-async function answer(node: Node, state: Uint8Array, typed: string, waitMs: number) {
+async function answer(node: Node, state: Uint8Array, typed: string, waitMs: number, user = 'alice') {
   const request = node.radius.accessRequest({
-    user: 'alice',
+    user,
     password: typed,
     extra: [{ type: AttributeType.State, value: state }],
   });
@@ -139,7 +140,7 @@ http:
   admin: { bind: 127.0.0.1, port: 0 }
 passwords: { argon2: { memoryCost: 8192, timeCost: 1, parallelism: 1 } }
 secondFactor: { mode: challenge }
-push: { enabled: true, timeoutSeconds: 25 }
+push: { enabled: true, timeoutSeconds: 25, maxPerUser: 20 }
 log: { level: info }
 `,
   );
@@ -150,6 +151,7 @@ log: { level: info }
   try {
     await stores.clients.add({ name: 'nas', address: '127.0.0.1', secret: new TextEncoder().encode(SECRET) });
     await stores.users.add({ name: 'alice', passwordHash: ssha256('alice-pw') });
+    await stores.users.add({ name: 'carol', passwordHash: ssha256('carol-pw') });
     await stores.tokens.add({
       serial: 'H-alice',
       userName: 'alice',
@@ -164,17 +166,19 @@ log: { level: info }
   // One after the other: the first makes the certificates in the shared data directory.
   await startNode('A', portA);
   await startNode('B', portB);
-  const added = await runCli(
-    dir,
-    ['-c', configFile, 'token', 'add', '--user', 'alice', '--type', 'push'],
-    '',
-    nodeEnv(0),
-  );
-  assert.equal(added.code, 0, added.stderr);
-  const link = /https:\/\/\S+\/device\/v1\/activation\/[A-Za-z0-9_-]{22}/.exec(added.stdout)?.[0];
-  assert.ok(link?.startsWith(replyTo), added.stdout);
-  const enrolled = await phone(['enroll', link!, '--ca', join(dir, 'public-cert.pem')]);
-  assert.equal(enrolled.code, 0, enrolled.stderr);
+  for (const user of ['alice', 'carol']) {
+    const added = await runCli(
+      dir,
+      ['-c', configFile, 'token', 'add', '--user', user, '--type', 'push'],
+      '',
+      nodeEnv(0),
+    );
+    assert.equal(added.code, 0, added.stderr);
+    const link = /https:\/\/\S+\/device\/v1\/activation\/[A-Za-z0-9_-]{22}/.exec(added.stdout)?.[0];
+    assert.ok(link?.startsWith(replyTo), added.stdout);
+    const enrolled = await phone(['enroll', link!, '--ca', join(dir, 'public-cert.pem')]);
+    assert.equal(enrolled.code, 0, enrolled.stderr);
+  }
 });
 
 after(async () => {
@@ -231,6 +235,26 @@ describe('a login across two nodes on one PostgreSQL', () => {
     // PROTOCOL P4: the held request is released without a reply (A heard the decision by LISTEN).
     assert.equal(await held, undefined);
     assert.match(a!.output(), /PUSH_ANSWERED_BY_CODE/);
+  });
+
+  test('"this wasn\'t me" answered to A mutes the user on B too (SECURITY A7.8)', async () => {
+    const [a, b] = nodes;
+    const first = await challenge(a!, 'carol');
+    const held = answer(a!, first.state, '', 15_000, 'carol');
+    const deadline = Date.now() + 10_000;
+    while ((await shown()).length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const denied = await phone(['deny', '--latest', '--not-me']);
+    assert.equal(denied.code, 0, denied.stderr);
+    assert.equal(await held, Code.AccessReject);
+    const second = await challenge(b!, 'carol');
+    assert.equal(await answer(b!, second.state, '', 4000, 'carol'), Code.AccessReject);
+    // The decision's log line may follow the reply by a moment (the child's stdout is read asynchronously).
+    const muted = /"user":"carol"[^\n]*PUSH_MUTED|PUSH_MUTED[^\n]*"user":"carol"/;
+    for (let i = 0; i < 40 && !muted.test(b!.output()); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(b!.output(), muted);
+    assert.deepEqual(await shown(), [], 'no push was sent to the muted user');
   });
 
   // Last: it kills node B.

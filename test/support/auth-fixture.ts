@@ -3,7 +3,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { PushHooks } from '../../src/auth/authenticate.js';
 import { type Authenticate, type AuthenticateDeps, createAuthenticate } from '../../src/auth/authenticate.js';
-import { ChallengeSessions } from '../../src/auth/challenge-sessions.js';
 import { createCheckCode, type LockoutEvent } from '../../src/auth/check-code.js';
 import { createGroupAttributes } from '../../src/auth/group-attributes.js';
 import { createLocalFirstFactor } from '../../src/auth/local-first-factor.js';
@@ -24,6 +23,7 @@ import type { ErrorSubject } from '../../src/domain/request-context.js';
 import { BACKUP_CODE_DIGITS, type NewToken } from '../../src/domain/token.js';
 import { generateHotp } from '../../src/otp/hotp.js';
 import { generateTotp } from '../../src/otp/totp.js';
+import { MemoryChallengeStore } from '../../src/store/memory/memory-challenge-store.js';
 import { MemoryPushDeviceStore } from '../../src/store/memory/memory-push-device-store.js';
 import { MemoryTokenStore } from '../../src/store/memory/memory-token-store.js';
 import { MemoryTransactionStore } from '../../src/store/memory/memory-transaction-store.js';
@@ -164,7 +164,7 @@ export function authFixture(options: FixtureOptions = {}) {
     },
   });
   const holders = (name: string) => tokens.listForUser(name);
-  const sessions = new ChallengeSessions(settings.challengeSeconds * 1000);
+  const sessions = new MemoryChallengeStore(settings.challengeSeconds * 1000);
   const devices = new MemoryPushDeviceStore({ now: () => new Date(nowMs) });
   const transactions = new MemoryTransactionStore();
   const attributesFor = createGroupAttributes(options.attributes ?? {});

@@ -14,6 +14,7 @@ import { PgGraceLoginStore } from './pg-grace-login-store.js';
 import { pgHolderQueries } from './pg-holder-queries.js';
 import { migratePostgres } from './pg-migrate.js';
 import { PgPushDeviceStore } from './pg-push-device-store.js';
+import { PgPushLimitRecords } from './pg-push-limit-records.js';
 import { PgServerSecretStore } from './pg-server-secret-store.js';
 import { PgSignInStore } from './pg-sign-in-store.js';
 import { PgTokenStore } from './pg-token-store.js';
@@ -111,6 +112,7 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
         retryMs: FEED_RETRY_MS,
         onError,
       }),
+    pushLimitRecords: new PgPushLimitRecords(pool),
     warnings,
     sqlite: undefined,
     holderQueries: pgHolderQueries(pool),

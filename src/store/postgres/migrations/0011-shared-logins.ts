@@ -52,6 +52,13 @@ export const migration0011: PostgresMigration = {
       CREATE INDEX push_transactions_open ON push_transactions (user_name, created_at)
         WHERE status = 'push-sent';
       CREATE INDEX push_transactions_deadline ON push_transactions (deadline);
+      CREATE INDEX push_transactions_user ON push_transactions (user_name, created_at);
+      CREATE INDEX push_transactions_source ON push_transactions (user_ip, created_at);
+
+      CREATE TABLE push_mutes (
+        user_name TEXT COLLATE "C" PRIMARY KEY,
+        until BIGINT NOT NULL
+      );
     `);
   },
 };

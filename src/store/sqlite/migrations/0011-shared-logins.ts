@@ -15,7 +15,10 @@ import type { Migration } from '../migration.js';
  * kept a short while for the same logging reason, then deleted.
  *
  * `push_transactions` is the store of domain/push-transaction.ts: one row per push, its status moved out of
- * `push-sent` exactly once by a conditional update.
+ * `push-sent` exactly once by a conditional update. Its rows are also what the push limits count (SECURITY A7.7:
+ * pushes per user and per source address in a window), so every node counts the same pushes;
+ * `push_transactions_user` and `push_transactions_source` serve those counts. `push_mutes` holds "this wasn't me" mutes (A7.8)
+ * until their end (epoch ms), so a mute reported on one node stops pushes sent by any.
  */
 export const migration0011: Migration = {
   number: 11,
@@ -60,6 +63,13 @@ export const migration0011: Migration = {
       CREATE INDEX push_transactions_open ON push_transactions (user_name, created_at)
         WHERE status = 'push-sent';
       CREATE INDEX push_transactions_deadline ON push_transactions (deadline);
+      CREATE INDEX push_transactions_user ON push_transactions (user_name, created_at);
+      CREATE INDEX push_transactions_source ON push_transactions (user_ip, created_at);
+
+      CREATE TABLE push_mutes (
+        user_name TEXT PRIMARY KEY,
+        until INTEGER NOT NULL
+      ) STRICT;
     `);
   },
 };

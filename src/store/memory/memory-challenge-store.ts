@@ -1,18 +1,16 @@
-// Owns one node's challenge sessions in memory: the State ↔ transaction table of logins waiting for a code (A4).
+// Owns the in-memory ChallengeStore of one node: the State ↔ transaction table of logins waiting for a code (A4).
 import { randomFillSync, timingSafeEqual } from 'node:crypto';
 import type {
   ChallengeSession,
   ChallengeStore,
   NewChallenge,
   TakeResult,
-} from '../domain/challenge-session.js';
-import { Reason } from '../domain/reason.js';
+} from '../../domain/challenge-session.js';
+import { Reason } from '../../domain/reason.js';
 import { StateTombstones } from './state-tombstones.js';
 
 /** SECURITY A4.2: 128 random bits. */
 export const STATE_OCTETS = 16;
-
-export type { ChallengeSession, TakeResult } from '../domain/challenge-session.js';
 
 /** How long a finished State is remembered, so a late resend is logged as STATE_USED rather than unknown. */
 const TOMBSTONE_MS = 120_000;
@@ -27,7 +25,7 @@ const MAX_TOMBSTONES = 20_000;
  * cheaply), kept unique among live and remembered States by drawing again on a clash; a hit is then compared on all
  * 128 bits in constant time, so the key only finds the candidate, it never authenticates it.
  */
-export class ChallengeSessions implements ChallengeStore {
+export class MemoryChallengeStore implements ChallengeStore {
   private readonly live = new Map<number, ChallengeSession>();
   private readonly ended = new StateTombstones(MAX_TOMBSTONES, TOMBSTONE_MS, STATE_OCTETS);
   // Expiry order is kept in a plain FIFO queue, not by iterating the Map from the front: V8 keeps deleted Map

@@ -1,7 +1,7 @@
 // The ring of finished States: recognised while remembered, forgotten by age and by capacity, never confused.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StateTombstones } from '../../src/auth/state-tombstones.js';
+import { StateTombstones } from '../../src/store/memory/state-tombstones.js';
 
 const stateOf = (n: number) => Uint8Array.from({ length: 16 }, (_, i) => (n * 31 + i * 7) & 255);
 

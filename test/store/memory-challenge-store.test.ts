@@ -1,7 +1,7 @@
 // The State table: expiry, the bounded memory of finished States, and eviction at the session cap (SECURITY A4).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ChallengeSessions } from '../../src/auth/challenge-sessions.js';
+import { MemoryChallengeStore } from '../../src/store/memory/memory-challenge-store.js';
 
 const identity = { name: 'alice', groups: [], source: 'local' };
 let opened = 0;
@@ -16,7 +16,7 @@ const challenge = (typedName: string) => ({
 });
 
 test('expired sessions leave the table when new ones open; their States then read as expired or unknown', () => {
-  const sessions = new ChallengeSessions(1000);
+  const sessions = new MemoryChallengeStore(1000);
   const old = sessions.open(challenge('alice'), 0);
   sessions.open(challenge('alice'), 2000);
   assert.equal(sessions.size, 1, 'the expired one was swept');
@@ -24,7 +24,7 @@ test('expired sessions leave the table when new ones open; their States then rea
 });
 
 test('many logins in a row keep the tables bounded: live sessions end, finished States are forgotten in order', () => {
-  const sessions = new ChallengeSessions(120_000);
+  const sessions = new MemoryChallengeStore(120_000);
   let now = 0;
   for (let i = 0; i < 60_000; i++) {
     const session = sessions.open(challenge('alice'), now);
@@ -44,7 +44,7 @@ test('many logins in a row keep the tables bounded: live sessions end, finished 
 });
 
 test('at the session cap the oldest live session is dropped, never the new one', () => {
-  const sessions = new ChallengeSessions(120_000, 3);
+  const sessions = new MemoryChallengeStore(120_000, 3);
   const first = sessions.open(challenge('alice'), 0);
   for (let i = 1; i <= 3; i++) sessions.open(challenge('alice'), i);
   assert.equal(sessions.size, 3);
@@ -52,7 +52,7 @@ test('at the session cap the oldest live session is dropped, never the new one',
 });
 
 test('a rechallenge moves the session to a new State; the old one is finished', () => {
-  const sessions = new ChallengeSessions(120_000);
+  const sessions = new MemoryChallengeStore(120_000);
   const session = sessions.open(challenge('alice'), 0);
   const before = session.state;
   sessions.rechallenge(session, 1);
@@ -62,7 +62,7 @@ test('a rechallenge moves the session to a new State; the old one is finished', 
 });
 
 test('a State that shares the lookup key but differs in any later octet is unknown and leaves the session alive', () => {
-  const sessions = new ChallengeSessions(120_000);
+  const sessions = new MemoryChallengeStore(120_000);
   const session = sessions.open(challenge('alice'), 0);
   for (const index of [4, 15]) {
     const forged = Uint8Array.from(session.state);
@@ -80,7 +80,7 @@ test('a State that shares the lookup key but differs in any later octet is unkno
 });
 
 test('an expired session is only expired by its own queue entry, whatever happened to its key since', () => {
-  const sessions = new ChallengeSessions(1000);
+  const sessions = new MemoryChallengeStore(1000);
   const first = sessions.open(challenge('alice'), 0);
   sessions.rechallenge(first, 500);
   // Both queue entries carry the first deadline (1000); the rechallenged State still works until then.
