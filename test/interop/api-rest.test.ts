@@ -360,7 +360,8 @@ test('users, tokens, lockouts over the API: the rules of the CLI, and the runnin
   assert.equal(added.status, 201, added.text);
   const { user, password } = added.body as { user: { groups: string[] }; password: string };
   assert.deepEqual(user.groups, ['vpn', 'ops'], 'groups trimmed and deduplicated as the CLI does');
-  const login = (pw: string) => site.radclient(`User-Name = "dave"\nUser-Password = "${pw}"\n`);
+  // 3 s for a reply: an argon2id check of a new user on a loaded CI machine has taken more than radclient's 1 s.
+  const login = (pw: string) => site.radclient(`User-Name = "dave"\nUser-Password = "${pw}"\n`, 3);
   assert.match((await login(password)).stdout, /Access-Accept/);
   const retried = await curl('POST', '/api/v2/users', {
     key: 'ops',
