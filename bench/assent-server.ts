@@ -20,6 +20,8 @@ export interface AssentSetup {
   readonly adminPort?: number;
   /** Give users 0…users-1 a TOTP token whose key derives from `seed` (bench/assent-tokens.ts). */
   readonly totp?: { readonly seed: Uint8Array; readonly users: number };
+  /** `storage.url`: the data lives in this PostgreSQL database instead of SQLite (`--postgres`). */
+  readonly storageUrl?: string;
 }
 
 /**
@@ -27,7 +29,9 @@ export interface AssentSetup {
  * SHA-256 hash, the same check FreeRADIUS does; with the default (true) the first login of each user would
  * re-hash to argon2id and the benchmark would measure argon2id instead. Per-login records are off on both sides,
  * as FreeRADIUS's default configuration keeps none: log level warn (no decision lines) and no sign-in history
- * (`portal.signInHistoryDays: 0`); what the history costs is measured by an A/B (docs/performance.md).
+ * (`portal.signInHistoryDays: 0`); what the history costs is measured by an A/B (docs/performance.md). With
+ * `storageUrl` (`--postgres`), `storage.url` puts the data in that PostgreSQL database; the data dir then holds
+ * little more than the key file.
  */
 function configYaml(s: AssentSetup): string {
   return `# Written by bench/run.ts; see docs/performance.md.
@@ -47,7 +51,7 @@ log:
   level: warn
 portal:
   signInHistoryDays: 0
-${
+${s.storageUrl === undefined ? '' : `storage:\n  url: ${JSON.stringify(s.storageUrl)}\n`}${
   s.secondFactorMode === undefined
     ? ''
     : `secondFactor:

@@ -1,8 +1,9 @@
-// Owns putting the benchmark's TOTP tokens into Assent's database: through the store, 10,000 per transaction.
+// Owns putting the benchmark's TOTP tokens into Assent's database (SQLite or PostgreSQL): through the store, 10,000
+// per transaction.
 import { loadConfig } from '../src/config/load-config.js';
 import type { NewToken } from '../src/domain/token.js';
 import { deriveTotpKey, TOTP_DIGITS, TOTP_PERIOD_SECONDS } from '../src/loadgen/totp-keys.js';
-import { openStores } from '../src/store/open-stores.js';
+import { openConfiguredStores } from '../src/store/open-stores.js';
 import { USER_FORMAT } from './bench-users.js';
 
 const BATCH = 10_000;
@@ -17,7 +18,7 @@ const BATCH = 10_000;
 export async function addBenchTokens(configFile: string, count: number, seed: Uint8Array): Promise<number> {
   const loaded = loadConfig({ file: configFile, env: {} });
   if (!loaded.ok) throw new Error(`assent config: ${loaded.errors.join('; ')}`);
-  const stores = openStores(loaded.config);
+  const stores = await openConfiguredStores(loaded.config);
   try {
     let added = 0;
     for (let start = 0; start < count; start += BATCH) {

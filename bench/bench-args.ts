@@ -7,10 +7,10 @@ export const LOADGEN_CPU = '0';
 
 const HELP = `npm run bench -- [options]
 
-Starts FreeRADIUS 3.2 (own config in a temp dir) and Assent on the same users, pins each server to CPU ${SERVER_CPU}
-and the load generator to CPU ${LOADGEN_CPU}, and prints, per scenario, requests/s (flows/s), server CPU µs per
-request (flow), p50/p99 latency and the Assent/FreeRADIUS ratio measured in the same run, then argon2id
-verifications/s on all cores.
+Starts FreeRADIUS 3.2 (own config in a temp dir) and Assent (SQLite; with --postgres also Assent on PostgreSQL)
+on the same users, pins each server (and PostgreSQL) to CPU ${SERVER_CPU} and the load generator to CPU ${LOADGEN_CPU}, and prints,
+per scenario, requests/s (flows/s), server CPU µs per request (flow), p50/p99 latency and the Assent/FreeRADIUS
+ratio measured in the same run, then argon2id verifications/s on all cores.
 
 Scenarios: pap (PAP + Message-Authenticator, salted SHA-256); pap-totp-suffix (User-Password = password ‖
 TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access-Challenge + State → code).
@@ -44,7 +44,23 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
   --compare-flags=F  also run "Assent B" with these extra node flags (quoted, space-separated, e.g.
                      --compare-flags="--max-semi-space-size=64") on its own copy of the data, in the same
                      rounds, and print Assent B/Assent: an A/B of a runtime flag within one run. To A/B a
-                     setting, pass --compare-flags=--env-file=FILE with FILE holding ASSENT_* variables`;
+                     setting, pass --compare-flags=--env-file=FILE with FILE holding ASSENT_* variables
+  --postgres         also measure "Assent (PostgreSQL)": Assent with storage.url pointing at a PostgreSQL
+                     started for the run (initdb in a temp dir, 127.0.0.1 only, trust authentication,
+                     durability off: fsync, synchronous_commit and full_page_writes off; shared_buffers
+                     16 MB, no autovacuum). Each data set (pap; both TOTP scenarios) gets its own database,
+                     prepared like the SQLite data (init, client, user import, TOTP tokens through addMany),
+                     then VACUUM ANALYZE. Every scenario then has first-login and warm rows for it beside
+                     Assent (SQLite) and FreeRADIUS, and ratio lines against FreeRADIUS and Assent (SQLite).
+                     Pinning: PostgreSQL's postmaster and every process it forks (backends, checkpointer,
+                     walwriter…) share CPU ${SERVER_CPU} with the servers; the generator stays alone on CPU
+                     ${LOADGEN_CPU}. So Assent and its database together on one core are compared with
+                     FreeRADIUS on one core: the DB columns (CPU s, µs per request or flow, % of a core) are
+                     the postmaster's whole process tree in each measured window, sampled at the same edges
+                     as the server's own CPU, and the PostgreSQL ratios count both CPUs. PostgreSQL is
+                     stopped at the end, also on failure or Ctrl-C. Needs initdb and postgres
+                     (/usr/lib/postgresql/*/bin or pg_config --bindir; as root they run as user postgres).
+                     Not with --only freeradius; the REST API line stays on SQLite`;
 
 export interface BenchArgs {
   readonly users: number;
@@ -69,6 +85,8 @@ export interface BenchArgs {
   readonly keep: boolean;
   /** `--compare-flags`: node flags of the second Assent; undefined when not asked for. */
   readonly compareFlags: readonly string[] | undefined;
+  /** `--postgres`: also measure Assent on a PostgreSQL started for the run. */
+  readonly postgres: boolean;
 }
 
 function parseOnly(value: string): Pick<BenchArgs, 'servers' | 'scenarios'> {
@@ -122,6 +140,7 @@ export function parseBenchArgs(): BenchArgs {
       markdown: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'compare-flags': { type: 'string' },
+      postgres: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -140,6 +159,9 @@ export function parseBenchArgs(): BenchArgs {
   if (warmup + totpDuration > 28)
     throw new Error('--warmup + --totp-duration must stay within one 30 s TOTP step (at most 28 s)');
   const totpPrime = num('totp-prime', values['totp-prime'], 0, 28);
+  const only = parseOnly(values.only);
+  if (values.postgres && !only.servers.assent)
+    throw new Error('--postgres measures an Assent on PostgreSQL: not with --only freeradius');
   return {
     totpPrime,
     papPrime: num('pap-prime', values['pap-prime'], 0, 60),
@@ -153,7 +175,7 @@ export function parseBenchArgs(): BenchArgs {
     sockets: num('sockets', values.sockets, 1, 64),
     rounds: num('rounds', values.rounds, 1, 10),
     quietWait: num('quiet-wait', values['quiet-wait'], 0, 3600),
-    ...parseOnly(values.only),
+    ...only,
     radblast: values.radblast,
     argon2: !values['no-argon2'],
     api: !values['no-api'],
@@ -161,5 +183,6 @@ export function parseBenchArgs(): BenchArgs {
     markdown: values.markdown,
     keep: values.keep,
     compareFlags: values['compare-flags']?.split(' ').filter(Boolean),
+    postgres: values.postgres,
   };
 }

@@ -5,12 +5,14 @@ import type { FlowLoadResult, TotpFlow } from '../src/loadgen/flow-result.js';
 import type { LoadResult } from '../src/loadgen/load-result.js';
 import { runRadiusLoad } from '../src/loadgen/run-radius-load.js';
 import type { LoadShape } from './measure.js';
-import { type MachineTicks, machineCpuTicks, processCpuTicks } from './proc-stat.js';
+import { type MachineTicks, machineCpuTicks, processCpuTicks, processTreeCpuTicks } from './proc-stat.js';
 
 /** What bench/measure.ts passes in argv[2]. */
 export interface LoadgenChildInput extends LoadShape {
   readonly port: number;
   readonly serverPid: number;
+  /** The server's database (PostgreSQL's postmaster): its process tree's CPU is sampled at the same edges. */
+  readonly databasePid?: number;
   /** For the TOTP scenarios: the flow, and the key seed in hex. Without it, PAP requests. */
   readonly totp?: { readonly flow: TotpFlow; readonly keySeedHex: string };
 }
@@ -20,6 +22,8 @@ export interface LoadgenChildOutput<R extends LoadResult | FlowLoadResult = Load
   readonly result: R;
   /** Server utime+stime over the measured interval, in clock ticks. */
   readonly serverTicks: number;
+  /** CPU of the database's process tree over the measured interval, in clock ticks (with `databasePid`). */
+  readonly databaseTicks?: number;
   /** Machine-wide busy and total ticks over the measured interval. */
   readonly machine: MachineTicks;
 }
@@ -29,6 +33,9 @@ async function main(): Promise<void> {
   // The samples are taken inside the generator's own measure hooks, so they frame exactly the counted interval.
   let server0 = 0;
   let server1 = 0;
+  let database0 = 0;
+  let database1 = 0;
+  const database = input.databasePid;
   let machine0: MachineTicks = { busy: 0, total: 0 };
   let machine1: MachineTicks = { busy: 0, total: 0 };
   const options = {
@@ -45,10 +52,12 @@ async function main(): Promise<void> {
     timeoutMs: 1000,
     onMeasureStart: () => {
       server0 = processCpuTicks(input.serverPid);
+      if (database !== undefined) database0 = processTreeCpuTicks(database);
       machine0 = machineCpuTicks();
     },
     onMeasureEnd: () => {
       server1 = processCpuTicks(input.serverPid);
+      if (database !== undefined) database1 = processTreeCpuTicks(database);
       machine1 = machineCpuTicks();
     },
   };
@@ -59,6 +68,7 @@ async function main(): Promise<void> {
   const output: LoadgenChildOutput = {
     result,
     serverTicks: server1 - server0,
+    ...(database === undefined ? {} : { databaseTicks: database1 - database0 }),
     machine: { busy: machine1.busy - machine0.busy, total: machine1.total - machine0.total },
   };
   process.stdout.write(`${JSON.stringify(output)}\n`);

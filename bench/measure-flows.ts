@@ -47,15 +47,22 @@ export function secondsLeftInStep(): number {
   return (periodMs - (Date.now() % periodMs)) / 1000;
 }
 
-/** Runs the generator in its own process pinned to `cpus` against `server`: TOTP flows from user 0. */
+/**
+ * Runs the generator in its own process pinned to `cpus` against `server`: TOTP flows from user 0. With
+ * `databasePid` (PostgreSQL's postmaster), the database's CPU is sampled at the same edges as the server's.
+ */
 export async function measureFlowsWithLoadgen(
   server: Started,
   port: number,
   shape: FlowShape,
   cpus: string,
+  databasePid?: number,
 ): Promise<FlowFigures> {
   const totp = { flow: shape.flow, keySeedHex: shape.keySeedHex };
-  const out = await runLoadgenChild<FlowLoadResult>({ ...shape, port, serverPid: server.pid, totp }, cpus);
+  const out = await runLoadgenChild<FlowLoadResult>(
+    { ...shape, port, serverPid: server.pid, totp, ...(databasePid === undefined ? {} : { databasePid }) },
+    cpus,
+  );
   const r = out.result;
   return {
     ...serverFigures(server, out, r.counts.completed, r.flowsPerSecond),

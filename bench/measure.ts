@@ -19,6 +19,12 @@ export interface ServerFigures {
   readonly serverCpuUsPerRequest: number;
   /** Server CPU over the interval, in % of one core: near 100 means the server was the limit. */
   readonly serverCpuPercent: number;
+  /**
+   * Only for a server with a database of its own (Assent on PostgreSQL, `--postgres`): the CPU of the database's
+   * processes (postmaster and backends) in the interval: seconds, per verified reply, and in % of one core. The
+   * server figures above are the server process alone.
+   */
+  readonly database?: DatabaseFigures;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly loadgenCpuPercent: number;
@@ -27,6 +33,18 @@ export interface ServerFigures {
   readonly timeouts: number;
   readonly bad: number;
   readonly answered: number;
+}
+
+/** PostgreSQL's CPU beside a server's, over the same measured interval. */
+export interface DatabaseFigures {
+  readonly cpuSeconds: number;
+  readonly cpuUsPerRequest: number;
+  readonly cpuPercent: number;
+}
+
+/** CPU µs per reply of the server and its database together: what one core running both spends. */
+export function cpuUsPerRequestWithDatabase(f: ServerFigures): number {
+  return f.serverCpuUsPerRequest + (f.database?.cpuUsPerRequest ?? 0);
 }
 
 /** What a scenario fixes of every run: the generator's load options, with the secret as text. */
@@ -85,18 +103,25 @@ export function serverFigures(
   const hz = clockTicksPerSecond();
   const seconds = r.measuredSeconds;
   const loadgenTicks = (r.loadgenCpuPercent / 100) * seconds * hz;
+  const databaseTicks = out.databaseTicks ?? 0;
   return {
     server: server.name,
     generator: 'assent bench radius',
     requestsPerSecond: perSecond,
     serverCpuUsPerRequest: served > 0 ? ((out.serverTicks / hz) * 1e6) / served : Number.NaN,
     serverCpuPercent: seconds > 0 ? (100 * out.serverTicks) / hz / seconds : 0,
+    ...(out.databaseTicks === undefined
+      ? {}
+      : { database: databaseFigures(out.databaseTicks, served, seconds) }),
     p50Ms: r.latency.p50Us / 1000,
     p99Ms: r.latency.p99Us / 1000,
     loadgenCpuPercent: r.loadgenCpuPercent,
     otherCpuPercent:
       seconds > 0
-        ? Math.max(0, (100 * (out.machine.busy - out.serverTicks - loadgenTicks)) / hz / seconds)
+        ? Math.max(
+            0,
+            (100 * (out.machine.busy - out.serverTicks - databaseTicks - loadgenTicks)) / hz / seconds,
+          )
         : 0,
     timeouts: r.counts.timeout,
     bad: r.counts.bad,
@@ -104,14 +129,31 @@ export function serverFigures(
   };
 }
 
-/** Runs the generator in its own process pinned to `cpus` against `server`: PAP requests. */
+/** The database's figures from its CPU ticks over an interval of `seconds` in which `served` replies went out. */
+export function databaseFigures(ticks: number, served: number, seconds: number): DatabaseFigures {
+  const cpuSeconds = ticks / clockTicksPerSecond();
+  return {
+    cpuSeconds,
+    cpuUsPerRequest: served > 0 ? (cpuSeconds * 1e6) / served : Number.NaN,
+    cpuPercent: seconds > 0 ? (100 * cpuSeconds) / seconds : 0,
+  };
+}
+
+/**
+ * Runs the generator in its own process pinned to `cpus` against `server`: PAP requests. With `databasePid`
+ * (PostgreSQL's postmaster), the database's CPU is sampled at the same edges as the server's.
+ */
 export async function measureWithLoadgen(
   server: Started,
   port: number,
   shape: LoadShape,
   cpus: string,
+  databasePid?: number,
 ): Promise<ServerFigures> {
-  const out = await runLoadgenChild<LoadResult>({ ...shape, port, serverPid: server.pid }, cpus);
+  const out = await runLoadgenChild<LoadResult>(
+    { ...shape, port, serverPid: server.pid, ...(databasePid === undefined ? {} : { databasePid }) },
+    cpus,
+  );
   return serverFigures(server, out, answered(out.result), out.result.requestsPerSecond);
 }
 

@@ -1,6 +1,6 @@
 // Owns reading CPU time from /proc: per process (server cost per request) and machine-wide (contention).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 let ticksPerSecond: number | undefined;
@@ -27,6 +27,56 @@ export function processCpuTicks(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state), so utime (14) and stime (15) are at 11 and 12.
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Every process now: its parent and its CPU ticks (utime + stime + cutime + cstime), from /proc/<pid>/stat. */
+function allProcesses(): Map<number, { readonly ppid: number; readonly ticks: number }> {
+  const processes = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // f[0] is field 3 (state): ppid (field 4) is f[1]; utime, stime, cutime, cstime (14–17) are f[11]–f[14].
+    const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    processes.set(Number(entry), { ppid: Number(f[1]), ticks });
+  }
+  return processes;
+}
+
+/** `rootPid` and every process below it, the root first. */
+function treeOf(rootPid: number, processes: ReadonlyMap<number, { readonly ppid: number }>): number[] {
+  const children = new Map<number, number[]>();
+  for (const [pid, { ppid }] of processes) {
+    const list = children.get(ppid);
+    if (list === undefined) children.set(ppid, [pid]);
+    else list.push(pid);
+  }
+  const tree = [rootPid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
+/** The PIDs of `rootPid` and all its descendants now, the root first. */
+export function processTreePids(rootPid: number): number[] {
+  return treeOf(rootPid, allProcesses());
+}
+
+/**
+ * CPU time of `rootPid` and all its descendants, in clock ticks: for each process of the tree utime + stime, plus
+ * cutime + cstime (what its exited and reaped children used), so a PostgreSQL backend that ended during the
+ * interval still counts (the postmaster reaps its backends). The tree is read anew on every call, so processes
+ * forked since the last one are included.
+ * @throws Error when `rootPid` is gone
+ */
+export function processTreeCpuTicks(rootPid: number): number {
+  const processes = allProcesses();
+  if (!processes.has(rootPid)) throw new Error(`process ${rootPid} is gone`);
+  return treeOf(rootPid, processes).reduce((sum, pid) => sum + (processes.get(pid)?.ticks ?? 0), 0);
 }
 
 /** Machine-wide CPU time from the first line of /proc/stat, in clock ticks summed over all CPUs. */

@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { runToEnd, type Started } from './child-processes.js';
-import type { LoadShape, ServerFigures } from './measure.js';
-import { clockTicksPerSecond, processCpuTicks } from './proc-stat.js';
+import { databaseFigures, type LoadShape, type ServerFigures } from './measure.js';
+import { clockTicksPerSecond, processCpuTicks, processTreeCpuTicks } from './proc-stat.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 /** Git-ignored build output. */
@@ -37,6 +37,7 @@ export async function measureWithRadblast(
   port: number,
   shape: LoadShape,
   cpus: string,
+  databasePid?: number,
 ): Promise<ServerFigures> {
   const args = [
     ...['-c', cpus, binary, '-P', String(port), '-k', shape.secret, '-m', 'pap'],
@@ -45,9 +46,11 @@ export async function measureWithRadblast(
     ...['-d', String(Math.min(60, shape.durationSeconds)), '-D', String(Math.min(10, shape.warmupSeconds))],
   ];
   let start = 0;
+  let databaseStart = 0;
   let startedAt = 0;
   const timer = setTimeout(() => {
     start = processCpuTicks(server.pid);
+    if (databasePid !== undefined) databaseStart = processTreeCpuTicks(databasePid);
     startedAt = performance.now();
   }, Math.min(10, shape.warmupSeconds) * 1000);
   const run = await runToEnd('taskset', args, {
@@ -55,6 +58,8 @@ export async function measureWithRadblast(
   });
   clearTimeout(timer);
   const ticks = processCpuTicks(server.pid) - start;
+  const databaseTicks =
+    databasePid === undefined ? undefined : processTreeCpuTicks(databasePid) - databaseStart;
   const seconds = (performance.now() - startedAt) / 1000;
   if (run.code !== 0) throw new Error(`radblast failed:\n${run.output.slice(-2000)}`);
   const rate = field(run.output, 'flows_per_s');
@@ -66,6 +71,7 @@ export async function measureWithRadblast(
     requestsPerSecond: rate,
     serverCpuUsPerRequest: n > 0 ? ((ticks / hz) * 1e6) / n : Number.NaN,
     serverCpuPercent: (100 * ticks) / hz / seconds,
+    ...(databaseTicks === undefined ? {} : { database: databaseFigures(databaseTicks, n, seconds) }),
     p50Ms: field(run.output, 'p50') / 1000,
     p99Ms: field(run.output, 'p99') / 1000,
     loadgenCpuPercent: field(run.output, 'loadgen_cpu_pct'),

@@ -18,7 +18,13 @@ import {
   stopProcess,
 } from './child-processes.js';
 import { freeRadiusVersion, startFreeRadius } from './freeradius-server.js';
-import { type LoadShape, measureWithLoadgen, type ServerFigures, waitUntilAnswering } from './measure.js';
+import {
+  cpuUsPerRequestWithDatabase,
+  type LoadShape,
+  measureWithLoadgen,
+  type ServerFigures,
+  waitUntilAnswering,
+} from './measure.js';
 import {
   type FlowFigures,
   type FlowShape,
@@ -27,14 +33,25 @@ import {
   waitForFreshStep,
   waitUntilFlowCompletes,
 } from './measure-flows.js';
+import { analyzeDatabase, type BenchPostgres, startBenchPostgres } from './postgres-server.js';
 import { type MachineInfo, machineInfo, waitForQuietMachine } from './proc-stat.js';
 import { ensureRadblast, measureWithRadblast } from './radblast.js';
-import { ASSENT_B, formatMarkdown, formatText, medianFigures, type Report } from './report.js';
+import {
+  ASSENT_B,
+  ASSENT_PG,
+  COMPARED_WITH_FREERADIUS,
+  formatMarkdown,
+  formatText,
+  medianFigures,
+  type Report,
+} from './report.js';
 import { describeScenario, type Scenario, usesTotp } from './scenario.js';
 
 interface Target {
   readonly server: Started;
   readonly port: number;
+  /** PostgreSQL's postmaster when the server keeps its data there: its CPU is measured beside the server's. */
+  readonly databasePid?: number;
 }
 
 /** What every scenario of one run shares: the temp dir, the secret, the TOTP seed, files written once. */
@@ -49,6 +66,9 @@ interface RunContext {
   totpFiles?: BenchUserFiles;
   /** Assent's data with the TOTP users and tokens, prepared once for both TOTP scenarios. */
   assentTotpPrepared?: boolean;
+  /** `--postgres`: the run's PostgreSQL, and per data set ('pap', 'totp') the URL of its prepared database. */
+  readonly postgres?: BenchPostgres;
+  readonly postgresData: Map<'pap' | 'totp', string>;
 }
 
 /** Seconds a measurement takes beyond warm-up and measured time (generator start, CPU readings). */
@@ -112,6 +132,47 @@ async function startAssentFor(
   // Assent B's copy is taken before Assent A changes anything (the database is closed between CLI runs).
   if (ctx.args.compareFlags) cpSync(prepared, `${prepared}-b`, { recursive: true });
   return serveAssent(configFile, SERVER_CPU);
+}
+
+/**
+ * Starts "Assent (PostgreSQL)" for the scenario: the same users, client and tokens as the SQLite Assent, in a
+ * database of the run's PostgreSQL (one for pap, one shared by both TOTP scenarios), prepared through the same
+ * CLI and store calls with `storage.url` in the config, then analysed. Its data dir holds only the key file.
+ */
+async function startAssentOnPostgres(
+  ctx: RunContext,
+  postgres: BenchPostgres,
+  scenario: Scenario,
+  port: number,
+) {
+  const totp = usesTotp(scenario);
+  const files = userFiles(ctx, totp);
+  const data = totp ? 'totp' : 'pap';
+  const setup = {
+    dir: path.join(ctx.dir, totp ? 'assent-totp-pg' : 'assent-pg'),
+    port,
+    secret: ctx.secret,
+    usersCsv: files.assentCsv,
+    ...(totp
+      ? {
+          secondFactorMode: scenario === 'challenge-totp' ? ('challenge' as const) : ('concat' as const),
+          totp: { seed: ctx.totpSeed, users: ctx.args.totpUsers },
+        }
+      : {}),
+  };
+  const variant = { name: ASSENT_PG, nodeFlags: [] };
+  const prepared = ctx.postgresData.get(data);
+  if (prepared !== undefined)
+    return serveAssent(writeAssentConfig({ ...setup, storageUrl: prepared }), SERVER_CPU, variant);
+  const storageUrl = await postgres.createDatabase(`assent_${data}`);
+  const started = performance.now();
+  const configFile = await prepareAssent({ ...setup, storageUrl });
+  await analyzeDatabase(storageUrl);
+  process.stderr.write(
+    `bench: ${ASSENT_PG} data (${data}) prepared in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+  ctx.postgresData.set(data, storageUrl);
+  return serveAssent(configFile, SERVER_CPU, variant);
 }
 
 /** Waits (bounded) until other processes leave the machine alone; says so when they did not. */
@@ -228,6 +289,28 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
       process.stderr.write(`bench: Assent not measured: ${(error as Error).message}\n`);
     }
   }
+  if (ctx.postgres) {
+    try {
+      const port = await freeUdpPort();
+      const server = await startAssentOnPostgres(ctx, ctx.postgres, scenario, port);
+      try {
+        await probe(server, port);
+      } catch (error) {
+        await stopProcess(server);
+        throw error;
+      }
+      notes.push(startupNote(server, users));
+      targets.push({ server, port, databasePid: ctx.postgres.pid });
+      process.stderr.write(
+        `bench: ${ASSENT_PG} pid ${server.pid} on 127.0.0.1:${port}, PostgreSQL pid ${ctx.postgres.pid}\n`,
+      );
+    } catch (error) {
+      notes.push(
+        `${ASSENT_PG} not measured: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`,
+      );
+      process.stderr.write(`bench: ${ASSENT_PG} not measured: ${(error as Error).message}\n`);
+    }
+  }
   const results = new Map<string, ServerFigures[]>();
   const flowRounds: FlowFigures[] = [];
   /** Flows each server's first-login pass started, to tell whether a round reached users it did not cover. */
@@ -236,9 +319,12 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
     const key = `${f.server}/${f.generator}`;
     results.set(key, [...(results.get(key) ?? []), f]);
     const short = totp ? 'flow' : 'req';
+    const db = f.database
+      ? `, PostgreSQL ${f.database.cpuUsPerRequest.toFixed(1)} µs CPU/${short} ${Math.round(f.database.cpuPercent)} %`
+      : '';
     process.stderr.write(
       `bench:   ${f.server} (${f.generator}): ${Math.round(f.requestsPerSecond)} ${short}/s, ` +
-        `${f.serverCpuUsPerRequest.toFixed(1)} µs CPU/${short}, server ${Math.round(f.serverCpuPercent)} %, ` +
+        `${f.serverCpuUsPerRequest.toFixed(1)} µs CPU/${short}, server ${Math.round(f.serverCpuPercent)} %${db}, ` +
         `loadgen ${Math.round(f.loadgenCpuPercent)} %, other ${Math.round(f.otherCpuPercent)} %\n`,
     );
   };
@@ -251,7 +337,7 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
     for (const t of targets) {
       await quiet(args.quietWait);
       await waitForFreshStep();
-      const f = await measureFlowsWithLoadgen(t.server, t.port, prime, LOADGEN_CPU);
+      const f = await measureFlowsWithLoadgen(t.server, t.port, prime, LOADGEN_CPU, t.databasePid);
       record({ ...f, server: `${f.server} (first login)` });
       primeFlows.set(t.server.name, f.usersTaken);
     }
@@ -262,7 +348,7 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
     const prime = { ...shape, warmupSeconds: 0, durationSeconds: args.papPrime };
     for (const t of targets) {
       await quiet(args.quietWait);
-      const f = await measureWithLoadgen(t.server, t.port, prime, LOADGEN_CPU);
+      const f = await measureWithLoadgen(t.server, t.port, prime, LOADGEN_CPU, t.databasePid);
       record({ ...f, server: `${f.server} (first login)` });
       if (f.requestsPerSecond * args.papPrime > users)
         notes.push(
@@ -274,7 +360,7 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
   // servers' measurements fit in one step together they share it, and are measured seconds apart, not 30 s.
   const perTargetSeconds = args.warmup + args.totpDuration + TARGET_OVERHEAD_SECONDS;
   const shareStep = targets.length * perTargetSeconds <= STEP_BUDGET_SECONDS;
-  const pairedPerCore: number[] = [];
+  const pairedPerCore: Record<string, number[]> = {};
   for (let round = 0; round < args.rounds; round++) {
     process.stderr.write(`bench: round ${round + 1}/${args.rounds}\n`);
     // Alternate the order so a drift of the machine does not always favour the same server.
@@ -285,20 +371,27 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
       let f: ServerFigures;
       if (flowShape) {
         if (i === 0 || !shareStep || secondsLeftInStep() < perTargetSeconds) await waitForFreshStep();
-        const flows = await measureFlowsWithLoadgen(t.server, t.port, flowShape, LOADGEN_CPU);
+        const flows = await measureFlowsWithLoadgen(t.server, t.port, flowShape, LOADGEN_CPU, t.databasePid);
         flowRounds.push(flows);
         f = flows;
-      } else f = await measureWithLoadgen(t.server, t.port, shape, LOADGEN_CPU);
+      } else f = await measureWithLoadgen(t.server, t.port, shape, LOADGEN_CPU, t.databasePid);
       record(f);
       thisRound.set(f.server, f);
     }
     const fr = thisRound.get('FreeRADIUS');
-    const as = thisRound.get('Assent');
-    if (fr && as) pairedPerCore.push(fr.serverCpuUsPerRequest / as.serverCpuUsPerRequest);
+    for (const name of COMPARED_WITH_FREERADIUS) {
+      const as = thisRound.get(name);
+      if (fr && as)
+        pairedPerCore[name] = [
+          ...(pairedPerCore[name] ?? []),
+          fr.serverCpuUsPerRequest / cpuUsPerRequestWithDatabase(as),
+        ];
+    }
   }
   if (args.radblast && !totp) {
     const binary = await ensureRadblast();
-    for (const t of targets) record(await measureWithRadblast(binary, t.server, t.port, shape, LOADGEN_CPU));
+    for (const t of targets)
+      record(await measureWithRadblast(binary, t.server, t.port, shape, LOADGEN_CPU, t.databasePid));
   }
   for (const t of targets) await stopProcess(t.server);
   const rows = [...results.values()].map(medianFigures);
@@ -314,9 +407,10 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
       notes.push(`${who}: ${row.timeouts} timeouts, ${row.bad} bad replies`);
     // A core that idles between replies wakes up for fewer datagrams at a time, so its CPU per login is higher
     // than what the same core does when busy, which is what the per-core targets are about.
-    if (row.serverCpuPercent < 85 && !row.server.includes('first login'))
+    const busy = row.serverCpuPercent + (row.database?.cpuPercent ?? 0);
+    if (busy < 85 && !row.server.includes('first login'))
       notes.push(
-        `${who}: its core was only ${Math.round(row.serverCpuPercent)} % busy, so its CPU per ${unit} ` +
+        `${who}: its core was only ${Math.round(busy)} % busy${row.database ? ' (with PostgreSQL)' : ''}, so its CPU per ${unit} ` +
           `includes idle wake-ups; raise ${totp ? '--totp-window' : '--window'}`,
       );
   }
@@ -337,7 +431,7 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
     scenario:
       `${describeScenario(scenario)}; ${users} users, window ${window} over ${args.sockets} sockets, ` +
       `${args.warmup} s warm-up + ${duration} s measured, ${args.rounds} round(s) (medians); servers on CPU ` +
-      `${SERVER_CPU}, generator on CPU ${LOADGEN_CPU}.`,
+      `${SERVER_CPU}${ctx.postgres ? ' (PostgreSQL too)' : ''}, generator on CPU ${LOADGEN_CPU}.`,
     unit,
     target: TARGET_RATIO[scenario],
     rows,
@@ -358,15 +452,22 @@ async function main(): Promise<void> {
     else rmSync(dir, { recursive: true, force: true });
   };
   addCleanup(removeDir);
-  const ctx: RunContext = {
-    args,
-    machine: machineInfo(),
-    frVersion: await freeRadiusVersion(),
-    dir,
-    secret: randomBytes(12).toString('base64url'),
-    totpSeed: randomBytes(32),
-  };
+  let postgres: BenchPostgres | undefined;
   try {
+    if (args.postgres) {
+      postgres = await startBenchPostgres(SERVER_CPU);
+      process.stderr.write(`bench: PostgreSQL pid ${postgres.pid}, pinned to CPU ${SERVER_CPU}\n`);
+    }
+    const ctx: RunContext = {
+      args,
+      machine: machineInfo(),
+      frVersion: await freeRadiusVersion(),
+      dir,
+      secret: randomBytes(12).toString('base64url'),
+      totpSeed: randomBytes(32),
+      ...(postgres ? { postgres } : {}),
+      postgresData: new Map(),
+    };
     const reports: Report[] = [];
     for (const scenario of args.scenarios) reports.push(await runScenario(ctx, scenario));
     let apiBlock: string | undefined;
@@ -409,6 +510,7 @@ async function main(): Promise<void> {
     if (apiBlock !== undefined) process.stdout.write(`\n${apiBlock}\n`);
   } finally {
     await stopAll();
+    await postgres?.stop();
     removeDir();
   }
 }

@@ -47,6 +47,22 @@ const COLUMNS =
 /** Above this many users in one batch, the batch locks the table instead of each user. */
 const MAX_USER_LOCKS = 32;
 
+/**
+ * Tokens per INSERT of a batch. Their columns go as nine arrays (`unnest`), so no size meets PostgreSQL's
+ * 65,535 bind parameters; the bound keeps each statement well within `storage.timeoutMs`.
+ */
+const INSERT_SLICE = 1000;
+
+const INSERT_MANY =
+  'INSERT INTO tokens (serial, user_name, type, secret_sealed, algorithm, digits, period, last_used, label, ' +
+  'created_at) SELECT serial, user_name, type, secret_sealed, algorithm, digits, period, last_used, label, $10 ' +
+  'FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], ' +
+  '$9::text[]) WITH ORDINALITY AS t (serial, user_name, type, secret_sealed, algorithm, digits, period, ' +
+  `last_used, label, n) ORDER BY n RETURNING ${COLUMNS}`;
+
+/** What `tokenConflict` reads of a token already held or added earlier in the batch. */
+type Held = Pick<Token, 'type' | 'secret' | 'serial'>;
+
 export class PgTokenStore implements TokenStore {
   readonly #pool: Pool;
   readonly #sealer: Sealer;
@@ -181,25 +197,35 @@ export class PgTokenStore implements TokenStore {
         `SELECT ${COLUMNS} FROM tokens WHERE user_name = ANY($1::text[]) ORDER BY id`,
         [names],
       );
-      const heldBy = new Map<string, Token[]>();
+      const heldBy = new Map<string, Held[]>();
       for (const row of held.rows) this.#heldList(heldBy, row.user_name).push(this.#toToken(row));
       const added: Token[] = [];
-      for (const token of tokens) {
-        // Inserted first, so a used serial is ALREADY_EXISTS; a conflict then rolls the whole batch back.
-        const inserted = await this.#insert(client, token);
-        const others = this.#heldList(heldBy, token.userName);
-        const conflict = tokenConflict(token, others, spellings.of(token.userName));
-        if (conflict !== undefined)
-          throw new StoreError(StoreErrorCode.Conflict, `token ${token.serial}: ${conflict}`);
-        spellings.add(token.userName);
-        others.push(inserted);
-        added.push(inserted);
+      for (let start = 0; start < tokens.length; start += INSERT_SLICE) {
+        const slice = tokens.slice(start, start + INSERT_SLICE);
+        // Each token is checked as before, in batch order, against what is held and what the batch added before
+        // it. A refused token is inserted with those before it first: a used serial up to and including it is
+        // still ALREADY_EXISTS, as when each token went in before its check; either way the batch rolls back.
+        let refused: StoreError | undefined;
+        let end = slice.length;
+        for (const [i, token] of slice.entries()) {
+          const others = this.#heldList(heldBy, token.userName);
+          const conflict = tokenConflict(token, others, spellings.of(token.userName));
+          if (conflict !== undefined) {
+            refused = new StoreError(StoreErrorCode.Conflict, `token ${token.serial}: ${conflict}`);
+            end = i + 1;
+            break;
+          }
+          spellings.add(token.userName);
+          others.push(token);
+        }
+        added.push(...(await this.#insertMany(client, end === slice.length ? slice : slice.slice(0, end))));
+        if (refused !== undefined) throw refused;
       }
       return added;
     });
   }
 
-  #heldList(heldBy: Map<string, Token[]>, userName: string): Token[] {
+  #heldList(heldBy: Map<string, Held[]>, userName: string): Held[] {
     let list = heldBy.get(userName);
     if (list === undefined) {
       list = [];
@@ -208,33 +234,40 @@ export class PgTokenStore implements TokenStore {
     return list;
   }
 
-  async #insert(client: PoolClient, token: NewToken): Promise<Token> {
-    const sealed = this.#sealer.seal(token.secret, tokenSecretAad(token.serial));
-    const { rows } = await client.query<TokenRow>(
-      'INSERT INTO tokens (serial, user_name, type, secret_sealed, algorithm, digits, period, last_used, label, ' +
-        `created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
-      [
-        token.serial,
-        token.userName,
-        token.type,
-        sealed,
-        token.algorithm,
-        token.digits,
-        token.period ?? 30,
-        token.lastUsed ?? -1,
-        token.label ?? '',
-        this.#now().toISOString(),
-      ],
-    );
-    const row = rows[0]!;
-    const hashes = (token.backupCodeHashes ?? []).map((hash) => Buffer.from(hash));
+  /** Inserts `tokens` (at most INSERT_SLICE) and their backup codes, two statements; returns them in order. */
+  async #insertMany(client: PoolClient, tokens: readonly NewToken[]): Promise<Token[]> {
+    const sealed = tokens.map((token) => this.#sealer.seal(token.secret, tokenSecretAad(token.serial)));
+    const { rows } = await client.query<TokenRow>(INSERT_MANY, [
+      tokens.map((token) => token.serial),
+      tokens.map((token) => token.userName),
+      tokens.map((token) => token.type),
+      sealed,
+      tokens.map((token) => token.algorithm),
+      tokens.map((token) => token.digits),
+      tokens.map((token) => token.period ?? 30),
+      tokens.map((token) => token.lastUsed ?? -1),
+      tokens.map((token) => token.label ?? ''),
+      this.#now().toISOString(),
+    ]);
+    // RETURNING's order is not promised: match the rows to the batch by serial (unique, or the INSERT failed).
+    const bySerial = new Map(rows.map((row) => [row.serial, row]));
+    const tokenIds: string[] = [];
+    const hashes: Buffer[] = [];
+    const inserted = tokens.map((token) => {
+      const row = bySerial.get(token.serial)!;
+      for (const hash of token.backupCodeHashes ?? []) {
+        tokenIds.push(row.id);
+        hashes.push(Buffer.from(hash));
+      }
+      return this.#toToken(row);
+    });
     if (hashes.length > 0) {
-      await client.query('INSERT INTO backup_codes (token_id, code_hash) SELECT $1, unnest($2::bytea[])', [
-        row.id,
-        hashes,
-      ]);
+      await client.query(
+        'INSERT INTO backup_codes (token_id, code_hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])',
+        [tokenIds, hashes],
+      );
     }
-    return this.#toToken(row);
+    return inserted;
   }
 
   async remove(serial: string): Promise<boolean> {

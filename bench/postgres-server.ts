@@ -1,0 +1,100 @@
+// Owns the PostgreSQL of `npm run bench -- --postgres`: one throw-away server per run, pinned to the server core.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { connect, createDatabase, startPostgres } from '../test/support/postgres.js';
+import { addCleanup } from './child-processes.js';
+import { processTreePids } from './proc-stat.js';
+
+const run = promisify(execFile);
+
+/** On Ctrl-C, how long to wait for PostgreSQL's fast shutdown before the process exits (and kills it). */
+const SIGNAL_STOP_MS = 5000;
+const SLEEP = new Int32Array(new SharedArrayBuffer(4));
+
+/** True once `pid` has exited: gone, or a zombie (our child, not yet reaped by the event loop we are blocking). */
+function exited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** The run's PostgreSQL server. */
+export interface BenchPostgres {
+  /** The postmaster: its process tree (every backend) is what the DB CPU columns sum. */
+  readonly pid: number;
+  /** Creates database `name` (a plain lowercase identifier) and returns its URL. */
+  createDatabase(name: string): Promise<string>;
+  /** Stops the server and removes its temp dir; idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Pins every process of the postmaster's tree (all threads) to `cpus`. Backends forked later inherit the
+ * postmaster's affinity, so this is done once, right after the start.
+ */
+async function pinTree(rootPid: number, cpus: string): Promise<void> {
+  for (const pid of processTreePids(rootPid)) {
+    try {
+      await run('taskset', ['-a', '-p', '-c', cpus, String(pid)], { timeout: 5000 });
+    } catch (error) {
+      // A helper process that exited in between is fine; the postmaster must be pinned.
+      if (pid === rootPid) throw new Error(`cannot pin PostgreSQL to CPU ${cpus}`, { cause: error });
+    }
+  }
+}
+
+/**
+ * Starts PostgreSQL the way the store tests do (test/support/postgres.ts: initdb in a temp dir, 127.0.0.1 on a
+ * free port, trust authentication, durability off, as the `postgres` user when run as root) and pins it to
+ * `cpus`. Ctrl-C or a failure of the run stops it too (fast shutdown; the tests' exit hook then kills it and
+ * removes its dir).
+ * @throws Error when PostgreSQL is not installed, does not start, or cannot be pinned
+ */
+export async function startBenchPostgres(cpus: string): Promise<BenchPostgres> {
+  const server = await startPostgres();
+  let stopped = false;
+  addCleanup(() => {
+    if (stopped) return;
+    // Synchronous (the run is ending on a signal): fast shutdown, then wait a little for the postmaster to exit,
+    // so the exit hook of test/support/postgres.ts removes a data dir nothing writes to any more.
+    try {
+      process.kill(server.pid, 'SIGINT');
+    } catch {
+      return; // already gone
+    }
+    const deadline = Date.now() + SIGNAL_STOP_MS;
+    while (!exited(server.pid) && Date.now() < deadline) Atomics.wait(SLEEP, 0, 0, 20);
+  });
+  const stop = async (): Promise<void> => {
+    stopped = true;
+    await server.stop();
+  };
+  try {
+    await pinTree(server.pid, cpus);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    pid: server.pid,
+    createDatabase: (name) => createDatabase(server.url, name),
+    stop,
+  };
+}
+
+/**
+ * Updates the planner's statistics after an import, as autovacuum (off on this server) would have: without them
+ * the first queries on a table of 300,000 fresh rows may be planned as on an empty one.
+ */
+export async function analyzeDatabase(url: string): Promise<void> {
+  const client = await connect(url);
+  try {
+    await client.query('VACUUM (ANALYZE)');
+  } finally {
+    await client.end();
+  }
+}
