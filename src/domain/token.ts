@@ -94,6 +94,11 @@ export interface TokenStore {
    * a replay and must be refused.
    */
   recordSuccess(serial: string, success: TokenSuccess): Awaitable<boolean>;
+  /**
+   * Several compare-and-sets of distinct serials at once, each with `recordSuccess`'s meaning and result, in the
+   * order given. Optional: a store over a network (PostgreSQL) offers it so one round trip serves a whole batch.
+   */
+  recordSuccesses?(items: readonly { serial: string; success: TokenSuccess }[]): Awaitable<boolean[]>;
   /** A6.5: one more consecutive failure; returns the new count, or undefined when no such serial. */
   recordFailure(serial: string, now: Date): Awaitable<number | undefined>;
   /** A6.5: clears the failure count and any lock; false when no such serial. */

@@ -292,6 +292,9 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    if (batch.length > 1 && this.inner.recordSuccesses !== undefined && distinctSerials(batch)) {
+      return this.flushAtOnce(batch);
+    }
     const results: Awaitable<boolean>[] = [];
     let waits = false;
     try {
@@ -324,6 +327,18 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
         this.settleBatch(batch, verdicts);
       },
     );
+  }
+
+  /** One statement for the whole batch (PostgreSQL: one round trip), then each refusal re-checked as below. */
+  private flushAtOnce(batch: readonly Pending[]): Promise<void> {
+    const items = batch.map((item) => ({ serial: item.serial, success: item.success }));
+    return Promise.resolve()
+      .then(() => this.inner.recordSuccesses!(items))
+      .then((verdicts) => Promise.all(verdicts.map((won, i) => this.orRecheck(won, batch[i]!))))
+      .then(
+        (verdicts) => this.settleBatch(batch, verdicts),
+        (error: unknown) => this.failBatch(batch, error),
+      );
   }
 
   /**
@@ -536,4 +551,14 @@ function withResolvers<T>() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** True when no serial appears twice: the batched compare-and-set reports one verdict per serial. */
+function distinctSerials(batch: readonly Pending[]): boolean {
+  const seen = new Set<string>();
+  for (const item of batch) {
+    if (seen.has(item.serial)) return false;
+    seen.add(item.serial);
+  }
+  return true;
 }

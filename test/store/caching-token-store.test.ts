@@ -315,3 +315,37 @@ test('over a store that answers with promises: a batch is answered when all of i
   assert.equal(inner.getBySerial('S-alice')?.lastUsed, 20, 'its own write was done before the batch failed');
   assert.equal(cache.cachedCodeLengths('alice'), undefined, 'memory of a failed batch is dropped');
 });
+
+test('over a store that takes a batch at once: one call per flush; a refusal is re-checked, then dropped', async () => {
+  const { inner } = setup();
+  const slow = later(inner) as TokenStore;
+  const calls: string[][] = [];
+  const store: TokenStore = {
+    ...slow,
+    listForUser: (name) => slow.listForUser(name),
+    getBySerial: (serial) => slow.getBySerial(serial),
+    recordSuccess: (serial, success) => slow.recordSuccess(serial, success),
+    recordSuccesses: async (items) => {
+      calls.push(items.map((item) => item.serial));
+      return items.map((item) => inner.recordSuccess(item.serial, item.success));
+    },
+  };
+  const cache = new CachingTokenStore(store, (fn) => fn());
+  await cache.listForUser('alice');
+  await cache.listForUser('bob');
+  // Another node moved bob's token past this node's memory, to a step AFTER the one bob types here: refused.
+  inner.recordSuccess('S-bob', { expectedLastUsed: -1, newLastUsed: 50, drift: 0 });
+  const a = cache.recordSuccessBatched('S-alice', { expectedLastUsed: -1, newLastUsed: 10, drift: 0 });
+  const b = cache.recordSuccessBatched('S-bob', { expectedLastUsed: -1, newLastUsed: 11, drift: 0 });
+  assert.deepEqual(await Promise.all([a, b]), [true, false]);
+  assert.deepEqual(calls, [['S-alice', 'S-bob']], 'one call for the batch');
+  assert.equal(cache.cachedCodeLengths('bob'), undefined, "bob's memory was stale: dropped");
+  // Behind, but the code is newer than what the database holds: the re-check accepts it (one more statement).
+  inner.recordSuccess('S-alice', { expectedLastUsed: 10, newLastUsed: 15, drift: 0 });
+  await cache.listForUser('bob');
+  const c = cache.recordSuccessBatched('S-alice', { expectedLastUsed: 10, newLastUsed: 20, drift: 0 });
+  const d = cache.recordSuccessBatched('S-bob', { expectedLastUsed: 50, newLastUsed: 60, drift: 0 });
+  assert.deepEqual(await Promise.all([c, d]), [true, true]);
+  assert.equal(inner.getBySerial('S-alice')?.lastUsed, 20);
+  assert.equal(calls.length, 2);
+});

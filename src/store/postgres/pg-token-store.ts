@@ -12,7 +12,7 @@ import type {
 import { HolderSpellings, tokenConflict } from '../../domain/token-admission.js';
 import { SealError, type Sealer } from '../sealer.js';
 import { tokenSecretAad } from '../sqlite/sqlite-token-store.js';
-import { isUniqueViolation, queryOrFail, toStoreError } from './pg-errors.js';
+import { isUniqueViolation, pgCode, queryOrFail, toStoreError } from './pg-errors.js';
 import { tokenHolderLock } from './pg-locks.js';
 import { inTransaction } from './pg-transaction.js';
 import type { PgStoreOptions } from './pg-user-store.js';
@@ -59,6 +59,12 @@ const INSERT_MANY =
   'FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], ' +
   '$9::text[]) WITH ORDINALITY AS t (serial, user_name, type, secret_sealed, algorithm, digits, period, ' +
   `last_used, label, n) ORDER BY n RETURNING ${COLUMNS}`;
+
+// Given sorted by serial (recordSuccesses sorts), joined by the serial index: rows are locked in that order.
+const RECORD_SUCCESSES =
+  'UPDATE tokens AS t SET last_used = m.new_last, drift = m.drift ' +
+  'FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS m (serial, new_last, drift, expected) ' +
+  'WHERE t.serial = m.serial AND t.last_used = m.expected AND m.new_last > t.last_used RETURNING t.serial';
 
 /** What `tokenConflict` reads of a token already held or added earlier in the batch. */
 type Held = Pick<Token, 'type' | 'secret' | 'serial'>;
@@ -300,6 +306,43 @@ export class PgTokenStore implements TokenStore {
       [newLastUsed, drift, serial, expectedLastUsed],
     );
     return rowCount === 1;
+  }
+
+  /**
+   * A6.4 for a batch: the compare-and-sets of one flush in one statement (one round trip, one plan, one commit
+   * instead of one each). Each row is re-checked against its newest version as in `recordSuccess`. Rows are locked
+   * in serial order, so two nodes flushing overlapping batches do not deadlock in the common plan; should
+   * PostgreSQL still report a deadlock (40P01), the batch is done one statement per token.
+   */
+  async recordSuccesses(items: readonly { serial: string; success: TokenSuccess }[]): Promise<boolean[]> {
+    const order = items.map((_, i) => i).sort((a, b) => (items[a]!.serial < items[b]!.serial ? -1 : 1));
+    const serials: string[] = [];
+    const newLast: number[] = [];
+    const drifts: number[] = [];
+    const expected: number[] = [];
+    for (const i of order) {
+      const { serial, success } = items[i]!;
+      serials.push(serial);
+      newLast.push(success.newLastUsed);
+      drifts.push(success.drift);
+      expected.push(success.expectedLastUsed);
+    }
+    let moved: Set<string>;
+    try {
+      const { rows } = await this.#pool.query<{ serial: string }>(RECORD_SUCCESSES, [
+        serials,
+        newLast,
+        drifts,
+        expected,
+      ]);
+      moved = new Set(rows.map((row) => row.serial));
+    } catch (error) {
+      if (pgCode(error) === '40P01') {
+        return Promise.all(items.map((item) => this.recordSuccess(item.serial, item.success)));
+      }
+      throw toStoreError(error, 'recording token successes');
+    }
+    return items.map((item) => moved.has(item.serial));
   }
 
   /**

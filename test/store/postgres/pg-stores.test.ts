@@ -135,6 +135,55 @@ describe('PostgreSQL stores shared by two nodes', () => {
     });
   });
 
+  test('recordSuccesses: one statement, each verdict as recordSuccess gives; two nodes racing a batch win each token once', async () => {
+    const pool = await freshPool();
+    await withOtherNode(pool, async (other) => {
+      const a = new PgTokenStore(pool, sealer);
+      const b = new PgTokenStore(other, sealer);
+      const serials = ['B3', 'B1', 'B2', 'B4'];
+      for (const serial of serials)
+        await a.add(totp(serial, `user-${serial}`, Buffer.from(`seed-${serial}`)));
+      const cas = (serial: string, expectedLastUsed: number, newLastUsed: number) => ({
+        serial,
+        success: { expectedLastUsed, newLastUsed, drift: 1 },
+      });
+      // Wrong expected value (B1), not newer (B2 to -1), unknown serial: refused; the rest moves.
+      assert.deepEqual(
+        await a.recordSuccesses([
+          cas('B3', -1, 5),
+          cas('B1', 7, 8),
+          cas('B2', -1, -1),
+          cas('NOPE', -1, 1),
+          cas('B4', -1, 3),
+        ]),
+        [true, false, false, false, true],
+      );
+      assert.equal((await b.getBySerial('B3'))?.lastUsed, 5);
+      assert.equal((await b.getBySerial('B3'))?.drift, 1);
+      assert.equal((await b.getBySerial('B1'))?.lastUsed, -1);
+      for (let step = 10; step < 40; step++) {
+        const batch = serials.map((serial) => cas(serial, -1, 0));
+        for (const item of batch) {
+          const current = (await a.getBySerial(item.serial))!.lastUsed;
+          Object.assign(item, cas(item.serial, current, step));
+        }
+        // The same batch from both nodes, in opposite orders: every token is won by exactly one of them.
+        const [onA, onB] = await Promise.all([
+          a.recordSuccesses(batch),
+          b.recordSuccesses([...batch].reverse()),
+        ]);
+        const wonB = [...onB].reverse();
+        for (let i = 0; i < batch.length; i++) {
+          assert.equal(
+            Number(onA[i]) + Number(wonB[i]),
+            1,
+            `step ${step} ${batch[i]!.serial}: ${onA} / ${onB}`,
+          );
+        }
+      }
+    });
+  });
+
   test('two nodes adding tokens for two spellings of one user at once: one CONFLICT (issue 12)', async () => {
     const pool = await freshPool();
     await withOtherNode(pool, async (other) => {
