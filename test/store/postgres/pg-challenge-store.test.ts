@@ -35,35 +35,26 @@ describe('PostgreSQL challenge sessions on two nodes of one database', () => {
     });
   });
 
-  test('A4.3: answers with one State sent to both nodes at once: exactly one claims it, 25 rounds', async () => {
-    await twoNodes(async (a, b) => {
-      for (let round = 0; round < 25; round++) {
-        const session = await a.open(newChallenge(), 0);
-        const [onA, onB] = await Promise.all([
-          a.take(session.state, 'fw1', 'Alice', 1),
-          b.take(session.state, 'fw1', 'Alice', 1),
-        ]);
-        assert.ok(onA.ok && onB.ok);
-        const claims = await Promise.all([a.claim(onA.session, 2), b.claim(onB.session, 2)]);
-        assert.equal(claims.filter(Boolean).length, 1, `round ${round}: ${claims}`);
-      }
+  const races = [
+    ['A4.3: code answers with one State sent to both nodes at once: exactly one claims it', 'claim'],
+    ['A3.4: empty answers to both nodes at once start one push', 'startPushing'],
+  ] as const;
+  for (const [title, step] of races) {
+    test(`${title}, 25 rounds`, async () => {
+      await twoNodes(async (a, b) => {
+        for (let round = 0; round < 25; round++) {
+          const session = await a.open(newChallenge(), 0);
+          const [onA, onB] = await Promise.all([
+            a.take(session.state, 'fw1', 'Alice', 1),
+            b.take(session.state, 'fw1', 'Alice', 1),
+          ]);
+          assert.ok(onA.ok && onB.ok);
+          const won = await Promise.all([a[step](onA.session, 2), b[step](onB.session, 2)]);
+          assert.equal(won.filter(Boolean).length, 1, `round ${round}: ${won}`);
+        }
+      });
     });
-  });
-
-  test('A3.4: empty answers to both nodes at once start one push, 25 rounds', async () => {
-    await twoNodes(async (a, b) => {
-      for (let round = 0; round < 25; round++) {
-        const session = await a.open(newChallenge(), 0);
-        const [onA, onB] = await Promise.all([
-          a.take(session.state, 'fw1', 'Alice', 1),
-          b.take(session.state, 'fw1', 'Alice', 1),
-        ]);
-        assert.ok(onA.ok && onB.ok);
-        const started = await Promise.all([a.startPushing(onA.session), b.startPushing(onB.session)]);
-        assert.equal(started.filter(Boolean).length, 1, `round ${round}: ${started}`);
-      }
-    });
-  });
+  }
 
   test('the database holds the State only as its SHA-256; a claim left by a dead node lapses', async () => {
     await twoNodes(async (a, b, pool) => {
