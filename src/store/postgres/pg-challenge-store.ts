@@ -9,7 +9,8 @@ import type {
 } from '../../domain/challenge-session.js';
 import { StoreError, StoreErrorCode } from '../../domain/ports.js';
 import { Reason } from '../../domain/reason.js';
-import { isUniqueViolation, queryOrFail, toStoreError } from './pg-errors.js';
+import { isUniqueViolation, pgCode, queryOrFail, toStoreError } from './pg-errors.js';
+import { TurnBatch } from './pg-turn-batch.js';
 
 /** SECURITY A4.2: 128 random bits, as the memory table draws. */
 const STATE_OCTETS = 16;
@@ -26,6 +27,7 @@ const SWEEP_EVERY_MS = 10_000;
 interface SessionRow {
   transaction_id: string;
   state_hash: Buffer;
+  previous_hash: Buffer | null;
   client_name: string;
   typed_name: string;
   identity_name: string;
@@ -41,27 +43,33 @@ interface SessionRow {
   ended_at: string | null;
 }
 
-const INSERT =
-  'INSERT INTO challenge_sessions (transaction_id, state_hash, client_name, typed_name, identity_name, ' +
-  'identity_groups, identity_source, deadline, number, enroll_url, user_ip) ' +
-  'VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)';
+const COLUMNS =
+  'transaction_id, state_hash, client_name, typed_name, identity_name, identity_groups, identity_source, ' +
+  'deadline, number, enroll_url, user_ip';
+const INSERT = `INSERT INTO challenge_sessions (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
+const INSERT_MANY =
+  `INSERT INTO challenge_sessions (${COLUMNS}) SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[], ` +
+  '$4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[])';
 // The State is found by its hash: the index lookup compares hashes, so its timing says nothing about the State.
-const FIND =
-  'SELECT transaction_id, state_hash, client_name, typed_name, identity_name, identity_groups, identity_source, ' +
-  'deadline::text, code_attempts, checking_until::text, pushing, number, enroll_url, user_ip, ended_at::text ' +
-  'FROM challenge_sessions WHERE state_hash = $1 OR previous_hash = $1 LIMIT 1';
-// A4.3: one conditional statement each, so two nodes answering with one State cannot both win.
-const CLAIM =
-  'UPDATE challenge_sessions SET checking_until = $3, code_attempts = code_attempts + 1 ' +
-  'WHERE transaction_id = $1 AND state_hash = $2 AND ended_at IS NULL AND checking_until <= $4 ' +
-  'RETURNING code_attempts';
+const FIND_MANY =
+  'SELECT transaction_id, state_hash, previous_hash, client_name, typed_name, identity_name, identity_groups, ' +
+  'identity_source, deadline::text, code_attempts, checking_until::text, pushing, number, enroll_url, user_ip, ' +
+  'ended_at::text FROM challenge_sessions WHERE state_hash = ANY($1::bytea[]) OR previous_hash = ANY($1::bytea[])';
+// A4.3: one conditional statement, so two nodes answering with one State cannot both win. Given several claims of
+// one session, PostgreSQL updates its row once, with one of them: RETURNING names which (`u.i`).
+const CLAIM_MANY =
+  'UPDATE challenge_sessions c SET checking_until = u.until, code_attempts = c.code_attempts + 1 ' +
+  'FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::bigint[], $5::int[]) AS u(id, hash, until, now, i) ' +
+  'WHERE c.transaction_id = u.id AND c.state_hash = u.hash AND c.ended_at IS NULL AND c.checking_until <= u.now ' +
+  'RETURNING u.i, c.code_attempts';
 const RELEASE =
   'UPDATE challenge_sessions SET checking_until = 0 WHERE transaction_id = $1 AND state_hash = $2';
 const PUSHING =
   'UPDATE challenge_sessions SET pushing = 1 ' +
   'WHERE transaction_id = $1 AND ended_at IS NULL AND pushing = 0 RETURNING 1';
-const END =
-  'UPDATE challenge_sessions SET ended_at = $2, checking_until = 0 WHERE transaction_id = $1 AND ended_at IS NULL';
+const END_MANY =
+  'UPDATE challenge_sessions c SET ended_at = u.now, checking_until = 0 ' +
+  'FROM unnest($1::text[], $2::bigint[]) AS u(id, now) WHERE c.transaction_id = u.id AND c.ended_at IS NULL';
 const RECHALLENGE =
   'UPDATE challenge_sessions SET previous_hash = state_hash, state_hash = $3, checking_until = 0, ' +
   'code_attempts = greatest(code_attempts, $4) WHERE transaction_id = $1 AND state_hash = $2 AND ended_at IS NULL';
@@ -69,16 +77,29 @@ const SWEEP = 'DELETE FROM challenge_sessions WHERE deadline < $1';
 
 const hashOf = (state: Uint8Array): Buffer => createHash('sha256').update(state).digest();
 
+/** A claim in a batch: the session's id and current State's hash, and the caller's clock. */
+interface Claim {
+  readonly id: string;
+  readonly hash: Buffer;
+  readonly now: number;
+}
+
 /**
  * Challenge sessions in PostgreSQL (migration 11), so the answer to a challenge may reach any node: a NAS that
  * fails over sends it to another server than the one that asked (docs/storage.md "Logins across nodes"). Only the
  * State's SHA-256 is stored: a row read from the database cannot answer a challenge. Each transition is one
  * conditional UPDATE; the session object a method is given is the calling node's copy, updated when it succeeds.
+ * The steps every login takes (open, take, claim, end) are gathered per event-loop turn into one statement each
+ * (pg-turn-batch.ts): a morning rush costs a few statements per turn instead of four per login.
  */
 export class PgChallengeStore implements ChallengeStore {
   readonly #pool: pg.Pool;
   readonly #lifetimeMs: number;
   #sweptAt = 0;
+  readonly #opens = new TurnBatch<unknown[], StoreError | undefined>((rows) => this.#openMany(rows));
+  readonly #finds = new TurnBatch<Buffer, SessionRow | undefined>((hashes) => this.#findMany(hashes));
+  readonly #claims = new TurnBatch<Claim, number | undefined>((claims) => this.#claimMany(claims));
+  readonly #ends = new TurnBatch<{ id: string; now: number }, undefined>((ends) => this.#endMany(ends));
 
   constructor(pool: pg.Pool, lifetimeMs: number) {
     this.#pool = pool;
@@ -87,6 +108,20 @@ export class PgChallengeStore implements ChallengeStore {
 
   #query<R extends pg.QueryResultRow>(text: string, values: unknown[], action: string) {
     return queryOrFail<R>(this.#pool, text, values, action);
+  }
+
+  /** A prepared statement: PostgreSQL parses and plans it once per connection, not once per batch. */
+  async #namedQuery<R extends pg.QueryResultRow>(
+    name: string,
+    text: string,
+    values: unknown[],
+    action: string,
+  ) {
+    try {
+      return await this.#pool.query<R>({ name, text, values });
+    } catch (error) {
+      throw toStoreError(error, action);
+    }
   }
 
   /** @throws StoreError `ALREADY_EXISTS` when the transaction id has a session already */
@@ -107,7 +142,7 @@ export class PgChallengeStore implements ChallengeStore {
       enrollUrl: challenge.enrollUrl,
       userIp: challenge.userIp,
     };
-    const values = [
+    const refused = await this.#opens.add([
       session.transactionId,
       hashOf(state),
       session.clientName,
@@ -119,23 +154,44 @@ export class PgChallengeStore implements ChallengeStore {
       session.number,
       session.enrollUrl,
       session.userIp,
-    ];
+    ]);
+    if (refused !== undefined) throw refused;
+    return session;
+  }
+
+  /** One INSERT for the turn; should one row be refused, each is inserted alone so only its caller hears it. */
+  async #openMany(rows: readonly unknown[][]): Promise<(StoreError | undefined)[]> {
+    if (rows.length > 1) {
+      const columns = rows[0]!.map((_, column) => rows.map((row) => row[column]));
+      try {
+        await this.#pool.query({ name: 'challenge-open-many', text: INSERT_MANY, values: columns });
+        return rows.map(() => undefined);
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw toStoreError(error, 'opening challenges');
+      }
+    }
+    // In batch order, so of two opens with one id the earlier one wins.
+    const answers: (StoreError | undefined)[] = [];
+    for (const row of rows) answers.push(await this.#openOne(row));
+    return answers;
+  }
+
+  async #openOne(row: unknown[]): Promise<StoreError | undefined> {
     try {
-      await this.#pool.query(INSERT, values);
+      await this.#pool.query({ name: 'challenge-open', text: INSERT, values: row });
+      return undefined;
     } catch (error) {
       if (isUniqueViolation(error, 'challenge_sessions_pkey')) {
-        throw new StoreError(StoreErrorCode.AlreadyExists, 'a challenge with this transaction id exists');
+        return new StoreError(StoreErrorCode.AlreadyExists, 'a challenge with this transaction id exists');
       }
       throw toStoreError(error, 'opening a challenge');
     }
-    return session;
   }
 
   async take(state: Uint8Array, clientName: string, typedName: string, now: number): Promise<TakeResult> {
     if (state.length !== STATE_OCTETS) return { ok: false, reason: Reason.StateUnknown };
     const hash = hashOf(state);
-    const { rows } = await this.#query<SessionRow>(FIND, [hash], 'reading a challenge');
-    const row = rows[0];
+    const row = await this.#finds.add(hash);
     if (row === undefined) return { ok: false, reason: Reason.StateUnknown };
     // Found as the State a re-challenge replaced, or ended: used (A4.3).
     if (row.ended_at !== null || !hash.equals(row.state_hash)) return { ok: false, reason: Reason.StateUsed };
@@ -151,17 +207,58 @@ export class PgChallengeStore implements ChallengeStore {
     return { ok: true, session };
   }
 
-  async claim(session: ChallengeSession, now: number): Promise<boolean> {
-    const { rows } = await this.#query<{ code_attempts: number }>(
-      CLAIM,
-      [session.transactionId, hashOf(session.state), now + CLAIM_MS, now],
-      'claiming a challenge',
+  /** One SELECT for the turn's States; each hash gets the row holding it as its State or its previous one. */
+  async #findMany(hashes: readonly Buffer[]): Promise<(SessionRow | undefined)[]> {
+    const { rows } = await this.#namedQuery<SessionRow>(
+      'challenge-find-many',
+      FIND_MANY,
+      [hashes],
+      'reading challenges',
     );
-    const claimed = rows[0];
-    if (claimed === undefined) return false;
-    session.codeAttempts = claimed.code_attempts;
+    const byHash = new Map<string, SessionRow>();
+    for (const row of rows) {
+      byHash.set(row.state_hash.toString('latin1'), row);
+      if (row.previous_hash !== null) byHash.set(row.previous_hash.toString('latin1'), row);
+    }
+    return hashes.map((hash) => byHash.get(hash.toString('latin1')));
+  }
+
+  async claim(session: ChallengeSession, now: number): Promise<boolean> {
+    const attempts = await this.#claims.add({ id: session.transactionId, hash: hashOf(session.state), now });
+    if (attempts === undefined) return false;
+    session.codeAttempts = attempts;
     session.checking = true;
     return true;
+  }
+
+  /**
+   * The turn's claims in one UPDATE, rows locked in transaction-id order so two nodes' batches do not deadlock in
+   * the common plan; should PostgreSQL still report one (40P01), each claim is made alone.
+   */
+  async #claimMany(claims: readonly Claim[]): Promise<(number | undefined)[]> {
+    const order = claims.map((_, i) => i).sort((a, b) => (claims[a]!.id < claims[b]!.id ? -1 : 1));
+    const values = [
+      order.map((i) => claims[i]!.id),
+      order.map((i) => claims[i]!.hash),
+      order.map((i) => claims[i]!.now + CLAIM_MS),
+      order.map((i) => claims[i]!.now),
+      order,
+    ];
+    try {
+      const { rows } = await this.#pool.query<{ i: number; code_attempts: number }>({
+        name: 'challenge-claim-many',
+        text: CLAIM_MANY,
+        values,
+      });
+      const attempts: (number | undefined)[] = claims.map(() => undefined);
+      for (const row of rows) attempts[row.i] = row.code_attempts;
+      return attempts;
+    } catch (error) {
+      if (pgCode(error) === '40P01' && claims.length > 1) {
+        return Promise.all(claims.map((claim) => this.#claimMany([claim]).then((one) => one[0])));
+      }
+      throw toStoreError(error, 'claiming a challenge');
+    }
   }
 
   async release(session: ChallengeSession): Promise<void> {
@@ -182,8 +279,23 @@ export class PgChallengeStore implements ChallengeStore {
 
   /** Ends the login whatever its current State: a decided push ends it from a copy taken before a re-challenge. */
   async end(session: ChallengeSession, now: number): Promise<void> {
-    await this.#query(END, [session.transactionId, now], 'ending a challenge');
+    await this.#ends.add({ id: session.transactionId, now });
     session.checking = false;
+  }
+
+  /** The turn's ends in one UPDATE, in transaction-id order as the claims (a deadlock: each alone). */
+  async #endMany(ends: readonly { id: string; now: number }[]): Promise<undefined[]> {
+    const sorted = [...ends].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const values = [sorted.map((end) => end.id), sorted.map((end) => end.now)];
+    try {
+      await this.#pool.query({ name: 'challenge-end-many', text: END_MANY, values });
+    } catch (error) {
+      if (pgCode(error) === '40P01' && ends.length > 1) {
+        return Promise.all(ends.map((end) => this.#endMany([end]).then(() => undefined)));
+      }
+      throw toStoreError(error, 'ending a challenge');
+    }
+    return ends.map(() => undefined);
   }
 
   /**

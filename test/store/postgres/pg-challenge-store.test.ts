@@ -77,3 +77,84 @@ describe('PostgreSQL challenge sessions on two nodes of one database', () => {
     });
   });
 });
+
+/** Counts the statements a pool is given, by kind (the first word and the prepared statement's name). */
+function countingPool(pool: pg.Pool): { pool: pg.Pool; statements: string[] } {
+  const statements: string[] = [];
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
+    const named = config as { name?: string; text?: string };
+    statements.push(
+      typeof config === 'string' ? config.split(' ')[0]! : (named.name ?? named.text!.split(' ')[0]!),
+    );
+    return query(config, ...rest);
+  };
+  return { pool, statements };
+}
+
+describe('PostgreSQL challenge sessions: the steps of one event-loop turn are one statement each', () => {
+  test('40 logins opened, taken, claimed and ended in the same turns: 4 statements, every answer right', async () => {
+    const { pool, statements } = countingPool(await freshPool());
+    const store = new PgChallengeStore(pool, 60_000);
+    const sessions = await Promise.all(Array.from({ length: 40 }, () => store.open(newChallenge(), 0)));
+    const unknown = new Uint8Array(16).fill(7);
+    const taken = await Promise.all([
+      ...sessions.map((session) => store.take(session.state, 'fw1', 'Alice', 1)),
+      store.take(unknown, 'fw1', 'Alice', 1),
+    ]);
+    assert.equal(taken.pop()!.ok, false, 'a State no session holds is unknown within the batch');
+    assert.deepEqual(
+      taken.map((t) => t.ok && t.session.transactionId),
+      sessions.map((s) => s.transactionId),
+      'each State found its own session',
+    );
+    const claimed = await Promise.all(taken.map((t) => t.ok && store.claim(t.session, 2)));
+    assert.ok(claimed.every((won) => won === true));
+    await Promise.all(taken.map((t) => t.ok && store.end(t.session, 3)));
+    assert.deepEqual(statements, [
+      'challenge-open-many',
+      'challenge-find-many',
+      'challenge-claim-many',
+      'challenge-end-many',
+    ]);
+    const again = await Promise.all(sessions.map((session) => store.take(session.state, 'fw1', 'Alice', 4)));
+    assert.ok(again.every((t) => !t.ok && t.reason === 'STATE_USED'));
+  });
+
+  test('A4.3: five claims of one session in one batch, beside others: one wins, the others are claimed once', async () => {
+    const store = new PgChallengeStore(await freshPool(), 60_000);
+    const one = await store.open(newChallenge(), 0);
+    const others = await Promise.all([store.open(newChallenge(), 0), store.open(newChallenge(), 0)]);
+    const copies = await Promise.all(
+      Array.from({ length: 5 }, () => store.take(one.state, 'fw1', 'Alice', 1)),
+    );
+    const otherCopies = await Promise.all(others.map((s) => store.take(s.state, 'fw1', 'Alice', 1)));
+    const won = await Promise.all(
+      [...copies, ...otherCopies].map((taken) => taken.ok && store.claim(taken.session, 2)),
+    );
+    assert.equal(won.slice(0, 5).filter(Boolean).length, 1, `claims of one session: ${won.slice(0, 5)}`);
+    assert.deepEqual(won.slice(5), [true, true]);
+    const winner = copies.find((taken, i) => won[i] && taken.ok);
+    assert.ok(winner?.ok);
+    assert.equal(winner.session.codeAttempts, 1, 'the row was updated once');
+  });
+
+  test('a transaction id opened twice in one batch: only that open fails (ALREADY_EXISTS), the rest are open', async () => {
+    const store = new PgChallengeStore(await freshPool(), 60_000);
+    const fields = newChallenge();
+    const opened = await Promise.allSettled([
+      store.open(newChallenge(), 0),
+      store.open(fields, 0),
+      store.open({ ...fields }, 0),
+      store.open(newChallenge(), 0),
+    ]);
+    assert.deepEqual(
+      opened.map((o) => o.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.equal((opened[2] as PromiseRejectedResult).reason.code, 'ALREADY_EXISTS');
+    for (const o of opened) {
+      if (o.status === 'fulfilled') assert.ok((await store.take(o.value.state, 'fw1', 'Alice', 1)).ok);
+    }
+  });
+});
