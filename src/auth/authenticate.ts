@@ -1,5 +1,6 @@
 // Owns the login use case: a LoginRequest in, a Decision out, across first factor, challenge and code (ARCHITECTURE §4).
 import { randomInt } from 'node:crypto';
+import { whenReady } from '../domain/awaitable.js';
 import type { ChallengeSession, ChallengeStore, TakeResult } from '../domain/challenge-session.js';
 import { accept, type Decision, reject } from '../domain/decision.js';
 import type { FirstFactor, FirstFactorResult, Identity } from '../domain/first-factor.js';
@@ -95,13 +96,6 @@ function unlessStale(decision: Decision): Decision {
 /** PROTOCOL P7: two digits from the CSPRNG, never `00`-style leading-zero confusion on a keypad-less screen. */
 function twoDigits(): string {
   return String(randomInt(10, 100));
-}
-
-function then<T>(
-  value: T | Promise<T>,
-  next: (value: T) => Decision | Promise<Decision>,
-): Decision | Promise<Decision> {
-  return value instanceof Promise ? value.then(next) : next(value);
 }
 
 /**
@@ -444,7 +438,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       return endThen(session, now, reject(Reason.PushUnavailable, name, txn));
     }
     // Marked before the push is sent, so a second empty answer (to this node or another) attaches instead.
-    return then(sessions.startPushing(session), (first) =>
+    return whenReady(sessions.startPushing(session), (first) =>
       first ? sendPush(hooks, session, now, deadline) : attach(hooks, session),
     );
   };
@@ -457,7 +451,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   ): Decision | Promise<Decision> => {
     const name = session.identity.name;
     const txn = session.transactionId;
-    return then(
+    return whenReady(
       hooks.start({
         transactionId: txn,
         userName: name,
@@ -507,23 +501,17 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
 
   /** A decided push ends its State; a failure to record that is logged, the decision stands. */
   const endQuietly = (session: ChallengeSession): void => {
-    try {
-      const ended = sessions.end(session, clock());
-      if (ended instanceof Promise) {
-        ended.catch((error: unknown) =>
-          deps.onInternalError?.(error, 'ending a challenge', {
-            user: session.identity.name,
-            txn: session.transactionId,
-            client: session.clientName,
-          }),
-        );
-      }
-    } catch (error) {
+    const failed = (error: unknown) =>
       deps.onInternalError?.(error, 'ending a challenge', {
         user: session.identity.name,
         txn: session.transactionId,
         client: session.clientName,
       });
+    try {
+      const ended = sessions.end(session, clock());
+      if (ended instanceof Promise) ended.catch(failed);
+    } catch (error) {
+      failed(error);
     }
   };
 
@@ -535,7 +523,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (decided.kind !== 'challenge' || deps.push === undefined || !deps.push.offered(decided.user))
       return decided;
     const now = clock();
-    return then(sessions.take(decided.state, request.clientName, request.userName!, now), (taken) =>
+    return whenReady(sessions.take(decided.state, request.clientName, request.userName!, now), (taken) =>
       taken.ok ? startPush(request, taken.session, now) : decided,
     );
   };
@@ -548,14 +536,19 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     now: number,
   ): Decision | Promise<Decision> => {
     const txn = session.transactionId;
-    return then(hooks.transactions.decide(txn, { status: TransactionStatus.AnsweredByCode }), (result) => {
-      if (!result.won) {
-        return then(sessions.release(session), () => reject(Reason.StateUsed, session.identity.name, txn));
-      }
-      // Releases the held request(s) without a reply (here; other nodes through the store's notice).
-      hooks.waits.settled(result.transaction);
-      return endThen(session, now, acceptIdentity(session.identity, via, txn));
-    });
+    return whenReady(
+      hooks.transactions.decide(txn, { status: TransactionStatus.AnsweredByCode }),
+      (result) => {
+        if (!result.won) {
+          return whenReady(sessions.release(session), () =>
+            reject(Reason.StateUsed, session.identity.name, txn),
+          );
+        }
+        // Releases the held request(s) without a reply (here; other nodes through the store's notice).
+        hooks.waits.settled(result.transaction);
+        return endThen(session, now, acceptIdentity(session.identity, via, txn));
+      },
+    );
   };
 
   /** `concat`: password immediately followed by the code; the code's length comes from the user's tokens. */
@@ -572,7 +565,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, name);
     const held = holder === undefined ? NO_LENGTHS : deps.codeLengthsOf(holder);
     if (exemptByName || held.length === 0) {
-      return then(firstFactor.check(typed, password, request), (result) =>
+      return whenReady(firstFactor.check(typed, password, request), (result) =>
         afterPasswordOnly(request, typed, result),
       );
     }
@@ -580,7 +573,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       held.length === 1 && held[0]! < password.length ? held : held.filter((n) => n < password.length);
     // Too short to hold a code: still check it as a password, so the log says which factor was wrong.
     if (lengths.length === 0) {
-      return then(firstFactor.check(typed, password, request), (result) =>
+      return whenReady(firstFactor.check(typed, password, request), (result) =>
         afterPasswordOnly(request, typed, result),
       );
     }
@@ -662,7 +655,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const holder = deps.tokenHolders.holderOf(resolved.name);
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, resolved.name);
     const name = holder ?? resolved.name;
-    return then(code(name, utf8.decode(password).trim(), clock(), request), (checked) => {
+    return whenReady(code(name, utf8.decode(password).trim(), clock(), request), (checked) => {
       if (!checked.ok) return reject(checked.reason, name);
       return acceptIdentity({ name, groups: firstFactor.groupsOf(name), source: 'token' }, checked.type);
     });
@@ -702,12 +695,12 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       case 'otp-only':
         return otpOnly(request, typed, password);
       case 'challenge':
-        return then(firstFactor.check(typed, password, request), (result) =>
+        return whenReady(firstFactor.check(typed, password, request), (result) =>
           afterFirstFactor(request, typed, result),
         );
       case 'auto':
-        return then(firstFactor.check(typed, password, request), (result) =>
-          then(afterFirstFactor(request, typed, result), (decided) => autoPush(request, decided)),
+        return whenReady(firstFactor.check(typed, password, request), (result) =>
+          whenReady(afterFirstFactor(request, typed, result), (decided) => autoPush(request, decided)),
         );
     }
   };
