@@ -1,6 +1,7 @@
 // Owns reading PostgreSQL's change log (migration 10) for a running node: LISTEN for new rows, read them in order.
 import type pg from 'pg';
 import { type ChangeFeed, type ChangeSink, distinctChanges } from '../../domain/change-feed.js';
+import { PgListeningConnection } from './pg-listening-connection.js';
 
 /** Rows read per query, as in the SQLite feed: a big import arrives in slices. */
 const BATCH = 2_000;
@@ -31,18 +32,26 @@ export interface PgChangeFeedOptions {
  */
 export class PgChangeFeed implements ChangeFeed {
   readonly #options: PgChangeFeedOptions;
-  #client: pg.Client | undefined;
+  readonly #connection: PgListeningConnection;
   #sink: ChangeSink | undefined;
   #last = 0;
   #reading: Promise<void> | undefined;
   #again = false;
   #closed = false;
-  #failures = 0;
   #poll: NodeJS.Timeout | undefined;
-  #retry: NodeJS.Timeout | undefined;
 
   constructor(options: PgChangeFeedOptions) {
     this.#options = options;
+    this.#connection = new PgListeningConnection({
+      connect: options.connect,
+      channel: CHANNEL,
+      retryMs: options.retryMs,
+      onNotification: () => void this.drain(),
+      // Rows logged while the connection was down raised notifications no one heard: read them now.
+      onReconnected: () => void this.drain(),
+      onError: options.onError,
+      lostMessage: 'change feed connection ended',
+    });
   }
 
   /** The position this feed has read up to (tests, logs). */
@@ -53,7 +62,8 @@ export class PgChangeFeed implements ChangeFeed {
   /** Connects, LISTENs and notes the log's end; what a node loads after this resolves misses no later write. */
   async start(sink: ChangeSink): Promise<void> {
     this.#sink = sink;
-    const client = await this.#connect();
+    const client = await this.#connection.start();
+    if (client === undefined) return;
     this.#last = await logEnd(client);
     this.#poll = setInterval(() => void this.drain(), this.#options.pollMs);
     this.#poll.unref();
@@ -78,7 +88,8 @@ export class PgChangeFeed implements ChangeFeed {
 
   async #readAll(): Promise<void> {
     try {
-      const client = this.#client ?? (await this.#connect());
+      const client = await this.#connection.clientOrConnect();
+      if (client === undefined) return;
       while (await this.#readSlice(client)) {
         // Each slice is delivered before the next is read: an import is applied between logins, not in one go.
       }
@@ -110,44 +121,6 @@ export class PgChangeFeed implements ChangeFeed {
     return rows.length === BATCH;
   }
 
-  async #connect(): Promise<pg.Client> {
-    const client = await this.#options.connect();
-    client.on('error', (error) => this.#lost(client, error));
-    client.on('end', () => this.#lost(client, new Error('change feed connection ended')));
-    client.on('notification', () => void this.drain());
-    await client.query(`LISTEN ${CHANNEL}`);
-    this.#client = client;
-    this.#failures = 0;
-    return client;
-  }
-
-  /** The connection failed: report once, reconnect after a growing pause, then read what was missed. */
-  #lost(client: pg.Client, error: unknown): void {
-    if (this.#client !== client) return;
-    this.#client = undefined;
-    void client.end().catch(() => {});
-    if (this.#closed) return;
-    this.#options.onError(error);
-    this.#scheduleReconnect();
-  }
-
-  #scheduleReconnect(): void {
-    const delay = this.#options.retryMs * 2 ** Math.min(this.#failures, 4);
-    this.#failures += 1;
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
-      if (this.#closed) return;
-      this.#connect().then(
-        () => void this.drain(),
-        (error: unknown) => {
-          this.#options.onError(error);
-          this.#scheduleReconnect();
-        },
-      );
-    }, delay);
-    this.#retry.unref();
-  }
-
   /** Deletes log rows older than `olderThanMs`; returns how many. The mark and the delete commit together. */
   async prune(olderThanMs: number, now = Date.now()): Promise<number> {
     const client = await this.#options.pool.connect();
@@ -177,11 +150,8 @@ export class PgChangeFeed implements ChangeFeed {
   close(): void {
     this.#closed = true;
     if (this.#poll !== undefined) clearInterval(this.#poll);
-    if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#sink = undefined;
-    const client = this.#client;
-    this.#client = undefined;
-    void client?.end().catch(() => {});
+    this.#connection.close();
   }
 }
 

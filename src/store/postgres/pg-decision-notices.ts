@@ -1,6 +1,7 @@
 // Owns LISTENing for decided pushes on PostgreSQL, so the node holding a RADIUS request hears another node's decision.
 import type pg from 'pg';
 import type { DecisionListener, DecisionNotices } from '../../domain/push-transaction.js';
+import { PgListeningConnection } from './pg-listening-connection.js';
 import { PUSH_DECIDED_CHANNEL } from './pg-transaction-store.js';
 
 export interface PgDecisionNoticesOptions {
@@ -16,80 +17,35 @@ export interface PgDecisionNoticesOptions {
  * One connection LISTENs on `assent_push_decided`. PostgreSQL sends a notification at commit to every listening
  * session, so a decision is heard within a round trip of being made. A notification sent while this node was
  * reconnecting is lost: after reconnecting the listener is told `missed`, and re-reads the transactions it waits
- * for (push-wiring.ts). The change feed (pg-change-feed.ts) manages its connection the same way.
+ * for (push-wiring.ts). The connection and its reconnects are pg-listening-connection.ts's, shared with the change
+ * feed.
  */
 export class PgDecisionNotices implements DecisionNotices {
-  readonly #options: PgDecisionNoticesOptions;
+  readonly #connection: PgListeningConnection;
   #listener: DecisionListener | undefined;
-  #client: pg.Client | undefined;
-  #closed = false;
-  #failures = 0;
-  #retry: NodeJS.Timeout | undefined;
 
   constructor(options: PgDecisionNoticesOptions) {
-    this.#options = options;
+    this.#connection = new PgListeningConnection({
+      connect: options.connect,
+      channel: PUSH_DECIDED_CHANNEL,
+      retryMs: options.retryMs,
+      // The payload is the transaction's id (pg-transaction-store.ts): a notice without one names nothing.
+      onNotification: (payload) => {
+        if (payload !== undefined) this.#listener?.decided(payload);
+      },
+      onReconnected: () => this.#listener?.missed(),
+      onError: options.onError,
+      lostMessage: 'push decision connection ended',
+    });
   }
 
   async start(listener: DecisionListener): Promise<void> {
     this.#listener = listener;
-    await this.#connect();
-  }
-
-  async #connect(): Promise<void> {
-    const client = await this.#options.connect();
-    client.on('error', (error) => this.#lost(client, error));
-    client.on('end', () => this.#lost(client, new Error('push decision connection ended')));
-    client.on('notification', (message) => {
-      if (message.channel === PUSH_DECIDED_CHANNEL && message.payload !== undefined) {
-        this.#listener?.decided(message.payload);
-      }
-    });
-    try {
-      await client.query(`LISTEN ${PUSH_DECIDED_CHANNEL}`);
-    } catch (error) {
-      await client.end().catch(() => {});
-      throw error;
-    }
-    if (this.#closed) {
-      await client.end().catch(() => {});
-      return;
-    }
-    this.#client = client;
-    this.#failures = 0;
-  }
-
-  #lost(client: pg.Client, error: unknown): void {
-    if (this.#client !== client) return;
-    this.#client = undefined;
-    void client.end().catch(() => {});
-    if (this.#closed) return;
-    this.#options.onError(error);
-    this.#scheduleReconnect();
-  }
-
-  #scheduleReconnect(): void {
-    const delay = this.#options.retryMs * 2 ** Math.min(this.#failures, 4);
-    this.#failures += 1;
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
-      if (this.#closed) return;
-      this.#connect().then(
-        () => this.#listener?.missed(),
-        (error: unknown) => {
-          this.#options.onError(error);
-          this.#scheduleReconnect();
-        },
-      );
-    }, delay);
-    this.#retry.unref();
+    await this.#connection.start();
   }
 
   close(): void {
-    this.#closed = true;
-    if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#listener = undefined;
-    const client = this.#client;
-    this.#client = undefined;
-    void client?.end().catch(() => {});
+    this.#connection.close();
   }
 }
