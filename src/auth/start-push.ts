@@ -108,7 +108,8 @@ export function createStartPush(deps: StartPushDeps): StartPush {
 
   const admitted = (start: PushStart, targets: readonly PushDevice[], refused: Reason | undefined) => {
     if (refused !== undefined) return { ok: false as const, reason: refused };
-    const created = transactions.create({
+    // A7.7 again, atomically: another node may have started a push for the user since `openForUser` looked.
+    const created = transactions.createAlone({
       id: start.transactionId,
       sessionId: base64url.encode(randomBytes(16)),
       userName: start.userName,
@@ -118,7 +119,8 @@ export function createStartPush(deps: StartPushDeps): StartPush {
       createdAt: start.now,
       deadline: start.deadline,
     });
-    const sent = (transaction: PushTransaction): StartPushResult => {
+    const sent = (transaction: PushTransaction | undefined): StartPushResult => {
+      if (transaction === undefined) return { ok: false, reason: Reason.PushPending };
       const envelope = envelopeOf(transaction, deps.settings.publicUrl, deps.serverKey);
       deliver(transaction, targets, JSON.stringify(envelope));
       deps.events.started(transaction, targets.length);

@@ -61,6 +61,13 @@ export type DecideResult =
 export interface TransactionStore {
   /** @throws StoreError `ALREADY_EXISTS` when the id or session id is in use */
   create(transaction: NewPushTransaction): PushTransaction | Promise<PushTransaction>;
+  /**
+   * SECURITY A7.7, one pending push per user whichever node starts it: creates the transaction unless the user
+   * has another in `push-sent` before its deadline (at `createdAt`), in which case nothing is written and the
+   * answer is undefined. The check and the write are one atomic step, also between nodes.
+   * @throws StoreError `ALREADY_EXISTS` when the id or session id is in use
+   */
+  createAlone(transaction: NewPushTransaction): PushTransaction | undefined | Promise<PushTransaction | undefined>;
   byId(id: string): PushTransaction | undefined | Promise<PushTransaction | undefined>;
   bySession(sessionId: string): PushTransaction | undefined | Promise<PushTransaction | undefined>;
   /** The user's transactions still in `push-sent` before their deadline, newest first. */

@@ -40,6 +40,19 @@ export function runTransactionStoreConformance(name: string, makeStore: MakeTran
       await assert.rejects(async () => store.create({ ...txn('t9'), sessionId: 's-t1' }), StoreError);
     });
 
+    test('createAlone creates only while the user has no open push (SECURITY A7.7)', async () => {
+      const store = await makeStore();
+      assert.equal((await store.createAlone(txn('t1')))?.status, 'push-sent');
+      assert.equal(await store.createAlone(txn('t2')), undefined, 'alice has t1 open');
+      assert.equal(await store.byId('t2'), undefined, 'nothing written');
+      assert.equal((await store.createAlone(txn('t3', 'bob')))?.id, 't3', 'another user is not held up');
+      const late = { ...txn('t4'), createdAt: T0 + 60_001, deadline: T0 + 120_000 };
+      assert.equal((await store.createAlone(late))?.id, 't4', "t1's deadline has passed");
+      await store.decide('t4', { status: 'denied', reason: 'PUSH_DENIED' });
+      assert.equal((await store.createAlone({ ...late, id: 't5', sessionId: 's-t5' }))?.id, 't5', 'decided');
+      await assert.rejects(async () => store.createAlone({ ...txn('t3', 'carol'), createdAt: T0 }), StoreError);
+    });
+
     test('decide is a compare-and-set: the first outcome wins, every later one is a no-op (SECURITY A4.3, A7.6)', async () => {
       const store = await makeStore();
       await store.create(txn('t1'));

@@ -34,6 +34,12 @@ export class MemoryTransactionStore implements TransactionStore {
     return stored;
   }
 
+  /** Single-threaded: the check and the write cannot be interleaved with another start. */
+  createAlone(transaction: NewPushTransaction): PushTransaction | undefined {
+    const open = this.openForUser(transaction.userName, transaction.createdAt);
+    return open.length > 0 ? undefined : this.create(transaction);
+  }
+
   byId(id: string): PushTransaction | undefined {
     return this.#byId.get(id);
   }

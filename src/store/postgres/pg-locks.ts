@@ -19,6 +19,8 @@ export const PgLock = {
    * and so may take any value, 1 and 2 included.
    */
   tokenHolderNamespace: 0x41534e55,
+  /** "ASNP": the per-user locks of {@link pushStartLock}. */
+  pushStartNamespace: 0x41534e50,
 } as const;
 
 /**
@@ -30,6 +32,20 @@ export const PgLock = {
  * @returns the arguments of `pg_advisory_xact_lock(int, int)`
  */
 export function tokenHolderLock(userName: string): readonly [number, number] {
-  const key = createHash('sha256').update(nameKey(userName), 'utf8').digest().readInt32BE(0);
-  return [PgLock.tokenHolderNamespace, key];
+  return [PgLock.tokenHolderNamespace, keyOf(nameKey(userName))];
+}
+
+/**
+ * The lock a node holds while it checks that a user has no push open and creates one (PgTransactionStore
+ * `createAlone`, SECURITY A7.7): two nodes starting a push for one user take turns, and the second sees the first's.
+ * Keyed by the identity's name as the transactions store it.
+ * @returns the arguments of `pg_advisory_xact_lock(int, int)`
+ */
+export function pushStartLock(userName: string): readonly [number, number] {
+  return [PgLock.pushStartNamespace, keyOf(userName)];
+}
+
+/** 32 bits of SHA-256: independent of the PostgreSQL version, unlike the server's `hashtext`. */
+function keyOf(text: string): number {
+  return createHash('sha256').update(text, 'utf8').digest().readInt32BE(0);
 }

@@ -11,6 +11,8 @@ import type {
 } from '../../domain/push-transaction.js';
 import type { Reason } from '../../domain/reason.js';
 import { isUniqueViolation, queryOrFail, toStoreError } from './pg-errors.js';
+import { pushStartLock } from './pg-locks.js';
+import { inTransaction } from './pg-transaction.js';
 
 /**
  * The channel a won `decide` notifies, with the transaction id as payload (migration 11): the node holding
@@ -44,6 +46,8 @@ const BY_SESSION = `SELECT ${COLUMNS} FROM push_transactions WHERE session_id = 
 const OPEN_FOR_USER =
   `SELECT ${COLUMNS} FROM push_transactions ` +
   "WHERE user_name = $1 AND status = 'push-sent' AND deadline >= $2 ORDER BY created_at DESC, id DESC";
+const OPEN_EXISTS =
+  "SELECT 1 FROM push_transactions WHERE user_name = $1 AND status = 'push-sent' AND deadline >= $2 LIMIT 1";
 // SECURITY A4.3: one statement. A concurrent UPDATE of the row waits for the first to commit, then
 // re-checks `status = 'push-sent'` on the committed row (READ COMMITTED) and matches nothing: exactly one
 // caller gets a row back. pg_notify runs once per row returned, so only the winner notifies; the notification
@@ -95,17 +99,30 @@ export class PgTransactionStore implements TransactionStore {
 
   async create(transaction: NewPushTransaction): Promise<PushTransaction> {
     try {
-      const { rows } = await this.#pool.query<TransactionRow>(INSERT, [
-        transaction.id,
-        transaction.sessionId,
-        transaction.userName,
-        transaction.clientName,
-        transaction.userIp,
-        transaction.number,
-        transaction.createdAt,
-        transaction.deadline,
-      ]);
+      const { rows } = await this.#pool.query<TransactionRow>(INSERT, insertValues(transaction));
       return toTransaction(rows[0]!);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new StoreError(StoreErrorCode.AlreadyExists, IN_USE, { cause: error });
+      }
+      throw toStoreError(error, 'creating a push transaction');
+    }
+  }
+
+  /**
+   * SECURITY A7.7 across nodes: under a per-user advisory lock, one transaction checks for an open push and
+   * creates this one. The check is a statement after the lock is held, so under READ COMMITTED it sees a push the
+   * lock's previous holder committed. Four round trips, once per push a person is asked to answer.
+   */
+  async createAlone(transaction: NewPushTransaction): Promise<PushTransaction | undefined> {
+    try {
+      return await inTransaction(this.#pool, async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...pushStartLock(transaction.userName)]);
+        const open = await client.query(OPEN_EXISTS, [transaction.userName, transaction.createdAt]);
+        if (open.rows.length > 0) return undefined;
+        const { rows } = await client.query<TransactionRow>(INSERT, insertValues(transaction));
+        return toTransaction(rows[0]!);
+      });
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new StoreError(StoreErrorCode.AlreadyExists, IN_USE, { cause: error });
@@ -165,4 +182,17 @@ export class PgTransactionStore implements TransactionStore {
     const { rows } = await this.#query<{ n: number }>(PENDING, [], 'counting pending push transactions');
     return rows[0]!.n;
   }
+}
+
+function insertValues(transaction: NewPushTransaction): unknown[] {
+  return [
+    transaction.id,
+    transaction.sessionId,
+    transaction.userName,
+    transaction.clientName,
+    transaction.userIp,
+    transaction.number,
+    transaction.createdAt,
+    transaction.deadline,
+  ];
 }

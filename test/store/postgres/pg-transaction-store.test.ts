@@ -102,6 +102,23 @@ describe('PgTransactionStore on two nodes of one database', () => {
     });
   });
 
+  test('SECURITY A7.7: two nodes starting a push for one user at once: exactly one creates it, 25 rounds', async () => {
+    const pool = await freshPool();
+    await withSecondNode(pool, async (other) => {
+      const a = new PgTransactionStore(pool);
+      const b = new PgTransactionStore(other);
+      for (let round = 0; round < 25; round++) {
+        const user = `user${round}`;
+        const created = await Promise.all([
+          a.createAlone({ ...txn(`a${round}`), sessionId: `sa${round}`, userName: user }),
+          b.createAlone({ ...txn(`b${round}`), sessionId: `sb${round}`, userName: user }),
+        ]);
+        assert.equal(created.filter((t) => t !== undefined).length, 1, `round ${round}`);
+        assert.equal((await a.openForUser(user, T0)).length, 1, `round ${round}: one open push`);
+      }
+    });
+  });
+
   test('a won decision notifies assent_push_decided once with the id; a lost one notifies nothing', async () => {
     const { url, pool } = await freshDatabase();
     const store = new PgTransactionStore(pool);
