@@ -2,34 +2,29 @@
 // cut network, the case a timeout must cover) while a node serves logins. Logins are answered within the NAS's
 // timeout, refused with the reason logged, `/readyz` is red; when PostgreSQL answers again the node recovers alone.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { loadConfig } from '../../src/config/load-config.js';
 import { generateHotp } from '../../src/otp/hotp.js';
 import { Code } from '../../src/radius/code.js';
-import { openConfiguredStores } from '../../src/store/open-stores.js';
-import { createKeyFile } from '../../src/store/sealer.js';
-import { createDatabase, type Postgres, startPostgres } from '../support/postgres.js';
-import { decodeReply, RawRadiusClient } from '../support/raw-radius-client.js';
-import { cliEnv, startCli } from '../support/run-cli.js';
+import { addUser, Cluster } from '../support/cluster.js';
+import { decodeReply } from '../support/raw-radius-client.js';
 
 const SECRET = 'pg-stopped-radius-secret';
 const TIMEOUT_MS = 1000;
-const dir = mkdtempSync(join(tmpdir(), 'assent-pg-stopped-'));
-let postgres: Postgres | undefined;
+const cluster = new Cluster({
+  tempPrefix: 'assent-pg-stopped-',
+  database: 'assent_stopped',
+  secret: SECRET,
+  storageTimeoutMs: TIMEOUT_MS,
+  config: 'secondFactor: { mode: concat }\n',
+});
 let frozen: number[] = [];
-let stopServer = () => {};
 
 after(async () => {
   // Never leave PostgreSQL stopped: its own `stop()` needs it to answer.
   if (frozen.length > 0) signal(frozen, 'SIGCONT');
-  stopServer();
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  await postgres?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await cluster.stop(300);
 });
 
 const seed = createHash('sha256').update('pg-stopped').digest().subarray(0, 20);
@@ -64,53 +59,11 @@ function signal(pids: readonly number[], name: NodeJS.Signals): void {
 }
 
 test('PostgreSQL not answering: logins refused within the timeout with the reason logged, /readyz red, then recovery', async () => {
-  postgres = await startPostgres();
-  const url = await createDatabase(postgres.url, 'assent_stopped');
-  const configFile = join(dir, 'assent.yaml');
-  writeFileSync(
-    configFile,
-    `dataDir: ${JSON.stringify(dir)}
-storage: { url: ${JSON.stringify(url)}, timeoutMs: ${TIMEOUT_MS} }
-radius: { bind: ['127.0.0.1'], authPort: 0, accountingPort: null, rejectDelayMs: 0, rejectJitterMs: 0 }
-http:
-  public: { bind: 127.0.0.1, port: 0 }
-  admin: { bind: 127.0.0.1, port: 0 }
-passwords: { argon2: { memoryCost: 8192, timeCost: 1, parallelism: 1 } }
-secondFactor: { mode: concat }
-log: { level: info }
-`,
-  );
-  const loaded = loadConfig({ file: configFile, env: {} });
-  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  createKeyFile(loaded.config.secrets.keyFile);
-  const stores = await openConfiguredStores(loaded.config);
-  try {
-    await stores.clients.add({ name: 'nas', address: '127.0.0.1', secret: new TextEncoder().encode(SECRET) });
-    const salt = randomBytes(8);
-    const digest = createHash('sha256').update(password).update(salt).digest();
-    await stores.users.add({
-      name: 'frank',
-      passwordHash: `{SSHA256}${Buffer.concat([digest, salt]).toString('base64')}`,
-    });
-    await stores.tokens.add({
-      serial: 'F1',
-      userName: 'frank',
-      type: 'hotp',
-      secret: seed,
-      algorithm: 'SHA1',
-      digits: 6,
-    });
-  } finally {
-    await stores.close();
-  }
-  const started = await startCli(dir, ['-c', configFile, 'serve', '--no-init'], cliEnv());
-  stopServer = () => started.child.kill('SIGTERM');
-  const out = started.output();
-  const port = Number(/"kind":"auth","address":"127\.0\.0\.1","port":(\d+)/.exec(out)?.[1]);
-  const admin = Number(/"admin":"127\.0\.0\.1:(\d+)"/.exec(out)?.[1]);
-  assert.ok(port > 0 && admin > 0, out);
+  await cluster.start();
+  await cluster.withStores((stores) => addUser(stores, 'frank', password, { serial: 'F1', seed }));
+  const node = await cluster.startNode('A');
+  const { radius, adminPort: admin } = node;
   const ready = async () => (await fetch(`http://127.0.0.1:${admin}/readyz`)).status;
-  const radius = await RawRadiusClient.open(port, SECRET);
   const login = async (counter: number) => {
     const sent = Date.now();
     const reply = await radius.exchange(
@@ -119,30 +72,26 @@ log: { level: info }
     );
     return { code: reply === undefined ? undefined : decodeReply(reply).code, ms: Date.now() - sent };
   };
-  try {
-    assert.equal((await login(0)).code, Code.AccessAccept);
-    assert.equal(await ready(), 200);
+  assert.equal((await login(0)).code, Code.AccessAccept);
+  assert.equal(await ready(), 200);
 
-    frozen = postgresProcesses(postgres.pid);
-    signal(frozen, 'SIGSTOP');
-    const during = await login(1);
-    assert.equal(during.code, Code.AccessReject, 'refused, not left unanswered');
-    assert.ok(during.ms < TIMEOUT_MS + 1500, `answered after ${during.ms} ms: past the NAS's patience`);
-    assert.equal(await ready(), 503, '/readyz is red while the database does not answer');
-    assert.match(started.output(), /"event":"auth\.error"[^\n]*failed \((Query read timeout|timeout[^)]*)\)/);
+  frozen = postgresProcesses(cluster.postgres.pid);
+  signal(frozen, 'SIGSTOP');
+  const during = await login(1);
+  assert.equal(during.code, Code.AccessReject, 'refused, not left unanswered');
+  assert.ok(during.ms < TIMEOUT_MS + 1500, `answered after ${during.ms} ms: past the NAS's patience`);
+  assert.equal(await ready(), 503, '/readyz is red while the database does not answer');
+  assert.match(node.output(), /"event":"auth\.error"[^\n]*failed \((Query read timeout|timeout[^)]*)\)/);
 
-    signal(frozen, 'SIGCONT');
-    frozen = [];
-    // The next code: the refused one was never recorded as used, but counter 1 may have reached the database.
-    const deadline = Date.now() + 10_000;
-    let answer = await login(2);
-    while (answer.code !== Code.AccessAccept && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      answer = await login(3);
-    }
-    assert.equal(answer.code, Code.AccessAccept, 'logins work again without a restart');
-    assert.equal(await ready(), 200);
-  } finally {
-    radius.close();
+  signal(frozen, 'SIGCONT');
+  frozen = [];
+  // The next code: the refused one was never recorded as used, but counter 1 may have reached the database.
+  const deadline = Date.now() + 10_000;
+  let answer = await login(2);
+  while (answer.code !== Code.AccessAccept && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    answer = await login(3);
   }
+  assert.equal(answer.code, Code.AccessAccept, 'logins work again without a restart');
+  assert.equal(await ready(), 200);
 });

@@ -2,70 +2,41 @@
 // from node A, the NAS fails over and sends the empty answer to node B, the phone answers node A (the site's
 // reply-to address): B hears the decision by LISTEN/NOTIFY and answers its held request. The login completes once.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../src/config/load-config.js';
 import { generateHotp } from '../../src/otp/hotp.js';
 import { AttributeType } from '../../src/radius/attribute-type.js';
 import { Code } from '../../src/radius/code.js';
 import type { Packet } from '../../src/radius/packet.js';
-import { openConfiguredStores } from '../../src/store/open-stores.js';
-import { createKeyFile } from '../../src/store/sealer.js';
-import { createDatabase, type Postgres, startPostgres } from '../support/postgres.js';
-import { decodeReply, RawRadiusClient } from '../support/raw-radius-client.js';
-import { cliEnv, runCli, startCli } from '../support/run-cli.js';
+import { addUser, Cluster, type ClusterNode } from '../support/cluster.js';
+import { decodeReply } from '../support/raw-radius-client.js';
+import { cliEnv, runCli } from '../support/run-cli.js';
 import { runPeer } from '../support/run-peer.js';
 import { freePort } from '../support/slapd.js';
 
 const SECRET = 'push-across-nodes-secret';
-const dir = mkdtempSync(join(tmpdir(), 'assent-push-nodes-'));
-const configFile = join(dir, 'assent.yaml');
+const cluster = new Cluster({
+  tempPrefix: 'assent-push-nodes-',
+  database: 'assent_push_nodes',
+  secret: SECRET,
+  config: 'secondFactor: { mode: challenge }\npush: { enabled: true, timeoutSeconds: 25, maxPerUser: 20 }\n',
+});
+const { dir, configFile, nodes } = cluster;
 const authenticatorHome = join(dir, 'phone');
 const authenticatorMain = fileURLToPath(new URL('../../src/authenticator/main.ts', import.meta.url));
 const tsx = import.meta.resolve('tsx');
 const seed = createHash('sha256').update('seed-alice').digest().subarray(0, 20);
 const decoder = new TextDecoder();
 
-interface Node {
-  readonly name: string;
-  readonly radius: RawRadiusClient;
-  output(): string;
-  stop(): void;
-  kill(): void;
-}
-
-let postgres: Postgres | undefined;
 let replyTo = '';
-const nodes: Node[] = [];
-
-function ssha256(password: string): string {
-  const salt = randomBytes(8);
-  const digest = createHash('sha256').update(password).update(salt).digest();
-  return `{SSHA256}${Buffer.concat([digest, salt]).toString('base64')}`;
-}
 
 /** Both nodes give devices the same reply-to address (node A's listener), as a site's load balancer would. */
-const nodeEnv = (publicPort: number) =>
-  cliEnv({ ASSENT_HTTP_PUBLIC_PORT: String(publicPort), ASSENT_PUSH_PUBLIC_URL: replyTo });
-
-async function startNode(name: string, publicPort: number): Promise<Node> {
-  const started = await startCli(dir, ['-c', configFile, 'serve', '--no-init'], nodeEnv(publicPort));
-  const port = Number(/"kind":"auth","address":"127\.0\.0\.1","port":(\d+)/.exec(started.output())?.[1]);
-  assert.ok(port > 0, started.output());
-  const node: Node = {
-    name,
-    radius: await RawRadiusClient.open(port, SECRET),
-    output: started.output,
-    stop: () => started.child.kill('SIGTERM'),
-    kill: () => started.child.kill('SIGKILL'),
-  };
-  nodes.push(node);
-  return node;
-}
+const nodeEnv = (publicPort: number) => ({
+  ASSENT_HTTP_PUBLIC_PORT: String(publicPort),
+  ASSENT_PUSH_PUBLIC_URL: replyTo,
+});
 
 const phone = (args: readonly string[]) =>
   runPeer(process.execPath, ['--import', tsx, authenticatorMain, ...args], '', 30_000, {
@@ -75,7 +46,7 @@ const phone = (args: readonly string[]) =>
 const attribute = (packet: Packet, type: number) => packet.attributes.find((a) => a.type === type)?.value;
 
 /** Step 1 on `node`: the password; returns the Access-Challenge's State and text. */
-async function challenge(node: Node, user = 'alice'): Promise<{ state: Uint8Array; text: string }> {
+async function challenge(node: ClusterNode, user = 'alice'): Promise<{ state: Uint8Array; text: string }> {
   const request = node.radius.accessRequest({ user, password: `${user}-pw` });
   const reply = await node.radius.exchange(request, 4000);
   assert.ok(reply, `${node.name} answered the password`);
@@ -90,7 +61,7 @@ async function challenge(node: Node, user = 'alice'): Promise<{ state: Uint8Arra
 }
 
 /** Step 2 on `node`: the answer with the State (empty: a push); resolves with the reply code, or undefined. */
-async function answer(node: Node, state: Uint8Array, typed: string, waitMs: number, user = 'alice') {
+async function answer(node: ClusterNode, state: Uint8Array, typed: string, waitMs: number, user = 'alice') {
   const request = node.radius.accessRequest({
     user,
     password: typed,
@@ -126,52 +97,22 @@ async function approveWhenShown(): Promise<number> {
 }
 
 before(async () => {
-  postgres = await startPostgres();
-  const url = await createDatabase(postgres.url, 'assent_push_nodes');
+  await cluster.start();
   const [portA, portB] = [await freePort(), await freePort()];
   replyTo = `https://127.0.0.1:${portA}`;
-  writeFileSync(
-    configFile,
-    `dataDir: ${JSON.stringify(dir)}
-storage: { url: ${JSON.stringify(url)} }
-radius: { bind: ['127.0.0.1'], authPort: 0, accountingPort: null, rejectDelayMs: 0, rejectJitterMs: 0 }
-http:
-  public: { bind: 127.0.0.1, port: 0 }
-  admin: { bind: 127.0.0.1, port: 0 }
-passwords: { argon2: { memoryCost: 8192, timeCost: 1, parallelism: 1 } }
-secondFactor: { mode: challenge }
-push: { enabled: true, timeoutSeconds: 25, maxPerUser: 20 }
-log: { level: info }
-`,
-  );
-  const loaded = loadConfig({ file: configFile, env: {} });
-  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  createKeyFile(loaded.config.secrets.keyFile);
-  const stores = await openConfiguredStores(loaded.config);
-  try {
-    await stores.clients.add({ name: 'nas', address: '127.0.0.1', secret: new TextEncoder().encode(SECRET) });
-    await stores.users.add({ name: 'alice', passwordHash: ssha256('alice-pw') });
-    await stores.users.add({ name: 'carol', passwordHash: ssha256('carol-pw') });
-    await stores.tokens.add({
-      serial: 'H-alice',
-      userName: 'alice',
-      type: 'hotp',
-      secret: seed,
-      algorithm: 'SHA1',
-      digits: 6,
-    });
-  } finally {
-    await stores.close();
-  }
+  await cluster.withStores(async (stores) => {
+    await addUser(stores, 'alice', 'alice-pw', { serial: 'H-alice', seed });
+    await addUser(stores, 'carol', 'carol-pw');
+  });
   // One after the other: the first makes the certificates in the shared data directory.
-  await startNode('A', portA);
-  await startNode('B', portB);
+  await cluster.startNode('A', nodeEnv(portA));
+  await cluster.startNode('B', nodeEnv(portB));
   for (const user of ['alice', 'carol']) {
     const added = await runCli(
       dir,
       ['-c', configFile, 'token', 'add', '--user', user, '--type', 'push'],
       '',
-      nodeEnv(0),
+      cliEnv(nodeEnv(0)),
     );
     assert.equal(added.code, 0, added.stderr);
     const link = /https:\/\/\S+\/device\/v1\/activation\/[A-Za-z0-9_-]{22}/.exec(added.stdout)?.[0];
@@ -181,15 +122,7 @@ log: { level: info }
   }
 });
 
-after(async () => {
-  for (const node of nodes) {
-    node.radius.close();
-    node.stop();
-  }
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  await postgres?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => cluster.stop());
 
 const txnOf = (text: string, event: string) =>
   new RegExp(`"event":"${event}"[^\\n]*"txn":"([0-9a-f]{32})"`).exec(text)?.[1];
@@ -267,7 +200,7 @@ describe('a login across two nodes on one PostgreSQL', () => {
     while ((await shown()).length === 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    b!.kill();
+    b!.kill9();
     assert.equal(await onB, undefined, 'B died without answering');
     const onA = answer(a!, state, '', 15_000);
     assert.equal(await approveWhenShown(), 1, 'the push B sent is still open, and no second one was sent');
