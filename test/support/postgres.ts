@@ -21,6 +21,16 @@ export interface Postgres {
   stop(): Promise<void>;
 }
 
+/** A test cluster is thrown away: no durability, little memory, no background vacuum to disturb timings. */
+const TEST_SETTINGS: Readonly<Record<string, string>> = {
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+  shared_buffers: '16MB',
+  autovacuum: 'off',
+  timezone: 'UTC',
+};
+
 const START_TIMEOUT_MS = 20_000;
 const INITDB_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -119,9 +129,10 @@ async function waitReady(child: ChildProcess, port: number, data: string, log: (
  * Starts PostgreSQL in a fresh temp dir on a free loopback port, durability off (a test cluster is thrown
  * away). Always removes the temp dir when start-up fails. The postmaster is our direct child, so a test run
  * that ends without `stop()` still kills it (see the `exit` hook).
+ * `settings` override the defaults below (`-c name=value`), e.g. the benchmark's production-like durability.
  * @throws Error when PostgreSQL is not installed or does not start in time
  */
-export async function startPostgres(): Promise<Postgres> {
+export async function startPostgres(settings: Readonly<Record<string, string>> = {}): Promise<Postgres> {
   const bin = postgresBinDir();
   const user = await serverUser();
   const dir = mkdtempSync(join(tmpdir(), 'assent-pg-'));
@@ -175,8 +186,10 @@ export async function startPostgres(): Promise<Postgres> {
         [
           ...['-D', data, '-p', String(port), '-k', dir],
           ...['-c', 'listen_addresses=127.0.0.1'],
-          ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-          ...['-c', 'shared_buffers=16MB', '-c', 'autovacuum=off', '-c', 'timezone=UTC'],
+          ...Object.entries({ ...TEST_SETTINGS, ...settings }).flatMap(([name, value]) => [
+            '-c',
+            `${name}=${value}`,
+          ]),
         ],
         { ...as, stdio: ['ignore', 'ignore', 'pipe'] },
       );
