@@ -55,7 +55,7 @@ async function pinTree(rootPid: number, cpus: string): Promise<void> {
  * @throws Error when PostgreSQL is not installed, does not start, or cannot be pinned
  */
 export async function startBenchPostgres(cpus: string): Promise<BenchPostgres> {
-  const server = await startPostgres();
+  const server = await startPostgres(STATEMENTS ? { shared_preload_libraries: 'pg_stat_statements' } : {});
   let stopped = false;
   addCleanup(() => {
     if (stopped) return;
@@ -94,6 +94,38 @@ export async function analyzeDatabase(url: string): Promise<void> {
   const client = await connect(url);
   try {
     await client.query('VACUUM (ANALYZE)');
+    if (STATEMENTS) await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * BENCH_PG_STATEMENTS=1: PostgreSQL loads pg_stat_statements, and `reportStatements` prints the statements that
+ * took its time (calls, rows, total and mean ms), to find what a scenario costs the database.
+ */
+const STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
+
+export async function reportStatements(url: string): Promise<void> {
+  if (!STATEMENTS) return;
+  const client = await connect(url);
+  try {
+    const { rows } = await client.query<{
+      calls: string;
+      rows: string;
+      ms: string;
+      mean: string;
+      query: string;
+    }>(
+      'SELECT calls::text, rows::text, round(total_exec_time::numeric, 1)::text AS ms, ' +
+        "round(mean_exec_time::numeric, 3)::text AS mean, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query " +
+        'FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12',
+    );
+    for (const row of rows) {
+      process.stderr.write(
+        `bench: pg ${row.ms} ms, ${row.calls} calls, ${row.rows} rows, ${row.mean} ms each: ${row.query}\n`,
+      );
+    }
   } finally {
     await client.end();
   }

@@ -33,7 +33,12 @@ import {
   waitForFreshStep,
   waitUntilFlowCompletes,
 } from './measure-flows.js';
-import { analyzeDatabase, type BenchPostgres, startBenchPostgres } from './postgres-server.js';
+import {
+  analyzeDatabase,
+  type BenchPostgres,
+  reportStatements,
+  startBenchPostgres,
+} from './postgres-server.js';
 import { type MachineInfo, machineInfo, waitForQuietMachine } from './proc-stat.js';
 import { ensureRadblast, measureWithRadblast } from './radblast.js';
 import {
@@ -453,6 +458,7 @@ async function main(): Promise<void> {
   };
   addCleanup(removeDir);
   let postgres: BenchPostgres | undefined;
+  const postgresData = new Map<'pap' | 'totp', string>();
   try {
     if (args.postgres) {
       postgres = await startBenchPostgres(SERVER_CPU);
@@ -466,7 +472,7 @@ async function main(): Promise<void> {
       secret: randomBytes(12).toString('base64url'),
       totpSeed: randomBytes(32),
       ...(postgres ? { postgres } : {}),
-      postgresData: new Map(),
+      postgresData,
     };
     const reports: Report[] = [];
     for (const scenario of args.scenarios) reports.push(await runScenario(ctx, scenario));
@@ -509,6 +515,7 @@ async function main(): Promise<void> {
     }
     if (apiBlock !== undefined) process.stdout.write(`\n${apiBlock}\n`);
   } finally {
+    for (const url of postgresData.values()) await reportStatements(url).catch(() => {});
     await stopAll();
     await postgres?.stop();
     removeDir();
