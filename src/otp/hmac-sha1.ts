@@ -12,8 +12,14 @@ const w = new Int32Array(80);
 const state = new Int32Array(5);
 const out = new Uint8Array(20);
 
-/** Key → [inner pad state (5 words), outer pad state (5 words)]. Secrets of cached tokens are stable objects. */
-const padStates = new WeakMap<Uint8Array, Int32Array>();
+/**
+ * A key carrying its pad states: [inner pad state (5 words), outer pad state (5 words)]. The states ride on the
+ * key object itself (secrets of indexed tokens are stable objects): a property load, where a WeakMap of 300,000
+ * keys cost a hash lookup per code and made every full garbage collection walk its entries.
+ */
+interface KeyWithPads extends Uint8Array {
+  hmacSha1Pads?: Int32Array;
+}
 
 function compress(h: Int32Array, block: Int32Array): void {
   for (let t = 16; t < 80; t++) {
@@ -69,15 +75,25 @@ function compress(h: Int32Array, block: Int32Array): void {
 const INITIAL = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 | 0];
 
 function padStatesOf(key: Uint8Array): Int32Array {
-  let pads = padStates.get(key);
+  const pads = (key as KeyWithPads).hmacSha1Pads;
   if (pads !== undefined) return pads;
+  return attachPads(key, new Int32Array(10));
+}
+
+/**
+ * Computes the pad states of every key into one buffer, each key keeping its view: the login index does this at
+ * load, so a user's first code after a restart costs what a later one does (two compressions, no key set-up).
+ */
+export function preparePadStates(keys: readonly Uint8Array[]): void {
+  const all = new Int32Array(10 * keys.length);
+  for (let i = 0; i < keys.length; i++) attachPads(keys[i]!, all.subarray(i * 10, i * 10 + 10));
+}
+
+function attachPads(key: Uint8Array, pads: Int32Array): Int32Array {
   // RFC 2104 §2: keys longer than a block are hashed first.
   const k = key.length > BLOCK ? new Uint8Array(createHash('sha1').update(key).digest()) : key;
-  pads = new Int32Array(10);
-  for (const [offset, byte] of [
-    [0, 0x36],
-    [5, 0x5c],
-  ] as const) {
+  for (let half = 0; half < 2; half++) {
+    const byte = half === 0 ? 0x36 : 0x5c;
     state.set(INITIAL);
     for (let i = 0; i < 16; i++) {
       let word = 0;
@@ -85,9 +101,9 @@ function padStatesOf(key: Uint8Array): Int32Array {
       w[i] = word;
     }
     compress(state, w);
-    pads.set(state, offset);
+    pads.set(state, half * 5);
   }
-  padStates.set(key, pads);
+  (key as KeyWithPads).hmacSha1Pads = pads;
   return pads;
 }
 

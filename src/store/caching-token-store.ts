@@ -1,7 +1,7 @@
 // Owns the server's token cache and group commit: decoded tokens in memory, replay-guard writes batched per tick.
 import type { Awaitable } from '../domain/awaitable.js';
 import type { NewToken, Token, TokenStore, TokenSuccess } from '../domain/token.js';
-import { distinctCodeLengths } from '../domain/token.js';
+import { distinctCodeLengths, prepareCodeKeys } from '../domain/token.js';
 import type { Follows } from './caching-user-store.js';
 import type { ReplayJournal, ReplayMark } from './replay-journal.js';
 
@@ -515,7 +515,8 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
 /**
  * Memory of the index: each unsealed seed came in its own ArrayBuffer (about 200 bytes of bookkeeping for 20 bytes
  * of key, and work for every garbage collection); they move into one shared buffer, each token keeping a view. Text
- * that repeats across rows (type, algorithm, label, the import's time stamp) is kept once.
+ * that repeats across rows (type, algorithm, label, the import's time stamp) is kept once. HMAC-SHA-1 keys get
+ * their pad states here too (otp/hmac-sha1.ts), so a first login does no key set-up.
  */
 function packForIndex(tokens: Iterable<MutableToken>): void {
   const all = [...tokens];
@@ -540,6 +541,7 @@ function packForIndex(tokens: Iterable<MutableToken>): void {
     token.label = once(token.label);
     token.createdAt = once(token.createdAt);
   }
+  prepareCodeKeys(all);
 }
 
 /** `Promise.withResolvers` (Node 22+) for Node 20. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { hmacSha1Counter } from '../../src/otp/hmac-sha1.js';
+import { hmacSha1Counter, preparePadStates } from '../../src/otp/hmac-sha1.js';
 
 function reference(key: Uint8Array, high: number, low: number): Uint8Array {
   const message = Buffer.alloc(8);
@@ -40,4 +40,14 @@ test('the key pads are cached per key object, and a different key object with ot
   const first = Buffer.from(hmacSha1Counter(a, 0, 7)).toString('hex');
   assert.notEqual(Buffer.from(hmacSha1Counter(b, 0, 7)).toString('hex'), first);
   assert.equal(Buffer.from(hmacSha1Counter(a, 0, 7)).toString('hex'), first);
+});
+
+test('pad states prepared for many keys at once (the login index at load) give the same HMACs, long keys too', () => {
+  const keys = [20, 32, 64, 65, 100].map((length, i) => new Uint8Array(length).fill(i + 3));
+  const expected = keys.map((key) => reference(key, 1, 99));
+  const prepared = keys.map((key) => Uint8Array.from(key));
+  preparePadStates(prepared);
+  prepared.forEach((key, i) => {
+    assert.deepEqual(new Uint8Array(hmacSha1Counter(key, 1, 99)), expected[i]);
+  });
 });
