@@ -9,6 +9,20 @@ import type {
 } from '../../domain/challenge-session.js';
 import { StoreError, StoreErrorCode } from '../../domain/ports.js';
 import { Reason } from '../../domain/reason.js';
+import {
+  CLAIM_MANY,
+  END_MANY,
+  FIND_MANY,
+  FIND_PREVIOUS,
+  INSERT,
+  INSERT_MANY,
+  PUSHING,
+  RECHALLENGE,
+  RELEASE,
+  type SessionRow,
+  SWEEP,
+  toSession,
+} from './pg-challenge-statements.js';
 import { isUniqueViolation, pgCode, queryOrFail, toStoreError } from './pg-errors.js';
 import { TurnBatch } from './pg-turn-batch.js';
 
@@ -23,64 +37,6 @@ const CLAIM_MS = 30_000;
 const KEEP_ENDED_MS = 120_000;
 /** Old rows are deleted by an `open`, at most this often (no timer of its own to stop). */
 const SWEEP_EVERY_MS = 10_000;
-
-interface SessionRow {
-  transaction_id: string;
-  state_hash: Buffer;
-  previous_hash: Buffer | null;
-  client_name: string;
-  typed_name: string;
-  identity_name: string;
-  identity_groups: string;
-  identity_source: string;
-  deadline: string;
-  code_attempts: number;
-  checking_until: string;
-  pushing: number;
-  number: string;
-  enroll_url: string;
-  user_ip: string;
-  ended_at: string | null;
-}
-
-const COLUMNS =
-  'transaction_id, state_hash, client_name, typed_name, identity_name, identity_groups, identity_source, ' +
-  'deadline, number, enroll_url, user_ip';
-const INSERT = `INSERT INTO challenge_sessions (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
-const INSERT_MANY =
-  `INSERT INTO challenge_sessions (${COLUMNS}) SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[], ` +
-  '$4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[])';
-// The State is found by its hash: the index lookup compares hashes, so its timing says nothing about the State.
-// `= ANY` on a unique index: the planner expects one row per hash and probes the index, whatever the table's
-// statistics. Measured alternatives that it planned as sequential scans of the whole table per batch: an OR with
-// `previous_hash` (44 ms for 250 hashes and 20,000 rows), and a LATERAL lookup with LIMIT 1 (the planner expected
-// an early match; 265 µs per hash). A State a re-challenge replaced is looked for only among those not found.
-const FIND_COLUMNS =
-  'transaction_id, state_hash, previous_hash, client_name, typed_name, identity_name, identity_groups, ' +
-  'identity_source, deadline::text, code_attempts, checking_until::text, pushing, number, enroll_url, user_ip, ' +
-  'ended_at::text';
-const FIND_MANY = `SELECT ${FIND_COLUMNS} FROM challenge_sessions WHERE state_hash = ANY($1::bytea[])`;
-const FIND_PREVIOUS = `SELECT ${FIND_COLUMNS} FROM challenge_sessions WHERE previous_hash = ANY($1::bytea[])`;
-// A4.3: one conditional statement, so two nodes answering with one State cannot both win. Rows are found with
-// `= ANY` (an index scan whatever the table's size or statistics; a join with unnest was planned as a sequential
-// scan of the whole table per batch). A row claimed twice in one batch is updated once; the batch's first claim of
-// it wins (`#claimMany`).
-const CLAIM_MANY =
-  'UPDATE challenge_sessions SET checking_until = $3, code_attempts = code_attempts + 1 ' +
-  'WHERE state_hash = ANY($1::bytea[]) AND transaction_id = ANY($2::text[]) AND ended_at IS NULL ' +
-  'AND checking_until <= $4 RETURNING state_hash, transaction_id, code_attempts';
-const RELEASE =
-  'UPDATE challenge_sessions SET checking_until = 0 WHERE transaction_id = $1 AND state_hash = $2';
-const PUSHING =
-  'UPDATE challenge_sessions SET pushing = 1 ' +
-  'WHERE transaction_id = $1 AND ended_at IS NULL AND pushing = 0 RETURNING 1';
-const END_MANY =
-  'UPDATE challenge_sessions SET ended_at = $2, checking_until = 0 ' +
-  'WHERE transaction_id = ANY($1::text[]) AND ended_at IS NULL';
-const RECHALLENGE =
-  'UPDATE challenge_sessions SET previous_hash = state_hash, state_hash = $3, checking_until = 0, ' +
-  'code_attempts = greatest(code_attempts, $4) WHERE transaction_id = $1 AND state_hash = $2 AND ended_at IS NULL';
-const SWEEP = 'DELETE FROM challenge_sessions WHERE deadline < $1';
 
 const hashOf = (state: Uint8Array): Buffer => createHash('sha256').update(state).digest();
 
@@ -333,25 +289,4 @@ export class PgChallengeStore implements ChallengeStore {
     // A failed sweep is retried by a later open; the rows it left only take space.
     this.#pool.query(SWEEP, [now - KEEP_ENDED_MS]).catch(() => {});
   }
-}
-
-function toSession(row: SessionRow, state: Uint8Array, now: number): ChallengeSession {
-  return {
-    transactionId: row.transaction_id,
-    clientName: row.client_name,
-    typedName: row.typed_name,
-    identity: {
-      name: row.identity_name,
-      groups: JSON.parse(row.identity_groups) as string[],
-      source: row.identity_source,
-    },
-    state,
-    deadline: Number(row.deadline),
-    codeAttempts: row.code_attempts,
-    checking: Number(row.checking_until) > now,
-    pushing: row.pushing === 1,
-    number: row.number,
-    enrollUrl: row.enroll_url,
-    userIp: row.user_ip,
-  };
 }
