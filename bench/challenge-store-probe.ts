@@ -77,7 +77,7 @@ const one = async () => {
 const t0 = performance.now();
 const c0 = pgCpu();
 const u0 = process.cpuUsage();
-await new Promise<void>((resolve) => {
+await new Promise<void>((resolve, reject) => {
   const next = () => {
     if (started >= flows) return;
     started++;
@@ -85,7 +85,7 @@ await new Promise<void>((resolve) => {
       done++;
       if (done === flows) resolve();
       else next();
-    });
+    }, reject);
   };
   for (let i = 0; i < inFlight; i++) next();
 });

@@ -67,7 +67,9 @@ export interface TransactionStore {
    * answer is undefined. The check and the write are one atomic step, also between nodes.
    * @throws StoreError `ALREADY_EXISTS` when the id or session id is in use
    */
-  createAlone(transaction: NewPushTransaction): PushTransaction | undefined | Promise<PushTransaction | undefined>;
+  createAlone(
+    transaction: NewPushTransaction,
+  ): PushTransaction | undefined | Promise<PushTransaction | undefined>;
   byId(id: string): PushTransaction | undefined | Promise<PushTransaction | undefined>;
   bySession(sessionId: string): PushTransaction | undefined | Promise<PushTransaction | undefined>;
   /** The user's transactions still in `push-sent` before their deadline, newest first. */

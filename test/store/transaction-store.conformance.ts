@@ -50,7 +50,10 @@ export function runTransactionStoreConformance(name: string, makeStore: MakeTran
       assert.equal((await store.createAlone(late))?.id, 't4', "t1's deadline has passed");
       await store.decide('t4', { status: 'denied', reason: 'PUSH_DENIED' });
       assert.equal((await store.createAlone({ ...late, id: 't5', sessionId: 's-t5' }))?.id, 't5', 'decided');
-      await assert.rejects(async () => store.createAlone({ ...txn('t3', 'carol'), createdAt: T0 }), StoreError);
+      await assert.rejects(
+        async () => store.createAlone({ ...txn('t3', 'carol'), createdAt: T0 }),
+        StoreError,
+      );
     });
 
     test('decide is a compare-and-set: the first outcome wins, every later one is a no-op (SECURITY A4.3, A7.6)', async () => {
