@@ -120,11 +120,6 @@ export class PushLimits {
     return (this.misses.get(user) ?? 0) >= MISSES_BEFORE_NUMBER;
   }
 
-  /** An administrator's `user unlock` lifts a mute too. */
-  unmute(user: string): void {
-    this.muted.delete(user);
-  }
-
   private sweep(now: number): void {
     if (now - this.lastSweep < 60_000) return;
     this.lastSweep = now;
