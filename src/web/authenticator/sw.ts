@@ -58,38 +58,65 @@ async function verified(envelope: unknown): Promise<{ account: Account; request:
   return undefined;
 }
 
+/**
+ * Never rejects: a push event that fails is one Firefox answers with a negative acknowledgement, and browsers
+ * count such failures against the subscription. What fails is caught step by step; the open app is told whether
+ * the request is in the inbox, and polls the server when it is not (docs/push.md §6: a lost push loses nothing).
+ */
 async function onPush(event: PushEvent): Promise<void> {
+  let session = '';
+  let stored = false;
+  const problems: string[] = [];
+  try {
+    const found = await inboxItemOf(event);
+    session = found?.sessionId ?? '';
+    if (found !== undefined) {
+      await put('inbox', found);
+      stored = true;
+    }
+  } catch (error) {
+    problems.push(`inbox: ${String(error)}`);
+  }
+  try {
+    // Chrome requires a notification for every push (userVisibleOnly). The text is generic on purpose: the lock
+    // screen shows it, and the details come from the verified request inside the app.
+    await self.registration.showNotification('Sign-in request', {
+      body: stored ? 'Tap to review it in Assent.' : 'Open Assent to check for requests.',
+      tag: session || 'assent',
+      icon: `${SCOPE}icon-192.png`,
+      badge: `${SCOPE}icon-192.png`,
+      requireInteraction: true,
+      data: { url: session === '' ? SCOPE : `${SCOPE}#/request/${encodeURIComponent(session)}` },
+    });
+  } catch (error) {
+    problems.push(`notification: ${String(error)}`);
+  }
+  try {
+    for (const client of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) {
+      client.postMessage({ type: 'push', session, stored, problems });
+    }
+  } catch {
+    // No window to tell: the request waits in the inbox, or for the app's next poll.
+  }
+}
+
+/** The inbox entry for a push whose envelope verifies under one of our accounts and has not expired. */
+async function inboxItemOf(event: PushEvent): Promise<InboxItem | undefined> {
   let envelope: unknown;
   try {
     envelope = event.data?.json();
   } catch {
-    envelope = undefined;
+    return undefined;
   }
   const found = envelope === undefined ? undefined : await verified(envelope);
-  if (found !== undefined && Date.parse(found.request.expires) > Date.now()) {
-    const item: InboxItem = {
-      sessionId: found.request.session_id,
-      deviceId: found.account.deviceId,
-      envelope,
-      expires: found.request.expires,
-      receivedAt: new Date().toISOString(),
-    };
-    await put('inbox', item);
-  }
-  // Chrome requires a notification for every push (userVisibleOnly). The text is generic on purpose: the lock
-  // screen shows it, and the details come from the verified request inside the app.
-  const session = found?.request.session_id ?? '';
-  await self.registration.showNotification('Sign-in request', {
-    body: found === undefined ? 'Open Assent to check for requests.' : 'Tap to review it in Assent.',
-    tag: session || 'assent',
-    icon: `${SCOPE}icon-192.png`,
-    badge: `${SCOPE}icon-192.png`,
-    requireInteraction: true,
-    data: { url: session === '' ? SCOPE : `${SCOPE}#/request/${encodeURIComponent(session)}` },
-  });
-  for (const client of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) {
-    client.postMessage({ type: 'push', session });
-  }
+  if (found === undefined || Date.parse(found.request.expires) <= Date.now()) return undefined;
+  return {
+    sessionId: found.request.session_id,
+    deviceId: found.account.deviceId,
+    envelope,
+    expires: found.request.expires,
+    receivedAt: new Date().toISOString(),
+  };
 }
 
 self.addEventListener('push', (event) => event.waitUntil(onPush(event)));
