@@ -129,7 +129,12 @@ async function start(): Promise<void> {
       .register('/authenticator/sw.js', { scope: '/authenticator/' })
       .catch(() => undefined);
     navigator.serviceWorker.addEventListener('message', (event: MessageEvent) => {
-      const data = event.data as { type?: string; url?: string; stored?: boolean; problems?: string[] } | null;
+      const data = event.data as {
+        type?: string;
+        url?: string;
+        stored?: boolean;
+        problems?: string[];
+      } | null;
       if (data?.type === 'push') {
         if (data.problems?.length) console.warn('push:', ...data.problems);
         // Not in the inbox (it did not verify, or storing it failed): ask the server instead.
