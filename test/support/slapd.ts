@@ -176,7 +176,8 @@ export async function startSlapd(options: { tls?: boolean } = {}): Promise<Slapd
     const ldapsPort = tls ? await freePort() : 0;
     const ldapsUrl = tls ? `ldaps://127.0.0.1:${ldapsPort}` : undefined;
     const listeners = tls ? `${url}/ ${ldapsUrl}/` : `${url}/`;
-    const deadline = Date.now() + 10_000;
+    // Generous: under a loaded CI run slapd once took longer than 10 s to write its pidfile.
+    const deadline = Date.now() + 30_000;
     await run('slapd', ['-f', conf, '-h', listeners]); // daemonises; the parent exits once it listens
     pid = await waitForPidfile(path.join(dir, 'slapd.pid'), deadline);
     await addGroups(url, deadline);
