@@ -23,7 +23,7 @@ import {
   SWEEP,
   toSession,
 } from './pg-challenge-statements.js';
-import { isUniqueViolation, pgCode, queryOrFail, toStoreError } from './pg-errors.js';
+import { isUniqueViolation, type NamedStatement, pgCode, queryOrFail, toStoreError } from './pg-errors.js';
 import { TurnBatch } from './pg-turn-batch.js';
 
 /** SECURITY A4.2: 128 random bits, as the memory table draws. */
@@ -69,22 +69,8 @@ export class PgChallengeStore implements ChallengeStore {
     this.#lifetimeMs = lifetimeMs;
   }
 
-  #query<R extends pg.QueryResultRow>(text: string, values: unknown[], action: string) {
-    return queryOrFail<R>(this.#pool, text, values, action);
-  }
-
-  /** A prepared statement: PostgreSQL parses and plans it once per connection, not once per batch. */
-  async #namedQuery<R extends pg.QueryResultRow>(
-    name: string,
-    text: string,
-    values: unknown[],
-    action: string,
-  ) {
-    try {
-      return await this.#pool.query<R>({ name, text, values });
-    } catch (error) {
-      throw toStoreError(error, action);
-    }
+  #query<R extends pg.QueryResultRow>(statement: string | NamedStatement, values: unknown[], action: string) {
+    return queryOrFail<R>(this.#pool, statement, values, action);
   }
 
   /** @throws StoreError `ALREADY_EXISTS` when the transaction id has a session already */
@@ -177,13 +163,16 @@ export class PgChallengeStore implements ChallengeStore {
   async #findMany(hashes: readonly Buffer[]): Promise<(SessionRow | undefined)[]> {
     const action = 'reading challenges';
     const byHash = new Map<string, SessionRow>();
-    const current = await this.#namedQuery<SessionRow>('challenge-find-many', FIND_MANY, [hashes], action);
+    const current = await this.#query<SessionRow>(
+      { name: 'challenge-find-many', text: FIND_MANY },
+      [hashes],
+      action,
+    );
     for (const row of current.rows) byHash.set(row.state_hash.toString('latin1'), row);
     const missing = hashes.filter((hash) => !byHash.has(hash.toString('latin1')));
     if (missing.length > 0) {
-      const earlier = await this.#namedQuery<SessionRow>(
-        'challenge-find-previous',
-        FIND_PREVIOUS,
+      const earlier = await this.#query<SessionRow>(
+        { name: 'challenge-find-previous', text: FIND_PREVIOUS },
         [missing],
         action,
       );

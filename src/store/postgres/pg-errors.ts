@@ -27,15 +27,23 @@ export function toStoreError(error: unknown, action: string): StoreError {
   return new StoreError(StoreErrorCode.Unavailable, `${action} failed (${reason})`, { cause: error });
 }
 
+/** A prepared statement: PostgreSQL parses and plans it once per connection under its name. */
+export interface NamedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
 /** One statement on a pool or a client; any failure becomes `STORE_UNAVAILABLE` naming `action`. */
 export async function queryOrFail<R extends pg.QueryResultRow>(
   db: pg.Pool | pg.ClientBase,
-  text: string,
+  statement: string | NamedStatement,
   values: unknown[],
   action: string,
 ): Promise<pg.QueryResult<R>> {
   try {
-    return await db.query<R>(text, values);
+    return await db.query<R>(
+      typeof statement === 'string' ? { text: statement, values } : { ...statement, values },
+    );
   } catch (error) {
     throw toStoreError(error, action);
   }

@@ -102,10 +102,7 @@ export class PgTransactionStore implements TransactionStore {
       const { rows } = await this.#pool.query<TransactionRow>(INSERT, insertValues(transaction));
       return toTransaction(rows[0]!);
     } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new StoreError(StoreErrorCode.AlreadyExists, IN_USE, { cause: error });
-      }
-      throw toStoreError(error, 'creating a push transaction');
+      throw creationError(error);
     }
   }
 
@@ -124,10 +121,7 @@ export class PgTransactionStore implements TransactionStore {
         return toTransaction(rows[0]!);
       });
     } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new StoreError(StoreErrorCode.AlreadyExists, IN_USE, { cause: error });
-      }
-      throw toStoreError(error, 'creating a push transaction');
+      throw creationError(error);
     }
   }
 
@@ -195,4 +189,10 @@ function insertValues(transaction: NewPushTransaction): unknown[] {
     transaction.createdAt,
     transaction.deadline,
   ];
+}
+
+/** A duplicate id or session id (either unique constraint) as the memory store reports it; anything else unavailable. */
+function creationError(error: unknown): StoreError {
+  if (isUniqueViolation(error)) return new StoreError(StoreErrorCode.AlreadyExists, IN_USE, { cause: error });
+  return toStoreError(error, 'creating a push transaction');
 }
