@@ -1,7 +1,7 @@
 // Issue 15 end to end with real encryption: Firefox ESR subscribes through a fake Mozilla push server on loopback,
 // Assent encrypts the signed request to that subscription (RFC 8291) and posts it to the push service, which
-// forwards it; Firefox decrypts it, the app's service worker shows the request, the test approves, and the held
-// RADIUS login gets Access-Accept.
+// forwards it; Firefox decrypts it, the app's service worker verifies and stores the request and tells the open app,
+// the test approves it there, and the held RADIUS login gets Access-Accept.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +33,8 @@ before(async () => {
     'dom.serviceWorkers.testing.enabled': true,
     'permissions.default.desktop-notification': 1,
     'browser.shell.checkDefaultBrowser': false,
+    // Headless Firefox has no system notification service: showNotification() fails (NS_ERROR_FAILURE) without this.
+    'alerts.useSystemBackend': false,
   });
 });
 after(async () => {
@@ -74,16 +76,34 @@ test('Firefox ESR: a real Web Push subscription; Assent encrypts, the fake Mozil
   assert.equal(enrolled?.delivery, 'webpush');
 
   await firefox.navigate(`${site.publicUrl}/authenticator/#/`);
+  // What the service worker tells the open app after a push: the proof that Firefox decrypted it and the app
+  // verified and stored it. The screen alone is no proof: the open app also polls every 3 s and may find the
+  // request on the server before the push arrives.
+  await firefox.evaluate(
+    `window.pushMessages = []; navigator.serviceWorker.addEventListener('message', (e) => { if (e.data?.type === 'push') window.pushMessages.push(e.data); }); true`,
+  );
   const r = await site.radclient('User-Name = "alice"\nUser-Password = "alice-pw"\n');
   const state = /State = (0x[0-9a-f]+)/.exec(r.stdout.slice(r.stdout.indexOf('Received')))![1]!;
   const number = /\(number (\d\d)\)/.exec(r.stdout)![1]!;
   const held = site.radclient(`User-Name = "alice"\nUser-Password = ""\nState = ${state}\n`, 30);
   // Generous: on a loaded CI machine Firefox's service worker has taken over 15 s to wake for the push.
-  await until(
-    'the request from the push',
-    async () => ((await mainText()).includes('arrived as a notification') ? true : undefined),
+  const pushed = await until(
+    "the service worker's message about the push",
+    async () => {
+      const messages = (await firefox.evaluate('window.pushMessages')) as
+        | { session: string; stored: boolean; problems: string[] }[]
+        | null;
+      return messages?.length ? messages[0] : undefined;
+    },
     28_000,
   );
+  assert.deepEqual(pushed.problems, [], 'the push was handled without a problem');
+  assert.equal(pushed.stored, true, 'the verified request is in the inbox');
+  assert.notEqual(pushed.session, '');
+  await until('the request screen', async () => {
+    const shown = await firefox.evaluate("document.querySelector('section.request')?.dataset.session ?? ''");
+    return shown === pushed.session ? true : undefined;
+  });
   assert.ok(mozilla.acked.length >= 1, 'Firefox acknowledged the pushed message');
   mkdirSync(OUTPUT, { recursive: true });
   writeFileSync(join(OUTPUT, 'firefox-request.png'), await firefox.screenshot());
