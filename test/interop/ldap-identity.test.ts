@@ -12,6 +12,7 @@ import type { NewToken } from '../../src/domain/token.js';
 import { Code } from '../../src/radius/code.js';
 import { decodeReply, RawRadiusClient } from '../support/raw-radius-client.js';
 import { insertTokenRow } from '../support/raw-token.js';
+import { scratchDir } from '../support/scratch-dir.js';
 import { ADMIN_DN, ADMIN_PASSWORD, type Slapd, SUFFIX, startSlapd } from '../support/slapd.js';
 import { DEFAULT_SECRET, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -59,7 +60,7 @@ async function addPeople(url: string): Promise<void> {
 before(async () => {
   slapd = await startSlapd();
   await addPeople(slapd.url);
-  const dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'assent-pw-'));
+  const dir = scratchDir('assent-pw-');
   const servicePasswordFile = join(dir, 'service.pw');
   writeFileSync(servicePasswordFile, `${ADMIN_PASSWORD}\n`);
   server = await startTestServer({

@@ -1,17 +1,17 @@
 // Runs the ApiKeyStore conformance suite on every adapter, plus what only SQLite has: the schema's own checks.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { issueApiKey } from '../../src/auth/api-keys.js';
 import { MemoryApiKeyStore } from '../../src/store/memory/memory-api-key-store.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import { SqliteApiKeyStore } from '../../src/store/sqlite/sqlite-api-key-store.js';
+import { scratchDir } from '../support/scratch-dir.js';
 import { runApiKeyStoreConformance } from './api-key-store.conformance.js';
 
 const tempDb = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'assent-api-keys-'));
+  const dir = scratchDir('assent-api-keys-');
   return { dir, db: openSqlite(join(dir, 'assent.db')) };
 };
 

@@ -1,19 +1,19 @@
 // Runs the PushDeviceStore conformance suite on every adapter, plus the SQLite adapter's sealing at rest.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { MemoryPushDeviceStore } from '../../src/store/memory/memory-push-device-store.js';
 import { createSealer } from '../../src/store/sealer.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import { SqlitePushDeviceStore } from '../../src/store/sqlite/sqlite-push-device-store.js';
+import { scratchDir } from '../support/scratch-dir.js';
 import { runPushDeviceStoreConformance } from './push-device-store.conformance.js';
 
 const sealer = createSealer(new Uint8Array(randomBytes(32)));
 const tempDb = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'assent-push-devices-'));
+  const dir = scratchDir('assent-push-devices-');
   return { dir, db: openSqlite(join(dir, 'assent.db')) };
 };
 

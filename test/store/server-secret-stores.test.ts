@@ -1,18 +1,18 @@
 // Runs the ServerSecretStore conformance suite on every adapter, plus what only SQLite has: sealing, two openers.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { MemoryServerSecretStore } from '../../src/store/memory/memory-server-secret-store.js';
 import { createSealer, SealError } from '../../src/store/sealer.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import { SqliteServerSecretStore } from '../../src/store/sqlite/sqlite-server-secret-store.js';
+import { scratchDir } from '../support/scratch-dir.js';
 import { runServerSecretStoreConformance } from './server-secret-store.conformance.js';
 
 const sealer = createSealer(new Uint8Array(randomBytes(32)));
-const tempPath = () => join(mkdtempSync(join(tmpdir(), 'assent-server-secrets-')), 'assent.db');
+const tempPath = () => join(scratchDir('assent-server-secrets-'), 'assent.db');
 
 runServerSecretStoreConformance('memory', () => new MemoryServerSecretStore());
 runServerSecretStoreConformance('sqlite', () => new SqliteServerSecretStore(openSqlite(tempPath()), sealer));

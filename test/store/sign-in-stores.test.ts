@@ -1,15 +1,14 @@
 // Runs the SignInStore conformance suite on every adapter, plus what only SQLite has: its chains and heads table.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { MemorySignInStore } from '../../src/store/memory/memory-sign-in-store.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import { SqliteSignInStore } from '../../src/store/sqlite/sqlite-sign-in-store.js';
+import { scratchDir } from '../support/scratch-dir.js';
 import { signInRow as row, runSignInStoreConformance } from './sign-in-store.conformance.js';
 
-const tempDb = () => openSqlite(join(mkdtempSync(join(tmpdir(), 'assent-sign-ins-')), 'a.db'));
+const tempDb = () => openSqlite(join(scratchDir('assent-sign-ins-'), 'a.db'));
 
 runSignInStoreConformance('memory', () => new MemorySignInStore());
 runSignInStoreConformance('sqlite', () => new SqliteSignInStore(tempDb()));
@@ -31,7 +30,7 @@ test('sqlite: a write appends to the table and touches one small row per user: n
 });
 
 test('sqlite: another connection appending between two batches does not break either chain', () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'assent-sign-ins-')), 'a.db');
+  const file = join(scratchDir('assent-sign-ins-'), 'a.db');
   const a = new SqliteSignInStore(openSqlite(file));
   const b = new SqliteSignInStore(openSqlite(file));
   a.append([row('alice', '2026-12-05T10:00:01.000Z', { txn: 'a1' })]);
@@ -44,7 +43,7 @@ test('sqlite: another connection appending between two batches does not break ei
 });
 
 test('sqlite: big batches (16-row statements and a remainder, past a heads update) keep every chain; a restart continues them', () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'assent-sign-ins-')), 'a.db');
+  const file = join(scratchDir('assent-sign-ins-'), 'a.db');
   const writer = new SqliteSignInStore(openSqlite(file));
   const users = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
   const batch = (from: number, n: number) =>
