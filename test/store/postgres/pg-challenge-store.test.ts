@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pg from 'pg';
+import { FIND_MANY } from '../../../src/store/postgres/pg-challenge-statements.js';
 import { PgChallengeStore } from '../../../src/store/postgres/pg-challenge-store.js';
 import { newChallenge, runChallengeStoreConformance } from '../challenge-store.conformance.js';
 import { freshPool } from './pg-fixture.js';
@@ -158,4 +159,43 @@ describe('PostgreSQL challenge sessions: the steps of one event-loop turn are on
       if (o.status === 'fulfilled') assert.ok((await store.take(o.value.state, 'fw1', 'Alice', 1)).ok);
     }
   });
+});
+
+test("the table's planner statistics are refreshed after 1,000 opens, then 2,000, 4,000…: the batched State lookup finds its index", async () => {
+  const pool = await freshPool();
+  const store = new PgChallengeStore(pool, 60_000);
+  const reltuples = async () =>
+    Number(
+      (await pool.query("SELECT reltuples FROM pg_class WHERE relname = 'challenge_sessions'")).rows[0]
+        .reltuples,
+    );
+  const openMany = (n: number) => Promise.all(Array.from({ length: n }, () => store.open(newChallenge(), 0)));
+  const analyzedNear = async (rows: number) => {
+    const deadline = Date.now() + 10_000;
+    // The ANALYZE runs beside the open that triggered it: it may see the rows before that one.
+    while ((await reltuples()) < rows - 100) {
+      assert.ok(Date.now() < deadline, `no ANALYZE after the open number ${rows}: ${await reltuples()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  for (let i = 0; i < 9; i++) await openMany(111);
+  assert.equal(await reltuples(), -1, 'never analyzed before the 1,000th open (autovacuum is off in tests)');
+  await openMany(1);
+  await analyzedNear(1000);
+  await openMany(1000);
+  await analyzedNear(2000);
+  await openMany(2000);
+  await analyzedNear(4000);
+  const client = await pool.connect();
+  try {
+    // The plan a prepared statement keeps (a generic one): with the statistics of an empty table, a sequential scan.
+    await client.query('SET plan_cache_mode = force_generic_plan');
+    await client.query(`PREPARE find_many(bytea[]) AS ${FIND_MANY.replace('$1::bytea[]', '$1')}`);
+    const plan = (await client.query("EXPLAIN EXECUTE find_many('{}')")).rows
+      .map((row) => row['QUERY PLAN'])
+      .join('\n');
+    assert.match(plan, /Index Scan/, plan);
+  } finally {
+    client.release(true);
+  }
 });
