@@ -38,7 +38,7 @@ const FIND_COLUMNS =
   'identity_source, deadline::text, code_attempts, checking_until::text, pushing, number, enroll_url, user_ip, ' +
   'ended_at::text';
 export const FIND_MANY = `SELECT ${FIND_COLUMNS} FROM challenge_sessions WHERE state_hash = ANY($1::bytea[])`;
-export const FIND_PREVIOUS = `SELECT ${FIND_COLUMNS} FROM challenge_sessions WHERE previous_hash = ANY($1::bytea[])`;
+export const FIND_PREVIOUS = `SELECT ${FIND_COLUMNS} FROM challenge_sessions WHERE previous_hash = ANY($1::bytea[]) AND previous_hash IS NOT NULL`;
 // A4.3: one conditional statement, so two nodes answering with one State cannot both win. Rows are found with
 // `= ANY` (an index scan whatever the table's size or statistics; a join with unnest was planned as a sequential
 // scan of the whole table per batch). A row claimed twice in one batch is updated once; the batch's first claim of

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pg from 'pg';
-import { FIND_MANY } from '../../../src/store/postgres/pg-challenge-statements.js';
+import { FIND_MANY, FIND_PREVIOUS } from '../../../src/store/postgres/pg-challenge-statements.js';
 import { PgChallengeStore } from '../../../src/store/postgres/pg-challenge-store.js';
 import { newChallenge, runChallengeStoreConformance } from '../challenge-store.conformance.js';
 import { freshPool } from './pg-fixture.js';
@@ -195,6 +195,12 @@ test("the table's planner statistics are refreshed after 1,000 opens, then 2,000
       .map((row) => row['QUERY PLAN'])
       .join('\n');
     assert.match(plan, /Index Scan/, plan);
+    // Migration 12: replaced States are looked up in the partial index that holds only them.
+    await client.query(`PREPARE find_previous(bytea[]) AS ${FIND_PREVIOUS.replace('$1::bytea[]', '$1')}`);
+    const previous = (await client.query("EXPLAIN EXECUTE find_previous('{}')")).rows
+      .map((row) => row['QUERY PLAN'])
+      .join('\n');
+    assert.match(previous, /challenge_sessions_previous/, previous);
   } finally {
     client.release(true);
   }

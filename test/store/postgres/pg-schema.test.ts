@@ -139,7 +139,7 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
     );
     assert.ok(refusal instanceof StoreError);
     assert.equal(refusal.code, StoreErrorCode.Unavailable);
-    assert.match(refusal.message, /has schema version 999, newer than this Assent knows \(11\)/);
+    assert.match(refusal.message, /has schema version 999, newer than this Assent knows \(12\)/);
     assert.equal((await postgresSchemaStatus(client)).newer, true);
 
     // The same words as SQLite's refusal, from "has schema version" on.
@@ -171,15 +171,15 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
       assert.equal(error.code, StoreErrorCode.Unavailable);
       assert.match(
         error.message,
-        /has schema version 10 and this Assent needs 11; storage\.autoMigrate is off/,
+        /has schema version 10 and this Assent needs 12; storage\.autoMigrate is off/,
       );
       return true;
     });
     assert.equal((await postgresSchemaStatus(client)).applied, 10);
-    assert.deepEqual(await migratePostgres(client), { applied: [11], version: 11 });
+    assert.deepEqual(await migratePostgres(client), { applied: [11, 12], version: 12 });
 
     const empty = await freshClient();
-    assert.equal((await migratePostgres(empty, { applyMigrations: false })).version, 11);
+    assert.equal((await migratePostgres(empty, { applyMigrations: false })).version, 12);
   });
 
   test('a failing migration rolls back every migration of its run (one transaction)', async () => {
@@ -218,14 +218,14 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
     const results = await Promise.all(nodes.map((client) => migratePostgres(client)));
     assert.deepEqual(
       results.map((r) => r.version),
-      [11, 11, 11, 11],
+      [12, 12, 12, 12],
     );
     const applied = results.map((r) => r.applied.length).sort((a, b) => a - b);
-    assert.deepEqual(applied, [0, 0, 0, 11]);
+    assert.deepEqual(applied, [0, 0, 0, 12]);
     const { rows } = await first.query(
       'SELECT count(*)::int AS n, count(DISTINCT number)::int AS d FROM schema_migrations',
     );
-    assert.deepEqual(rows[0], { n: 11, d: 11 });
+    assert.deepEqual(rows[0], { n: 12, d: 12 });
   });
 });
 

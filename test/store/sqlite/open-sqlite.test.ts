@@ -60,6 +60,7 @@ describe('openSqlite', () => {
       { number: 9, name: 'sign-ins', applied_at: '2025-01-02T03:04:05.000Z' },
       { number: 10, name: 'change-feed', applied_at: '2025-01-02T03:04:05.000Z' },
       { number: 11, name: 'shared-logins', applied_at: '2025-01-02T03:04:05.000Z' },
+      { number: 12, name: 'challenge-indexes', applied_at: '2025-01-02T03:04:05.000Z' },
     ]);
   });
 
