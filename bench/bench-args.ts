@@ -60,7 +60,14 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
                      as the server's own CPU, and the PostgreSQL ratios count both CPUs. PostgreSQL is
                      stopped at the end, also on failure or Ctrl-C. Needs initdb and postgres
                      (/usr/lib/postgresql/*/bin or pg_config --bindir; as root they run as user postgres).
-                     Not with --only freeradius; the REST API line stays on SQLite`;
+                     Not with --only freeradius; the REST API line stays on SQLite
+  --two-cores        with --postgres, after the rounds of each scenario: "two nodes on two cores". Two Assent
+                     nodes on the PostgreSQL database (node 1 on CPU 0, node 2 on CPU 1, PostgreSQL on both)
+                     against FreeRADIUS on both CPUs (its thread pool), each loaded by two generators at once
+                     (one per node; both at FreeRADIUS), the generators also on both CPUs: this machine has no
+                     third core, so generators and servers share, and the table compares CPU per request or
+                     flow (servers and PostgreSQL, generators not counted), not absolute rates. TOTP flows:
+                     the second generator starts at user N/2, so no user is logged in by both`;
 
 export interface BenchArgs {
   readonly users: number;
@@ -87,6 +94,8 @@ export interface BenchArgs {
   readonly compareFlags: readonly string[] | undefined;
   /** `--postgres`: also measure Assent on a PostgreSQL started for the run. */
   readonly postgres: boolean;
+  /** `--two-cores`: also two Assent nodes on PostgreSQL against FreeRADIUS, each on both cores. */
+  readonly twoCores: boolean;
 }
 
 function parseOnly(value: string): Pick<BenchArgs, 'servers' | 'scenarios'> {
@@ -141,6 +150,7 @@ export function parseBenchArgs(): BenchArgs {
       keep: { type: 'boolean', default: false },
       'compare-flags': { type: 'string' },
       postgres: { type: 'boolean', default: false },
+      'two-cores': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -162,6 +172,8 @@ export function parseBenchArgs(): BenchArgs {
   const only = parseOnly(values.only);
   if (values.postgres && !only.servers.assent)
     throw new Error('--postgres measures an Assent on PostgreSQL: not with --only freeradius');
+  if (values['two-cores'] && !values.postgres)
+    throw new Error('--two-cores runs two Assent nodes on one PostgreSQL: add --postgres');
   return {
     totpPrime,
     papPrime: num('pap-prime', values['pap-prime'], 0, 60),
@@ -184,5 +196,6 @@ export function parseBenchArgs(): BenchArgs {
     keep: values.keep,
     compareFlags: values['compare-flags']?.split(' ').filter(Boolean),
     postgres: values.postgres,
+    twoCores: values['two-cores'],
   };
 }

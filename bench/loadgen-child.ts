@@ -11,6 +11,10 @@ import { type MachineTicks, machineCpuTicks, processCpuTicks, processTreeCpuTick
 export interface LoadgenChildInput extends LoadShape {
   readonly port: number;
   readonly serverPid: number;
+  /** More server processes whose CPU counts as the server's (the second node of `--two-cores`). */
+  readonly moreServerPids?: readonly number[];
+  /** TOTP flows: the first user to log in (a second generator of one run starts where the first cannot reach). */
+  readonly firstUser?: number;
   /** The server's database (PostgreSQL's postmaster): its process tree's CPU is sampled at the same edges. */
   readonly databasePid?: number;
   /** For the TOTP scenarios: the flow, and the key seed in hex. Without it, PAP requests. */
@@ -36,6 +40,11 @@ async function main(): Promise<void> {
   let database0 = 0;
   let database1 = 0;
   const database = input.databasePid;
+  const serverTicks = () => {
+    let ticks = processCpuTicks(input.serverPid);
+    for (const pid of input.moreServerPids ?? []) ticks += processCpuTicks(pid);
+    return ticks;
+  };
   let machine0: MachineTicks = { busy: 0, total: 0 };
   let machine1: MachineTicks = { busy: 0, total: 0 };
   const options = {
@@ -51,19 +60,24 @@ async function main(): Promise<void> {
     messageAuthenticator: true,
     timeoutMs: 1000,
     onMeasureStart: () => {
-      server0 = processCpuTicks(input.serverPid);
+      server0 = serverTicks();
       if (database !== undefined) database0 = processTreeCpuTicks(database);
       machine0 = machineCpuTicks();
     },
     onMeasureEnd: () => {
-      server1 = processCpuTicks(input.serverPid);
+      server1 = serverTicks();
       if (database !== undefined) database1 = processTreeCpuTicks(database);
       machine1 = machineCpuTicks();
     },
   };
   const totp = input.totp;
   const result = totp
-    ? await runTotpFlowLoad({ ...options, flow: totp.flow, keySeed: Buffer.from(totp.keySeedHex, 'hex') })
+    ? await runTotpFlowLoad({
+        ...options,
+        flow: totp.flow,
+        keySeed: Buffer.from(totp.keySeedHex, 'hex'),
+        ...(input.firstUser === undefined ? {} : { firstUser: input.firstUser }),
+      })
     : await runRadiusLoad(options);
   const output: LoadgenChildOutput = {
     result,

@@ -36,7 +36,7 @@ export interface BenchPostgres {
  * Pins every process of the postmaster's tree (all threads) to `cpus`. Backends forked later inherit the
  * postmaster's affinity, so this is done once, right after the start.
  */
-async function pinTree(rootPid: number, cpus: string): Promise<void> {
+export async function pinTree(rootPid: number, cpus: string): Promise<void> {
   for (const pid of processTreePids(rootPid)) {
     try {
       await run('taskset', ['-a', '-p', '-c', cpus, String(pid)], { timeout: 5000 });

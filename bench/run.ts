@@ -1,6 +1,6 @@
 // Owns `npm run bench`: FreeRADIUS and Assent on the same users, one core each, the same generator, one run.
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TotpFlow } from '../src/loadgen/flow-result.js';
@@ -51,6 +51,7 @@ import {
   type Report,
 } from './report.js';
 import { describeScenario, type Scenario, usesTotp } from './scenario.js';
+import { ASSENT_TWO_NODES, FREERADIUS_TWO_CORES, runTwoCores } from './two-cores.js';
 
 interface Target {
   readonly server: Started;
@@ -398,11 +399,49 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
     for (const t of targets)
       record(await measureWithRadblast(binary, t.server, t.port, shape, LOADGEN_CPU, t.databasePid));
   }
+  if (args.twoCores && ctx.postgres) {
+    process.stderr.write('bench: two cores: FreeRADIUS on both, then two Assent nodes on PostgreSQL\n');
+    const find = (name: string) => targets.find((t) => t.server.name === name);
+    const onPg = find(ASSENT_PG);
+    const fr = find('FreeRADIUS');
+    try {
+      for (const f of await runTwoCores({
+        ...(fr ? { freeradius: fr } : {}),
+        ...(onPg ? { assentOnPostgres: onPg } : {}),
+        postgresPid: ctx.postgres.pid,
+        serverCpu: SERVER_CPU,
+        startSecondNode: async (cpus) => {
+          const port = await freeUdpPort();
+          const dir = path.join(ctx.dir, totp ? 'assent-totp-pg' : 'assent-pg');
+          const config = readFileSync(path.join(dir, 'assent.yaml'), 'utf8').replace(
+            /authPort: \d+/,
+            `authPort: ${port}`,
+          );
+          const file = path.join(dir, 'assent-node-2.yaml');
+          writeFileSync(file, config, { mode: 0o600 });
+          const server = serveAssent(file, cpus, { name: `${ASSENT_PG} node 2`, nodeFlags: [] });
+          try {
+            await probe(server, port);
+          } catch (error) {
+            await stopProcess(server);
+            throw error;
+          }
+          return { server, port };
+        },
+        shape: flowShape ?? shape,
+      }))
+        record(f);
+    } catch (error) {
+      notes.push(`two cores not measured: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
+      process.stderr.write(`bench: two cores not measured: ${(error as Error).message}\n`);
+    }
+  }
   for (const t of targets) await stopProcess(t.server);
   const rows = [...results.values()].map(medianFigures);
   for (const row of rows) {
     const who = `${row.server} (${row.generator})`;
-    if (row.loadgenCpuPercent > 80)
+    // Two generators share two cores with the servers in the two-core rows: their sum may pass 80 %.
+    if (row.loadgenCpuPercent > 80 && !row.server.includes('2 cores'))
       notes.push(`${who}: generator above 80 % of its core, it may be the limit`);
     if (row.otherCpuPercent > 10)
       notes.push(
@@ -419,6 +458,14 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
           `includes idle wake-ups; raise ${totp ? '--totp-window' : '--window'}`,
       );
   }
+  const frTwo = rows.find((r) => r.server === FREERADIUS_TWO_CORES);
+  const assentTwo = rows.find((r) => r.server === ASSENT_TWO_NODES);
+  if (frTwo && assentTwo)
+    notes.push(
+      `two cores: ${ASSENT_TWO_NODES}/${FREERADIUS_TWO_CORES}: ${(assentTwo.requestsPerSecond / frTwo.requestsPerSecond).toFixed(2)}× ` +
+        `${unit}s/s, ${(frTwo.serverCpuUsPerRequest / cpuUsPerRequestWithDatabase(assentTwo)).toFixed(2)}× ${unit}s per ` +
+        'CPU-second (both nodes and PostgreSQL against FreeRADIUS; the generators shared the two cores with them)',
+    );
   for (const f of flowRounds) {
     const primed = primeFlows.get(f.server);
     if (primed !== undefined && f.usersTaken > primed)
