@@ -35,8 +35,9 @@ const KEEP_IDEMPOTENCY_MS = 24 * 3600_000;
 const MAX_ENTRIES = 100_000;
 
 /**
- * In memory, like push transactions on one node (the storage issue moves both to the shared store). Listeners are
- * how a held `GET …/events` stream learns the end: a callback each, no polling.
+ * In memory, on the node that started the transaction (the push itself is a shared row on PostgreSQL; these
+ * records are not yet: docs/storage.md asks for session affinity). Listeners are how a held `GET …/events` stream
+ * learns the end: a callback each, no polling.
  */
 export class ApiTransactions {
   private readonly records = new Map<string, ApiTransaction>();
