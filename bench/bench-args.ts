@@ -48,7 +48,7 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
   --postgres         also measure "Assent (PostgreSQL)": Assent with storage.url pointing at a PostgreSQL
                      started for the run (initdb in a temp dir, 127.0.0.1 only, trust authentication,
                      durability off: fsync, synchronous_commit and full_page_writes off; shared_buffers
-                     16 MB, no autovacuum). Each data set (pap; both TOTP scenarios) gets its own database,
+                     512 MB, autovacuum on). Each data set (pap; both TOTP scenarios) gets its own database,
                      prepared like the SQLite data (init, client, user import, TOTP tokens through addMany),
                      then VACUUM ANALYZE. Every scenario then has first-login and warm rows for it beside
                      Assent (SQLite) and FreeRADIUS, and ratio lines against FreeRADIUS and Assent (SQLite).

@@ -60,7 +60,7 @@ export const RECHALLENGE =
   'UPDATE challenge_sessions SET previous_hash = state_hash, state_hash = $3, checking_until = 0, ' +
   'code_attempts = greatest(code_attempts, $4) WHERE transaction_id = $1 AND state_hash = $2 AND ended_at IS NULL';
 export const SWEEP = 'DELETE FROM challenge_sessions WHERE deadline < $1';
-export const ANALYZE = 'ANALYZE challenge_sessions';
+export const ANALYZE = 'ANALYZE challenge_sessions (transaction_id, state_hash)';
 
 export function toSession(row: SessionRow, state: Uint8Array, now: number): ChallengeSession {
   return {

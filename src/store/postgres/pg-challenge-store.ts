@@ -40,13 +40,16 @@ const KEEP_ENDED_MS = 120_000;
 const SWEEP_EVERY_MS = 10_000;
 /**
  * The table's planner statistics are refreshed when this node has opened this many sessions since it started,
- * then twice as many, and so on. The table starts small (or empty) and fills as logins come; PostgreSQL keeps the
- * plan it made for a prepared statement while the table was small (a sequential scan) until the statistics change,
- * and autovacuum's own ANALYZE may be a minute away, or off. Measured (bench/challenge-store-probe.ts, 20 logins
- * per statement): the batched State lookup took 1.5 ms per statement with the plan of an empty table and 0.06 ms
- * with fresh statistics.
+ * then twice as many, up to LAST_ANALYZE_AFTER_OPENS. The table starts small (or empty) and fills as logins come;
+ * PostgreSQL keeps the plan it made for a prepared statement while the table was small (a sequential scan) until
+ * the statistics change, and autovacuum's own ANALYZE may be a minute away, or off. Measured
+ * (bench/challenge-store-probe.ts, 20 logins per statement): the batched State lookup took 1.5 ms per statement with
+ * the plan of an empty table and 0.06 ms with fresh statistics. The plans turn to the indexes at a few thousand
+ * rows, so the refreshes stop once the table has been that large (later changes are autovacuum's); each reads
+ * only the key columns (a refresh of a 100,000-row table cost PostgreSQL ~200 ms with every column).
  */
 const FIRST_ANALYZE_AFTER_OPENS = 1_000;
+const LAST_ANALYZE_AFTER_OPENS = 16_000;
 
 const hashOf = (state: Uint8Array): Buffer => createHash('sha256').update(state).digest();
 
@@ -294,7 +297,8 @@ export class PgChallengeStore implements ChallengeStore {
 
   /** See FIRST_ANALYZE_AFTER_OPENS; never awaited. */
   #analyze(): void {
-    this.#analyzeAt *= 2;
+    this.#analyzeAt =
+      this.#analyzeAt >= LAST_ANALYZE_AFTER_OPENS ? Number.POSITIVE_INFINITY : this.#analyzeAt * 2;
     // A role that does not own the table gets a warning, not an error; a failure leaves the plans to autovacuum.
     this.#pool.query(ANALYZE).catch(() => {});
   }
