@@ -61,10 +61,13 @@ ${s.storageUrl === undefined ? '' : `storage:\n  url: ${JSON.stringify(s.storage
 }`;
 }
 
-/** Writes (or rewrites, e.g. for another second-factor mode on the same data) the config; returns its path. */
-export function writeAssentConfig(setup: AssentSetup): string {
+/**
+ * Writes (or rewrites, e.g. for another second-factor mode on the same data) the config; returns its path. Another
+ * `fileName` gives a second node of the same data its own config (`--two-cores`).
+ */
+export function writeAssentConfig(setup: AssentSetup, fileName = 'assent.yaml'): string {
   mkdirSync(setup.dir, { recursive: true });
-  const configFile = path.join(setup.dir, 'assent.yaml');
+  const configFile = path.join(setup.dir, fileName);
   writeFileSync(configFile, configYaml(setup), { mode: 0o600 });
   return configFile;
 }

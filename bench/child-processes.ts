@@ -1,8 +1,10 @@
 // Owns the benchmark's child processes: pinned start, stop by PID (always, also on signals), free ports.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { processTreePids } from './proc-stat.js';
 
 const running = new Map<number, { name: string; child: ChildProcess }>();
 const cleanups: (() => void)[] = [];
@@ -65,6 +67,21 @@ export interface Started {
   /** `performance.now()` when it was spawned: start-up time is measured from here to its first answer. */
   readonly startedAt: number;
   output(): string;
+}
+
+/**
+ * Pins every process of `rootPid`'s tree (all threads) to `cpus`: PostgreSQL's postmaster right after its start
+ * (backends forked later inherit its affinity), and running servers moved for `--two-cores`.
+ */
+export async function pinTree(rootPid: number, cpus: string, name = `process ${rootPid}`): Promise<void> {
+  for (const pid of processTreePids(rootPid)) {
+    try {
+      await promisify(execFile)('taskset', ['-a', '-p', '-c', cpus, String(pid)], { timeout: 5000 });
+    } catch (error) {
+      // A helper process that exited in between is fine; the root must be pinned.
+      if (pid === rootPid) throw new Error(`cannot pin ${name} to CPU ${cpus}`, { cause: error });
+    }
+  }
 }
 
 /**

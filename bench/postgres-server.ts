@@ -1,12 +1,7 @@
 // Owns the PostgreSQL of `npm run bench -- --postgres`: one throw-away server per run, pinned to the server core.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { connect, createDatabase, startPostgres } from '../test/support/postgres.js';
-import { addCleanup } from './child-processes.js';
-import { processTreePids } from './proc-stat.js';
-
-const run = promisify(execFile);
+import { addCleanup, pinTree } from './child-processes.js';
 
 /** On Ctrl-C, how long to wait for PostgreSQL's fast shutdown before the process exits (and kills it). */
 const SIGNAL_STOP_MS = 5000;
@@ -30,21 +25,6 @@ export interface BenchPostgres {
   createDatabase(name: string): Promise<string>;
   /** Stops the server and removes its temp dir; idempotent. */
   stop(): Promise<void>;
-}
-
-/**
- * Pins every process of the postmaster's tree (all threads) to `cpus`. Backends forked later inherit the
- * postmaster's affinity, so this is done once, right after the start.
- */
-export async function pinTree(rootPid: number, cpus: string): Promise<void> {
-  for (const pid of processTreePids(rootPid)) {
-    try {
-      await run('taskset', ['-a', '-p', '-c', cpus, String(pid)], { timeout: 5000 });
-    } catch (error) {
-      // A helper process that exited in between is fine; the postmaster must be pinned.
-      if (pid === rootPid) throw new Error(`cannot pin PostgreSQL to CPU ${cpus}`, { cause: error });
-    }
-  }
 }
 
 /**
@@ -82,7 +62,7 @@ export async function startBenchPostgres(cpus: string): Promise<BenchPostgres> {
     await server.stop();
   };
   try {
-    await pinTree(server.pid, cpus);
+    await pinTree(server.pid, cpus, 'PostgreSQL');
   } catch (error) {
     await stop();
     throw error;

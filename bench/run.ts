@@ -1,12 +1,12 @@
 // Owns `npm run bench`: FreeRADIUS and Assent on the same users, one core each, the same generator, one run.
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TotpFlow } from '../src/loadgen/flow-result.js';
 import { formatApiAuth, measureApiAuth } from './api-auth.js';
 import { measureArgon2id } from './argon2-throughput.js';
-import { prepareAssent, serveAssent, writeAssentConfig } from './assent-server.js';
+import { type AssentSetup, prepareAssent, serveAssent, writeAssentConfig } from './assent-server.js';
 import { type BenchArgs, LOADGEN_CPU, parseBenchArgs, SERVER_CPU } from './bench-args.js';
 import { type BenchUserFiles, PASSWORD_FORMAT, USER_FORMAT, writeBenchUsers } from './bench-users.js';
 import {
@@ -116,20 +116,8 @@ async function startAssentFor(
   variant?: readonly string[],
 ): Promise<Started> {
   const totp = usesTotp(scenario);
-  const files = userFiles(ctx, totp);
   const prepared = path.join(ctx.dir, totp ? 'assent-totp' : 'assent');
-  const setup = {
-    dir: variant ? `${prepared}-b` : prepared,
-    port,
-    secret: ctx.secret,
-    usersCsv: files.assentCsv,
-    ...(totp
-      ? {
-          secondFactorMode: scenario === 'challenge-totp' ? ('challenge' as const) : ('concat' as const),
-          totp: { seed: ctx.totpSeed, users: ctx.args.totpUsers },
-        }
-      : {}),
-  };
+  const setup = assentSetup(ctx, scenario, port, variant ? `${prepared}-b` : prepared);
   if (variant)
     return serveAssent(writeAssentConfig(setup), SERVER_CPU, { name: ASSENT_B, nodeFlags: variant });
   if (totp && ctx.assentTotpPrepared) return serveAssent(writeAssentConfig(setup), SERVER_CPU);
@@ -139,6 +127,27 @@ async function startAssentFor(
   if (ctx.args.compareFlags) cpSync(prepared, `${prepared}-b`, { recursive: true });
   return serveAssent(configFile, SERVER_CPU);
 }
+
+/** Assent's setup for the scenario in `dir`: the run's users, secret and (TOTP scenarios) mode and tokens. */
+function assentSetup(ctx: RunContext, scenario: Scenario, port: number, dir: string): AssentSetup {
+  const totp = usesTotp(scenario);
+  return {
+    dir,
+    port,
+    secret: ctx.secret,
+    usersCsv: userFiles(ctx, totp).assentCsv,
+    ...(totp
+      ? {
+          secondFactorMode: scenario === 'challenge-totp' ? ('challenge' as const) : ('concat' as const),
+          totp: { seed: ctx.totpSeed, users: ctx.args.totpUsers },
+        }
+      : {}),
+  };
+}
+
+/** Assent on PostgreSQL: the data dir holds only the key file (the data is in the database). */
+const postgresSetup = (ctx: RunContext, scenario: Scenario, port: number): AssentSetup =>
+  assentSetup(ctx, scenario, port, path.join(ctx.dir, usesTotp(scenario) ? 'assent-totp-pg' : 'assent-pg'));
 
 /**
  * Starts "Assent (PostgreSQL)" for the scenario: the same users, client and tokens as the SQLite Assent, in a
@@ -152,20 +161,8 @@ async function startAssentOnPostgres(
   port: number,
 ) {
   const totp = usesTotp(scenario);
-  const files = userFiles(ctx, totp);
   const data = totp ? 'totp' : 'pap';
-  const setup = {
-    dir: path.join(ctx.dir, totp ? 'assent-totp-pg' : 'assent-pg'),
-    port,
-    secret: ctx.secret,
-    usersCsv: files.assentCsv,
-    ...(totp
-      ? {
-          secondFactorMode: scenario === 'challenge-totp' ? ('challenge' as const) : ('concat' as const),
-          totp: { seed: ctx.totpSeed, users: ctx.args.totpUsers },
-        }
-      : {}),
-  };
+  const setup = postgresSetup(ctx, scenario, port);
   const variant = { name: ASSENT_PG, nodeFlags: [] };
   const prepared = ctx.postgresData.get(data);
   if (prepared !== undefined)
@@ -412,13 +409,11 @@ async function runScenario(ctx: RunContext, scenario: Scenario): Promise<Report>
         serverCpu: SERVER_CPU,
         startSecondNode: async (cpus) => {
           const port = await freeUdpPort();
-          const dir = path.join(ctx.dir, totp ? 'assent-totp-pg' : 'assent-pg');
-          const config = readFileSync(path.join(dir, 'assent.yaml'), 'utf8').replace(
-            /authPort: \d+/,
-            `authPort: ${port}`,
+          const storageUrl = ctx.postgresData.get(totp ? 'totp' : 'pap')!;
+          const file = writeAssentConfig(
+            { ...postgresSetup(ctx, scenario, port), storageUrl },
+            'assent-node-2.yaml',
           );
-          const file = path.join(dir, 'assent-node-2.yaml');
-          writeFileSync(file, config, { mode: 0o600 });
           const server = serveAssent(file, cpus, { name: `${ASSENT_PG} node 2`, nodeFlags: [] });
           try {
             await probe(server, port);

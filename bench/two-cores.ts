@@ -2,11 +2,10 @@
 // server given both of this machine's cores, each loaded by two generators at once.
 import type { FlowLoadResult } from '../src/loadgen/flow-result.js';
 import type { LoadResult } from '../src/loadgen/load-result.js';
-import { type Started, stopProcess } from './child-processes.js';
+import { pinTree, type Started, stopProcess } from './child-processes.js';
 import type { LoadgenChildInput } from './loadgen-child.js';
 import { answered, type LoadShape, runLoadgenChild, type ServerFigures, serverFigures } from './measure.js';
 import { type FlowShape, waitForFreshStep } from './measure-flows.js';
-import { pinTree } from './postgres-server.js';
 
 /** Both CPUs of the 2-CPU machine the bench runs on. */
 export const BOTH_CPUS = '0,1';
