@@ -143,3 +143,12 @@ export async function waitForQuietMachine(maxWaitSeconds: number, thresholdPerce
     if (busy < thresholdPercent || Date.now() >= deadline) return busy;
   }
 }
+
+/** Waits (bounded) until other processes leave the machine alone; says so when they did not. */
+export async function quiet(maxWaitSeconds: number): Promise<void> {
+  const busy = await waitForQuietMachine(maxWaitSeconds);
+  if (busy >= 15)
+    process.stderr.write(
+      `bench: other processes still use ${Math.round(busy)} % of a core; measuring anyway\n`,
+    );
+}
