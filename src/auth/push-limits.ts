@@ -1,6 +1,7 @@
 // Owns the anti push-bombing limits: pushes per user and per address in a window, mutes after "this wasn't me".
 import type { Awaitable } from '../domain/awaitable.js';
 import type { PushLimitRecords, RecentPushes } from '../domain/push-limit-records.js';
+import type { SourceCap } from '../domain/push-transaction.js';
 import { Reason } from '../domain/reason.js';
 
 export interface PushLimitSettings {
@@ -75,6 +76,18 @@ export class PushLimits {
       this.sentFrom.set(source, fromSource);
     }
     return undefined;
+  }
+
+  /**
+   * With shared records, the per-address limit for the store to count again as it creates the push
+   * (TransactionStore.createAlone): `admit` counted before, and another node may have started a push from the
+   * address since. Undefined on one node (`admit` counted and recorded in one synchronous step), for an empty
+   * address, and when no per-address limit is set.
+   */
+  sharedSourceCap(source: string, now: number): SourceCap | undefined {
+    const max = this.settings.maxPerSource;
+    if (this.records === undefined || source === '' || max === undefined) return undefined;
+    return { max, since: now - this.settings.rateWindowSeconds * 1000 };
   }
 
   /** The verdict from the shared records: the pushes being admitted now are counted by the rows they create. */

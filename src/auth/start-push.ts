@@ -6,7 +6,7 @@ import type { Awaitable } from '../domain/awaitable.js';
 import type { DeliveryResult, PushSender } from '../domain/push-delivery.js';
 import type { PushDevice, PushDeviceStore } from '../domain/push-device.js';
 import { base64url, sealRequest } from '../domain/push-protocol.js';
-import type { PushTransaction, TransactionStore } from '../domain/push-transaction.js';
+import { NotCreated, type PushTransaction, type TransactionStore } from '../domain/push-transaction.js';
 import { Reason } from '../domain/reason.js';
 import type { PushLimits } from './push-limits.js';
 
@@ -108,19 +108,24 @@ export function createStartPush(deps: StartPushDeps): StartPush {
 
   const admitted = (start: PushStart, targets: readonly PushDevice[], refused: Reason | undefined) => {
     if (refused !== undefined) return { ok: false as const, reason: refused };
-    // A7.7 again, atomically: another node may have started a push for the user since `openForUser` looked.
-    const created = transactions.createAlone({
-      id: start.transactionId,
-      sessionId: base64url.encode(randomBytes(16)),
-      userName: start.userName,
-      clientName: start.clientName,
-      userIp: start.userIp,
-      number: start.number,
-      createdAt: start.now,
-      deadline: start.deadline,
-    });
-    const sent = (transaction: PushTransaction | undefined): StartPushResult => {
-      if (transaction === undefined) return { ok: false, reason: Reason.PushPending };
+    // A7.7 again, atomically: another node may have started a push for the user since `openForUser` looked, or
+    // for another user from the same address since `admit` counted.
+    const created = transactions.createAlone(
+      {
+        id: start.transactionId,
+        sessionId: base64url.encode(randomBytes(16)),
+        userName: start.userName,
+        clientName: start.clientName,
+        userIp: start.userIp,
+        number: start.number,
+        createdAt: start.now,
+        deadline: start.deadline,
+      },
+      deps.limits.sharedSourceCap(start.userIp, start.now),
+    );
+    const sent = (transaction: PushTransaction | NotCreated): StartPushResult => {
+      if (transaction === NotCreated.Pending) return { ok: false, reason: Reason.PushPending };
+      if (transaction === NotCreated.SourceLimit) return { ok: false, reason: Reason.PushRateLimited };
       const envelope = envelopeOf(transaction, deps.settings.publicUrl, deps.serverKey);
       deliver(transaction, targets, JSON.stringify(envelope));
       deps.events.started(transaction, targets.length);

@@ -55,6 +55,19 @@ export type DecideResult =
   | { readonly won: false; readonly transaction: PushTransaction | undefined };
 
 /**
+ * SECURITY A7.7 per address, for several nodes on one database: `createAlone` creates nothing when `max` pushes
+ * for logins from the new one's `userIp` were created since `since` (epoch ms), counted in the same atomic step.
+ */
+export interface SourceCap {
+  readonly max: number;
+  readonly since: number;
+}
+
+/** Why `createAlone` created nothing: the user has a push open, or the address reached its {@link SourceCap}. */
+export const NotCreated = { Pending: 'pending', SourceLimit: 'source-limit' } as const;
+export type NotCreated = (typeof NotCreated)[keyof typeof NotCreated];
+
+/**
  * Push transactions. Methods may answer synchronously (memory) or with a promise (a shared database on several
  * nodes), so the port fits both; callers handle either.
  */
@@ -63,13 +76,15 @@ export interface TransactionStore {
   create(transaction: NewPushTransaction): PushTransaction | Promise<PushTransaction>;
   /**
    * SECURITY A7.7, one pending push per user whichever node starts it: creates the transaction unless the user
-   * has another in `push-sent` before its deadline (at `createdAt`), in which case nothing is written and the
-   * answer is undefined. The check and the write are one atomic step, also between nodes.
+   * has another in `push-sent` before its deadline (at `createdAt`), or `cap` is given, the transaction has a
+   * `userIp` and that address reached the cap; then nothing is written and the answer says which. The checks and
+   * the write are one atomic step, also between nodes.
    * @throws StoreError `ALREADY_EXISTS` when the id or session id is in use
    */
   createAlone(
     transaction: NewPushTransaction,
-  ): PushTransaction | undefined | Promise<PushTransaction | undefined>;
+    cap?: SourceCap,
+  ): PushTransaction | NotCreated | Promise<PushTransaction | NotCreated>;
   byId(id: string): PushTransaction | undefined | Promise<PushTransaction | undefined>;
   bySession(sessionId: string): PushTransaction | undefined | Promise<PushTransaction | undefined>;
   /** The user's transactions still in `push-sent` before their deadline, newest first. */

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Awaitable } from '../../src/domain/awaitable.js';
 import { StoreError } from '../../src/domain/ports.js';
-import type { NewPushTransaction, TransactionStore } from '../../src/domain/push-transaction.js';
+import {
+  type NewPushTransaction,
+  NotCreated,
+  type PushTransaction,
+  type TransactionStore,
+} from '../../src/domain/push-transaction.js';
 
 export type MakeTransactionStore = () => Awaitable<TransactionStore>;
 
@@ -18,6 +23,10 @@ const txn = (id: string, userName = 'alice', deadline = T0 + 60_000): NewPushTra
   createdAt: T0,
   deadline,
 });
+
+/** The id of what `createAlone` created, or why it created nothing. */
+const idOf = (created: PushTransaction | NotCreated): string =>
+  typeof created === 'string' ? created : created.id;
 
 export function runTransactionStoreConformance(name: string, makeStore: MakeTransactionStore): void {
   describe(`TransactionStore conformance: ${name}`, () => {
@@ -42,17 +51,55 @@ export function runTransactionStoreConformance(name: string, makeStore: MakeTran
 
     test('createAlone creates only while the user has no open push (SECURITY A7.7)', async () => {
       const store = await makeStore();
-      assert.equal((await store.createAlone(txn('t1')))?.status, 'push-sent');
-      assert.equal(await store.createAlone(txn('t2')), undefined, 'alice has t1 open');
+      assert.equal((await store.byId(idOf(await store.createAlone(txn('t1')))))?.status, 'push-sent');
+      assert.equal(await store.createAlone(txn('t2')), NotCreated.Pending, 'alice has t1 open');
       assert.equal(await store.byId('t2'), undefined, 'nothing written');
-      assert.equal((await store.createAlone(txn('t3', 'bob')))?.id, 't3', 'another user is not held up');
+      assert.equal(idOf(await store.createAlone(txn('t3', 'bob'))), 't3', 'another user is not held up');
       const late = { ...txn('t4'), createdAt: T0 + 60_001, deadline: T0 + 120_000 };
-      assert.equal((await store.createAlone(late))?.id, 't4', "t1's deadline has passed");
+      assert.equal(idOf(await store.createAlone(late)), 't4', "t1's deadline has passed");
       await store.decide('t4', { status: 'denied', reason: 'PUSH_DENIED' });
-      assert.equal((await store.createAlone({ ...late, id: 't5', sessionId: 's-t5' }))?.id, 't5', 'decided');
+      assert.equal(idOf(await store.createAlone({ ...late, id: 't5', sessionId: 's-t5' })), 't5', 'decided');
       await assert.rejects(
         async () => store.createAlone({ ...txn('t3', 'carol'), createdAt: T0 }),
         StoreError,
+      );
+    });
+
+    test('createAlone with a cap counts the pushes from the address since the window start (SECURITY A7.7)', async () => {
+      const store = await makeStore();
+      const cap = { max: 2, since: T0 - 1 };
+      const from = (id: string, userName: string, userIp = '198.51.100.7') => ({
+        ...txn(id, userName),
+        userIp,
+      });
+      await store.create(from('old', 'zoe'));
+      const beforeWindow = { max: 2, since: T0 };
+      assert.equal(
+        idOf(await store.createAlone(from('t1', 'ann'), beforeWindow)),
+        't1',
+        'a push at `since` is not counted',
+      );
+      assert.equal(
+        await store.createAlone(from('t2', 'bob'), cap),
+        NotCreated.SourceLimit,
+        'zoe and ann: 2 of 2',
+      );
+      assert.equal(await store.byId('t2'), undefined, 'nothing written');
+      assert.equal(
+        idOf(await store.createAlone(from('t3', 'bob', '203.0.113.9'), cap)),
+        't3',
+        'another address',
+      );
+      assert.equal(idOf(await store.createAlone(from('t4', 'cid', ''), cap)), 't4', 'no address: no cap');
+      assert.equal(
+        idOf(await store.createAlone(from('t5', 'dan'))),
+        't5',
+        'no cap given: only the open-push rule',
+      );
+      assert.equal(
+        await store.createAlone(from('t6', 'ann'), cap),
+        NotCreated.Pending,
+        'the open push is checked first',
       );
     });
 

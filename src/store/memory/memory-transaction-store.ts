@@ -3,8 +3,10 @@ import { StoreError, StoreErrorCode } from '../../domain/ports.js';
 import {
   type DecideResult,
   type NewPushTransaction,
+  NotCreated,
   type Outcome,
   type PushTransaction,
+  type SourceCap,
   TransactionStatus,
   type TransactionStore,
 } from '../../domain/push-transaction.js';
@@ -34,10 +36,21 @@ export class MemoryTransactionStore implements TransactionStore {
     return stored;
   }
 
-  /** Single-threaded: the check and the write cannot be interleaved with another start. */
-  createAlone(transaction: NewPushTransaction): PushTransaction | undefined {
+  /**
+   * Single-threaded: the checks and the write cannot be interleaved with another start. The address count walks
+   * every kept transaction; one node passes no cap (PushLimits counts addresses in memory), so only the shared
+   * stores' callers pay for it.
+   */
+  createAlone(transaction: NewPushTransaction, cap?: SourceCap): PushTransaction | NotCreated {
     const open = this.openForUser(transaction.userName, transaction.createdAt);
-    return open.length > 0 ? undefined : this.create(transaction);
+    if (open.length > 0) return NotCreated.Pending;
+    if (cap !== undefined && transaction.userIp !== '') {
+      let fromSource = 0;
+      for (const kept of this.#byId.values())
+        if (kept.userIp === transaction.userIp && kept.createdAt > cap.since) fromSource++;
+      if (fromSource >= cap.max) return NotCreated.SourceLimit;
+    }
+    return this.create(transaction);
   }
 
   byId(id: string): PushTransaction | undefined {

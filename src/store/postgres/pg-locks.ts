@@ -21,6 +21,8 @@ export const PgLock = {
   tokenHolderNamespace: 0x41534e55,
   /** "ASNP": the per-user locks of {@link pushStartLock}. */
   pushStartNamespace: 0x41534e50,
+  /** "ASNS": the per-address locks of {@link pushSourceLock}. */
+  pushSourceNamespace: 0x41534e53,
 } as const;
 
 /**
@@ -43,6 +45,16 @@ export function tokenHolderLock(userName: string): readonly [number, number] {
  */
 export function pushStartLock(userName: string): readonly [number, number] {
   return [PgLock.pushStartNamespace, keyOf(userName)];
+}
+
+/**
+ * The lock a node holds, after {@link pushStartLock}, while it counts an address's recent pushes and creates one
+ * (SECURITY A7.7 `push.maxPerSource`): two nodes starting pushes for different users from one address take turns,
+ * so the second counts the first's. Always taken second, so no two starts can wait for each other in a cycle.
+ * @returns the arguments of `pg_advisory_xact_lock(int, int)`
+ */
+export function pushSourceLock(userIp: string): readonly [number, number] {
+  return [PgLock.pushSourceNamespace, keyOf(userIp)];
 }
 
 /** 32 bits of SHA-256: independent of the PostgreSQL version, unlike the server's `hashtext`. */

@@ -14,8 +14,11 @@ const MUTE =
 
 /**
  * Push limits over the shared tables (migration 11): the pushes counted are the `push_transactions` rows every
- * node writes, so N nodes do not allow N times the limit. Counting and then creating are two statements: two
- * nodes admitting the same user's push at the same instant may both pass at the limit's edge (one over).
+ * node writes, so N nodes do not allow N times the limit. This count refuses early, outside a transaction; the
+ * creation checks again under advisory locks (PgTransactionStore.createAlone: the user's open push, the address's
+ * count), so two nodes admitting pushes at the same instant cannot both pass the per-address limit's edge, and a
+ * user's second push waits for the first to end. A user's pushes decided within milliseconds of each other on two
+ * nodes could still pass `maxPerUser` by one.
  */
 export class PgPushLimitRecords implements PushLimitRecords {
   readonly #pool: pg.Pool;

@@ -1,17 +1,19 @@
 // Owns the PostgreSQL adapter of the TransactionStore port: push transactions every node of a site shares.
 import type pg from 'pg';
 import { StoreError, StoreErrorCode } from '../../domain/ports.js';
-import type {
-  DecideResult,
-  NewPushTransaction,
-  Outcome,
-  PushTransaction,
-  TransactionStatus,
-  TransactionStore,
+import {
+  type DecideResult,
+  type NewPushTransaction,
+  NotCreated,
+  type Outcome,
+  type PushTransaction,
+  type SourceCap,
+  type TransactionStatus,
+  type TransactionStore,
 } from '../../domain/push-transaction.js';
 import type { Reason } from '../../domain/reason.js';
 import { isUniqueViolation, queryOrFail, toStoreError } from './pg-errors.js';
-import { pushStartLock } from './pg-locks.js';
+import { pushSourceLock, pushStartLock } from './pg-locks.js';
 import { inTransaction } from './pg-transaction.js';
 
 /**
@@ -48,6 +50,8 @@ const OPEN_FOR_USER =
   "WHERE user_name = $1 AND status = 'push-sent' AND deadline >= $2 ORDER BY created_at DESC, id DESC";
 const OPEN_EXISTS =
   "SELECT 1 FROM push_transactions WHERE user_name = $1 AND status = 'push-sent' AND deadline >= $2 LIMIT 1";
+// A range of the index push_transactions_source (migration 11).
+const FROM_SOURCE = 'SELECT count(*)::int AS n FROM push_transactions WHERE user_ip = $1 AND created_at > $2';
 // SECURITY A4.3: one statement. A concurrent UPDATE of the row waits for the first to commit, then
 // re-checks `status = 'push-sent'` on the committed row (READ COMMITTED) and matches nothing: exactly one
 // caller gets a row back. pg_notify runs once per row returned, so only the winner notifies; the notification
@@ -109,14 +113,20 @@ export class PgTransactionStore implements TransactionStore {
   /**
    * SECURITY A7.7 across nodes: under a per-user advisory lock, one transaction checks for an open push and
    * creates this one. The check is a statement after the lock is held, so under READ COMMITTED it sees a push the
-   * lock's previous holder committed. Four round trips, once per push a person is asked to answer.
+   * lock's previous holder committed. Five round trips, once per push a person is asked to answer; with a `cap`
+   * and an address, two more: the per-address lock (taken second, see pushSourceLock) and the count under it.
    */
-  async createAlone(transaction: NewPushTransaction): Promise<PushTransaction | undefined> {
+  async createAlone(transaction: NewPushTransaction, cap?: SourceCap): Promise<PushTransaction | NotCreated> {
     try {
       return await inTransaction(this.#pool, async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...pushStartLock(transaction.userName)]);
         const open = await client.query(OPEN_EXISTS, [transaction.userName, transaction.createdAt]);
-        if (open.rows.length > 0) return undefined;
+        if (open.rows.length > 0) return NotCreated.Pending;
+        if (cap !== undefined && transaction.userIp !== '') {
+          await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...pushSourceLock(transaction.userIp)]);
+          const counted = await client.query<{ n: number }>(FROM_SOURCE, [transaction.userIp, cap.since]);
+          if ((counted.rows[0]?.n ?? 0) >= cap.max) return NotCreated.SourceLimit;
+        }
         const { rows } = await client.query<TransactionRow>(INSERT, insertValues(transaction));
         return toTransaction(rows[0]!);
       });

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { StoreError, StoreErrorCode } from '../../../src/domain/ports.js';
-import type { NewPushTransaction } from '../../../src/domain/push-transaction.js';
+import { type NewPushTransaction, NotCreated } from '../../../src/domain/push-transaction.js';
 import { MemoryTransactionStore } from '../../../src/store/memory/memory-transaction-store.js';
 import {
   PgTransactionStore,
@@ -113,8 +113,35 @@ describe('PgTransactionStore on two nodes of one database', () => {
           a.createAlone({ ...txn(`a${round}`), sessionId: `sa${round}`, userName: user }),
           b.createAlone({ ...txn(`b${round}`), sessionId: `sb${round}`, userName: user }),
         ]);
-        assert.equal(created.filter((t) => t !== undefined).length, 1, `round ${round}`);
+        assert.equal(created.filter((t) => typeof t !== 'string').length, 1, `round ${round}`);
         assert.equal((await a.openForUser(user, T0)).length, 1, `round ${round}: one open push`);
+      }
+    });
+  });
+
+  test('SECURITY A7.7: pushes for different users from one address on two nodes at once stop at the cap, 10 rounds', async () => {
+    const pool = await freshPool();
+    await withSecondNode(pool, async (other) => {
+      const nodes = [new PgTransactionStore(pool), new PgTransactionStore(other)];
+      for (let round = 0; round < 10; round++) {
+        const userIp = `192.0.2.${round}`;
+        const cap = { max: 3, since: T0 - 1 };
+        // Eight starts from one address, four on each node, all at once: without the count under the address's
+        // lock each node would see fewer than three and more than three would be created.
+        const created = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            nodes[i % 2]!.createAlone(
+              { ...txn(`r${round}u${i}`), sessionId: `sr${round}u${i}`, userName: `u${round}-${i}`, userIp },
+              cap,
+            ),
+          ),
+        );
+        assert.equal(
+          created.filter((t) => typeof t !== 'string').length,
+          3,
+          `round ${round}: ${created.join()}`,
+        );
+        assert.equal(created.filter((t) => t === NotCreated.SourceLimit).length, 5, `round ${round}`);
       }
     });
   });
