@@ -1,41 +1,10 @@
 // Owns the server's token cache and group commit: decoded tokens in memory, replay-guard writes batched per tick.
 import type { Awaitable } from '../domain/awaitable.js';
 import type { NewToken, Token, TokenStore, TokenSuccess } from '../domain/token.js';
-import { distinctCodeLengths, prepareCodeKeys } from '../domain/token.js';
 import type { Follows } from './caching-user-store.js';
+import { ReplayGuardWrites } from './replay-guard-writes.js';
 import type { ReplayJournal, ReplayMark } from './replay-journal.js';
-
-type MutableToken = { -readonly [K in keyof Token]: Token[K] };
-
-/** A user's cached tokens, and the code lengths they take (for splitting `concat` passwords). */
-interface CachedUser {
-  readonly tokens: MutableToken[];
-  readonly codeLengths: readonly number[];
-}
-
-/** A success for the database (no journal, or a token this cache does not hold). */
-interface Pending {
-  readonly serial: string;
-  readonly userName: string;
-  readonly success: TokenSuccess;
-  resolve(committed: boolean): void;
-  reject(error: unknown): void;
-}
-
-/** A success waiting for the journal: its mark already moved in memory. */
-interface JournalPending {
-  readonly tokenId: number;
-  readonly mark: ReplayMark;
-  readonly userName: string;
-}
-
-/** One promise per journal batch: the batch is durable as a whole or not at all. */
-interface JournalBatch {
-  readonly items: JournalPending[];
-  readonly durable: Promise<boolean>;
-  resolve(committed: boolean): void;
-  reject(error: unknown): void;
-}
+import { type MutableToken, TokenCache } from './token-cache.js';
 
 /**
  * Tokens from memory. Complete mode (after `load`, `storage.loginIndex: memory`): every token was read and
@@ -53,55 +22,38 @@ interface JournalBatch {
  * Over a store that answers with promises (PostgreSQL), a read the cache cannot answer returns a promise that every
  * read of the same user joins; a read that a change overtook (`refreshUser`, a write) answers its callers but is not
  * kept. A batch of compare-and-sets is answered once every one of them is.
+ *
+ * What memory holds is a TokenCache; the durable half of the replay guard is ReplayGuardWrites.
  */
 export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements TokenStore {
-  private readonly byUser = new Map<string, CachedUser>();
-  /** The same cached objects by serial, for a compare-and-set that does not follow a list of its user. */
-  private readonly bySerial = new Map<string, MutableToken>();
-  /** The user looked up last: one login asks for its tokens up to three times in one pass, and a lookup in a map
-   * of a few hundred thousand users costs about a microsecond in cache misses, a compare almost nothing. */
-  private lastName: string | undefined;
-  private last: CachedUser | undefined;
-  /** Complete mode: users changed since their tokens were read, so a miss on them must ask the store. */
-  private readonly reread = new Set<string>();
+  private readonly cache: TokenCache;
   /** Reads of one user's tokens still in flight, by user; a change to the user removes its read from here. */
   private readonly reading = new Map<string, Promise<Token[]>>();
   /** While `invalidateAll` waits for every token: users changed since it asked, read again once it has them. */
   private relisting: Set<string> | undefined;
-  private complete = false;
-  private queue: Pending[] = [];
-  private journalBatch: JournalBatch | undefined;
-  private scheduled = false;
+  private readonly writes: ReplayGuardWrites;
 
   constructor(
     private readonly inner: Inner,
     /** Runs `fn` inside one database transaction. */
-    private readonly transaction: (fn: () => void) => void,
+    transaction: (fn: () => void) => void,
     /** Accepted steps go here, not to the token table; tokens read back are raised to its marks. */
     private readonly journal?: ReplayJournal,
-    private readonly maxUsers = 500_000,
-  ) {}
+    maxUsers = 500_000,
+  ) {
+    this.cache = new TokenCache(maxUsers);
+    this.writes = new ReplayGuardWrites(inner, transaction, journal, (userName) => this.dropUser(userName));
+  }
 
   /** True once every token is in memory (`load`). */
   get isComplete(): boolean {
-    return this.complete;
+    return this.cache.isComplete;
   }
 
   /** Holds exactly `tokens` (every token of the store, read after the change feed's start) and turns complete. */
   load(tokens: readonly Token[]): void {
-    this.clear();
     this.reading.clear();
-    const byUser = new Map<string, MutableToken[]>();
-    for (const token of this.withJournal(tokens as Token[]) as MutableToken[]) {
-      const list = byUser.get(token.userName);
-      if (list === undefined) byUser.set(token.userName, [token]);
-      else list.push(token);
-      this.bySerial.set(token.serial, token);
-    }
-    for (const [name, list] of byUser)
-      this.byUser.set(name, { tokens: list, codeLengths: distinctCodeLengths(list) });
-    packForIndex(this.bySerial.values());
-    this.complete = true;
+    this.cache.load(this.withJournal(tokens as Token[]) as MutableToken[]);
   }
 
   /** Forgets one user's tokens (some writer changed them); the next use reads the store. */
@@ -119,8 +71,8 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
   }
 
   private reloadAll(): Awaitable<void> {
-    if (!this.complete) {
-      this.clear();
+    if (!this.cache.isComplete) {
+      this.cache.clear();
       this.reading.clear();
       return;
     }
@@ -142,8 +94,7 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
       (error: unknown) => {
         if (this.relisting === changed) {
           this.relisting = undefined;
-          this.complete = false;
-          this.clear();
+          this.cache.turnLazy();
           this.reading.clear();
         }
         throw error;
@@ -151,22 +102,10 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
     );
   }
 
-  private clear(): void {
-    this.byUser.clear();
-    this.bySerial.clear();
-    this.reread.clear();
-    this.forgetLast();
-  }
-
-  private forgetLast(): void {
-    this.lastName = undefined;
-    this.last = undefined;
-  }
-
   listForUser(userName: string): Follows<Inner, 'listForUser', Token[]> {
-    const hit = this.cachedUser(userName);
+    const hit = this.cache.user(userName);
     if (hit !== undefined) return hit.tokens as Follows<Inner, 'listForUser', Token[]>;
-    if (this.complete && !this.reread.has(userName)) {
+    if (this.cache.holdsNone(userName)) {
       const none: Token[] = [];
       return none as Follows<Inner, 'listForUser', Token[]>;
     }
@@ -175,17 +114,7 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
 
   /** The user's distinct code lengths when their tokens are cached; else undefined (ask the token-holder index). */
   cachedCodeLengths(userName: string): readonly number[] | undefined {
-    return this.cachedUser(userName)?.codeLengths;
-  }
-
-  private cachedUser(userName: string): CachedUser | undefined {
-    if (userName === this.lastName) return this.last;
-    const hit = this.byUser.get(userName);
-    if (hit !== undefined) {
-      this.lastName = userName;
-      this.last = hit;
-    }
-    return hit;
+    return this.cache.user(userName)?.codeLengths;
   }
 
   private read(userName: string): Awaitable<Token[]> {
@@ -211,27 +140,8 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
 
   private keep(userName: string, listed: Token[]): Token[] {
     const tokens = this.withJournal(listed);
-    this.reread.delete(userName);
-    // Users without tokens are not cached, so made-up names cannot fill memory.
-    if (tokens.length > 0) {
-      if (!this.complete && this.byUser.size >= this.maxUsers) this.clear();
-      const cached: CachedUser = {
-        tokens: tokens as MutableToken[],
-        codeLengths: distinctCodeLengths(tokens),
-      };
-      this.byUser.set(userName, cached);
-      for (const token of cached.tokens) this.bySerial.set(token.serial, token);
-      this.lastName = userName;
-      this.last = cached;
-    }
+    this.cache.keep(userName, tokens);
     return tokens;
-  }
-
-  /** The cached object of a serial; the last user's list answers without a map lookup. */
-  private cachedToken(serial: string): MutableToken | undefined {
-    const last = this.last;
-    if (last !== undefined) for (const token of last.tokens) if (token.serial === serial) return token;
-    return this.bySerial.get(serial);
   }
 
   /**
@@ -239,7 +149,7 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
    * says replay; otherwise a promise of the verdict (with a journal, one promise shared by the turn's batch).
    */
   recordSuccessBatched(serial: string, success: TokenSuccess): false | Promise<boolean> {
-    const token = this.cachedToken(serial);
+    const token = this.cache.token(serial);
     if (token !== undefined) {
       if (token.lastUsed !== success.expectedLastUsed || success.newLastUsed <= token.lastUsed) return false;
       // In place: the cache owns these objects, and a copy per login would only feed the garbage collector.
@@ -249,141 +159,19 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
         const mark: ReplayMark = { lastUsed: success.newLastUsed, drift: success.drift };
         // The journal's marks move with memory, so a reload before the next sync still sees this use.
         this.journal.raise(token.id, mark);
-        const batch = this.journalBatch ?? this.openJournalBatch();
-        batch.items.push({ tokenId: token.id, mark, userName: token.userName });
-        return batch.durable;
+        return this.writes.journaled(token.id, mark, token.userName);
       }
     }
     const userName = token?.userName ?? '';
-    return new Promise<boolean>((resolve, reject) => {
-      this.queue.push({ serial, userName, success, resolve, reject });
-      this.schedule();
-    });
+    return this.writes.queued(serial, userName, success);
   }
-
-  private openJournalBatch(): JournalBatch {
-    const { promise, resolve, reject } = withResolvers<boolean>();
-    const batch: JournalBatch = { items: [], durable: promise, resolve, reject };
-    this.journalBatch = batch;
-    this.schedule();
-    return batch;
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(this.flushScheduled);
-  }
-
-  // Bound once: `flush` never rejects (each caller hears its verdict through its own promise).
-  private readonly flushScheduled = (): void => {
-    void this.flush();
-  };
 
   /**
    * Commits every queued success (the journal batch and the database batch) and tells each caller the verdict.
    * Never rejects; answers when the database batch is answered (at once when the inner store answers values).
    */
   flush(): Awaitable<void> {
-    this.scheduled = false;
-    const journalBatch = this.journalBatch;
-    this.journalBatch = undefined;
-    if (journalBatch !== undefined) this.flushJournal(journalBatch);
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return;
-    if (batch.length > 1 && this.inner.recordSuccesses !== undefined && distinctSerials(batch)) {
-      return this.flushAtOnce(batch);
-    }
-    const results: Awaitable<boolean>[] = [];
-    let waits = false;
-    try {
-      this.transaction(() => {
-        for (const item of batch) {
-          const result = this.inner.recordSuccess(item.serial, item.success);
-          if (result instanceof Promise) waits = true;
-          results.push(result);
-        }
-      });
-    } catch (error) {
-      this.failBatch(batch, error);
-      return;
-    }
-    if (!waits) {
-      this.settleBatch(batch, results as boolean[]);
-      return;
-    }
-    // Every write of the batch is waited for, so no caller is told before the batch's fate is known.
-    return Promise.allSettled(results.map((result, i) => this.orRecheck(result, batch[i]!))).then(
-      (settled) => {
-        const verdicts: boolean[] = [];
-        for (const outcome of settled) {
-          if (outcome.status === 'rejected') {
-            this.failBatch(batch, outcome.reason);
-            return;
-          }
-          verdicts.push(outcome.value);
-        }
-        this.settleBatch(batch, verdicts);
-      },
-    );
-  }
-
-  /** One statement for the whole batch (PostgreSQL: one round trip), then each refusal re-checked as below. */
-  private flushAtOnce(batch: readonly Pending[]): Promise<void> {
-    const items = batch.map((item) => ({ serial: item.serial, success: item.success }));
-    return Promise.resolve()
-      .then(() => this.inner.recordSuccesses!(items))
-      .then((verdicts) => Promise.all(verdicts.map((won, i) => this.orRecheck(won, batch[i]!))))
-      .then(
-        (verdicts) => this.settleBatch(batch, verdicts),
-        (error: unknown) => this.failBatch(batch, error),
-      );
-  }
-
-  /**
-   * A shared database (several nodes): a refused compare-and-set may only mean this node's memory of `lastUsed`
-   * was behind, because another node accepted an EARLIER code of the token and the change had not reached us.
-   * The code is still new if it is past what the database holds now, so the compare-and-set is tried once more
-   * from there (A6.4 holds: the database still lets exactly one writer move the token past any step).
-   */
-  private async orRecheck(result: Awaitable<boolean>, item: Pending): Promise<boolean> {
-    if (await result) return true;
-    const stored = await this.inner.getBySerial(item.serial);
-    if (stored === undefined || stored.lastUsed >= item.success.newLastUsed) return false;
-    if (stored.lastUsed === item.success.expectedLastUsed) return false;
-    return this.inner.recordSuccess(item.serial, { ...item.success, expectedLastUsed: stored.lastUsed });
-  }
-
-  /** Nothing of the batch is known to be durable: every caller fails closed, and memory of its users goes. */
-  private failBatch(batch: readonly Pending[], error: unknown): void {
-    this.forgetUsersOf(batch);
-    for (const item of batch) item.reject(error);
-  }
-
-  private settleBatch(batch: readonly Pending[], results: readonly boolean[]): void {
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i]!;
-      // Another writer moved the token first: memory is stale for that user.
-      if (!results[i]) this.dropUser(item.userName);
-      item.resolve(results[i]!);
-    }
-  }
-
-  private flushJournal(batch: JournalBatch): void {
-    // The marks moved at the compare-and-set; the journal only writes and syncs them.
-    this.journal!.appendDurable(
-      batch.items,
-      (error) => {
-        if (error === null) {
-          batch.resolve(true);
-          return;
-        }
-        this.forgetUsersOf(batch.items);
-        batch.reject(error);
-      },
-      { raised: true },
-    );
+    return this.writes.flush();
   }
 
   /** Raises tokens read from the database to what the journal already recorded (A6.4: only forward). */
@@ -397,21 +185,11 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
     });
   }
 
-  /** Nothing of a failed batch is durable: forget what memory believes, so its callers fail closed. */
-  private forgetUsersOf(batch: readonly { readonly userName: string }[]): void {
-    for (const item of batch) this.dropUser(item.userName);
-  }
-
   /** Forgets one user's cached tokens, so the next read goes to the database. */
   private dropUser(userName: string): void {
-    if (this.complete) this.reread.add(userName);
     this.reading.delete(userName);
     this.relisting?.add(userName);
-    const cached = this.byUser.get(userName);
-    if (cached === undefined) return;
-    this.byUser.delete(userName);
-    for (const token of cached.tokens) this.bySerial.delete(token.serial);
-    if (this.last === cached) this.forgetLast();
+    this.cache.drop(userName);
   }
 
   // Everything below passes through and drops the user's cached tokens, so the next read sees the change.
@@ -489,8 +267,8 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
 
   /** A write of one token: its user's cached tokens go, when this cache holds them. */
   private dropping<T>(serial: string, write: () => Awaitable<T>): Awaitable<T> {
-    const token = this.bySerial.get(serial);
-    if (token !== undefined) return this.droppingUsers([token.userName], write);
+    const owner = this.cache.ownerOf(serial);
+    if (owner !== undefined) return this.droppingUsers([owner], write);
     // Whose token it is is not known here: no read under way may keep what it brings.
     this.reading.clear();
     const result = write();
@@ -510,57 +288,4 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
       for (const userName of userNames) this.dropUser(userName);
     });
   }
-}
-
-/**
- * Memory of the index: each unsealed seed came in its own ArrayBuffer (about 200 bytes of bookkeeping for 20 bytes
- * of key, and work for every garbage collection); they move into one shared buffer, each token keeping a view. Text
- * that repeats across rows (type, algorithm, label, the import's time stamp) is kept once. HMAC-SHA-1 keys get
- * their pad states here too (otp/hmac-sha1.ts), so a first login does no key set-up.
- */
-function packForIndex(tokens: Iterable<MutableToken>): void {
-  const all = [...tokens];
-  let bytes = 0;
-  for (const token of all) bytes += token.secret.length;
-  const slab = new Uint8Array(bytes);
-  const text = new Map<string, string>();
-  const once = (value: string): string => {
-    const known = text.get(value);
-    if (known !== undefined) return known;
-    text.set(value, value);
-    return value;
-  };
-  let offset = 0;
-  for (const token of all) {
-    const length = token.secret.length;
-    slab.set(token.secret, offset);
-    token.secret = slab.subarray(offset, offset + length);
-    offset += length;
-    token.type = once(token.type) as MutableToken['type'];
-    token.algorithm = once(token.algorithm) as MutableToken['algorithm'];
-    token.label = once(token.label);
-    token.createdAt = once(token.createdAt);
-  }
-  prepareCodeKeys(all);
-}
-
-/** `Promise.withResolvers` (Node 22+) for Node 20. */
-function withResolvers<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** True when no serial appears twice: the batched compare-and-set reports one verdict per serial. */
-function distinctSerials(batch: readonly Pending[]): boolean {
-  const seen = new Set<string>();
-  for (const item of batch) {
-    if (seen.has(item.serial)) return false;
-    seen.add(item.serial);
-  }
-  return true;
 }
