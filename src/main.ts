@@ -1,50 +1,26 @@
 // Owns the composition root: configuration → stores → first-factor sources → use cases → RADIUS listeners.
 
 import type { Logger } from 'pino';
-import { createAuthenticate } from './auth/authenticate.js';
-import { createCheckCode } from './auth/check-code.js';
-import { createGroupAttributes } from './auth/group-attributes.js';
-import { createLocalFirstFactor } from './auth/local-first-factor.js';
-import { createSecondFactorPolicy } from './auth/second-factor-policy.js';
-import { createSignInHistory } from './auth/sign-in-history.js';
-import { SignInLog } from './auth/sign-in-log.js';
+import { countWithoutSecondFactor } from './admin/user-admin.js';
+import { openCaches } from './cache-wiring.js';
 import type { Config } from './config/config-schema.js';
 import { LdapConfigError } from './directory/ldap/ldap-config.js';
-import { hashArgon2id } from './directory/password/argon2id.js';
 import { createPasswordVerifier } from './directory/password/password-verifier.js';
-import type { Decision } from './domain/decision.js';
 import { StoreError } from './domain/ports.js';
-import { type InternalErrorSink, logFieldsOf } from './domain/request-context.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
+import { createHttpApps } from './http-apps-wiring.js';
 import { readinessChecks, startHttpListeners } from './http-wiring.js';
-import {
-  buildFirstFactor,
-  checkWiring,
-  loadDictionary,
-  PACKAGE_VERSION,
-  warnAboutClients,
-  warnAboutPolicyClients,
-} from './server-wiring.js';
-import { foldReplayJournal, openChangeFeed, openReplayJournal } from './store-wiring.js';
-
-export { checkWiring, unknownPolicyClients } from './server-wiring.js';
-
-import { countWithoutSecondFactor } from './admin/user-admin.js';
-import { createApiWiring } from './api-wiring.js';
-import { createPortalWiring } from './portal-wiring.js';
-import { createPushWiring } from './push-wiring.js';
-import { ClientTable } from './radius-server/client-table.js';
-import { RadiusCounters } from './radius-server/counters.js';
-import { RequestProcessor } from './radius-server/request-processor.js';
+import { createLoginWiring } from './login-wiring.js';
+import type { RequestProcessor } from './radius-server/request-processor.js';
 import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
-import { CachingLockoutStore } from './store/caching-lockout-store.js';
-import { CachingTokenStore } from './store/caching-token-store.js';
-import { CachingUserStore } from './store/caching-user-store.js';
-import { LoginIndex } from './store/login-index.js';
+import { createRadiusWiring } from './radius-wiring.js';
+import { checkWiring, loadDictionary, warnAboutPolicyClients } from './server-wiring.js';
 import { openConfiguredStores, type Stores } from './store/open-stores.js';
 import { SealError } from './store/sealer.js';
 import { acquireServerLock } from './store/sqlite/server-lock.js';
-import { TokenHolders } from './store/token-holders.js';
+import { foldReplayJournal } from './store-wiring.js';
+
+export { checkWiring, unknownPolicyClients } from './server-wiring.js';
 
 export interface RunningServer {
   readonly sockets: readonly BoundSocket[];
@@ -128,227 +104,50 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     if (problems.length > 0) throw new WiringError(problems.join('; '));
     warnAboutPolicyClients(config, await stores.clients.list(), logger);
     const dictionary = loadDictionary(config);
-    const users = new CachingUserStore(stores.users, undefined, passwords.prepare?.bind(passwords));
-    // The login index fills it from the tokens it reads anyway; a lazy server reads it here.
-    const tokenHolders = new TokenHolders(stores.holderQueries);
-    if (config.storage.loginIndex !== 'memory') await tokenHolders.refresh();
-    // The journal is a file beside the SQLite database; on PostgreSQL every node's compare-and-set is in the
-    // database itself (one conditional UPDATE per accepted code), which is what makes a code spent on all nodes.
-    const journal = stores.kind === 'sqlite' ? await openReplayJournal(config, stores, logger) : undefined;
-    if (journal !== undefined) cleanups.push(() => journal.close());
-    const tokens = new CachingTokenStore(stores.tokens, (fn) => stores.transaction(fn), journal);
-    const lockouts = new CachingLockoutStore(stores.lockouts);
-    // A6.7: no code is checked before every current lock is in memory (a failed read stops the start).
-    await lockouts.loaded;
     // The client table is read again when the feed says a client changed; the processor holding it comes later.
     let reloadClients = () => {};
-    const index = new LoginIndex(
-      { users, tokens, lockouts, holders: tokenHolders, reloadClients: () => reloadClients() },
+    const caches = await openCaches({
+      config,
       stores,
-      (error) =>
-        logger.error(
-          { event: 'store.reread_failed', err: error },
-          'a row another writer changed could not be read again',
-        ),
-    );
-    const feed = await openChangeFeed(stores, logger, index);
-    cleanups.push(() => feed.close());
-    if (config.storage.loginIndex === 'memory') {
-      const loaded = await index.load();
-      logger.info(
-        {
-          event: 'store.login_index_loaded',
-          users: loaded.users,
-          tokens: loaded.tokens,
-          ms: Math.round(loaded.ms),
-          rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20),
-        },
-        'every user and token loaded into memory',
-      );
-    }
-    /** This process wrote to the store outside the caches (REST API, portal): apply its change rows now. */
-    const storesChanged = () => feed.drain();
-    // Issue 12 item 11: the line names the login (txn, client, user) so it reads with the rest of it.
-    const onInternalError: InternalErrorSink = (err, context, subject) =>
-      logger.error({ event: 'auth.error', ...subject, context, err }, 'internal error');
-    const local = createLocalFirstFactor({
-      users,
       passwords,
-      upgradeLegacyHashes: config.passwords.upgradeLegacyHashes,
-      onInternalError,
+      logger,
+      cleanups,
+      reloadClients: () => reloadClients(),
     });
-    const firstFactor = buildFirstFactor(config, local, logger);
-    cleanups.push(() => void firstFactor.close?.());
-    const sessions = stores.challenges(config.secondFactor.challengeSeconds * 1000);
-    // Issue 18: every final login outcome of an existing user, written in batches off the login path.
-    const signIns = new SignInLog({
-      store: stores.signIns,
-      retentionDays: config.portal.signInHistoryDays,
-      events: {
-        flushFailed: (err, counts) =>
-          logger.error(
-            { event: 'sign_ins.write_failed', err, ...counts },
-            'sign-in history could not be written; kept in memory and tried again',
-          ),
-        pruned: (count, before) => {
-          if (count > 0) logger.info({ event: 'sign_ins.pruned', count, before }, 'old sign-ins deleted');
-        },
-        pruneFailed: (err) =>
-          logger.warn({ event: 'sign_ins.prune_failed', err }, 'old sign-ins not deleted'),
-      },
-    });
-    cleanups.push(() => signIns.close());
-    const attributesFor = createGroupAttributes(config.replyAttributes);
-    const counters = new RadiusCounters();
+    const { tokens, tokenHolders, journal, storesChanged } = caches;
     // Built once the processor exists; the push events that feed it can only fire after that.
     let metrics: Metrics | undefined;
-    const checkCode = createCheckCode({
-      tokens,
-      recordSuccess: (serial, success) => tokens.recordSuccessBatched(serial, success),
-      lockouts,
-      policy: config.secondFactor,
-      onLockout: (event, request) =>
-        logger.warn(
-          { event: 'audit.lockout', ...logFieldsOf(request), ...event },
-          'locked after repeated failures',
-        ),
-    });
-    const push = await createPushWiring({
+    const auth = await createLoginWiring({
       config,
-      checkCode,
-      devices: stores.pushDevices,
-      tokens,
-      secrets: stores.serverSecrets,
-      transactions: stores.transactions,
-      limitRecords: stores.pushLimitRecords,
-      notices: stores.decisionNotices((err) =>
-        logger.warn(
-          { event: 'store.notices_lost', err },
-          'lost the connection that hears push decisions of other nodes; reconnecting',
-        ),
-      ),
+      stores,
+      caches,
+      passwords,
       logger,
-      holders: tokenHolders,
-      attributesFor,
-      count: { delivery: (r) => metrics?.delivery(r), answer: (r) => metrics?.answer(r) },
+      cleanups,
+      metrics: () => metrics,
     });
-    cleanups.push(() => push.close());
-    // Before serving: a decision another node commits from now on reaches the requests this node holds.
-    await push.listen();
-    const authenticate = createAuthenticate({
-      firstFactor,
-      policy: createSecondFactorPolicy(config.secondFactor),
-      tokenHolders,
-      // The token cache answers for users it holds, and remembers the user for the code check that follows.
-      codeLengthsOf: (name) => tokens.cachedCodeLengths(name) ?? tokenHolders.codeLengthsOf(name),
-      checkCode,
-      sessions,
-      attributesFor,
-      onInternalError,
-      graceLogins: stores.graceLogins,
-      ...(push.enrollment === undefined ? {} : { enrollment: push.enrollment }),
-      ...(push.hooks === undefined ? {} : { push: push.hooks }),
-    });
-    const clients = await stores.clients.list();
-    if (clients.length === 0) {
-      logger.warn(
-        { event: 'config.no_clients' },
-        'no RADIUS clients configured: every request will be dropped',
-      );
-    }
-    warnAboutClients(clients, logger);
-    const processor = new RequestProcessor({
-      clients: new ClientTable(clients),
-      authenticate,
+    const { signIns, push } = auth;
+    const radius = await createRadiusWiring({
+      config,
+      stores,
+      logger,
       dictionary,
-      logger,
-      options: config.radius,
-      counters,
-      // docs/push.md §7: a hold never outlives its push window (the NAS margin is inside that window).
-      holds: { max: config.push.maxPending, maxHoldMs: config.push.timeoutSeconds * 1000 + 5_000 },
-      onDecided: (ms) => metrics?.decisionSeconds(ms / 1000),
-      // `portal.signInHistoryDays: 0`: no history, and the hot path pays not even the call.
-      ...(config.portal.signInHistoryDays === 0
-        ? {}
-        : {
-            onFinalDecision: (
-              decision: Decision,
-              client: string,
-              station: Uint8Array | undefined,
-              txn: string,
-            ) => signIns.recordDecision(decision, client, station, txn),
-          }),
+      authenticate: auth.authenticate,
+      signIns,
+      cleanups,
+      metrics: () => metrics,
     });
-    cleanups.push(() => processor.close());
-    /** SIGHUP, the change log (`assent client add`) or the REST API: the client table is read again and swapped in whole. */
-    const readClients = async (): Promise<number> => {
-      const fresh = await stores.clients.list();
-      warnAboutClients(fresh, logger);
-      warnAboutPolicyClients(config, fresh, logger);
-      processor.setClients(new ClientTable(fresh));
-      logger.info({ event: 'radius.clients_reloaded', clients: fresh.length });
-      return fresh.length;
-    };
-    // One read at a time: reads that overlapped could settle out of order (a store over the network) and swap an
-    // older table in over a newer one.
-    let reloading: Promise<unknown> = Promise.resolve();
-    const reload = (): Promise<number> => {
-      const next = reloading.then(readClients);
-      reloading = next.catch(() => undefined);
-      return next;
-    };
-    reloadClients = () => {
-      reload().catch((error: unknown) => logger.error({ event: 'radius.clients_reload_failed', err: error }));
-    };
-    const login = {
-      tokenHolders,
-      codeLengthsOf: (name: string) => tokens.cachedCodeLengths(name) ?? tokenHolders.codeLengthsOf(name),
-      checkCode,
-      attributesFor,
-      onInternalError,
-      graceLogins: stores.graceLogins,
-    };
-    const api = createApiWiring({
+    const { processor, reload } = radius;
+    reloadClients = radius.reloadClients;
+    const { api, portal } = createHttpApps({
       config,
       logger,
       stores,
-      local,
-      firstFactor,
-      login,
-      push,
-      lockouts,
+      caches,
+      auth,
       reloadClients: () => reload(),
-      version: PACKAGE_VERSION,
-      hashPassword: (password) => hashArgon2id(password, config.passwords.argon2),
-      storesChanged,
-      signIns,
+      cleanups,
     });
-    cleanups.push(() => api.close());
-    // Issue 18: the user portal at /my/ (docs/self-service.md), reading and adding to the same sign-in history.
-    const portal = createPortalWiring({
-      config,
-      logger,
-      stores: { tokens, pushDevices: stores.pushDevices },
-      firstFactor,
-      login,
-      lockouts,
-      push,
-      pushes: api.pushes,
-      storesChanged,
-      signIns: {
-        history: createSignInHistory({
-          store: stores.signIns,
-          flush: () => signIns.flush(),
-          mute: (user, now) => push.mute(user, now),
-        }),
-        record: (entry) => signIns.record(entry),
-      },
-    });
-    if (portal !== undefined) cleanups.push(() => portal.close());
-    if (api.pushes !== undefined) {
-      const pushes = api.pushes;
-      push.onDelivered((transaction, result) => pushes.delivered(transaction, result));
-    }
     // PROTOCOL P3: a device's answer, a typed code or the deadline releases the held requests of its login, or
     // answers the application that asked for it over the REST API.
     push.waits.onDecision((txn, decision, wait) => {
@@ -371,7 +170,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     };
     metrics = createMetrics({
       withoutSecondFactor,
-      radius: counters,
+      radius: radius.counters,
       pendingPushes: () => push.waits.size,
       heldRequests: () => processor.heldCount,
       signIns: () => signIns.counts,
@@ -404,7 +203,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       );
     }
     logger.info(
-      { event: 'radius.listening', sockets, clients: clients.length },
+      { event: 'radius.listening', sockets, clients: radius.clientCount },
       'Assent RADIUS server ready',
     );
 

@@ -1,24 +1,14 @@
-// Owns building push authentication from the configuration: keys, stores, limits, use cases, delivery and events.
-import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
-import { rootCertificates } from 'node:tls';
+// Owns building push authentication from the configuration: keys, limits, waits, cross-node decisions and events.
 import type { Logger } from 'pino';
-import { type AnswerEvents, createAnswerPush } from './auth/answer-push.js';
-import { createFortiAnswer } from './auth/answer-push-fac.js';
 import type { AuthenticateDeps, PushHooks } from './auth/authenticate.js';
 import type { CheckCode } from './auth/check-code.js';
-import { createEnrollAtLogin } from './auth/enroll-at-login.js';
-import { createActivateDevice } from './auth/enroll-device.js';
-import { EnrollmentCodes } from './auth/enrollment-codes.js';
 import type { GroupAttributes } from './auth/group-attributes.js';
-import { createPollPushes } from './auth/poll-pushes.js';
 import { PushLimits } from './auth/push-limits.js';
 import { PushWaits } from './auth/push-waits.js';
-import { createStartPush } from './auth/start-push.js';
 import type { Config } from './config/config-schema.js';
 import { effectivePublicUrl } from './config/public-url.js';
 import { accept, type Decision } from './domain/decision.js';
-import type { DeliveryResult, PushSender } from './domain/push-delivery.js';
+import type { DeliveryResult } from './domain/push-delivery.js';
 import type { PushDeviceStore } from './domain/push-device.js';
 import type { PushLimitRecords } from './domain/push-limit-records.js';
 import {
@@ -32,7 +22,8 @@ import type { ServerSecretStore } from './domain/server-secret.js';
 import type { TokenStore } from './domain/token.js';
 import type { DeviceRoutes } from './http/public-listener.js';
 import { loadPushKeys, type PushKeys } from './push/push-keys.js';
-import { createWebPushSender } from './push/web-push-sender.js';
+import { createPushDelivery } from './push-delivery-wiring.js';
+import { createPushRoutes } from './push-routes-wiring.js';
 
 /** What push needs from the rest of the server. */
 export interface PushWiringDeps {
@@ -93,36 +84,6 @@ export interface PushWiring {
 /** Ended transactions are kept this long, so a late or repeated answer still gets its 200 or 409 (docs/push.md §5). */
 const KEEP_DECIDED_MS = 10 * 60_000;
 
-/** RFC 8292 §2.1: `sub` is a contact; Apple refuses placeholders (`.invalid`, `localhost`). */
-export function pushConfigProblems(config: Config): string[] {
-  const subject = config.push.vapidSubject;
-  if (subject === '') return [];
-  const ok = /^(mailto:[^@\s]+@[^@\s]+\.[^@\s]+|https:\/\/[^\s/]+\.[^\s/]+(\/\S*)?)$/.test(subject);
-  if (!ok || /localhost|\.invalid\b|\.example\b|\.test\b/i.test(subject)) {
-    return [
-      `push.vapidSubject: expected a real mailto: or https: contact (push services refuse placeholders), got "${subject}"`,
-    ];
-  }
-  return [];
-}
-
-/**
- * One sender for every push service: Web Push only with a VAPID subject (RFC 8292 §2.1: browsers' services refuse
- * anonymous messages); ntfy topics always, as ntfy does not implement VAPID (docs/push.md §6).
- */
-function senderFor(config: Config, keys: PushKeys): PushSender {
-  const subject = config.push.vapidSubject;
-  const ca = config.push.serviceCaFile;
-  const agent =
-    ca === ''
-      ? undefined
-      : new Agent({ ca: [...rootCertificates, readFileSync(ca, 'utf8')], keepAlive: true });
-  return createWebPushSender({
-    ...(subject === '' ? {} : { vapid: { subject, ...keys.vapid } }),
-    ...(agent === undefined ? {} : { agent }),
-  });
-}
-
 export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring> {
   const { config, devices, logger } = deps;
   const keys = await loadPushKeys(deps.secrets);
@@ -148,145 +109,30 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
   const waits = new PushWaits(transactions, (identity, txn) =>
     accept(identity.name, deps.attributesFor(identity.groups), txn, 'push'),
   );
-  const sender = senderFor(config, keys);
-  let refusedDelivery: { at: number; text: string } | undefined;
-  // The REST API's pushes learn each delivery's result from here (set once the API is built).
-  let deliveredListener: (t: PushTransaction, result: DeliveryResult) => void = () => {};
-
-  const start = createStartPush({
+  const delivery = createPushDelivery({
+    config,
+    keys,
     devices,
     transactions,
     limits,
-    settings: site,
-    serverKey: keys.signingKey,
-    sender,
-    events: {
-      started: (t, count) =>
-        logger.info(
-          { event: 'push.started', txn: t.id, user: t.userName, client: t.clientName, devices: count },
-          'push started',
-        ),
-      sent: (t, device, result) => {
-        deps.count.delivery(result.kind);
-        deliveredListener(t, result);
-        if (result.kind === 'sent') refusedDelivery = undefined;
-        if (result.kind === 'rejected') {
-          refusedDelivery = { at: Date.now(), text: `a push service refused delivery with ${result.status}` };
-        }
-        const line = {
-          event: 'push.sent',
-          txn: t.id,
-          user: t.userName,
-          device: device.id,
-          delivery: device.delivery.kind,
-          result: result.kind,
-          status: 'status' in result ? result.status : undefined,
-          detail: 'detail' in result ? result.detail : undefined,
-        };
-        if (result.kind === 'sent') logger.info(line, 'push delivered to the push service');
-        else logger.warn(line, 'push delivery failed');
-      },
-    },
+    site,
+    logger,
+    countDelivery: (result) => deps.count.delivery(result),
   });
-
-  const answerEvents: AnswerEvents = {
-    refused: (check, src, sessionId, txn) => {
-      deps.count.answer('refused');
-      logger.warn({ event: 'push.answer_refused', check, src, txn, session: sessionId?.slice(0, 8) });
-    },
-    decided: (t, src) => {
-      deps.count.answer(t.status);
-      logger.info(
-        { event: 'push.decided', txn: t.id, user: t.userName, status: t.status, device: t.decidedBy, src },
-        'push answered',
-      );
-      waits.settled(t);
-    },
-    notMe: (t, device, mutedUntil) =>
-      logger.warn(
-        { event: 'audit.push_not_me', txn: t.id, user: t.userName, device, mutedUntil },
-        'user reported a push they did not start; pushes to them are muted',
-      ),
-  };
-  const answer = createAnswerPush({ devices, transactions, limits, events: answerEvents });
-  const fortiAnswer = createFortiAnswer({
-    mode: config.push.fortiAnswers,
+  const { routes, enrollment } = createPushRoutes({
+    config,
+    keys,
+    sender: delivery.sender,
+    site,
     devices,
     transactions,
     limits,
+    waits,
     checkCode: deps.checkCode,
-    events: answerEvents,
-  });
-
-  const activate = createActivateDevice(
-    devices,
-    {
-      get publicUrl() {
-        return site.publicUrl;
-      },
-      serverName: config.push.serverName,
-      serverKey: keys.signingPublic,
-      vapidPublicKey: sender.reaches('webpush') ? keys.vapid.publicKey : '',
-    },
-    {
-      refused: (check, src) => logger.warn({ event: 'push.enroll_refused', check, src }),
-      enrolled: (user, device, delivery, src) => {
-        deps.holders.refresh();
-        logger.info({ event: 'push.enrolled', user, device, delivery, src }, 'authenticator enrolled');
-      },
-    },
-  );
-
-  // Issue 18: enrollment at login. The link's page offers the web authenticator (an activation) or a TOTP key that
-  // is stored once its first code verifies at the NAS.
-  const enrollment = createEnrollAtLogin({
-    codes: new EnrollmentCodes(config.secondFactor.enrollmentCodeMinutes * 60_000),
-    devices,
     tokens: deps.tokens,
-    settings: {
-      get publicUrl() {
-        return site.publicUrl;
-      },
-      issuer: config.push.serverName,
-      totpWindow: config.secondFactor.totpWindow,
-    },
-    events: {
-      sent: (e, client, src) =>
-        logger.info(
-          { event: 'audit.enrollment_at_login', txn: e.transactionId, user: e.userName, client, src },
-          'enrollment link sent in the challenge',
-        ),
-      limited: (user, txn, client, src, reason) =>
-        logger.warn({ event: 'enroll.refused', txn, user, client, src, reason }),
-      refused: (src) => logger.warn({ event: 'enroll.link_refused', src }),
-      opened: (e, src) =>
-        logger.info(
-          { event: 'enroll.link_opened', txn: e.transactionId, user: e.userName, src },
-          'enrollment link opened',
-        ),
-      chosen: (e, choice, src) =>
-        logger.info(
-          { event: 'enroll.link_chosen', txn: e.transactionId, user: e.userName, choice, src },
-          choice === 'phone' ? 'web authenticator chosen' : 'TOTP key shown, pending its first code',
-        ),
-      totpEnrolled: (e, serial, client) => {
-        deps.holders.refresh();
-        logger.info(
-          { event: 'audit.enrollment_totp', txn: e.transactionId, user: e.userName, serial, client },
-          'TOTP token enrolled at login by its first code',
-        );
-      },
-    },
-  });
-
-  const poll = createPollPushes({
-    devices,
-    transactions,
-    get publicUrl() {
-      return site.publicUrl;
-    },
-    serverKey: keys.signingKey,
-    refused: (check, src) => logger.warn({ event: 'push.poll_refused', check, src }),
+    holders: deps.holders,
+    logger,
+    countAnswer: (result) => deps.count.answer(result),
   });
 
   /**
@@ -331,7 +177,7 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
   const hooks: PushHooks | undefined = config.push.enabled
     ? {
         offered: (name) => deps.holders.hasPush(name),
-        start,
+        start: delivery.start,
         waits,
         transactions,
         timeoutMs: config.push.timeoutSeconds * 1000,
@@ -346,18 +192,7 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
     hooks,
     enrollment: config.push.enabled ? enrollment : undefined,
     waits,
-    routes: {
-      activate,
-      answer,
-      poll,
-      fortiAnswer,
-      enrollment,
-      // The web authenticator subscribes with the VAPID key before it enrolls (docs/authenticator.md).
-      webHints: () => ({
-        serverName: config.push.serverName,
-        vapidPublicKey: sender.reaches('webpush') ? keys.vapid.publicKey : '',
-      }),
-    },
+    routes,
     mute: (user, now) => limits.mute(user, now),
     noteDecision: (decision) => {
       if (decision.kind === 'accept') limits.noteOutcome(decision.user, true);
@@ -373,16 +208,11 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
     publicPortBound(port) {
       if (effective.derived) site.publicUrl = effective.url.replace(/:\d+$/, `:${port}`);
     },
-    deliveryProblem: sender.reaches('webpush')
+    deliveryProblem: delivery.sender.reaches('webpush')
       ? undefined
       : 'push.vapidSubject is empty: no Web Push delivery, browser authenticators poll (ntfy topics still get pushes)',
-    deliveryFault: () =>
-      refusedDelivery !== undefined && Date.now() - refusedDelivery.at < 10 * 60_000
-        ? refusedDelivery.text
-        : undefined,
-    onDelivered: (listener) => {
-      deliveredListener = listener;
-    },
+    deliveryFault: () => delivery.deliveryFault(),
+    onDelivered: (listener) => delivery.onDelivered(listener),
     listen: async () => {
       await deps.notices?.start({
         decided: recheck,

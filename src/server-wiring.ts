@@ -10,7 +10,7 @@ import type { Config } from './config/config-schema.js';
 import { createLdapSources } from './directory/ldap/ldap-sources.js';
 import type { Client } from './domain/client.js';
 import type { FirstFactor } from './domain/first-factor.js';
-import { pushConfigProblems } from './push-wiring.js';
+import { pushConfigProblems } from './push-delivery-wiring.js';
 import { standardDictionary } from './radius/dictionary.js';
 import { loadDictionaryFile } from './radius/dictionary-file.js';
 import { encodeNamedAttributes } from './radius/reply-attributes.js';
