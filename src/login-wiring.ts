@@ -93,6 +93,7 @@ export async function createLoginWiring(deps: LoginWiringDeps): Promise<LoginWir
     secrets: stores.serverSecrets,
     transactions: stores.transactions,
     limitRecords: stores.pushLimitRecords,
+    pushMutes: stores.pushMutes,
     notices: stores.decisionNotices((err) =>
       logger.warn(
         { event: 'store.notices_lost', err },

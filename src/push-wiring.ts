@@ -11,6 +11,7 @@ import { accept, type Decision } from './domain/decision.js';
 import type { DeliveryResult } from './domain/push-delivery.js';
 import type { PushDeviceStore } from './domain/push-device.js';
 import type { PushLimitRecords } from './domain/push-limit-records.js';
+import type { PushMutes } from './domain/push-mutes.js';
 import {
   type DecisionNotices,
   type PushTransaction,
@@ -40,6 +41,8 @@ export interface PushWiringDeps {
   readonly notices: DecisionNotices | undefined;
   /** Every node's recent pushes and mutes (PostgreSQL); undefined: this node counts in memory. */
   readonly limitRecords?: PushLimitRecords | undefined;
+  /** "This wasn't me" mutes in the database (both databases); absent in tests: kept in memory. */
+  readonly pushMutes?: PushMutes | undefined;
   readonly logger: Logger;
   /** Who holds an authenticator (the `+` of the challenge); refreshed when a device or token enrolls here. */
   readonly holders: { hasPush(userName: string): boolean; refresh(): void };
@@ -98,12 +101,15 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
     );
   }
   const transactions = deps.transactions;
-  const limits = new PushLimits(config.push, deps.limitRecords, (err, user) =>
-    logger.error(
-      { event: 'push.mute_not_shared', user, err },
-      'a mute could not be written to the database: it holds on this node only',
-    ),
-  );
+  const limits = new PushLimits(config.push, {
+    ...(deps.limitRecords ? { records: deps.limitRecords } : {}),
+    ...(deps.pushMutes ? { mutes: deps.pushMutes } : {}),
+    onError: (err, user) =>
+      logger.error(
+        { event: 'push.mute_not_shared', user, err },
+        'a mute could not be written to the database: it holds on this node only, until it ends',
+      ),
+  });
   // Transactions are what shared limits count: keep them at least for the limits' window.
   const keepMs = Math.max(KEEP_DECIDED_MS, config.push.rateWindowSeconds * 1000);
   const waits = new PushWaits(transactions, (identity, txn) =>

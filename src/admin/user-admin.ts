@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { AccountLockout, AccountLockoutStore } from '../domain/account-lockout.js';
 import { type Awaitable, whenReady } from '../domain/awaitable.js';
 import { StoreError, StoreErrorCode, type UserStore } from '../domain/ports.js';
+import type { PushMutes } from '../domain/push-mutes.js';
 import type { Token, TokenStore } from '../domain/token.js';
 import { type User, UserStatus } from '../domain/user.js';
 import { groupsProblem, passwordProblem, userNameProblem } from '../domain/user-rules.js';
@@ -122,12 +123,15 @@ export interface UnlockResult {
   readonly account: AccountLockout | undefined;
   readonly tokens: readonly Token[];
   readonly isLocalUser: boolean;
+  /** A "this wasn't me" mute (A7.8) was running and is lifted. */
+  readonly pushMuteLifted: boolean;
 }
 
 export interface UnlockStores {
   readonly lockouts: Pick<AccountLockoutStore, 'get' | 'reset'>;
   readonly tokens: Pick<TokenStore, 'listForUser' | 'resetFailures'>;
   readonly users: Pick<UserStore, 'getByName'>;
+  readonly pushMutes: Pick<PushMutes, 'lift'>;
   /**
    * Runs `fn` in one transaction, so a running server sees all of the unlock or none of it. `fn` answers at once
    * when the stores do: an embedded database's transaction cannot span an `await`.
@@ -136,10 +140,15 @@ export interface UnlockStores {
 }
 
 /**
- * docs/security.md A6.5: clears the account's counter and lock and those of every token it holds. Names need no
- * local user: directory users hold tokens and lockouts under their name.
+ * docs/security.md A6.5: clears the account's counter and lock and those of every token it holds, and ends a
+ * "this wasn't me" push mute (A7.8: the user pressed it by mistake, or the flood is over). Names need no local
+ * user: directory users hold tokens, lockouts and mutes under their name.
  */
-export async function unlockAccount(stores: UnlockStores, name: string): Promise<UnlockResult> {
+export async function unlockAccount(
+  stores: UnlockStores,
+  name: string,
+  now = Date.now(),
+): Promise<UnlockResult> {
   return stores.transaction(() =>
     whenReady(stores.lockouts.get(name), (account) =>
       whenReady(stores.tokens.listForUser(name), (tokens) => {
@@ -147,11 +156,14 @@ export async function unlockAccount(stores: UnlockStores, name: string): Promise
         if (account !== undefined) resets.push(stores.lockouts.reset(name));
         for (const token of tokens) resets.push(stores.tokens.resetFailures(token.serial));
         return whenReady(allOf(resets), () =>
-          whenReady(stores.users.getByName(name), (user) => ({
-            account,
-            tokens,
-            isLocalUser: user !== undefined,
-          })),
+          whenReady(stores.pushMutes.lift(name, now), (pushMuteLifted) =>
+            whenReady(stores.users.getByName(name), (user) => ({
+              account,
+              tokens,
+              isLocalUser: user !== undefined,
+              pushMuteLifted,
+            })),
+          ),
         );
       }),
     ),
@@ -165,7 +177,7 @@ function allOf<T>(values: readonly Awaitable<T>[]): Awaitable<readonly T[]> {
 
 /** True when the unlock found nothing at all under that name (no user, token or lockout). */
 export const unlockFoundNothing = (result: UnlockResult) =>
-  result.account === undefined && result.tokens.length === 0 && !result.isLocalUser;
+  result.account === undefined && result.tokens.length === 0 && !result.isLocalUser && !result.pushMuteLifted;
 
 export interface LockoutRow {
   readonly name: string;

@@ -1,6 +1,7 @@
 // Owns the anti push-bombing limits: pushes per user and per address in a window, mutes after "this wasn't me".
 import type { Awaitable } from '../domain/awaitable.js';
 import type { PushLimitRecords, RecentPushes } from '../domain/push-limit-records.js';
+import type { PushMutes } from '../domain/push-mutes.js';
 import type { SourceCap } from '../domain/push-transaction.js';
 import { Reason } from '../domain/reason.js';
 
@@ -20,27 +21,45 @@ export interface PushLimitSettings {
 /** SECURITY A7.7: denials or timeouts in a row after which a push needs number matching. */
 export const MISSES_BEFORE_NUMBER = 2;
 
+/** Where the limits keep what outlives one node's memory. */
+export interface PushLimitStores {
+  /** Several nodes on one database: every node's pushes, counted there, and the mutes (PostgreSQL). */
+  readonly records?: PushLimitRecords;
+  /** One node: the mutes alone, in its database (SQLite); the pushes are counted in memory. */
+  readonly mutes?: PushMutes;
+  /** A mute that could not be written to the database (it still holds on this node until it ends). */
+  readonly onError?: (error: unknown, user: string) => void;
+}
+
 /**
- * Per-user and per-address push times and mutes. One node keeps them in memory: entries are small and forgotten
- * once their window has passed, so a flood of distinct names costs bounded memory per window. Several nodes on
- * one database (`records` given) count the pushes and read the mutes every node wrote there, so a site of N nodes
- * allows the limit once, not N times, and a mute reported on one node stops pushes sent by any (SECURITY A7.7,
- * A7.8). The number-matching streak (`noteOutcome`) stays per node.
+ * Per-user and per-address push times and mutes. One node counts pushes in memory: entries are small and
+ * forgotten once their window has passed, so a flood of distinct names costs bounded memory per window. Several
+ * nodes on one database (`records` given) count the pushes every node wrote there, so a site of N nodes allows the
+ * limit once, not N times (SECURITY A7.7). Mutes (A7.8) are kept in the database in both cases, so they outlive a
+ * restart, a mute reported on one node stops pushes sent by any, and `assent user unlock` can lift one; a mute is
+ * held in this node's memory only until the database has it, or until it ends when the database refused it. With
+ * neither store (unit tests) everything is in memory. The number-matching streak (`noteOutcome`) stays per node.
  */
 export class PushLimits {
   private readonly sent = new Map<string, number[]>();
   private readonly sentFrom = new Map<string, number[]>();
+  /** Mutes not (yet) in the database: written a moment ago, refused by it, or all of them without a store. */
   private readonly muted = new Map<string, number>();
   /** Pushes denied or left unanswered in a row, per user (cleared by an approval). */
   private readonly misses = new Map<string, number>();
   private lastSweep = 0;
+  private readonly records: PushLimitRecords | undefined;
+  private readonly mutes: PushMutes | undefined;
+  private readonly onError: (error: unknown, user: string) => void;
 
   constructor(
     private readonly settings: PushLimitSettings,
-    private readonly records?: PushLimitRecords,
-    /** A mute that could not be written to the shared records (it still holds on this node). */
-    private readonly onError: (error: unknown, user: string) => void = () => {},
-  ) {}
+    stores: PushLimitStores = {},
+  ) {
+    this.records = stores.records;
+    this.mutes = stores.records ?? stores.mutes;
+    this.onError = stores.onError ?? (() => {});
+  }
 
   /**
    * Why a push to `user`, for a login from `source` (the user's address; empty when the NAS sent none), must not be
@@ -55,8 +74,16 @@ export class PushLimits {
         ? recent.then((r) => this.judge(user, now, source, r))
         : this.judge(user, now, source, recent);
     }
-    const until = this.muted.get(user);
-    if (until !== undefined && until > now) return Reason.PushMuted;
+    const stored = this.mutes?.until(user) ?? 0;
+    return stored instanceof Promise
+      ? stored.then((until) => this.countHere(user, now, source, until))
+      : this.countHere(user, now, source, stored);
+  }
+
+  /** One node: the mute read from its database, then the counts in memory, counted when the push may go. */
+  private countHere(user: string, now: number, source: string, storedUntil: number): Reason | undefined {
+    const until = Math.max(storedUntil, this.muted.get(user) ?? 0);
+    if (until > now) return Reason.PushMuted;
     const windowStart = now - this.settings.rateWindowSeconds * 1000;
     const times = (this.sent.get(user) ?? []).filter((t) => t > windowStart);
     if (times.length >= this.settings.maxPerUser) {
@@ -103,20 +130,34 @@ export class PushLimits {
 
   /**
    * SECURITY A7.8: "this wasn't me" mutes pushes to the user. Returns the ISO time the mute ends. It holds on this
-   * node at once; with shared records the write to them follows (a failure is reported, the local mute stays).
+   * node at once; the database's copy follows, and once it is written the node's own copy is dropped, so a lift
+   * (`lift`, or `assent user unlock` from another process) ends it everywhere. A write the database refuses is
+   * reported and the node keeps its copy until the mute ends.
    */
   mute(user: string, now: number): string {
     const until = now + this.settings.muteMinutes * 60_000;
-    this.muted.set(user, until);
-    if (this.records !== undefined) {
+    this.muted.set(user, Math.max(until, this.muted.get(user) ?? 0));
+    if (this.mutes !== undefined) {
+      const stored = () => {
+        if (this.muted.get(user) === until) this.muted.delete(user);
+      };
       try {
-        const written = this.records.mute(user, until);
-        if (written instanceof Promise) written.catch((error: unknown) => this.onError(error, user));
+        const written = this.mutes.mute(user, until);
+        if (written instanceof Promise) written.then(stored, (error: unknown) => this.onError(error, user));
+        else stored();
       } catch (error) {
         this.onError(error, user);
       }
     }
     return new Date(until).toISOString();
+  }
+
+  /** Ends the user's mute now, on this node and in the database; true when one was running. */
+  lift(user: string, now: number): Awaitable<boolean> {
+    const here = (this.muted.get(user) ?? 0) > now;
+    this.muted.delete(user);
+    const stored = this.mutes?.lift(user, now) ?? false;
+    return stored instanceof Promise ? stored.then((lifted) => lifted || here) : stored || here;
   }
 
   /**

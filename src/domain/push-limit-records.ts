@@ -1,5 +1,6 @@
 // Owns the port behind push limits shared by several nodes: recent pushes and "this wasn't me" mutes (A7.7, A7.8).
 import type { Awaitable } from './awaitable.js';
+import type { PushMutes } from './push-mutes.js';
 
 /** What the limits need to know about a user's and an address's recent pushes, from every node. */
 export interface RecentPushes {
@@ -13,10 +14,9 @@ export interface RecentPushes {
 
 /**
  * The records push limits read when several nodes share a database: the push transactions themselves (each node
- * creates its pushes there) and the mutes. One node keeps both in memory and needs none (auth/push-limits.ts).
+ * creates its pushes there) and the mutes, read with the counts in one round trip. One node counts in memory and
+ * reads only the mutes (auth/push-limits.ts).
  */
-export interface PushLimitRecords {
+export interface PushLimitRecords extends PushMutes {
   recent(userName: string, source: string, since: number): Awaitable<RecentPushes>;
-  /** Mutes the user until `until` (epoch ms); a later mute never shortens an earlier one. */
-  mute(userName: string, until: number): Awaitable<void>;
 }

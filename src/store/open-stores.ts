@@ -10,6 +10,7 @@ import type { GraceLoginStore } from '../domain/grace-logins.js';
 import { type ClientStore, StoreError, StoreErrorCode, type UserStore } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
 import type { PushLimitRecords } from '../domain/push-limit-records.js';
+import type { PushMutes } from '../domain/push-mutes.js';
 import type { DecisionNotices, TransactionStore } from '../domain/push-transaction.js';
 import type { ServerSecretStore } from '../domain/server-secret.js';
 import type { SignInStore } from '../domain/sign-in.js';
@@ -26,6 +27,7 @@ import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
 import { SqliteGraceLoginStore } from './sqlite/sqlite-grace-login-store.js';
 import { sqliteHolderQueries } from './sqlite/sqlite-holder-queries.js';
 import { SqlitePushDeviceStore } from './sqlite/sqlite-push-device-store.js';
+import { SqlitePushMutes } from './sqlite/sqlite-push-mutes.js';
 import { SqliteServerSecretStore } from './sqlite/sqlite-server-secret-store.js';
 import { SqliteSignInStore } from './sqlite/sqlite-sign-in-store.js';
 import { SqliteTokenStore } from './sqlite/sqlite-token-store.js';
@@ -81,6 +83,8 @@ export interface Stores {
   decisionNotices(onError: (error: unknown) => void): DecisionNotices | undefined;
   /** Recent pushes and mutes of every node, for the push limits; undefined on SQLite (one node counts in memory). */
   readonly pushLimitRecords: PushLimitRecords | undefined;
+  /** "This wasn't me" mutes (A7.8), in the database on both: they outlive a restart and `user unlock` lifts them. */
+  readonly pushMutes: PushMutes;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   /** One round trip to the database (readiness). @throws StoreError when it does not answer */
@@ -131,6 +135,7 @@ export function openStores(config: StoreConfig): Stores {
     challenges: (lifetimeMs) => new MemoryChallengeStore(lifetimeMs),
     decisionNotices: () => undefined,
     pushLimitRecords: undefined,
+    pushMutes: new SqlitePushMutes(db),
     warnings,
     sqlite: db,
     holderQueries: sqliteHolderQueries(db),

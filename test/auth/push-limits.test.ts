@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MISSES_BEFORE_NUMBER, PushLimits } from '../../src/auth/push-limits.js';
+import { MemoryPushMutes } from '../../src/store/memory/memory-push-mutes.js';
 
 const settings = { maxPerUser: 3, maxPerSource: 4, rateWindowSeconds: 300, muteMinutes: 20 };
 
@@ -55,12 +56,18 @@ test("with shared records (several nodes) the verdict is the records': every nod
       perSource: source === '' ? 0 : rows.filter((r) => r.source === source && r.at > since).length,
       mutedUntil: mutes.get(user) ?? 0,
     }),
+    until: async (user: string) => mutes.get(user) ?? 0,
     mute: async (user: string, until: number) => {
       mutes.set(user, Math.max(mutes.get(user) ?? 0, until));
     },
+    lift: async (user: string, now: number) => {
+      const was = mutes.get(user) ?? 0;
+      mutes.delete(user);
+      return was > now;
+    },
   };
-  const nodeA = new PushLimits(settings, records);
-  const nodeB = new PushLimits(settings, records);
+  const nodeA = new PushLimits(settings, { records });
+  const nodeB = new PushLimits(settings, { records });
   // Pushes created on either node are rows both count.
   for (let i = 0; i < 3; i++) {
     const node = i % 2 === 0 ? nodeA : nodeB;
@@ -81,19 +88,42 @@ test("with shared records (several nodes) the verdict is the records': every nod
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(await nodeB.admit('bob', 6000, ''), 'PUSH_MUTED');
   assert.equal(await nodeB.admit('bob', 5000 + 20 * 60_000 + 1, ''), undefined, 'until it ends');
+  // A lift on B (or by `assent user unlock`) ends it on A too: A kept no copy once the database had it.
+  nodeA.mute('carol', 5000);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(await nodeB.lift('carol', 6000), true);
+  assert.equal(await nodeA.admit('carol', 6001, ''), undefined, 'lifted on every node');
+  assert.equal(await nodeB.lift('carol', 6002), false, 'nothing left to lift');
+});
+
+test('one node: mutes are kept in its database (they outlive a restart, a lift from outside ends them); admit stays synchronous', () => {
+  const mutes = new MemoryPushMutes();
+  const before = new PushLimits(settings, { mutes });
+  before.mute('dora', 0);
+  const after = new PushLimits(settings, { mutes });
+  const verdict = after.admit('dora', 1000, '');
+  assert.equal(verdict, 'PUSH_MUTED', 'a new process reads the mute (and answers at once)');
+  assert.equal(mutes.lift('dora', 1000), true, 'assent user unlock, in another process');
+  assert.equal(before.admit('dora', 1001, ''), undefined, 'the node that muted kept no copy of its own');
 });
 
 test('a mute the shared records refuse still holds on this node, and the failure is reported', async () => {
   const failures: string[] = [];
   const records = {
     recent: () => ({ perUser: 0, perSource: 0, mutedUntil: 0 }),
+    until: () => 0,
     mute: () => Promise.reject(new Error('database away')),
+    lift: () => false,
   };
-  const limits = new PushLimits(settings, records, (error, user) =>
-    failures.push(`${user}: ${(error as Error).message}`),
-  );
+  const limits = new PushLimits(settings, {
+    records,
+    onError: (error, user) => failures.push(`${user}: ${(error as Error).message}`),
+  });
   limits.mute('bob', 0);
   assert.equal(await limits.admit('bob', 1000, ''), 'PUSH_MUTED');
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(failures, ['bob: database away']);
+  assert.equal(await limits.admit('bob', 2000, ''), 'PUSH_MUTED', 'the node keeps its copy');
+  assert.equal(await limits.lift('bob', 2000), true, "lift ends the node's own copy too");
+  assert.equal(await limits.admit('bob', 2001, ''), undefined);
 });

@@ -11,6 +11,7 @@ import type { TokenStore } from '../../src/domain/token.js';
 import { loadSealer } from '../../src/store/sealer.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import { SqliteAccountLockoutStore } from '../../src/store/sqlite/sqlite-account-lockout-store.js';
+import { SqlitePushMutes } from '../../src/store/sqlite/sqlite-push-mutes.js';
 import { SqliteTokenStore } from '../../src/store/sqlite/sqlite-token-store.js';
 import { runCli } from '../support/run-cli.js';
 import type { PeerResult } from '../support/run-peer.js';
@@ -116,7 +117,7 @@ test('a name with no lockout, no token and no user exits 1 and creates nothing; 
   for (const name of ['nobody', 'Alice']) {
     const r = await assent(['user', 'unlock', name]);
     assert.equal(r.code, 1, name);
-    assert.match(r.stderr, new RegExp(`nothing to unlock for "${name}": no user, token or account lockout`));
+    assert.match(r.stderr, new RegExp(`nothing to unlock for "${name}": no user, token, account lockout`));
     assert.equal(r.stdout, '');
   }
   await withStores(async (_tokens, lockouts) => {
@@ -124,6 +125,22 @@ test('a name with no lockout, no token and no user exits 1 and creates nothing; 
     assert.equal((await lockouts.get('alice'))?.failures, 1, 'unlocking Alice left alice alone');
     await lockouts.reset('alice');
   });
+});
+
+test('user unlock lifts a "this wasn\'t me" push mute, also of a name with nothing else (A7.8)', async () => {
+  const until = Date.now() + 20 * 60_000;
+  const db = openSqlite(join(dir, 'data', 'assent.db'));
+  try {
+    new SqlitePushMutes(db).mute('erin', until);
+  } finally {
+    db.close();
+  }
+  const r = await assent(['user', 'unlock', 'erin']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'erin: account was not locked; no tokens; push mute lifted\n');
+  const again = await assent(['user', 'unlock', 'erin']);
+  assert.equal(again.code, 1, 'the mute is gone, and erin has nothing else');
+  assert.match(again.stderr, /nothing to unlock for "erin": no user, token, account lockout or push mute/);
 });
 
 test('a local user with nothing to clear is not an error', async () => {
@@ -165,5 +182,6 @@ test('user unlock --help explains locks and shows examples', async () => {
   assert.equal(r.code, 0);
   assert.match(r.stdout, /Usage: assent user unlock \[options\] <name>/);
   assert.match(r.stdout, /directory \(LDAP\) users/);
+  assert.match(r.stdout, /lifts a push mute/);
   assert.match(r.stdout, /Examples:\n\s+assent user unlock alice/);
 });

@@ -105,7 +105,8 @@ function describeUnlock(name: string, result: UnlockResult, now: Date): string {
     tokens.length === 0
       ? 'no tokens'
       : `${count(tokens.length, 'token')} reset${tokenStates.length > 0 ? ` (${tokenStates.join('; ')})` : ''}`;
-  return `${name}: ${accountText}; ${tokenText}`;
+  const muteText = result.pushMuteLifted ? '; push mute lifted' : '';
+  return `${name}: ${accountText}; ${tokenText}${muteText}`;
 }
 
 export function registerUserCommands(program: Command): void {
@@ -259,7 +260,7 @@ Examples:
 
   user
     .command('unlock')
-    .description("clear an account's failure count and lock, and those of all its tokens")
+    .description("clear an account's failure count and lock, those of all its tokens, and a push mute")
     .argument('<name>', 'user name as the server keys it (local user, or directory user without realm)')
     .addHelpText(
       'after',
@@ -267,11 +268,18 @@ Examples:
 After repeated wrong codes (docs/security.md A6.5) the server locks the account, and each token that
 failed, for a while that doubles with each further lock of the account, and refuses every login
 of the account meanwhile with the same Access-Reject as a wrong code (the log says why). Locks
-end by themselves; "unlock" ends them now and forgets the failures and the lock count. It also
-works for directory (LDAP) users, who have no local user record but hold tokens and lockouts
-under their user name. A running server sees the change at its next request.
+end by themselves; "unlock" ends them now and forgets the failures and the lock count.
 
-Prints what it cleared. Exits 1 when the name has no lockout, no token and no local user.
+It also lifts a push mute: a user who answers a push with "this wasn't me" gets no pushes for
+push.muteMinutes (A7.8); unlock lets pushes reach them again at once (the user pressed it by
+mistake, or the attack is over). A mute the database could not store when it was reported
+(logged as push.mute_not_shared) stays on that server until it ends.
+
+It also works for directory (LDAP) users, who have no local user record but hold tokens,
+lockouts and mutes under their user name. A running server sees the change at its next request.
+
+Prints what it cleared. Exits 1 when the name has no lockout, no token, no push mute and no
+local user.
 
 Examples:
   assent user unlock alice
@@ -282,7 +290,7 @@ Examples:
       const result = await withStores(command, (stores) => unlockAccount(stores, name));
       if (unlockFoundNothing(result)) {
         throw new CliError(
-          `nothing to unlock for "${name}": no user, token or account lockout by that name`,
+          `nothing to unlock for "${name}": no user, token, account lockout or push mute by that name`,
           ExitCode.Failed,
         );
       }

@@ -252,8 +252,9 @@ export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         summary: 'Clear a lockout',
         description:
-          "Clears the account's failure count and lock and those of all its tokens (security.md A6.5); also for " +
-          'directory users, who hold tokens and lockouts under their name.',
+          "Clears the account's failure count and lock and those of all its tokens (security.md A6.5), and lifts " +
+          'a "this wasn\'t me" push mute (A7.8); also for directory users, who hold tokens, lockouts and mutes ' +
+          'under their name. 404 when the name has none of these and no local user.',
         tags,
         params: NameParams,
         response: { 204: Type.Null({ description: 'Unlocked.' }), ...problemResponses(401, 404, 429) },

@@ -86,6 +86,7 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
       : failure;
   }
   const tokens = new PgTokenStore(pool, sealer);
+  const limitRecords = new PgPushLimitRecords(pool);
   let closed = false;
   return {
     kind: 'postgres',
@@ -112,7 +113,8 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
         retryMs: FEED_RETRY_MS,
         onError,
       }),
-    pushLimitRecords: new PgPushLimitRecords(pool),
+    pushLimitRecords: limitRecords,
+    pushMutes: limitRecords,
     warnings,
     sqlite: undefined,
     holderQueries: pgHolderQueries(pool),

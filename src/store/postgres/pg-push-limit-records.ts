@@ -8,6 +8,8 @@ const RECENT =
   'SELECT (SELECT count(*) FROM push_transactions WHERE user_name = $1 AND created_at > $3)::int AS per_user, ' +
   "(SELECT count(*) FROM push_transactions WHERE $2 <> '' AND user_ip = $2 AND created_at > $3)::int AS per_source, " +
   '(SELECT until FROM push_mutes WHERE user_name = $1)::text AS muted_until';
+const UNTIL = 'SELECT until::text AS until FROM push_mutes WHERE user_name = $1';
+const LIFT = 'DELETE FROM push_mutes WHERE user_name = $1 RETURNING until::text AS until';
 const MUTE =
   'INSERT INTO push_mutes (user_name, until) VALUES ($1, $2) ' +
   'ON CONFLICT (user_name) DO UPDATE SET until = greatest(push_mutes.until, excluded.until)';
@@ -42,7 +44,19 @@ export class PgPushLimitRecords implements PushLimitRecords {
     };
   }
 
+  async until(userName: string): Promise<number> {
+    const action = 'reading a push mute';
+    const { rows } = await queryOrFail<{ until: string }>(this.#pool, UNTIL, [userName], action);
+    return Number(rows[0]?.until ?? 0);
+  }
+
   async mute(userName: string, until: number): Promise<void> {
     await queryOrFail(this.#pool, MUTE, [userName, until], 'muting pushes');
+  }
+
+  async lift(userName: string, now: number): Promise<boolean> {
+    const action = 'lifting a push mute';
+    const { rows } = await queryOrFail<{ until: string }>(this.#pool, LIFT, [userName], action);
+    return rows[0] !== undefined && Number(rows[0].until) > now;
   }
 }

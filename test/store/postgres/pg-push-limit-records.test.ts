@@ -5,7 +5,10 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { PgPushLimitRecords } from '../../../src/store/postgres/pg-push-limit-records.js';
 import { PgTransactionStore } from '../../../src/store/postgres/pg-transaction-store.js';
+import { runPushMutesConformance } from '../push-mutes.conformance.js';
 import { freshPool } from './pg-fixture.js';
+
+runPushMutesConformance('postgres', async () => new PgPushLimitRecords(await freshPool()));
 
 const T0 = 1_800_000_000_000;
 let made = 0;
@@ -47,14 +50,19 @@ test('pushes created on two nodes are counted once each, per user and per addres
   }
 });
 
-test('a mute is read by every node; a later, shorter mute does not shorten it', async () => {
+test('a mute is read with the counts, by every node; a lift on one node ends it for the others', async () => {
   const pool = await freshPool();
-  const records = new PgPushLimitRecords(pool);
-  await records.mute('bob', T0 + 20 * 60_000);
-  await records.mute('bob', T0 + 60_000);
-  assert.equal((await records.recent('bob', '', T0)).mutedUntil, T0 + 20 * 60_000);
-  await records.mute('bob', T0 + 40 * 60_000);
-  assert.equal((await records.recent('bob', '', T0)).mutedUntil, T0 + 40 * 60_000);
+  const other = new pg.Pool({ connectionString: pool.options.connectionString, max: 2 });
+  other.on('error', () => {});
+  try {
+    const [a, b] = [new PgPushLimitRecords(pool), new PgPushLimitRecords(other)];
+    await a.mute('bob', T0 + 20 * 60_000);
+    assert.equal((await b.recent('bob', '', T0)).mutedUntil, T0 + 20 * 60_000);
+    assert.equal(await b.lift('bob', T0), true);
+    assert.equal((await a.recent('bob', '', T0)).mutedUntil, 0);
+  } finally {
+    await other.end();
+  }
 });
 
 test('a database that does not answer is a STORE_UNAVAILABLE naming the action', async () => {
@@ -66,6 +74,8 @@ test('a database that does not answer is a STORE_UNAVAILABLE naming the action',
   try {
     await assert.rejects(new PgPushLimitRecords(pool).recent('a', '', 0), /counting recent pushes failed/);
     await assert.rejects(new PgPushLimitRecords(pool).mute('a', 0), /muting pushes failed/);
+    await assert.rejects(new PgPushLimitRecords(pool).until('a'), /reading a push mute failed/);
+    await assert.rejects(new PgPushLimitRecords(pool).lift('a', 0), /lifting a push mute failed/);
   } finally {
     await pool.end();
   }
