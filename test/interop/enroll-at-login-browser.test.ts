@@ -125,8 +125,9 @@ test('the web authenticator: the page enrolls it, the empty answer is held, the 
   assert.ok(enrolled, 'the browser enrolled for carol');
 
   // Chromium refuses push subscriptions in incognito contexts, so the browser enrolled to poll. The envelope
-  // comes from a Web Push subscriber the test holds the keys of (as in web-authenticator.test.ts): the server
-  // encrypts its request to it, the Python peer opens it, and CDP hands the same envelope to the browser's worker.
+  // comes from a Web Push subscriber the test holds the keys of (as in web-authenticator-approve.test.ts): the
+  // server encrypts its request to it, the Python peer opens it, and CDP hands the same envelope to the browser's
+  // worker.
   const subscriber = await site.enrollWebPush('carol');
   const blank = await phone.newPage();
   const cdp = await phone.newCDPSession(blank);

@@ -1,6 +1,9 @@
-// Owns the PostgreSQL store tests' shared set-up: one server per test file, a new migrated database per store.
+// Owns the PostgreSQL store tests' shared set-up: one server per test file, a new migrated database per store, a
+// second node on it, and the token and error checks the token store tests share.
 import { after } from 'node:test';
 import pg from 'pg';
+import { StoreError, type StoreErrorCode } from '../../../src/domain/ports.js';
+import type { NewToken } from '../../../src/domain/token.js';
 import { migratePostgres } from '../../../src/store/postgres/pg-migrate.js';
 import { connect, createDatabase, type Postgres, startPostgres } from '../../support/postgres.js';
 
@@ -44,3 +47,29 @@ export async function freshDatabase(): Promise<{ url: string; pool: pg.Pool }> {
   pools.push(pool);
   return { url: dbUrl, pool };
 }
+
+/** Runs `use` with a second pool on the same database as `pool`: another server process, as far as it knows. */
+export async function withOtherNode<T>(pool: pg.Pool, use: (other: pg.Pool) => Promise<T>): Promise<T> {
+  const other = new pg.Pool({ connectionString: pool.options.connectionString, max: 4 });
+  other.on('error', () => {});
+  try {
+    return await use(other);
+  } finally {
+    await other.end();
+  }
+}
+
+/** The default secret of `totp`'s tokens: a marker the at-rest test looks for in the tables. */
+export const seed = Buffer.from('Token-Seed-Marker-7f3a9c');
+export const totp = (serial: string, userName = 'alice', secret: Uint8Array = seed): NewToken => ({
+  serial,
+  userName,
+  type: 'totp',
+  secret,
+  algorithm: 'SHA1',
+  digits: 6,
+});
+
+/** Whether an error is a StoreError of `code`: for `assert.rejects`. */
+export const isCode = (code: StoreErrorCode) => (error: unknown) =>
+  error instanceof StoreError && error.code === code;

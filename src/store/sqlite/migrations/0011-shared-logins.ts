@@ -5,7 +5,7 @@ import type { Migration } from '../migration.js';
  * A PostgreSQL site runs several nodes, and a NAS that fails over sends the answer to a challenge to another node
  * than the one that asked: the challenge and the push it starts must be rows every node reads (docs/storage.md
  * "Logins across nodes"). A SQLite file belongs to one server, which keeps both in memory: these tables stay empty
- * there and exist so both databases have one schema (pg-schema.test.ts compares them).
+ * there and exist so both databases have one schema (pg-schema-parity.test.ts compares them).
  *
  * `challenge_sessions` holds one row per login between its first factor and its end, keyed by transaction id.
  * The State itself is not stored, only its SHA-256 (`state_hash`): a row read from the database cannot answer a

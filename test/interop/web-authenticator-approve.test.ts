@@ -1,98 +1,31 @@
 // Issue 15 in Chromium: the web authenticator enrolls from the activation link, gets the server's signed request
 // by push (CDP ServiceWorker.deliverPushMessage with the envelope the server sent a Web Push subscriber, opened by
 // the Python decryptor) and by polling, answers it, and a radclient login held at the server gets Access-Accept or
-// Access-Reject; its TOTP code equals oathtool's; WebAuthn user verification runs on a CDP virtual authenticator.
+// Access-Reject; WebAuthn user verification runs on a CDP virtual authenticator.
 // Screenshots of every screen go to tmp/test-output/web-authenticator (docs/authenticator.md).
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { encodeBase32 } from '../../src/otp/base32.js';
-import { type PushSite, startPushSite } from '../support/push-site.js';
-import { writeQrVideo } from '../support/qr-video.js';
-import { runPeer } from '../support/run-peer.js';
+import { before, test } from 'node:test';
+import type { Browser, BrowserContext } from 'playwright-core';
+import type { PushSite } from '../support/push-site.js';
 import {
-  CHROMIUM,
-  launchChromium,
-  PHONE,
-  phoneContext,
-  registrationId,
-  screens,
-  spkiHash,
-  withTimeout,
-} from '../support/web-browser.js';
+  app,
+  askPush,
+  challenge,
+  complaints,
+  heading,
+  startWebAuthenticatorSite,
+  text,
+  watch,
+} from '../support/web-authenticator-site.js';
+import { phoneContext, registrationId, screens, withTimeout } from '../support/web-browser.js';
 
 let site: PushSite;
 let browser: Browser;
 let alice: BrowserContext;
-let scratch: string;
-const totpSecret = new Uint8Array(randomBytes(20));
-const otpauth = `otpauth://totp/ACME:alice@example.com?secret=${encodeBase32(totpSecret)}&issuer=ACME&algorithm=SHA1&digits=6&period=30`;
-/** Console errors and CSP violations: the app must cause none. */
-const complaints: string[] = [];
-
-function watch(page: Page): Page {
-  page.on('console', (m) => {
-    if (
-      m.type() === 'error' &&
-      !/Push API in incognito|status of 40[14]|ERR_INTERNET_DISCONNECTED/.test(m.text())
-    )
-      complaints.push(m.text());
-  });
-  page.on('pageerror', (e) => complaints.push(`pageerror: ${e.message}`));
-  return page;
-}
 
 before(async () => {
-  site = await startPushSite({
-    users: [
-      { name: 'alice', password: 'alice-pw' },
-      { name: 'bob', password: 'bob-pw' },
-      { name: 'carol', password: 'carol-pw' },
-    ],
-    config: { push: { timeoutSeconds: 25, numberMatching: true, maxPerUser: 50 } },
-  });
-  scratch = mkdtempSync(join(tmpdir(), 'assent-web-'));
-  const video = join(scratch, 'otpauth-qr.y4m');
-  writeQrVideo(video, otpauth);
-  browser = await launchChromium(site.serverCert, [
-    '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-video-capture=${video}`,
-  ]);
-  alice = await phoneContext(browser, site.publicUrl);
-  await alice.grantPermissions(['notifications', 'camera'], { origin: site.publicUrl });
+  ({ site, browser, alice } = await startWebAuthenticatorSite());
 });
-after(async () => {
-  await browser?.close();
-  await site?.stop();
-  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
-});
-
-const app = (path = '') => `${site.publicUrl}/authenticator/${path}`;
-/** The visible text of a locator (textContent: what the user reads, without layout). */
-const text = async (locator: Locator) => (await locator.textContent()) ?? '';
-const heading = (page: Page, name: string | RegExp) =>
-  page.getByRole('heading', { name, level: 1 }).waitFor({ timeout: 15_000 });
-
-/** radclient: password → Access-Challenge with `(number NN)`; returns the State and the number. */
-async function challenge(user: string): Promise<{ state: string; number: string }> {
-  const r = await site.radclient(
-    `User-Name = "${user}"\nUser-Password = "${user}-pw"\nCalling-Station-Id = "198.51.100.7"\n`,
-  );
-  assert.match(r.stdout, /Received Access-Challenge/, r.stdout + r.stderr);
-  const text = r.stdout.slice(r.stdout.indexOf('Received'));
-  return {
-    state: /State = (0x[0-9a-f]+)/.exec(text)![1]!,
-    number: /\(number (\d\d)\)/.exec(text)?.[1] ?? '',
-  };
-}
-
-/** The empty answer that starts the push; resolves when the server answers the held request. */
-const askPush = (user: string, state: string) =>
-  site.radclient(`User-Name = "${user}"\nUser-Password = ""\nState = ${state}\n`, 30);
 
 test('enroll from the activation link opened in the browser: non-extractable P-256 key, polling when push is refused', async () => {
   const page = watch(await alice.newPage());
@@ -218,29 +151,6 @@ test('polling while open: a login shows up by itself; Deny → Access-Reject', a
   await page.close();
 });
 
-test("a TOTP code generator scanned with the camera (jsQR) shows oathtool's code and its countdown", async () => {
-  const page = watch(await alice.newPage());
-  await page.goto(app('#/add'));
-  await heading(page, 'Add an account');
-  await screens(page, 'add');
-  await page.getByRole('button', { name: 'Scan with the camera' }).click();
-  await heading(page, 'Code generator added');
-  await page.getByRole('button', { name: 'Done' }).click();
-  const code = page.locator('.token .code');
-  await code.waitFor();
-  for (let attempt = 0; ; attempt++) {
-    const shown = (await code.getAttribute('data-code')) ?? '';
-    const expected = (await runPeer('oathtool', ['--totp', '-b', encodeBase32(totpSecret)])).stdout.trim();
-    if (shown === expected) break;
-    // A step boundary between the two readings: read both again.
-    assert.ok(attempt < 2, `the app shows ${shown}, oathtool says ${expected}`);
-    await page.waitForTimeout(1_100);
-  }
-  assert.match(await text(page.locator('.token .seconds')), /^\d{1,2} s$/);
-  await screens(page, 'home');
-  await page.close();
-});
-
 test('WebAuthn user verification (CDP virtual authenticator, on localhost): an account on another origin; approve after verifying → Access-Accept; a failed check has its screen', async () => {
   // The app is served from https://localhost:P while bob's server is https://127.0.0.1:P: every device call is
   // cross-origin (an account on a second server), and WebAuthn needs a host name, not an IP address.
@@ -315,124 +225,6 @@ test("This wasn't me → Access-Reject, the user is muted and audited", async ()
   await page.close();
 });
 
-test('a clear screen for every failure: expired, used link, not a link, offline, notifications blocked, iOS not installed, no camera, key lost', async () => {
-  const page = watch(await alice.newPage());
-  await page.goto(app('#/request/AAAAAAAAAAAAAAAAAAAAAA'));
-  await heading(page, 'This sign-in request has expired');
-  await screens(page, 'problem-expired');
-
-  await page.goto(app('#/add'));
-  await page.getByLabel('Or paste the link').fill('hello');
-  await page.getByRole('button', { name: 'Add', exact: true }).click();
-  await heading(page, "That's not an Assent link");
-  await screens(page, 'problem-not-a-link');
-
-  // A link used once does not work twice.
-  const used = await site.activationLink('carol');
-  const once = watch(await alice.newPage());
-  await once.goto(used);
-  await once.getByRole('button', { name: 'Add account' }).click();
-  await heading(once, 'Account added');
-  await once.goto(used);
-  await once.getByRole('button', { name: 'Add account' }).click();
-  await heading(once, 'This activation link does not work');
-  await screens(once, 'problem-link-refused');
-  await once.close();
-
-  await page.goto(app());
-  await page.getByRole('heading', { name: 'Sign-in approval' }).waitFor();
-  await alice.setOffline(true);
-  await page.getByRole('button', { name: 'Check now' }).click();
-  await page
-    .getByRole('link', { name: /Can't reach 127\.0\.0\.1/ })
-    .first()
-    .click();
-  await heading(page, /Can't reach 127\.0\.0\.1/);
-  await screens(page, 'problem-unreachable');
-  await alice.setOffline(false);
-
-  // The administrator removes alice's browser device: the next check says so, and how to recover.
-  const list = await site.assent(['token', 'list', '--user', 'alice']);
-  for (const serial of list.stdout.match(/ASNP\d{8}/g) ?? []) await site.assent(['token', 'remove', serial]);
-  await page.goto(app());
-  await page
-    .getByRole('link', { name: /No longer enrolled/ })
-    .first()
-    .click();
-  await heading(page, 'This device is no longer enrolled');
-  await screens(page, 'problem-key-lost');
-  await page.close();
-
-  // A browser that may not notify: the account is added to poll, and the app says how to allow notifications.
-  const quiet = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const iphone = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    userAgent:
-      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
-  });
-  try {
-    const blocked = watch(await quiet.newPage());
-    await blocked.goto(await site.activationLink('carol'));
-    await blocked.getByRole('button', { name: 'Add account' }).click();
-    await heading(blocked, 'Notifications are blocked');
-    await screens(blocked, 'problem-push-refused');
-
-    const ios = watch(await iphone.newPage());
-    await ios.goto(await site.activationLink('carol'));
-    await ios.getByRole('button', { name: 'Add account' }).click();
-    await heading(ios, 'Add Assent to your Home Screen first');
-    await screens(ios, 'problem-ios-install');
-    await ios.getByRole('button', { name: 'Continue without notifications' }).click();
-    await heading(ios, 'Account added');
-    assert.match(await text(ios.locator('main')), /not added to the Home Screen/);
-
-    await ios.goto(app('#/add'));
-    await ios.getByRole('button', { name: 'Scan with the camera' }).click();
-    await heading(ios, 'The camera is not available');
-    await screens(ios, 'problem-camera');
-  } finally {
-    await quiet.close();
-    await iphone.close();
-  }
+test('no console errors or CSP violations on any screen above', () => {
   assert.deepEqual(complaints, [], 'no console errors or CSP violations');
-});
-
-test('installable (no installability errors), offline from the service worker, and a push subscription that never completes times out into polling', async () => {
-  // Only a persistent profile is installable, and only there does subscribe() wait for Google's push service.
-  const profile = join(scratch, 'profile');
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    timeout: 30_000,
-    viewport: PHONE,
-    args: [`--ignore-certificate-errors-spki-list=${spkiHash(site.serverCert)}`],
-  });
-  try {
-    await context.grantPermissions(['notifications'], { origin: site.publicUrl });
-    const page = watch(context.pages()[0] ?? (await context.newPage()));
-    await page.goto(app());
-    await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
-    const cdp = await context.newCDPSession(page);
-    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
-    assert.deepEqual(installabilityErrors, [], 'Chromium would offer to install the app');
-    const manifest = await cdp.send('Page.getAppManifest');
-    assert.deepEqual(manifest.errors, []);
-
-    await page.goto(await site.activationLink('carol'));
-    // Timed from the click: loading the page (and the CLI making the link) is not the subscribe() wait.
-    const started = Date.now();
-    await page.getByRole('button', { name: 'Add account' }).click();
-    await heading(page, 'Account added');
-    const waited = Date.now() - started;
-    assert.match(await text(page.locator('main')), /push service did not answer/);
-    assert.ok(waited >= 8_000 && waited < 20_000, `subscribe() was given up after ${waited} ms`);
-
-    // Codes work offline: the app's files come from the service worker's cache.
-    await page.goto(app());
-    await context.setOffline(true);
-    await page.reload();
-    await page.getByRole('heading', { name: 'Sign-in approval' }).waitFor();
-    await context.setOffline(false);
-  } finally {
-    await context.close();
-  }
 });
