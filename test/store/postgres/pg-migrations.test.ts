@@ -68,7 +68,7 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
     );
     assert.ok(refusal instanceof StoreError);
     assert.equal(refusal.code, StoreErrorCode.Unavailable);
-    assert.match(refusal.message, /has schema version 999, newer than this Assent knows \(12\)/);
+    assert.match(refusal.message, /has schema version 999, newer than this Assent knows \(13\)/);
     assert.equal((await postgresSchemaStatus(client)).newer, true);
 
     // The same words as SQLite's refusal, from "has schema version" on.
@@ -99,15 +99,30 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
       assert.equal(error.code, StoreErrorCode.Unavailable);
       assert.match(
         error.message,
-        /has schema version 10 and this Assent needs 12; storage\.autoMigrate is off/,
+        /has schema version 10 and this Assent needs 13; storage\.autoMigrate is off/,
       );
       return true;
     });
     assert.equal((await postgresSchemaStatus(client)).applied, 10);
-    assert.deepEqual(await migratePostgres(client), { applied: [11, 12], version: 12 });
+    assert.deepEqual(await migratePostgres(client), { applied: [11, 12, 13], version: 13 });
 
     const empty = await freshClient();
-    assert.equal((await migratePostgres(empty, { applyMigrations: false })).version, 12);
+    assert.equal((await migratePostgres(empty, { applyMigrations: false })).version, 13);
+  });
+
+  test('migration 13: only challenge_sessions skips the write-ahead log; every other table is logged', async () => {
+    const client = await freshClient();
+    await migratePostgres(client);
+    const { rows } = await client.query<{ relname: string; relpersistence: string }>(
+      "SELECT relname, relpersistence FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace",
+    );
+    assert.ok(rows.length > 10, 'found the tables');
+    const unlogged = rows.filter((r) => r.relpersistence === 'u').map((r) => r.relname);
+    assert.deepEqual(unlogged, ['challenge_sessions']);
+    assert.ok(
+      rows.every((r) => r.relpersistence === 'p' || r.relname === 'challenge_sessions'),
+      'tokens (the replay guard), lockouts, devices and push transactions survive a crash',
+    );
   });
 
   test('a failing migration rolls back every migration of its run (one transaction)', async () => {
@@ -146,13 +161,13 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
     const results = await Promise.all(nodes.map((client) => migratePostgres(client)));
     assert.deepEqual(
       results.map((r) => r.version),
-      [12, 12, 12, 12],
+      [13, 13, 13, 13],
     );
     const applied = results.map((r) => r.applied.length).sort((a, b) => a - b);
-    assert.deepEqual(applied, [0, 0, 0, 12]);
+    assert.deepEqual(applied, [0, 0, 0, 13]);
     const { rows } = await first.query(
       'SELECT count(*)::int AS n, count(DISTINCT number)::int AS d FROM schema_migrations',
     );
-    assert.deepEqual(rows[0], { n: 12, d: 12 });
+    assert.deepEqual(rows[0], { n: 13, d: 13 });
   });
 });
