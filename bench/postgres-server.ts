@@ -114,6 +114,13 @@ export async function reportStatements(url: string): Promise<void> {
         `bench: pg ${row.ms} ms, ${row.calls} calls, ${row.rows} rows, ${row.mean} ms each: ${row.query}\n`,
       );
     }
+    // Updates that had to write a new entry in every index of the table (not heap-only) cost the most.
+    const tables = await client.query<{ relname: string; upd: string; hot: string }>(
+      'SELECT relname, n_tup_upd::text AS upd, n_tup_hot_upd::text AS hot FROM pg_stat_user_tables ' +
+        'WHERE n_tup_upd > 0 ORDER BY n_tup_upd DESC',
+    );
+    for (const t of tables.rows)
+      process.stderr.write(`bench: pg table ${t.relname}: ${t.upd} updates, ${t.hot} of them heap-only\n`);
   } finally {
     await client.end();
   }
