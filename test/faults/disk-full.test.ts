@@ -72,12 +72,18 @@ log: { level: info }
 /**
  * A shell in a new mount namespace that mounts a tmpfs of `sizeMiB` over the data dir (copying the prepared
  * files in), runs `script` and reads commands from the test on its stdin. Lines it prints arrive in `lines`.
+ * The shell is the first process of a PID namespace of its own, and dies with `unshare` (`--kill-child`): so
+ * killing `shell` also ends every server the script started in the background, even when a test fails half-way
+ * (the kernel kills a PID namespace's processes when its first one ends).
  */
 function namespace(dataDir: string, sizeMiB: number, script: string) {
   const shell = spawn(
     'unshare',
     [
-      '-m',
+      '--mount',
+      '--pid',
+      '--fork',
+      '--kill-child',
       'bash',
       '-c',
       `set -e
