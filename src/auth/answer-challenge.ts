@@ -1,6 +1,6 @@
 // Owns the answer to a login's challenge (A4.4, PROTOCOL P2): State + code, an ask for a push, or an enrolling
 // user's first code; the code's verdict accepts, re-challenges or refuses.
-import type { ChallengeSession, TakeResult } from '../domain/challenge-session.js';
+import type { ChallengeSession, TakeClaimResult } from '../domain/challenge-session.js';
 import { type Decision, reject } from '../domain/decision.js';
 import { Reason } from '../domain/reason.js';
 import { digitsText } from '../otp/code-format.js';
@@ -42,27 +42,32 @@ export function createAnswerChallenge(
     password: Uint8Array,
   ): Decision | Promise<Decision> => {
     const now = clock();
-    const taken = sessions.take(request.state!, request.clientName, typed, now);
+    // A typed code is digits: no decoder call then (and nothing to trim).
+    const text = digitsText(password, 0, password.length) ?? utf8.decode(password).trim();
+    // A typed code where each store step is a round trip (PostgreSQL): the session is found and claimed at once.
+    const taken =
+      sessions.takeAndClaim !== undefined && !asksForPush(text)
+        ? sessions.takeAndClaim(request.state!, request.clientName, typed, now)
+        : sessions.take(request.state!, request.clientName, typed, now);
     return taken instanceof Promise
-      ? taken.then((result) => answerTaken(request, typed, password, now, result))
-      : answerTaken(request, typed, password, now, taken);
+      ? taken.then((result) => answerTaken(request, typed, text, now, result))
+      : answerTaken(request, typed, text, now, taken);
   };
 
   const answerTaken = (
     request: LoginRequest,
     typed: string,
-    password: Uint8Array,
+    text: string,
     now: number,
-    taken: TakeResult,
+    taken: TakeClaimResult,
   ): Decision | Promise<Decision> => {
     if (!taken.ok) return reject(taken.reason, typed, taken.session?.transactionId);
     const session = taken.session;
+    if (taken.claimed === true) return checkClaimed(request, session, text, now, true);
     const name = session.identity.name;
     const txn = session.transactionId;
     // A4.3: while one answer's code is being committed, a second answer with the same State is refused.
     if (session.checking) return reject(Reason.StateUsed, name, txn);
-    // A typed code is digits: no decoder call then (and nothing to trim).
-    const text = digitsText(password, 0, password.length) ?? utf8.decode(password).trim();
     // Issue 18: no authenticator enrolled yet: the answer is the first code of a TOTP token chosen on the link's
     // page, or comes too early.
     if (session.enrollUrl !== '' && deps.push?.offered(name) !== true) {

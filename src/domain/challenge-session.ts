@@ -47,6 +47,11 @@ export type TakeResult =
   | { readonly ok: true; readonly session: ChallengeSession }
   | { readonly ok: false; readonly reason: Reason; readonly session?: ChallengeSession };
 
+/** `take`'s answer, and `claimed: true` when the session was also claimed for the typed code (`takeAndClaim`). */
+export type TakeClaimResult =
+  | { readonly ok: true; readonly session: ChallengeSession; readonly claimed?: true }
+  | { readonly ok: false; readonly reason: Reason; readonly session?: ChallengeSession };
+
 /**
  * The table of live States. One node (SQLite) keeps it in memory, where single-threaded calls are the atomic
  * compare-and-sets SECURITY A4.3 asks for; several nodes (PostgreSQL) share rows, where each transition is one
@@ -65,6 +70,19 @@ export interface ChallengeStore {
    * code is being checked or the session ended meanwhile (the caller refuses as STATE_USED).
    */
   claim(session: ChallengeSession, now: number): Awaitable<boolean>;
+  /**
+   * Optional, for stores where each step is a round trip: for an answer that types a code, `take` and `claim` in
+   * one step. A session found live, bound to this client and User-Name, not being checked and not an enrollment
+   * at login's comes back claimed (`claimed: true`, its attempt counted). Any other answers as `take` does, with
+   * nothing claimed, and the caller goes on as after `take` (refuses a session being checked, answers an
+   * enrollment, or calls `claim`). Stores without it: `take`, then `claim`.
+   */
+  takeAndClaim?(
+    state: Uint8Array,
+    clientName: string,
+    typedName: string,
+    now: number,
+  ): Awaitable<TakeClaimResult>;
   /** Ends a claim that neither ended nor re-challenged the session (a code that lost to the push's decision). */
   release(session: ChallengeSession): Awaitable<void>;
   /** A3.4: marks the session as pushing; false when another request (on any node) already started its push. */

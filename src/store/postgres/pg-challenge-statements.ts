@@ -53,6 +53,15 @@ export const RELEASE =
 export const PUSHING =
   'UPDATE challenge_sessions SET pushing = 1 ' +
   'WHERE transaction_id = $1 AND ended_at IS NULL AND pushing = 0 RETURNING 1';
+// `take` and `claim` in one statement for answers that type a code (A4.3, A4.4): the rows found by their State's
+// hash on the unique index, and claimed only when live, not being checked, not an enrollment at login's, and bound
+// to the client and User-Name that answered with that State (A4.1: the two arrays run parallel to the hashes; a
+// hash twice in one batch is matched against its first caller). Rows it does not claim are looked up by `take`.
+export const TAKE_CLAIM_MANY =
+  'UPDATE challenge_sessions SET checking_until = $4, code_attempts = code_attempts + 1 ' +
+  'WHERE state_hash = ANY($1::bytea[]) AND ended_at IS NULL AND checking_until <= $5 AND deadline >= $5 ' +
+  "AND enroll_url = '' AND client_name = ($2::text[])[array_position($1::bytea[], state_hash)] " +
+  `AND typed_name = ($3::text[])[array_position($1::bytea[], state_hash)] RETURNING ${FIND_COLUMNS}`;
 export const END_MANY =
   'UPDATE challenge_sessions SET ended_at = $2, checking_until = 0 ' +
   'WHERE transaction_id = ANY($1::text[]) AND ended_at IS NULL';

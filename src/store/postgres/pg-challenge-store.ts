@@ -5,18 +5,22 @@ import type {
   ChallengeSession,
   ChallengeStore,
   NewChallenge,
+  TakeClaimResult,
   TakeResult,
 } from '../../domain/challenge-session.js';
-import { StoreError, StoreErrorCode } from '../../domain/ports.js';
+import type { StoreError } from '../../domain/ports.js';
 import { Reason } from '../../domain/reason.js';
 import {
+  type Claim,
+  claimMany,
+  endMany,
+  findMany,
+  openMany,
+  type TakeClaim,
+  takeClaimMany,
+} from './pg-challenge-batches.js';
+import {
   ANALYZE,
-  CLAIM_MANY,
-  END_MANY,
-  FIND_MANY,
-  FIND_PREVIOUS,
-  INSERT,
-  INSERT_MANY,
   PUSHING,
   RECHALLENGE,
   RELEASE,
@@ -24,16 +28,11 @@ import {
   SWEEP,
   toSession,
 } from './pg-challenge-statements.js';
-import { isUniqueViolation, type NamedStatement, pgCode, queryOrFail, toStoreError } from './pg-errors.js';
+import { type NamedStatement, queryOrFail } from './pg-errors.js';
 import { TurnBatch } from './pg-turn-batch.js';
 
 /** SECURITY A4.2: 128 random bits, as the memory table draws. */
 const STATE_OCTETS = 16;
-/**
- * How long a claim to check a code holds. A check is a few statements with `storage.timeoutMs` each; a node that
- * died holding a claim leaves the session usable again after this, within its deadline.
- */
-const CLAIM_MS = 30_000;
 /** Ended rows are kept this long after their deadline, so a late resend is logged as STATE_USED, not unknown. */
 const KEEP_ENDED_MS = 120_000;
 /** Old rows are deleted by an `open`, at most this often (no timer of its own to stop). */
@@ -53,13 +52,6 @@ const LAST_ANALYZE_AFTER_OPENS = 16_000;
 
 const hashOf = (state: Uint8Array): Buffer => createHash('sha256').update(state).digest();
 
-/** A claim in a batch: the session's id and current State's hash, and the caller's clock. */
-interface Claim {
-  readonly id: string;
-  readonly hash: Buffer;
-  readonly now: number;
-}
-
 /**
  * Challenge sessions in PostgreSQL (migration 11), so the answer to a challenge may reach any node: a NAS that
  * fails over sends it to another server than the one that asked (docs/storage.md "Logins across nodes"). Only the
@@ -74,10 +66,13 @@ export class PgChallengeStore implements ChallengeStore {
   #sweptAt = 0;
   #opened = 0;
   #analyzeAt = FIRST_ANALYZE_AFTER_OPENS;
-  readonly #opens = new TurnBatch<unknown[], StoreError | undefined>((rows) => this.#openMany(rows));
-  readonly #finds = new TurnBatch<Buffer, SessionRow | undefined>((hashes) => this.#findMany(hashes));
-  readonly #claims = new TurnBatch<Claim, number | undefined>((claims) => this.#claimMany(claims));
-  readonly #ends = new TurnBatch<{ id: string; now: number }, undefined>((ends) => this.#endMany(ends));
+  readonly #opens = new TurnBatch<unknown[], StoreError | undefined>((rows) => openMany(this.#pool, rows));
+  readonly #finds = new TurnBatch<Buffer, SessionRow | undefined>((hashes) => findMany(this.#pool, hashes));
+  readonly #claims = new TurnBatch<Claim, number | undefined>((claims) => claimMany(this.#pool, claims));
+  readonly #ends = new TurnBatch<{ id: string; now: number }, undefined>((ends) => endMany(this.#pool, ends));
+  readonly #takeClaims = new TurnBatch<TakeClaim, SessionRow | undefined>((items) =>
+    takeClaimMany(this.#pool, items),
+  );
 
   constructor(pool: pg.Pool, lifetimeMs: number) {
     this.#pool = pool;
@@ -124,35 +119,6 @@ export class PgChallengeStore implements ChallengeStore {
     return session;
   }
 
-  /** One INSERT for the turn; should one row be refused, each is inserted alone so only its caller hears it. */
-  async #openMany(rows: readonly unknown[][]): Promise<(StoreError | undefined)[]> {
-    if (rows.length > 1) {
-      const columns = rows[0]!.map((_, column) => rows.map((row) => row[column]));
-      try {
-        await this.#pool.query({ name: 'challenge-open-many', text: INSERT_MANY, values: columns });
-        return rows.map(() => undefined);
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw toStoreError(error, 'opening challenges');
-      }
-    }
-    // In batch order, so of two opens with one id the earlier one wins.
-    const answers: (StoreError | undefined)[] = [];
-    for (const row of rows) answers.push(await this.#openOne(row));
-    return answers;
-  }
-
-  async #openOne(row: unknown[]): Promise<StoreError | undefined> {
-    try {
-      await this.#pool.query({ name: 'challenge-open', text: INSERT, values: row });
-      return undefined;
-    } catch (error) {
-      if (isUniqueViolation(error, 'challenge_sessions_pkey')) {
-        return new StoreError(StoreErrorCode.AlreadyExists, 'a challenge with this transaction id exists');
-      }
-      throw toStoreError(error, 'opening a challenge');
-    }
-  }
-
   async take(state: Uint8Array, clientName: string, typedName: string, now: number): Promise<TakeResult> {
     if (state.length !== STATE_OCTETS) return { ok: false, reason: Reason.StateUnknown };
     const hash = hashOf(state);
@@ -173,28 +139,20 @@ export class PgChallengeStore implements ChallengeStore {
   }
 
   /**
-   * One SELECT for the turn's States; each hash gets the row holding it as its State, or else as the State a
-   * re-challenge replaced (a second SELECT, only when some hash was not found: a NAS resending an old answer).
+   * A typed code's answer (A4.3, A4.4): one UPDATE per turn finds and claims the sessions that may be claimed,
+   * where `take` then `claim` cost two statements. A State it did not claim (unknown, replaced, ended, expired,
+   * foreign, being checked, an enrollment's) is looked up by `take`, which says why or hands it back unclaimed.
    */
-  async #findMany(hashes: readonly Buffer[]): Promise<(SessionRow | undefined)[]> {
-    const action = 'reading challenges';
-    const byHash = new Map<string, SessionRow>();
-    const current = await this.#query<SessionRow>(
-      { name: 'challenge-find-many', text: FIND_MANY },
-      [hashes],
-      action,
-    );
-    for (const row of current.rows) byHash.set(row.state_hash.toString('latin1'), row);
-    const missing = hashes.filter((hash) => !byHash.has(hash.toString('latin1')));
-    if (missing.length > 0) {
-      const earlier = await this.#query<SessionRow>(
-        { name: 'challenge-find-previous', text: FIND_PREVIOUS },
-        [missing],
-        action,
-      );
-      for (const row of earlier.rows) byHash.set(row.previous_hash!.toString('latin1'), row);
-    }
-    return hashes.map((hash) => byHash.get(hash.toString('latin1')));
+  async takeAndClaim(
+    state: Uint8Array,
+    clientName: string,
+    typedName: string,
+    now: number,
+  ): Promise<TakeClaimResult> {
+    if (state.length !== STATE_OCTETS) return { ok: false, reason: Reason.StateUnknown };
+    const row = await this.#takeClaims.add({ hash: hashOf(state), clientName, typedName, now });
+    if (row === undefined) return this.take(state, clientName, typedName, now);
+    return { ok: true, session: toSession(row, state, now), claimed: true };
   }
 
   async claim(session: ChallengeSession, now: number): Promise<boolean> {
@@ -203,35 +161,6 @@ export class PgChallengeStore implements ChallengeStore {
     session.codeAttempts = attempts;
     session.checking = true;
     return true;
-  }
-
-  /**
-   * The turn's claims in one UPDATE. The claims of one turn were made within a millisecond or so: the latest clock
-   * of the batch stands for all (a claim lasts CLAIM_MS). Should PostgreSQL report a deadlock (40P01) against
-   * another node's batch, each claim is made alone.
-   */
-  async #claimMany(claims: readonly Claim[]): Promise<(number | undefined)[]> {
-    let now = 0;
-    for (const claim of claims) now = Math.max(now, claim.now);
-    const values = [claims.map((claim) => claim.hash), claims.map((claim) => claim.id), now + CLAIM_MS, now];
-    let rows: { state_hash: Buffer; transaction_id: string; code_attempts: number }[];
-    try {
-      ({ rows } = await this.#pool.query({ name: 'challenge-claim-many', text: CLAIM_MANY, values }));
-    } catch (error) {
-      if (pgCode(error) === '40P01' && claims.length > 1) {
-        return Promise.all(claims.map((claim) => this.#claimMany([claim]).then((one) => one[0])));
-      }
-      throw toStoreError(error, 'claiming a challenge');
-    }
-    const claimed = new Map<string, { transaction_id: string; code_attempts: number } | undefined>();
-    for (const row of rows) claimed.set(row.state_hash.toString('latin1'), row);
-    return claims.map((claim) => {
-      const key = claim.hash.toString('latin1');
-      const row = claimed.get(key);
-      if (row === undefined || row.transaction_id !== claim.id) return undefined;
-      claimed.set(key, undefined);
-      return row.code_attempts;
-    });
   }
 
   async release(session: ChallengeSession): Promise<void> {
@@ -254,22 +183,6 @@ export class PgChallengeStore implements ChallengeStore {
   async end(session: ChallengeSession, now: number): Promise<void> {
     await this.#ends.add({ id: session.transactionId, now });
     session.checking = false;
-  }
-
-  /** The turn's ends in one UPDATE, stamped with the batch's latest clock (a deadlock: each alone). */
-  async #endMany(ends: readonly { id: string; now: number }[]): Promise<undefined[]> {
-    let now = 0;
-    for (const end of ends) now = Math.max(now, end.now);
-    const values = [ends.map((end) => end.id), now];
-    try {
-      await this.#pool.query({ name: 'challenge-end-many', text: END_MANY, values });
-    } catch (error) {
-      if (pgCode(error) === '40P01' && ends.length > 1) {
-        return Promise.all(ends.map((end) => this.#endMany([end]).then(() => undefined)));
-      }
-      throw toStoreError(error, 'ending a challenge');
-    }
-    return ends.map(() => undefined);
   }
 
   /**
