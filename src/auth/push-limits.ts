@@ -131,8 +131,8 @@ export class PushLimits {
   /**
    * SECURITY A7.8: "this wasn't me" mutes pushes to the user. Returns the ISO time the mute ends. It holds on this
    * node at once; the database's copy follows, and once it is written the node's own copy is dropped, so a lift
-   * (`lift`, or `assent user unlock` from another process) ends it everywhere. A write the database refuses is
-   * reported and the node keeps its copy until the mute ends.
+   * (`assent user unlock`, the REST API's unlock: PushMutes.lift) ends it everywhere. A write the database refuses
+   * is reported and the node keeps its copy until the mute ends.
    */
   mute(user: string, now: number): string {
     const until = now + this.settings.muteMinutes * 60_000;
@@ -150,14 +150,6 @@ export class PushLimits {
       }
     }
     return new Date(until).toISOString();
-  }
-
-  /** Ends the user's mute now, on this node and in the database; true when one was running. */
-  lift(user: string, now: number): Awaitable<boolean> {
-    const here = (this.muted.get(user) ?? 0) > now;
-    this.muted.delete(user);
-    const stored = this.mutes?.lift(user, now) ?? false;
-    return stored instanceof Promise ? stored.then((lifted) => lifted || here) : stored || here;
   }
 
   /**
