@@ -1,5 +1,5 @@
 // Owns the in-memory ChallengeStore of one node: the State ↔ transaction table of logins waiting for a code (A4).
-import { randomFillSync, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type {
   ChallengeSession,
   ChallengeStore,
@@ -7,6 +7,7 @@ import type {
   TakeResult,
 } from '../../domain/challenge-session.js';
 import { Reason } from '../../domain/reason.js';
+import { CsprngPool } from '../csprng-pool.js';
 import { StateTombstones } from './state-tombstones.js';
 
 /** SECURITY A4.2: 128 random bits. */
@@ -31,8 +32,7 @@ export class MemoryChallengeStore implements ChallengeStore {
   // Expiry order is kept in a plain FIFO queue, not by iterating the Map from the front: V8 keeps deleted Map
   // entries as holes until a rehash, so a front-to-back walk after many deletes costs more on every call.
   private readonly liveOrder = new KeyQueue();
-  private readonly pool = Buffer.alloc(4096);
-  private poolOffset = this.pool.length;
+  private readonly random = new CsprngPool();
 
   constructor(
     private readonly lifetimeMs: number,
@@ -159,30 +159,10 @@ export class MemoryChallengeStore implements ChallengeStore {
   /** SECURITY A4.2: 128 bits from the CSPRNG, drawn again in the rare case its key clashes with a known State. */
   private freshState(): Uint8Array {
     for (;;) {
-      const state = this.random(STATE_OCTETS);
+      const state = this.random.bytes(STATE_OCTETS);
       const key = keyOf(state);
       if (!this.live.has(key) && !this.ended.has(key)) return state;
     }
-  }
-
-  /** CSPRNG bytes from a pooled buffer: one getrandom call per 4 KiB instead of one per State. */
-  private random(octets: number): Uint8Array {
-    const offset = this.reserve(octets);
-    const out = new Uint8Array(octets);
-    out.set(this.pool.subarray(offset, offset + octets));
-    this.pool.fill(0, offset, offset + octets);
-    return out;
-  }
-
-  /** Reserves `octets` fresh pool bytes; used bytes are wiped by the caller so no State can be read back later. */
-  private reserve(octets: number): number {
-    if (this.poolOffset + octets > this.pool.length) {
-      randomFillSync(this.pool);
-      this.poolOffset = 0;
-    }
-    const offset = this.poolOffset;
-    this.poolOffset += octets;
-    return offset;
   }
 }
 
