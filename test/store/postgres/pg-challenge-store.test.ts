@@ -5,7 +5,7 @@ import pg from 'pg';
 import { FIND_MANY, FIND_PREVIOUS } from '../../../src/store/postgres/pg-challenge-statements.js';
 import { PgChallengeStore } from '../../../src/store/postgres/pg-challenge-store.js';
 import { newChallenge, runChallengeStoreConformance } from '../challenge-store.conformance.js';
-import { freshPool } from './pg-fixture.js';
+import { countingPool, freshPool } from './pg-fixture.js';
 
 runChallengeStoreConformance(
   'postgres',
@@ -78,20 +78,6 @@ describe('PostgreSQL challenge sessions on two nodes of one database', () => {
     });
   });
 });
-
-/** Counts the statements a pool is given, by kind (the first word and the prepared statement's name). */
-function countingPool(pool: pg.Pool): { pool: pg.Pool; statements: string[] } {
-  const statements: string[] = [];
-  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-  (pool as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
-    const named = config as { name?: string; text?: string };
-    statements.push(
-      typeof config === 'string' ? config.split(' ')[0]! : (named.name ?? named.text!.split(' ')[0]!),
-    );
-    return query(config, ...rest);
-  };
-  return { pool, statements };
-}
 
 describe('PostgreSQL challenge sessions: the steps of one event-loop turn are one statement each', () => {
   test('40 logins opened, taken, claimed and ended in the same turns: one statement per step, every answer right', async () => {

@@ -73,3 +73,17 @@ export const totp = (serial: string, userName = 'alice', secret: Uint8Array = se
 /** Whether an error is a StoreError of `code`: for `assert.rejects`. */
 export const isCode = (code: StoreErrorCode) => (error: unknown) =>
   error instanceof StoreError && error.code === code;
+
+/** Counts the statements a pool is given, by kind (the first word and the prepared statement's name). */
+export function countingPool(pool: pg.Pool): { pool: pg.Pool; statements: string[] } {
+  const statements: string[] = [];
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
+    const named = config as { name?: string; text?: string };
+    statements.push(
+      typeof config === 'string' ? config.split(' ')[0]! : (named.name ?? named.text!.split(' ')[0]!),
+    );
+    return query(config, ...rest);
+  };
+  return { pool, statements };
+}
