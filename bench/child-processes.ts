@@ -196,3 +196,22 @@ export function runToEnd(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** `server` once `probe` has seen it answer; stopped, and the probe's error thrown, when it does not. */
+export async function answering(
+  server: Started,
+  port: number,
+  probe: (server: Started, port: number) => Promise<unknown>,
+): Promise<Started> {
+  try {
+    await probe(server, port);
+  } catch (error) {
+    await stopProcess(server);
+    throw error;
+  }
+  return server;
+}
+
+/** The first lines of an error's message on one line, for a note under a table. */
+export const briefly = (error: unknown): string =>
+  (error as Error).message.split('\n').slice(0, 6).join(' | ');

@@ -3,7 +3,7 @@ import { TotpFlow } from '../src/loadgen/flow-result.js';
 import { serveAssent, writeAssentConfig } from './assent-server.js';
 import { LOADGEN_CPU, SERVER_CPU } from './bench-args.js';
 import { PASSWORD_FORMAT, USER_FORMAT } from './bench-users.js';
-import { freeUdpPort, type Started, stopProcess } from './child-processes.js';
+import { answering, briefly, freeUdpPort, type Started, stopProcess } from './child-processes.js';
 import {
   cpuUsPerRequestWithDatabase,
   type LoadShape,
@@ -172,20 +172,14 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
             { ...postgresSetup(ctx, scenario, port), storageUrl },
             'assent-node-2.yaml',
           );
-          const server = serveAssent(file, cpus, { name: `${ASSENT_PG} node 2`, nodeFlags: [] });
-          try {
-            await probe(server, port);
-          } catch (error) {
-            await stopProcess(server);
-            throw error;
-          }
-          return { server, port };
+          const started = serveAssent(file, cpus, { name: `${ASSENT_PG} node 2`, nodeFlags: [] });
+          return { server: await answering(started, port, probe), port };
         },
         shape: flowShape ?? shape,
       }))
         record(f);
     } catch (error) {
-      notes.push(`two cores not measured: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
+      notes.push(`two cores not measured: ${briefly(error)}`);
       process.stderr.write(`bench: two cores not measured: ${(error as Error).message}\n`);
     }
   }

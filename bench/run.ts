@@ -6,7 +6,7 @@ import path from 'node:path';
 import { formatApiAuth, measureApiAuth } from './api-auth.js';
 import { measureArgon2id } from './argon2-throughput.js';
 import { parseBenchArgs, SERVER_CPU } from './bench-args.js';
-import { addCleanup, freeUdpPort, keepOutputIn, stopAll } from './child-processes.js';
+import { addCleanup, briefly, freeUdpPort, keepOutputIn, stopAll } from './child-processes.js';
 import { freeRadiusVersion } from './freeradius-server.js';
 import { type BenchPostgres, reportStatements, startBenchPostgres } from './postgres-server.js';
 import { machineInfo, quiet } from './proc-stat.js';
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
         const radius = suffix?.rows.find((r) => r.server === 'Assent');
         apiBlock = formatApiAuth(api, radius, args.apiWindow);
       } catch (error) {
-        apiBlock = `REST API not measured: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`;
+        apiBlock = `REST API not measured: ${briefly(error)}`;
       }
     }
     if (args.argon2) {

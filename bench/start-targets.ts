@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SERVER_CPU } from './bench-args.js';
-import { freeUdpPort, type Started, stopProcess } from './child-processes.js';
+import { answering, briefly, freeUdpPort, type Started } from './child-processes.js';
 import { startFreeRadius } from './freeradius-server.js';
 import { ASSENT_B, ASSENT_PG } from './report.js';
 import { type RunContext, startAssentFor, startAssentOnPostgres, userFiles } from './run-context.js';
@@ -74,54 +74,42 @@ export async function startTargets(
     // When Assent cannot start or refuses the flow, the run goes on with FreeRADIUS alone and says why.
     try {
       const port = await freeUdpPort();
-      const server = await startAssentFor(ctx, scenario, port);
-      try {
-        await probe(server, port);
-      } catch (error) {
-        await stopProcess(server);
-        throw error;
-      }
+      const server = await answering(await startAssentFor(ctx, scenario, port), port, probe);
       notes.push(startupNote(server, users));
       targets.push({ server, port });
       process.stderr.write(`bench: Assent pid ${server.pid} on 127.0.0.1:${port}\n`);
       if (args.compareFlags) {
         const portB = await freeUdpPort();
-        const serverB = await startAssentFor(ctx, scenario, portB, args.compareFlags);
-        try {
-          await probe(serverB, portB);
-        } catch (error) {
-          await stopProcess(serverB);
-          throw error;
-        }
+        const serverB = await answering(
+          await startAssentFor(ctx, scenario, portB, args.compareFlags),
+          portB,
+          probe,
+        );
         targets.push({ server: serverB, port: portB });
         process.stderr.write(
           `bench: ${ASSENT_B} (${args.compareFlags.join(' ')}) pid ${serverB.pid} on 127.0.0.1:${portB}\n`,
         );
       }
     } catch (error) {
-      notes.push(`Assent not measured: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
+      notes.push(`Assent not measured: ${briefly(error)}`);
       process.stderr.write(`bench: Assent not measured: ${(error as Error).message}\n`);
     }
   }
   if (ctx.postgres) {
     try {
       const port = await freeUdpPort();
-      const server = await startAssentOnPostgres(ctx, ctx.postgres, scenario, port);
-      try {
-        await probe(server, port);
-      } catch (error) {
-        await stopProcess(server);
-        throw error;
-      }
+      const server = await answering(
+        await startAssentOnPostgres(ctx, ctx.postgres, scenario, port),
+        port,
+        probe,
+      );
       notes.push(startupNote(server, users));
       targets.push({ server, port, databasePid: ctx.postgres.pid });
       process.stderr.write(
         `bench: ${ASSENT_PG} pid ${server.pid} on 127.0.0.1:${port}, PostgreSQL pid ${ctx.postgres.pid}\n`,
       );
     } catch (error) {
-      notes.push(
-        `${ASSENT_PG} not measured: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`,
-      );
+      notes.push(`${ASSENT_PG} not measured: ${briefly(error)}`);
       process.stderr.write(`bench: ${ASSENT_PG} not measured: ${(error as Error).message}\n`);
     }
   }
