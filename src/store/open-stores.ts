@@ -11,6 +11,7 @@ import { type ClientStore, StoreError, StoreErrorCode, type UserStore } from '..
 import type { PushDeviceStore } from '../domain/push-device.js';
 import type { PushLimitRecords } from '../domain/push-limit-records.js';
 import type { PushMutes } from '../domain/push-mutes.js';
+import type { PushStreaks } from '../domain/push-streaks.js';
 import type { DecisionNotices, TransactionStore } from '../domain/push-transaction.js';
 import type { ServerSecretStore } from '../domain/server-secret.js';
 import type { SignInStore } from '../domain/sign-in.js';
@@ -28,6 +29,7 @@ import { SqliteGraceLoginStore } from './sqlite/sqlite-grace-login-store.js';
 import { sqliteHolderQueries } from './sqlite/sqlite-holder-queries.js';
 import { SqlitePushDeviceStore } from './sqlite/sqlite-push-device-store.js';
 import { SqlitePushMutes } from './sqlite/sqlite-push-mutes.js';
+import { SqlitePushStreaks } from './sqlite/sqlite-push-streaks.js';
 import { SqliteServerSecretStore } from './sqlite/sqlite-server-secret-store.js';
 import { SqliteSignInStore } from './sqlite/sqlite-sign-in-store.js';
 import { SqliteTokenStore } from './sqlite/sqlite-token-store.js';
@@ -85,6 +87,8 @@ export interface Stores {
   readonly pushLimitRecords: PushLimitRecords | undefined;
   /** "This wasn't me" mutes (A7.8), in the database on both: they outlive a restart and `user unlock` lifts them. */
   readonly pushMutes: PushMutes;
+  /** Number-matching streaks (A7.7), in the database on both: every node counts one, and a restart keeps it. */
+  readonly pushStreaks: PushStreaks;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   /** One round trip to the database (readiness). @throws StoreError when it does not answer */
@@ -136,6 +140,7 @@ export function openStores(config: StoreConfig): Stores {
     decisionNotices: () => undefined,
     pushLimitRecords: undefined,
     pushMutes: new SqlitePushMutes(db),
+    pushStreaks: new SqlitePushStreaks(db),
     warnings,
     sqlite: db,
     holderQueries: sqliteHolderQueries(db),

@@ -15,6 +15,7 @@ import { pgHolderQueries } from './pg-holder-queries.js';
 import { migratePostgres } from './pg-migrate.js';
 import { PgPushDeviceStore } from './pg-push-device-store.js';
 import { PgPushLimitRecords } from './pg-push-limit-records.js';
+import { PgPushStreaks } from './pg-push-streaks.js';
 import { PgServerSecretStore } from './pg-server-secret-store.js';
 import { PgSignInStore } from './pg-sign-in-store.js';
 import { PgTokenStore } from './pg-token-store.js';
@@ -115,6 +116,7 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
       }),
     pushLimitRecords: limitRecords,
     pushMutes: limitRecords,
+    pushStreaks: new PgPushStreaks(pool),
     warnings,
     sqlite: undefined,
     holderQueries: pgHolderQueries(pool),
