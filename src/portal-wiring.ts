@@ -142,7 +142,7 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
       config.portal.passwordOnlyEnrollment && enrollPolicy.enrollAtLoginFor('', groups),
     checkCode,
     pushes: hooks === undefined ? undefined : deps.pushes,
-    numberFor: (user) => config.push.numberMatching || hooks?.numberRequired?.(user) === true,
+    numberFor: (user) => config.push.numberMatching || (hooks?.numberRequired?.(user) ?? false),
     // PROTOCOL P4: the push a typed code made moot ends, so a late approval changes nothing.
     endPushByCode: async (txn) => {
       if (hooks === undefined) return;

@@ -2,11 +2,14 @@
 // every adapter).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { MISSES_BEFORE_NUMBER, PushLimits } from '../../src/auth/push-limits.js';
 import type { Awaitable } from '../../src/domain/awaitable.js';
 import type { PushStreaks } from '../../src/domain/push-streaks.js';
 
 /** Builds a fresh, empty store on each call; `second` is another node (or process) on the same database. */
 export type MakePushStreaks = () => Awaitable<{ streaks: PushStreaks; second?: PushStreaks }>;
+
+const settings = { maxPerUser: 3, rateWindowSeconds: 300, muteMinutes: 20 };
 
 export function runPushStreaksConformance(name: string, makeStore: MakePushStreaks): void {
   describe(`PushStreaks conformance: ${name}`, () => {
@@ -52,6 +55,22 @@ export function runPushStreaksConformance(name: string, makeStore: MakePushStrea
       const other = second ?? streaks;
       await Promise.all([0, 1, 2, 3].map((i) => (i % 2 === 0 ? streaks : other).missed('hana')));
       assert.equal(await streaks.misses('hana'), 4);
+    });
+
+    test('two misses in a row make the next push need a number, wherever it starts; an approval ends that', async () => {
+      const { streaks, second } = await makeStore();
+      const nodeA = new PushLimits(settings, { streaks });
+      const nodeB = new PushLimits(settings, { streaks: second ?? streaks });
+      assert.equal(MISSES_BEFORE_NUMBER, 2);
+      await nodeA.noteOutcome('ivan', false);
+      assert.equal(await nodeA.numberRequired('ivan'), false, 'one miss is not a streak');
+      assert.equal(await nodeB.numberRequired('ivan'), false);
+      await nodeB.noteOutcome('ivan', false);
+      assert.equal(await nodeA.numberRequired('ivan'), true, 'a miss on each node');
+      assert.equal(await nodeB.numberRequired('ivan'), true);
+      assert.equal(await nodeA.numberRequired('judy'), false, 'another user');
+      await nodeB.noteOutcome('ivan', true);
+      assert.equal(await nodeA.numberRequired('ivan'), false, 'approved on the other node');
     });
   });
 }

@@ -185,7 +185,7 @@ export async function startPortalSite(
   // As src/main.ts: a device's answer or the deadline decides a waiting push, which the portal's wait hears.
   const signIns = new ListSignIns();
   push.waits.onDecision((txn, decision, wait) => {
-    push.noteDecision(decision);
+    void push.noteDecision(decision);
     pushes?.settled(txn, decision);
     // As src/main.ts: a push login's outcome enters the sign-in history here, once.
     if (options.history !== false) {
