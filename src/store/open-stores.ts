@@ -7,6 +7,7 @@ import type { Awaitable } from '../domain/awaitable.js';
 import type { ChallengeStore } from '../domain/challenge-session.js';
 import type { ChangeFeed } from '../domain/change-feed.js';
 import type { GraceLoginStore } from '../domain/grace-logins.js';
+import type { OwnWayStore } from '../domain/own-ways.js';
 import { type ClientStore, StoreError, StoreErrorCode, type UserStore } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
 import type { PushLimitRecords } from '../domain/push-limit-records.js';
@@ -34,6 +35,7 @@ import { SqliteServerSecretStore } from './sqlite/sqlite-server-secret-store.js'
 import { SqliteSignInStore } from './sqlite/sqlite-sign-in-store.js';
 import { SqliteTokenStore } from './sqlite/sqlite-token-store.js';
 import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
+import { SyncOwnWayStore } from './sync-own-way-store.js';
 import type { HolderQueries } from './token-holders.js';
 
 /** The subset of the configuration the store needs (paths already resolved by the config loader). */
@@ -67,6 +69,11 @@ export interface Stores {
   readonly lockouts: AccountLockoutStore;
   /** Enrolled push authenticators and their activation codes (docs/push.md §3). */
   readonly pushDevices: PushDeviceStore;
+  /**
+   * A user's own removal of a push device or token under the last-way rule (SECURITY A12.7), one atomic step per
+   * user: SQLite's IMMEDIATE transaction, PostgreSQL's transaction under a per-user advisory lock (every node).
+   */
+  readonly ownWays: OwnWayStore;
   /** Grace sign-ins used by users without a second factor (issue 18). */
   readonly graceLogins: GraceLoginStore;
   /** Each user's final login outcomes, for the portal's sign-in history (issue 18); written in batches. */
@@ -122,6 +129,7 @@ export function openStores(config: StoreConfig): Stores {
     applyMigrations: config.storage.autoMigrate ?? true,
   });
   const tokens = new SqliteTokenStore(db, sealer);
+  const pushDevices = new SqlitePushDeviceStore(db, sealer);
   return {
     kind: 'sqlite',
     location: config.storage.sqlitePath,
@@ -130,7 +138,8 @@ export function openStores(config: StoreConfig): Stores {
     tokens,
     applyReplayMarks: (marks) => tokens.applyReplayMarks(marks),
     lockouts: new SqliteAccountLockoutStore(db),
-    pushDevices: new SqlitePushDeviceStore(db, sealer),
+    pushDevices,
+    ownWays: new SyncOwnWayStore(tokens, pushDevices, (fn) => db.transaction(fn).immediate()),
     serverSecrets: new SqliteServerSecretStore(db, sealer),
     graceLogins: new SqliteGraceLoginStore(db),
     signIns: new SqliteSignInStore(db),

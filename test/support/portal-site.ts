@@ -28,6 +28,7 @@ import { MemoryServerSecretStore } from '../../src/store/memory/memory-server-se
 import { MemoryTokenStore } from '../../src/store/memory/memory-token-store.js';
 import { MemoryTransactionStore } from '../../src/store/memory/memory-transaction-store.js';
 import { MemoryUserStore } from '../../src/store/memory/memory-user-store.js';
+import { SyncOwnWayStore } from '../../src/store/sync-own-way-store.js';
 import { fakeVerifier } from './auth-fixture.js';
 import { ListSignIns } from './memory-sign-ins.js';
 
@@ -197,7 +198,7 @@ export async function startPortalSite(
   const portal = createPortalWiring({
     config,
     logger,
-    stores: { tokens, pushDevices: devices },
+    stores: { tokens, pushDevices: devices, ownWays: new SyncOwnWayStore(tokens, devices) },
     firstFactor,
     login: {
       tokenHolders: { holderOf },

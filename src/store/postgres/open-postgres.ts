@@ -13,6 +13,7 @@ import { toStoreError } from './pg-errors.js';
 import { PgGraceLoginStore } from './pg-grace-login-store.js';
 import { pgHolderQueries } from './pg-holder-queries.js';
 import { migratePostgres } from './pg-migrate.js';
+import { PgOwnWayStore } from './pg-own-way-store.js';
 import { PgPushDeviceStore } from './pg-push-device-store.js';
 import { PgPushLimitRecords } from './pg-push-limit-records.js';
 import { PgPushStreaks } from './pg-push-streaks.js';
@@ -98,6 +99,7 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
     applyReplayMarks: (marks) => tokens.applyReplayMarks(marks),
     lockouts: new PgAccountLockoutStore(pool),
     pushDevices: new PgPushDeviceStore(pool, sealer),
+    ownWays: new PgOwnWayStore(pool),
     serverSecrets: new PgServerSecretStore(pool, sealer),
     graceLogins: new PgGraceLoginStore(pool),
     signIns: new PgSignInStore(pool),
