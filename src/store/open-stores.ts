@@ -8,6 +8,7 @@ import type { ChallengeStore } from '../domain/challenge-session.js';
 import type { ChangeFeed } from '../domain/change-feed.js';
 import type { GraceLoginStore } from '../domain/grace-logins.js';
 import type { OwnWayStore } from '../domain/own-ways.js';
+import type { PortalSessionStore } from '../domain/portal-session-store.js';
 import { type ClientStore, StoreError, StoreErrorCode, type UserStore } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
 import type { PushLimitRecords } from '../domain/push-limit-records.js';
@@ -28,6 +29,7 @@ import { SqliteChangeFeed } from './sqlite/sqlite-change-feed.js';
 import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
 import { SqliteGraceLoginStore } from './sqlite/sqlite-grace-login-store.js';
 import { sqliteHolderQueries } from './sqlite/sqlite-holder-queries.js';
+import { SqlitePortalSessionStore } from './sqlite/sqlite-portal-session-store.js';
 import { SqlitePushDeviceStore } from './sqlite/sqlite-push-device-store.js';
 import { SqlitePushMutes } from './sqlite/sqlite-push-mutes.js';
 import { SqlitePushStreaks } from './sqlite/sqlite-push-streaks.js';
@@ -96,6 +98,8 @@ export interface Stores {
   readonly pushMutes: PushMutes;
   /** Number-matching streaks (A7.7), in the database on both: every node counts one, and a restart keeps it. */
   readonly pushStreaks: PushStreaks;
+  /** The user portal's sessions (A12.2), in the database on both: any node answers a browser, a restart keeps them. */
+  readonly portalSessions: PortalSessionStore;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   /** One round trip to the database (readiness). @throws StoreError when it does not answer */
@@ -150,6 +154,7 @@ export function openStores(config: StoreConfig): Stores {
     pushLimitRecords: undefined,
     pushMutes: new SqlitePushMutes(db),
     pushStreaks: new SqlitePushStreaks(db),
+    portalSessions: new SqlitePortalSessionStore(db),
     warnings,
     sqlite: db,
     holderQueries: sqliteHolderQueries(db),

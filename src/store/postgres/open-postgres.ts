@@ -14,6 +14,7 @@ import { PgGraceLoginStore } from './pg-grace-login-store.js';
 import { pgHolderQueries } from './pg-holder-queries.js';
 import { migratePostgres } from './pg-migrate.js';
 import { PgOwnWayStore } from './pg-own-way-store.js';
+import { PgPortalSessionStore } from './pg-portal-session-store.js';
 import { PgPushDeviceStore } from './pg-push-device-store.js';
 import { PgPushLimitRecords } from './pg-push-limit-records.js';
 import { PgPushStreaks } from './pg-push-streaks.js';
@@ -119,6 +120,7 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
     pushLimitRecords: limitRecords,
     pushMutes: limitRecords,
     pushStreaks: new PgPushStreaks(pool),
+    portalSessions: new PgPortalSessionStore(pool),
     warnings,
     sqlite: undefined,
     holderQueries: pgHolderQueries(pool),

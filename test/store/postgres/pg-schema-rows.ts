@@ -48,6 +48,9 @@ export const SEED: readonly Sql[] = [
   "INSERT INTO sign_in_heads (user_name, last_id) VALUES ('alice', 1)",
   "INSERT INTO account_lockouts (user_name) VALUES ('alice')",
   "INSERT INTO push_streaks (user_name, misses) VALUES ('alice', 2)",
+  'INSERT INTO portal_sessions (key, user_name, groups, txn, stage, methods, how, enroll_only, started_at, ' +
+    "last_seen_at, code_failures, push_txn, push_number) VALUES ('k', 'alice', '[]', 't', 'second-factor', " +
+    "'[\"push\"]', '', 0, 1, 1, 0, 'p', NULL)",
 ];
 
 /** Rows both databases refuse, with the SQLSTATE PostgreSQL gives (SQLite: a SQLITE_CONSTRAINT_* code). */
@@ -251,6 +254,11 @@ export const REFUSED: readonly { why: string; sql: Sql; state: string }[] = [
   {
     why: 'a push streak of no misses (an approval deletes the row)',
     sql: "UPDATE push_streaks SET misses = 0 WHERE user_name = 'alice'",
+    state: '23514',
+  },
+  {
+    why: 'a portal session in a stage that does not exist',
+    sql: "UPDATE portal_sessions SET stage = 'half-signed-in' WHERE key = 'k'",
     state: '23514',
   },
 ];
