@@ -54,7 +54,7 @@ export function createHttpApps(deps: HttpAppsDeps): HttpApps {
   const portal = createPortalWiring({
     config,
     logger,
-    stores: { tokens, pushDevices: stores.pushDevices, ownWays },
+    stores: { tokens, pushDevices: stores.pushDevices, ownWays, portalSessions: stores.portalSessions },
     firstFactor,
     login,
     lockouts,

@@ -17,6 +17,7 @@ import type { Config } from './config/config-schema.js';
 import type { AccountLockoutStore } from './domain/account-lockout.js';
 import type { FirstFactor } from './domain/first-factor.js';
 import type { OwnWayStore } from './domain/own-ways.js';
+import type { PortalSessionStore } from './domain/portal-session-store.js';
 import type { PushDeviceStore } from './domain/push-device.js';
 import { TransactionStatus } from './domain/push-transaction.js';
 import { Reason } from './domain/reason.js';
@@ -39,6 +40,8 @@ export interface PortalWiringDeps {
     readonly tokens: TokenStore;
     readonly pushDevices: PushDeviceStore;
     readonly ownWays: OwnWayStore;
+    /** SECURITY A12.2: the sessions, in the table every node shares (docs/storage.md "Logins across nodes"). */
+    readonly portalSessions: PortalSessionStore;
   };
   /** Every first-factor source, local and directories: portal users sign in as they do at the NAS. */
   readonly firstFactor: FirstFactor;
@@ -136,7 +139,7 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
 
   // Issue 18: a group that forbids enrollment at login forbids enrolling on the password alone here too.
   const enrollPolicy = createSecondFactorPolicy({ ...config.secondFactor, enrollAtLogin: true, clients: {} });
-  const sessions = new PortalSessions({
+  const sessions = new PortalSessions(stores.portalSessions, {
     idleMs: config.portal.idleMinutes * 60_000,
     absoluteMs: config.portal.sessionMinutes * 60_000,
   });
@@ -150,6 +153,8 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
       config.portal.passwordOnlyEnrollment && enrollPolicy.enrollAtLoginFor('', groups),
     checkCode,
     pushes: hooks === undefined ? undefined : deps.pushes,
+    // A browser's long poll may reach a node that did not send its push: it reads the shared row instead.
+    readPush: hooks === undefined ? undefined : (txn) => hooks.transactions.byId(txn),
     numberFor: (user) => config.push.numberMatching || (hooks?.numberRequired?.(user) ?? false),
     // PROTOCOL P4: the push a typed code made moot ends, so a late approval changes nothing.
     endPushByCode: async (txn) => {
@@ -183,7 +188,12 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
         };
 
   const limiter = new RateLimiter(SIGN_INS_PER_MINUTE / 60, SIGN_INS_PER_MINUTE);
-  const sweeper = setInterval(() => sessions.sweep(now()), 60_000);
+  // Every node sweeps the shared table; a sweep that fails now (database away) is tried again next minute.
+  const sweeper = setInterval(() => {
+    Promise.resolve()
+      .then(() => sessions.sweep(now()))
+      .catch(() => {});
+  }, 60_000);
   sweeper.unref();
 
   const routes: PortalRoutes = {

@@ -1,43 +1,41 @@
-// Owns the user portal's sessions (docs/self-service.md, SECURITY A12): random ids kept as SHA-256 only, bound to
-// one user, with idle, absolute and second-factor-stage deadlines, in memory.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// Owns the user portal's sessions (docs/self-service.md, SECURITY A12.2): random ids kept as SHA-256 only, bound to
+// one user, with idle, absolute and second-factor-stage deadlines, in a table every node shares.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Awaitable } from '../domain/awaitable.js';
+import {
+  type PortalDeadlines,
+  type PortalPush,
+  type PortalSessionStore,
+  portalSessionExpired,
+  type StoredPortalSession,
+} from '../domain/portal-session-store.js';
 import type { SignInMethod } from '../domain/sign-in.js';
 
-/** What a signed-in portal user can be asked for: a push to their devices, or a typed code (OTP or backup). */
-export type PortalMethod = 'push' | 'code';
+export type { PortalMethod } from '../domain/portal-session-store.js';
 
 /** SECURITY A12.2: the second-factor stage of a sign-in lasts at most this long. */
 export const SECOND_FACTOR_STAGE_MS = 5 * 60_000;
 
-/** One browser's session. Mutable fields change as the sign-in goes on; the id itself is never stored. */
-export interface PortalSession {
-  /** SHA-256 of the cookie's id, base64url: the map key (a memory dump reveals no usable cookie). */
-  key: string;
-  /** The name the user's tokens and devices are held under. */
-  readonly user: string;
-  readonly groups: readonly string[];
-  /** The double-submit token every state change must carry (SECURITY A12.3). */
+/**
+ * `lastSeenAt` is written back at most this often: one indexed read per request, not a write per request. So the
+ * idle deadline counts from a time up to this much before the last request: a session may end up to a minute
+ * before `portal.idleMinutes` of quiet (never later).
+ */
+export const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * One request's view of a session: the stored fields and the CSRF token derived from the cookie's id. A copy per
+ * request (another node may change the row meanwhile); changes go through PortalSessions, which keeps it current.
+ */
+export interface PortalSession extends StoredPortalSession {
+  /** The double-submit token every state change must carry (SECURITY A12.3); derived, never stored. */
   readonly csrf: string;
-  /** Names the sign-in in every log line and in the sign-in history (the `txn` of docs/operations.md). */
-  readonly txn: string;
-  stage: 'second-factor' | 'signed-in';
-  readonly methods: readonly PortalMethod[];
-  /** How the second factor was proved; '' while in the second-factor stage. */
-  how: SignInMethod | '';
-  /** Signed in on the password alone to enrol a first device: may only list and add (SECURITY A12.5). */
-  readonly enrollOnly: boolean;
-  readonly startedAt: number;
-  lastSeenAt: number;
-  /** Wrong codes typed in the second-factor stage. */
-  codeFailures: number;
-  /** The push this sign-in is waiting for, if one was sent. */
-  push: { readonly txn: string; readonly number: string | null } | undefined;
 }
 
 export interface PortalSessionSettings {
   readonly idleMs: number;
   readonly absoluteMs: number;
-  /** The most sessions held at once; the oldest is dropped for a new one (bounded memory). */
+  /** The most sessions held at once; the oldest is dropped for a new one (a bounded table). */
   readonly maxSessions?: number;
 }
 
@@ -51,6 +49,12 @@ export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 const keyOf = (id: string) => createHash('sha256').update(id, 'utf8').digest('base64url');
 const newId = () => randomBytes(32).toString('base64url');
+/**
+ * SECURITY A12.3: the CSRF token is an HMAC keyed by the cookie's id, so it needs no column: a reader of the
+ * table (who sees only SHA-256 of ids) can compute neither the cookie nor the token, and the page that holds the
+ * token learns nothing of the HttpOnly cookie from it.
+ */
+const csrfOf = (id: string) => createHmac('sha256', id).update('assent portal csrf v1').digest('base64url');
 
 /** Constant-time equality of two strings (CSRF tokens); unequal lengths are unequal without a comparison. */
 export function sameSecret(a: string, b: string): boolean {
@@ -60,39 +64,41 @@ export function sameSecret(a: string, b: string): boolean {
 }
 
 export class PortalSessions {
-  private readonly sessions = new Map<string, PortalSession>();
   private readonly max: number;
+  private readonly deadlines: PortalDeadlines;
 
-  constructor(private readonly settings: PortalSessionSettings) {
+  constructor(
+    private readonly store: PortalSessionStore,
+    settings: PortalSessionSettings,
+  ) {
     this.max = settings.maxSessions ?? 100_000;
+    this.deadlines = {
+      idleMs: settings.idleMs,
+      absoluteMs: settings.absoluteMs,
+      stageMs: SECOND_FACTOR_STAGE_MS,
+    };
   }
 
-  get size(): number {
-    return this.sessions.size;
+  /** How many sessions the table holds (expired ones not yet swept included). */
+  size(): Awaitable<number> {
+    return this.store.count();
   }
 
-  /** A new session after the first factor; returns the id for the cookie (never kept here). */
-  open(
-    fields: Pick<PortalSession, 'user' | 'groups' | 'txn' | 'methods' | 'enrollOnly'> & {
+  /** A new session after the first factor; returns the id for the cookie (never stored). */
+  async open(
+    fields: Pick<StoredPortalSession, 'user' | 'groups' | 'txn' | 'methods' | 'enrollOnly'> & {
       readonly how?: SignInMethod;
     },
     now: number,
-  ): { id: string; session: PortalSession } {
-    if (this.sessions.size >= this.max) this.sweep(now);
-    if (this.sessions.size >= this.max) {
-      const oldest = this.sessions.keys().next();
-      if (!oldest.done) this.sessions.delete(oldest.value);
-    }
+  ): Promise<{ id: string; session: PortalSession }> {
     const id = newId();
-    const signedIn = fields.how !== undefined;
-    const session: PortalSession = {
+    const stored: StoredPortalSession = {
       key: keyOf(id),
       user: fields.user,
-      groups: fields.groups,
-      csrf: randomBytes(32).toString('base64url'),
+      groups: [...fields.groups],
       txn: fields.txn,
-      stage: signedIn ? 'signed-in' : 'second-factor',
-      methods: fields.methods,
+      stage: fields.how !== undefined ? 'signed-in' : 'second-factor',
+      methods: [...fields.methods],
       how: fields.how ?? '',
       enrollOnly: fields.enrollOnly,
       startedAt: now,
@@ -100,71 +106,73 @@ export class PortalSessions {
       codeFailures: 0,
       push: undefined,
     };
-    this.sessions.set(session.key, session);
-    return { id, session };
+    await this.store.create(stored, this.max, now, this.deadlines);
+    return { id, session: { ...stored, csrf: csrfOf(id) } };
   }
 
   /**
-   * The live session of a cookie's id, touched (its idle time starts again); `expired` once (then forgotten) for
-   * one past a deadline; `none` for no id, a malformed one or one never issued.
+   * The live session of a cookie's id (one read by primary key; its idle time starts again, written back at most
+   * once a minute); `expired` once (then deleted) for one past a deadline; `none` for no id, a malformed one or
+   * one never issued.
    */
-  find(id: string | undefined, now: number): SessionLookup {
+  async find(id: string | undefined, now: number): Promise<SessionLookup> {
     if (id === undefined || !SESSION_ID_PATTERN.test(id)) return { kind: 'none' };
-    const key = keyOf(id);
-    const session = this.sessions.get(key);
-    if (session === undefined) return { kind: 'none' };
-    if (this.expired(session, now)) {
-      this.sessions.delete(key);
+    const stored = await this.store.find(keyOf(id));
+    if (stored === undefined) return { kind: 'none' };
+    if (portalSessionExpired(stored, now, this.deadlines)) {
+      await this.store.end(stored.key);
       return { kind: 'expired' };
     }
-    session.lastSeenAt = now;
-    return { kind: 'found', session };
+    if (now - stored.lastSeenAt < TOUCH_EVERY_MS)
+      return { kind: 'found', session: { ...stored, csrf: csrfOf(id) } };
+    await this.store.update(stored.key, { lastSeenAt: now });
+    return { kind: 'found', session: { ...stored, lastSeenAt: now, csrf: csrfOf(id) } };
+  }
+
+  /** The session as the table holds it now (another request or node may have changed it), or undefined. */
+  async current(session: PortalSession): Promise<PortalSession | undefined> {
+    const stored = await this.store.find(session.key);
+    return stored === undefined ? undefined : { ...stored, csrf: session.csrf };
   }
 
   /**
    * The second factor passed: the session is signed in under a new id (the old one stops working, so an id seen
-   * before sign-in is worth nothing after it). Returns the new id for the cookie.
+   * before sign-in is worth nothing after it). Of two requests or nodes signing one session in, one wins.
+   * @returns the new id for the cookie and the session under it; undefined when another request won
    */
-  signIn(session: PortalSession, how: SignInMethod, now: number): string {
-    this.sessions.delete(session.key);
+  async signIn(
+    session: PortalSession,
+    how: SignInMethod,
+    now: number,
+  ): Promise<{ id: string; session: PortalSession } | undefined> {
     const id = newId();
-    session.key = keyOf(id);
-    session.stage = 'signed-in';
-    session.how = how;
-    session.push = undefined;
-    session.lastSeenAt = now;
-    this.sessions.set(session.key, session);
-    return id;
+    const change = { key: keyOf(id), stage: 'signed-in', how, push: undefined, lastSeenAt: now } as const;
+    if (!(await this.store.update(session.key, change, 'second-factor'))) return undefined;
+    return { id, session: { ...session, ...change, csrf: csrfOf(id) } };
   }
 
-  end(session: PortalSession): void {
-    if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
+  /** Notes the push the sign-in waits for (undefined: none). @returns the session with it, undefined if gone */
+  async setPush(session: PortalSession, push: PortalPush | undefined): Promise<PortalSession | undefined> {
+    if (!(await this.store.update(session.key, { push }))) return undefined;
+    return { ...session, push };
   }
 
-  /** True while `session` is held (not ended, expired or replaced). */
-  holds(session: PortalSession): boolean {
-    return this.sessions.get(session.key) === session;
+  /** One more wrong code, counted by the table in one step. @returns the count, 0 when the session is gone */
+  codeFailed(session: PortalSession): Awaitable<number> {
+    return this.store.addCodeFailure(session.key);
+  }
+
+  end(session: PortalSession): Awaitable<void> {
+    return this.store.end(session.key);
   }
 
   /** Epoch ms of the absolute end (for the session object's `expiresAt`). */
   expiresAt(session: PortalSession): number {
-    return session.startedAt + this.settings.absoluteMs;
+    return session.startedAt + this.deadlines.absoluteMs;
   }
 
-  /** Forgets every session past a deadline. */
-  sweep(now: number): number {
-    let swept = 0;
-    for (const [key, session] of this.sessions) {
-      if (!this.expired(session, now)) continue;
-      this.sessions.delete(key);
-      swept++;
-    }
-    return swept;
-  }
-
-  private expired(session: PortalSession, now: number): boolean {
-    if (now - session.lastSeenAt >= this.settings.idleMs) return true;
-    if (now - session.startedAt >= this.settings.absoluteMs) return true;
-    return session.stage === 'second-factor' && now - session.startedAt >= SECOND_FACTOR_STAGE_MS;
+  /** Deletes every session past a deadline. */
+  sweep(now: number): Awaitable<number> {
+    return this.store.sweep(now, this.deadlines);
   }
 }

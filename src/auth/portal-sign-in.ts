@@ -3,10 +3,12 @@
 import type { Awaitable } from '../domain/awaitable.js';
 import type { Identity } from '../domain/first-factor.js';
 import { AMBIGUOUS_NAME, type AmbiguousName } from '../domain/name-key.js';
+import type { PushTransaction } from '../domain/push-transaction.js';
 import { Reason } from '../domain/reason.js';
 import type { NewSignIn, SignInMethod } from '../domain/sign-in.js';
-import type { ApplicationOutcome, ApplicationPushes } from './application-pushes.js';
+import type { ApplicationPushes } from './application-pushes.js';
 import type { CheckPassword } from './check-credentials.js';
+import { type PortalPushState, pushStateNow, waitForPush } from './portal-push-wait.js';
 import type { PortalMethod, PortalSession, PortalSessions } from './portal-sessions.js';
 
 /** The client name of portal sign-ins: in log lines, on the phone with a push, in the sign-in history. */
@@ -35,6 +37,8 @@ export interface PortalSignInDeps {
   readonly checkCode: (user: string, code: string, txn: string) => Promise<PortalCodeVerdict>;
   /** Pushes as the REST API sends them (PROTOCOL §4.1); absent when push is off. */
   readonly pushes?: Pick<ApplicationPushes, 'start' | 'listen' | 'unlisten' | 'outcomeOf'> | undefined;
+  /** The push transaction by id, for a wait on a node that did not send the push (PostgreSQL: rows every node reads). */
+  readonly readPush?: ((txn: string) => Awaitable<PushTransaction | undefined>) | undefined;
   /** PROTOCOL P7, SECURITY A7.7: whether a push to the user carries a number to match (the stored streak's). */
   readonly numberFor: (user: string) => Awaitable<boolean>;
   /** PROTOCOL P4: a typed code ends the user's waiting push, so a later approval changes nothing. */
@@ -81,6 +85,11 @@ export interface PortalSignIn {
 
 export function createPortalSignIn(deps: PortalSignInDeps): PortalSignIn {
   const { sessions } = deps;
+  const waitDeps = (pushes: NonNullable<PortalSignInDeps['pushes']>) => ({
+    pushes,
+    readPush: deps.readPush,
+    now: deps.now,
+  });
   const at = () => new Date(deps.now()).toISOString();
 
   const record = (
@@ -105,7 +114,11 @@ export function createPortalSignIn(deps: PortalSignInDeps): PortalSignIn {
     return { ok: false, reason, user };
   };
 
-  const afterPassword = (identity: Identity, src: string, txn: string): PortalSignedIn | PortalRefusal => {
+  const afterPassword = async (
+    identity: Identity,
+    src: string,
+    txn: string,
+  ): Promise<PortalSignedIn | PortalRefusal> => {
     const holder = deps.tokenHolders.holderOf(identity.name);
     if (holder === AMBIGUOUS_NAME) return refuse(identity.name, src, txn, Reason.IdentityAmbiguous);
     const now = deps.now();
@@ -114,7 +127,7 @@ export function createPortalSignIn(deps: PortalSignInDeps): PortalSignIn {
         return refuse(identity.name, src, txn, Reason.SecondFactorMissing);
       record(identity.name, src, txn, { how: 'password' });
       const fields = { user: identity.name, groups: identity.groups, txn, methods: [], enrollOnly: true };
-      const opened = sessions.open({ ...fields, how: 'password' }, now);
+      const opened = await sessions.open({ ...fields, how: 'password' }, now);
       return { ok: true, session: opened.session, id: opened.id };
     }
     const methods: PortalMethod[] = [];
@@ -122,41 +135,50 @@ export function createPortalSignIn(deps: PortalSignInDeps): PortalSignIn {
     if (deps.holdsCode(holder)) methods.push('code');
     // A push device while push is off: a second factor is held, but none can be asked for here.
     if (methods.length === 0) return refuse(holder, src, txn, Reason.PushUnavailable);
-    const opened = sessions.open(
+    const opened = await sessions.open(
       { user: holder, groups: identity.groups, txn, methods, enrollOnly: false },
       now,
     );
     return { ok: true, session: opened.session, id: opened.id };
   };
 
-  /** The session passed its second factor: signed in under a new id, unless another request did it first. */
-  const complete = (session: PortalSession, how: SignInMethod, src: string): PortalSignedIn => {
-    if (session.stage === 'signed-in') return { ok: true, session };
+  /**
+   * The session passed its second factor: signed in under a new id. Undefined when another request (or node)
+   * signed it in first: this request's id is the old one, and that request's answer carries the new cookie.
+   */
+  const complete = async (
+    session: PortalSession,
+    how: SignInMethod,
+    src: string,
+  ): Promise<PortalSignedIn | undefined> => {
+    const signed = await sessions.signIn(session, how, deps.now());
+    if (signed === undefined) return undefined;
     // A push's outcome is recorded where every push login's is, once (the push waits, issue 18 sign-in history).
     if (how !== 'push') record(session.user, src, session.txn, { how });
-    return { ok: true, session, id: sessions.signIn(session, how, deps.now()) };
+    return { ok: true, session: signed.session, id: signed.id };
   };
 
-  const checking = new WeakSet<PortalSession>();
-  /** Read afresh after an await (the compiler would keep what it knew before it). */
-  const stageOf = (session: PortalSession) => session.stage;
+  /** One code at a time per sign-in on this node: a second request while one is checked is a miss, not a chance. */
+  const checking = new Set<string>();
 
-  const pushResultOf = (
+  const pushResultOf = async (
     session: PortalSession,
-    outcome: ApplicationOutcome,
+    state: PortalPushState,
     src: string,
-  ): PortalSignedIn | { ok: false; reason: Reason } => {
-    if (session.stage === 'signed-in' || !sessions.holds(session)) return { ok: true, session };
-    session.push = undefined;
-    if (outcome.kind === 'undeliverable') {
+  ): Promise<PortalPushResult> => {
+    if (state.kind === 'pending') return { ok: 'pending' };
+    if (state.kind === 'unknown') return { ok: 'none' };
+    const current = await sessions.current(session);
+    // Signed in (and so under a new id) by another request, or ended: the browser's next poll tells it which.
+    if (current === undefined || current.stage === 'signed-in') return { ok: 'pending' };
+    if (state.kind === 'approved') return (await complete(current, 'push', src)) ?? { ok: 'pending' };
+    await sessions.setPush(current, undefined);
+    if (state.kind === 'undeliverable') {
       record(session.user, src, session.txn, { reason: Reason.PushUndelivered });
       return { ok: false, reason: Reason.PushUndelivered };
     }
-    const decision = outcome.decision;
-    if (decision.kind === 'accept') return complete(session, 'push', src);
     // Recorded with the push waits' decision, like the approval above.
-    const reason = decision.kind === 'reject' ? decision.reason : Reason.PushTimeout;
-    return { ok: false, reason };
+    return { ok: false, reason: state.reason };
   };
 
   return {
@@ -172,27 +194,30 @@ export function createPortalSignIn(deps: PortalSignInDeps): PortalSignIn {
 
     async code(session, code, src) {
       if (session.stage === 'signed-in') return { ok: true, session };
-      // One code at a time per sign-in: a second request while one is checked is a miss, not a second chance.
-      if (checking.has(session)) return { ok: false, reason: Reason.StateUsed, ended: false };
-      checking.add(session);
+      if (checking.has(session.key)) return { ok: false, reason: Reason.StateUsed, ended: false };
+      checking.add(session.key);
       let verdict: PortalCodeVerdict;
       try {
         verdict = await deps.checkCode(session.user, code, session.txn);
       } finally {
-        checking.delete(session);
+        checking.delete(session.key);
       }
-      if (!sessions.holds(session)) return { ok: false, reason: Reason.StateUsed, ended: true };
+      // Read again: a push may have been approved, or the session ended, while the code was checked. A session
+      // gone from under its old key may have been signed in by that push, so its cookie is not cleared here.
+      const current = await sessions.current(session);
+      if (current === undefined || current.stage === 'signed-in')
+        return { ok: false, reason: Reason.StateUsed, ended: false };
       if (verdict.ok) {
-        const waiting = session.push;
+        const waiting = current.push;
         if (waiting !== undefined) await deps.endPushByCode(waiting.txn);
-        return complete(session, verdict.how, src);
+        return (
+          (await complete(current, verdict.how, src)) ?? { ok: false, reason: Reason.StateUsed, ended: false }
+        );
       }
-      // A push may have been approved while the code was checked.
-      if (stageOf(session) === 'signed-in') return { ok: true, session };
-      session.codeFailures++;
-      if (session.codeFailures < MAX_PORTAL_CODE_ATTEMPTS)
-        return { ok: false, reason: verdict.reason, ended: false };
-      sessions.end(session);
+      const failures = await sessions.codeFailed(current);
+      if (failures === 0) return { ok: false, reason: Reason.StateUsed, ended: false };
+      if (failures < MAX_PORTAL_CODE_ATTEMPTS) return { ok: false, reason: verdict.reason, ended: false };
+      await sessions.end(current);
       record(session.user, src, session.txn, { reason: verdict.reason });
       return { ok: false, reason: verdict.reason, ended: true };
     },
@@ -203,7 +228,7 @@ export function createPortalSignIn(deps: PortalSignInDeps): PortalSignIn {
         return { ok: false, reason: Reason.PushUnavailable };
       // Asked again while one waits: the same push (SECURITY A7.7: one pending push per user).
       const waiting = session.push;
-      if (waiting !== undefined && pushes.outcomeOf(waiting.txn) === undefined)
+      if (waiting !== undefined && (await pushStateNow(waitDeps(pushes), waiting.txn)).kind === 'pending')
         return { ok: true, ...waiting };
       const txn = deps.newTransactionId();
       const started = await pushes.start({
@@ -215,31 +240,20 @@ export function createPortalSignIn(deps: PortalSignInDeps): PortalSignIn {
       });
       if (!started.ok) return started;
       const number = started.transaction.number === '' ? null : started.transaction.number;
-      session.push = { txn, number };
+      await sessions.setPush(session, { txn, number });
       return { ok: true, txn, number };
     },
 
-    awaitPush(session, src, waitMs, signal) {
+    async awaitPush(session, src, waitMs, signal) {
       const pushes = deps.pushes;
       const waiting = session.push;
-      if (session.stage === 'signed-in') return Promise.resolve({ ok: true, session });
-      if (pushes === undefined || waiting === undefined) return Promise.resolve({ ok: 'none' });
-      const known = pushes.outcomeOf(waiting.txn);
-      if (known !== undefined) return Promise.resolve(pushResultOf(session, known, src));
-      return new Promise<PortalPushResult>((resolve) => {
-        const done = (result: PortalPushResult) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', aborted);
-          pushes.unlisten(waiting.txn, listener);
-          resolve(result);
-        };
-        // Settled only while the browser still waits: an answer after it left is read by its next poll.
-        const listener = (outcome: ApplicationOutcome) => done(pushResultOf(session, outcome, src));
-        const aborted = () => done({ ok: 'pending' });
-        const timer = setTimeout(() => done({ ok: 'pending' }), waitMs);
-        signal?.addEventListener('abort', aborted);
-        if (!pushes.listen(waiting.txn, listener)) done({ ok: 'none' });
-      });
+      if (session.stage === 'signed-in') return { ok: true, session };
+      if (pushes === undefined || waiting === undefined) return { ok: 'none' };
+      const now = await pushStateNow(waitDeps(pushes), waiting.txn);
+      // Settled only while the browser still waits: an answer after it left is read by its next poll.
+      const state =
+        now.kind === 'pending' ? await waitForPush(waitDeps(pushes), waiting.txn, waitMs, signal) : now;
+      return pushResultOf(session, state, src);
     },
   };
 }

@@ -119,7 +119,8 @@ test('curl: an authenticator enrolled from the portal approves the next sign-in 
   });
   assert.equal(done.status, 200, JSON.stringify(done.body));
   assert.equal(done.body.how, 'backup');
-  const csrf = String(stage.body.csrf);
+  // The token changes with the session id at sign-in (A12.3): the signed-in answer carries the new one.
+  const csrf = String(done.body.csrf);
   const activation = await curl(jar, 'POST', '/devices/push', { json: { label: 'CLI' }, csrf });
   assert.equal(activation.status, 201, JSON.stringify(activation.body));
   const enrolled = await site.authenticator([

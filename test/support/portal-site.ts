@@ -13,6 +13,7 @@ import { createSignInHistory } from '../../src/auth/sign-in-history.js';
 import type { ConfigOverrides } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { AMBIGUOUS_NAME, nameKey, storedSpelling } from '../../src/domain/name-key.js';
+import type { PortalSessionStore } from '../../src/domain/portal-session-store.js';
 import { answerSigningInput, base64url, rawPublicKey, signEs256 } from '../../src/domain/push-protocol.js';
 import type { NewSignIn } from '../../src/domain/sign-in.js';
 import { BACKUP_CODE_DIGITS, type NewToken } from '../../src/domain/token.js';
@@ -23,6 +24,7 @@ import { buildPublicApp } from '../../src/http/public-listener.js';
 import { createPortalWiring } from '../../src/portal-wiring.js';
 import { createPushWiring } from '../../src/push-wiring.js';
 import { MemoryAccountLockoutStore } from '../../src/store/memory/memory-account-lockout-store.js';
+import { MemoryPortalSessionStore } from '../../src/store/memory/memory-portal-session-store.js';
 import { MemoryPushDeviceStore } from '../../src/store/memory/memory-push-device-store.js';
 import { MemoryServerSecretStore } from '../../src/store/memory/memory-server-secret-store.js';
 import { MemoryTokenStore } from '../../src/store/memory/memory-token-store.js';
@@ -97,6 +99,8 @@ export async function startPortalSite(
     config?: ConfigOverrides;
     /** Without a sign-in store the history routes are not served. */
     history?: boolean;
+    /** The session table; another site given the same one is another node of one database. */
+    portalSessions?: PortalSessionStore;
   } = {},
 ): Promise<PortalSite> {
   const loaded = loadConfig({
@@ -198,7 +202,12 @@ export async function startPortalSite(
   const portal = createPortalWiring({
     config,
     logger,
-    stores: { tokens, pushDevices: devices, ownWays: new SyncOwnWayStore(tokens, devices) },
+    stores: {
+      tokens,
+      pushDevices: devices,
+      ownWays: new SyncOwnWayStore(tokens, devices),
+      portalSessions: options.portalSessions ?? new MemoryPortalSessionStore(),
+    },
     firstFactor,
     login: {
       tokenHolders: { holderOf },

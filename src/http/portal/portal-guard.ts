@@ -84,9 +84,13 @@ export type Lookup =
   | { readonly ok: true; readonly session: PortalSession }
   | { readonly ok: false; readonly expired: boolean };
 
-/** The request's live session (touched), or why there is none. */
-export function lookUp(request: FastifyRequest, sessions: PortalSessions, now: number): Lookup {
-  const found = sessions.find(cookieId(request), now);
+/** The request's live session (touched), or why there is none: one read of the shared table. */
+export async function lookUp(
+  request: FastifyRequest,
+  sessions: PortalSessions,
+  now: number,
+): Promise<Lookup> {
+  const found = await sessions.find(cookieId(request), now);
   if (found.kind === 'found') return { ok: true, session: found.session };
   return { ok: false, expired: found.kind === 'expired' };
 }

@@ -85,7 +85,7 @@ export function sessionOf(request: FastifyRequest): PortalSession {
 export function requireSession(portal: PortalRoutes, need: SessionNeed) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (need.change && foreignOrigin(request)) return refuseCsrf(portal, request, reply, 'origin');
-    const found = lookUp(request, portal.sessions, portal.now());
+    const found = await lookUp(request, portal.sessions, portal.now());
     if (!found.ok) return signedOut(reply, found.expired);
     const session = found.session;
     // A session still in its second-factor stage holds no rights yet; it is not ended by asking.

@@ -50,7 +50,7 @@ export function registerPortalSignInRoutes(app: FastifyInstance, portal: PortalR
   const secondFactor = requireSession(portal, { stage: 'any', change: true });
 
   app.get('/session', async (request, reply) => {
-    const found = lookUp(request, portal.sessions, portal.now());
+    const found = await lookUp(request, portal.sessions, portal.now());
     if (found.ok) return reply.send(view(found.session));
     if (cookieId(request) !== undefined) clearSessionCookie(reply);
     return reply.send(view(undefined));
@@ -80,8 +80,8 @@ export function registerPortalSignInRoutes(app: FastifyInstance, portal: PortalR
         return sendError(reply, 'too_many_requests');
       }
       // A new sign-in replaces whatever session this browser held.
-      const previous = lookUp(request, portal.sessions, now);
-      if (previous.ok) portal.sessions.end(previous.session);
+      const previous = await lookUp(request, portal.sessions, now);
+      if (previous.ok) await portal.sessions.end(previous.session);
       const { username, password } = request.body;
       const result = await portal.signIn.password(username, password, request.ip);
       if (!result.ok) {
@@ -165,10 +165,10 @@ export function registerPortalSignInRoutes(app: FastifyInstance, portal: PortalR
 
   app.post('/sign-out', async (request, reply) => {
     if (foreignOrigin(request)) return refuseCsrf(portal, request, reply, 'origin');
-    const found = lookUp(request, portal.sessions, portal.now());
+    const found = await lookUp(request, portal.sessions, portal.now());
     if (found.ok) {
       if (!csrfMatches(request, found.session)) return refuseCsrf(portal, request, reply, 'token');
-      portal.sessions.end(found.session);
+      await portal.sessions.end(found.session);
       const session = found.session;
       portal.logger.info({
         event: 'audit.portal_signed_out',

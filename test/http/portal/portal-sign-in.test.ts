@@ -78,7 +78,8 @@ test('password then an oathtool code: second-factor, then signed-in under a new 
   assert.equal(session.how, 'totp');
   assert.equal(session.enrollOnly, false);
   assert.equal(session.idleMinutes, 15);
-  assert.equal(session.csrf, stage.csrf);
+  assert.notEqual(session.csrf, stage.csrf, 'a new CSRF token with the new id (derived from it, A12.3)');
+  assert.equal(session.csrf, b.csrf);
   assert.equal(Date.parse(String(session.expiresAt)), site.clock.now() + 60 * 60_000);
   assert.notEqual(b.cookie, cookieBefore, 'a new session id once signed in');
   const old = await site.call({ ...b, cookie: cookieBefore }, 'GET', '/session');
