@@ -43,7 +43,7 @@ export function stateOfTransaction(transaction: PushTransaction | undefined, now
       return { kind: 'approved' };
     case TransactionStatus.PushSent:
     case TransactionStatus.Challenged:
-      return now > transaction.deadline
+      return now > transaction.deadline + ORPHANED_AFTER_MS
         ? { kind: 'refused', reason: Reason.PushTimeout }
         : { kind: 'pending' };
     case TransactionStatus.AnsweredByCode:
