@@ -12,7 +12,7 @@ export interface PortalPush {
 }
 
 /**
- * One browser's session as the table holds it (`portal_sessions`, migration 16). Neither the cookie's id nor the
+ * One browser's session as the table holds it (`portal_sessions`, migration 17). Neither the cookie's id nor the
  * CSRF token is a column: `key` is the id's SHA-256 and the token is derived from the id on each request
  * (SECURITY A12.2, A12.3), so a reader of the database can act as no one.
  */

@@ -1,4 +1,4 @@
-// Owns the row shape of `portal_sessions` (migration 16) and its translation, shared by the SQLite and PostgreSQL
+// Owns the row shape of `portal_sessions` (migration 17) and its translation, shared by the SQLite and PostgreSQL
 // adapters (the columns are the same on both).
 import type {
   PortalMethod,

@@ -60,7 +60,7 @@ const COUNT: NamedStatement = {
 };
 
 /**
- * Sessions in `portal_sessions` (migration 16), shared by every node: a browser's next request may reach any of
+ * Sessions in `portal_sessions` (migration 17), shared by every node: a browser's next request may reach any of
  * them. A request reads its row by primary key; each sign-in step is one statement; `lastSeenAt` is written at most
  * once a minute per session (auth/portal-sessions.ts), so a busy portal does not write per request.
  */

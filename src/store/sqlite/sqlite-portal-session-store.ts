@@ -15,7 +15,7 @@ import {
 import { toStoreError } from './sqlite-errors.js';
 
 /**
- * One row per session in `portal_sessions` (migration 16). Each portal request reads its row by primary key (a
+ * One row per session in `portal_sessions` (migration 17). Each portal request reads its row by primary key (a
  * few microseconds); writes come with sign-in steps and at most once a minute for `lastSeenAt`.
  */
 export class SqlitePortalSessionStore implements PortalSessionStore {

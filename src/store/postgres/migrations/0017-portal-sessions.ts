@@ -1,15 +1,15 @@
-// Owns migration 16 (PostgreSQL): the user portal's sessions every node shares (SECURITY A12.2).
+// Owns migration 17 (PostgreSQL): the user portal's sessions every node shares (SECURITY A12.2).
 import type { PostgresMigration } from '../pg-migration.js';
 
 /**
- * The same table as SQLite's migration 16: one row per portal session, keyed by the SHA-256 of the cookie's id,
+ * The same table as SQLite's migration 17: one row per portal session, keyed by the SHA-256 of the cookie's id,
  * with no CSRF token (it is derived from the id). Shared, so a browser whose next request reaches another node
  * behind a load balancer is still signed in there, and a sign-out on one node ends the session on all. A logged
  * table: the writes are one per sign-in step and at most one a minute per session otherwise, and a crash of the
  * database should sign no one out.
  */
-export const migration0016: PostgresMigration = {
-  number: 16,
+export const migration0017: PostgresMigration = {
+  number: 17,
   name: 'portal-sessions',
   async up(client) {
     await client.query(`

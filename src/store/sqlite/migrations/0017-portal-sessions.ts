@@ -1,4 +1,4 @@
-// Owns migration 16: the user portal's sessions in the database instead of each node's memory (SECURITY A12.2).
+// Owns migration 17: the user portal's sessions in the database instead of each node's memory (SECURITY A12.2).
 import type { Migration } from '../migration.js';
 
 /**
@@ -8,8 +8,8 @@ import type { Migration } from '../migration.js';
  * `methods` are JSON arrays; times are epoch ms. The index on `started_at` finds the oldest session when the bound
  * is reached. Not in the change feed: every request reads its row afresh.
  */
-export const migration0016: Migration = {
-  number: 16,
+export const migration0017: Migration = {
+  number: 17,
   name: 'portal-sessions',
   up(db) {
     db.exec(`
