@@ -137,7 +137,7 @@ describe('two nodes on one PostgreSQL', () => {
     assert.equal(status.code, 0, status.stderr);
     assert.match(
       status.stdout,
-      /^database postgres:\/\/postgres@127\.0\.0\.1:\d+\/assent_two_nodes: schema version 13/,
+      /^database postgres:\/\/postgres@127\.0\.0\.1:\d+\/assent_two_nodes: schema version 14/,
     );
     assert.match(status.stdout, /up to date/);
     const url = `postgres://postgres:Very-Secret-pw@127.0.0.1:${cluster.postgres.port}/assent_two_nodes`;

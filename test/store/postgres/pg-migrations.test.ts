@@ -68,7 +68,7 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
     );
     assert.ok(refusal instanceof StoreError);
     assert.equal(refusal.code, StoreErrorCode.Unavailable);
-    assert.match(refusal.message, /has schema version 999, newer than this Assent knows \(13\)/);
+    assert.match(refusal.message, /has schema version 999, newer than this Assent knows \(14\)/);
     assert.equal((await postgresSchemaStatus(client)).newer, true);
 
     // The same words as SQLite's refusal, from "has schema version" on.
@@ -99,15 +99,15 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
       assert.equal(error.code, StoreErrorCode.Unavailable);
       assert.match(
         error.message,
-        /has schema version 10 and this Assent needs 13; storage\.autoMigrate is off/,
+        /has schema version 10 and this Assent needs 14; storage\.autoMigrate is off/,
       );
       return true;
     });
     assert.equal((await postgresSchemaStatus(client)).applied, 10);
-    assert.deepEqual(await migratePostgres(client), { applied: [11, 12, 13], version: 13 });
+    assert.deepEqual(await migratePostgres(client), { applied: [11, 12, 13, 14], version: 14 });
 
     const empty = await freshClient();
-    assert.equal((await migratePostgres(empty, { applyMigrations: false })).version, 13);
+    assert.equal((await migratePostgres(empty, { applyMigrations: false })).version, 14);
   });
 
   test('migration 13: only challenge_sessions skips the write-ahead log; every other table is logged', async () => {
@@ -161,13 +161,13 @@ describe('PostgreSQL migrations', { timeout: 120_000 }, () => {
     const results = await Promise.all(nodes.map((client) => migratePostgres(client)));
     assert.deepEqual(
       results.map((r) => r.version),
-      [13, 13, 13, 13],
+      [14, 14, 14, 14],
     );
     const applied = results.map((r) => r.applied.length).sort((a, b) => a - b);
-    assert.deepEqual(applied, [0, 0, 0, 13]);
+    assert.deepEqual(applied, [0, 0, 0, 14]);
     const { rows } = await first.query(
       'SELECT count(*)::int AS n, count(DISTINCT number)::int AS d FROM schema_migrations',
     );
-    assert.deepEqual(rows[0], { n: 13, d: 13 });
+    assert.deepEqual(rows[0], { n: 14, d: 14 });
   });
 });

@@ -13,6 +13,7 @@ import { migration0010 } from './0010-change-feed.js';
 import { migration0011 } from './0011-shared-logins.js';
 import { migration0012 } from './0012-challenge-indexes.js';
 import { migration0013 } from './0013-challenge-sessions-unlogged.js';
+import { migration0014 } from './0014-api-transactions.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
 export const ALL_MIGRATIONS: readonly Migration[] = [
@@ -29,4 +30,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   migration0011,
   migration0012,
   migration0013,
+  migration0014,
 ];
