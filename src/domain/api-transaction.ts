@@ -61,7 +61,7 @@ export function isOrphaned(record: ApiTransaction, now: number): boolean {
 }
 
 /**
- * In the database on SQLite and PostgreSQL (`api_transactions`, `api_idempotency_keys`, migration 14), so a
+ * In the database on SQLite and PostgreSQL (`api_transactions`, `api_idempotency_keys`, migration 16), so a
  * record, its end and an idempotency key hold on every node of a site and across a restart. Adapters answer
  * values (SQLite, memory) or promises (PostgreSQL).
  */

@@ -1,4 +1,4 @@
-// Owns the rows of `api_transactions` and `api_idempotency_keys` (migration 14) as both SQL adapters read and
+// Owns the rows of `api_transactions` and `api_idempotency_keys` (migration 16) as both SQL adapters read and
 // write them: the columns, the claim statement, and the mapping to the port's values.
 import type { ApiTransaction, IdempotencyClaim } from '../domain/api-transaction.js';
 

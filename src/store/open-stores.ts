@@ -88,7 +88,7 @@ export interface Stores {
   /** "This wasn't me" mutes (A7.8), in the database on both: they outlive a restart and `user unlock` lifts them. */
   readonly pushMutes: PushMutes;
   /**
-   * `/api/v2/transactions` records and Idempotency-Key answers (migration 14), in the database on both; `onError`
+   * `/api/v2/transactions` records and Idempotency-Key answers (migration 16), in the database on both; `onError`
    * hears a lost notice connection (PostgreSQL: how a node learns that a record it streams ended on another).
    */
   apiTransactions(onError: (error: unknown) => void): ApiTransactionStore;

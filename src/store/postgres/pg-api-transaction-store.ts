@@ -24,7 +24,7 @@ import { EndListeners } from '../end-listeners.js';
 import { queryOrFail } from './pg-errors.js';
 import { PgListeningConnection } from './pg-listening-connection.js';
 
-/** The channel a won `end` notifies, with the record's id as payload (migration 14). */
+/** The channel a won `end` notifies, with the record's id as payload (migration 16). */
 export const API_TRANSACTION_ENDED_CHANNEL = 'assent_api_transaction_ended';
 
 const ADD = `INSERT INTO api_transactions (${API_TRANSACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;

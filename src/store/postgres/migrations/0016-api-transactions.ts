@@ -1,14 +1,14 @@
-// Owns migration 14 (PostgreSQL): `/api/v2/transactions` records and Idempotency-Key answers every node shares.
+// Owns migration 16 (PostgreSQL): `/api/v2/transactions` records and Idempotency-Key answers every node shares.
 import type { PostgresMigration } from '../pg-migration.js';
 
 /**
- * The same tables, columns, constraints and indexes as SQLite's migration 14 (which explains them), with the type
+ * The same tables, columns, constraints and indexes as SQLite's migration 16 (which explains them), with the type
  * mapping of pg-migration.ts. What differs: an ended record is announced by
  * `pg_notify('assent_api_transaction_ended', id)` from the ending statement itself (pg-api-transaction-store.ts),
  * so a node holding that record's `…/events` stream reads it again at commit; no trigger is needed.
  */
-export const migration0014: PostgresMigration = {
-  number: 14,
+export const migration0016: PostgresMigration = {
+  number: 16,
   name: 'api-transactions',
   async up(client) {
     await client.query(`

@@ -1,4 +1,4 @@
-// Owns migration 14: `/api/v2/transactions` records and Idempotency-Key answers in the database.
+// Owns migration 16: `/api/v2/transactions` records and Idempotency-Key answers in the database.
 import type { Migration } from '../migration.js';
 
 /**
@@ -18,8 +18,8 @@ import type { Migration } from '../migration.js';
  * replayed `headers` as JSON) and `at` is when it was given; `api_idempotency_keys_at` serves the sweep of rows a
  * day old.
  */
-export const migration0014: Migration = {
-  number: 14,
+export const migration0016: Migration = {
+  number: 16,
   name: 'api-transactions',
   up(db) {
     db.exec(`
