@@ -63,6 +63,7 @@ describe('openSqlite', () => {
       { number: 12, name: 'challenge-indexes', applied_at: '2025-01-02T03:04:05.000Z' },
       { number: 13, name: 'challenge-sessions-unlogged', applied_at: '2025-01-02T03:04:05.000Z' },
       { number: 14, name: 'push-streaks', applied_at: '2025-01-02T03:04:05.000Z' },
+      { number: 15, name: 'token-holder-keys', applied_at: '2025-01-02T03:04:05.000Z' },
     ]);
   });
 
