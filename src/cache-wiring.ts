@@ -3,7 +3,9 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config-schema.js';
 import type { ClosablePasswordVerifier } from './directory/password/password-verifier.js';
+import type { OwnWayStore } from './domain/own-ways.js';
 import { CachingLockoutStore } from './store/caching-lockout-store.js';
+import { CachingOwnWayStore } from './store/caching-own-way-store.js';
 import { CachingTokenStore } from './store/caching-token-store.js';
 import { CachingUserStore } from './store/caching-user-store.js';
 import { LoginIndex } from './store/login-index.js';
@@ -29,6 +31,8 @@ export interface Caches {
   /** SQLite only: the replay-guard journal beside the database, folded in again at close. */
   readonly journal: ReplayJournal | undefined;
   readonly tokens: CachingTokenStore;
+  /** The store's own-way removals, forgetting the user's cached tokens as `tokens.remove` does. */
+  readonly ownWays: OwnWayStore;
   readonly lockouts: CachingLockoutStore;
   /** This process wrote to the store outside the caches (REST API, portal): apply its change rows now. */
   readonly storesChanged: () => void;
@@ -73,5 +77,6 @@ export async function openCaches(deps: CacheWiringDeps): Promise<Caches> {
       'every user and token loaded into memory',
     );
   }
-  return { users, tokenHolders, journal, tokens, lockouts, storesChanged: () => feed.drain() };
+  const ownWays = new CachingOwnWayStore(stores.ownWays, tokens);
+  return { users, tokenHolders, journal, tokens, ownWays, lockouts, storesChanged: () => feed.drain() };
 }

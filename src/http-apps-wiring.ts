@@ -14,7 +14,7 @@ export interface HttpAppsDeps {
   readonly config: Config;
   readonly logger: Logger;
   readonly stores: Stores;
-  readonly caches: Pick<Caches, 'tokens' | 'lockouts' | 'storesChanged'>;
+  readonly caches: Pick<Caches, 'tokens' | 'ownWays' | 'lockouts' | 'storesChanged'>;
   /** The RADIUS login: its first factors, shared parts, push and sign-in history. */
   readonly auth: Pick<LoginWiring, 'local' | 'firstFactor' | 'login' | 'push' | 'signIns'>;
   /** Re-reads the RADIUS client table into the running server (what SIGHUP does). */
@@ -32,7 +32,7 @@ export interface HttpApps {
 /** Builds the REST API, then the portal, and tells the API's pushes every delivery's result. */
 export function createHttpApps(deps: HttpAppsDeps): HttpApps {
   const { config, logger, stores, cleanups } = deps;
-  const { tokens, lockouts, storesChanged } = deps.caches;
+  const { tokens, ownWays, lockouts, storesChanged } = deps.caches;
   const { firstFactor, login, push, signIns } = deps.auth;
   const api = createApiWiring({
     config,
@@ -54,7 +54,7 @@ export function createHttpApps(deps: HttpAppsDeps): HttpApps {
   const portal = createPortalWiring({
     config,
     logger,
-    stores: { tokens, pushDevices: stores.pushDevices },
+    stores: { tokens, pushDevices: stores.pushDevices, ownWays },
     firstFactor,
     login,
     lockouts,

@@ -94,6 +94,7 @@ export async function createLoginWiring(deps: LoginWiringDeps): Promise<LoginWir
     transactions: stores.transactions,
     limitRecords: stores.pushLimitRecords,
     pushMutes: stores.pushMutes,
+    pushStreaks: stores.pushStreaks,
     notices: stores.decisionNotices((err) =>
       logger.warn(
         { event: 'store.notices_lost', err },

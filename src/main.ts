@@ -155,7 +155,8 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       api.pushes?.settled(txn, decision);
       // A relay: the node that started the push records the login (docs/storage.md "Logins across nodes").
       if (wait.relay === true) return;
-      push.noteDecision(decision);
+      // The number-matching streak (A7.7); its write never rejects (a failure is logged).
+      void push.noteDecision(decision);
       // Once per login, however many RADIUS requests waited for it (those are not recorded by the processor).
       signIns.recordDecision(decision, wait.clientName, wait.userIp, txn);
     });

@@ -16,6 +16,7 @@ import type { SignInHistory } from './auth/sign-in-history.js';
 import type { Config } from './config/config-schema.js';
 import type { AccountLockoutStore } from './domain/account-lockout.js';
 import type { FirstFactor } from './domain/first-factor.js';
+import type { OwnWayStore } from './domain/own-ways.js';
 import type { PushDeviceStore } from './domain/push-device.js';
 import { TransactionStatus } from './domain/push-transaction.js';
 import { Reason } from './domain/reason.js';
@@ -30,8 +31,15 @@ import { MemoryChallengeStore } from './store/memory/memory-challenge-store.js';
 export interface PortalWiringDeps {
   readonly config: Config;
   readonly logger: Logger;
-  /** The server's token store (its cache: last use includes codes not yet folded in) and push devices. */
-  readonly stores: { readonly tokens: TokenStore; readonly pushDevices: PushDeviceStore };
+  /**
+   * The server's token store (its cache: last use includes codes not yet folded in), push devices, and the
+   * removals under the last-way rule (through the cache too).
+   */
+  readonly stores: {
+    readonly tokens: TokenStore;
+    readonly pushDevices: PushDeviceStore;
+    readonly ownWays: OwnWayStore;
+  };
   /** Every first-factor source, local and directories: portal users sign in as they do at the NAS. */
   readonly firstFactor: FirstFactor;
   /** The RADIUS login's dependencies (code check, token holders, attributes); the portal's code check uses them. */
@@ -142,7 +150,7 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
       config.portal.passwordOnlyEnrollment && enrollPolicy.enrollAtLoginFor('', groups),
     checkCode,
     pushes: hooks === undefined ? undefined : deps.pushes,
-    numberFor: (user) => config.push.numberMatching || hooks?.numberRequired?.(user) === true,
+    numberFor: (user) => config.push.numberMatching || (hooks?.numberRequired?.(user) ?? false),
     // PROTOCOL P4: the push a typed code made moot ends, so a late approval changes nothing.
     endPushByCode: async (txn) => {
       if (hooks === undefined) return;
@@ -155,7 +163,7 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
     now,
   });
 
-  const own = { tokens: stores.tokens, pushDevices: stores.pushDevices };
+  const own = { tokens: stores.tokens, pushDevices: stores.pushDevices, ownWays: stores.ownWays };
   const pending = new PendingTotps();
   /** The name apps show for the token; otpauth:// keeps `:` for its own use. */
   const issuer = config.push.serverName.replaceAll(':', ' ').trim() || 'Assent';

@@ -7,11 +7,13 @@ import { PushLimits } from './auth/push-limits.js';
 import { PushWaits } from './auth/push-waits.js';
 import type { Config } from './config/config-schema.js';
 import { effectivePublicUrl } from './config/public-url.js';
+import type { Awaitable } from './domain/awaitable.js';
 import { accept, type Decision } from './domain/decision.js';
 import type { DeliveryResult } from './domain/push-delivery.js';
 import type { PushDeviceStore } from './domain/push-device.js';
 import type { PushLimitRecords } from './domain/push-limit-records.js';
 import type { PushMutes } from './domain/push-mutes.js';
+import type { PushStreaks } from './domain/push-streaks.js';
 import {
   type DecisionNotices,
   type PushTransaction,
@@ -43,6 +45,8 @@ export interface PushWiringDeps {
   readonly limitRecords?: PushLimitRecords | undefined;
   /** "This wasn't me" mutes in the database (both databases); absent in tests: kept in memory. */
   readonly pushMutes?: PushMutes | undefined;
+  /** Number-matching streaks in the database (both databases); absent in tests: kept in memory. */
+  readonly pushStreaks?: PushStreaks | undefined;
   readonly logger: Logger;
   /** Who holds an authenticator (the `+` of the challenge); refreshed when a device or token enrolls here. */
   readonly holders: { hasPush(userName: string): boolean; refresh(): void };
@@ -52,8 +56,11 @@ export interface PushWiringDeps {
 }
 
 export interface PushWiring {
-  /** How a waiting login ended (A7.7: denials and timeouts in a row turn number matching on for the user). */
-  noteDecision(decision: Decision): void;
+  /**
+   * How a waiting login ended (A7.7: denials and timeouts in a row turn number matching on for the user). Settles
+   * once the streak is written (tests wait for it); a failed write is logged, never thrown.
+   */
+  noteDecision(decision: Decision): Awaitable<void>;
   /**
    * SECURITY A7.8: what a "this wasn't me" answer does to later pushes, for the same report made elsewhere (the
    * portal's sign-in history): pushes to `user` are muted. Returns the ISO time the mute ends.
@@ -104,10 +111,16 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
   const limits = new PushLimits(config.push, {
     ...(deps.limitRecords ? { records: deps.limitRecords } : {}),
     ...(deps.pushMutes ? { mutes: deps.pushMutes } : {}),
+    ...(deps.pushStreaks ? { streaks: deps.pushStreaks } : {}),
     onError: (err, user) =>
       logger.error(
         { event: 'push.mute_not_shared', user, err },
         'a mute could not be written to the database: it holds on this node only, until it ends',
+      ),
+    onStreakError: (err, user) =>
+      logger.error(
+        { event: 'push.streak_not_written', user, err },
+        "a push's outcome could not be written to the user's number-matching streak (SECURITY A7.7)",
       ),
   });
   // Transactions are what shared limits count: keep them at least for the limits' window.
@@ -200,11 +213,14 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
     waits,
     routes,
     mute: (user, now) => limits.mute(user, now),
+    // SECURITY A7.7, what counts: an approval ends the streak; a denial (a wrong number is one) and a push left
+    // unanswered to its deadline are misses. "This wasn't me" (it mutes instead), a typed code that ended the
+    // push, and a push no device could be sent (PUSH_UNDELIVERED) leave the streak as it was.
     noteDecision: (decision) => {
-      if (decision.kind === 'accept') limits.noteOutcome(decision.user, true);
-      else if (decision.kind === 'reject' && decision.user !== undefined) {
+      if (decision.kind === 'accept') return limits.noteOutcome(decision.user, true);
+      if (decision.kind === 'reject' && decision.user !== undefined) {
         const missed = decision.reason === Reason.PushDenied || decision.reason === Reason.PushTimeout;
-        if (missed) limits.noteOutcome(decision.user, false);
+        if (missed) return limits.noteOutcome(decision.user, false);
       }
     },
     keys,

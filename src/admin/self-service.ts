@@ -1,6 +1,6 @@
 // Owns what users may do to their own second factors in the portal (docs/self-service.md): list, rename, remove
 // (never the last way to sign in, unless allowed) and replace backup codes; the rules of token-admin.ts apply.
-import { DEVICE_ID_PATTERN } from '../domain/push-device.js';
+import type { OwnWayStore } from '../domain/own-ways.js';
 import type { Token } from '../domain/token.js';
 import { addVouchedOtpToken, renameToken, type TokenStores, tokenRows } from './token-admin.js';
 
@@ -20,7 +20,7 @@ export interface OwnDevice {
   readonly unusedCodes?: number;
 }
 
-export type OwnStores = Omit<TokenStores, 'users'>;
+export type OwnStores = Omit<TokenStores, 'users'> & { readonly ownWays: OwnWayStore };
 
 /** Backup codes made at once (the contract's "10 codes"). */
 export const BACKUP_CODE_COUNT = 10;
@@ -67,7 +67,9 @@ export type RemoveOwnResult =
 
 /**
  * Removes one of the user's own. SECURITY A12.7: the last push device or OTP token (backup codes do not count)
- * stays unless `allowLast`, so nobody signs themselves out of every way in by mistake.
+ * stays unless `allowLast`, so nobody signs themselves out of every way in by mistake. The rule is kept by the
+ * store (`OwnWayStore.removeOwn`: count and delete in one step per user), not by counting here: two removals at
+ * once (two tabs, two nodes) would each count two ways between this read and the delete, and remove both.
  */
 export async function removeOwn(
   stores: OwnStores,
@@ -75,15 +77,11 @@ export async function removeOwn(
   id: string,
   allowLast: boolean,
 ): Promise<RemoveOwnResult> {
-  const devices = await ownDevices(stores, user);
-  const target = devices.find((d) => d.id === id);
+  // Read first only to describe what goes (the answer's `removed`); the store decides whether it goes.
+  const target = await ownDevice(stores, user, id);
   if (target === undefined) return { ok: false, why: 'not_found' };
-  const ways = devices.filter((d) => d.type !== 'backup');
-  if (!allowLast && target.type !== 'backup' && ways.length <= 1) return { ok: false, why: 'last_device' };
-  const removed = await (DEVICE_ID_PATTERN.test(id)
-    ? stores.pushDevices.remove(id)
-    : stores.tokens.remove(id));
-  return removed ? { ok: true, removed: target } : { ok: false, why: 'not_found' };
+  const result = await stores.ownWays.removeOwn(user, id, allowLast);
+  return result === 'removed' ? { ok: true, removed: target } : { ok: false, why: result };
 }
 
 /**

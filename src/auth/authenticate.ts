@@ -1,9 +1,9 @@
 // Owns the login use case: a LoginRequest in, a Decision out, across first factor, challenge and code (ARCHITECTURE §4).
 import { randomInt } from 'node:crypto';
-import { whenReady } from '../domain/awaitable.js';
+import { type Awaitable, whenReady } from '../domain/awaitable.js';
 import type { ChallengeStore } from '../domain/challenge-session.js';
 import { type Decision, reject } from '../domain/decision.js';
-import type { FirstFactor, FirstFactorResult } from '../domain/first-factor.js';
+import type { FirstFactor, FirstFactorResult, Identity } from '../domain/first-factor.js';
 import type { GraceLoginStore } from '../domain/grace-logins.js';
 import { AMBIGUOUS_NAME, type AmbiguousName } from '../domain/name-key.js';
 import type { TransactionStore } from '../domain/push-transaction.js';
@@ -66,8 +66,11 @@ export interface PushHooks {
   /** `push.timeoutSeconds` in ms. */
   readonly timeoutMs: number;
   readonly numberMatching: boolean;
-  /** SECURITY A7.7: this user's recent pushes were denied or unanswered, so number matching applies to them. */
-  numberRequired?(userName: string): boolean;
+  /**
+   * SECURITY A7.7: this user's recent pushes were denied or unanswered, so number matching applies to them. Read
+   * from the database's streak (a promise on PostgreSQL), so misses on every node count.
+   */
+  numberRequired?(userName: string): Awaitable<boolean>;
   /** A relay wait was added (the push started on another node): look the transaction up once, it may be decided. */
   relayed?(transactionId: string): void;
 }
@@ -120,15 +123,30 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (holder === AMBIGUOUS_NAME) return reject(Reason.IdentityAmbiguous, identity.name);
     if (holder === undefined) return withoutSecondFactor(identity, request, typed);
     const push = deps.push;
-    const wantsNumber =
-      push !== undefined && (push.numberMatching || push.numberRequired?.(holder.name) === true);
+    // PROTOCOL P7: the number is in the challenge's text, so it is chosen now, before any push is asked for.
+    if (push === undefined || !push.offered(holder.name)) return openChallenge(request, typed, holder, false);
+    if (push.numberMatching || push.numberRequired === undefined) {
+      return openChallenge(request, typed, holder, push.numberMatching);
+    }
+    const required = push.numberRequired(holder.name);
+    return required instanceof Promise
+      ? required.then((withNumber) => openChallenge(request, typed, holder, withNumber))
+      : openChallenge(request, typed, holder, required);
+  };
+
+  const openChallenge = (
+    request: LoginRequest,
+    typed: string,
+    holder: Identity,
+    withNumber: boolean,
+  ): Decision | Promise<Decision> => {
     const opened = sessions.open(
       {
         transactionId: request.transactionId ?? newTransactionId(),
         clientName: request.clientName,
         typedName: typed,
         identity: holder,
-        number: wantsNumber && push.offered(holder.name) ? twoDigits() : '',
+        number: withNumber ? twoDigits() : '',
         enrollUrl: '',
         userIp: request.callingStationId === undefined ? '' : stationText(request.callingStationId),
       },

@@ -1,5 +1,6 @@
 // Owns signing in to the user portal (docs/self-service.md, SECURITY A12): the first factor and lockout as the REST
 // API checks them, then a code or a push through the same use cases as RADIUS, and the sign-in history entry.
+import type { Awaitable } from '../domain/awaitable.js';
 import type { Identity } from '../domain/first-factor.js';
 import { AMBIGUOUS_NAME, type AmbiguousName } from '../domain/name-key.js';
 import { Reason } from '../domain/reason.js';
@@ -34,8 +35,8 @@ export interface PortalSignInDeps {
   readonly checkCode: (user: string, code: string, txn: string) => Promise<PortalCodeVerdict>;
   /** Pushes as the REST API sends them (PROTOCOL §4.1); absent when push is off. */
   readonly pushes?: Pick<ApplicationPushes, 'start' | 'listen' | 'unlisten' | 'outcomeOf'> | undefined;
-  /** PROTOCOL P7, SECURITY A7.7: whether a push to the user carries a number to match. */
-  readonly numberFor: (user: string) => boolean;
+  /** PROTOCOL P7, SECURITY A7.7: whether a push to the user carries a number to match (the stored streak's). */
+  readonly numberFor: (user: string) => Awaitable<boolean>;
   /** PROTOCOL P4: a typed code ends the user's waiting push, so a later approval changes nothing. */
   readonly endPushByCode: (txn: string) => void | Promise<void>;
   readonly sessions: PortalSessions;
@@ -210,7 +211,7 @@ export function createPortalSignIn(deps: PortalSignInDeps): PortalSignIn {
         clientName: PORTAL_CLIENT,
         userIp: src,
         transactionId: txn,
-        withNumber: deps.numberFor(session.user),
+        withNumber: await deps.numberFor(session.user),
       });
       if (!started.ok) return started;
       const number = started.transaction.number === '' ? null : started.transaction.number;

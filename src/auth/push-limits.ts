@@ -1,7 +1,9 @@
-// Owns the anti push-bombing limits: pushes per user and per address in a window, mutes after "this wasn't me".
+// Owns the anti push-bombing limits: pushes per user and per address in a window, mutes after "this wasn't me",
+// number matching after misses.
 import type { Awaitable } from '../domain/awaitable.js';
 import type { PushLimitRecords, RecentPushes } from '../domain/push-limit-records.js';
 import type { PushMutes } from '../domain/push-mutes.js';
+import type { PushStreaks } from '../domain/push-streaks.js';
 import type { SourceCap } from '../domain/push-transaction.js';
 import { Reason } from '../domain/reason.js';
 
@@ -27,9 +29,15 @@ export interface PushLimitStores {
   readonly records?: PushLimitRecords;
   /** One node: the mutes alone, in its database (SQLite); the pushes are counted in memory. */
   readonly mutes?: PushMutes;
+  /** Number-matching streaks in the database (both databases; every node counts the same). */
+  readonly streaks?: PushStreaks;
   /** A mute that could not be written to the database (it still holds on this node until it ends). */
   readonly onError?: (error: unknown, user: string) => void;
+  /** A push's outcome that could not be written to the user's streak (the streak goes without it). */
+  readonly onStreakError?: (error: unknown, user: string) => void;
 }
+
+const enoughMisses = (misses: number): boolean => misses >= MISSES_BEFORE_NUMBER;
 
 /**
  * Per-user and per-address push times and mutes. One node counts pushes in memory: entries are small and
@@ -38,19 +46,23 @@ export interface PushLimitStores {
  * limit once, not N times (SECURITY A7.7). Mutes (A7.8) are kept in the database in both cases, so they outlive a
  * restart, a mute reported on one node stops pushes sent by any, and `assent user unlock` can lift one; a mute is
  * held in this node's memory only until the database has it, or until it ends when the database refused it. With
- * neither store (unit tests) everything is in memory. The number-matching streak (`noteOutcome`) stays per node.
+ * neither store (unit tests) everything is in memory. The number-matching streak (`noteOutcome`, A7.7) is a
+ * counter per user in the database on both (`streaks`), so misses on different nodes, or before a restart, add
+ * up; without that store (unit tests) it is kept in memory.
  */
 export class PushLimits {
   private readonly sent = new Map<string, number[]>();
   private readonly sentFrom = new Map<string, number[]>();
   /** Mutes not (yet) in the database: written a moment ago, refused by it, or all of them without a store. */
   private readonly muted = new Map<string, number>();
-  /** Pushes denied or left unanswered in a row, per user (cleared by an approval). */
+  /** Without a streak store: pushes denied or left unanswered in a row, per user (cleared by an approval). */
   private readonly misses = new Map<string, number>();
   private lastSweep = 0;
   private readonly records: PushLimitRecords | undefined;
   private readonly mutes: PushMutes | undefined;
+  private readonly streaks: PushStreaks | undefined;
   private readonly onError: (error: unknown, user: string) => void;
+  private readonly onStreakError: (error: unknown, user: string) => void;
 
   constructor(
     private readonly settings: PushLimitSettings,
@@ -58,7 +70,9 @@ export class PushLimits {
   ) {
     this.records = stores.records;
     this.mutes = stores.records ?? stores.mutes;
+    this.streaks = stores.streaks;
     this.onError = stores.onError ?? (() => {});
+    this.onStreakError = stores.onStreakError ?? (() => {});
   }
 
   /**
@@ -155,15 +169,33 @@ export class PushLimits {
   /**
    * SECURITY A7.7: how a push to `user` ended. After MISSES_BEFORE_NUMBER denials or timeouts in a row, the next
    * push needs number matching even where it is off: a user tapping "deny" at a flood cannot then approve by reflex.
+   * Which outcomes are misses is the caller's (push-wiring's noteDecision). Settles once written; a write the
+   * database refuses is reported, never thrown: the login's decision stands.
    */
-  noteOutcome(user: string, approved: boolean): void {
-    if (approved) this.misses.delete(user);
-    else this.misses.set(user, (this.misses.get(user) ?? 0) + 1);
+  noteOutcome(user: string, approved: boolean): Awaitable<void> {
+    const streaks = this.streaks;
+    if (streaks === undefined) {
+      if (approved) this.misses.delete(user);
+      else this.misses.set(user, (this.misses.get(user) ?? 0) + 1);
+      return;
+    }
+    try {
+      const written = approved ? streaks.approved(user) : streaks.missed(user);
+      if (written instanceof Promise)
+        return written.catch((error: unknown) => this.onStreakError(error, user));
+    } catch (error) {
+      this.onStreakError(error, user);
+    }
   }
 
-  /** True when the next push to `user` must carry a number to match (see noteOutcome). */
-  numberRequired(user: string): boolean {
-    return (this.misses.get(user) ?? 0) >= MISSES_BEFORE_NUMBER;
+  /**
+   * True when the next push to `user` must carry a number to match (see noteOutcome). A value at once in memory and
+   * on SQLite, a promise on PostgreSQL; a failed read throws or rejects (the login is refused, as for any store).
+   */
+  numberRequired(user: string): Awaitable<boolean> {
+    if (this.streaks === undefined) return enoughMisses(this.misses.get(user) ?? 0);
+    const misses = this.streaks.misses(user);
+    return misses instanceof Promise ? misses.then(enoughMisses) : enoughMisses(misses);
   }
 
   private sweep(now: number): void {

@@ -14,6 +14,15 @@ export function nameKey(name: string): string {
   return name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
+/**
+ * The characters of a plain name, as a bracket-expression range: printable ASCII without the space (`!` to `~`).
+ * The key of a name made of these alone is its ASCII lower case (NFKC leaves ASCII as it is, and there is no
+ * space to trim or join), which is exactly what a database's byte-wise `lower()` computes (PostgreSQL under
+ * COLLATE "C", SQLite's built-in). So a store can find the plain holders of a key in SQL; any other name it must
+ * read and key with {@link nameKey}.
+ */
+export const PLAIN_NAME_CHARS = '!-~';
+
 /** What a lookup by {@link nameKey} answers when two different stored spellings share the key. */
 export const AMBIGUOUS_NAME: unique symbol = Symbol('ambiguous name');
 export type AmbiguousName = typeof AMBIGUOUS_NAME;

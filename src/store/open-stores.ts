@@ -8,10 +8,12 @@ import type { Awaitable } from '../domain/awaitable.js';
 import type { ChallengeStore } from '../domain/challenge-session.js';
 import type { ChangeFeed } from '../domain/change-feed.js';
 import type { GraceLoginStore } from '../domain/grace-logins.js';
+import type { OwnWayStore } from '../domain/own-ways.js';
 import { type ClientStore, StoreError, StoreErrorCode, type UserStore } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
 import type { PushLimitRecords } from '../domain/push-limit-records.js';
 import type { PushMutes } from '../domain/push-mutes.js';
+import type { PushStreaks } from '../domain/push-streaks.js';
 import type { DecisionNotices, TransactionStore } from '../domain/push-transaction.js';
 import type { ServerSecretStore } from '../domain/server-secret.js';
 import type { SignInStore } from '../domain/sign-in.js';
@@ -30,10 +32,12 @@ import { SqliteGraceLoginStore } from './sqlite/sqlite-grace-login-store.js';
 import { sqliteHolderQueries } from './sqlite/sqlite-holder-queries.js';
 import { SqlitePushDeviceStore } from './sqlite/sqlite-push-device-store.js';
 import { SqlitePushMutes } from './sqlite/sqlite-push-mutes.js';
+import { SqlitePushStreaks } from './sqlite/sqlite-push-streaks.js';
 import { SqliteServerSecretStore } from './sqlite/sqlite-server-secret-store.js';
 import { SqliteSignInStore } from './sqlite/sqlite-sign-in-store.js';
 import { SqliteTokenStore } from './sqlite/sqlite-token-store.js';
 import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
+import { SyncOwnWayStore } from './sync-own-way-store.js';
 import type { HolderQueries } from './token-holders.js';
 
 /** The subset of the configuration the store needs (paths already resolved by the config loader). */
@@ -67,6 +71,11 @@ export interface Stores {
   readonly lockouts: AccountLockoutStore;
   /** Enrolled push authenticators and their activation codes (docs/push.md §3). */
   readonly pushDevices: PushDeviceStore;
+  /**
+   * A user's own removal of a push device or token under the last-way rule (SECURITY A12.7), one atomic step per
+   * user: SQLite's IMMEDIATE transaction, PostgreSQL's transaction under a per-user advisory lock (every node).
+   */
+  readonly ownWays: OwnWayStore;
   /** Grace sign-ins used by users without a second factor (issue 18). */
   readonly graceLogins: GraceLoginStore;
   /** Each user's final login outcomes, for the portal's sign-in history (issue 18); written in batches. */
@@ -92,6 +101,8 @@ export interface Stores {
    * hears a lost notice connection (PostgreSQL: how a node learns that a record it streams ended on another).
    */
   apiTransactions(onError: (error: unknown) => void): ApiTransactionStore;
+  /** Number-matching streaks (A7.7), in the database on both: every node counts one, and a restart keeps it. */
+  readonly pushStreaks: PushStreaks;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   /** One round trip to the database (readiness). @throws StoreError when it does not answer */
@@ -125,6 +136,7 @@ export function openStores(config: StoreConfig): Stores {
     applyMigrations: config.storage.autoMigrate ?? true,
   });
   const tokens = new SqliteTokenStore(db, sealer);
+  const pushDevices = new SqlitePushDeviceStore(db, sealer);
   return {
     kind: 'sqlite',
     location: config.storage.sqlitePath,
@@ -133,7 +145,8 @@ export function openStores(config: StoreConfig): Stores {
     tokens,
     applyReplayMarks: (marks) => tokens.applyReplayMarks(marks),
     lockouts: new SqliteAccountLockoutStore(db),
-    pushDevices: new SqlitePushDeviceStore(db, sealer),
+    pushDevices,
+    ownWays: new SyncOwnWayStore(tokens, pushDevices, (fn) => db.transaction(fn).immediate()),
     serverSecrets: new SqliteServerSecretStore(db, sealer),
     graceLogins: new SqliteGraceLoginStore(db),
     signIns: new SqliteSignInStore(db),
@@ -144,6 +157,7 @@ export function openStores(config: StoreConfig): Stores {
     pushLimitRecords: undefined,
     pushMutes: new SqlitePushMutes(db),
     apiTransactions: () => new SqliteApiTransactionStore(db),
+    pushStreaks: new SqlitePushStreaks(db),
     warnings,
     sqlite: db,
     holderQueries: sqliteHolderQueries(db),

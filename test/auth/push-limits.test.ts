@@ -40,10 +40,10 @@ test('mutes, and number matching after repeated misses until an approval', () =>
   assert.equal(limits.admit('bob', 1000, ''), 'PUSH_MUTED');
   for (let i = 0; i < MISSES_BEFORE_NUMBER; i++) {
     assert.equal(limits.numberRequired('carol'), false);
-    limits.noteOutcome('carol', false);
+    void limits.noteOutcome('carol', false);
   }
   assert.equal(limits.numberRequired('carol'), true);
-  limits.noteOutcome('carol', true);
+  void limits.noteOutcome('carol', true);
   assert.equal(limits.numberRequired('carol'), false);
 });
 
@@ -125,4 +125,33 @@ test('a mute the shared records refuse still holds on this node, and the failure
   assert.deepEqual(failures, ['bob: database away']);
   assert.equal(await limits.admit('bob', 2000, ''), 'PUSH_MUTED', 'the node keeps its copy');
   assert.equal(await limits.admit('bob', 20 * 60_000 + 1, ''), undefined, 'until the mute ends');
+});
+
+test('a streak write the database refuses is reported, never thrown: the decision stands (SECURITY A7.7)', async () => {
+  const failures: string[] = [];
+  const streaks = {
+    misses: () => 0,
+    missed: () => Promise.reject(new Error('database away')),
+    approved: () => {
+      throw new Error('disk full');
+    },
+  };
+  const limits = new PushLimits(settings, {
+    streaks,
+    onStreakError: (error, user) => failures.push(`${user}: ${(error as Error).message}`),
+  });
+  await limits.noteOutcome('erin', false);
+  await limits.noteOutcome('erin', true);
+  assert.deepEqual(failures, ['erin: database away', 'erin: disk full']);
+});
+
+test('with a streak store numberRequired reads it: a failed read fails (the login is refused, as for any store)', async () => {
+  const limits = new PushLimits(settings, {
+    streaks: {
+      misses: () => Promise.reject(new Error('database away')),
+      missed: () => {},
+      approved: () => {},
+    },
+  });
+  await assert.rejects(Promise.resolve(limits.numberRequired('fred')), /database away/);
 });

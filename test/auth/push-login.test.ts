@@ -127,6 +127,31 @@ test('number matching puts two digits in the challenge text and on the transacti
   assert.equal(f.transactions.byId(c.transactionId)?.number, number);
 });
 
+test('a user whose streak needs a number gets one in the challenge, read as a value or a promise (A7.7)', async () => {
+  const asked: string[] = [];
+  const streak = new Map<string, boolean | Promise<boolean>>([
+    ['alice', Promise.resolve(true)],
+    ['bob', false],
+  ]);
+  const f = authFixture({
+    push: {
+      numberRequired: (name) => {
+        asked.push(name);
+        return streak.get(name) ?? false;
+      },
+    },
+  });
+  f.addPushDevice('alice');
+  f.addPushDevice('bob');
+  f.addTotp('slow', { serial: 'T-slow' });
+  assert.match((await challenge(f, 'alice')).text, /\(number \d\d\)$/, "PostgreSQL's read: a promise");
+  const bob = f.authenticate(login('bob', pap('pw')));
+  assert.ok(!(bob instanceof Promise), 'a value read at once (SQLite) keeps the login synchronous');
+  assert.equal(bob.kind === 'challenge' && bob.text, PUSH_TEXT);
+  assert.equal((await challenge(f, 'slow')).text, 'Enter token code');
+  assert.deepEqual(asked, ['alice', 'bob'], 'read only for users offered push');
+});
+
 test('auto mode pushes right after the password and holds that request (P6)', async () => {
   const f = authFixture({ push: {}, settings: { mode: 'auto' } });
   f.addPushDevice('alice');
@@ -140,4 +165,35 @@ test('auto mode pushes right after the password and holds that request (P6)', as
     'no authenticator: a challenge',
   );
   assert.equal((await f.authenticate(login('alice', pap('nope')))).kind, 'reject');
+});
+
+test('auto mode challenges instead when the push needs a number the user must first see (P6, P7, A7.7)', async () => {
+  const everyone = authFixture({ push: { numberMatching: true }, settings: { mode: 'auto' } });
+  everyone.addPushDevice('alice');
+  const shown = await everyone.authenticate(login('alice', pap('pw')));
+  assert.equal(shown.kind, 'challenge', JSON.stringify(shown));
+  assert.match(shown.kind === 'challenge' ? shown.text : '', /^\+.*\(number \d{2}\)$/);
+  assert.deepEqual(everyone.pushesStarted, [], 'no push before the user has seen the number');
+  const held = await everyone.authenticate(
+    login('alice', pap(''), shown.kind === 'challenge' ? shown.state : undefined),
+  );
+  assert.equal(held.kind, 'pending', 'the empty answer sends the push with that number');
+  assert.equal(everyone.pushesStarted.length, 1);
+
+  const missed = authFixture({
+    push: { numberRequired: (name) => name === 'bob' },
+    settings: { mode: 'auto' },
+  });
+  missed.addPushDevice('alice');
+  missed.addPushDevice('bob');
+  assert.equal(
+    (await missed.authenticate(login('alice', pap('pw')))).kind,
+    'pending',
+    'no streak: a push at once',
+  );
+  assert.equal(
+    (await missed.authenticate(login('bob', pap('pw')))).kind,
+    'challenge',
+    'after misses: the number',
+  );
 });

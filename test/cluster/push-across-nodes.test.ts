@@ -103,11 +103,12 @@ before(async () => {
   await cluster.withStores(async (stores) => {
     await addUser(stores, 'alice', 'alice-pw', { serial: 'H-alice', seed });
     await addUser(stores, 'carol', 'carol-pw');
+    await addUser(stores, 'erin', 'erin-pw');
   });
   // One after the other: the first makes the certificates in the shared data directory.
   await cluster.startNode('A', nodeEnv(portA));
   await cluster.startNode('B', nodeEnv(portB));
-  for (const user of ['alice', 'carol']) {
+  for (const user of ['alice', 'carol', 'erin']) {
     const added = await runCli(
       dir,
       ['-c', configFile, 'token', 'add', '--user', user, '--type', 'push'],
@@ -188,6 +189,52 @@ describe('a login across two nodes on one PostgreSQL', () => {
     for (let i = 0; i < 40 && !muted.test(b!.output()); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(b!.output(), muted);
     assert.deepEqual(await shown(), [], 'no push was sent to the muted user');
+  });
+
+  test('a push denied on A, then one started on B and denied: the next challenge on either node shows a number (SECURITY A7.7)', async () => {
+    const [a, b] = nodes;
+    const numbered = /\(number (\d\d)\)$/;
+    /** A push for erin started on `node`, answered by the phone with `args(text)`; the held request's reply. */
+    const pushOn = async (node: ClusterNode, args: (text: string) => readonly string[]) => {
+      const { state, text } = await challenge(node, 'erin');
+      const held = answer(node, state, '', 15_000, 'erin');
+      const deadline = Date.now() + 10_000;
+      while ((await shown()).length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const answered = await phone(args(text));
+      assert.equal(answered.code, 0, answered.stderr);
+      return { text, reply: await held };
+    };
+    /**
+     * Erin's challenge text on `node`, asked again (up to 2 s) until it shows a number or not as `wanted`: the
+     * starting node writes the streak just after it sends its reply, so the next login may be a moment early.
+     */
+    const challengeText = async (node: ClusterNode, wanted: boolean) => {
+      let text = (await challenge(node, 'erin')).text;
+      for (let i = 0; i < 20 && numbered.test(text) !== wanted; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        text = (await challenge(node, 'erin')).text;
+      }
+      return text;
+    };
+    const first = await pushOn(a!, () => ['deny', '--latest']);
+    assert.doesNotMatch(first.text, numbered, 'number matching is off');
+    assert.equal(first.reply, Code.AccessReject);
+    const second = await pushOn(b!, () => ['deny', '--latest']);
+    assert.doesNotMatch(second.text, numbered, 'one miss is not a streak, on another node either');
+    assert.equal(second.reply, Code.AccessReject);
+    assert.match(await challengeText(a!, true), numbered, 'A counts the miss B noted');
+    assert.match(await challengeText(b!, true), numbered, 'B counts the miss A noted');
+    // An approval with the number, of a push B started, ends the streak on A too.
+    const third = await pushOn(b!, (text) => [
+      'approve',
+      '--latest',
+      '--number',
+      numbered.exec(text)?.[1] ?? '',
+    ]);
+    assert.equal(third.reply, Code.AccessAccept);
+    assert.doesNotMatch(await challengeText(a!, false), numbered, 'approved: no number on A');
   });
 
   // Last: it kills node B.

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { AMBIGUOUS_NAME, nameKey, storedSpelling } from '../../src/domain/name-key.js';
+import { AMBIGUOUS_NAME, nameKey, PLAIN_NAME_CHARS, storedSpelling } from '../../src/domain/name-key.js';
 
 test('case, outer and repeated spaces, full-width letters and NFD all fold to one key', () => {
   for (const spelling of ['LARA', 'Lara', ' lara', 'lara  ', '\uff4c\uff41\uff52\uff41', 'l\u0041ra']) {
@@ -15,6 +15,16 @@ test('case, outer and repeated spaces, full-width letters and NFD all fold to on
 
 test('a key is stable: folding a key again changes nothing', () => {
   fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (s) => nameKey(nameKey(s)) === nameKey(s)));
+});
+
+test(`a plain name's key is its ASCII lower case, what a database's lower() computes (PLAIN_NAME_CHARS)`, () => {
+  const plain = new RegExp(`^[${PLAIN_NAME_CHARS}]+$`);
+  const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  fc.assert(
+    fc.property(fc.stringMatching(plain), (name) => plain.test(name) && nameKey(name) === asciiLower(name)),
+  );
+  assert.equal(plain.test('Mary Ann'), false, 'a space is not plain: it may be trimmed or joined');
+  assert.equal(plain.test('ｌａｒａ'), false);
 });
 
 test('storedSpelling: exact first, then the one spelling of the key, else ambiguous or none', () => {

@@ -118,6 +118,23 @@ export function runTokenStoreConformance(name: string, makeStore: MakeTokenStore
       );
     });
 
+    test('whichever spelling came first holds the name: capitals, spaces and full width refuse the others (issue 12)', async () => {
+      const store = await makeStore(fakeClock());
+      // Plain (printable ASCII), with spaces, and in another script: a store may look each kind up its own way.
+      const held = ['Nora', 'OMAR', ' pia', 'Mary  Ann', '\uff52\uff55\uff54\uff48'];
+      for (const [i, name] of held.entries()) await store.add(totp(`H${i}`, name));
+      const others = ['nora', 'Omar', 'pia', 'mary ann', 'RUTH'];
+      for (const [i, name] of others.entries()) {
+        await assert.rejects(async () => store.add(totp(`O${i}`, name)), conflict, name);
+      }
+      // An import of many users at once (more than a store may lock one by one) is held to the same rule.
+      const many = Array.from({ length: 40 }, (_, i) => totp(`N${i}`, `new${i}`));
+      for (const name of others) {
+        await assert.rejects(async () => store.addMany([...many, totp('LATE', name)]), conflict, name);
+      }
+      assert.equal(await store.addMany(many), 40, 'names of no other spelling go in');
+    });
+
     test('remove deletes once; unknown serials return false everywhere', async () => {
       const store = await makeStore(fakeClock());
       await store.add(totp('S1'));

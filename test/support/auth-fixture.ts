@@ -120,7 +120,12 @@ export interface FixtureOptions {
   /** Counts grace sign-ins (issue 18 `graceLogins`); absent: only date grace periods. */
   readonly graceLogins?: GraceLoginStore;
   /** Wires push (docs/push.md) with memory stores and no Web Push sender (devices poll). */
-  readonly push?: { readonly timeoutMs?: number; readonly numberMatching?: boolean };
+  readonly push?: {
+    readonly timeoutMs?: number;
+    readonly numberMatching?: boolean;
+    /** SECURITY A7.7's streak as the login reads it (PushHooks.numberRequired); absent: not wired. */
+    readonly numberRequired?: PushHooks['numberRequired'];
+  };
 }
 
 /** What an `enrollment` builder gets from the fixture. */
@@ -193,6 +198,7 @@ export function authFixture(options: FixtureOptions = {}) {
           transactions,
           timeoutMs: options.push.timeoutMs ?? 60_000,
           numberMatching: options.push.numberMatching ?? false,
+          ...(options.push.numberRequired ? { numberRequired: options.push.numberRequired } : {}),
         };
   const addPushDevice = (userName: string) =>
     devices.add({

@@ -28,6 +28,7 @@ import { MemoryServerSecretStore } from '../../src/store/memory/memory-server-se
 import { MemoryTokenStore } from '../../src/store/memory/memory-token-store.js';
 import { MemoryTransactionStore } from '../../src/store/memory/memory-transaction-store.js';
 import { MemoryUserStore } from '../../src/store/memory/memory-user-store.js';
+import { SyncOwnWayStore } from '../../src/store/sync-own-way-store.js';
 import { fakeVerifier } from './auth-fixture.js';
 import { ListSignIns } from './memory-sign-ins.js';
 
@@ -185,7 +186,7 @@ export async function startPortalSite(
   // As src/main.ts: a device's answer or the deadline decides a waiting push, which the portal's wait hears.
   const signIns = new ListSignIns();
   push.waits.onDecision((txn, decision, wait) => {
-    push.noteDecision(decision);
+    void push.noteDecision(decision);
     pushes?.settled(txn, decision);
     // As src/main.ts: a push login's outcome enters the sign-in history here, once.
     if (options.history !== false) {
@@ -197,7 +198,7 @@ export async function startPortalSite(
   const portal = createPortalWiring({
     config,
     logger,
-    stores: { tokens, pushDevices: devices },
+    stores: { tokens, pushDevices: devices, ownWays: new SyncOwnWayStore(tokens, devices) },
     firstFactor,
     login: {
       tokenHolders: { holderOf },

@@ -14,8 +14,10 @@ import { toStoreError } from './pg-errors.js';
 import { PgGraceLoginStore } from './pg-grace-login-store.js';
 import { pgHolderQueries } from './pg-holder-queries.js';
 import { migratePostgres } from './pg-migrate.js';
+import { PgOwnWayStore } from './pg-own-way-store.js';
 import { PgPushDeviceStore } from './pg-push-device-store.js';
 import { PgPushLimitRecords } from './pg-push-limit-records.js';
+import { PgPushStreaks } from './pg-push-streaks.js';
 import { PgServerSecretStore } from './pg-server-secret-store.js';
 import { PgSignInStore } from './pg-sign-in-store.js';
 import { PgTokenStore } from './pg-token-store.js';
@@ -98,6 +100,7 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
     applyReplayMarks: (marks) => tokens.applyReplayMarks(marks),
     lockouts: new PgAccountLockoutStore(pool),
     pushDevices: new PgPushDeviceStore(pool, sealer),
+    ownWays: new PgOwnWayStore(pool),
     serverSecrets: new PgServerSecretStore(pool, sealer),
     graceLogins: new PgGraceLoginStore(pool),
     signIns: new PgSignInStore(pool),
@@ -126,6 +129,7 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
         retryMs: FEED_RETRY_MS,
         onError,
       }),
+    pushStreaks: new PgPushStreaks(pool),
     warnings,
     sqlite: undefined,
     holderQueries: pgHolderQueries(pool),

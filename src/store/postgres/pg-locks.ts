@@ -23,6 +23,8 @@ export const PgLock = {
   pushStartNamespace: 0x41534e50,
   /** "ASNS": the per-address locks of {@link pushSourceLock}. */
   pushSourceNamespace: 0x41534e53,
+  /** "ASNW": the per-user locks of {@link ownWayLock}. */
+  ownWayNamespace: 0x41534e57,
 } as const;
 
 /**
@@ -55,6 +57,16 @@ export function pushStartLock(userName: string): readonly [number, number] {
  */
 export function pushSourceLock(userIp: string): readonly [number, number] {
   return [PgLock.pushSourceNamespace, keyOf(userIp)];
+}
+
+/**
+ * The lock a node holds while it reads a user's push devices and tokens and removes one of them under the
+ * last-way rule (PgOwnWayStore, SECURITY A12.7): two removals for one user, on any nodes, take turns, and the second
+ * counts what the first left. Keyed by the name as the rows store it (the portal's user is that spelling).
+ * @returns the arguments of `pg_advisory_xact_lock(int, int)`
+ */
+export function ownWayLock(userName: string): readonly [number, number] {
+  return [PgLock.ownWayNamespace, keyOf(userName)];
 }
 
 /** 32 bits of SHA-256: independent of the PostgreSQL version, unlike the server's `hashtext`. */

@@ -1,5 +1,6 @@
 // Owns adding tokens to PostgreSQL, all or none: per-user locks, the admission rules, INSERTs of a thousand each.
 import type { Pool, PoolClient } from 'pg';
+import { nameKey } from '../../domain/name-key.js';
 import { StoreError, StoreErrorCode } from '../../domain/ports.js';
 import type { NewToken, Token } from '../../domain/token.js';
 import { HolderSpellings, tokenConflict } from '../../domain/token-admission.js';
@@ -9,7 +10,7 @@ import { tokenHolderLock } from './pg-locks.js';
 import {
   HELD_BY,
   HOLDER_LOCK,
-  HOLDERS,
+  HOLDERS_OF_KEYS,
   INSERT_BACKUP_CODES,
   INSERT_MANY,
   LOCK_FOR_ADD,
@@ -62,9 +63,13 @@ export function addTokens(
         await client.query(HOLDER_LOCK, [namespace, key]);
       }
     }
-    // One scan of the holders per batch, kept up to date as the batch goes in (an import is one batch).
-    const holders = await client.query<{ user_name: string }>(HOLDERS);
-    const spellings = new HolderSpellings(holders.rows.map((row) => row.user_name));
+    // The holders of the batch's name keys, read once per batch and kept up to date as the batch goes in (an
+    // import is one batch). The statement reads a superset (see HOLDERS_OF_KEYS); the keys narrow it.
+    const keys = new Set(tokens.map((token) => nameKey(token.userName)));
+    const holders = await client.query<{ user_name: string }>(HOLDERS_OF_KEYS, [[...keys]]);
+    const spellings = new HolderSpellings(
+      holders.rows.map((row) => row.user_name).filter((name) => keys.has(nameKey(name))),
+    );
     const names = [...new Set(tokens.map((token) => token.userName))];
     const held = await client.query<TokenRow>(HELD_BY, [names]);
     const heldBy = new Map<string, Held[]>();

@@ -1,4 +1,5 @@
 // Owns the SQL of the PostgreSQL tokens and backup codes, and the mapping of their rows (seeds unsealed, A9.1).
+import { PLAIN_NAME_CHARS } from '../../domain/name-key.js';
 import { StoreError, StoreErrorCode } from '../../domain/ports.js';
 import type { OtpAlgorithm, Token, TokenType } from '../../domain/token.js';
 import { SealError, type Sealer } from '../sealer.js';
@@ -34,7 +35,16 @@ export const GET_BY_SERIAL = `SELECT ${COLUMNS} FROM tokens WHERE serial = $1`;
 export const LOCK_FOR_IMPORT = 'LOCK TABLE tokens IN SHARE ROW EXCLUSIVE MODE';
 export const LOCK_FOR_ADD = 'LOCK TABLE tokens IN ROW EXCLUSIVE MODE';
 export const HOLDER_LOCK = 'SELECT pg_advisory_xact_lock($1, $2)';
-export const HOLDERS = 'SELECT DISTINCT user_name FROM tokens';
+/**
+ * The holders that may share a name key with a batch ($1: the batch's keys), a superset the caller narrows with
+ * nameKey: a plain name's key is its lower case (PLAIN_NAME_CHARS; `lower()` under COLLATE "C" is ASCII's, written
+ * out so no locale's rule, such as Turkish `I` to `ı`, can apply), so a plain holder is read only when its lower
+ * case is one of the keys; every other name (spaces, other scripts, full width) is read. Not every holder of the table: that read grew with the table, and was half
+ * of an add at 300,000 tokens.
+ */
+export const HOLDERS_OF_KEYS =
+  'SELECT DISTINCT user_name FROM tokens ' +
+  `WHERE lower(user_name COLLATE "C") = ANY($1::text[]) OR user_name ~ '[^${PLAIN_NAME_CHARS}]'`;
 export const HELD_BY = `SELECT ${COLUMNS} FROM tokens WHERE user_name = ANY($1::text[]) ORDER BY id`;
 export const INSERT_MANY =
   'INSERT INTO tokens (serial, user_name, type, secret_sealed, algorithm, digits, period, last_used, label, ' +

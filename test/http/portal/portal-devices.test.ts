@@ -21,8 +21,20 @@ async function oath(base32: string): Promise<string> {
 
 before(async () => {
   site = await startPortalSite({
-    users: ['amy', 'ben', 'cat', 'don', 'eve', 'fay'].map((name) => ({ name, password: `${name}-pw` })),
+    users: ['amy', 'ben', 'cat', 'don', 'eve', 'fay', 'gus'].map((name) => ({
+      name,
+      password: `${name}-pw`,
+    })),
     tokens: [
+      ...['T-gus-1', 'T-gus-2'].map((serial) => ({
+        serial,
+        userName: 'gus',
+        type: 'totp' as const,
+        secret: newSeed(),
+        algorithm: 'SHA1' as const,
+        digits: 6,
+        period: 30,
+      })),
       {
         serial: 'T-don-old',
         userName: 'don',
@@ -173,6 +185,19 @@ test('rename, remove, and the last way to sign in stays (A12.7)', async () => {
     site.logs.some((l) => l.event === 'audit.portal_device_removed' && l.serial === first.id && l.src),
   );
   assert.ok(site.logs.some((l) => l.event === 'audit.portal_device_renamed' && l.label === 'Pixel 8'));
+});
+
+test('two removals of the last two ways at once, as from two tabs: one goes, the other is 409 last_device (A12.7)', async () => {
+  const b = site.browser('203.0.113.8');
+  await site.signIn(b, 'gus', 'gus-pw');
+  const { secret } = site.tokens.getBySerial('T-gus-1')!;
+  const code = generateTotp(secret, site.clock.now() / 1000, { digits: 6, period: 30, algorithm: 'SHA1' });
+  assert.equal((await site.call(b, 'POST', '/second-factor/code', { code })).statusCode, 200);
+  const answers = await Promise.all(
+    ['T-gus-1', 'T-gus-2'].map((id) => site.call(b, 'DELETE', `/devices/${id}`)),
+  );
+  assert.deepEqual(answers.map((r) => r.statusCode).sort(), [204, 409]);
+  assert.equal(site.tokens.listForUser('gus').length, 1, 'one way in stays');
 });
 
 test('new backup codes: ten, shown once; the old set stops working at once', async () => {

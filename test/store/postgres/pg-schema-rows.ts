@@ -47,6 +47,7 @@ export const SEED: readonly Sql[] = [
   "INSERT INTO sign_ins (id, user_name, at, client, user_ip, result, how, reason, txn) VALUES (1, 'alice', 't', 'vpn', '10.0.0.2', 'accept', 'totp', '', 'x')",
   "INSERT INTO sign_in_heads (user_name, last_id) VALUES ('alice', 1)",
   "INSERT INTO account_lockouts (user_name) VALUES ('alice')",
+  "INSERT INTO push_streaks (user_name, misses) VALUES ('alice', 2)",
 ];
 
 /** Rows both databases refuse, with the SQLSTATE PostgreSQL gives (SQLite: a SQLITE_CONSTRAINT_* code). */
@@ -245,6 +246,11 @@ export const REFUSED: readonly { why: string; sql: Sql; state: string }[] = [
   {
     why: 'negative lockout counts',
     sql: "UPDATE account_lockouts SET locks = -1 WHERE user_name = 'alice'",
+    state: '23514',
+  },
+  {
+    why: 'a push streak of no misses (an approval deletes the row)',
+    sql: "UPDATE push_streaks SET misses = 0 WHERE user_name = 'alice'",
     state: '23514',
   },
 ];

@@ -62,7 +62,9 @@ describe('openSqlite', () => {
       { number: 11, name: 'shared-logins', applied_at: '2025-01-02T03:04:05.000Z' },
       { number: 12, name: 'challenge-indexes', applied_at: '2025-01-02T03:04:05.000Z' },
       { number: 13, name: 'challenge-sessions-unlogged', applied_at: '2025-01-02T03:04:05.000Z' },
-      { number: 14, name: 'api-transactions', applied_at: '2025-01-02T03:04:05.000Z' },
+      { number: 14, name: 'push-streaks', applied_at: '2025-01-02T03:04:05.000Z' },
+      { number: 15, name: 'token-holder-keys', applied_at: '2025-01-02T03:04:05.000Z' },
+      { number: 16, name: 'api-transactions', applied_at: '2025-01-02T03:04:05.000Z' },
     ]);
   });
 
