@@ -41,7 +41,6 @@ import { newTransactionId } from './domain/transaction-id.js';
 import { requireScope } from './http/api/api-auth.js';
 import type { ApiDeps } from './http/api/api-deps.js';
 import type { ApiOptions } from './http/api/api-routes.js';
-import { ApiTransactions } from './http/api/api-transactions.js';
 import type { ClientAdmin } from './http/api/v2-clients.js';
 import type { GraceAdmin } from './http/api/v2-grace.js';
 import type { PolicyView } from './http/api/v2-policy.js';
@@ -232,7 +231,18 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
     },
   });
 
-  const transactions = new ApiTransactions();
+  const transactions = stores.apiTransactions((error) =>
+    logger.warn({ event: 'api.transaction_notices_lost', err: (error as Error).message }),
+  );
+  // Bounds the tables (docs/storage.md): on PostgreSQL every node sweeps; deleting what another deleted is a no-op.
+  const sweep = setInterval(() => {
+    Promise.resolve()
+      .then(() => transactions.sweep(Date.now()))
+      .catch((error: unknown) =>
+        logger.warn({ event: 'api.transaction_sweep_failed', err: (error as Error).message }),
+      );
+  }, 60_000);
+  sweep.unref();
   const apiDeps: ApiDeps = {
     requireScope: (need) =>
       requireScope(
@@ -273,6 +283,9 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
   return {
     options: { deps: apiDeps, rateLimit: { perSecond, burst: 2 * perSecond }, version: deps.version },
     pushes,
-    close: () => transactions.close(),
+    close: () => {
+      clearInterval(sweep);
+      transactions.close();
+    },
   };
 }

@@ -124,14 +124,16 @@ export function createLoginPush(ctx: LoginContext, challenges: Pick<ChallengeDec
 
   /**
    * PROTOCOL P6 `auto`: a challenge for a user with an authenticator becomes a push at once, holding this very
-   * request; anything else (accept, reject, a challenge for a code-only user) stands as decided.
+   * request; anything else (accept, reject, a challenge for a code-only user) stands as decided. So does a challenge
+   * that carries a number to match (P7, A7.7): the user learns the number only from the challenge's text, and a
+   * push sent at once would ask them for a number they never saw (a deny, and one more miss).
    */
   const autoPush = (request: LoginRequest, decided: Decision): Decision | Promise<Decision> => {
     if (decided.kind !== 'challenge' || deps.push === undefined || !deps.push.offered(decided.user))
       return decided;
     const now = clock();
     return whenReady(sessions.take(decided.state, request.clientName, request.userName!, now), (taken) =>
-      taken.ok ? startPush(request, taken.session, now) : decided,
+      taken.ok && taken.session.number === '' ? startPush(request, taken.session, now) : decided,
     );
   };
 

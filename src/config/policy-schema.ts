@@ -45,7 +45,8 @@ export const SecondFactorSchema = Type.Object(
         'followed by the code in one User-Password (for a NAS that cannot answer a challenge); `otp-only`: ' +
         'User-Password is the code alone; `auto`: after the password a push is sent at once and the request held ' +
         'until the user answers (docs/protocol.md P6, for a NAS that cannot answer a challenge; users without an ' +
-        'authenticator get the `challenge` flow). Per client or group in `secondFactor.clients` / ' +
+        'authenticator, and pushes that need number matching, get the `challenge` flow). Per client or group in ' +
+        '`secondFactor.clients` / ' +
         '`secondFactor.groups`.',
     ),
     requireForAll: Type.Boolean({

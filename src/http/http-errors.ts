@@ -9,6 +9,7 @@ export const HttpError = {
   method_not_allowed: 405,
   already_decided: 409,
   already_exists: 409,
+  idempotency_key_in_use: 409,
   payload_too_large: 413,
   idempotency_key_reused: 422,
   unsupported_media_type: 415,

@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { AccountLockoutStore } from '../domain/account-lockout.js';
 import type { ApiKeyStore } from '../domain/api-key.js';
+import type { ApiTransactionStore } from '../domain/api-transaction.js';
 import type { Awaitable } from '../domain/awaitable.js';
 import type { ChallengeStore } from '../domain/challenge-session.js';
 import type { ChangeFeed } from '../domain/change-feed.js';
@@ -25,6 +26,7 @@ import { loadSealer } from './sealer.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 import { SqliteAccountLockoutStore } from './sqlite/sqlite-account-lockout-store.js';
 import { SqliteApiKeyStore } from './sqlite/sqlite-api-key-store.js';
+import { SqliteApiTransactionStore } from './sqlite/sqlite-api-transaction-store.js';
 import { SqliteChangeFeed } from './sqlite/sqlite-change-feed.js';
 import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
 import { SqliteGraceLoginStore } from './sqlite/sqlite-grace-login-store.js';
@@ -96,6 +98,11 @@ export interface Stores {
   readonly pushLimitRecords: PushLimitRecords | undefined;
   /** "This wasn't me" mutes (A7.8), in the database on both: they outlive a restart and `user unlock` lifts them. */
   readonly pushMutes: PushMutes;
+  /**
+   * `/api/v2/transactions` records and Idempotency-Key answers (migration 16), in the database on both; `onError`
+   * hears a lost notice connection (PostgreSQL: how a node learns that a record it streams ended on another).
+   */
+  apiTransactions(onError: (error: unknown) => void): ApiTransactionStore;
   /** Number-matching streaks (A7.7), in the database on both: every node counts one, and a restart keeps it. */
   readonly pushStreaks: PushStreaks;
   /** The user portal's sessions (A12.2), in the database on both: any node answers a browser, a restart keeps them. */
@@ -153,6 +160,7 @@ export function openStores(config: StoreConfig): Stores {
     decisionNotices: () => undefined,
     pushLimitRecords: undefined,
     pushMutes: new SqlitePushMutes(db),
+    apiTransactions: () => new SqliteApiTransactionStore(db),
     pushStreaks: new SqlitePushStreaks(db),
     portalSessions: new SqlitePortalSessionStore(db),
     warnings,

@@ -166,3 +166,34 @@ test('auto mode pushes right after the password and holds that request (P6)', as
   );
   assert.equal((await f.authenticate(login('alice', pap('nope')))).kind, 'reject');
 });
+
+test('auto mode challenges instead when the push needs a number the user must first see (P6, P7, A7.7)', async () => {
+  const everyone = authFixture({ push: { numberMatching: true }, settings: { mode: 'auto' } });
+  everyone.addPushDevice('alice');
+  const shown = await everyone.authenticate(login('alice', pap('pw')));
+  assert.equal(shown.kind, 'challenge', JSON.stringify(shown));
+  assert.match(shown.kind === 'challenge' ? shown.text : '', /^\+.*\(number \d{2}\)$/);
+  assert.deepEqual(everyone.pushesStarted, [], 'no push before the user has seen the number');
+  const held = await everyone.authenticate(
+    login('alice', pap(''), shown.kind === 'challenge' ? shown.state : undefined),
+  );
+  assert.equal(held.kind, 'pending', 'the empty answer sends the push with that number');
+  assert.equal(everyone.pushesStarted.length, 1);
+
+  const missed = authFixture({
+    push: { numberRequired: (name) => name === 'bob' },
+    settings: { mode: 'auto' },
+  });
+  missed.addPushDevice('alice');
+  missed.addPushDevice('bob');
+  assert.equal(
+    (await missed.authenticate(login('alice', pap('pw')))).kind,
+    'pending',
+    'no streak: a push at once',
+  );
+  assert.equal(
+    (await missed.authenticate(login('bob', pap('pw')))).kind,
+    'challenge',
+    'after misses: the number',
+  );
+});

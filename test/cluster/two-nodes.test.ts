@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateHotp } from '../../src/otp/hotp.js';
 import { Code } from '../../src/radius/code.js';
+import { ALL_PG_MIGRATIONS } from '../../src/store/postgres/migrations/all-migrations.js';
 import { addUser as addUserTo, Cluster, type ClusterNode } from '../support/cluster.js';
 import { decodeReply } from '../support/raw-radius-client.js';
 import { cliEnv, runCli } from '../support/run-cli.js';
@@ -137,7 +138,9 @@ describe('two nodes on one PostgreSQL', () => {
     assert.equal(status.code, 0, status.stderr);
     assert.match(
       status.stdout,
-      /^database postgres:\/\/postgres@127\.0\.0\.1:\d+\/assent_two_nodes: schema version 16/,
+      new RegExp(
+        `^database postgres://postgres@127\\.0\\.0\\.1:\\d+/assent_two_nodes: schema version ${ALL_PG_MIGRATIONS.length}\\b`,
+      ),
     );
     assert.match(status.stdout, /up to date/);
     const url = `postgres://postgres:Very-Secret-pw@127.0.0.1:${cluster.postgres.port}/assent_two_nodes`;

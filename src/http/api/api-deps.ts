@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import type { ApplicationPushes } from '../../auth/application-pushes.js';
 import type { CheckCredentials } from '../../auth/check-credentials.js';
 import type { SignInHistory } from '../../auth/sign-in-history.js';
+import type { ApiTransactionStore } from '../../domain/api-transaction.js';
 import type { Decision } from '../../domain/decision.js';
 import type { Need } from './api-auth.js';
-import type { ApiTransactions } from './api-transactions.js';
 import type { ClientAdmin } from './v2-clients.js';
 import type { GraceAdmin } from './v2-grace.js';
 import type { PolicyView } from './v2-policy.js';
@@ -22,7 +22,7 @@ export interface ApiDeps {
   /** Undefined when push is off (`push.enabled: false`): push routes answer 404. */
   readonly pushes: ApplicationPushes | undefined;
   /** Pushes and code checks started over `/api/v2/transactions`, readable by the key that started them. */
-  readonly transactions: ApiTransactions;
+  readonly transactions: ApiTransactionStore;
   /** RADIUS clients (docs/api.md "Clients"): a change applies to the running server at once. */
   readonly clients: ClientAdmin;
   readonly users: UserAdmin;

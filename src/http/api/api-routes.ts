@@ -70,7 +70,7 @@ export async function registerApi(app: FastifyInstance, options: ApiOptions): Pr
     });
   });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
-  idempotentPosts(app, deps.transactions);
+  idempotentPosts(app, deps.transactions, deps.logger);
   registerV1Routes(app, deps);
   registerTransactionRoutes(app, deps);
   registerClientRoutes(app, deps);

@@ -1,13 +1,15 @@
 // Owns `Idempotency-Key` on every POST of /api/v2/ (draft-ietf-httpapi-idempotency-key-header): a retried request
-// gets the first answer again instead of doing the work twice (a second push, a second user).
+// gets the first answer again instead of doing the work twice (a second push, a second user), on any node.
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { Logger } from 'pino';
 import { Type } from 'typebox';
-import type { ApiTransactions } from './api-transactions.js';
+import type { ApiTransactionStore } from '../../domain/api-transaction.js';
 import { problemResponses, sendProblem } from './problem.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The Idempotency-Key of a first POST, whose answer is remembered once sent. */
+    /** The Idempotency-Key this request claimed: its answer is remembered once sent. */
     idempotencyKey?: string;
   }
 }
@@ -17,30 +19,51 @@ const HEADERS = Type.Object({
     Type.String({
       minLength: 1,
       maxLength: 255,
-      description: 'Repeating a POST with the same key and body returns the first answer (kept 24 hours).',
+      description:
+        'Repeating a POST with the same key and body returns the first answer (kept 24 hours); while the ' +
+        'first is still being answered, 409 `idempotency_key_in_use`.',
     }),
   ),
 });
 
 const REPLAYED_HEADERS = ['content-type', 'location'] as const;
 
+const hashOf = (body: unknown) =>
+  createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest('base64url');
+
 /**
- * Adds the check to every POST route of /api/v2/ registered after this call (after its key check, so answers are
- * remembered per API key), and remembers each answer below 500 (a server fault may not repeat; retrying is right).
+ * Adds the check to every POST route of /api/v2/ registered after this call (after its key check, so keys are
+ * per API key). The key is claimed in the store before the route runs (one insert-if-absent, shared by every
+ * node), so two requests with one key at once cannot both do the work; the answer replaces the claim once sent.
+ * An answer of 500 or more releases the claim instead: a server fault may not repeat, retrying is right.
  */
-export function idempotentPosts(app: FastifyInstance, store: ApiTransactions): void {
+export function idempotentPosts(app: FastifyInstance, store: ApiTransactionStore, logger: Logger): void {
   const check = async (request: FastifyRequest, reply: FastifyReply) => {
     const key = request.headers['idempotency-key'];
     if (typeof key !== 'string' || request.apiKeyName === undefined) return;
-    const before = store.recall(request.apiKeyName, key, request.body);
-    if (before === 'conflict') {
-      return sendProblem(reply, 'idempotency_key_reused', 'this Idempotency-Key came with another body');
+    const found = await store.claim(request.apiKeyName, key, hashOf(request.body), Date.now());
+    switch (found.kind) {
+      case 'claimed':
+        request.idempotencyKey = key;
+        return;
+      case 'reused':
+        return sendProblem(reply, 'idempotency_key_reused', 'this Idempotency-Key came with another body');
+      case 'in-progress':
+        // draft-ietf-httpapi-idempotency-key-header §2.6: a request whose key is still being answered is 409.
+        return sendProblem(
+          reply,
+          'idempotency_key_in_use',
+          'a request with this Idempotency-Key is still being answered; retry in a moment',
+        );
+      case 'answered':
+        for (const [name, value] of Object.entries(found.answer.headers)) reply.header(name, value);
+        return reply
+          .code(found.answer.status)
+          .header('idempotent-replayed', 'true')
+          .send(found.answer.payload);
     }
-    if (before !== undefined) {
-      for (const [name, value] of Object.entries(before.headers)) reply.header(name, value);
-      return reply.code(before.status).header('idempotent-replayed', 'true').send(before.payload);
-    }
-    request.idempotencyKey = key;
   };
   app.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -51,19 +74,33 @@ export function idempotentPosts(app: FastifyInstance, store: ApiTransactions): v
     if (schema === undefined) return;
     if (schema.headers === undefined) schema.headers = HEADERS;
     const responses = schema.response as Record<string, unknown> | undefined;
-    if (responses !== undefined && responses['422'] === undefined)
-      Object.assign(responses, problemResponses(422));
+    if (responses === undefined) return;
+    if (responses['409'] === undefined) Object.assign(responses, problemResponses(409));
+    if (responses['422'] === undefined) Object.assign(responses, problemResponses(422));
   });
   app.addHook('onSend', async (request, reply, payload) => {
     const key = request.idempotencyKey;
-    if (key === undefined || request.apiKeyName === undefined || reply.statusCode >= 500) return payload;
-    if (typeof payload === 'string' || payload === undefined || payload === null) {
+    const owner = request.apiKeyName;
+    if (key === undefined || owner === undefined) return payload;
+    try {
+      if (reply.statusCode >= 500 || !(typeof payload === 'string' || payload == null)) {
+        await store.release(owner, key);
+        return payload;
+      }
       const headers: Record<string, string> = {};
       for (const name of REPLAYED_HEADERS) {
         const value = reply.getHeader(name);
         if (typeof value === 'string') headers[name] = value;
       }
-      store.remember(request.apiKeyName, key, request.body, reply.statusCode, payload ?? '', headers);
+      await store.remember(
+        owner,
+        key,
+        { status: reply.statusCode, payload: payload ?? '', headers },
+        Date.now(),
+      );
+    } catch (error) {
+      // The answer still goes out; the claim lapses (CLAIM_LAPSE_MS) and a retry then does the work again.
+      logger.warn({ event: 'api.idempotency_not_kept', key: owner, err: (error as Error).message });
     }
     return payload;
   });

@@ -1,11 +1,12 @@
 // Owns `/api/v2/transactions`: start a push or a code check and return at once; poll it, or stream its end (SSE).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { type ApiTransaction, type ApiTransactionEnd, isOrphaned } from '../../domain/api-transaction.js';
 import { Reason } from '../../domain/reason.js';
 import type { ApiDeps } from './api-deps.js';
-import type { ApiTransaction } from './api-transactions.js';
 import { decisionStatus } from './decision-status.js';
 import { problemResponses, sendProblem } from './problem.js';
+import { streamUntilEnded } from './transaction-stream.js';
 import { printable } from './v1-routes.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 253, pattern: '^[^\\u0000-\\u001f]+$' });
@@ -71,8 +72,35 @@ export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): 
   const tags = ['transactions'];
   const records = deps.transactions;
 
-  const readable = (request: FastifyRequest, reply: FastifyReply): ApiTransaction | undefined => {
-    const found = records.get((request.params as { id: string }).id);
+  /**
+   * The record as any node stored it. A push still pending past its deadline and the grace lost the node that
+   * would have ended it: it is ended here as `expired` (the first outcome stands: a late end elsewhere loses).
+   */
+  const read = async (id: string): Promise<ApiTransaction | undefined> => {
+    const found = await records.get(id);
+    const now = Date.now();
+    if (found === undefined || !isOrphaned(found, now)) return found;
+    await records.end(id, 'expired', Reason.PushTimeout, now);
+    return records.get(id);
+  };
+
+  /** Ends a record when the push's outcome is heard; a failed write leaves it to `read`'s expiry. */
+  const endRecord = (id: string, status: ApiTransactionEnd, reason: string | null): void => {
+    const failed = (error: unknown) =>
+      deps.logger.warn({ event: 'api.transaction_end_failed', txn: id, err: (error as Error).message });
+    try {
+      const ended = records.end(id, status, reason, Date.now());
+      if (ended instanceof Promise) ended.catch(failed);
+    } catch (error) {
+      failed(error);
+    }
+  };
+
+  const readable = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<ApiTransaction | undefined> => {
+    const found = await read((request.params as { id: string }).id);
     // Another caller's transaction is as unknown as a missing one.
     if (found === undefined || (found.owner !== request.apiKeyName && !request.apiKeyReadsAll)) {
       sendProblem(reply, 'not_found');
@@ -99,24 +127,20 @@ export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): 
       deps.logDecision(decision, id, owner, '/api/v2/transactions');
       const code = decisionStatus(decision);
       if (decision.kind !== 'accept' && code !== 'authentication_failed') return { status: 500, body: code };
+      // Decided already: written ended, in one statement.
       const record: ApiTransaction = {
         id,
         type: 'code',
         owner,
         user: decision.kind === 'accept' ? decision.user : body.username,
-        status: 'pending',
-        reason: null,
+        status: decision.kind === 'accept' ? 'approved' : 'denied',
+        reason: decision.kind === 'reject' ? decision.reason : null,
         number: null,
         createdAt: now,
         expiresAt: null,
-        endedAt: null,
+        endedAt: now,
       };
-      records.add(record);
-      records.end(
-        id,
-        decision.kind === 'accept' ? 'approved' : 'denied',
-        decision.kind === 'reject' ? decision.reason : null,
-      );
+      await records.add(record);
       return { status: 201, body: wire(record) };
     }
     const pushes = deps.pushes;
@@ -147,22 +171,21 @@ export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): 
       type: 'push',
       owner,
       user: t?.userName ?? body.username,
-      status: 'pending',
-      reason: null,
+      status: started.ok ? 'pending' : 'denied',
+      reason: started.ok ? null : started.reason,
       number: t !== undefined && t.number !== '' ? t.number : null,
       createdAt: now,
       expiresAt: t?.deadline ?? null,
-      endedAt: null,
+      endedAt: started.ok ? null : now,
     };
-    records.add(record);
-    if (!started.ok) records.end(id, 'denied', started.reason);
-    else
+    await records.add(record);
+    if (started.ok)
       pushes.listen(id, (outcome) => {
-        if (outcome.kind === 'undeliverable') return records.end(id, 'failed', Reason.PushUndelivered);
+        if (outcome.kind === 'undeliverable') return endRecord(id, 'failed', Reason.PushUndelivered);
         const d = outcome.decision;
-        if (d.kind === 'accept') return records.end(id, 'approved', null);
+        if (d.kind === 'accept') return endRecord(id, 'approved', null);
         const reason = d.kind === 'reject' ? d.reason : Reason.PushDenied;
-        records.end(id, reason === Reason.PushTimeout ? 'expired' : 'denied', reason);
+        endRecord(id, reason === Reason.PushTimeout ? 'expired' : 'denied', reason);
       });
     return { status: started.ok ? 202 : 201, body: wire(record) };
   };
@@ -214,7 +237,7 @@ export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): 
       },
     },
     async (request, reply) => {
-      const found = readable(request, reply);
+      const found = await readable(request, reply);
       return found === undefined ? reply : wire(found);
     },
   );
@@ -240,30 +263,13 @@ export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): 
       },
     },
     async (request, reply) => {
-      const found = readable(request, reply);
+      const found = await readable(request, reply);
       if (found === undefined) return reply;
-      reply.hijack();
-      const out = reply.raw;
-      out.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-      });
-      // WHATWG HTML §9.2: `event:` names it, `data:` carries one JSON line, a blank line ends the event.
-      const send = (t: ApiTransaction) =>
-        out.write(`event: transaction\ndata: ${JSON.stringify(wire(t))}\n\n`);
-      send(found);
-      if (found.status !== 'pending') return void out.end();
-      const beat = setInterval(() => out.write(': keep-alive\n\n'), 15_000);
-      const stop = records.listen(found.id, (ended) => {
-        clearInterval(beat);
-        send(ended);
-        out.end();
-      });
-      // A client that goes away: the response closes (the request's own close fires once its body is read).
-      out.once('close', () => {
-        clearInterval(beat);
-        stop();
+      streamUntilEnded(reply, found, {
+        read,
+        wire,
+        listen: (id, wake) => records.listen(id, wake),
+        logger: deps.logger,
       });
     },
   );

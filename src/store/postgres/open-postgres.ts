@@ -5,6 +5,7 @@ import type { StoreConfig, Stores } from '../open-stores.js';
 import { loadSealer } from '../sealer.js';
 import { PgAccountLockoutStore } from './pg-account-lockout-store.js';
 import { PgApiKeyStore } from './pg-api-key-store.js';
+import { PgApiTransactionStore } from './pg-api-transaction-store.js';
 import { PgChallengeStore } from './pg-challenge-store.js';
 import { PgChangeFeed } from './pg-change-feed.js';
 import { PgClientStore } from './pg-client-store.js';
@@ -119,6 +120,16 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
       }),
     pushLimitRecords: limitRecords,
     pushMutes: limitRecords,
+    apiTransactions: (onError) =>
+      new PgApiTransactionStore(pool, {
+        connect: async () => {
+          const client = new pg.Client({ ...connection, application_name: 'assent-api-transactions' });
+          await client.connect();
+          return client;
+        },
+        retryMs: FEED_RETRY_MS,
+        onError,
+      }),
     pushStreaks: new PgPushStreaks(pool),
     portalSessions: new PgPortalSessionStore(pool),
     warnings,

@@ -63,8 +63,9 @@ describe('openSqlite', () => {
       { number: 12, name: 'challenge-indexes', applied_at: '2025-01-02T03:04:05.000Z' },
       { number: 13, name: 'challenge-sessions-unlogged', applied_at: '2025-01-02T03:04:05.000Z' },
       { number: 14, name: 'push-streaks', applied_at: '2025-01-02T03:04:05.000Z' },
-      { number: 15, name: 'reserved', applied_at: '2025-01-02T03:04:05.000Z' },
-      { number: 16, name: 'portal-sessions', applied_at: '2025-01-02T03:04:05.000Z' },
+      { number: 15, name: 'token-holder-keys', applied_at: '2025-01-02T03:04:05.000Z' },
+      { number: 16, name: 'api-transactions', applied_at: '2025-01-02T03:04:05.000Z' },
+      { number: 17, name: 'portal-sessions', applied_at: '2025-01-02T03:04:05.000Z' },
     ]);
   });
 

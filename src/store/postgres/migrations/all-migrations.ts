@@ -14,6 +14,8 @@ import { migration0011 } from './0011-shared-logins.js';
 import { migration0012 } from './0012-challenge-indexes.js';
 import { migration0013 } from './0013-challenge-sessions-unlogged.js';
 import { migration0014 } from './0014-push-streaks.js';
+import { migration0015 } from './0015-token-holder-keys.js';
+import { migration0016 } from './0016-api-transactions.js';
 import { migration0017 } from './0017-portal-sessions.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
@@ -32,5 +34,7 @@ export const ALL_PG_MIGRATIONS: readonly PostgresMigration[] = [
   migration0012,
   migration0013,
   migration0014,
+  migration0015,
+  migration0016,
   migration0017,
 ];
