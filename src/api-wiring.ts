@@ -115,7 +115,7 @@ export function createApiWiring(deps: ApiWiringDeps): ApiWiring {
             if (!resolved.ok) return undefined;
             const holder = deps.login.tokenHolders.holderOf(resolved.name);
             if (holder === undefined || holder === AMBIGUOUS_NAME) return undefined;
-            return { name: holder, groups: deps.firstFactor.groupsOf(holder) };
+            return whenReady(deps.firstFactor.groupsOf(holder), (groups) => ({ name: holder, groups }));
           },
           push: hooks,
           devices: stores.pushDevices,

@@ -1,4 +1,5 @@
 // Owns pushes an application asks for over the REST API (PROTOCOL §4.1): the same engine as RADIUS, no NAS.
+import type { Awaitable } from '../domain/awaitable.js';
 import type { Decision } from '../domain/decision.js';
 import type { DeliveryResult } from '../domain/push-delivery.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
@@ -34,7 +35,7 @@ export type ApplicationStart =
 
 export interface ApplicationPushDeps {
   /** Turns what the application typed into the name the user's tokens and devices are held under. */
-  holderOf(typed: string): { name: string; groups: readonly string[] } | undefined;
+  holderOf(typed: string): Awaitable<{ name: string; groups: readonly string[] } | undefined>;
   readonly push: PushHooks;
   readonly devices: Pick<PushDeviceStore, 'listForUser'>;
   /** Two digits for number matching (PROTOCOL P7). */
@@ -62,7 +63,7 @@ export class ApplicationPushes {
   constructor(private readonly deps: ApplicationPushDeps) {}
 
   async start(input: ApplicationPushInput): Promise<ApplicationStart> {
-    const holder = this.deps.holderOf(input.username);
+    const holder = await this.deps.holderOf(input.username);
     if (holder === undefined || !this.deps.push.offered(holder.name)) {
       return { ok: false, reason: Reason.PushUnavailable };
     }

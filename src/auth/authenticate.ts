@@ -20,7 +20,7 @@ import { createLoginContext } from './login-context.js';
 import { createLoginPush } from './login-push.js';
 import type { LoginRequest } from './login-request.js';
 import type { PushWaits } from './push-waits.js';
-import type { SecondFactorPolicy } from './second-factor-policy.js';
+import type { SecondFactorMode, SecondFactorPolicy } from './second-factor-policy.js';
 import { createSingleRequestModes } from './single-request-modes.js';
 import type { StartPush } from './start-push.js';
 import { stationText } from './station-text.js';
@@ -155,10 +155,36 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     return opened instanceof Promise ? opened.then(challengeOpened) : challengeOpened(opened);
   };
 
-  const modeFor = (request: LoginRequest, typed: string) => {
+  /** A promise only when the mode depends on groups and the user must be read first (PostgreSQL). */
+  const modeFor = (request: LoginRequest, typed: string): Awaitable<SecondFactorMode> => {
     if (!policy.modeDependsOnGroups) return policy.modeFor(request.clientName, []);
     const resolved = firstFactor.resolveName(typed);
-    return policy.modeFor(request.clientName, resolved.ok ? firstFactor.groupsOf(resolved.name) : []);
+    if (!resolved.ok) return policy.modeFor(request.clientName, []);
+    return whenReady(firstFactor.groupsOf(resolved.name), (groups) =>
+      policy.modeFor(request.clientName, groups),
+    );
+  };
+
+  const inMode = (
+    mode: SecondFactorMode,
+    request: LoginRequest,
+    typed: string,
+    password: Uint8Array,
+  ): Decision | Promise<Decision> => {
+    switch (mode) {
+      case 'concat':
+        return concat(request, typed, password);
+      case 'otp-only':
+        return otpOnly(request, typed, password);
+      case 'challenge':
+        return whenReady(firstFactor.check(typed, password, request), (result) =>
+          afterFirstFactor(request, typed, result),
+        );
+      case 'auto':
+        return whenReady(firstFactor.check(typed, password, request), (result) =>
+          whenReady(afterFirstFactor(request, typed, result), (decided) => autoPush(request, decided)),
+        );
+    }
   };
 
   const decide = (request: LoginRequest): Decision | Promise<Decision> => {
@@ -183,20 +209,10 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     const password = credential.password;
     // RFC 5080 §2.1.1, A4.5, A4.6: a State continues its own transaction only; it never starts a fresh login.
     if (request.state !== undefined) return answer(request, typed, password);
-    switch (modeFor(request, typed)) {
-      case 'concat':
-        return concat(request, typed, password);
-      case 'otp-only':
-        return otpOnly(request, typed, password);
-      case 'challenge':
-        return whenReady(firstFactor.check(typed, password, request), (result) =>
-          afterFirstFactor(request, typed, result),
-        );
-      case 'auto':
-        return whenReady(firstFactor.check(typed, password, request), (result) =>
-          whenReady(afterFirstFactor(request, typed, result), (decided) => autoPush(request, decided)),
-        );
-    }
+    const mode = modeFor(request, typed);
+    return mode instanceof Promise
+      ? mode.then((m) => inMode(m, request, typed, password))
+      : inMode(mode, request, typed, password);
   };
 
   return (request) => {

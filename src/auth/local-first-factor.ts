@@ -1,14 +1,7 @@
 // Owns the local first factor: users and password hashes in Assent's own database.
 import type { Awaitable } from '../domain/awaitable.js';
 import type { FirstFactorResult } from '../domain/first-factor.js';
-import {
-  type LoginUser,
-  type PasswordVerifier,
-  StaleRequestError,
-  StoreError,
-  StoreErrorCode,
-  type UserStore,
-} from '../domain/ports.js';
+import { type LoginUser, type PasswordVerifier, StaleRequestError, type UserStore } from '../domain/ports.js';
 import { Reason } from '../domain/reason.js';
 import { type InternalErrorSink, logFieldsOf, type RequestContext } from '../domain/request-context.js';
 import { type User, UserStatus } from '../domain/user.js';
@@ -36,10 +29,18 @@ export interface LocalFirstFactor {
     password: Uint8Array,
     context?: RequestContext,
   ): FirstFactorResult | Promise<FirstFactorResult>;
-  groupsOf(name: string): readonly string[];
+  groupsOf(name: string): Awaitable<readonly string[]>;
 }
 
 const fail = (reason: Reason, name: string): FirstFactorResult => ({ ok: false, reason, name });
+
+const NO_GROUPS: readonly string[] = Object.freeze([]);
+
+/** An unknown user has no groups; a store that failed (already reported) fails closed. */
+function groupsOfEntry(entry: LoginUser | undefined | Error): readonly string[] {
+  if (entry instanceof Error) throw entry;
+  return entry === undefined ? NO_GROUPS : entry.user.groups;
+}
 
 /**
  * Checks a password against the local user table. Unknown users, users without a password and disabled users
@@ -151,16 +152,10 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
         : checkEntry(entry, name, password, context);
     },
     groupsOf(name) {
+      // A promise when the user is read first: over PostgreSQL, a user some node changed since the login index
+      // read it (a new password hash, new groups) is read again at its next use.
       const entry = lookup(name);
-      if (entry instanceof Promise) {
-        // The FirstFactor port answers groups at once, and this user is not in memory yet: the read under way
-        // keeps the user for the next login (a failure of it is reported by `lookup`); this one fails closed.
-        throw new StoreError(
-          StoreErrorCode.Unavailable,
-          `groups of "${name}": the user is not in memory yet`,
-        );
-      }
-      return entry instanceof Error || entry === undefined ? [] : entry.user.groups;
+      return entry instanceof Promise ? entry.then(groupsOfEntry) : groupsOfEntry(entry);
     },
   };
 }

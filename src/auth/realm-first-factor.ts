@@ -1,4 +1,5 @@
 // Owns the realm router: picks the first-factor sources for `user@realm` / `REALM\user` and tries them in order.
+import { type Awaitable, whenReady } from '../domain/awaitable.js';
 import type { FirstFactor, FirstFactorResult, Identity, ResolvedName } from '../domain/first-factor.js';
 import { Reason } from '../domain/reason.js';
 import type { RequestContext } from '../domain/request-context.js';
@@ -23,7 +24,7 @@ export interface RealmFirstFactorDeps {
   /** `realms.map`: realm (any case) → sources, in order. */
   readonly realmMap: Readonly<Record<string, readonly string[]>>;
   /** Groups of the local record of a bare name; empty when there is none. */
-  readonly localGroups: (name: string) => readonly string[];
+  readonly localGroups: (name: string) => Awaitable<readonly string[]>;
 }
 
 /** A typed name split into its realm (lower-cased, absent without one) and bare name. */
@@ -101,10 +102,14 @@ export function createRealmFirstFactor(deps: RealmFirstFactorDeps): FirstFactor 
 
   // A local identity already carries the local record's groups: no second lookup of the same user. A directory
   // identity's local record is the one of its stored name, not of the typed spelling (issue 12).
-  const settle = (result: FirstFactorResult): FirstFactorResult =>
-    result.ok && result.identity.source !== LOCAL_SOURCE
-      ? { ok: true, identity: withLocalGroups(result.identity, localGroups(result.identity.name)) }
-      : result;
+  const settle = (result: FirstFactorResult): Awaitable<FirstFactorResult> => {
+    if (!result.ok || result.identity.source === LOCAL_SOURCE) return result;
+    const identity = result.identity;
+    return whenReady(
+      localGroups(identity.name),
+      (groups): FirstFactorResult => ({ ok: true, identity: withLocalGroups(identity, groups) }),
+    );
+  };
 
   const tryFrom = (
     chain: readonly FirstFactorSource[],

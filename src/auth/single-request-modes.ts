@@ -126,7 +126,9 @@ export function createSingleRequestModes(ctx: LoginContext, withoutSecondFactor:
     const name = holder ?? resolved.name;
     return whenReady(code(name, utf8.decode(password).trim(), clock(), request), (checked) => {
       if (!checked.ok) return reject(checked.reason, name);
-      return acceptIdentity({ name, groups: firstFactor.groupsOf(name), source: 'token' }, checked.type);
+      return whenReady(firstFactor.groupsOf(name), (groups) =>
+        acceptIdentity({ name, groups, source: 'token' }, checked.type),
+      );
     });
   };
 

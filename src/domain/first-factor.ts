@@ -1,4 +1,5 @@
 // Owns the FirstFactor port: checks a name and password against one or more user sources (local, LDAP).
+import type { Awaitable } from './awaitable.js';
 import type { Reason } from './reason.js';
 import type { RequestContext } from './request-context.js';
 
@@ -41,8 +42,11 @@ export interface FirstFactor {
     password: Uint8Array,
     context?: RequestContext,
   ): FirstFactorResult | Promise<FirstFactorResult>;
-  /** Local groups of a canonical name, without a password (otp-only mode, policy before the first factor). */
-  groupsOf(name: string): readonly string[];
+  /**
+   * Local groups of a canonical name, without a password (otp-only mode, policy before the first factor). A
+   * promise when the user must be read first (PostgreSQL, a user changed since the login index read it).
+   */
+  groupsOf(name: string): Awaitable<readonly string[]>;
   /** Releases connections (LDAP pools). */
   close?(): Promise<void>;
 }

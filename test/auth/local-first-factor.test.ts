@@ -101,4 +101,28 @@ describe('local first factor over the user cache', () => {
     assert.equal(synchronous(local.check('bob', octets('pw'))).ok, true);
     assert.equal(synchronous(local.check('bob', octets('pw '))).ok, false);
   });
+
+  it('answers the groups of a user changed on another node after reading it again, not an error', async () => {
+    // A store that answers on a later turn, as PostgreSQL does; the login index holds every user (complete).
+    const inner = new MemoryUserStore();
+    inner.add({ name: 'alice', passwordHash: ssha256('pw'), groups: ['vpn'] });
+    const later = new Proxy(inner, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => Promise.resolve().then(() => value.apply(target, args));
+      },
+    });
+    const users = new CachingUserStore(later);
+    users.load(inner.list());
+    const local = createLocalFirstFactor({ users, passwords: verifier, upgradeLegacyHashes: false });
+    assert.deepEqual(local.groupsOf('alice'), ['vpn'], 'from memory, at once');
+    inner.setGroups('alice', ['vpn', 'admins']);
+    users.refresh('alice'); // the change feed: alice is read again at her next use
+    const groups = local.groupsOf('alice');
+    assert.ok(groups instanceof Promise, 'read first');
+    assert.deepEqual(await groups, ['vpn', 'admins']);
+    assert.deepEqual(local.groupsOf('alice'), ['vpn', 'admins'], 'kept: from memory again');
+    assert.deepEqual(local.groupsOf('nobody'), [], 'no such user: no groups');
+  });
 });
