@@ -54,7 +54,13 @@ export function createHttpApps(deps: HttpAppsDeps): HttpApps {
   const portal = createPortalWiring({
     config,
     logger,
-    stores: { tokens, pushDevices: stores.pushDevices, ownWays, portalSessions: stores.portalSessions },
+    stores: {
+      tokens,
+      pushDevices: stores.pushDevices,
+      ownWays,
+      portalSessions: stores.portalSessions,
+      pendingTotps: stores.pendingTotps,
+    },
     firstFactor,
     login,
     lockouts,

@@ -17,6 +17,7 @@ import type { Config } from './config/config-schema.js';
 import type { AccountLockoutStore } from './domain/account-lockout.js';
 import type { FirstFactor } from './domain/first-factor.js';
 import type { OwnWayStore } from './domain/own-ways.js';
+import type { PendingTotpStore } from './domain/pending-totp-store.js';
 import type { PortalSessionStore } from './domain/portal-session-store.js';
 import type { PushDeviceStore } from './domain/push-device.js';
 import { TransactionStatus } from './domain/push-transaction.js';
@@ -42,6 +43,8 @@ export interface PortalWiringDeps {
     readonly ownWays: OwnWayStore;
     /** SECURITY A12.2: the sessions, in the table every node shares (docs/storage.md "Logins across nodes"). */
     readonly portalSessions: PortalSessionStore;
+    /** SECURITY A12.6: authenticator-app secrets waiting for their first code, in a table every node shares too. */
+    readonly pendingTotps: PendingTotpStore;
   };
   /** Every first-factor source, local and directories: portal users sign in as they do at the NAS. */
   readonly firstFactor: FirstFactor;
@@ -169,7 +172,7 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
   });
 
   const own = { tokens: stores.tokens, pushDevices: stores.pushDevices, ownWays: stores.ownWays };
-  const pending = new PendingTotps();
+  const pending = new PendingTotps(stores.pendingTotps);
   /** The name apps show for the token; otpauth:// keeps `:` for its own use. */
   const issuer = config.push.serverName.replaceAll(':', ' ').trim() || 'Assent';
   /** Runs a write; the server's caches are told when it changed something. */
@@ -188,11 +191,12 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
         };
 
   const limiter = new RateLimiter(SIGN_INS_PER_MINUTE / 60, SIGN_INS_PER_MINUTE);
-  // Every node sweeps the shared table; a sweep that fails now (database away) is tried again next minute.
+  // Every node sweeps the shared tables; a sweep that fails now (database away) is tried again next minute.
   const sweeper = setInterval(() => {
     Promise.resolve()
       .then(() => sessions.sweep(now()))
       .catch(() => {});
+    pending.sweep(now()).catch(() => {});
   }, 60_000);
   sweeper.unref();
 

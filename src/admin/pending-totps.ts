@@ -1,6 +1,7 @@
-// Owns a TOTP enrolment waiting for its first code (the portal's "add an authenticator app"): the secret lives in
-// memory only until the user's app proves it holds it, then the token is stored with that code already used.
-import { randomBytes } from 'node:crypto';
+// Owns a TOTP enrolment waiting for its first code (the portal's "add an authenticator app"): the secret waits in
+// the shared pending table until the user's app proves it holds it, then the token is stored with that code used.
+import { createHash, randomBytes } from 'node:crypto';
+import type { PendingTotpStore } from '../domain/pending-totp-store.js';
 import type { Token } from '../domain/token.js';
 import { encodeBase32 } from '../otp/base32.js';
 import { generateSecret } from '../otp/generate-secret.js';
@@ -12,7 +13,7 @@ import { addVouchedOtpToken, type TokenStores } from './token-admin.js';
 export const PENDING_TOTP_MS = 10 * 60_000;
 /** Open enrolments per user; a newer one drops the oldest. */
 const PER_USER = 3;
-/** Open enrolments in all: bounded memory whatever users do. */
+/** Open enrolments in all: a bounded table whatever users do. */
 const MAX_PENDING = 10_000;
 
 /** What the portal shows once: the otpauth:// URI for the QR code and the same secret to type by hand. */
@@ -28,40 +29,36 @@ export type ConfirmedTotp =
   | { readonly ok: true; readonly token: Token }
   | { readonly ok: false; readonly why: 'not_found' | 'code_wrong' };
 
-interface Pending {
-  readonly user: string;
-  readonly label: string;
-  readonly issuer: string;
-  readonly secret: Uint8Array;
-  readonly expiresAt: number;
-}
-
 /** The parameters every authenticator app takes (RFC 6238 defaults): SHA1, 6 digits, 30 s. */
 const DIGITS = 6;
 const PERIOD = 30;
 
+/** The row's key: a reader of the table learns no id a browser could send (SECURITY A12.6). */
+const keyOf = (pendingId: string) => createHash('sha256').update(pendingId).digest('base64url');
+
+/**
+ * The pendings live in a PendingTotpStore (domain/pending-totp-store.ts), in the database on SQLite and
+ * PostgreSQL: the QR code shown by one node is confirmed by whichever node the first code reaches, and a restart
+ * forgets nothing (docs/storage.md "Logins across nodes").
+ */
 export class PendingTotps {
-  private readonly pending = new Map<string, Pending>();
+  constructor(
+    private readonly store: PendingTotpStore,
+    private readonly ttlMs = PENDING_TOTP_MS,
+  ) {}
 
-  constructor(private readonly ttlMs = PENDING_TOTP_MS) {}
-
-  get size(): number {
-    return this.pending.size;
-  }
-
-  /** A fresh 160-bit secret for `user`, kept `ttlMs`; nothing is stored yet (SECURITY A6.6, A12.6). */
-  start(user: string, label: string, issuer: string, now: number): StartedTotp {
-    this.sweep(now);
-    const mine = [...this.pending].filter(([, p]) => p.user === user);
-    for (const [id] of mine.slice(0, Math.max(0, mine.length - PER_USER + 1))) this.pending.delete(id);
-    if (this.pending.size >= MAX_PENDING) {
-      const oldest = this.pending.keys().next();
-      if (!oldest.done) this.pending.delete(oldest.value);
-    }
+  /**
+   * A fresh 160-bit secret for `user`, kept `ttlMs` (sealed at rest, A9.1); no token is stored yet (SECURITY
+   * A6.6, A12.6). @throws StoreError when the table cannot be written
+   */
+  async start(user: string, label: string, issuer: string, now: number): Promise<StartedTotp> {
     const pendingId = randomBytes(16).toString('base64url');
     const secret = generateSecret();
     const expiresAt = now + this.ttlMs;
-    this.pending.set(pendingId, { user, label, issuer, secret, expiresAt });
+    await this.store.add(
+      { key: keyOf(pendingId), user, label, issuer, secret, expiresAt },
+      { perUser: PER_USER, max: MAX_PENDING },
+    );
     const uri = buildOtpauthUri({
       type: 'totp',
       issuer,
@@ -77,7 +74,9 @@ export class PendingTotps {
   /**
    * The app's first code: when it verifies, the token is stored and that code's step recorded as used, so the
    * same code cannot sign in anywhere afterwards (RFC 6238 §5.2, SECURITY A6.4). Another user's pending id is
-   * unknown to this user. @throws TokenInputError when the store refuses the token (a second spelling, issue 12)
+   * unknown to this user. A wrong code leaves the pending as it was; a right one takes it in one conditional
+   * delete, so of two nodes sent the same code at once only one stores a token (A12.6).
+   * @throws TokenInputError when the store refuses the token (a second spelling, issue 12)
    */
   async confirm(
     stores: Omit<TokenStores, 'users'>,
@@ -87,8 +86,8 @@ export class PendingTotps {
     now: number,
     window: number,
   ): Promise<ConfirmedTotp> {
-    this.sweep(now);
-    const pending = this.pending.get(pendingId);
+    const key = keyOf(pendingId);
+    const pending = await this.store.find(key, now);
     if (pending === undefined || pending.user !== user) return { ok: false, why: 'not_found' };
     const verified = verifyTotp({
       secret: pending.secret,
@@ -101,7 +100,7 @@ export class PendingTotps {
       state: initialTotpState,
     });
     if (!verified.ok) return { ok: false, why: 'code_wrong' };
-    this.pending.delete(pendingId);
+    if (!(await this.store.take(key, now))) return { ok: false, why: 'not_found' };
     const added = await addVouchedOtpToken(stores, {
       user,
       type: 'totp',
@@ -122,7 +121,9 @@ export class PendingTotps {
     return { ok: true, token: (await stores.tokens.getBySerial(serial)) ?? added.token };
   }
 
-  private sweep(now: number): void {
-    for (const [id, pending] of this.pending) if (pending.expiresAt <= now) this.pending.delete(id);
+  /** Drops the pendings expired at `now` (the portal's minute sweep). @returns how many */
+  async sweep(now: number): Promise<number> {
+    // Async so a failing SQLite statement rejects (the sweeper's catch) rather than throwing out of a timer.
+    return this.store.sweep(now);
   }
 }

@@ -9,6 +9,7 @@ import type { ChallengeStore } from '../domain/challenge-session.js';
 import type { ChangeFeed } from '../domain/change-feed.js';
 import type { GraceLoginStore } from '../domain/grace-logins.js';
 import type { OwnWayStore } from '../domain/own-ways.js';
+import type { PendingTotpStore } from '../domain/pending-totp-store.js';
 import type { PortalSessionStore } from '../domain/portal-session-store.js';
 import { type ClientStore, StoreError, StoreErrorCode, type UserStore } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
@@ -31,6 +32,7 @@ import { SqliteChangeFeed } from './sqlite/sqlite-change-feed.js';
 import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
 import { SqliteGraceLoginStore } from './sqlite/sqlite-grace-login-store.js';
 import { sqliteHolderQueries } from './sqlite/sqlite-holder-queries.js';
+import { SqlitePendingTotpStore } from './sqlite/sqlite-pending-totp-store.js';
 import { SqlitePortalSessionStore } from './sqlite/sqlite-portal-session-store.js';
 import { SqlitePushDeviceStore } from './sqlite/sqlite-push-device-store.js';
 import { SqlitePushMutes } from './sqlite/sqlite-push-mutes.js';
@@ -107,6 +109,8 @@ export interface Stores {
   readonly pushStreaks: PushStreaks;
   /** The user portal's sessions (A12.2), in the database on both: any node answers a browser, a restart keeps them. */
   readonly portalSessions: PortalSessionStore;
+  /** Authenticator-app secrets awaiting their first code (A12.6), in the database on both, sealed (A9.1). */
+  readonly pendingTotps: PendingTotpStore;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   /** One round trip to the database (readiness). @throws StoreError when it does not answer */
@@ -163,6 +167,7 @@ export function openStores(config: StoreConfig): Stores {
     apiTransactions: () => new SqliteApiTransactionStore(db),
     pushStreaks: new SqlitePushStreaks(db),
     portalSessions: new SqlitePortalSessionStore(db),
+    pendingTotps: new SqlitePendingTotpStore(db, sealer),
     warnings,
     sqlite: db,
     holderQueries: sqliteHolderQueries(db),

@@ -1,13 +1,16 @@
 // The user portal across two real `assent serve` processes on one PostgreSQL, behind no session affinity
 // (SECURITY A12.2, docs/storage.md "Logins across nodes"): the password on node A, the push sent from A, the
 // browser's long poll answered by node B once the phone approves (B reads the shared push row), the signed-in
-// cookie taken by A, and a sign-out on B that ends the session on A.
+// cookie taken by A, an authenticator app shown by A and confirmed by its first code on B (A12.6, the shared
+// pending_totps row), and a sign-out on B that ends the session on A.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { decodeBase32 } from '../../src/otp/base32.js';
+import { generateTotp } from '../../src/otp/totp.js';
 import { addUser, Cluster } from '../support/cluster.js';
 import { cliEnv, runCli } from '../support/run-cli.js';
 import { runPeer } from '../support/run-peer.js';
@@ -120,6 +123,20 @@ test('sign in on A, the push waited for on B, signed in on both; signed out on B
   assert.equal(done.json.how, 'push');
   const onA = await call(a, browser, 'GET', '/devices');
   assert.equal(onA.status, 200, JSON.stringify(onA.json));
+  // "Add an authenticator app": the QR code from A, the app's first code typed on B.
+  const started = await call(a, browser, 'POST', '/devices/totp', { label: 'Phone app' });
+  assert.equal(started.status, 201, JSON.stringify(started.json));
+  const secret = decodeBase32(started.json.secret);
+  assert.ok(secret.ok);
+  const code = generateTotp(secret.bytes, Math.floor(Date.now() / 1000), {
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+  });
+  const confirm = { pendingId: started.json.pendingId, code };
+  const confirmed = await call(b, browser, 'POST', '/devices/totp/confirm', confirm);
+  assert.equal(confirmed.status, 201, JSON.stringify(confirmed.json));
+  assert.equal((await call(a, browser, 'POST', '/devices/totp/confirm', confirm)).status, 404, 'used once');
   const copy: Browser = { ...browser };
   assert.equal((await call(b, browser, 'POST', '/sign-out', {})).status, 204);
   // The cookie from before the sign-out, sent to A: that session is gone on every node.

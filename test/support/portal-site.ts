@@ -13,6 +13,7 @@ import { createSignInHistory } from '../../src/auth/sign-in-history.js';
 import type { ConfigOverrides } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { AMBIGUOUS_NAME, nameKey, storedSpelling } from '../../src/domain/name-key.js';
+import type { PendingTotpStore } from '../../src/domain/pending-totp-store.js';
 import type { PortalSessionStore } from '../../src/domain/portal-session-store.js';
 import { answerSigningInput, base64url, rawPublicKey, signEs256 } from '../../src/domain/push-protocol.js';
 import type { NewSignIn } from '../../src/domain/sign-in.js';
@@ -24,6 +25,7 @@ import { buildPublicApp } from '../../src/http/public-listener.js';
 import { createPortalWiring } from '../../src/portal-wiring.js';
 import { createPushWiring } from '../../src/push-wiring.js';
 import { MemoryAccountLockoutStore } from '../../src/store/memory/memory-account-lockout-store.js';
+import { MemoryPendingTotpStore } from '../../src/store/memory/memory-pending-totp-store.js';
 import { MemoryPortalSessionStore } from '../../src/store/memory/memory-portal-session-store.js';
 import { MemoryPushDeviceStore } from '../../src/store/memory/memory-push-device-store.js';
 import { MemoryServerSecretStore } from '../../src/store/memory/memory-server-secret-store.js';
@@ -101,6 +103,8 @@ export async function startPortalSite(
     history?: boolean;
     /** The session table; another site given the same one is another node of one database. */
     portalSessions?: PortalSessionStore;
+    /** The pending authenticator-app table; shared between sites like `portalSessions`. */
+    pendingTotps?: PendingTotpStore;
   } = {},
 ): Promise<PortalSite> {
   const loaded = loadConfig({
@@ -207,6 +211,7 @@ export async function startPortalSite(
       pushDevices: devices,
       ownWays: new SyncOwnWayStore(tokens, devices),
       portalSessions: options.portalSessions ?? new MemoryPortalSessionStore(),
+      pendingTotps: options.pendingTotps ?? new MemoryPendingTotpStore(),
     },
     firstFactor,
     login: {

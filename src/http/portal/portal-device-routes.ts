@@ -64,7 +64,7 @@ export function registerPortalDeviceRoutes(app: FastifyInstance, portal: PortalR
     const body = labelIn(request.body);
     if (body === undefined) return sendError(reply, 'bad_request');
     const label = labelOr(body.label, 'Authenticator app');
-    const started = devices.startTotp(who(request).user, label);
+    const started = await devices.startTotp(who(request).user, label);
     // The secret is shown once and never logged (SECURITY A9.5).
     logger.info({ event: 'portal.totp_started', ...who(request), label });
     const qrSvg = await QRCode.toString(started.uri, { type: 'svg', margin: 2 });

@@ -21,7 +21,8 @@ export interface PortalDevices {
   list(user: string): Promise<OwnDevice[]>;
   /** A single-use activation link (SECURITY A8.9); undefined when push is off. @throws TokenInputError */
   addPush(user: string, label: string): Promise<{ url: string; expiresAt: string } | undefined>;
-  startTotp(user: string, label: string): StartedTotp;
+  /** @throws StoreError when the pending table cannot be written */
+  startTotp(user: string, label: string): Promise<StartedTotp>;
   /** @throws TokenInputError */
   confirmTotp(user: string, pendingId: string, code: string): Promise<ConfirmedTotp>;
   /** @throws TokenInputError for a refused label */

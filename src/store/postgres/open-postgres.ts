@@ -15,6 +15,7 @@ import { PgGraceLoginStore } from './pg-grace-login-store.js';
 import { pgHolderQueries } from './pg-holder-queries.js';
 import { migratePostgres } from './pg-migrate.js';
 import { PgOwnWayStore } from './pg-own-way-store.js';
+import { PgPendingTotpStore } from './pg-pending-totp-store.js';
 import { PgPortalSessionStore } from './pg-portal-session-store.js';
 import { PgPushDeviceStore } from './pg-push-device-store.js';
 import { PgPushLimitRecords } from './pg-push-limit-records.js';
@@ -132,6 +133,7 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
       }),
     pushStreaks: new PgPushStreaks(pool),
     portalSessions: new PgPortalSessionStore(pool),
+    pendingTotps: new PgPendingTotpStore(pool, sealer),
     warnings,
     sqlite: undefined,
     holderQueries: pgHolderQueries(pool),

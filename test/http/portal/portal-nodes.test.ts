@@ -1,20 +1,29 @@
-// The portal's sessions across nodes and restarts (SECURITY A12.2, docs/storage.md "Logins across nodes"): two
-// portals on one session table are two nodes behind a load balancer without affinity; a portal on a new connection
-// to the same SQLite file is the server after a restart. Each on real SQLite and real PostgreSQL.
+// The portal's sessions and pending authenticator apps across nodes and restarts (SECURITY A12.2, A12.6,
+// docs/storage.md "Logins across nodes"): two portals on one database are two nodes behind a load balancer without
+// affinity; a portal on a new connection to the same SQLite file is the server after a restart. Each on real
+// SQLite and real PostgreSQL.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import type { PendingTotpStore } from '../../../src/domain/pending-totp-store.js';
 import type { PortalSessionStore } from '../../../src/domain/portal-session-store.js';
+import { decodeBase32 } from '../../../src/otp/base32.js';
 import { generateTotp } from '../../../src/otp/totp.js';
+import { PgPendingTotpStore } from '../../../src/store/postgres/pg-pending-totp-store.js';
 import { PgPortalSessionStore } from '../../../src/store/postgres/pg-portal-session-store.js';
+import { createSealer } from '../../../src/store/sealer.js';
 import { openSqlite } from '../../../src/store/sqlite/open-sqlite.js';
+import { SqlitePendingTotpStore } from '../../../src/store/sqlite/sqlite-pending-totp-store.js';
 import { SqlitePortalSessionStore } from '../../../src/store/sqlite/sqlite-portal-session-store.js';
 import { freshDatabase } from '../../store/postgres/pg-fixture.js';
 import { type Browser, newSeed, type PortalSite, startPortalSite } from '../../support/portal-site.js';
 import { scratchDir } from '../../support/scratch-dir.js';
 
 const seed = newSeed();
+/** The key file every node of the site shares. */
+const sealer = createSealer(randomBytes(32));
 const sites: PortalSite[] = [];
 const pools: pg.Pool[] = [];
 after(async () => {
@@ -22,8 +31,14 @@ after(async () => {
   for (const pool of pools) await pool.end().catch(() => {});
 });
 
-/** A node: the portal with alice (a TOTP token) and hank (nothing yet), on `store`. */
-async function node(store: PortalSessionStore): Promise<PortalSite> {
+/** One node's connection to the shared tables. */
+interface Shared {
+  readonly sessions: PortalSessionStore;
+  readonly pending: PendingTotpStore;
+}
+
+/** A node: the portal with alice (a TOTP token) and hank (nothing yet), on `shared`. */
+async function node(shared: Shared): Promise<PortalSite> {
   const site = await startPortalSite({
     users: [
       { name: 'alice', password: 'alice-pw' },
@@ -41,7 +56,8 @@ async function node(store: PortalSessionStore): Promise<PortalSite> {
       },
     ],
     config: { portal: { idleMinutes: 15, sessionMinutes: 60 } },
-    portalSessions: store,
+    portalSessions: shared.sessions,
+    pendingTotps: shared.pending,
   });
   sites.push(site);
   return site;
@@ -53,7 +69,18 @@ const code = (site: PortalSite) =>
 /** The same browser's cookie and token, sent to another node. */
 const same = (browser: Browser, ip = browser.ip): Browser => ({ ...browser, ip, setCookies: [] });
 
-function acrossNodes(name: string, open: () => Promise<() => PortalSessionStore>) {
+/** The app's first code for a secret the portal showed (base32), at `site`'s time. */
+function appCode(site: PortalSite, secret: string): string {
+  const decoded = decodeBase32(secret);
+  assert.ok(decoded.ok, secret);
+  return generateTotp(decoded.bytes, Math.floor(site.clock.now() / 1000), {
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+  });
+}
+
+function acrossNodes(name: string, open: () => Promise<() => Shared>) {
   describe(`portal sessions on ${name}`, () => {
     test('signed in on node A, the next request on node B is signed in; a sign-out on B ends it on A', async () => {
       const connect = await open();
@@ -95,12 +122,52 @@ function acrossNodes(name: string, open: () => Promise<() => PortalSessionStore>
       );
       assert.equal((await restarted.call(browser, 'POST', '/backup-codes', {})).statusCode, 201);
     });
+
+    test('an authenticator app shown on node A is confirmed by its first code on node B, once (A12.6)', async () => {
+      const connect = await open();
+      const [a, b] = [await node(connect()), await node(connect())];
+      const browser = a.browser('198.51.100.22');
+      assert.equal((await a.signIn(browser, 'hank', 'hank-pw')).json().state, 'signed-in');
+      const started = await a.call(browser, 'POST', '/devices/totp', { label: 'Phone' });
+      assert.equal(started.statusCode, 201, started.body);
+      const { pendingId, secret } = started.json() as { pendingId: string; secret: string };
+      const code = appCode(b, secret);
+      const confirmed = await b.call(same(browser), 'POST', '/devices/totp/confirm', { pendingId, code });
+      assert.equal(confirmed.statusCode, 201, confirmed.body);
+      assert.equal(confirmed.json().device.label, 'Phone');
+      assert.equal(
+        b.tokens.listForUser('hank').length,
+        1,
+        'the token is stored by the node that took the code',
+      );
+      const again = await a.call(browser, 'POST', '/devices/totp/confirm', { pendingId, code });
+      assert.equal(again.statusCode, 404, 'taken on B: gone on A too');
+    });
+
+    test('an authenticator app shown before a restart is confirmed after it', async () => {
+      const connect = await open();
+      const first = await node(connect());
+      const browser = first.browser('198.51.100.23');
+      assert.equal((await first.signIn(browser, 'hank', 'hank-pw')).json().state, 'signed-in');
+      const started = (await first.call(browser, 'POST', '/devices/totp', { label: 'Phone' })).json();
+      await first.close();
+      sites.splice(sites.indexOf(first), 1);
+      const restarted = await node(connect());
+      const confirmed = await restarted.call(browser, 'POST', '/devices/totp/confirm', {
+        pendingId: started.pendingId,
+        code: appCode(restarted, started.secret),
+      });
+      assert.equal(confirmed.statusCode, 201, confirmed.body);
+    });
   });
 }
 
 acrossNodes('SQLite (each node a connection of its own to one file)', async () => {
   const file = join(scratchDir('assent-portal-nodes-'), 'a.db');
-  return () => new SqlitePortalSessionStore(openSqlite(file));
+  return () => {
+    const db = openSqlite(file);
+    return { sessions: new SqlitePortalSessionStore(db), pending: new SqlitePendingTotpStore(db, sealer) };
+  };
 });
 
 acrossNodes('PostgreSQL (each node a pool of its own)', async () => {
@@ -110,6 +177,6 @@ acrossNodes('PostgreSQL (each node a pool of its own)', async () => {
     const own = new pg.Pool({ connectionString: url, max: 2 });
     own.on('error', () => {});
     pools.push(own);
-    return new PgPortalSessionStore(own);
+    return { sessions: new PgPortalSessionStore(own), pending: new PgPendingTotpStore(own, sealer) };
   };
 });

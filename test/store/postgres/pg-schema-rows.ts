@@ -51,6 +51,8 @@ export const SEED: readonly Sql[] = [
   'INSERT INTO portal_sessions (key, user_name, groups, txn, stage, methods, how, enroll_only, started_at, ' +
     "last_seen_at, code_failures, push_txn, push_number) VALUES ('k', 'alice', '[]', 't', 'second-factor', " +
     "'[\"push\"]', '', 0, 1, 1, 0, 'p', NULL)",
+  'INSERT INTO pending_totps (key, user_name, label, issuer, secret_sealed, expires_at) ' +
+    "VALUES ('k', 'alice', 'Phone', 'Assent', 'v1.s', 1)",
 ];
 
 /** Rows both databases refuse, with the SQLSTATE PostgreSQL gives (SQLite: a SQLITE_CONSTRAINT_* code). */
@@ -260,6 +262,13 @@ export const REFUSED: readonly { why: string; sql: Sql; state: string }[] = [
     why: 'a portal session in a stage that does not exist',
     sql: "UPDATE portal_sessions SET stage = 'half-signed-in' WHERE key = 'k'",
     state: '23514',
+  },
+  {
+    why: 'a second pending authenticator app under one key',
+    sql:
+      'INSERT INTO pending_totps (key, user_name, label, issuer, secret_sealed, expires_at) ' +
+      "VALUES ('k', 'bob', 'Phone', 'Assent', 'v1.s', 1)",
+    state: '23505',
   },
 ];
 

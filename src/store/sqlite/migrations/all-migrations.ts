@@ -17,6 +17,7 @@ import { migration0014 } from './0014-push-streaks.js';
 import { migration0015 } from './0015-token-holder-keys.js';
 import { migration0016 } from './0016-api-transactions.js';
 import { migration0017 } from './0017-portal-sessions.js';
+import { migration0018 } from './0018-pending-totps.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
 export const ALL_MIGRATIONS: readonly Migration[] = [
@@ -37,4 +38,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   migration0015,
   migration0016,
   migration0017,
+  migration0018,
 ];
