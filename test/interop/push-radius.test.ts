@@ -139,11 +139,14 @@ test('CLI deny → Access-Reject (PUSH_DENIED); a second answer after the decisi
 test('a NAS retransmitting every 3 s while the user decides causes exactly one push', async () => {
   const before = site.push.received.length;
   const state = await challenge();
+  const asked = Date.now();
   const held = askPush(state, '', 3, 4);
   await waitForPending();
-  // One retransmission (at 3 s) has joined by now; the rest of radclient's 12 s is for the CLI approve, which
-  // on a loaded CI machine took long enough to miss it when this waited 6.5 s.
-  await new Promise((resolve) => setTimeout(resolve, 3_500));
+  // Until one retransmission (at 3 s) has joined, counted from the ask, not from when the CLI saw the push: each
+  // `pending` is a process start, seconds on a loaded CI machine, and the push's 12 s must leave the CLI approve
+  // time enough (a push left to time out here is a miss, and two misses turn number matching on for the tests
+  // after this one, A7.7).
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, 3_500 - (Date.now() - asked))));
   assert.equal(site.push.received.length, before + 1, 'retransmissions joined the pending push');
   assert.match((await site.authenticator(['approve', '--latest'])).stdout, /approved/);
   assert.match((await held).stdout, /Received Access-Accept/);
