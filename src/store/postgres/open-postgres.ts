@@ -90,6 +90,12 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
       ? new StoreError(failure.code, `${failure.message}: ${reason}`, { cause: error })
       : failure;
   }
+  /** A connection of its own for a LISTEN (a pooled one would lose it when it goes back), named for pg_stat_activity. */
+  const connectAs = (applicationName: string) => async (): Promise<pg.Client> => {
+    const client = new pg.Client({ ...connection, application_name: applicationName });
+    await client.connect();
+    return client;
+  };
   const tokens = new PgTokenStore(pool, sealer);
   const limitRecords = new PgPushLimitRecords(pool);
   let closed = false;
@@ -111,11 +117,7 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
     challenges: (lifetimeMs) => new PgChallengeStore(pool, lifetimeMs),
     decisionNotices: (onError) =>
       new PgDecisionNotices({
-        connect: async () => {
-          const client = new pg.Client({ ...connection, application_name: 'assent-push-decisions' });
-          await client.connect();
-          return client;
-        },
+        connect: connectAs('assent-push-decisions'),
         retryMs: FEED_RETRY_MS,
         onError,
       }),
@@ -123,11 +125,7 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
     pushMutes: limitRecords,
     apiTransactions: (onError) =>
       new PgApiTransactionStore(pool, {
-        connect: async () => {
-          const client = new pg.Client({ ...connection, application_name: 'assent-api-transactions' });
-          await client.connect();
-          return client;
-        },
+        connect: connectAs('assent-api-transactions'),
         retryMs: FEED_RETRY_MS,
         onError,
       }),
@@ -147,11 +145,7 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
     },
     changeFeed: (onError) =>
       new PgChangeFeed({
-        connect: async () => {
-          const client = new pg.Client({ ...connection, application_name: 'assent-change-feed' });
-          await client.connect();
-          return client;
-        },
+        connect: connectAs('assent-change-feed'),
         pool,
         pollMs: FEED_POLL_MS,
         retryMs: FEED_RETRY_MS,
