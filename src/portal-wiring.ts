@@ -191,12 +191,15 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
         };
 
   const limiter = new RateLimiter(SIGN_INS_PER_MINUTE / 60, SIGN_INS_PER_MINUTE);
-  // Every node sweeps the shared tables; a sweep that fails now (database away) is tried again next minute.
+  // Every node sweeps the shared tables; a sweep that fails now (database away) is tried again next minute, and
+  // said in the log so an operator sees why the tables grow.
+  const sweepFailed = (table: string) => (error: unknown) =>
+    deps.logger.warn({ event: 'portal.sweep_failed', table, err: (error as Error).message });
   const sweeper = setInterval(() => {
     Promise.resolve()
       .then(() => sessions.sweep(now()))
-      .catch(() => {});
-    pending.sweep(now()).catch(() => {});
+      .catch(sweepFailed('portal_sessions'));
+    pending.sweep(now()).catch(sweepFailed('pending_totps'));
   }, 60_000);
   sweeper.unref();
 
