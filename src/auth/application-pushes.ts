@@ -21,6 +21,11 @@ export interface ApplicationPushInput {
   readonly caller?: string;
   /** PROTOCOL P7 for applications that show the number themselves (the v2 API); v1 never asks for one. */
   readonly withNumber: boolean;
+  /**
+   * The caller shows a number whenever the start returns one (the v2 API): the push then also carries one when
+   * the site's rules need it (`push.numberMatching`, or SECURITY A7.7 after missed pushes), asked for or not.
+   */
+  readonly showsNumber?: boolean;
 }
 
 /** How a waiting application push ended. `undeliverable`: every push service failed and no device polls. */
@@ -67,14 +72,19 @@ export class ApplicationPushes {
     if (holder === undefined || !this.deps.push.offered(holder.name)) {
       return { ok: false, reason: Reason.PushUnavailable };
     }
+    const push = this.deps.push;
+    const withNumber =
+      input.withNumber ||
+      (input.showsNumber === true &&
+        (push.numberMatching || ((await push.numberRequired?.(holder.name)) ?? false)));
     const now = (this.deps.now ?? Date.now)();
-    const deadline = now + this.deps.push.timeoutMs;
-    const started = await this.deps.push.start({
+    const deadline = now + push.timeoutMs;
+    const started = await push.start({
       transactionId: input.transactionId,
       userName: holder.name,
       clientName: input.clientName,
       userIp: input.userIp,
-      number: input.withNumber ? this.deps.number() : '',
+      number: withNumber ? this.deps.number() : '',
       now,
       deadline,
     });

@@ -7,8 +7,8 @@ import { type ApplicationOutcome, ApplicationPushes } from '../../src/auth/appli
 import { rawPublicKey } from '../../src/domain/push-protocol.js';
 import { authFixture } from '../support/auth-fixture.js';
 
-function setup() {
-  const f = authFixture({ push: {} });
+function setup(push: NonNullable<Parameters<typeof authFixture>[0]>['push'] = {}) {
+  const f = authFixture({ push });
   const pushes = new ApplicationPushes({
     holderOf: (typed) =>
       typed === 'alice' || typed === 'bob' ? { name: typed, groups: ['vpn'] } : undefined,
@@ -120,4 +120,34 @@ test('a device that polls keeps the wait open when push services fail', async ()
   pushes.delivered(started.transaction, { kind: 'failed', detail: 'ECONNREFUSED' });
   assert.equal(pushes.outcomeOf(txn), undefined);
   assert.equal(f.transactions.byId(txn)?.status, 'push-sent');
+});
+
+test('a caller that shows numbers gets one when the site requires it, asked or not; v1 never does (A7.7)', async () => {
+  const misses = new Set(['alice']);
+  const { f, pushes } = setup({ numberRequired: (name: string) => Promise.resolve(misses.has(name)) });
+  f.addPushDevice('alice');
+  f.addPushDevice('bob');
+  const numberOf = async (username: string, txn: string, extra: object) => {
+    const started = await pushes.start({ ...input(username, txn), ...extra });
+    assert.ok(started.ok, JSON.stringify(started));
+    f.transactions.decide(txn, { status: 'denied', decidedBy: 'ASNP00000001' });
+    return started.transaction.number;
+  };
+  assert.equal(
+    await numberOf('alice', 'e'.repeat(32), { showsNumber: true }),
+    '42',
+    'after misses: a number',
+  );
+  assert.equal(await numberOf('alice', 'f'.repeat(32), {}), '', 'v1 cannot show one: none');
+  assert.equal(
+    await numberOf('bob', '1'.repeat(32), { showsNumber: true }),
+    '',
+    'no misses: the caller chooses',
+  );
+  assert.equal(await numberOf('bob', '2'.repeat(32), { showsNumber: true, withNumber: true }), '42');
+  const site = setup({ numberMatching: true });
+  site.f.addPushDevice('bob');
+  const started = await site.pushes.start({ ...input('bob', '3'.repeat(32)), showsNumber: true });
+  assert.ok(started.ok);
+  assert.equal(started.transaction.number, '42', 'push.numberMatching: every v2 push has a number');
 });

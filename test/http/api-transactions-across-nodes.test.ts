@@ -116,6 +116,7 @@ test('two POSTs with one Idempotency-Key at once: one push, one 202 and one 409 
   assert.equal(conflict.json().code, 'idempotency_key_in_use');
   assert.match(conflict.headers['content-type'] as string, /^application\/problem\+json/);
   assert.equal(pushes.starts.length, 1, 'one push');
+  assert.equal(pushes.starts[0]!.showsNumber, true, 'a v2 caller shows a number the site requires (A7.7)');
   const replay = await post(app, 'k-1');
   assert.equal(replay.statusCode, 202);
   assert.equal(replay.headers['idempotent-replayed'], 'true');

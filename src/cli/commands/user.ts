@@ -273,7 +273,8 @@ end by themselves; "unlock" ends them now and forgets the failures and the lock 
 It also lifts a push mute: a user who answers a push with "this wasn't me" gets no pushes for
 push.muteMinutes (A7.8); unlock lets pushes reach them again at once (the user pressed it by
 mistake, or the attack is over). A mute the database could not store when it was reported
-(logged as push.mute_not_shared) stays on that server until it ends.
+(logged as push.mute_not_shared) stays on that server until it ends. It does not end number
+matching after missed pushes (A7.7): that is no lock, and it ends when the user approves a push.
 
 It also works for directory (LDAP) users, who have no local user record but hold tokens,
 lockouts and mutes under their user name. A running server sees the change at its next request.

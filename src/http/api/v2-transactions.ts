@@ -21,7 +21,12 @@ const StartBody = Type.Union([
         Type.String({ maxLength: 64, description: 'Shown on the phone as what asks.' }),
       ),
       number_matching: Type.Optional(
-        Type.Boolean({ description: 'Return a 2-digit `number` to show; the user picks it on the phone.' }),
+        Type.Boolean({
+          description:
+            'Return a 2-digit `number` to show; the user picks it on the phone. Without it a `number` is still ' +
+            'returned when the server requires one (`push.numberMatching`, or after two missed pushes in a row, ' +
+            'SECURITY A7.7): show `number` whenever it is not null.',
+        }),
       ),
     },
     { additionalProperties: false },
@@ -152,6 +157,9 @@ export function registerTransactionRoutes(app: FastifyInstance, deps: ApiDeps): 
       userIp,
       transactionId: id,
       withNumber: body.number_matching === true,
+      // SECURITY A7.7: after missed pushes (or with push.numberMatching) the number is the site's rule, not the
+      // application's choice; a v2 caller shows `number` whenever there is one.
+      showsNumber: true,
       caller: owner,
     });
     if (!started.ok) {
