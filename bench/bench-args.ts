@@ -25,6 +25,9 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
   --totp-prime S     TOTP scenarios: before round 1, one pass of S seconds per server (default 28, 0 = none)
                      over users not yet seen, reported as the "first login" row; the rounds after it
                      measure logins of users the server has seen before (Assent's caches warm)
+  --late-first S     TOTP scenarios: after the rounds, one more pass of S seconds per server (default 0 =
+                     none) over users no pass or round took: first logins on a server that has been up a
+                     while (its code compiled, its start-up garbage collected), as in a morning rush
   --pap-prime S      pap: before round 1, one pass of S seconds per server (default 0 = none) over users
                      not yet seen, reported as the "first login" row; give --users large enough that the
                      pass does not wrap (rate × S), e.g. --users 300000 --pap-prime 6
@@ -75,6 +78,8 @@ export interface BenchArgs {
   readonly duration: number;
   readonly totpDuration: number;
   readonly totpPrime: number;
+  /** Seconds of the TOTP scenarios' pass of first logins after the rounds (0: none). */
+  readonly lateFirst: number;
   readonly papPrime: number;
   readonly warmup: number;
   readonly window: number;
@@ -135,6 +140,7 @@ export function parseBenchArgs(): BenchArgs {
       duration: { type: 'string', default: '10' },
       'totp-duration': { type: 'string', default: '6' },
       'totp-prime': { type: 'string', default: '28' },
+      'late-first': { type: 'string', default: '0' },
       warmup: { type: 'string', default: '2' },
       window: { type: 'string', default: '64' },
       'totp-window': { type: 'string', default: '256' },
@@ -176,6 +182,7 @@ export function parseBenchArgs(): BenchArgs {
     throw new Error('--two-cores runs two Assent nodes on one PostgreSQL: add --postgres');
   return {
     totpPrime,
+    lateFirst: num('late-first', values['late-first'], 0, 28),
     papPrime: num('pap-prime', values['pap-prime'], 0, 60),
     users: num('users', values.users, 1, 1_000_000),
     totpUsers: num('totp-users', values['totp-users'], 1, 1_000_000),
