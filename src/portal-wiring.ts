@@ -52,7 +52,7 @@ export interface PortalWiringDeps {
   readonly login: Omit<AuthenticateDeps, 'firstFactor' | 'policy' | 'sessions' | 'push' | 'enrollment'>;
   /** The server's lockout store: a locked account is refused at the password too (A6.5). */
   readonly lockouts: Pick<AccountLockoutStore, 'get'>;
-  readonly push: Pick<PushWiring, 'hooks' | 'publicUrl' | 'mute'>;
+  readonly push: Pick<PushWiring, 'hooks' | 'publicUrl' | 'mute' | 'hearDecision'>;
   /** The REST API's push engine (fed every decision and delivery by the composition root); undefined: push off. */
   readonly pushes: ApplicationPushes | undefined;
   /**
@@ -158,6 +158,7 @@ export function createPortalWiring(deps: PortalWiringDeps): PortalWiring | undef
     pushes: hooks === undefined ? undefined : deps.pushes,
     // A browser's long poll may reach a node that did not send its push: it reads the shared row instead.
     readPush: hooks === undefined ? undefined : (txn) => hooks.transactions.byId(txn),
+    hearDecision: deps.push.hearDecision,
     numberFor: (user) => config.push.numberMatching || (hooks?.numberRequired?.(user) ?? false),
     // PROTOCOL P4: the push a typed code made moot ends, so a late approval changes nothing.
     endPushByCode: async (txn) => {

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { AuthenticateDeps, PushHooks } from './auth/authenticate.js';
 import type { CheckCode } from './auth/check-code.js';
+import { DecisionHearers } from './auth/decision-hearers.js';
 import type { GroupAttributes } from './auth/group-attributes.js';
 import { PushLimits } from './auth/push-limits.js';
 import { PushWaits } from './auth/push-waits.js';
@@ -86,6 +87,11 @@ export interface PushWiring {
    * wrong), within the last 10 minutes and with no success since; undefined otherwise.
    */
   deliveryFault(): string | undefined;
+  /**
+   * Calls `heard` when a notice says push `txn` may have been decided on another node, or that notices were
+   * missed (it should read the row again); returns how to stop. Undefined on one node: no notices to hear.
+   */
+  readonly hearDecision: ((txn: string, heard: () => void) => () => void) | undefined;
   /** Starts hearing decisions made on other nodes (PostgreSQL); resolves at once on one node. */
   listen(): Promise<void>;
   close(): void;
@@ -178,6 +184,9 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
     }
   };
 
+  /** Those who wait for a push without holding a login for it (a portal long poll on another node). */
+  const hearers = new DecisionHearers();
+
   // One timer for every waiting login (no timer per login): deadlines end as PUSH_TIMEOUT.
   let ticks = 0;
   const sweeper = setInterval(() => {
@@ -235,11 +244,16 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
       : 'push.vapidSubject is empty: no Web Push delivery, browser authenticators poll (ntfy topics still get pushes)',
     deliveryFault: () => delivery.deliveryFault(),
     onDelivered: (listener) => delivery.onDelivered(listener),
+    hearDecision: deps.notices === undefined ? undefined : (txn, heard) => hearers.hear(txn, heard),
     listen: async () => {
       await deps.notices?.start({
-        decided: recheck,
+        decided: (id) => {
+          recheck(id);
+          hearers.tell(id);
+        },
         missed: () => {
           for (const id of waits.ids()) recheck(id);
+          hearers.tellAll();
         },
       });
     },

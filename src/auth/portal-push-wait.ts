@@ -16,6 +16,11 @@ export type PortalPushState =
 /** A node that did not send the push reads its row this often while a browser waits (a human's answer time). */
 export const PUSH_READ_EVERY_MS = 1_000;
 /**
+ * With decision notices (PostgreSQL) the row is read when a notice names the push; this slower read only finds a
+ * push whose sender died (no notice ever comes: ORPHANED_AFTER_MS).
+ */
+export const PUSH_READ_WITH_NOTICES_MS = 5_000;
+/**
  * The node that sent a push ends it at its deadline; another node calls a row still unanswered this long after the
  * deadline a timeout itself (its sender is gone), so clocks a little apart do not end a push early.
  */
@@ -25,6 +30,8 @@ export interface PushWaitDeps {
   readonly pushes: Pick<ApplicationPushes, 'listen' | 'unlisten' | 'outcomeOf'>;
   /** The shared push transaction (PostgreSQL: every node's; SQLite: this node's), read by id. */
   readonly readPush?: ((txn: string) => Awaitable<PushTransaction | undefined>) | undefined;
+  /** Tells when another node may have decided push `txn` (PostgreSQL `NOTIFY`); returns how to stop hearing. */
+  readonly hearDecision?: ((txn: string, heard: () => void) => () => void) | undefined;
   readonly now: () => number;
 }
 
@@ -69,8 +76,8 @@ export async function pushStateNow(deps: PushWaitDeps, txn: string): Promise<Por
 
 /**
  * Waits at most `waitMs` for the push to end; `pending` when it did not (or `signal` aborted: the browser left).
- * Listening needs the node that sent the push; any other reads the row every second instead, so the browser's
- * long poll may reach any node behind a load balancer.
+ * Listening needs the node that sent the push; any other reads the row instead, so the browser's long poll may
+ * reach any node behind a load balancer: when a decision notice names the push (PostgreSQL), else every second.
  */
 export function waitForPush(
   deps: PushWaitDeps,
@@ -81,11 +88,13 @@ export function waitForPush(
   return new Promise<PortalPushState>((resolve) => {
     let poll: ReturnType<typeof setTimeout> | undefined;
     let settled = false;
+    let stopHearing: (() => void) | undefined;
     const done = (state: PortalPushState) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(poll);
+      stopHearing?.();
       signal?.removeEventListener('abort', aborted);
       deps.pushes.unlisten(txn, listener);
       resolve(state);
@@ -97,15 +106,21 @@ export function waitForPush(
     if (deps.pushes.listen(txn, listener)) return;
     const readPush = deps.readPush;
     if (readPush === undefined) return done({ kind: 'unknown' });
+    const every = deps.hearDecision === undefined ? PUSH_READ_EVERY_MS : PUSH_READ_WITH_NOTICES_MS;
     const read = async () => {
+      clearTimeout(poll);
       try {
         const state = stateOfTransaction(await readPush(txn), deps.now());
         if (state.kind !== 'pending') return done(state);
       } catch {
         // A database that does not answer now may answer at the next read; the browser polls again anyway.
       }
-      if (!settled) poll = setTimeout(() => void read(), PUSH_READ_EVERY_MS);
+      if (!settled) {
+        clearTimeout(poll);
+        poll = setTimeout(() => void read(), every);
+      }
     };
+    stopHearing = deps.hearDecision?.(txn, () => void read());
     void read();
   });
 }

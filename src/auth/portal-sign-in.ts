@@ -39,6 +39,8 @@ export interface PortalSignInDeps {
   readonly pushes?: Pick<ApplicationPushes, 'start' | 'listen' | 'unlisten' | 'outcomeOf'> | undefined;
   /** The push transaction by id, for a wait on a node that did not send the push (PostgreSQL: rows every node reads). */
   readonly readPush?: ((txn: string) => Awaitable<PushTransaction | undefined>) | undefined;
+  /** Decision notices of other nodes (PostgreSQL), so such a wait reads the row when it may have changed. */
+  readonly hearDecision?: ((txn: string, heard: () => void) => () => void) | undefined;
   /** PROTOCOL P7, SECURITY A7.7: whether a push to the user carries a number to match (the stored streak's). */
   readonly numberFor: (user: string) => Awaitable<boolean>;
   /** PROTOCOL P4: a typed code ends the user's waiting push, so a later approval changes nothing. */
@@ -88,6 +90,7 @@ export function createPortalSignIn(deps: PortalSignInDeps): PortalSignIn {
   const waitDeps = (pushes: NonNullable<PortalSignInDeps['pushes']>) => ({
     pushes,
     readPush: deps.readPush,
+    hearDecision: deps.hearDecision,
     now: deps.now,
   });
   const at = () => new Date(deps.now()).toISOString();

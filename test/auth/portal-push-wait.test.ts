@@ -1,5 +1,6 @@
 // How a portal sign-in waits for its push (docs/self-service.md): the sending node's listener, or, on another node,
-// the shared push row read every second; a row left unanswered past its deadline (its node gone) is a timeout.
+// the shared push row read when a decision notice names it (PostgreSQL) or every second; a row left unanswered past
+// its deadline (its node gone) is a timeout.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApplicationPushes } from '../../src/auth/application-pushes.js';
@@ -58,4 +59,31 @@ test('without the row (or a reader), another node knows no push; a wait gives up
   const waiting = waitForPush(pending, 'x', 10_000, gone.signal);
   gone.abort();
   assert.deepEqual(await waiting, { kind: 'pending' });
+});
+
+test('with decision notices the row is read when a notice names the push, not every second', async () => {
+  let status: PushTransaction['status'] = TransactionStatus.PushSent;
+  let reads = 0;
+  const readPush = () => {
+    reads++;
+    return row(status);
+  };
+  const hearers = new Map<string, () => void>();
+  const hearDecision = (txn: string, heard: () => void) => {
+    hearers.set(txn, heard);
+    return () => hearers.delete(txn);
+  };
+  const txn = 'a'.repeat(32);
+  const started = Date.now();
+  const waiting = waitForPush({ pushes: elsewhere, readPush, hearDecision, now: () => 0 }, txn, 20_000);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  assert.equal(reads, 1, 'no read a second later: the notice will say when');
+  assert.ok(hearers.has(txn));
+  hearers.get('b'.repeat(32))?.();
+  status = TransactionStatus.Approved;
+  hearers.get(txn)!();
+  assert.deepEqual(await waiting, { kind: 'approved' });
+  assert.equal(reads, 2, 'one read for the notice');
+  assert.ok(Date.now() - started < 2_500, 'the answer was heard at once');
+  assert.equal(hearers.size, 0, 'a settled wait stops hearing');
 });
