@@ -8,17 +8,19 @@ import type { LoginContext } from './login-context.js';
 export type ChallengeDecisions = ReturnType<typeof createChallengeDecisions>;
 
 export function createChallengeDecisions(ctx: LoginContext) {
-  const { deps, sessions, settings, clock } = ctx;
+  const { deps, sessions, settings } = ctx;
   const { policy } = deps;
 
-  const challengeText = (session: ChallengeSession): string => {
+  /**
+   * `totpPending`: the answer just checked was held against a TOTP key chosen on the enrollment link's page (the
+   * verdict knows; the key is in the shared links table, and reading it again here would cost a round trip).
+   */
+  const challengeText = (session: ChallengeSession, totpPending: boolean): string => {
     if (session.enrollUrl !== '') {
-      const totp =
-        deps.enrollment?.pendingTotp(session.identity.name, session.transactionId, clock()) === true;
       const text =
         session.codeAttempts === 0
           ? settings.enrollmentText
-          : totp
+          : totpPending
             ? settings.enrollmentTotpText
             : settings.enrollmentPendingText;
       return text.replaceAll('{url}', session.enrollUrl);
@@ -28,13 +30,17 @@ export function createChallengeDecisions(ctx: LoginContext) {
     return session.number === '' ? text : `${text} (number ${session.number})`;
   };
 
-  const challengeFor = (session: ChallengeSession, reason: Reason | undefined): Decision => {
+  const challengeFor = (
+    session: ChallengeSession,
+    reason: Reason | undefined,
+    totpPending = false,
+  ): Decision => {
     const base = {
       kind: 'challenge' as const,
       user: session.identity.name,
       state: session.state,
       // PROTOCOL P1: the leading `+` offers push, only to a user with an authenticator; P7: the number to match.
-      text: challengeText(session),
+      text: challengeText(session, totpPending),
       transactionId: session.transactionId,
       timeoutSeconds: settings.challengeSeconds,
     };
@@ -43,16 +49,20 @@ export function createChallengeDecisions(ctx: LoginContext) {
 
   const challengeOpened = (session: ChallengeSession): Decision => challengeFor(session, undefined);
 
-  /** A4.4: a new State for the same login, then the challenge that carries it. */
+  /**
+   * A4.4: a new State for the same login, then the challenge that carries it; `totpPending` as for the text (an
+   * enrollment at login whose page's TOTP key awaits its first code).
+   */
   const rechallengeFor = (
     session: ChallengeSession,
     now: number,
     reason: Reason,
+    totpPending = false,
   ): Decision | Promise<Decision> => {
     const moved = sessions.rechallenge(session, now);
     return moved instanceof Promise
-      ? moved.then(() => challengeFor(session, reason))
-      : challengeFor(session, reason);
+      ? moved.then(() => challengeFor(session, reason, totpPending))
+      : challengeFor(session, reason, totpPending);
   };
 
   /** Ends the session, then gives `decision` (on PostgreSQL, once the end is committed). */
