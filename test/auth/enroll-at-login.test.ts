@@ -8,6 +8,8 @@ import { createEnrollAtLogin, type EnrollAtLogin } from '../../src/auth/enroll-a
 import { ENROLLMENT_CODE_PATTERN, EnrollmentCodes } from '../../src/auth/enrollment-codes.js';
 import { createSecondFactorPolicy } from '../../src/auth/second-factor-policy.js';
 import type { Decision } from '../../src/domain/decision.js';
+import type { EnrollmentLinkStore } from '../../src/domain/enrollment-link-store.js';
+import { StoreError, StoreErrorCode } from '../../src/domain/ports.js';
 import { decodeBase32 } from '../../src/otp/base32.js';
 import { generateTotp } from '../../src/otp/totp.js';
 import { MemoryEnrollmentLinkStore } from '../../src/store/memory/memory-enrollment-link-store.js';
@@ -93,12 +95,16 @@ type Settings = NonNullable<Parameters<typeof authFixture>[0]>['settings'];
 type Challenge = Extract<Decision, { kind: 'challenge' }>;
 
 /** The login use case with the real enrollment at login over the fixture's stores; its events as log lines. */
-function withEnrollment(settings: Settings, lifetimeMs = 600_000) {
+function withEnrollment(
+  settings: Settings,
+  lifetimeMs = 600_000,
+  links: EnrollmentLinkStore = new MemoryEnrollmentLinkStore(),
+) {
   const events: string[] = [];
   let use!: EnrollAtLogin;
   const build = (parts: FixtureParts) => {
     use = createEnrollAtLogin({
-      codes: new EnrollmentCodes(new MemoryEnrollmentLinkStore(), lifetimeMs),
+      codes: new EnrollmentCodes(links, lifetimeMs),
       devices: parts.devices,
       tokens: parts.tokens,
       settings: { publicUrl: 'https://assent.test/', issuer: 'ACME: VPN', totpWindow: 1 },
@@ -333,4 +339,31 @@ test('grace wins while it lasts; concat mode cannot be challenged; enrollment ca
     'challenge',
     'the policy asks for enrollment even where a second factor is not yet required',
   );
+});
+
+test('a links table that cannot be read or written: the login is refused as INTERNAL_ERROR, nothing stored', async () => {
+  const down = (): never => {
+    throw new StoreError(StoreErrorCode.Unavailable, 'the links table failed (ECONNREFUSED)');
+  };
+  const memory = new MemoryEnrollmentLinkStore();
+  let writes = false;
+  let reads = true;
+  const flaky: EnrollmentLinkStore = {
+    issue: (link, bounds) => (writes ? memory.issue(link, bounds) : down()),
+    peek: (key, now) => memory.peek(key, now),
+    take: (key, now) => memory.take(key, now),
+    holdTotp: (key, secret, now) => memory.holdTotp(key, secret, now),
+    pendingTotp: async (user, txn, now) => (reads ? memory.pendingTotp(user, txn, now) : down()),
+    sweep: (now, windowMs) => memory.sweep(now, windowMs),
+  };
+  const f = withEnrollment({}, 600_000, flaky);
+  const refused = await f.authenticate(login('bob', pap('pw')));
+  assert.equal(refused.kind === 'reject' && refused.reason, 'INTERNAL_ERROR', 'no link could be issued');
+  writes = true;
+  const c = await challenged(f, 'bob');
+  const offer = (await f.use.chooseTotp(codeOf(c), '198.51.100.9', f.clock.now()))!;
+  reads = false;
+  const failed = await f.authenticate(login('bob', pap(appCode(f, offer.secret)), c.state));
+  assert.equal(failed.kind === 'reject' && failed.reason, 'INTERNAL_ERROR');
+  assert.equal(f.tokens.list().length, 0);
 });

@@ -9,6 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createEnrollAtLogin, type EnrollAtLogin } from '../../src/auth/enroll-at-login.js';
 import { EnrollmentCodes } from '../../src/auth/enrollment-codes.js';
+import type { EnrollmentLinkStore } from '../../src/domain/enrollment-link-store.js';
+import { StoreError, StoreErrorCode } from '../../src/domain/ports.js';
 import { ENROLL_PAGE_POLICY, escapeHtml } from '../../src/http/enroll-page.js';
 import { makeSelfSigned } from '../../src/http/public-certificate.js';
 import { buildPublicApp } from '../../src/http/public-listener.js';
@@ -142,4 +144,51 @@ test('unknown and malformed links get the plain 404; a user name is escaped', as
   assert.ok(page.includes(`<strong>${escapeHtml(odd)}</strong>`));
   assert.ok(page.includes('o&#39;&lt;b&gt;&quot;&amp;x'));
   assert.ok(!page.includes(odd));
+});
+
+test('a links table that cannot be read: the page and its choices answer a plain 503, no crash', async () => {
+  const down = (): never => {
+    throw new StoreError(StoreErrorCode.Unavailable, 'reading an enrollment link failed (ECONNREFUSED)');
+  };
+  const broken: EnrollmentLinkStore = {
+    issue: down,
+    peek: async () => down(),
+    take: async () => down(),
+    holdTotp: down,
+    pendingTotp: down,
+    sweep: down,
+  };
+  const unavailable = buildPublicApp({
+    bind: '127.0.0.1',
+    port: 0,
+    tls: await makeSelfSigned(['127.0.0.1']),
+    logger: pino({ level: 'silent' }),
+    routes: {
+      activate: refuse,
+      answer: refuse,
+      poll: refuse,
+      fortiAnswer: refuse,
+      enrollment: createEnrollAtLogin({
+        codes: new EnrollmentCodes(broken, 600_000),
+        devices: new MemoryPushDeviceStore(),
+        tokens: new MemoryTokenStore(),
+        settings: { publicUrl: 'https://assent.test', issuer: 'Assent', totpWindow: 1 },
+        events: { sent() {}, limited() {}, refused() {}, opened() {}, chosen() {}, totpEnrolled() {} },
+      }),
+    },
+  });
+  try {
+    for (const [method, url] of [
+      ['GET', '/e/ABCDEFGH'],
+      ['POST', '/e/ABCDEFGH/phone'],
+      ['POST', '/e/ABCDEFGH/totp'],
+    ] as const) {
+      const r = await unavailable.inject({ method, url, headers: FORM, payload: '' });
+      assert.equal(r.statusCode, 503, `${method} ${url}`);
+      assert.match(r.body, /^Sign-in setup cannot be reached right now/);
+      assert.equal(r.headers['content-security-policy'], ENROLL_PAGE_POLICY);
+    }
+  } finally {
+    await unavailable.close();
+  }
 });
