@@ -12,8 +12,9 @@ export function createChallengeDecisions(ctx: LoginContext) {
   const { policy } = deps;
 
   /**
-   * `totpPending`: the answer just checked was held against a TOTP key chosen on the enrollment link's page (the
-   * verdict knows; the key is in the shared links table, and reading it again here would cost a round trip).
+   * `totpPending`: a TOTP key chosen on the enrollment link's page awaits its first code. The caller says so (the
+   * enrollment answer read the shared links table already): the text itself reads no store, so no challenge waits
+   * for a round trip to word it.
    */
   const challengeText = (session: ChallengeSession, totpPending: boolean): string => {
     if (session.enrollUrl !== '') {
