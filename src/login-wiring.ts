@@ -90,6 +90,7 @@ export async function createLoginWiring(deps: LoginWiringDeps): Promise<LoginWir
     checkCode,
     devices: stores.pushDevices,
     tokens,
+    enrollmentLinks: stores.enrollmentLinks,
     secrets: stores.serverSecrets,
     transactions: stores.transactions,
     limitRecords: stores.pushLimitRecords,

@@ -10,6 +10,7 @@ import { createPollPushes } from './auth/poll-pushes.js';
 import type { PushLimits } from './auth/push-limits.js';
 import type { PushWaits } from './auth/push-waits.js';
 import type { Config } from './config/config-schema.js';
+import type { EnrollmentLinkStore } from './domain/enrollment-link-store.js';
 import type { PushSender } from './domain/push-delivery.js';
 import type { PushDeviceStore } from './domain/push-device.js';
 import type { TransactionStore } from './domain/push-transaction.js';
@@ -32,6 +33,8 @@ export interface PushRoutesDeps {
   readonly checkCode: CheckCode;
   /** Where a TOTP token chosen at enrollment at login is stored once its first code verifies (issue 18). */
   readonly tokens: Pick<TokenStore, 'add'>;
+  /** The links of enrollment at login, their chosen TOTP keys and issue bounds, shared by every node (issue 18). */
+  readonly enrollmentLinks: EnrollmentLinkStore;
   /** Refreshed when a device or token enrolls here. */
   readonly holders: { refresh(): void };
   readonly logger: Logger;
@@ -98,7 +101,7 @@ export function createPushRoutes(deps: PushRoutesDeps): PushRoutes {
   // Issue 18: enrollment at login. The link's page offers the web authenticator (an activation) or a TOTP key that
   // is stored once its first code verifies at the NAS.
   const enrollment = createEnrollAtLogin({
-    codes: new EnrollmentCodes(config.secondFactor.enrollmentCodeMinutes * 60_000),
+    codes: new EnrollmentCodes(deps.enrollmentLinks, config.secondFactor.enrollmentCodeMinutes * 60_000),
     devices,
     tokens: deps.tokens,
     settings: {

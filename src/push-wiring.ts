@@ -10,6 +10,7 @@ import type { Config } from './config/config-schema.js';
 import { effectivePublicUrl } from './config/public-url.js';
 import type { Awaitable } from './domain/awaitable.js';
 import { accept, type Decision } from './domain/decision.js';
+import type { EnrollmentLinkStore } from './domain/enrollment-link-store.js';
 import type { DeliveryResult } from './domain/push-delivery.js';
 import type { PushDeviceStore } from './domain/push-device.js';
 import type { PushLimitRecords } from './domain/push-limit-records.js';
@@ -37,6 +38,8 @@ export interface PushWiringDeps {
   readonly devices: PushDeviceStore;
   /** Where a TOTP token chosen at enrollment at login is stored once its first code verifies (issue 18). */
   readonly tokens: Pick<TokenStore, 'add'>;
+  /** The links of enrollment at login (issue 18), in the database every node shares. */
+  readonly enrollmentLinks: EnrollmentLinkStore;
   readonly secrets: ServerSecretStore;
   /** Push transactions: this node's memory (SQLite), or rows all nodes share (PostgreSQL). */
   readonly transactions: TransactionStore;
@@ -155,6 +158,7 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
     waits,
     checkCode: deps.checkCode,
     tokens: deps.tokens,
+    enrollmentLinks: deps.enrollmentLinks,
     holders: deps.holders,
     logger,
     countAnswer: (result) => deps.count.answer(result),

@@ -8,17 +8,20 @@ import type { LoginContext } from './login-context.js';
 export type ChallengeDecisions = ReturnType<typeof createChallengeDecisions>;
 
 export function createChallengeDecisions(ctx: LoginContext) {
-  const { deps, sessions, settings, clock } = ctx;
+  const { deps, sessions, settings } = ctx;
   const { policy } = deps;
 
-  const challengeText = (session: ChallengeSession): string => {
+  /**
+   * `totpPending`: a TOTP key chosen on the enrollment link's page awaits its first code. The caller says so (the
+   * enrollment answer read the shared links table already): the text itself reads no store, so no challenge waits
+   * for a round trip to word it.
+   */
+  const challengeText = (session: ChallengeSession, totpPending: boolean): string => {
     if (session.enrollUrl !== '') {
-      const totp =
-        deps.enrollment?.pendingTotp(session.identity.name, session.transactionId, clock()) === true;
       const text =
         session.codeAttempts === 0
           ? settings.enrollmentText
-          : totp
+          : totpPending
             ? settings.enrollmentTotpText
             : settings.enrollmentPendingText;
       return text.replaceAll('{url}', session.enrollUrl);
@@ -28,13 +31,17 @@ export function createChallengeDecisions(ctx: LoginContext) {
     return session.number === '' ? text : `${text} (number ${session.number})`;
   };
 
-  const challengeFor = (session: ChallengeSession, reason: Reason | undefined): Decision => {
+  const challengeFor = (
+    session: ChallengeSession,
+    reason: Reason | undefined,
+    totpPending = false,
+  ): Decision => {
     const base = {
       kind: 'challenge' as const,
       user: session.identity.name,
       state: session.state,
       // PROTOCOL P1: the leading `+` offers push, only to a user with an authenticator; P7: the number to match.
-      text: challengeText(session),
+      text: challengeText(session, totpPending),
       transactionId: session.transactionId,
       timeoutSeconds: settings.challengeSeconds,
     };
@@ -43,16 +50,20 @@ export function createChallengeDecisions(ctx: LoginContext) {
 
   const challengeOpened = (session: ChallengeSession): Decision => challengeFor(session, undefined);
 
-  /** A4.4: a new State for the same login, then the challenge that carries it. */
+  /**
+   * A4.4: a new State for the same login, then the challenge that carries it; `totpPending` as for the text (an
+   * enrollment at login whose page's TOTP key awaits its first code).
+   */
   const rechallengeFor = (
     session: ChallengeSession,
     now: number,
     reason: Reason,
+    totpPending = false,
   ): Decision | Promise<Decision> => {
     const moved = sessions.rechallenge(session, now);
     return moved instanceof Promise
-      ? moved.then(() => challengeFor(session, reason))
-      : challengeFor(session, reason);
+      ? moved.then(() => challengeFor(session, reason, totpPending))
+      : challengeFor(session, reason, totpPending);
   };
 
   /** Ends the session, then gives `decision` (on PostgreSQL, once the end is committed). */

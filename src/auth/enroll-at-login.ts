@@ -1,6 +1,6 @@
 // Owns enrollment at login past its challenge (issue 18): the link's page and its two choices (the web
 // authenticator, or a TOTP token shown as a QR code), and the first code of that TOTP token, which alone stores it.
-import type { Awaitable } from '../domain/awaitable.js';
+import { type Awaitable, whenReady } from '../domain/awaitable.js';
 import { StoreError, StoreErrorCode } from '../domain/ports.js';
 import type { PushDeviceStore } from '../domain/push-device.js';
 import { Reason } from '../domain/reason.js';
@@ -15,6 +15,7 @@ import {
   ENROLLMENT_CODE_PATTERN,
   type Enrollment,
   type EnrollmentCodes,
+  type HeldPendingTotp,
   type PendingTotp,
 } from './enrollment-codes.js';
 
@@ -71,9 +72,9 @@ export interface EnrollAtLogin {
     source: string,
     clientName: string,
     now: number,
-  ): { readonly url: string } | { readonly refused: Reason };
+  ): Awaitable<{ readonly url: string } | { readonly refused: Reason }>;
   /** The link's page: whose link it is, or undefined (a plain 404) when unknown, spent or expired. Uses nothing. */
-  open(code: string, sourceIp: string, now: number): Enrollment | undefined;
+  open(code: string, sourceIp: string, now: number): Awaitable<Enrollment | undefined>;
   /** "Use this phone": spends the link and makes a one-time activation (A8.9) for its user. */
   choosePhone(
     code: string,
@@ -81,14 +82,15 @@ export interface EnrollAtLogin {
     now: number,
   ): Promise<{ readonly activationCode: string } | undefined>;
   /** "Use an authenticator app": a fresh TOTP key kept pending with the link (replacing an earlier one). */
-  chooseTotp(code: string, sourceIp: string, now: number): TotpOffer | undefined;
-  /** The login's link has a pending TOTP token (the answer must be its code). */
-  pendingTotp(userName: string, transactionId: string, now: number): boolean;
+  chooseTotp(code: string, sourceIp: string, now: number): Awaitable<TotpOffer | undefined>;
+  /** The login's link has a pending TOTP token (an answer without a code is then told to type it). */
+  pendingTotp(userName: string, transactionId: string, now: number): Awaitable<boolean>;
   /**
-   * Checks a code typed in answer to the login's challenge against its pending TOTP token; on a match stores the
-   * token with the code's step as used, and spends the link. Undefined when no TOTP token is pending. A promise
-   * when the store answers later.
-   * @throws StoreError (or rejects with it) when the token cannot be stored
+   * Checks a code typed in answer to the login's challenge against its pending TOTP token; on a match spends the
+   * link in one conditional write, then stores the token with the code's step as used. Undefined when no TOTP
+   * token is pending; STATE_USED when another answer (on any node) spent the link first. A promise when the store
+   * answers later. Every method throws (or rejects with) StoreError when the links cannot be read or written.
+   * @throws StoreError (or rejects with it) when the link or the token cannot be read or written
    */
   firstTotpCode(
     userName: string,
@@ -105,16 +107,18 @@ const labelSafe = (text: string) => text.replaceAll(':', ' ').trim() || 'Assent'
 export function createEnrollAtLogin(deps: EnrollAtLoginDeps): EnrollAtLogin {
   const { codes, settings, events } = deps;
   const wrong: CodeResult = { ok: false, reason: Reason.CodeWrong };
+  const lost: CodeResult = { ok: false, reason: Reason.StateUsed };
 
-  /** A link's code as typed (any case); undefined, told as refused, when it is not one or not open. */
-  const openCode = (typed: string, sourceIp: string, now: number): [string, Enrollment] | undefined => {
+  /** A link's code as typed, in any case; undefined when it cannot be one (no store read then). */
+  const codeOf = (typed: string): string | undefined => {
     const code = typed.toUpperCase();
-    const enrollment = ENROLLMENT_CODE_PATTERN.test(code) ? codes.peek(code, now) : undefined;
-    if (enrollment === undefined) {
-      events.refused(sourceIp);
-      return undefined;
-    }
-    return [code, enrollment];
+    return ENROLLMENT_CODE_PATTERN.test(code) ? code : undefined;
+  };
+
+  /** An unknown, spent or expired link, or one that cannot be a code: told as refused. */
+  const refused = (sourceIp: string): undefined => {
+    events.refused(sourceIp);
+    return undefined;
   };
 
   /** A serial another token holds already: drawn again, a few times (the store says so by its error). */
@@ -151,28 +155,33 @@ export function createEnrollAtLogin(deps: EnrollAtLoginDeps): EnrollAtLogin {
 
   return {
     issue(userName, transactionId, source, clientName, now) {
-      const issued = codes.issue(userName, transactionId, source, now);
-      if ('refused' in issued) {
-        events.limited(userName, transactionId, clientName, source, issued.refused);
-        return issued;
-      }
-      events.sent(codes.peek(issued.code, now)!, clientName, source);
-      return { url: `${settings.publicUrl.replace(/\/+$/, '')}/e/${issued.code}` };
+      return whenReady(codes.issue(userName, transactionId, source, now), (issued) => {
+        if ('refused' in issued) {
+          events.limited(userName, transactionId, clientName, source, issued.refused);
+          return issued;
+        }
+        events.sent(issued.enrollment, clientName, source);
+        return { url: `${settings.publicUrl.replace(/\/+$/, '')}/e/${issued.code}` };
+      });
     },
 
     open(typed, sourceIp, now) {
-      const found = openCode(typed, sourceIp, now);
-      if (found === undefined) return undefined;
-      events.opened(found[1], sourceIp);
-      return found[1];
+      const code = codeOf(typed);
+      if (code === undefined) return refused(sourceIp);
+      return whenReady(codes.peek(code, now), (enrollment) => {
+        if (enrollment === undefined) return refused(sourceIp);
+        events.opened(enrollment, sourceIp);
+        return enrollment;
+      });
     },
 
     async choosePhone(typed, sourceIp, now) {
-      const found = openCode(typed, sourceIp, now);
-      if (found === undefined) return undefined;
-      const [code, enrollment] = found;
-      // The link is spent here: the activation takes over, itself single use for 10 minutes (A8.9).
-      codes.take(code, now);
+      const code = codeOf(typed);
+      if (code === undefined) return refused(sourceIp);
+      // The link is spent here, in one conditional write (of two choices on two nodes one wins): the activation
+      // takes over, itself single use for 10 minutes (A8.9).
+      const enrollment = await codes.take(code, now);
+      if (enrollment === undefined) return refused(sourceIp);
       const activation = await createActivation(
         deps.devices,
         settings.publicUrl,
@@ -185,57 +194,80 @@ export function createEnrollAtLogin(deps: EnrollAtLoginDeps): EnrollAtLogin {
     },
 
     chooseTotp(typed, sourceIp, now) {
-      const found = openCode(typed, sourceIp, now);
-      if (found === undefined) return undefined;
-      const [code, enrollment] = found;
-      // SECURITY A6.6: 160 bits from the CSPRNG; held in memory only until its first code proves it (A11.4).
+      const code = codeOf(typed);
+      if (code === undefined) return refused(sourceIp);
+      // SECURITY A6.6: 160 bits from the CSPRNG; held with the link, sealed (A9.1), only until its first code
+      // proves it (A11.4).
       const pending: PendingTotp = { secret: generateSecret(), algorithm: 'SHA1', digits: 6, period: 30 };
-      codes.holdTotp(code, pending, now);
-      const issuer = labelSafe(settings.issuer);
-      const uri = buildOtpauthUri({
-        type: 'totp',
-        issuer,
-        account: labelSafe(enrollment.userName),
-        secret: pending.secret,
-        algorithm: pending.algorithm,
-        digits: pending.digits,
-        period: pending.period,
-      });
-      events.chosen(enrollment, 'totp', sourceIp);
-      return {
-        userName: enrollment.userName,
-        issuer,
-        uri,
-        secret: encodeBase32(pending.secret),
-        expiresAt: enrollment.expiresAt,
-      };
+      return whenReady(codes.holdTotp(code, pending, now), (enrollment) =>
+        enrollment === undefined ? refused(sourceIp) : offerOf(enrollment, pending, sourceIp),
+      );
     },
 
     pendingTotp: (userName, transactionId, now) =>
-      codes.pendingTotp(userName, transactionId, now) !== undefined,
+      whenReady(codes.pendingTotp(userName, transactionId, now), (held) => held !== undefined),
 
     firstTotpCode(userName, transactionId, code, now, clientName) {
-      const pending = codes.pendingTotp(userName, transactionId, now);
-      if (pending === undefined) return undefined;
-      // The same rules as any TOTP code (A6.1): the configured window around the server's clock.
-      const verified = verifyTotp({
-        secret: pending.secret,
-        code,
-        nowSeconds: Math.floor(now / 1000),
-        period: pending.period,
-        digits: pending.digits,
-        algorithm: pending.algorithm,
-        window: settings.totpWindow,
-        state: initialTotpState,
-      });
-      if (!verified.ok) return wrong;
-      const stored = (token: Token): CodeResult => {
-        codes.spend(userName, transactionId);
-        events.totpEnrolled({ userName, transactionId }, token.serial, clientName);
-        return { ok: true, serial: token.serial, type: 'totp' };
-      };
-      const token = store(userName, pending, verified.step);
-      return token instanceof Promise ? token.then(stored) : stored(token);
+      return whenReady(codes.pendingTotp(userName, transactionId, now), (held) =>
+        held === undefined ? undefined : proveTotp(userName, transactionId, code, now, clientName, held),
+      );
     },
   };
+
+  /** What the page shows of the key just held with the link. */
+  function offerOf(enrollment: Enrollment, pending: PendingTotp, sourceIp: string): TotpOffer {
+    const issuer = labelSafe(settings.issuer);
+    const uri = buildOtpauthUri({
+      type: 'totp',
+      issuer,
+      account: labelSafe(enrollment.userName),
+      secret: pending.secret,
+      algorithm: pending.algorithm,
+      digits: pending.digits,
+      period: pending.period,
+    });
+    events.chosen(enrollment, 'totp', sourceIp);
+    return {
+      userName: enrollment.userName,
+      issuer,
+      uri,
+      secret: encodeBase32(pending.secret),
+      expiresAt: enrollment.expiresAt,
+    };
+  }
+
+  /**
+   * A4.3 across nodes: the code is verified first (a wrong one leaves the link and its key as they were), then the
+   * link is spent in one conditional write, and only its one winner stores the token; a second answer with the same
+   * right code, on this node or another, hears STATE_USED.
+   */
+  function proveTotp(
+    userName: string,
+    transactionId: string,
+    code: string,
+    now: number,
+    clientName: string,
+    held: HeldPendingTotp,
+  ): Awaitable<CodeResult> {
+    const pending = held.totp;
+    // The same rules as any TOTP code (A6.1): the configured window around the server's clock.
+    const verified = verifyTotp({
+      secret: pending.secret,
+      code,
+      nowSeconds: Math.floor(now / 1000),
+      period: pending.period,
+      digits: pending.digits,
+      algorithm: pending.algorithm,
+      window: settings.totpWindow,
+      state: initialTotpState,
+    });
+    if (!verified.ok) return wrong;
+    const stored = (token: Token): CodeResult => {
+      events.totpEnrolled({ userName, transactionId }, token.serial, clientName);
+      return { ok: true, serial: token.serial, type: 'totp' };
+    };
+    return whenReady(codes.spend(held.linkKey, now), (won) =>
+      won ? whenReady(store(userName, pending, verified.step), stored) : lost,
+    );
+  }
 }

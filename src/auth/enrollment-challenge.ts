@@ -31,7 +31,28 @@ export function createEnrollmentChallenge(ctx: LoginContext, challenges: Challen
     // Issue 13: 128 bits, so a transaction id never repeats across nodes and restarts.
     const txn = request.transactionId ?? newTransactionId();
     const source = request.callingStationId === undefined ? '' : stationText(request.callingStationId);
-    const issued = deps.enrollment!.issue(identity.name, txn, source, request.clientName, now);
+    const failed = (error: unknown) => internal(error, 'enrollment at login', request, identity.name, txn);
+    let issued: ReturnType<NonNullable<typeof deps.enrollment>['issue']>;
+    try {
+      issued = deps.enrollment!.issue(identity.name, txn, source, request.clientName, now);
+    } catch (error) {
+      return failed(error);
+    }
+    return issued instanceof Promise
+      ? issued.then((settled) => challengeWith(identity, request, typed, txn, source, settled, now), failed)
+      : challengeWith(identity, request, typed, txn, source, issued, now);
+  };
+
+  /** The challenge naming the link just issued, or the limits' refusal. */
+  const challengeWith = (
+    identity: Identity,
+    request: LoginRequest,
+    typed: string,
+    txn: string,
+    source: string,
+    issued: { readonly url: string } | { readonly refused: Reason },
+    now: number,
+  ): Decision | Promise<Decision> => {
     if ('refused' in issued) return reject(issued.refused, identity.name, txn);
     const opened = sessions.open(
       {
@@ -59,44 +80,83 @@ export function createEnrollmentChallenge(ctx: LoginContext, challenges: Challen
     typed: string | undefined,
     now: number,
   ): Decision | Promise<Decision> => {
-    const name = session.identity.name;
-    const txn = session.transactionId;
-    let checked: CodeResult | undefined | Promise<CodeResult | undefined>;
-    try {
-      if (typed !== undefined)
-        checked = deps.enrollment?.firstTotpCode(name, txn, typed, now, request.clientName);
-    } catch (error) {
-      return endThen(session, now, internal(error, 'enrollment at login', request, name, txn));
-    }
-    if (!(checked instanceof Promise)) return enrollmentVerdict(session, checked, now);
-    // A4.3: while the token is being stored, a second answer with the same State is refused.
-    session.checking = true;
-    return checked.then(
-      (settled) => {
-        session.checking = false;
-        return enrollmentVerdict(session, settled, now);
-      },
-      (error: unknown) => {
-        session.checking = false;
-        return endThen(session, now, internal(error, 'enrollment at login', request, name, txn));
-      },
-    );
+    if (typed === undefined) return earlyAnswer(request, session, now);
+    // A4.3, A4.4 across nodes: the page's TOTP key is in the shared links table, so this answer may reach any node;
+    // the claim counts the attempt and refuses a second answer with the same State meanwhile, on every node.
+    const claimed = sessions.claim(session, now);
+    return claimed instanceof Promise
+      ? claimed.then((won) => checkFirstCode(request, session, typed, now, won))
+      : checkFirstCode(request, session, typed, now, claimed);
   };
 
-  const enrollmentVerdict = (
+  /**
+   * An answer without a code: nothing to check, so no claim; counted on this copy of the session, which the
+   * re-challenge writes back. The text then asks for the app's code if a TOTP key is pending.
+   */
+  const earlyAnswer = (
+    request: LoginRequest,
     session: ChallengeSession,
-    checked: CodeResult | undefined,
     now: number,
   ): Decision | Promise<Decision> => {
     const name = session.identity.name;
     const txn = session.transactionId;
-    // Enrollment at login counts here, not through `claim`: the page's pending TOTP key is this node's (docs/storage.md).
     session.codeAttempts++;
+    const failed = (error: unknown) =>
+      endThen(session, now, internal(error, 'enrollment at login', request, name, txn));
+    let pending: boolean | Promise<boolean> | undefined;
+    try {
+      pending = deps.enrollment?.pendingTotp(name, txn, now);
+    } catch (error) {
+      return failed(error);
+    }
+    return pending instanceof Promise
+      ? pending.then((settled) => enrollmentVerdict(session, undefined, now, settled), failed)
+      : enrollmentVerdict(session, undefined, now, pending === true);
+  };
+
+  /** The claimed answer's code against the pending TOTP key; a lost claim is refused as used. */
+  const checkFirstCode = (
+    request: LoginRequest,
+    session: ChallengeSession,
+    typed: string,
+    now: number,
+    claimed: boolean,
+  ): Decision | Promise<Decision> => {
+    const name = session.identity.name;
+    const txn = session.transactionId;
+    if (!claimed) return reject(Reason.StateUsed, name, txn);
+    const failed = (error: unknown) =>
+      endThen(session, now, internal(error, 'enrollment at login', request, name, txn));
+    let checked: CodeResult | undefined | Promise<CodeResult | undefined>;
+    try {
+      checked = deps.enrollment?.firstTotpCode(name, txn, typed, now, request.clientName);
+    } catch (error) {
+      return failed(error);
+    }
+    return checked instanceof Promise
+      ? checked.then((settled) => enrollmentVerdict(session, settled, now), failed)
+      : enrollmentVerdict(session, checked, now);
+  };
+
+  /**
+   * The verdict on a counted answer; `checked` undefined: no code was checked (none typed, or no TOTP key pending
+   * for this login). `totpPending`: the re-challenge asks for the app's code.
+   */
+  const enrollmentVerdict = (
+    session: ChallengeSession,
+    checked: CodeResult | undefined,
+    now: number,
+    totpPending = checked !== undefined,
+  ): Decision | Promise<Decision> => {
+    const name = session.identity.name;
+    const txn = session.transactionId;
     if (checked?.ok === true) return endThen(session, now, acceptIdentity(session.identity, 'totp', txn));
     const reason = checked === undefined ? Reason.SecondFactorMissing : checked.reason;
-    if (session.codeAttempts >= settings.maxCodeAttempts)
+    // Another answer spent the link first (its token is stored, or a newer login replaced the link): this
+    // login is over.
+    if (reason === Reason.StateUsed || session.codeAttempts >= settings.maxCodeAttempts)
       return endThen(session, now, reject(reason, name, txn));
-    return rechallengeFor(session, now, reason);
+    return rechallengeFor(session, now, reason, totpPending);
   };
 
   return { enrollAtLogin, enrollmentAnswer };

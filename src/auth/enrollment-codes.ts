@@ -1,5 +1,8 @@
-// Owns the short codes of enrollment at login (issue 18): `https://…/e/K7Q2M9XW` in a challenge's Reply-Message.
-import { randomInt } from 'node:crypto';
+// Owns the short codes of enrollment at login (issue 18): `https://…/e/K7Q2M9XW` in a challenge's Reply-Message,
+// drawn here and kept, by the SHA-256 of the code, in the EnrollmentLinkStore every node shares.
+import { createHash, randomInt } from 'node:crypto';
+import { type Awaitable, whenReady } from '../domain/awaitable.js';
+import type { EnrollmentLinkStore, StoredEnrollmentLink } from '../domain/enrollment-link-store.js';
 import { Reason } from '../domain/reason.js';
 
 /** No 0/O, 1/I: a code is read off a VPN client's dialog and typed on a phone. 32 symbols: 5 bits each. */
@@ -8,9 +11,9 @@ const CODE_LENGTH = 8;
 export const ENROLLMENT_CODE_PATTERN = /^[2-9A-HJ-NP-Z]{8}$/;
 
 /** Bounds: codes a user may be given, and codes logins from one address may ask for, per hour. */
-const PER_USER_PER_HOUR = 5;
-const PER_SOURCE_PER_HOUR = 30;
-const HOUR_MS = 3600_000;
+const BOUNDS = { perUser: 5, perSource: 30, windowMs: 3600_000 } as const;
+/** Each node sweeps spent and expired rows at most this often, when it issues a link. */
+const SWEEP_EVERY_MS = 60_000;
 
 /** The login an open code belongs to. */
 export interface Enrollment {
@@ -21,7 +24,7 @@ export interface Enrollment {
 }
 
 /**
- * A TOTP token chosen on the link's page that has not yet proven itself: it lives only here, with its code, and is
+ * A TOTP token chosen on the link's page that has not yet proven itself: it waits, sealed, with its link, and is
  * stored only when its first code verifies at the NAS (SECURITY A11.4).
  */
 export interface PendingTotp {
@@ -31,24 +34,35 @@ export interface PendingTotp {
   readonly period: 30;
 }
 
-interface Open extends Enrollment {
-  /** The TOTP token shown on the page, if the user chose one; a later choice replaces it. */
-  totp: PendingTotp | undefined;
+/** A pending TOTP token and the key of its link, by which its first code spends the link. */
+export interface HeldPendingTotp {
+  readonly linkKey: string;
+  readonly totp: PendingTotp;
 }
+
+/** The row's key: a reader of the table learns no code a browser could open (as PendingTotps' ids, A12.6). */
+const keyOf = (code: string) => createHash('sha256').update(code).digest('base64url');
+
+const enrollmentOf = (link: StoredEnrollmentLink | undefined): Enrollment | undefined =>
+  link === undefined
+    ? undefined
+    : { userName: link.user, transactionId: link.transactionId, expiresAt: link.expiresAt };
 
 /**
  * One open code per user, valid `lifetimeMs`, bound to the user and the login that asked for it (40 bits from the
  * CSPRNG; the public listener's per-address rate limit bounds guessing). It may be looked at (`peek`) any number of
- * times; it is spent by `take` (the web authenticator was chosen) or `spend` (a TOTP token it offered was stored).
- * In memory: a restart ends open enrollments and their pending TOTP tokens, and the user's next login asks again.
- * Issuing is bounded per user and per source address.
+ * times; it is spent by `take` (the web authenticator was chosen, or a TOTP token it offered is being stored).
+ * In the database (docs/storage.md "Logins across nodes"): any node serves the page and the first code, a restart
+ * forgets nothing. Issuing is bounded per user and per source address, counted over every node's links.
+ * Each method answers a value on SQLite and a promise on PostgreSQL, and throws (or rejects with) StoreError.
  */
 export class EnrollmentCodes {
-  private readonly codes = new Map<string, Open>();
-  private readonly byUser = new Map<string, string>();
-  private readonly issued = new Map<string, number[]>();
+  #sweptAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly lifetimeMs: number) {}
+  constructor(
+    private readonly store: EnrollmentLinkStore,
+    private readonly lifetimeMs: number,
+  ) {}
 
   /** A new code for `userName` (replacing one still open), or the reason the limits say no. */
   issue(
@@ -56,90 +70,66 @@ export class EnrollmentCodes {
     transactionId: string,
     source: string,
     now: number,
-  ): { readonly code: string } | { readonly refused: Reason } {
+  ): Awaitable<{ readonly code: string; readonly enrollment: Enrollment } | { readonly refused: Reason }> {
     this.sweep(now);
-    const limited = { refused: Reason.EnrollmentLimited };
-    if (!this.admit(`u:${userName}`, PER_USER_PER_HOUR, now)) return limited;
-    if (source !== '' && !this.admit(`s:${source}`, PER_SOURCE_PER_HOUR, now)) return limited;
-    const previous = this.byUser.get(userName);
-    if (previous !== undefined) this.codes.delete(previous);
     let code = '';
-    do {
-      code = '';
-      for (let i = 0; i < CODE_LENGTH; i++) code += ALPHABET[randomInt(ALPHABET.length)];
-    } while (this.codes.has(code));
-    this.codes.set(code, { userName, transactionId, expiresAt: now + this.lifetimeMs, totp: undefined });
-    this.byUser.set(userName, code);
-    return { code };
+    for (let i = 0; i < CODE_LENGTH; i++) code += ALPHABET[randomInt(ALPHABET.length)];
+    const link: StoredEnrollmentLink = {
+      key: keyOf(code),
+      user: userName,
+      transactionId,
+      source,
+      issuedAt: now,
+      expiresAt: now + this.lifetimeMs,
+    };
+    // A code drawn twice (2^-40 against each open one) fails its insert on the key: that login's internal error.
+    return whenReady(this.store.issue(link, BOUNDS), (issued) =>
+      issued ? { code, enrollment: enrollmentOf(link)! } : { refused: Reason.EnrollmentLimited },
+    );
   }
 
   /** The login of an open code, without using it up; undefined for an unknown, spent or expired one. */
-  peek(code: string, now: number): Enrollment | undefined {
-    const open = this.codes.get(code);
-    return open !== undefined && open.expiresAt > now ? enrollmentOf(open) : undefined;
+  peek(code: string, now: number): Awaitable<Enrollment | undefined> {
+    return whenReady(this.store.peek(keyOf(code), now), enrollmentOf);
   }
 
-  /** Uses a code up (dropping any pending TOTP token): its login, or undefined for an unknown, spent or expired one. */
-  take(code: string, now: number): Enrollment | undefined {
-    const open = this.codes.get(code);
-    if (open === undefined) return undefined;
-    this.forget(code, open);
-    return open.expiresAt > now ? enrollmentOf(open) : undefined;
+  /**
+   * Uses a code up (dropping any pending TOTP token) in one conditional write: its login, or undefined for an
+   * unknown, spent or expired one, and for every taker but the first across nodes.
+   */
+  take(code: string, now: number): Awaitable<Enrollment | undefined> {
+    return whenReady(this.store.take(keyOf(code), now), enrollmentOf);
   }
 
   /** Keeps `totp` with an open code, replacing one chosen before; its login, or undefined (nothing kept). */
-  holdTotp(code: string, totp: PendingTotp, now: number): Enrollment | undefined {
-    const open = this.codes.get(code);
-    if (open === undefined || open.expiresAt <= now) return undefined;
-    open.totp = totp;
-    return enrollmentOf(open);
+  holdTotp(code: string, totp: PendingTotp, now: number): Awaitable<Enrollment | undefined> {
+    return whenReady(this.store.holdTotp(keyOf(code), totp.secret, now), enrollmentOf);
   }
 
   /** The pending TOTP token of `userName`'s open code, only for the login the code was given to. */
-  pendingTotp(userName: string, transactionId: string, now: number): PendingTotp | undefined {
-    const code = this.byUser.get(userName);
-    const open = code === undefined ? undefined : this.codes.get(code);
-    if (open === undefined || open.transactionId !== transactionId || open.expiresAt <= now) return undefined;
-    return open.totp;
+  pendingTotp(userName: string, transactionId: string, now: number): Awaitable<HeldPendingTotp | undefined> {
+    return whenReady(this.store.pendingTotp(userName, transactionId, now), (held) =>
+      held === undefined
+        ? undefined
+        : { linkKey: held.key, totp: { secret: held.secret, algorithm: 'SHA1', digits: 6, period: 30 } },
+    );
   }
 
-  /** Spends `userName`'s open code if it was given to this login (its TOTP token was stored). */
-  spend(userName: string, transactionId: string): void {
-    const code = this.byUser.get(userName);
-    const open = code === undefined ? undefined : this.codes.get(code);
-    if (code !== undefined && open !== undefined && open.transactionId === transactionId)
-      this.forget(code, open);
+  /**
+   * Spends the link a pending TOTP token waited with, before the token is stored: of two nodes given the same
+   * right first code, only the one that hears true stores it.
+   */
+  spend(linkKey: string, now: number): Awaitable<boolean> {
+    return whenReady(this.store.take(linkKey, now), (link) => link !== undefined);
   }
 
-  get size(): number {
-    return this.codes.size;
-  }
-
-  private forget(code: string, open: Open): void {
-    this.codes.delete(code);
-    if (this.byUser.get(open.userName) === code) this.byUser.delete(open.userName);
-  }
-
-  private admit(key: string, max: number, now: number): boolean {
-    const recent = (this.issued.get(key) ?? []).filter((at) => now - at < HOUR_MS);
-    if (recent.length >= max) {
-      this.issued.set(key, recent);
-      return false;
-    }
-    recent.push(now);
-    this.issued.set(key, recent);
-    return true;
-  }
-
+  /** Spent and expired rows go once the hourly bounds no longer count them; a failed sweep is tried again later. */
   private sweep(now: number): void {
-    for (const [code, open] of this.codes) if (open.expiresAt <= now) this.forget(code, open);
-    if (this.issued.size > 10_000) {
-      for (const [key, times] of this.issued)
-        if (times.every((at) => now - at >= HOUR_MS)) this.issued.delete(key);
-    }
+    if (now - this.#sweptAt < SWEEP_EVERY_MS) return;
+    this.#sweptAt = now;
+    try {
+      const swept = this.store.sweep(now, BOUNDS.windowMs);
+      if (swept instanceof Promise) swept.catch(() => {});
+    } catch {}
   }
-}
-
-function enrollmentOf(open: Open): Enrollment {
-  return { userName: open.userName, transactionId: open.transactionId, expiresAt: open.expiresAt };
 }

@@ -1,9 +1,10 @@
 // Owns the page behind an enrollment-at-login link (`/e/<code>`, issue 18): server-rendered HTML with two choices,
 // each a POST form (a link preview's GET spends and reveals nothing), the TOTP key as a QR code, and the plain 404.
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import type { EnrollAtLogin, Enrollment, TotpOffer } from '../auth/enroll-at-login.js';
+import { StoreError } from '../domain/ports.js';
 import { acceptForm } from './body-parsers.js';
 
 /** What the page needs from enrollment at login. */
@@ -47,6 +48,7 @@ const HEADERS: Readonly<Record<string, string>> = {
 };
 
 const NOT_FOUND = 'This sign-in setup link is unknown, used or expired. Sign in again for a new one.\n';
+const UNAVAILABLE = 'Sign-in setup cannot be reached right now. Try the link again in a minute.\n';
 
 /** HTML text and attribute values: the five characters that could end either. */
 export function escapeHtml(text: string): string {
@@ -108,37 +110,64 @@ function notFound(reply: FastifyReply) {
   return reply.code(404).headers(HEADERS).type('text/plain; charset=utf-8').send(NOT_FOUND);
 }
 
+/**
+ * The links live in the database (docs/storage.md): when it cannot be read or written the page says so plainly,
+ * as a 503 a user may retry, and the link is as it was; anything else goes to the listener's error handler.
+ */
+async function orUnavailable(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  handle: () => Promise<FastifyReply>,
+) {
+  try {
+    return await handle();
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    request.log.error(
+      { event: 'enroll.store_unavailable', err: error },
+      'an enrollment link could not be read',
+    );
+    return reply.code(503).headers(HEADERS).type('text/plain; charset=utf-8').send(UNAVAILABLE);
+  }
+}
+
 /** Adds `GET /e/:code` (the choices) and its two `POST`s to `app`. */
 export function registerEnrollPage(app: FastifyInstance, routes: EnrollmentPageRoutes): void {
   // Opening the page uses nothing: a link preview, a scanner or a second look shows the same two choices.
-  app.get<{ Params: { code: string } }>('/e/:code', async (request, reply) => {
-    const now = Date.now();
-    const enrollment = routes.open(request.params.code, request.ip, now);
-    if (enrollment === undefined) return notFound(reply);
-    const code = request.params.code.toUpperCase();
-    return reply
-      .headers(HEADERS)
-      .type('text/html; charset=utf-8')
-      .send(choicePage(code, enrollment, now));
-  });
+  app.get<{ Params: { code: string } }>('/e/:code', (request, reply) =>
+    orUnavailable(request, reply, async () => {
+      const now = Date.now();
+      const enrollment = await routes.open(request.params.code, request.ip, now);
+      if (enrollment === undefined) return notFound(reply);
+      const code = request.params.code.toUpperCase();
+      return reply
+        .headers(HEADERS)
+        .type('text/html; charset=utf-8')
+        .send(choicePage(code, enrollment, now));
+    }),
+  );
   // biome-ignore lint/nursery/noMisusedPromises: fastify awaits an async plugin (its documented form)
   app.register(async (scope) => {
     // A browser posts the forms as (empty) URL-encoded bodies.
     acceptForm(scope);
-    scope.post<{ Params: { code: string } }>('/e/:code/phone', async (request, reply) => {
-      const chosen = await routes.choosePhone(request.params.code, request.ip, Date.now());
-      if (chosen === undefined) return notFound(reply);
-      // The activation code goes in the fragment: the app's files are fetched without it (docs/push.md §3).
-      return reply.headers(HEADERS).redirect(`/authenticator/#/add/${chosen.activationCode}`, 303);
-    });
-    scope.post<{ Params: { code: string } }>('/e/:code/totp', async (request, reply) => {
-      const now = Date.now();
-      const offer = routes.chooseTotp(request.params.code, request.ip, now);
-      if (offer === undefined) return notFound(reply);
-      return reply
-        .headers(HEADERS)
-        .type('text/html; charset=utf-8')
-        .send(await totpPage(offer, now));
-    });
+    scope.post<{ Params: { code: string } }>('/e/:code/phone', (request, reply) =>
+      orUnavailable(request, reply, async () => {
+        const chosen = await routes.choosePhone(request.params.code, request.ip, Date.now());
+        if (chosen === undefined) return notFound(reply);
+        // The activation code goes in the fragment: the app's files are fetched without it (docs/push.md §3).
+        return reply.headers(HEADERS).redirect(`/authenticator/#/add/${chosen.activationCode}`, 303);
+      }),
+    );
+    scope.post<{ Params: { code: string } }>('/e/:code/totp', (request, reply) =>
+      orUnavailable(request, reply, async () => {
+        const now = Date.now();
+        const offer = await routes.chooseTotp(request.params.code, request.ip, now);
+        if (offer === undefined) return notFound(reply);
+        return reply
+          .headers(HEADERS)
+          .type('text/html; charset=utf-8')
+          .send(await totpPage(offer, now));
+      }),
+    );
   });
 }

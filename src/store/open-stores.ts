@@ -7,6 +7,7 @@ import type { ApiTransactionStore } from '../domain/api-transaction.js';
 import type { Awaitable } from '../domain/awaitable.js';
 import type { ChallengeStore } from '../domain/challenge-session.js';
 import type { ChangeFeed } from '../domain/change-feed.js';
+import type { EnrollmentLinkStore } from '../domain/enrollment-link-store.js';
 import type { GraceLoginStore } from '../domain/grace-logins.js';
 import type { OwnWayStore } from '../domain/own-ways.js';
 import type { PendingTotpStore } from '../domain/pending-totp-store.js';
@@ -30,6 +31,7 @@ import { SqliteApiKeyStore } from './sqlite/sqlite-api-key-store.js';
 import { SqliteApiTransactionStore } from './sqlite/sqlite-api-transaction-store.js';
 import { SqliteChangeFeed } from './sqlite/sqlite-change-feed.js';
 import { SqliteClientStore } from './sqlite/sqlite-client-store.js';
+import { SqliteEnrollmentLinkStore } from './sqlite/sqlite-enrollment-link-store.js';
 import { SqliteGraceLoginStore } from './sqlite/sqlite-grace-login-store.js';
 import { sqliteHolderQueries } from './sqlite/sqlite-holder-queries.js';
 import { SqlitePendingTotpStore } from './sqlite/sqlite-pending-totp-store.js';
@@ -111,6 +113,11 @@ export interface Stores {
   readonly portalSessions: PortalSessionStore;
   /** Authenticator-app secrets awaiting their first code (A12.6), in the database on both, sealed (A9.1). */
   readonly pendingTotps: PendingTotpStore;
+  /**
+   * Enrollment-at-login links, their chosen TOTP keys and issue bounds (issue 18, A11.4), in the database on both:
+   * any node serves a link's page and its first code, a restart keeps them; keys sealed (A9.1).
+   */
+  readonly enrollmentLinks: EnrollmentLinkStore;
   /** Non-fatal problems found while opening (e.g. a key file readable by others). */
   readonly warnings: readonly string[];
   /** One round trip to the database (readiness). @throws StoreError when it does not answer */
@@ -168,6 +175,7 @@ export function openStores(config: StoreConfig): Stores {
     pushStreaks: new SqlitePushStreaks(db),
     portalSessions: new SqlitePortalSessionStore(db),
     pendingTotps: new SqlitePendingTotpStore(db, sealer),
+    enrollmentLinks: new SqliteEnrollmentLinkStore(db, sealer),
     warnings,
     sqlite: db,
     holderQueries: sqliteHolderQueries(db),

@@ -9,20 +9,24 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createEnrollAtLogin, type EnrollAtLogin } from '../../src/auth/enroll-at-login.js';
 import { EnrollmentCodes } from '../../src/auth/enrollment-codes.js';
+import type { EnrollmentLinkStore } from '../../src/domain/enrollment-link-store.js';
+import { StoreError, StoreErrorCode } from '../../src/domain/ports.js';
 import { ENROLL_PAGE_POLICY, escapeHtml } from '../../src/http/enroll-page.js';
 import { makeSelfSigned } from '../../src/http/public-certificate.js';
 import { buildPublicApp } from '../../src/http/public-listener.js';
+import { MemoryEnrollmentLinkStore } from '../../src/store/memory/memory-enrollment-link-store.js';
 import { MemoryPushDeviceStore } from '../../src/store/memory/memory-push-device-store.js';
 import { MemoryTokenStore } from '../../src/store/memory/memory-token-store.js';
 
 let app: FastifyInstance;
 let use: EnrollAtLogin;
+const links = new MemoryEnrollmentLinkStore();
 const refuse = async () => ({ status: 401 as const, body: { error: 'unauthorized' } });
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 before(async () => {
   use = createEnrollAtLogin({
-    codes: new EnrollmentCodes(600_000),
+    codes: new EnrollmentCodes(links, 600_000),
     devices: new MemoryPushDeviceStore(),
     tokens: new MemoryTokenStore(),
     settings: { publicUrl: 'https://assent.test', issuer: 'Assent', totpWindow: 1 },
@@ -47,14 +51,14 @@ before(async () => {
 after(() => app?.close());
 
 /** A fresh link for `user`; its path. */
-function link(user: string): string {
-  const issued = use.issue(user, `txn-${user}`, '', 'nas', Date.now());
+async function link(user: string): Promise<string> {
+  const issued = await use.issue(user, `txn-${user}`, '', 'nas', Date.now());
   assert.ok('url' in issued);
   return new URL(issued.url).pathname;
 }
 
 test('GET shows two POST forms under a strict CSP, as often as asked; HEAD too; nothing is used', async () => {
-  const path = link('erin');
+  const path = await link('erin');
   for (const method of ['GET', 'HEAD', 'GET'] as const) {
     const r = await app.inject({ method, url: path });
     assert.equal(r.statusCode, 200, method);
@@ -88,7 +92,7 @@ test('GET shows two POST forms under a strict CSP, as often as asked; HEAD too; 
 });
 
 test('"Use this phone" is a POST: it spends the link and sends the browser to the app with a fresh activation', async () => {
-  const path = link('frank');
+  const path = await link('frank');
   const get = await app.inject({ method: 'GET', url: `${path}/phone` });
   assert.equal(get.statusCode, 404, 'a GET of the choice does nothing');
   const chosen = await app.inject({ method: 'POST', url: `${path}/phone`, headers: FORM, payload: '' });
@@ -107,7 +111,7 @@ test('"Use this phone" is a POST: it spends the link and sends the browser to th
 });
 
 test('the TOTP choice shows the key as an inline SVG QR code and as text, and keeps the link open', async () => {
-  const path = link('gina');
+  const path = await link('gina');
   const r = await app.inject({ method: 'POST', url: `${path}/totp`, headers: FORM, payload: '' });
   assert.equal(r.statusCode, 200);
   assert.equal(r.headers['content-security-policy'], ENROLL_PAGE_POLICY);
@@ -117,9 +121,9 @@ test('the TOTP choice shows the key as an inline SVG QR code and as text, and ke
   assert.ok(secret, r.body);
   assert.match(secret, /^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$/, '32 base32 characters in groups of four');
   assert.match(r.body, /Then type the app's code at the sign-in prompt/);
-  assert.equal(
-    use.pendingTotp('gina', 'txn-gina', Date.now()),
-    true,
+  assert.notEqual(
+    await links.pendingTotp('gina', 'txn-gina', Date.now()),
+    undefined,
     'pending until its first code, not stored',
   );
   assert.equal(
@@ -136,8 +140,55 @@ test('unknown and malformed links get the plain 404; a user name is escaped', as
     assert.doesNotMatch(r.body, /<script/);
   }
   const odd = `o'<b>"&x`;
-  const page = (await app.inject({ url: link(odd) })).body;
+  const page = (await app.inject({ url: await link(odd) })).body;
   assert.ok(page.includes(`<strong>${escapeHtml(odd)}</strong>`));
   assert.ok(page.includes('o&#39;&lt;b&gt;&quot;&amp;x'));
   assert.ok(!page.includes(odd));
+});
+
+test('a links table that cannot be read: the page and its choices answer a plain 503, no crash', async () => {
+  const down = (): never => {
+    throw new StoreError(StoreErrorCode.Unavailable, 'reading an enrollment link failed (ECONNREFUSED)');
+  };
+  const broken: EnrollmentLinkStore = {
+    issue: down,
+    peek: async () => down(),
+    take: async () => down(),
+    holdTotp: down,
+    pendingTotp: down,
+    sweep: down,
+  };
+  const unavailable = buildPublicApp({
+    bind: '127.0.0.1',
+    port: 0,
+    tls: await makeSelfSigned(['127.0.0.1']),
+    logger: pino({ level: 'silent' }),
+    routes: {
+      activate: refuse,
+      answer: refuse,
+      poll: refuse,
+      fortiAnswer: refuse,
+      enrollment: createEnrollAtLogin({
+        codes: new EnrollmentCodes(broken, 600_000),
+        devices: new MemoryPushDeviceStore(),
+        tokens: new MemoryTokenStore(),
+        settings: { publicUrl: 'https://assent.test', issuer: 'Assent', totpWindow: 1 },
+        events: { sent() {}, limited() {}, refused() {}, opened() {}, chosen() {}, totpEnrolled() {} },
+      }),
+    },
+  });
+  try {
+    for (const [method, url] of [
+      ['GET', '/e/ABCDEFGH'],
+      ['POST', '/e/ABCDEFGH/phone'],
+      ['POST', '/e/ABCDEFGH/totp'],
+    ] as const) {
+      const r = await unavailable.inject({ method, url, headers: FORM, payload: '' });
+      assert.equal(r.statusCode, 503, `${method} ${url}`);
+      assert.match(r.body, /^Sign-in setup cannot be reached right now/);
+      assert.equal(r.headers['content-security-policy'], ENROLL_PAGE_POLICY);
+    }
+  } finally {
+    await unavailable.close();
+  }
 });

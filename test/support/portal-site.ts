@@ -25,6 +25,7 @@ import { buildPublicApp } from '../../src/http/public-listener.js';
 import { createPortalWiring } from '../../src/portal-wiring.js';
 import { createPushWiring } from '../../src/push-wiring.js';
 import { MemoryAccountLockoutStore } from '../../src/store/memory/memory-account-lockout-store.js';
+import { MemoryEnrollmentLinkStore } from '../../src/store/memory/memory-enrollment-link-store.js';
 import { MemoryPendingTotpStore } from '../../src/store/memory/memory-pending-totp-store.js';
 import { MemoryPortalSessionStore } from '../../src/store/memory/memory-portal-session-store.js';
 import { MemoryPushDeviceStore } from '../../src/store/memory/memory-push-device-store.js';
@@ -168,6 +169,7 @@ export async function startPortalSite(
     checkCode,
     tokens,
     devices,
+    enrollmentLinks: new MemoryEnrollmentLinkStore(),
     secrets: new MemoryServerSecretStore(),
     transactions: new MemoryTransactionStore(),
     notices: undefined,

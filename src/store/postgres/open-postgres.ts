@@ -10,6 +10,7 @@ import { PgChallengeStore } from './pg-challenge-store.js';
 import { PgChangeFeed } from './pg-change-feed.js';
 import { PgClientStore } from './pg-client-store.js';
 import { PgDecisionNotices } from './pg-decision-notices.js';
+import { PgEnrollmentLinkStore } from './pg-enrollment-link-store.js';
 import { toStoreError } from './pg-errors.js';
 import { PgGraceLoginStore } from './pg-grace-login-store.js';
 import { pgHolderQueries } from './pg-holder-queries.js';
@@ -132,6 +133,7 @@ export async function openPostgresStores(config: StoreConfig): Promise<Stores> {
     pushStreaks: new PgPushStreaks(pool),
     portalSessions: new PgPortalSessionStore(pool),
     pendingTotps: new PgPendingTotpStore(pool, sealer),
+    enrollmentLinks: new PgEnrollmentLinkStore(pool, sealer),
     warnings,
     sqlite: undefined,
     holderQueries: pgHolderQueries(pool),

@@ -25,6 +25,10 @@ export const PgLock = {
   pushSourceNamespace: 0x41534e53,
   /** "ASNW": the per-user locks of {@link ownWayLock}. */
   ownWayNamespace: 0x41534e57,
+  /** "ASNE": the per-user locks of {@link enrollmentUserLock}. */
+  enrollUserNamespace: 0x41534e45,
+  /** "ASNL": the per-address locks of {@link enrollmentSourceLock}. */
+  enrollSourceNamespace: 0x41534e4c,
 } as const;
 
 /**
@@ -67,6 +71,25 @@ export function pushSourceLock(userIp: string): readonly [number, number] {
  */
 export function ownWayLock(userName: string): readonly [number, number] {
   return [PgLock.ownWayNamespace, keyOf(userName)];
+}
+
+/**
+ * The lock a node holds while it counts a user's recent enrollment links, closes the open one and issues another
+ * (PgEnrollmentLinkStore, issue 18): two nodes issuing for one user take turns, so the second counts the first's
+ * link and closes it. Keyed by the identity's name as the links store it.
+ * @returns the arguments of `pg_advisory_xact_lock(int, int)`
+ */
+export function enrollmentUserLock(userName: string): readonly [number, number] {
+  return [PgLock.enrollUserNamespace, keyOf(userName)];
+}
+
+/**
+ * The lock taken after {@link enrollmentUserLock} while an address's recent links are counted: two nodes issuing
+ * for different users from one address take turns. Always second, so no two issues wait for each other in a cycle.
+ * @returns the arguments of `pg_advisory_xact_lock(int, int)`
+ */
+export function enrollmentSourceLock(source: string): readonly [number, number] {
+  return [PgLock.enrollSourceNamespace, keyOf(source)];
 }
 
 /** 32 bits of SHA-256: independent of the PostgreSQL version, unlike the server's `hashtext`. */

@@ -53,6 +53,8 @@ export const SEED: readonly Sql[] = [
     "'[\"push\"]', '', 0, 1, 1, 0, 'p', NULL)",
   'INSERT INTO pending_totps (key, user_name, label, issuer, secret_sealed, expires_at) ' +
     "VALUES ('k', 'alice', 'Phone', 'Assent', 'v1.s', 1)",
+  'INSERT INTO enrollment_links (key, user_name, transaction_id, source, issued_at, expires_at, state, ' +
+    "totp_sealed) VALUES ('k', 'alice', 't', '', 1, 2, 'open', NULL), ('k2', 'alice', 't', '', 1, 2, 'spent', 'v1.s')",
 ];
 
 /** Rows both databases refuse, with the SQLSTATE PostgreSQL gives (SQLite: a SQLITE_CONSTRAINT_* code). */
@@ -269,6 +271,18 @@ export const REFUSED: readonly { why: string; sql: Sql; state: string }[] = [
       'INSERT INTO pending_totps (key, user_name, label, issuer, secret_sealed, expires_at) ' +
       "VALUES ('k', 'bob', 'Phone', 'Assent', 'v1.s', 1)",
     state: '23505',
+  },
+  {
+    why: 'a second open enrollment link for one user',
+    sql:
+      'INSERT INTO enrollment_links (key, user_name, transaction_id, source, issued_at, expires_at, state) ' +
+      "VALUES ('k3', 'alice', 't', '', 1, 2, 'open')",
+    state: '23505',
+  },
+  {
+    why: 'an enrollment link in a state that does not exist',
+    sql: "UPDATE enrollment_links SET state = 'half-open' WHERE key = 'k'",
+    state: '23514',
   },
 ];
 

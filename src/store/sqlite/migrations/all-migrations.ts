@@ -18,6 +18,7 @@ import { migration0015 } from './0015-token-holder-keys.js';
 import { migration0016 } from './0016-api-transactions.js';
 import { migration0017 } from './0017-portal-sessions.js';
 import { migration0018 } from './0018-pending-totps.js';
+import { migration0019 } from './0019-enrollment-links.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
 export const ALL_MIGRATIONS: readonly Migration[] = [
@@ -39,4 +40,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   migration0016,
   migration0017,
   migration0018,
+  migration0019,
 ];
