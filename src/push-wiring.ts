@@ -2,7 +2,6 @@
 import type { Logger } from 'pino';
 import type { AuthenticateDeps, PushHooks } from './auth/authenticate.js';
 import type { CheckCode } from './auth/check-code.js';
-import { DecisionHearers } from './auth/decision-hearers.js';
 import type { GroupAttributes } from './auth/group-attributes.js';
 import { PushLimits } from './auth/push-limits.js';
 import { PushWaits } from './auth/push-waits.js';
@@ -29,6 +28,7 @@ import type { DeviceRoutes } from './http/public-listener.js';
 import { loadPushKeys, type PushKeys } from './push/push-keys.js';
 import { createPushDelivery } from './push-delivery-wiring.js';
 import { createPushRoutes } from './push-routes-wiring.js';
+import { EndListeners } from './store/end-listeners.js';
 
 /** What push needs from the rest of the server. */
 export interface PushWiringDeps {
@@ -189,7 +189,7 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
   };
 
   /** Those who wait for a push without holding a login for it (a portal long poll on another node). */
-  const hearers = new DecisionHearers();
+  const hearers = new EndListeners();
 
   // One timer for every waiting login (no timer per login): deadlines end as PUSH_TIMEOUT.
   let ticks = 0;
@@ -248,16 +248,16 @@ export async function createPushWiring(deps: PushWiringDeps): Promise<PushWiring
       : 'push.vapidSubject is empty: no Web Push delivery, browser authenticators poll (ntfy topics still get pushes)',
     deliveryFault: () => delivery.deliveryFault(),
     onDelivered: (listener) => delivery.onDelivered(listener),
-    hearDecision: deps.notices === undefined ? undefined : (txn, heard) => hearers.hear(txn, heard),
+    hearDecision: deps.notices === undefined ? undefined : (txn, heard) => hearers.add(txn, heard),
     listen: async () => {
       await deps.notices?.start({
         decided: (id) => {
           recheck(id);
-          hearers.tell(id);
+          hearers.wake(id);
         },
         missed: () => {
           for (const id of waits.ids()) recheck(id);
-          hearers.tellAll();
+          hearers.wakeAll();
         },
       });
     },

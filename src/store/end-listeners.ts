@@ -1,9 +1,10 @@
-// Owns the in-process listeners of ended `/api/v2/transactions` records, per record id (every adapter uses it
-// for the streams its own node holds).
+// Owns the in-process listeners told to read a shared row again, per row id: the `…/events` streams of
+// `/api/v2/transactions` records a node holds (every adapter uses it), and portal push waits on a node that did not
+// send the push (push-wiring: decision notices).
 
 /**
- * A callback per held `…/events` stream, by record id; `wake` calls them and leaves them registered (a wake says
- * "read again", not "it ended": the listener decides and stops itself).
+ * A callback per waiter, by id; `wake` calls them and leaves them registered (a wake says "read again", not "it
+ * ended": the listener decides and stops itself).
  */
 export class EndListeners {
   readonly #byId = new Map<string, Set<() => void>>();
