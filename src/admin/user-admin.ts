@@ -133,8 +133,10 @@ export interface UnlockStores {
   readonly users: Pick<UserStore, 'getByName'>;
   readonly pushMutes: Pick<PushMutes, 'lift'>;
   /**
-   * Runs `fn` in one transaction, so a running server sees all of the unlock or none of it. `fn` answers at once
-   * when the stores do: an embedded database's transaction cannot span an `await`.
+   * Runs `fn` as one unit (`Stores.transaction`): on SQLite one transaction, so a running server sees all of the
+   * unlock or none of it; on PostgreSQL one statement after another, each a reset that is safe to run again should
+   * the unlock stop half-way. `fn` answers at once when the stores do: an embedded database's transaction cannot
+   * span an `await`.
    */
   transaction<T>(fn: () => Awaitable<T>): Awaitable<T>;
 }
