@@ -48,6 +48,14 @@ export async function freshDatabase(): Promise<{ url: string; pool: pg.Pool }> {
   return { url: dbUrl, pool };
 }
 
+/** A second pool on the same database as `pool` (another node, as far as it knows), ended by the file's `after`. */
+export function otherPool(pool: pg.Pool, max = 2): pg.Pool {
+  const other = new pg.Pool({ connectionString: pool.options.connectionString, max });
+  other.on('error', () => {});
+  pools.push(other);
+  return other;
+}
+
 /** Runs `use` with a second pool on the same database as `pool`: another server process, as far as it knows. */
 export async function withOtherNode<T>(pool: pg.Pool, use: (other: pg.Pool) => Promise<T>): Promise<T> {
   const other = new pg.Pool({ connectionString: pool.options.connectionString, max: 4 });

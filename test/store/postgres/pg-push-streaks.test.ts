@@ -1,21 +1,15 @@
 // The number-matching streaks on PostgreSQL (SECURITY A7.7): the conformance suite with each case's second node a
 // pool of its own on the same database, and the reads of one turn gathered into one statement.
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import pg from 'pg';
 import { PgPushStreaks } from '../../../src/store/postgres/pg-push-streaks.js';
 import { runPushStreaksConformance } from '../push-streaks.conformance.js';
-import { countingPool, freshPool } from './pg-fixture.js';
+import { countingPool, freshPool, otherPool } from './pg-fixture.js';
 
-const others: pg.Pool[] = [];
-after(async () => {
-  for (const other of others) await other.end().catch(() => {});
-});
 runPushStreaksConformance('postgres', async () => {
   const pool = await freshPool();
-  const other = new pg.Pool({ connectionString: pool.options.connectionString, max: 2 });
-  other.on('error', () => {});
-  others.push(other);
+  const other = otherPool(pool);
   return { streaks: new PgPushStreaks(pool), second: new PgPushStreaks(other) };
 });
 
