@@ -8,12 +8,11 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { decodeBase32 } from '../../src/otp/base32.js';
 import { generateTotp } from '../../src/otp/totp.js';
 import { addUser, Cluster } from '../support/cluster.js';
+import { runAuthenticator } from '../support/push-site.js';
 import { cliEnv, runCli } from '../support/run-cli.js';
-import { runPeer } from '../support/run-peer.js';
 import { freePort } from '../support/slapd.js';
 
 const cluster = new Cluster({
@@ -23,8 +22,6 @@ const cluster = new Cluster({
   config: 'push: { enabled: true, timeoutSeconds: 25, maxPerUser: 20 }\n',
 });
 const { dir, configFile } = cluster;
-const authenticatorMain = fileURLToPath(new URL('../../src/authenticator/main.ts', import.meta.url));
-const tsx = import.meta.resolve('tsx');
 const ports: number[] = [];
 let replyTo = '';
 
@@ -32,10 +29,7 @@ const nodeEnv = (publicPort: number) => ({
   ASSENT_HTTP_PUBLIC_PORT: String(publicPort),
   ASSENT_PUSH_PUBLIC_URL: replyTo,
 });
-const phone = (args: readonly string[]) =>
-  runPeer(process.execPath, ['--import', tsx, authenticatorMain, ...args], '', 30_000, {
-    env: { ...process.env, ASSENT_AUTHENTICATOR_HOME: join(dir, 'phone') },
-  });
+const phone = (args: readonly string[]) => runAuthenticator(join(dir, 'phone'), args);
 
 /** One browser: its cookie and CSRF token, as the portal page keeps them. */
 interface Browser {

@@ -5,15 +5,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { generateHotp } from '../../src/otp/hotp.js';
 import { AttributeType } from '../../src/radius/attribute-type.js';
 import { Code } from '../../src/radius/code.js';
 import type { Packet } from '../../src/radius/packet.js';
 import { addUser, Cluster, type ClusterNode } from '../support/cluster.js';
+import { runAuthenticator } from '../support/push-site.js';
 import { decodeReply } from '../support/raw-radius-client.js';
 import { cliEnv, runCli } from '../support/run-cli.js';
-import { runPeer } from '../support/run-peer.js';
 import { freePort } from '../support/slapd.js';
 
 const SECRET = 'push-across-nodes-secret';
@@ -25,8 +24,6 @@ const cluster = new Cluster({
 });
 const { dir, configFile, nodes } = cluster;
 const authenticatorHome = join(dir, 'phone');
-const authenticatorMain = fileURLToPath(new URL('../../src/authenticator/main.ts', import.meta.url));
-const tsx = import.meta.resolve('tsx');
 const seed = createHash('sha256').update('seed-alice').digest().subarray(0, 20);
 const decoder = new TextDecoder();
 
@@ -38,10 +35,7 @@ const nodeEnv = (publicPort: number) => ({
   ASSENT_PUSH_PUBLIC_URL: replyTo,
 });
 
-const phone = (args: readonly string[]) =>
-  runPeer(process.execPath, ['--import', tsx, authenticatorMain, ...args], '', 30_000, {
-    env: { ...process.env, ASSENT_AUTHENTICATOR_HOME: authenticatorHome },
-  });
+const phone = (args: readonly string[]) => runAuthenticator(authenticatorHome, args);
 
 const attribute = (packet: Packet, type: number) => packet.attributes.find((a) => a.type === type)?.value;
 

@@ -14,7 +14,7 @@ import type { NewToken } from '../../src/domain/token.js';
 import { type FakeNtfy, startFakeNtfy } from './fake-ntfy.js';
 import { type FakePushService, type ReceivedPush, startFakePushService } from './fake-push-service.js';
 import { cliEnv, runCli } from './run-cli.js';
-import { runPeer } from './run-peer.js';
+import { type PeerResult, runPeer } from './run-peer.js';
 import { freePort } from './slapd.js';
 import {
   DEFAULT_SECRET,
@@ -28,6 +28,13 @@ const authenticatorMain = fileURLToPath(new URL('../../src/authenticator/main.ts
 const decryptor = fileURLToPath(new URL('../interop/peers/webpush-decrypt.py', import.meta.url));
 const tsx = import.meta.resolve('tsx');
 export const VAPID_SUBJECT = 'mailto:security@assent-project.org';
+
+/** The authenticator CLI (`src/authenticator/main.ts`) with its data in `home`, as a phone a test holds. */
+export function runAuthenticator(home: string, args: readonly string[]): Promise<PeerResult> {
+  return runPeer(process.execPath, ['--import', tsx, authenticatorMain, ...args], '', 30_000, {
+    env: { ...process.env, ASSENT_AUTHENTICATOR_HOME: home },
+  });
+}
 
 /** A Web Push subscription as a browser makes it, with the private half kept for the decryptor. */
 export interface TestSubscription {
@@ -185,10 +192,7 @@ export async function startPushSite(options: {
         (wait * tries + 5) * 1000,
       ),
     assent: (args) => runCli(server.dir, ['--data-dir', server.dir, ...args], '', env),
-    authenticator: (args, at = home) =>
-      runPeer(process.execPath, ['--import', tsx, authenticatorMain, ...args], '', 30_000, {
-        env: { ...process.env, ASSENT_AUTHENTICATOR_HOME: at },
-      }),
+    authenticator: (args, at = home) => runAuthenticator(at, args),
     async activationLink(user) {
       const r = await site.assent(['token', 'add', '--user', user, '--type', 'push']);
       assert.equal(r.code, 0, r.stderr);
