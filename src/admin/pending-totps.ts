@@ -1,7 +1,8 @@
 // Owns a TOTP enrolment waiting for its first code (the portal's "add an authenticator app"): the secret waits in
 // the shared pending table until the user's app proves it holds it, then the token is stored with that code used.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { PendingTotpStore } from '../domain/pending-totp-store.js';
+import { secretRowKey } from '../domain/secret-row-key.js';
 import type { Token } from '../domain/token.js';
 import { encodeBase32 } from '../otp/base32.js';
 import { generateSecret } from '../otp/generate-secret.js';
@@ -33,9 +34,6 @@ export type ConfirmedTotp =
 const DIGITS = 6;
 const PERIOD = 30;
 
-/** The row's key: a reader of the table learns no id a browser could send (SECURITY A12.6). */
-const keyOf = (pendingId: string) => createHash('sha256').update(pendingId).digest('base64url');
-
 /**
  * The pendings live in a PendingTotpStore (domain/pending-totp-store.ts), in the database on SQLite and
  * PostgreSQL: the QR code shown by one node is confirmed by whichever node the first code reaches, and a restart
@@ -56,7 +54,7 @@ export class PendingTotps {
     const secret = generateSecret();
     const expiresAt = now + this.ttlMs;
     await this.store.add(
-      { key: keyOf(pendingId), user, label, issuer, secret, expiresAt },
+      { key: secretRowKey(pendingId), user, label, issuer, secret, expiresAt },
       { perUser: PER_USER, max: MAX_PENDING },
     );
     const uri = buildOtpauthUri({
@@ -86,7 +84,7 @@ export class PendingTotps {
     now: number,
     window: number,
   ): Promise<ConfirmedTotp> {
-    const key = keyOf(pendingId);
+    const key = secretRowKey(pendingId);
     const pending = await this.store.find(key, now);
     if (pending === undefined || pending.user !== user) return { ok: false, why: 'not_found' };
     const verified = verifyTotp({

@@ -1,9 +1,10 @@
 // Owns the short codes of enrollment at login (issue 18): `https://…/e/K7Q2M9XW` in a challenge's Reply-Message,
 // drawn here and kept, by the SHA-256 of the code, in the EnrollmentLinkStore every node shares.
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { type Awaitable, whenReady } from '../domain/awaitable.js';
 import type { EnrollmentLinkStore, StoredEnrollmentLink } from '../domain/enrollment-link-store.js';
 import { Reason } from '../domain/reason.js';
+import { secretRowKey } from '../domain/secret-row-key.js';
 
 /** No 0/O, 1/I: a code is read off a VPN client's dialog and typed on a phone. 32 symbols: 5 bits each. */
 const ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
@@ -40,9 +41,6 @@ export interface HeldPendingTotp {
   readonly totp: PendingTotp;
 }
 
-/** The row's key: a reader of the table learns no code a browser could open (as PendingTotps' ids, A12.6). */
-const keyOf = (code: string) => createHash('sha256').update(code).digest('base64url');
-
 const enrollmentOf = (link: StoredEnrollmentLink | undefined): Enrollment | undefined =>
   link === undefined
     ? undefined
@@ -75,7 +73,7 @@ export class EnrollmentCodes {
     let code = '';
     for (let i = 0; i < CODE_LENGTH; i++) code += ALPHABET[randomInt(ALPHABET.length)];
     const link: StoredEnrollmentLink = {
-      key: keyOf(code),
+      key: secretRowKey(code),
       user: userName,
       transactionId,
       source,
@@ -90,7 +88,7 @@ export class EnrollmentCodes {
 
   /** The login of an open code, without using it up; undefined for an unknown, spent or expired one. */
   peek(code: string, now: number): Awaitable<Enrollment | undefined> {
-    return whenReady(this.store.peek(keyOf(code), now), enrollmentOf);
+    return whenReady(this.store.peek(secretRowKey(code), now), enrollmentOf);
   }
 
   /**
@@ -98,12 +96,12 @@ export class EnrollmentCodes {
    * unknown, spent or expired one, and for every taker but the first across nodes.
    */
   take(code: string, now: number): Awaitable<Enrollment | undefined> {
-    return whenReady(this.store.take(keyOf(code), now), enrollmentOf);
+    return whenReady(this.store.take(secretRowKey(code), now), enrollmentOf);
   }
 
   /** Keeps `totp` with an open code, replacing one chosen before; its login, or undefined (nothing kept). */
   holdTotp(code: string, totp: PendingTotp, now: number): Awaitable<Enrollment | undefined> {
-    return whenReady(this.store.holdTotp(keyOf(code), totp.secret, now), enrollmentOf);
+    return whenReady(this.store.holdTotp(secretRowKey(code), totp.secret, now), enrollmentOf);
   }
 
   /** The pending TOTP token of `userName`'s open code, only for the login the code was given to. */

@@ -1,6 +1,6 @@
 // Owns the user portal's sessions (docs/self-service.md, SECURITY A12.2): random ids kept as SHA-256 only, bound to
 // one user, with idle, absolute and second-factor-stage deadlines, in a table every node shares.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Awaitable } from '../domain/awaitable.js';
 import {
   type PortalDeadlines,
@@ -9,6 +9,7 @@ import {
   portalSessionExpired,
   type StoredPortalSession,
 } from '../domain/portal-session-store.js';
+import { secretRowKey } from '../domain/secret-row-key.js';
 import type { SignInMethod } from '../domain/sign-in.js';
 
 export type { PortalMethod } from '../domain/portal-session-store.js';
@@ -47,7 +48,6 @@ export type SessionLookup =
 /** A session id: 256 bits from the CSPRNG, base64url without padding (43 characters). */
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-const keyOf = (id: string) => createHash('sha256').update(id, 'utf8').digest('base64url');
 const newId = () => randomBytes(32).toString('base64url');
 /**
  * SECURITY A12.3: the CSRF token is an HMAC keyed by the cookie's id, so it needs no column: a reader of the
@@ -93,7 +93,7 @@ export class PortalSessions {
   ): Promise<{ id: string; session: PortalSession }> {
     const id = newId();
     const stored: StoredPortalSession = {
-      key: keyOf(id),
+      key: secretRowKey(id),
       user: fields.user,
       groups: [...fields.groups],
       txn: fields.txn,
@@ -117,7 +117,7 @@ export class PortalSessions {
    */
   async find(id: string | undefined, now: number): Promise<SessionLookup> {
     if (id === undefined || !SESSION_ID_PATTERN.test(id)) return { kind: 'none' };
-    const stored = await this.store.find(keyOf(id));
+    const stored = await this.store.find(secretRowKey(id));
     if (stored === undefined) return { kind: 'none' };
     if (portalSessionExpired(stored, now, this.deadlines)) {
       await this.store.end(stored.key);
@@ -146,7 +146,13 @@ export class PortalSessions {
     now: number,
   ): Promise<{ id: string; session: PortalSession } | undefined> {
     const id = newId();
-    const change = { key: keyOf(id), stage: 'signed-in', how, push: undefined, lastSeenAt: now } as const;
+    const change = {
+      key: secretRowKey(id),
+      stage: 'signed-in',
+      how,
+      push: undefined,
+      lastSeenAt: now,
+    } as const;
     if (!(await this.store.update(session.key, change, 'second-factor'))) return undefined;
     return { id, session: { ...session, ...change, csrf: csrfOf(id) } };
   }
