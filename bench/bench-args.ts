@@ -28,6 +28,10 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
   --late-first S     TOTP scenarios: after the rounds, one more pass of S seconds per server (default 0 =
                      none) over users no pass or round took: first logins on a server that has been up a
                      while (its code compiled, its start-up garbage collected), as in a morning rush
+  --first-slices N   TOTP scenarios: split each first-login pass (--totp-prime, --late-first) into N slices
+                     (default 1, at most 10) that the servers take in turn, each on users it has not seen;
+                     the report adds the slice-by-slice ratios and their median. Memory speed on a virtual
+                     machine drifts within a minute: pairs measured seconds apart compare more fairly
   --pap-prime S      pap: before round 1, one pass of S seconds per server (default 0 = none) over users
                      not yet seen, reported as the "first login" row; give --users large enough that the
                      pass does not wrap (rate × S), e.g. --users 300000 --pap-prime 6
@@ -80,6 +84,7 @@ export interface BenchArgs {
   readonly totpPrime: number;
   /** Seconds of the TOTP scenarios' pass of first logins after the rounds (0: none). */
   readonly lateFirst: number;
+  readonly firstSlices: number;
   readonly papPrime: number;
   readonly warmup: number;
   readonly window: number;
@@ -141,6 +146,7 @@ export function parseBenchArgs(): BenchArgs {
       'totp-duration': { type: 'string', default: '6' },
       'totp-prime': { type: 'string', default: '28' },
       'late-first': { type: 'string', default: '0' },
+      'first-slices': { type: 'string', default: '1' },
       warmup: { type: 'string', default: '2' },
       window: { type: 'string', default: '64' },
       'totp-window': { type: 'string', default: '256' },
@@ -183,6 +189,7 @@ export function parseBenchArgs(): BenchArgs {
   return {
     totpPrime,
     lateFirst: num('late-first', values['late-first'], 0, 28),
+    firstSlices: Math.trunc(num('first-slices', values['first-slices'], 1, 10)),
     papPrime: num('pap-prime', values['pap-prime'], 0, 60),
     users: num('users', values.users, 1, 1_000_000),
     totpUsers: num('totp-users', values['totp-users'], 1, 1_000_000),

@@ -4,6 +4,7 @@ import { serveAssent, writeAssentConfig } from './assent-server.js';
 import { LOADGEN_CPU, SERVER_CPU } from './bench-args.js';
 import { PASSWORD_FORMAT, USER_FORMAT } from './bench-users.js';
 import { answering, briefly, freeUdpPort, type Started, stopProcess } from './child-processes.js';
+import { runFirstLoginPass, slicedRatioNotes } from './first-login-slices.js';
 import {
   cpuUsPerRequestWithDatabase,
   type LoadShape,
@@ -25,7 +26,7 @@ import { ASSENT_PG, COMPARED_WITH_FREERADIUS, medianFigures, type Report } from 
 import { postgresSetup, type RunContext } from './run-context.js';
 import { describeScenario, type Scenario, usesTotp } from './scenario.js';
 import { addResultNotes } from './scenario-notes.js';
-import { startTargets } from './start-targets.js';
+import { startTargets, type Target } from './start-targets.js';
 import { runTwoCores } from './two-cores.js';
 
 /** Seconds a measurement takes beyond warm-up and measured time (generator start, CPU readings). */
@@ -76,6 +77,15 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
   const flowRounds: FlowFigures[] = [];
   /** Flows each server's first-login pass started, to tell whether a round reached users it did not cover. */
   const primeFlows = new Map<string, number>();
+  const passOf = (flows: FlowShape, seconds: number, rowSuffix: string) => ({
+    targets,
+    shape: flows,
+    seconds,
+    slices: args.firstSlices,
+    quietWait: args.quietWait,
+    rowSuffix,
+    record,
+  });
   const record = (f: ServerFigures) => {
     const key = `${f.server}/${f.generator}`;
     results.set(key, [...(results.get(key) ?? []), f]);
@@ -93,15 +103,15 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
     // Every user's first login costs Assent database reads and unsealing that later logins serve from memory
     // (FreeRADIUS reads its users file at start). The pass is shown on its own row; the rounds after it take
     // users from 0 again, all of whom it covered as long as it ran at least as far as one round goes.
-    process.stderr.write(`bench: first-login pass, ${args.totpPrime} s per server\n`);
-    const prime = { ...flowShape, warmupSeconds: 0, durationSeconds: args.totpPrime };
-    for (const t of targets) {
-      await quiet(args.quietWait);
-      await waitForFreshStep();
-      const f = await measureFlowsWithLoadgen(t.server, t.port, prime, LOADGEN_CPU, t.databasePid);
-      record({ ...f, server: `${f.server} (first login)` });
-      primeFlows.set(t.server.name, f.usersTaken);
-    }
+    process.stderr.write(
+      `bench: first-login pass, ${args.totpPrime} s per server in ${args.firstSlices} slice(s)\n`,
+    );
+    const pass = await runFirstLoginPass({
+      ...passOf(flowShape, args.totpPrime, ' (first login)'),
+      startUser: () => 0,
+    });
+    for (const [name, next] of pass.nextUser) primeFlows.set(name, next);
+    notes.push(...slicedRatioNotes('first logins', pass.paired));
   }
   if (!flowShape && args.papPrime > 0) {
     // The same first-login pass for PAP: users 0… in turn, none seen before by either server.
@@ -152,7 +162,10 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
   if (flowShape && args.lateFirst > 0) {
     // First logins again, on servers that have answered for a minute: their code compiled, the garbage of their
     // start collected. A morning rush meets a server started hours before; the pass above meets one just up.
-    process.stderr.write(`bench: late first-login pass, ${args.lateFirst} s per server\n`);
+    process.stderr.write(
+      `bench: late first-login pass, ${args.lateFirst} s per server in ${args.firstSlices} slice(s)\n`,
+    );
+    const lateTargets: { target: Target; firstUser: number; seconds: number }[] = [];
     for (const t of targets) {
       const name = t.server.name;
       const mine = flowRounds.filter((f) => f.server === name);
@@ -164,11 +177,17 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
         notes.push(`${name}: no late first-login pass, too few users left; raise --totp-users`);
         continue;
       }
-      await quiet(args.quietWait);
-      await waitForFreshStep();
-      const late = { ...flowShape, warmupSeconds: 0, durationSeconds: seconds, firstUser };
-      const f = await measureFlowsWithLoadgen(t.server, t.port, late, LOADGEN_CPU, t.databasePid);
-      record({ ...f, server: `${f.server} (first login, late)` });
+      lateTargets.push({ target: t, firstUser, seconds });
+    }
+    // One pass over the servers that have users left, as long as the shortest of them allows.
+    if (lateTargets.length > 0) {
+      const seconds = Math.min(...lateTargets.map((l) => l.seconds));
+      const pass = await runFirstLoginPass({
+        ...passOf(flowShape, seconds, ' (first login, late)'),
+        targets: lateTargets.map((l) => l.target),
+        startUser: (name) => lateTargets.find((l) => l.target.server.name === name)!.firstUser,
+      });
+      notes.push(...slicedRatioNotes('late first logins', pass.paired));
     }
   }
   if (args.radblast && !totp) {
