@@ -11,8 +11,8 @@ import {
 } from './argon2id.js';
 import { passwordAsUtf8 } from './crypt-hash.js';
 import { DeadlineGate } from './deadline-gate.js';
-import { classifyStoredHash, type StoredHash } from './legacy-hash.js';
-import { verifyShaHash } from './salted-sha.js';
+import { classifyStoredHash, FOREIGN_ARGON2_HEADER, type StoredHash } from './legacy-hash.js';
+import { PreparedShaHash, prepareShaHash, verifyPreparedShaHash, verifyShaHash } from './salted-sha.js';
 import { createWorkerPool, type WorkerPoolOptions } from './worker-pool.js';
 
 export interface PasswordVerifierOptions {
@@ -26,7 +26,14 @@ export interface PasswordVerifierOptions {
   readonly concurrency?: number;
 }
 
-/** What `prepare` returns: the classified hash, undefined when no scheme here verifies it (then always false). */
+/** A stored hash that `classifyStoredHash` reads as SHA (`{SSHA256}…`, not `{ARGON2}…`). */
+const isShaText = (stored: string): boolean =>
+  stored.startsWith('{') && !stored.startsWith(FOREIGN_ARGON2_HEADER);
+
+/**
+ * What `prepare` returns for all but SHA hashes (those get a PreparedShaHash): the classified hash, undefined when
+ * no scheme here verifies it (then always false).
+ */
 class Prepared {
   constructor(readonly stored: StoredHash | undefined) {
     Object.freeze(this);
@@ -57,6 +64,8 @@ export function createPasswordVerifier(options: PasswordVerifierOptions = {}): C
 
   return {
     verify(storedHash, password, deadline) {
+      // The login path's usual case first: an {SSHA256}-style hash the login index prepared.
+      if (storedHash instanceof PreparedShaHash) return verifyPreparedShaHash(storedHash, password);
       let stored: StoredHash | undefined;
       if (typeof storedHash === 'string') stored = classifyStoredHash(storedHash);
       // Only an object `prepare` made is trusted as parsed; anything else (null from JavaScript) verifies nothing.
@@ -84,8 +93,11 @@ export function createPasswordVerifier(options: PasswordVerifierOptions = {}): C
       }
     },
     prepare(storedHash) {
-      const stored = typeof storedHash === 'string' ? classifyStoredHash(storedHash) : undefined;
-      return new Prepared(stored) as unknown as PreparedHash;
+      if (typeof storedHash !== 'string') return new Prepared(undefined) as unknown as PreparedHash;
+      // SHA hashes (imported from LDAP or FreeRADIUS) are most of a large site's users: one object each.
+      const sha = isShaText(storedHash) ? prepareShaHash(storedHash) : undefined;
+      if (sha !== undefined) return sha as unknown as PreparedHash;
+      return new Prepared(classifyStoredHash(storedHash)) as unknown as PreparedHash;
     },
     verifyDummy(password, deadline) {
       return gate.run(deadline, () =>

@@ -83,6 +83,52 @@ export function parseShaHash(stored: string): ShaHash | undefined {
   return splitShaOctets(scheme, Buffer.from(body, 'base64'));
 }
 
+/**
+ * A SHA hash parsed once for the login path, its digest‖salt kept where `prepareShaHash` decoded it: in a shared
+ * slab, at `[start, end)`, the digest first. The login index holds one per user, so this is one small object per
+ * user instead of a ShaHash, its two Buffers and their wrappers (about 270 octets less per user,
+ * docs/performance.md).
+ */
+export class PreparedShaHash {
+  constructor(
+    readonly scheme: ShaScheme,
+    readonly slab: Buffer,
+    readonly start: number,
+    readonly end: number,
+  ) {
+    Object.freeze(this);
+  }
+}
+
+/** Octets decoded hashes go into; a new slab when one is full. A slab lives as long as a hash in it. */
+const SLAB_OCTETS = 64 * 1024;
+let slab = Buffer.alloc(SLAB_OCTETS);
+let slabUsed = 0;
+
+/** Parses `{SCHEME}base64` like `parseShaHash`, for `verifyPreparedShaHash`; undefined for what that refuses. */
+export function prepareShaHash(stored: string): PreparedShaHash | undefined {
+  const match = HEADER.exec(stored);
+  if (match === null) return undefined;
+  const scheme = shaSchemeOf(match[1]!);
+  if (scheme === undefined) return undefined;
+  const body = stored.slice(match[0].length);
+  if (!BASE64_TEXT.test(body)) return undefined;
+  // At most 3 octets per 4 characters; the length check below refuses what is not digest plus salt.
+  const most = Math.ceil((body.length * 3) / 4);
+  if (most > SLAB_OCTETS) return undefined;
+  if (slabUsed + most > slab.length) {
+    slab = Buffer.alloc(SLAB_OCTETS);
+    slabUsed = 0;
+  }
+  const written = slab.write(body, slabUsed, 'base64');
+  const spec = SPECS[scheme];
+  const saltLength = written - spec.digestLength;
+  if (spec.salted ? saltLength < 1 || saltLength > MAX_SALT_OCTETS : saltLength !== 0) return undefined;
+  const prepared = new PreparedShaHash(scheme, slab, slabUsed, slabUsed + written);
+  slabUsed += written;
+  return prepared;
+}
+
 /** Canonical stored form: upper-case header, padded standard base64 of digest‖salt. */
 export function formatShaHash(hash: ShaHash): string {
   return `{${hash.scheme}}${Buffer.concat([hash.digest, hash.salt]).toString('base64')}`;
@@ -114,6 +160,36 @@ export function verifyShaHash(hash: ShaHash, password: Uint8Array): boolean {
   const computed = oneShotHash(SPECS[hash.scheme].algorithm, scratch.subarray(0, length), 'buffer');
   scratch.fill(0, 0, length);
   return timingSafeEqual(computed, hash.digest);
+}
+
+/** Checks `password` against a prepared hash: digest(password‖salt) against the stored digest, in constant time. */
+export function verifyPreparedShaHash(hash: PreparedShaHash, password: Uint8Array): boolean {
+  const spec = SPECS[hash.scheme];
+  const { slab: octets, start, end } = hash;
+  const saltFrom = start + spec.digestLength;
+  if (spec.algorithm === 'sha256') {
+    sha256Into(password, octets, digest256, 0, saltFrom, end);
+    const same = equalInConstantTime(digest256, octets, start, 32);
+    digest256.fill(0);
+    return same;
+  }
+  const length = password.length + (end - saltFrom);
+  if (length > scratch.length) scratch = Buffer.alloc(length * 2);
+  scratch.set(password, 0);
+  octets.copy(scratch, password.length, saltFrom, end);
+  const computed = oneShotHash(spec.algorithm, scratch.subarray(0, length), 'buffer');
+  scratch.fill(0, 0, length);
+  return equalInConstantTime(computed, octets, start, spec.digestLength);
+}
+
+/**
+ * `a[0…length)` against `b[from…from+length)`, every octet read whatever differs first (no early exit), so the
+ * time says nothing of where a guess went wrong; timingSafeEqual would need a view of `b` made per login.
+ */
+function equalInConstantTime(a: Uint8Array, b: Uint8Array, from: number, length: number): boolean {
+  let difference = 0;
+  for (let i = 0; i < length; i++) difference |= a[i]! ^ b[from + i]!;
+  return difference === 0;
 }
 
 let scratch = Buffer.alloc(512);

@@ -74,12 +74,19 @@ function compress(bytes: Uint8Array, offset: number): void {
 }
 
 /**
- * SHA-256 of `first ‖ second` (password ‖ salt without concatenating them) into `out[offset…offset+32)`.
- * Messages up to 2^32 − 1 octets (far beyond any password).
+ * SHA-256 of `first ‖ second[secondFrom…secondTo)` (password ‖ salt without concatenating them, the salt where
+ * it is stored) into `out[offset…offset+32)`. Messages up to 2^32 − 1 octets (far beyond any password).
  */
-export function sha256Into(first: Uint8Array, second: Uint8Array, out: Uint8Array, offset = 0): void {
+export function sha256Into(
+  first: Uint8Array,
+  second: Uint8Array,
+  out: Uint8Array,
+  offset = 0,
+  secondFrom = 0,
+  secondTo = second.length,
+): void {
   h.set(INITIAL);
-  const length = first.length + second.length;
+  const length = first.length + (secondTo - secondFrom);
   const whole = length - (length % BLOCK);
   // Whole blocks that lie inside `first` are compressed in place; the rest goes through the tail buffer.
   let position = 0;
@@ -95,7 +102,7 @@ export function sha256Into(first: Uint8Array, second: Uint8Array, out: Uint8Arra
       used = 0;
     }
   }
-  for (let i = 0; i < second.length; i++) {
+  for (let i = secondFrom; i < secondTo; i++) {
     tail[used++] = second[i]!;
     if (used === BLOCK) {
       compress(tail, 0);

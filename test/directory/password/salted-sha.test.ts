@@ -6,7 +6,9 @@ import {
   formatShaHash,
   MAX_SALT_OCTETS,
   parseShaHash,
+  prepareShaHash,
   ShaScheme,
+  verifyPreparedShaHash,
   verifyShaHashString,
 } from '../../../src/directory/password/salted-sha.js';
 import { octets, readHashVectors } from './vectors.js';
@@ -94,8 +96,48 @@ describe('salted-sha', () => {
     for (const [name, stored] of Object.entries(cases)) {
       it(name, () => {
         assert.equal(parseShaHash(stored), undefined);
+        assert.equal(prepareShaHash(stored), undefined);
         assert.equal(verifyShaHashString(stored, octets('pw')), false);
       });
     }
+  });
+
+  describe('prepared once for the login path (one object per user, digest and salt in a shared slab)', () => {
+    for (const vector of shaVectors) {
+      it(`gives the same answers as the parsed hash: ${vector.tool}`, () => {
+        const prepared = prepareShaHash(vector.hash)!;
+        assert.ok(prepared);
+        assert.equal(verifyPreparedShaHash(prepared, octets(vector.password)), true);
+        assert.equal(verifyPreparedShaHash(prepared, octets(`${vector.password}x`)), false);
+        assert.equal(verifyPreparedShaHash(prepared, octets('')), false);
+      });
+    }
+
+    it('keeps every hash intact across slabs, a wrong password refused and one flipped bit caught', () => {
+      // 64 KiB slabs hold about 1,300 of these (48 octets each): 5,000 hashes fill four and start a fifth.
+      const hashes = Array.from({ length: 5000 }, (_, i) => ({
+        password: `pw${i}`,
+        stored: ssha256(`pw${i}`, Buffer.from(`salt-${i}-`.padEnd(16, 'x'))),
+      }));
+      const prepared = hashes.map((h) => prepareShaHash(h.stored)!);
+      assert.ok(new Set(prepared.map((p) => p.slab)).size >= 4);
+      for (const [i, h] of hashes.entries()) {
+        assert.equal(verifyPreparedShaHash(prepared[i]!, octets(h.password)), true, h.stored);
+        assert.equal(verifyPreparedShaHash(prepared[i]!, octets(`pw${i + 1}`)), false);
+      }
+      const raw = Buffer.from(hashes[7]!.stored.slice('{SSHA256}'.length), 'base64');
+      raw[31]! ^= 0x80;
+      const flipped = prepareShaHash(`{SSHA256}${raw.toString('base64')}`)!;
+      assert.equal(verifyPreparedShaHash(flipped, octets('pw7')), false);
+    });
+
+    it('a refused hash takes no room: the next one is stored where it would have gone', () => {
+      const before = prepareShaHash(ssha256('a', Buffer.from('salt')))!;
+      assert.equal(prepareShaHash(`{SSHA256}${Buffer.alloc(32, 1).toString('base64')}`), undefined);
+      const after = prepareShaHash(ssha256('b', Buffer.from('salt')))!;
+      if (after.slab === before.slab) assert.equal(after.start, before.end);
+      assert.equal(verifyPreparedShaHash(before, octets('a')), true);
+      assert.equal(verifyPreparedShaHash(after, octets('b')), true);
+    });
   });
 });

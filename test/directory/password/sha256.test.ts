@@ -45,3 +45,23 @@ test('agrees with node:crypto for any two parts up to 300 octets, and writes at 
     { numRuns: 2000 },
   );
 });
+
+test('hashes the given range of the second part, as if it were the whole of it', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 100 }),
+      fc.uint8Array({ maxLength: 80 }),
+      fc.nat(80),
+      fc.nat(80),
+      (first, second, a, b) => {
+        const from = Math.min(a, b, second.length);
+        const to = Math.min(Math.max(a, b), second.length);
+        const ranged = new Uint8Array(32);
+        sha256Into(first, second, ranged, 0, from, to);
+        const expected = createHash('sha256').update(first).update(second.subarray(from, to)).digest();
+        assert.deepEqual(Buffer.from(ranged), expected);
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
