@@ -5,7 +5,13 @@ import type { FlowLoadResult, TotpFlow } from '../src/loadgen/flow-result.js';
 import type { LoadResult } from '../src/loadgen/load-result.js';
 import { runRadiusLoad } from '../src/loadgen/run-radius-load.js';
 import type { LoadShape } from './measure.js';
-import { type MachineTicks, machineCpuTicks, processCpuTicks, processTreeCpuTicks } from './proc-stat.js';
+import {
+  type MachineTicks,
+  machineCpuTicks,
+  processCpuTicks,
+  processMinorFaults,
+  processTreeCpuTicks,
+} from './proc-stat.js';
 
 /** What bench/measure.ts passes in argv[2]. */
 export interface LoadgenChildInput extends LoadShape {
@@ -26,6 +32,8 @@ export interface LoadgenChildOutput<R extends LoadResult | FlowLoadResult = Load
   readonly result: R;
   /** Server utime+stime over the measured interval, in clock ticks. */
   readonly serverTicks: number;
+  /** Minor page faults the server took over the measured interval. */
+  readonly serverFaults?: number;
   /** CPU of the database's process tree over the measured interval, in clock ticks (with `databasePid`). */
   readonly databaseTicks?: number;
   /** Machine-wide busy and total ticks over the measured interval. */
@@ -40,6 +48,13 @@ async function main(): Promise<void> {
   let database0 = 0;
   let database1 = 0;
   const database = input.databasePid;
+  let faults0 = 0;
+  let faults1 = 0;
+  const serverFaults = () => {
+    let faults = processMinorFaults(input.serverPid);
+    for (const pid of input.moreServerPids ?? []) faults += processMinorFaults(pid);
+    return faults;
+  };
   const serverTicks = () => {
     let ticks = processCpuTicks(input.serverPid);
     for (const pid of input.moreServerPids ?? []) ticks += processCpuTicks(pid);
@@ -61,11 +76,13 @@ async function main(): Promise<void> {
     timeoutMs: 1000,
     onMeasureStart: () => {
       server0 = serverTicks();
+      faults0 = serverFaults();
       if (database !== undefined) database0 = processTreeCpuTicks(database);
       machine0 = machineCpuTicks();
     },
     onMeasureEnd: () => {
       server1 = serverTicks();
+      faults1 = serverFaults();
       if (database !== undefined) database1 = processTreeCpuTicks(database);
       machine1 = machineCpuTicks();
     },
@@ -82,6 +99,7 @@ async function main(): Promise<void> {
   const output: LoadgenChildOutput = {
     result,
     serverTicks: server1 - server0,
+    serverFaults: faults1 - faults0,
     ...(database === undefined ? {} : { databaseTicks: database1 - database0 }),
     machine: { busy: machine1.busy - machine0.busy, total: machine1.total - machine0.total },
   };

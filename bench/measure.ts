@@ -19,6 +19,8 @@ export interface ServerFigures {
   readonly serverCpuUsPerRequest: number;
   /** Server CPU over the interval, in % of one core: near 100 means the server was the limit. */
   readonly serverCpuPercent: number;
+  /** Minor page faults the server took per verified reply (our generator only). */
+  readonly serverFaultsPerRequest?: number;
   /**
    * Only for a server with a database of its own (Assent on PostgreSQL, `--postgres`): the CPU of the database's
    * processes (postmaster and backends) in the interval: seconds, per verified reply, and in % of one core. The
@@ -110,6 +112,9 @@ export function serverFigures(
     requestsPerSecond: perSecond,
     serverCpuUsPerRequest: served > 0 ? ((out.serverTicks / hz) * 1e6) / served : Number.NaN,
     serverCpuPercent: seconds > 0 ? (100 * out.serverTicks) / hz / seconds : 0,
+    ...(out.serverFaults === undefined || served === 0
+      ? {}
+      : { serverFaultsPerRequest: out.serverFaults / served }),
     ...(out.databaseTicks === undefined
       ? {}
       : { database: databaseFigures(out.databaseTicks, served, seconds) }),

@@ -29,6 +29,16 @@ export function processCpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
+/**
+ * The minor page faults `pid` has taken (minflt, field 10 of /proc/<pid>/stat, all threads). On a virtual machine
+ * that hands freed memory back to its host, each costs far more than on bare metal (docs/performance.md).
+ */
+export function processMinorFaults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[7]);
+}
+
 /** Every process now: its parent and its CPU ticks (utime + stime + cutime + cstime), from /proc/<pid>/stat. */
 function allProcesses(): Map<number, { readonly ppid: number; readonly ticks: number }> {
   const processes = new Map<number, { ppid: number; ticks: number }>();

@@ -42,6 +42,9 @@ export function medianFigures(rounds: readonly ServerFigures[]): ServerFigures {
     requestsPerSecond: m((f) => f.requestsPerSecond),
     serverCpuUsPerRequest: m((f) => f.serverCpuUsPerRequest),
     serverCpuPercent: m((f) => f.serverCpuPercent),
+    ...(first.serverFaultsPerRequest === undefined
+      ? {}
+      : { serverFaultsPerRequest: m((f) => f.serverFaultsPerRequest ?? Number.NaN) }),
     ...(first.database === undefined
       ? {}
       : {

@@ -93,9 +93,13 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
     const db = f.database
       ? `, PostgreSQL ${f.database.cpuUsPerRequest.toFixed(1)} µs CPU/${short} ${Math.round(f.database.cpuPercent)} %`
       : '';
+    const faults =
+      f.serverFaultsPerRequest === undefined
+        ? ''
+        : `, ${(f.serverFaultsPerRequest * 1000).toFixed(0)} page faults per 1,000 ${short}s`;
     process.stderr.write(
       `bench:   ${f.server} (${f.generator}): ${Math.round(f.requestsPerSecond)} ${short}/s, ` +
-        `${f.serverCpuUsPerRequest.toFixed(1)} µs CPU/${short}, server ${Math.round(f.serverCpuPercent)} %${db}, ` +
+        `${f.serverCpuUsPerRequest.toFixed(1)} µs CPU/${short}, server ${Math.round(f.serverCpuPercent)} %${db}${faults}, ` +
         `loadgen ${Math.round(f.loadgenCpuPercent)} %, other ${Math.round(f.otherCpuPercent)} %\n`,
     );
   };
