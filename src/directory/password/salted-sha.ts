@@ -72,15 +72,20 @@ export function splitShaOctets(scheme: ShaScheme, octets: Uint8Array): ShaHash |
   };
 }
 
-/** Parses `{SCHEME}base64`; undefined for any other text (unknown header, bad base64, wrong length). */
-export function parseShaHash(stored: string): ShaHash | undefined {
+/** The scheme and the base64 text of `{SCHEME}base64`; undefined for an unknown header or text outside base64. */
+function schemeAndBody(stored: string): { readonly scheme: ShaScheme; readonly body: string } | undefined {
   const match = HEADER.exec(stored);
   if (match === null) return undefined;
   const scheme = shaSchemeOf(match[1]!);
   if (scheme === undefined) return undefined;
   const body = stored.slice(match[0].length);
-  if (!BASE64_TEXT.test(body)) return undefined;
-  return splitShaOctets(scheme, Buffer.from(body, 'base64'));
+  return BASE64_TEXT.test(body) ? { scheme, body } : undefined;
+}
+
+/** Parses `{SCHEME}base64`; undefined for any other text (unknown header, bad base64, wrong length). */
+export function parseShaHash(stored: string): ShaHash | undefined {
+  const parts = schemeAndBody(stored);
+  return parts === undefined ? undefined : splitShaOctets(parts.scheme, Buffer.from(parts.body, 'base64'));
 }
 
 /**
@@ -107,12 +112,9 @@ let slabUsed = 0;
 
 /** Parses `{SCHEME}base64` like `parseShaHash`, for `verifyPreparedShaHash`; undefined for what that refuses. */
 export function prepareShaHash(stored: string): PreparedShaHash | undefined {
-  const match = HEADER.exec(stored);
-  if (match === null) return undefined;
-  const scheme = shaSchemeOf(match[1]!);
-  if (scheme === undefined) return undefined;
-  const body = stored.slice(match[0].length);
-  if (!BASE64_TEXT.test(body)) return undefined;
+  const parts = schemeAndBody(stored);
+  if (parts === undefined) return undefined;
+  const { scheme, body } = parts;
   // At most 3 octets per 4 characters; the length check below refuses what is not digest plus salt.
   const most = Math.ceil((body.length * 3) / 4);
   if (most > SLAB_OCTETS) return undefined;
