@@ -77,15 +77,6 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
   const flowRounds: FlowFigures[] = [];
   /** Flows each server's first-login pass started, to tell whether a round reached users it did not cover. */
   const primeFlows = new Map<string, number>();
-  const passOf = (flows: FlowShape, seconds: number, rowSuffix: string) => ({
-    targets,
-    shape: flows,
-    seconds,
-    slices: args.firstSlices,
-    quietWait: args.quietWait,
-    rowSuffix,
-    record,
-  });
   const record = (f: ServerFigures) => {
     const key = `${f.server}/${f.generator}`;
     results.set(key, [...(results.get(key) ?? []), f]);
@@ -103,10 +94,21 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
         `loadgen ${Math.round(f.loadgenCpuPercent)} %, other ${Math.round(f.otherCpuPercent)} %\n`,
     );
   };
+  /** A first-login pass of `seconds` per server, in the slices the run asks for (bench/first-login-slices.ts). */
+  const passOf = (flows: FlowShape, seconds: number, rowSuffix: string) => ({
+    targets,
+    shape: flows,
+    seconds,
+    slices: args.firstSlices,
+    quietWait: args.quietWait,
+    rowSuffix,
+    record,
+  });
   if (flowShape && args.totpPrime > 0) {
-    // Every user's first login costs Assent database reads and unsealing that later logins serve from memory
-    // (FreeRADIUS reads its users file at start). The pass is shown on its own row; the rounds after it take
-    // users from 0 again, all of whom it covered as long as it ran at least as far as one round goes.
+    // Users neither server has seen since it started: Assent reads them from its login index (or, with
+    // `storage.loginIndex: lazy`, from the database), and keeps what a first login leaves (the replay guard's
+    // mark, the passed first factor). The pass is shown on its own rows; the rounds after it take users from 0
+    // again, all of whom it covered as long as it ran at least as far as one round goes.
     process.stderr.write(
       `bench: first-login pass, ${args.totpPrime} s per server in ${args.firstSlices} slice(s)\n`,
     );
