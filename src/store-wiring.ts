@@ -26,10 +26,10 @@ export async function foldReplayJournal(
 ): Promise<void> {
   // Appends still waiting for their sync interval must be in `all` before it is folded and the file emptied.
   journal.settleNow();
-  if (journal.all.size === 0) return;
+  if (journal.markCount === 0) return;
   // The file is emptied only once the database holds every mark.
   const raised = await stores.applyReplayMarks(journal.all);
-  journal.rewrite(new Map());
+  journal.forgetFolded();
   logger.info(
     { event: 'store.replay_journal_folded', tokens: raised },
     'replay guard journal folded into the database',

@@ -3,7 +3,7 @@ import type { Awaitable } from '../domain/awaitable.js';
 import type { NewToken, Token, TokenStore, TokenSuccess } from '../domain/token.js';
 import type { Follows } from './caching-user-store.js';
 import { ReplayGuardWrites } from './replay-guard-writes.js';
-import type { ReplayJournal, ReplayMark } from './replay-journal.js';
+import type { ReplayJournal } from './replay-journal.js';
 import { type MutableToken, TokenCache } from './token-cache.js';
 
 /**
@@ -53,6 +53,8 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
   /** Holds exactly `tokens` (every token of the store, read after the change feed's start) and turns complete. */
   load(tokens: readonly Token[]): void {
     this.reading.clear();
+    // Every token may log in during the first rush after start: its mark's room is made now, not then.
+    this.journal?.reserve(tokens.length);
     this.cache.load(this.withJournal(tokens as Token[]) as MutableToken[]);
   }
 
@@ -156,10 +158,9 @@ export class CachingTokenStore<Inner extends TokenStore = TokenStore> implements
       token.lastUsed = success.newLastUsed;
       token.drift = success.drift;
       if (this.journal !== undefined) {
-        const mark: ReplayMark = { lastUsed: success.newLastUsed, drift: success.drift };
         // The journal's marks move with memory, so a reload before the next sync still sees this use.
-        this.journal.raise(token.id, mark);
-        return this.writes.journaled(token.id, mark, token.userName);
+        this.journal.raise(token.id, success.newLastUsed, success.drift);
+        return this.writes.journaled(token.id, success.newLastUsed, success.drift, token.userName);
       }
     }
     const userName = token?.userName ?? '';

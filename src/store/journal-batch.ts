@@ -1,10 +1,8 @@
 // Owns one turn's batch of replay-journal appends: one durable promise that every success of the batch shares.
-import type { ReplayJournal, ReplayMark } from './replay-journal.js';
+import type { ReplayJournal, ReplayRecord } from './replay-journal.js';
 
 /** A success waiting for the journal: its mark already moved in memory. */
-export interface JournalPending {
-  readonly tokenId: number;
-  readonly mark: ReplayMark;
+export interface JournalPending extends ReplayRecord {
   readonly userName: string;
 }
 

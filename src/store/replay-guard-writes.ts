@@ -2,7 +2,7 @@
 import type { Awaitable } from '../domain/awaitable.js';
 import type { TokenStore, TokenSuccess } from '../domain/token.js';
 import { commitJournalBatch, type JournalBatch, openJournalBatch } from './journal-batch.js';
-import type { ReplayJournal, ReplayMark } from './replay-journal.js';
+import type { ReplayJournal } from './replay-journal.js';
 
 /** A success for the database (no journal, or a token this cache does not hold). */
 interface Pending {
@@ -34,9 +34,9 @@ export class ReplayGuardWrites {
   ) {}
 
   /** Queues a use whose mark already moved in memory and in the journal's marks; answers the batch's promise. */
-  journaled(tokenId: number, mark: ReplayMark, userName: string): Promise<boolean> {
+  journaled(tokenId: number, lastUsed: number, drift: number, userName: string): Promise<boolean> {
     const batch = this.journalBatch ?? this.openJournalBatch();
-    batch.items.push({ tokenId, mark, userName });
+    batch.items.push({ tokenId, lastUsed, drift, userName });
     return batch.durable;
   }
 

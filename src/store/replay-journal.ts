@@ -14,7 +14,10 @@ import {
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { crc32 } from 'node:zlib';
+import { type ReplayMark, ReplayMarkTable } from './replay-mark-table.js';
 import { syncPath } from './sync-path.js';
+
+export type { ReplayMark } from './replay-mark-table.js';
 
 /*
  * Why a journal and not an UPDATE per login: in SQLite every accepted code rewrites a random page of the token table
@@ -26,18 +29,17 @@ import { syncPath } from './sync-path.js';
 /** token id (u32) ‖ last used (f64) ‖ drift (i32) ‖ CRC-32 of the 16 octets before (u32), big-endian. */
 export const RECORD_OCTETS = 20;
 
-export interface ReplayMark {
+/** One accepted use to record: the token and its new mark. */
+export interface ReplayRecord {
+  readonly tokenId: number;
   readonly lastUsed: number;
   readonly drift: number;
 }
 
-/** The newest mark of each token in the journal. */
-export type ReplayMarks = ReadonlyMap<number, ReplayMark>;
-
-function encode(tokenId: number, mark: ReplayMark, out: Buffer, offset: number): void {
+function encode(tokenId: number, lastUsed: number, drift: number, out: Buffer, offset: number): void {
   out.writeUInt32BE(tokenId, offset);
-  out.writeDoubleBE(mark.lastUsed, offset + 4);
-  out.writeInt32BE(mark.drift, offset + 12);
+  out.writeDoubleBE(lastUsed, offset + 4);
+  out.writeInt32BE(drift, offset + 12);
   out.writeUInt32BE(crc32(out.subarray(offset, offset + 16)), offset + 16);
 }
 
@@ -45,22 +47,23 @@ function encode(tokenId: number, mark: ReplayMark, out: Buffer, offset: number):
  * Reads every whole, intact record. A torn tail (a crash during a write) or a damaged record ends the read there:
  * what follows was never acknowledged, because an Accept waits for the sync of the batch that holds it.
  */
-export function readMarks(bytes: Uint8Array): Map<number, ReplayMark> {
+export function readMarks(bytes: Uint8Array): ReplayMarkTable {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const marks = new Map<number, ReplayMark>();
+  const marks = new ReplayMarkTable();
   for (let offset = 0; offset + RECORD_OCTETS <= buffer.length; offset += RECORD_OCTETS) {
     if (crc32(buffer.subarray(offset, offset + 16)) !== buffer.readUInt32BE(offset + 16)) break;
-    const tokenId = buffer.readUInt32BE(offset);
-    const mark = { lastUsed: buffer.readDoubleBE(offset + 4), drift: buffer.readInt32BE(offset + 12) };
-    const known = marks.get(tokenId);
-    // A6.4: the replay guard only ever moves forward.
-    if (known === undefined || mark.lastUsed > known.lastUsed) marks.set(tokenId, mark);
+    // A6.4: the replay guard only ever moves forward (`raise` keeps the newest).
+    marks.raise(
+      buffer.readUInt32BE(offset),
+      buffer.readDoubleBE(offset + 4),
+      buffer.readInt32BE(offset + 12),
+    );
   }
   return marks;
 }
 
 /** Records to append together: one write, and one sync shared with the groups around it. */
-type Batch = readonly { readonly tokenId: number; readonly mark: ReplayMark }[];
+type Batch = readonly ReplayRecord[];
 
 /** A batch waiting for the next sync; `raised` when the caller already moved its marks with `raise`. */
 interface Waiting {
@@ -82,7 +85,7 @@ export const MIN_SYNC_INTERVAL_MS = 5;
 /** The journal file of one database: appends batched by the caller, one write and one sync per group. */
 export class ReplayJournal {
   private fd: number;
-  private readonly marks: Map<number, { lastUsed: number; drift: number }>;
+  private readonly marks: ReplayMarkTable;
   private records: number;
   /** Appends waiting for the sync in progress; they share the next one (group commit). */
   private waiting: Waiting[] = [];
@@ -116,11 +119,22 @@ export class ReplayJournal {
     return new ReplayJournal(path, existing, minSyncIntervalMs);
   }
 
-  /** The newest marks, for folding into the database and for overlaying tokens read from it. */
-  get all(): ReplayMarks {
-    return this.marks;
+  /** A copy of the newest marks, for folding into the database (start and stop) and for tests. */
+  get all(): Map<number, ReplayMark> {
+    return this.marks.toMap();
   }
 
+  /** How many tokens have a mark. */
+  get markCount(): number {
+    return this.marks.size;
+  }
+
+  /** Makes room for `tokens` marks now (the login index at start), so no first login grows the table. */
+  reserve(tokens: number): void {
+    this.marks.reserve(tokens);
+  }
+
+  /** The newest mark of a token, for overlaying a token read from the database; undefined when it has none. */
   mark(tokenId: number): ReplayMark | undefined {
     return this.marks.get(tokenId);
   }
@@ -130,14 +144,8 @@ export class ReplayJournal {
    * meanwhile (its cache entry dropped) is raised to it, so the use waiting for the next sync cannot be replayed.
    * A mark whose record then fails to sync only makes the guard stricter.
    */
-  raise(tokenId: number, mark: ReplayMark): void {
-    const known = this.marks.get(tokenId);
-    if (known === undefined) this.marks.set(tokenId, { lastUsed: mark.lastUsed, drift: mark.drift });
-    else if (mark.lastUsed > known.lastUsed) {
-      // In place: one long-lived object per token instead of a new one per login for the collector to find.
-      known.lastUsed = mark.lastUsed;
-      known.drift = mark.drift;
-    }
+  raise(tokenId: number, lastUsed: number, drift: number): void {
+    this.marks.raise(tokenId, lastUsed, drift);
   }
 
   /** Appends a batch and makes it durable before returning. @throws on any I/O error (nothing is then acknowledged) */
@@ -228,7 +236,7 @@ export class ReplayJournal {
     let offset = 0;
     for (const { batch } of group) {
       for (const record of batch) {
-        encode(record.tokenId, record.mark, out, offset);
+        encode(record.tokenId, record.lastUsed, record.drift, out, offset);
         offset += RECORD_OCTETS;
       }
     }
@@ -250,28 +258,35 @@ export class ReplayJournal {
       throw error;
     }
     for (const item of group) {
-      if (!item.raised) for (const { tokenId, mark } of item.batch) this.raise(tokenId, mark);
+      if (!item.raised)
+        for (const record of item.batch) this.raise(record.tokenId, record.lastUsed, record.drift);
     }
     this.records += count;
   }
 
   /** Keeps the file near the size of what it must remember: rewrite when most records are superseded. */
   private compactIfLarge(): void {
-    if (!this.syncing && this.records > 4 * this.marks.size + 65_536) this.rewrite(this.marks);
+    if (!this.syncing && this.records > 4 * this.marks.size + 65_536) this.rewrite(false);
   }
 
-  /** Replaces the file by `marks` alone (an empty map after the database took them), atomically. */
-  rewrite(marks: ReplayMarks): void {
+  /** Empties the file and the marks, atomically: the database now holds every mark (`foldReplayJournal`). */
+  forgetFolded(): void {
+    this.rewrite(true);
+  }
+
+  /** Replaces the file by the current marks alone, or by nothing (`empty`), atomically. */
+  private rewrite(empty: boolean): void {
     this.settleNow();
     const temp = `${this.path}.new`;
     const fd = openSync(temp, 'w', 0o600);
     try {
-      const out = Buffer.allocUnsafe(marks.size * RECORD_OCTETS);
+      const out = Buffer.allocUnsafe(empty ? 0 : this.marks.size * RECORD_OCTETS);
       let offset = 0;
-      for (const [tokenId, mark] of marks) {
-        encode(tokenId, mark, out, offset);
-        offset += RECORD_OCTETS;
-      }
+      if (!empty)
+        this.marks.forEach((tokenId, lastUsed, drift) => {
+          encode(tokenId, lastUsed, drift, out, offset);
+          offset += RECORD_OCTETS;
+        });
       let written = 0;
       while (written < out.length) written += writeSync(fd, out, written);
       fsyncSync(fd);
@@ -282,11 +297,9 @@ export class ReplayJournal {
     syncPath(dirname(this.path));
     closeSync(this.fd);
     this.fd = openSync(this.path, 'a', 0o600);
-    if (marks !== this.marks) {
-      this.marks.clear();
-      for (const [tokenId, mark] of marks) this.marks.set(tokenId, mark);
-    }
-    this.records = marks.size;
+    // Only once the file is replaced: a failed rewrite leaves memory and file as they were.
+    if (empty) this.marks.clear();
+    this.records = this.marks.size;
   }
 
   /** Octets on disk (for tests and metrics). */

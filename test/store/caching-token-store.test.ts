@@ -234,7 +234,7 @@ test('complete: tokens loaded at start are raised to the replay journal marks (A
   dirs.push(dir);
   const journal = ReplayJournal.open(join(dir, 'replay'), 0);
   const id = inner.getBySerial('S-alice')!.id;
-  journal.raise(id, { lastUsed: 99, drift: 1 });
+  journal.raise(id, 99, 1);
   const cache = new CachingTokenStore(inner, (fn) => db.transaction(fn)(), journal);
   cache.load(inner.list());
   assert.equal(cache.listForUser('alice')[0]?.lastUsed, 99);

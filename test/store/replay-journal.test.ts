@@ -33,12 +33,12 @@ test('appended marks survive a reopen; the newest step of each token wins, never
   const path = join(tempDir(), 'j');
   const journal = ReplayJournal.open(path);
   journal.append([
-    { tokenId: 1, mark: { lastUsed: 100, drift: 0 } },
-    { tokenId: 2, mark: { lastUsed: 7, drift: -1 } },
+    { tokenId: 1, lastUsed: 100, drift: 0 },
+    { tokenId: 2, lastUsed: 7, drift: -1 },
   ]);
   journal.append([
-    { tokenId: 1, mark: { lastUsed: 101, drift: 1 } },
-    { tokenId: 1, mark: { lastUsed: 99, drift: 0 } },
+    { tokenId: 1, lastUsed: 101, drift: 1 },
+    { tokenId: 1, lastUsed: 99, drift: 0 },
   ]);
   assert.equal(journal.size(), 4 * RECORD_OCTETS);
   journal.close();
@@ -56,7 +56,7 @@ test('appended marks survive a reopen; the newest step of each token wins, never
 test('a torn or damaged tail (a crash during a write) is ignored: what was acknowledged stays', () => {
   const path = join(tempDir(), 'j');
   const journal = ReplayJournal.open(path);
-  journal.append([{ tokenId: 5, mark: { lastUsed: 1_700_000_000, drift: 0 } }]);
+  journal.append([{ tokenId: 5, lastUsed: 1_700_000_000, drift: 0 }]);
   journal.close();
   appendFileSync(path, Buffer.from([0, 0, 0, 5, 1, 2, 3]));
   assert.deepEqual([...ReplayJournal.open(path).all], [[5, { lastUsed: 1_700_000_000, drift: 0 }]]);
@@ -66,16 +66,37 @@ test('a torn or damaged tail (a crash during a write) is ignored: what was ackno
   assert.equal(readMarks(readFileSync(path)).size, 0, 'a record failing its CRC is not trusted');
 });
 
-test('rewrite replaces the file atomically by the given marks', () => {
+test('forgetFolded empties the file and the marks atomically; later appends start the new file', () => {
   const path = join(tempDir(), 'j');
   const journal = ReplayJournal.open(path);
-  journal.append([{ tokenId: 1, mark: { lastUsed: 3, drift: 0 } }]);
-  journal.rewrite(new Map());
+  journal.append([{ tokenId: 1, lastUsed: 3, drift: 0 }]);
+  journal.forgetFolded();
   assert.equal(journal.size(), 0);
   assert.equal(journal.all.size, 0);
-  journal.append([{ tokenId: 9, mark: { lastUsed: 4, drift: 0 } }]);
+  journal.append([{ tokenId: 9, lastUsed: 4, drift: 0 }]);
   journal.close();
   assert.deepEqual([...ReplayJournal.open(path).all.keys()], [9]);
+});
+
+test('a file mostly of superseded records is rewritten to the newest marks alone', () => {
+  const path = join(tempDir(), 'j');
+  const journal = ReplayJournal.open(path);
+  const uses = 70_000;
+  journal.append(
+    Array.from({ length: uses }, (_, i) => ({ tokenId: 1 + (i % 3), lastUsed: i, drift: i % 2 })),
+  );
+  assert.equal(journal.size(), 3 * RECORD_OCTETS, 'compacted after the append');
+  journal.append([{ tokenId: 4, lastUsed: 1, drift: 0 }]);
+  journal.close();
+  assert.deepEqual(
+    [...ReplayJournal.open(path).all],
+    [
+      [1, { lastUsed: uses - 1, drift: 1 }],
+      [2, { lastUsed: uses - 3, drift: 1 }],
+      [3, { lastUsed: uses - 2, drift: 0 }],
+      [4, { lastUsed: 1, drift: 0 }],
+    ],
+  );
 });
 
 function tokenSetup() {
@@ -111,7 +132,7 @@ test('with a journal an Accepted step goes to the journal, not the token table, 
 test('after a crash (journal not folded), tokens read back are raised to the journal; folding moves the table forward only', () => {
   const { db, inner, token, journalPath } = tokenSetup();
   const crashed = ReplayJournal.open(journalPath);
-  crashed.append([{ tokenId: token.id, mark: { lastUsed: 800, drift: 2 } }]);
+  crashed.append([{ tokenId: token.id, lastUsed: 800, drift: 2 }]);
   // No close, no fold: the process died here.
   const journal = ReplayJournal.open(journalPath);
   const cache = new CachingTokenStore(inner, (fn) => db.transaction(fn)(), journal);
@@ -133,7 +154,7 @@ test('appends that arrive within MIN_SYNC_INTERVAL_MS of a sync share the next o
   const order: string[] = [];
   const durable = (id: number) =>
     new Promise<void>((resolve, reject) => {
-      journal.appendDurable([{ tokenId: id, mark: { lastUsed: 10 + id, drift: 0 } }], (error) => {
+      journal.appendDurable([{ tokenId: id, lastUsed: 10 + id, drift: 0 }], (error) => {
         if (error !== null) return reject(error);
         // Read back by a second handle: what is acknowledged is in the file.
         assert.equal(ReplayJournal.open(path).all.get(id)?.lastUsed, 10 + id);
@@ -165,7 +186,7 @@ test('storage.replaySyncMs sets the interval: a group that arrives during a sync
   const journal = ReplayJournal.open(path, 25);
   const durable = (id: number) =>
     new Promise<number>((resolve, reject) => {
-      journal.appendDurable([{ tokenId: id, mark: { lastUsed: id, drift: 0 } }], (error) =>
+      journal.appendDurable([{ tokenId: id, lastUsed: id, drift: 0 }], (error) =>
         error === null ? resolve(performance.now()) : reject(error),
       );
     });
@@ -182,9 +203,9 @@ test('settleNow writes and syncs what waits for the interval, so a fold or a sto
   const path = join(tempDir(), 'assent.db.replay');
   const journal = ReplayJournal.open(path);
   const verdicts: (Error | null)[] = [];
-  journal.appendDurable([{ tokenId: 1, mark: { lastUsed: 5, drift: 0 } }], (error) => verdicts.push(error));
+  journal.appendDurable([{ tokenId: 1, lastUsed: 5, drift: 0 }], (error) => verdicts.push(error));
   // The first group started a sync in the pool; the second waits for the interval.
-  journal.appendDurable([{ tokenId: 2, mark: { lastUsed: 6, drift: 0 } }], (error) => verdicts.push(error));
+  journal.appendDurable([{ tokenId: 2, lastUsed: 6, drift: 0 }], (error) => verdicts.push(error));
   assert.equal(journal.all.get(2), undefined, 'not written yet');
   journal.settleNow();
   assert.deepEqual(verdicts, [null]);
