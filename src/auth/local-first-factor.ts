@@ -8,7 +8,7 @@ import { type User, UserStatus } from '../domain/user.js';
 
 export interface LocalFirstFactorDeps {
   /**
-   * With `loginUser` (the server's cache), the parsed hash and the passed result are kept with each user; it
+   * With `loginUser` (the server's cache), the parsed hash is kept with each user; it
    * answers at once from memory, or later when the user must be read from a store that answers with promises.
    */
   readonly users: UserStore & { loginUser?(name: string): Awaitable<LoginUser | undefined> };
@@ -57,14 +57,10 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
     if (deps.upgradeLegacyHashes && user.passwordHash !== null && passwords.needsRehash(user.passwordHash)) {
       upgradeHash(user.name, password);
     }
-    // Built once per cached user: the groups are the cache's frozen array, so sharing the result is safe.
-    let passed = entry.passed;
-    if (passed === undefined) {
-      const identity = Object.freeze({ name: user.name, groups: user.groups, source: LOCAL_SOURCE });
-      passed = Object.freeze({ ok: true as const, identity });
-      entry.passed = passed;
-    }
-    return passed;
+    // Built per login, not kept with the user: a result kept from each user's first login grew the heap through
+    // a morning rush of first logins (objects promoted, pages faulted in), while two short-lived objects per login
+    // cost the young generation next to nothing (docs/performance.md, 2026-12-07).
+    return { ok: true, identity: { name: user.name, groups: user.groups, source: LOCAL_SOURCE } };
   };
 
   const upgradeHash = (name: string, password: Uint8Array): void => {
@@ -89,7 +85,7 @@ export function createLocalFirstFactor(deps: LocalFirstFactorDeps): LocalFirstFa
   };
 
   const entryFor = (user: User | undefined): LoginUser | undefined =>
-    user === undefined ? undefined : { user, preparedHash: undefined, passed: undefined };
+    user === undefined ? undefined : { user, preparedHash: undefined };
   const plainEntry = (name: string): Awaitable<LoginUser | undefined> => {
     const user = users.getByName(name);
     return user instanceof Promise ? user.then(entryFor) : entryFor(user);

@@ -1,7 +1,6 @@
 // Owns the narrow interfaces (ports) the use cases need from stores and first-factor sources.
 import type { Awaitable } from './awaitable.js';
 import type { Client, NewClient } from './client.js';
-import type { FirstFactorResult } from './first-factor.js';
 import type { NewUser, User, UserStatus } from './user.js';
 
 /**
@@ -29,16 +28,14 @@ declare const preparedHashBrand: unique symbol;
 export type PreparedHash = { readonly [preparedHashBrand]: true };
 
 /**
- * A user as a user cache holds it for the login path, with slots the local first factor fills on the first login
- * and reuses after. The slots live exactly as long as this entry: any change to the user replaces the entry, so
+ * A user as a user cache holds it for the login path, with a slot for its parsed password hash (filled when the
+ * login index loads, or at the user's first login when users are read lazily). The slot lives exactly as long as this entry: any change to the user replaces the entry, so
  * nothing derived from an old password hash or old groups can outlive them.
  */
 export interface LoginUser {
   readonly user: User;
   /** The user's password hash, parsed once (`PasswordVerifier.prepare`). */
   preparedHash: PreparedHash | undefined;
-  /** The passed first factor for this user, built once: every later login shares the same frozen object. */
-  passed: FirstFactorResult | undefined;
 }
 
 /** A user store that keeps `LoginUser` entries (the server's cache); a plain store has no such method. */

@@ -191,7 +191,7 @@ export class CachingUserStore<Inner extends UserStore = UserStore> implements Us
     // One object serves every later lookup: frozen, so no caller can change what others see.
     const frozen = Object.freeze(user);
     // Slots are declared up front so every entry has the same shape (one hidden class on the hot path).
-    return { user: frozen, preparedHash: undefined, passed: undefined };
+    return { user: frozen, preparedHash: undefined };
   }
 
   private sharedGroups(groups: readonly string[]): readonly string[] {
