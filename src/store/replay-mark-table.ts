@@ -26,18 +26,22 @@ function slotsFor(marks: number): number {
  * balloon reclaims freed pages). Here every mark lives in one typed array sized at start for every token
  * (`reserve`), whose pages are touched then: moving a mark, first or not, allocates nothing.
  *
- * Keys are token ids (row ids, unsigned 32-bit; Float64 holds them exactly), found by linear probing from
- * `id mod slots`: row ids are handed out in sequence, so they spread over the table without a hash.
+ * Keys are token ids (row ids, unsigned 32-bit; Float64 holds them exactly), found by linear probing from a
+ * multiplicative (Fibonacci) hash of the id. Not from `id mod slots`: row ids come in sequence, so they would fill
+ * one run of slots, and a newer id that wraps into that run would probe through all of it.
  */
 export class ReplayMarkTable {
   private slots: Float64Array;
   private mask: number;
+  /** 32 − log2(slots): the hash's top bits pick the home slot. */
+  private shift: number;
   private count = 0;
 
   constructor(expected = 0) {
     const slots = slotsFor(expected);
     this.slots = ReplayMarkTable.emptySlots(slots);
     this.mask = slots - 1;
+    this.shift = 32 - Math.log2(slots);
   }
 
   /** Every slot written once here, so the pages are faulted in now rather than by the logins that use them. */
@@ -59,7 +63,8 @@ export class ReplayMarkTable {
   /** The slot index (times STRIDE) holding `tokenId`, or the free one where it would go. */
   private find(tokenId: number): number {
     const slots = this.slots;
-    let slot = tokenId & this.mask;
+    // 2^32 / golden ratio: consecutive ids land far apart.
+    let slot = Math.imul(tokenId, 0x9e3779b1) >>> this.shift;
     for (;;) {
       const at = slot * STRIDE;
       const key = slots[at]!;
@@ -113,6 +118,17 @@ export class ReplayMarkTable {
     return marks;
   }
 
+  /** The most occupied slots in a row: how far a lookup may have to probe (for tests). */
+  longestRun(): number {
+    let longest = 0;
+    let run = 0;
+    for (let at = 0; at < this.slots.length; at += STRIDE) {
+      run = this.slots[at] === EMPTY ? 0 : run + 1;
+      if (run > longest) longest = run;
+    }
+    return longest;
+  }
+
   /** Forgets every mark (the database took them); the table keeps its size. */
   clear(): void {
     for (let at = 0; at < this.slots.length; at += STRIDE) this.slots[at] = EMPTY;
@@ -123,6 +139,7 @@ export class ReplayMarkTable {
     const old = this.slots;
     this.slots = ReplayMarkTable.emptySlots(slots);
     this.mask = slots - 1;
+    this.shift = 32 - Math.log2(slots);
     for (let at = 0; at < old.length; at += STRIDE) {
       const key = old[at]!;
       if (key === EMPTY) continue;

@@ -8,10 +8,11 @@ import { type ReplayMark, ReplayMarkTable } from '../../src/store/replay-mark-ta
 const sorted = (marks: Map<number, ReplayMark>) => [...marks].sort((a, b) => a[0] - b[0]);
 
 test('answers as a Map of the newest mark per token would, for any sequence of raises', () => {
-  // Ids 1024 apart land on the same slot of the smallest table; the largest unsigned 32-bit ids are included.
+  // Few distinct ids (so raises repeat), sequences, and the largest unsigned 32-bit ids.
   const tokenId = fc.oneof(
     fc.integer({ min: 0, max: 40 }),
     fc.integer({ min: 0, max: 8 }).map((k) => 7 + 1024 * k),
+    fc.integer({ min: 0xffff_ff00, max: 0xffff_ffff }),
     fc.integer({ min: 0, max: 0xffff_ffff }),
   );
   const raise = fc.record({
@@ -60,4 +61,15 @@ test('an older or equal step never replaces a newer one; clear forgets every mar
   assert.equal(table.get(5), undefined);
   table.raise(5, 3, 0);
   assert.deepEqual(table.get(5), { lastUsed: 3, drift: 0 }, 'after clear a mark starts again');
+});
+
+test('row ids in sequence, then newer ids, leave no long run of slots for a lookup to walk through', () => {
+  // With the home slot at `id mod slots`, ids 1..300,000 would fill one run of 300,000 slots of the 524,288, and
+  // each newer id past 524,288 would probe through it.
+  const table = new ReplayMarkTable(300_000);
+  for (let id = 1; id <= 300_000; id++) table.raise(id, id, 0);
+  for (let id = 524_289; id <= 544_288; id++) table.raise(id, 1, 0);
+  assert.equal(table.size, 320_000);
+  assert.deepEqual(table.get(544_288), { lastUsed: 1, drift: 0 });
+  assert.ok(table.longestRun() < 200, `longest run of occupied slots: ${table.longestRun()}`);
 });
