@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { type Awaitable, whenReady } from '../domain/awaitable.js';
 import type { EnrollmentLinkStore, StoredEnrollmentLink } from '../domain/enrollment-link-store.js';
+import { StoreError, StoreErrorCode } from '../domain/ports.js';
 import { Reason } from '../domain/reason.js';
 import { secretRowKey } from '../domain/secret-row-key.js';
 
@@ -15,6 +16,18 @@ export const ENROLLMENT_CODE_PATTERN = /^[2-9A-HJ-NP-Z]{8}$/;
 const BOUNDS = { perUser: 5, perSource: 30, windowMs: 3600_000 } as const;
 /** Each node sweeps spent and expired rows at most this often, when it issues a link. */
 const SWEEP_EVERY_MS = 60_000;
+/**
+ * Draws per issue. A code already stored (open or spent in the last hour, 2^-40 against each) is drawn again;
+ * three taken in a row mean a broken random source or an absurdly full table, not bad luck.
+ */
+const DRAWS = 3;
+
+/** 8 symbols from the CSPRNG: 40 bits. */
+function drawCode(): string {
+  let code = '';
+  for (let i = 0; i < CODE_LENGTH; i++) code += ALPHABET[randomInt(ALPHABET.length)];
+  return code;
+}
 
 /** The login an open code belongs to. */
 export interface Enrollment {
@@ -41,6 +54,11 @@ export interface HeldPendingTotp {
   readonly totp: PendingTotp;
 }
 
+/** What `issue` answers: the code and its login, or the reason the bounds refused it. */
+export type IssuedCode =
+  | { readonly code: string; readonly enrollment: Enrollment }
+  | { readonly refused: Reason };
+
 const enrollmentOf = (link: StoredEnrollmentLink | undefined): Enrollment | undefined =>
   link === undefined
     ? undefined
@@ -48,8 +66,9 @@ const enrollmentOf = (link: StoredEnrollmentLink | undefined): Enrollment | unde
 
 /**
  * One open code per user, valid `lifetimeMs`, bound to the user and the login that asked for it (40 bits from the
- * CSPRNG; the public listener's per-address rate limit bounds guessing). It may be looked at (`peek`) any number of
- * times; it is spent by `take` (the web authenticator was chosen, or a TOTP token it offered is being stored).
+ * CSPRNG, drawn again when already stored; the public listener's per-address rate limit bounds guessing). It may be
+ * looked at (`peek`) any number of times; it is spent by `take` (the web authenticator was chosen, or a TOTP token
+ * it offered is being stored).
  * In the database (docs/storage.md "Logins across nodes"): any node serves the page and the first code, a restart
  * forgets nothing. Issuing is bounded per user and per source address, counted over every node's links.
  * Each method answers a value on SQLite and a promise on PostgreSQL, and throws (or rejects with) StoreError.
@@ -57,21 +76,30 @@ const enrollmentOf = (link: StoredEnrollmentLink | undefined): Enrollment | unde
 export class EnrollmentCodes {
   #sweptAt = Number.NEGATIVE_INFINITY;
 
+  /** @param draw the code source; tests force a collision with it. */
   constructor(
     private readonly store: EnrollmentLinkStore,
     private readonly lifetimeMs: number,
+    private readonly draw: () => string = drawCode,
   ) {}
 
-  /** A new code for `userName` (replacing one still open), or the reason the limits say no. */
-  issue(
+  /**
+   * A new code for `userName` (replacing one still open), or the reason the limits say no.
+   * @throws StoreError `ALREADY_EXISTS` when every draw was a code already stored; any other StoreError
+   */
+  issue(userName: string, transactionId: string, source: string, now: number): Awaitable<IssuedCode> {
+    this.sweep(now);
+    return this.#issue(userName, transactionId, source, now, 1);
+  }
+
+  #issue(
     userName: string,
     transactionId: string,
     source: string,
     now: number,
-  ): Awaitable<{ readonly code: string; readonly enrollment: Enrollment } | { readonly refused: Reason }> {
-    this.sweep(now);
-    let code = '';
-    for (let i = 0; i < CODE_LENGTH; i++) code += ALPHABET[randomInt(ALPHABET.length)];
+    attempt: number,
+  ): Awaitable<IssuedCode> {
+    const code = this.draw();
     const link: StoredEnrollmentLink = {
       key: secretRowKey(code),
       user: userName,
@@ -80,10 +108,16 @@ export class EnrollmentCodes {
       issuedAt: now,
       expiresAt: now + this.lifetimeMs,
     };
-    // A code drawn twice (2^-40 against each open one) fails its insert on the key: that login's internal error.
-    return whenReady(this.store.issue(link, BOUNDS), (issued) =>
-      issued ? { code, enrollment: enrollmentOf(link)! } : { refused: Reason.EnrollmentLimited },
-    );
+    return whenReady(this.store.issue(link, BOUNDS), (issued): Awaitable<IssuedCode> => {
+      if (issued === 'issued') return { code, enrollment: enrollmentOf(link)! };
+      if (issued === 'limited') return { refused: Reason.EnrollmentLimited };
+      // 'taken' stored and counted nothing: the next draw is this login's one issue against the bounds.
+      if (attempt < DRAWS) return this.#issue(userName, transactionId, source, now, attempt + 1);
+      throw new StoreError(
+        StoreErrorCode.AlreadyExists,
+        `issuing an enrollment link failed: ${DRAWS} codes drawn, each one already stored`,
+      );
+    });
   }
 
   /** The login of an open code, without using it up; undefined for an unknown, spent or expired one. */

@@ -29,6 +29,13 @@ export interface EnrollmentLinkBounds {
   readonly windowMs: number;
 }
 
+/**
+ * What `issue` did: `issued` (stored, the user's other open link closed); `limited`, a bound refused it; `taken`,
+ * a row (open or spent, any user's) already has its key. Neither of the last two stores, closes or counts anything,
+ * so the caller may draw another code and issue again without spending the bounds twice.
+ */
+export type EnrollmentLinkIssue = 'issued' | 'limited' | 'taken';
+
 /** A TOTP key waiting with its link for its first code (A11.4), and the key of that link, to spend it by. */
 export interface HeldTotp {
   readonly key: string;
@@ -46,9 +53,10 @@ export interface EnrollmentLinkStore {
   /**
    * Stores `link` as its user's one open link, closing any other (on every node: of two issued at once for one
    * user, one stays open), unless the user or the source ('' is not bounded) was issued its bound already within
-   * the window before `issuedAt`. @returns false when a bound refused it (nothing stored)
+   * the window before `issuedAt`, or unless its key is stored already (a code drawn twice). The bounds are looked
+   * at first: a link both over a bound and on a taken key is `limited`.
    */
-  issue(link: StoredEnrollmentLink, bounds: EnrollmentLinkBounds): Awaitable<boolean>;
+  issue(link: StoredEnrollmentLink, bounds: EnrollmentLinkBounds): Awaitable<EnrollmentLinkIssue>;
   /** The open link under `key` while it has not expired at `now`; it stays open. */
   peek(key: string, now: number): Awaitable<StoredEnrollmentLink | undefined>;
   /**

@@ -1,6 +1,7 @@
 // Issue 16: `assent backup` beside a running server, `assent restore` with its checks, `assent migrate` and
 // `storage.autoMigrate: false`, driven as an operator would: real `serve` processes, radclient and oathtool.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   copyFileSync,
@@ -16,8 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { createSealer, loadSealer, type Sealer } from '../../src/store/sealer.js';
 import { ALL_MIGRATIONS } from '../../src/store/sqlite/migrations/all-migrations.js';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
+import { SqliteEnrollmentLinkStore } from '../../src/store/sqlite/sqlite-enrollment-link-store.js';
+import { SqlitePendingTotpStore } from '../../src/store/sqlite/sqlite-pending-totp-store.js';
 import { freeUdpPort } from '../support/free-udp-port.js';
 import { cliEnv, runCli, startCli } from '../support/run-cli.js';
 import { radclient, runPeer } from '../support/run-peer.js';
@@ -155,6 +159,83 @@ test('restore refuses a backup the key file cannot open, a damaged file, a forei
     assert.deepEqual(readFileSync(join(other, 'data', 'assent.db')), before, 'nothing restored was touched');
   } finally {
     rmSync(other, { recursive: true, force: true });
+  }
+});
+
+/** Writes the one sealed secret of a backup: a TOTP key awaiting its first code, sealed by `sealer`. */
+type PendingSecret = (db: Database.Database, sealer: Sealer) => void;
+
+const portalPending =
+  (expiresAt: number): PendingSecret =>
+  (db, sealer) => {
+    const pending = {
+      key: 'p1',
+      user: 'alice',
+      label: 'phone',
+      issuer: 'Assent',
+      secret: randomBytes(20),
+      expiresAt,
+    };
+    new SqlitePendingTotpStore(db, sealer).add(pending, { perUser: 3, max: 100 });
+  };
+
+const linkPending: PendingSecret = (db, sealer) => {
+  const links = new SqliteEnrollmentLinkStore(db, sealer);
+  const now = Date.now();
+  const link = {
+    key: 'k1',
+    user: 'alice',
+    transactionId: 't1',
+    source: '',
+    issuedAt: now,
+    expiresAt: now + 600_000,
+  };
+  assert.equal(links.issue(link, { perUser: 5, perSource: 30, windowMs: 3600_000 }), 'issued');
+  assert.ok(links.holdTotp('k1', randomBytes(20), now));
+};
+
+/** A database of this schema at `file` holding nothing sealed but what `write` adds. */
+function pendingBackup(file: string, sealer: Sealer, write: PendingSecret): string {
+  const db = openSqlite(file);
+  try {
+    write(db, sealer);
+  } finally {
+    db.close();
+  }
+  return file;
+}
+
+test('restore refuses a wrong key file when the only sealed secret is a TOTP key awaiting its first code', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'assent-restore-pending-'));
+  try {
+    const env = envFor(await freeUdpPort());
+    const init = await runCli(work, ['init'], '', env);
+    assert.equal(init.code, 0, init.stderr);
+    const database = join(work, 'data', 'assent.db');
+    const before = readFileSync(database);
+    const foreign = createSealer(randomBytes(32));
+    const backups: [string, PendingSecret][] = [
+      ["the portal's (A12.6)", portalPending(Date.now() + 600_000)],
+      ["the portal's, expired", portalPending(Date.now() - 1)],
+      ["an enrollment link's (A11.4)", linkPending],
+    ];
+    for (const [i, [what, write]] of backups.entries()) {
+      const file = pendingBackup(join(work, `pending-${i}.db`), foreign, write);
+      const refused = await runCli(work, ['restore', file], '', env);
+      assert.equal(refused.code, 1, `${what}: ${refused.stdout}${refused.stderr}`);
+      assert.match(refused.stderr, /does not open this backup's secrets/, what);
+    }
+    assert.deepEqual(readFileSync(database), before, 'nothing restored was touched');
+
+    // The same backups sealed with this server's key file restore: the refusals above were the key's.
+    const own = loadSealer(join(work, 'data', 'secret.key')).sealer;
+    for (const [i, [what, write]] of backups.entries()) {
+      const file = pendingBackup(join(work, `own-${i}.db`), own, write);
+      const restored = await runCli(work, ['restore', file], '', env);
+      assert.equal(restored.code, 0, `${what}: ${restored.stderr}`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
 });
 

@@ -45,7 +45,7 @@ export function runEnrollmentLinkStoreConformance(name: string, make: MakeEnroll
     test('a link issued on one node is peeked as it was on both, any number of times; an unknown key is not', async () => {
       const { store, second } = await make();
       const issued = link('k1', 'erin', T0, '198.51.100.1');
-      assert.equal(await store.issue(issued, bounds), true);
+      assert.equal(await store.issue(issued, bounds), 'issued');
       for (const node of [store, second ?? store, store])
         assert.deepEqual(await node.peek('k1', T0 + 1), issued);
       assert.equal(await store.peek('k2', T0), undefined);
@@ -93,7 +93,7 @@ export function runEnrollmentLinkStoreConformance(name: string, make: MakeEnroll
           store.issue(link(keys[0]!, user), bounds),
           (second ?? store).issue(link(keys[1]!, user), bounds),
         ]);
-        assert.deepEqual(issued, [true, true], `round ${round}`);
+        assert.deepEqual(issued, ['issued', 'issued'], `round ${round}`);
         // Open as either node sees it: one link in all, the same on both.
         const open = new Set<string>();
         for (const node of [store, second ?? store])
@@ -102,39 +102,94 @@ export function runEnrollmentLinkStoreConformance(name: string, make: MakeEnroll
       }
     });
 
+    test("a key already stored, open or spent, any user's, is 'taken': nothing is stored, closed or counted", async () => {
+      const { store, second } = await make();
+      const other = second ?? store;
+      const tight = { perUser: 2, perSource: 2, windowMs: HOUR };
+      const erin = link('k1', 'erin', T0, '203.0.113.9');
+      assert.equal(await store.issue(erin, tight), 'issued');
+      const secret = randomBytes(20);
+      await store.holdTotp('k1', secret, T0);
+      assert.equal(
+        await other.issue(link('k1', 'bob', T0 + 1, '203.0.113.9'), tight),
+        'taken',
+        'open, another user',
+      );
+      assert.equal(await other.issue(link('k1', 'erin', T0 + 1), tight), 'taken', "open, the user's own");
+      assert.deepEqual(await store.peek('k1', T0 + 2), erin, 'the open link is as it was');
+      const held = await other.pendingTotp('erin', 'txn-k1', T0 + 2);
+      assert.equal(hex(held?.secret), hex(secret), 'its TOTP key too: the close was undone');
+      await store.take('k1', T0 + 2);
+      assert.equal(await other.issue(link('k1', 'frank', T0 + 3), tight), 'taken', 'spent');
+      // Had the taken ones counted, each of these would be over its bound.
+      assert.equal(
+        await store.issue(link('b1', 'bob', T0 + 4, '203.0.113.9'), tight),
+        'issued',
+        'per source',
+      );
+      assert.equal(await store.issue(link('e2', 'erin', T0 + 5), tight), 'issued', 'per user');
+      assert.equal(await other.issue(link('f1', 'frank', T0 + 6), tight), 'issued');
+      assert.equal(await other.issue(link('f2', 'frank', T0 + 7), tight), 'issued', 'per user, a spent key');
+      assert.equal(
+        await store.issue(link('b1', 'erin', T0 + 8), tight),
+        'limited',
+        'the bounds are looked at first',
+      );
+    });
+
+    test("two nodes issuing one key for two users at once: one link is issued, the other node hears 'taken'", async () => {
+      const { store, second } = await make();
+      for (let round = 0; round < 5; round++) {
+        const key = `twice-${round}`;
+        const [left, right] = [`left${round}`, `right${round}`] as const;
+        const answers = await Promise.all([
+          store.issue(link(key, left), bounds),
+          (second ?? store).issue(link(key, right), bounds),
+        ]);
+        assert.deepEqual([...answers].sort(), ['issued', 'taken'], `round ${round}`);
+        const winner = answers[0] === 'issued' ? left : right;
+        for (const node of [store, second ?? store])
+          assert.equal((await node.peek(key, T0 + 1))?.user, winner);
+      }
+    });
+
     test('5 links per user and 30 per source an hour, counted across nodes, spent and replaced ones too', async () => {
       const { store, second } = await make();
       const nodes = [store, second ?? store];
       for (let i = 0; i < 5; i++) {
-        assert.equal(await nodes[i % 2]!.issue(link(`u${i}`, 'erin', T0 + i), bounds), true, `link ${i}`);
+        assert.equal(await nodes[i % 2]!.issue(link(`u${i}`, 'erin', T0 + i), bounds), 'issued', `link ${i}`);
         await nodes[(i + 1) % 2]!.take(`u${i}`, T0 + i);
       }
-      assert.equal(await store.issue(link('u5', 'erin', T0 + 10), bounds), false, 'the sixth in the hour');
-      assert.equal(await (second ?? store).issue(link('u6', 'erin', T0 + 11), bounds), false);
+      assert.equal(
+        await store.issue(link('u5', 'erin', T0 + 10), bounds),
+        'limited',
+        'the sixth in the hour',
+      );
+      assert.equal(await (second ?? store).issue(link('u6', 'erin', T0 + 11), bounds), 'limited');
       assert.equal(await store.peek('u5', T0 + 12), undefined, 'a refused link is not stored');
-      assert.equal(await store.issue(link('u7', 'erin', T0 + HOUR), bounds), true, 'the hour passes');
+      assert.equal(await store.issue(link('u7', 'erin', T0 + HOUR), bounds), 'issued', 'the hour passes');
       for (let i = 0; i < 30; i++) {
         const node = nodes[i % 2]!;
         assert.equal(
           await node.issue(link(`s${i}`, `user${i}`, T0, '203.0.113.9'), bounds),
-          true,
+          'issued',
           `source ${i}`,
         );
       }
       assert.equal(
         await store.issue(link('s30', 'user30', T0, '203.0.113.9'), bounds),
-        false,
+        'limited',
         '30 per source',
       );
       assert.equal(
         await store.issue(link('s31', 'user31', T0, '203.0.113.10'), bounds),
-        true,
+        'issued',
         'another source',
       );
       for (let i = 0; i < 6; i++)
         assert.equal(
           await store.issue(link(`n${i}`, `anon${i}`, T0, ''), bounds),
-          true,
+          'issued',
           'no source: no source bound',
         );
     });
@@ -192,7 +247,7 @@ export function runEnrollmentLinkStoreConformance(name: string, make: MakeEnroll
       assert.equal(await store.sweep(T0 + HOUR, HOUR), 0);
       assert.equal(await store.sweep(T0 + HOUR + 60_000, HOUR), 1, 'the spent one too');
       for (let i = 0; i < 5; i++)
-        assert.equal(await store.issue(link(`e${i}`, 'erin', T0 + HOUR + i), bounds), true);
+        assert.equal(await store.issue(link(`e${i}`, 'erin', T0 + HOUR + i), bounds), 'issued');
     });
 
     test('the TOTP key is stored sealed and the code is not a column: no spelling of either in the table (A9.1)', async (t) => {

@@ -153,7 +153,8 @@ Example:
           answered(stores.clients.list());
           answered(stores.tokens.list());
           answered(stores.pushDevices.list());
-          const names = stores.sqlite!.prepare('SELECT name FROM server_secrets').pluck().all() as string[];
+          const db = stores.sqlite!;
+          const names = db.prepare('SELECT name FROM server_secrets').pluck().all() as string[];
           for (const name of names) {
             answered(
               stores.serverSecrets.getOrCreate(name, () => {
@@ -161,6 +162,17 @@ Example:
               }),
             );
           }
+          // TOTP keys awaiting their first code: the portal's (A12.6) and those held with enrollment links (A11.4,
+          // only open links hold one). Asked at -Infinity, so expired rows are opened too: a key file that does not
+          // open them is the wrong one whatever their age, and a backup may hold no other sealed secret.
+          const always = Number.NEGATIVE_INFINITY;
+          const pendings = db.prepare('SELECT key FROM pending_totps').pluck().all() as string[];
+          for (const key of pendings) answered(stores.pendingTotps.find(key, always));
+          const held = db
+            .prepare('SELECT user_name, transaction_id FROM enrollment_links WHERE totp_sealed IS NOT NULL')
+            .all() as { user_name: string; transaction_id: string }[];
+          for (const link of held)
+            answered(stores.enrollmentLinks.pendingTotp(link.user_name, link.transaction_id, always));
         } finally {
           answered(stores.close());
         }

@@ -1,6 +1,7 @@
 // Owns the in-process EnrollmentLinkStore: the conformance suite's reference and the stores of tests.
 import type {
   EnrollmentLinkBounds,
+  EnrollmentLinkIssue,
   EnrollmentLinkStore,
   HeldTotp,
   StoredEnrollmentLink,
@@ -15,19 +16,21 @@ interface Row extends StoredEnrollmentLink {
 export class MemoryEnrollmentLinkStore implements EnrollmentLinkStore {
   readonly #rows = new Map<string, Row>();
 
-  issue(link: StoredEnrollmentLink, bounds: EnrollmentLinkBounds): boolean {
+  issue(link: StoredEnrollmentLink, bounds: EnrollmentLinkBounds): EnrollmentLinkIssue {
     const since = link.issuedAt - bounds.windowMs;
     const recent = [...this.#rows.values()].filter((r) => r.issuedAt > since);
-    if (recent.filter((r) => r.user === link.user).length >= bounds.perUser) return false;
+    if (recent.filter((r) => r.user === link.user).length >= bounds.perUser) return 'limited';
     const fromSource = recent.filter((r) => r.source === link.source);
-    if (link.source !== '' && fromSource.length >= bounds.perSource) return false;
+    if (link.source !== '' && fromSource.length >= bounds.perSource) return 'limited';
+    // The databases' primary key: before the close, so a taken key leaves the user's open link as it was.
+    if (this.#rows.has(link.key)) return 'taken';
     for (const row of this.#rows.values()) {
       if (row.user !== link.user || !row.open) continue;
       row.open = false;
       row.totp = undefined;
     }
     this.#rows.set(link.key, { ...link, open: true, totp: undefined });
-    return true;
+    return 'issued';
   }
 
   peek(key: string, now: number): StoredEnrollmentLink | undefined {

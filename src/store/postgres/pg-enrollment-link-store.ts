@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import type {
   EnrollmentLinkBounds,
+  EnrollmentLinkIssue,
   EnrollmentLinkStore,
   HeldTotp,
   StoredEnrollmentLink,
@@ -17,7 +18,7 @@ import {
   valuesOfLink,
 } from '../enrollment-link-rows.js';
 import type { Sealer } from '../sealer.js';
-import { type NamedStatement, queryOrFail, toStoreError } from './pg-errors.js';
+import { isUniqueViolation, type NamedStatement, queryOrFail, toStoreError } from './pg-errors.js';
 import { enrollmentSourceLock, enrollmentUserLock } from './pg-locks.js';
 import { inTransaction } from './pg-transaction.js';
 
@@ -79,7 +80,7 @@ export class PgEnrollmentLinkStore implements EnrollmentLinkStore {
     this.#sealer = sealer;
   }
 
-  async issue(link: StoredEnrollmentLink, bounds: EnrollmentLinkBounds): Promise<boolean> {
+  async issue(link: StoredEnrollmentLink, bounds: EnrollmentLinkBounds): Promise<EnrollmentLinkIssue> {
     const action = 'issuing an enrollment link';
     const since = link.issuedAt - bounds.windowMs;
     try {
@@ -88,17 +89,22 @@ export class PgEnrollmentLinkStore implements EnrollmentLinkStore {
       return await inTransaction(this.#pool, async (client) => {
         await queryOrFail(client, LOCK, [...enrollmentUserLock(link.user)], action);
         const mine = await queryOrFail<{ n: number }>(client, COUNT_USER, [link.user, since], action);
-        if ((mine.rows[0]?.n ?? 0) >= bounds.perUser) return false;
+        if ((mine.rows[0]?.n ?? 0) >= bounds.perUser) return 'limited';
         if (link.source !== '') {
           await queryOrFail(client, LOCK, [...enrollmentSourceLock(link.source)], action);
           const theirs = await queryOrFail<{ n: number }>(client, COUNT_SOURCE, [link.source, since], action);
-          if ((theirs.rows[0]?.n ?? 0) >= bounds.perSource) return false;
+          if ((theirs.rows[0]?.n ?? 0) >= bounds.perSource) return 'limited';
         }
         await queryOrFail(client, CLOSE, [link.user], action);
-        await queryOrFail(client, INSERT, valuesOfLink(link), action);
-        return true;
+        // Not through queryOrFail: the catch below must see the driver's error, and which constraint refused.
+        await client.query({ ...INSERT, values: valuesOfLink(link) });
+        return 'issued';
       });
     } catch (error) {
+      // A code drawn twice, against a stored row or one another node is inserting for another user right now (its
+      // user lock is not ours): the primary key refuses it and the transaction rolls back, the close with it, so
+      // nothing is stored or counted. A failure of the open-link index stays an error.
+      if (isUniqueViolation(error, 'enrollment_links_pkey')) return 'taken';
       throw toStoreError(error, action);
     }
   }

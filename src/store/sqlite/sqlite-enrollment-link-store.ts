@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import type {
   EnrollmentLinkBounds,
+  EnrollmentLinkIssue,
   EnrollmentLinkStore,
   HeldTotp,
   StoredEnrollmentLink,
@@ -17,7 +18,7 @@ import {
   valuesOfLink,
 } from '../enrollment-link-rows.js';
 import type { Sealer } from '../sealer.js';
-import { toStoreError } from './sqlite-errors.js';
+import { isPrimaryKeyViolation, toStoreError } from './sqlite-errors.js';
 
 type Values = ReturnType<typeof valuesOfLink>;
 
@@ -28,7 +29,7 @@ type Values = ReturnType<typeof valuesOfLink>;
  */
 export class SqliteEnrollmentLinkStore implements EnrollmentLinkStore {
   readonly #sealer: Sealer;
-  readonly #issue: (values: Values, bounds: EnrollmentLinkBounds) => boolean;
+  readonly #issue: (values: Values, bounds: EnrollmentLinkBounds) => EnrollmentLinkIssue;
   readonly #peek: Database.Statement<[string, number], EnrollmentLinkRow>;
   readonly #take: Database.Statement<[string, number], EnrollmentLinkRow>;
   readonly #hold: Database.Statement<[string, string, number], EnrollmentLinkRow>;
@@ -54,11 +55,11 @@ export class SqliteEnrollmentLinkStore implements EnrollmentLinkStore {
     const issue = db.transaction((values: Values, bounds: EnrollmentLinkBounds) => {
       const [, user, , source, issuedAt] = values;
       const since = issuedAt - bounds.windowMs;
-      if ((byUser.get(user, since) ?? 0) >= bounds.perUser) return false;
-      if (source !== '' && (bySource.get(source, since) ?? 0) >= bounds.perSource) return false;
+      if ((byUser.get(user, since) ?? 0) >= bounds.perUser) return 'limited';
+      if (source !== '' && (bySource.get(source, since) ?? 0) >= bounds.perSource) return 'limited';
       close.run(user);
       insert.run(...values);
-      return true;
+      return 'issued';
     });
     this.#issue = (values, bounds) => issue.immediate(values, bounds);
     const open = "key = ? AND state = 'open' AND expires_at > ?";
@@ -78,10 +79,13 @@ export class SqliteEnrollmentLinkStore implements EnrollmentLinkStore {
     this.#sweep = db.prepare('DELETE FROM enrollment_links WHERE expires_at <= ? AND issued_at <= ?');
   }
 
-  issue(link: StoredEnrollmentLink, bounds: EnrollmentLinkBounds): boolean {
+  issue(link: StoredEnrollmentLink, bounds: EnrollmentLinkBounds): EnrollmentLinkIssue {
     try {
       return this.#issue(valuesOfLink(link), bounds);
     } catch (error) {
+      // A code drawn twice: the key's primary key refuses the insert and the transaction rolls back, the close
+      // with it, so nothing is stored or counted. A failure of the open-link index stays an error.
+      if (isPrimaryKeyViolation(error)) return 'taken';
       throw toStoreError(error, 'issuing an enrollment link');
     }
   }

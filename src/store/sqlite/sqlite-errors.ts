@@ -12,6 +12,11 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** True for a PRIMARY KEY failure only: a row with the key exists (a UNIQUE index's failure is not one). */
+export function isPrimaryKeyViolation(error: unknown): boolean {
+  return sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
 /**
  * Wraps anything thrown by the driver as `STORE_UNAVAILABLE` (busy, I/O error, corrupt file …), keeping it as the
  * cause; a StoreError passes through unchanged.
