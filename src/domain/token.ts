@@ -1,8 +1,7 @@
 // Owns the second-factor token model (TOTP, HOTP, backup codes) and the TokenStore port.
 
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
-import { preparePadStates } from '../otp/hmac-sha1.js';
-import { OtpAlgorithm } from '../otp/otp-algorithm.js';
+import type { OtpAlgorithm } from '../otp/otp-algorithm.js';
 import type { Awaitable } from './awaitable.js';
 
 export type { OtpAlgorithm };
@@ -164,14 +163,4 @@ export function hashBackupCode(salt: Uint8Array, code: string): Uint8Array {
 /** Constant-time equality of two code hashes. */
 export function backupHashesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/**
- * Readies the HMAC-SHA-1 keys of `tokens` for checking codes (their pad states computed once, into one buffer):
- * the login index does this at load, so a first login after a restart does no key set-up.
- */
-export function prepareCodeKeys(tokens: readonly Token[]): void {
-  const keys: Uint8Array[] = [];
-  for (const token of tokens) if (token.algorithm === OtpAlgorithm.SHA1) keys.push(token.secret);
-  preparePadStates(keys);
 }

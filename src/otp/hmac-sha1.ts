@@ -13,12 +13,22 @@ const state = new Int32Array(5);
 const out = new Uint8Array(20);
 
 /**
- * A key carrying its pad states: [inner pad state (5 words), outer pad state (5 words)]. The states ride on the
- * key object itself (secrets of indexed tokens are stable objects): a property load, where a WeakMap of 300,000
- * keys cost a hash lookup per code and made every full garbage collection walk its entries.
+ * A key carrying its pad states: [inner pad state (5 words), outer pad state (5 words)]. For a key that was not
+ * packed (below), the states ride on the key object itself: a property load, where a WeakMap of 300,000 keys cost
+ * a hash lookup per code and made every full garbage collection walk its entries.
  */
 interface KeyWithPads extends Uint8Array {
   hmacSha1Pads?: Int32Array;
+}
+
+/** The buffer of a slab `packKeysWithPadStates` filled: a word view of all of it, to read pad states from. */
+interface PaddedSlab extends ArrayBuffer {
+  hmacSha1PadWords?: Int32Array;
+}
+
+/** Octets a packed key takes: the key to a word boundary, then its 10 words of pad states, in 64-octet units. */
+function packedOctets(keyLength: number): number {
+  return Math.ceil((((keyLength + 3) & ~3) + 40) / 64) * 64;
 }
 
 function compress(h: Int32Array, block: Int32Array): void {
@@ -74,22 +84,52 @@ function compress(h: Int32Array, block: Int32Array): void {
 
 const INITIAL = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 | 0];
 
-function padStatesOf(key: Uint8Array): Int32Array {
-  const pads = (key as KeyWithPads).hmacSha1Pads;
-  if (pads !== undefined) return pads;
-  return attachPads(key, new Int32Array(10));
-}
-
 /**
- * Computes the pad states of every key into one buffer, each key keeping its view: the login index does this at
- * load, so a user's first code after a restart costs what a later one does (two compressions, no key set-up).
+ * Copies `keys` into one shared slab, each key followed by its pad states (a 20-octet key and its 40 octets of
+ * states take 64), and returns the copies in order. The login index does this at load, so a user's first code
+ * after a restart costs what a later one does (two compressions, no key set-up), and a code reads the states from
+ * beside its key: no view object of their own (about 100 octets each) and no property table on the key.
+ * Only the returned views find their states this way; a narrower view of one of them would not.
  */
-export function preparePadStates(keys: readonly Uint8Array[]): void {
-  const all = new Int32Array(10 * keys.length);
-  for (let i = 0; i < keys.length; i++) attachPads(keys[i]!, all.subarray(i * 10, i * 10 + 10));
+export function packKeysWithPadStates(keys: readonly Uint8Array[]): Uint8Array[] {
+  let octets = 0;
+  for (const key of keys) octets += packedOctets(key.length);
+  const slab = new Uint8Array(octets);
+  const words = new Int32Array(slab.buffer);
+  const packed: Uint8Array[] = [];
+  let offset = 0;
+  for (const key of keys) {
+    slab.set(key, offset);
+    computePads(key, words, (offset + ((key.length + 3) & ~3)) >>> 2);
+    packed.push(slab.subarray(offset, offset + key.length));
+    offset += packedOctets(key.length);
+  }
+  (slab.buffer as PaddedSlab).hmacSha1PadWords = words;
+  return packed;
 }
 
-function attachPads(key: Uint8Array, pads: Int32Array): Int32Array {
+/** Where the next compressions read `key`'s pad states: `padWords` from word `padAt` on. */
+let padWords: Int32Array = new Int32Array(10);
+let padAt = 0;
+
+function locatePads(key: Uint8Array): void {
+  const slab = (key.buffer as PaddedSlab).hmacSha1PadWords;
+  if (slab !== undefined) {
+    padWords = slab;
+    padAt = (key.byteOffset + ((key.length + 3) & ~3)) >>> 2;
+    return;
+  }
+  let own = (key as KeyWithPads).hmacSha1Pads;
+  if (own === undefined) {
+    own = new Int32Array(10);
+    computePads(key, own, 0);
+    (key as KeyWithPads).hmacSha1Pads = own;
+  }
+  padWords = own;
+  padAt = 0;
+}
+
+function computePads(key: Uint8Array, into: Int32Array, at: number): void {
   // RFC 2104 §2: keys longer than a block are hashed first.
   const k = key.length > BLOCK ? new Uint8Array(createHash('sha1').update(key).digest()) : key;
   for (let half = 0; half < 2; half++) {
@@ -101,10 +141,8 @@ function attachPads(key: Uint8Array, pads: Int32Array): Int32Array {
       w[i] = word;
     }
     compress(state, w);
-    pads.set(state, half * 5);
+    into.set(state, at + half * 5);
   }
-  (key as KeyWithPads).hmacSha1Pads = pads;
-  return pads;
 }
 
 /**
@@ -112,9 +150,11 @@ function attachPads(key: Uint8Array, pads: Int32Array): Int32Array {
  * overwrites: read it before calling again.
  */
 export function hmacSha1Counter(key: Uint8Array, high: number, low: number): Uint8Array {
-  const pads = padStatesOf(key);
+  locatePads(key);
+  const pads = padWords;
+  const at = padAt;
   // Inner: the 8-octet message, the 0x80 pad, and the length (64 + 8 octets = 576 bits) in one block.
-  for (let i = 0; i < 5; i++) state[i] = pads[i]!;
+  for (let i = 0; i < 5; i++) state[i] = pads[at + i]!;
   w.fill(0, 0, 16);
   w[0] = high | 0;
   w[1] = low | 0;
@@ -126,7 +166,7 @@ export function hmacSha1Counter(key: Uint8Array, high: number, low: number): Uin
   for (let i = 0; i < 5; i++) w[i] = state[i]!;
   w[5] = 0x80000000 | 0;
   w[15] = (BLOCK + 20) * 8;
-  for (let i = 0; i < 5; i++) state[i] = pads[i + 5]!;
+  for (let i = 0; i < 5; i++) state[i] = pads[at + 5 + i]!;
   compress(state, w);
   for (let i = 0; i < 5; i++) {
     const word = state[i]!;

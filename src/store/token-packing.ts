@@ -1,18 +1,16 @@
-// Owns packing the cached tokens for memory: seeds in one shared buffer, repeated text kept once, keys prepared.
-import { prepareCodeKeys } from '../domain/token.js';
+// Owns packing the cached tokens for memory: seeds in shared buffers, repeated text kept once, keys prepared.
+import { packKeysWithPadStates } from '../otp/hmac-sha1.js';
+import { OtpAlgorithm } from '../otp/otp-algorithm.js';
 import type { MutableToken } from './token-cache.js';
 
 /**
  * Memory of the index: each unsealed seed came in its own ArrayBuffer (about 200 bytes of bookkeeping for 20 bytes
- * of key, and work for every garbage collection); they move into one shared buffer, each token keeping a view. Text
- * that repeats across rows (type, algorithm, label, the import's time stamp) is kept once. HMAC-SHA-1 keys get
- * their pad states here too (otp/hmac-sha1.ts), so a first login does no key set-up.
+ * of key, and work for every garbage collection); they move into shared buffers, each token keeping a view. Text
+ * that repeats across rows (type, algorithm, label, the import's time stamp) is kept once. HMAC-SHA-1 keys are
+ * packed with their pad states beside them (otp/hmac-sha1.ts), so a first login does no key set-up.
  */
 export function packForIndex(tokens: Iterable<MutableToken>): void {
   const all = [...tokens];
-  let bytes = 0;
-  for (const token of all) bytes += token.secret.length;
-  const slab = new Uint8Array(bytes);
   const text = new Map<string, string>();
   const once = (value: string): string => {
     const known = text.get(value);
@@ -20,16 +18,25 @@ export function packForIndex(tokens: Iterable<MutableToken>): void {
     text.set(value, value);
     return value;
   };
-  let offset = 0;
+  const sha1: MutableToken[] = [];
+  let otherOctets = 0;
   for (const token of all) {
-    const length = token.secret.length;
-    slab.set(token.secret, offset);
-    token.secret = slab.subarray(offset, offset + length);
-    offset += length;
+    if (token.algorithm === OtpAlgorithm.SHA1) sha1.push(token);
+    else otherOctets += token.secret.length;
     token.type = once(token.type) as MutableToken['type'];
     token.algorithm = once(token.algorithm) as MutableToken['algorithm'];
     token.label = once(token.label);
     token.createdAt = once(token.createdAt);
   }
-  prepareCodeKeys(all);
+  const packed = packKeysWithPadStates(sha1.map((token) => token.secret));
+  for (let i = 0; i < sha1.length; i++) sha1[i]!.secret = packed[i]!;
+  const slab = new Uint8Array(otherOctets);
+  let offset = 0;
+  for (const token of all) {
+    if (token.algorithm === OtpAlgorithm.SHA1) continue;
+    const length = token.secret.length;
+    slab.set(token.secret, offset);
+    token.secret = slab.subarray(offset, offset + length);
+    offset += length;
+  }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { hmacSha1Counter, preparePadStates } from '../../src/otp/hmac-sha1.js';
+import { hmacSha1Counter, packKeysWithPadStates } from '../../src/otp/hmac-sha1.js';
 
 function reference(key: Uint8Array, high: number, low: number): Uint8Array {
   const message = Buffer.alloc(8);
@@ -42,12 +42,24 @@ test('the key pads are cached per key object, and a different key object with ot
   assert.equal(Buffer.from(hmacSha1Counter(a, 0, 7)).toString('hex'), first);
 });
 
-test('pad states prepared for many keys at once (the login index at load) give the same HMACs, long keys too', () => {
-  const keys = [20, 32, 64, 65, 100].map((length, i) => new Uint8Array(length).fill(i + 3));
-  const expected = keys.map((key) => reference(key, 1, 99));
-  const prepared = keys.map((key) => Uint8Array.from(key));
-  preparePadStates(prepared);
-  prepared.forEach((key, i) => {
-    assert.deepEqual(new Uint8Array(hmacSha1Counter(key, 1, 99)), expected[i]);
-  });
+test('keys packed with their pad states (the login index at load) keep their octets and give the same HMACs', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ minLength: 1, maxLength: 100 }), { minLength: 1, maxLength: 20 }),
+      fc.integer({ min: 0, max: 0xffffffff }),
+      (keys, low) => {
+        const packed = packKeysWithPadStates(keys);
+        assert.equal(packed.length, keys.length);
+        packed.forEach((key, i) => {
+          assert.deepEqual(key, keys[i], 'the same octets, in order');
+          assert.equal(key.byteOffset % 64, 0, 'each key starts its own 64-octet unit');
+        });
+        // Every key once more after all were packed: no key's states overwrote a neighbour's.
+        packed.forEach((key, i) => {
+          assert.deepEqual(new Uint8Array(hmacSha1Counter(key, 3, low)), reference(keys[i]!, 3, low));
+        });
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
