@@ -24,6 +24,8 @@ export interface FirstLoginPass {
   readonly slices: number;
   /** The first user each server takes (the users before it were taken by earlier passes or rounds). */
   readonly startUser: (serverName: string) => number;
+  /** Users in the data: a slice that could run past the last one (and wrap to users seen) is not taken. */
+  readonly users: number;
   readonly quietWait: number;
   /** Appended to the server's name in the row: ` (first login)`. */
   readonly rowSuffix: string;
@@ -37,6 +39,8 @@ export interface FirstLoginPassResult {
   readonly paired: Readonly<Record<string, number[]>>;
   /** Every slice's figures, in the order taken. */
   readonly figures: readonly FlowFigures[];
+  /** Why the pass ended before its last slice, when it did. */
+  readonly endedEarly?: string;
 }
 
 /**
@@ -52,7 +56,10 @@ export async function runFirstLoginPass(pass: FirstLoginPass): Promise<FirstLogi
   for (const t of pass.targets) nextUser.set(t.server.name, pass.startUser(t.server.name));
   const paired: Record<string, number[]> = {};
   const figures: FlowFigures[] = [];
-  for (let slice = 0; slice < pass.slices; slice++) {
+  /** Per server, its fastest slice so far (flows per second): what the next slice may take. */
+  const fastest = new Map<string, number>();
+  let endedEarly: string | undefined;
+  slices: for (let slice = 0; slice < pass.slices; slice++) {
     const order = slice % 2 === 0 ? pass.targets : [...pass.targets].reverse();
     const thisSlice = new Map<string, FlowFigures>();
     for (const [i, t] of order.entries()) {
@@ -61,9 +68,15 @@ export async function runFirstLoginPass(pass: FirstLoginPass): Promise<FirstLogi
       if (first || secondsLeftInStep() < sliceSeconds + OVERHEAD_SECONDS) await waitForFreshStep();
       const name = t.server.name;
       const firstUser = nextUser.get(name)!;
+      const left = pass.users - firstUser;
+      if (left <= 0 || (fastest.get(name) ?? 0) * sliceSeconds * 1.2 > left) {
+        endedEarly = `${name} has ${Math.max(0, left)} users left for slice ${slice + 1} of ${pass.slices}`;
+        break slices;
+      }
       const shape = { ...pass.shape, warmupSeconds: 0, durationSeconds: sliceSeconds, firstUser };
       const f = await measureFlowsWithLoadgen(t.server, t.port, shape, LOADGEN_CPU, t.databasePid);
       nextUser.set(name, firstUser + f.usersTaken);
+      fastest.set(name, Math.max(fastest.get(name) ?? 0, f.requestsPerSecond));
       figures.push(f);
       thisSlice.set(name, f);
       pass.record({ ...f, server: `${name}${pass.rowSuffix}` });
@@ -75,7 +88,7 @@ export async function runFirstLoginPass(pass: FirstLoginPass): Promise<FirstLogi
         paired[name] = [...(paired[name] ?? []), fr.serverCpuUsPerRequest / cpuUsPerRequestWithDatabase(as)];
     }
   }
-  return { nextUser, paired, figures };
+  return { nextUser, paired, figures, ...(endedEarly === undefined ? {} : { endedEarly }) };
 }
 
 /** A note giving the slice-by-slice ratios of one pass and their median, when there was more than one slice. */

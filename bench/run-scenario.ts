@@ -100,15 +100,16 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
     shape: flows,
     seconds,
     slices: args.firstSlices,
+    users,
     quietWait: args.quietWait,
     rowSuffix,
     record,
   });
   if (flowShape && args.totpPrime > 0) {
     // Users neither server has seen since it started: Assent reads them from its login index (or, with
-    // `storage.loginIndex: lazy`, from the database), and keeps what a first login leaves (the replay guard's
-    // mark, the passed first factor). The pass is shown on its own rows; the rounds after it take users from 0
-    // again, all of whom it covered as long as it ran at least as far as one round goes.
+    // `storage.loginIndex: lazy`, from the database), and marks each token's first accepted step in the replay
+    // guard's table. The pass is shown on its own rows; the rounds after it take users from 0 again, all of whom
+    // it covered as long as it ran at least as far as one round goes.
     process.stderr.write(
       `bench: first-login pass, ${args.totpPrime} s per server in ${args.firstSlices} slice(s)\n`,
     );
@@ -118,6 +119,10 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
     });
     for (const [name, next] of pass.nextUser) primeFlows.set(name, next);
     notes.push(...slicedRatioNotes('first logins', pass.paired));
+    if (pass.endedEarly)
+      notes.push(
+        `first-login pass ended early (${pass.endedEarly}): raise --totp-users or lower --totp-prime`,
+      );
   }
   if (!flowShape && args.papPrime > 0) {
     // The same first-login pass for PAP: users 0… in turn, none seen before by either server.
@@ -194,6 +199,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
         startUser: (name) => lateTargets.find((l) => l.target.server.name === name)!.firstUser,
       });
       notes.push(...slicedRatioNotes('late first logins', pass.paired));
+      if (pass.endedEarly) notes.push(`late first-login pass ended early (${pass.endedEarly})`);
     }
   }
   if (args.radblast && !totp) {
