@@ -32,6 +32,11 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
                      (default 1, at most 10) that the servers take in turn, each on users it has not seen;
                      the report adds the slice-by-slice ratios and their median. Memory speed on a virtual
                      machine drifts within a minute: pairs measured seconds apart compare more fairly
+  --slice-warmup S   TOTP scenarios: seconds of first logins before each first-login slice is measured
+                     (default 1; 0 = none). A server idle for the seconds the other one took pays its first
+                     second of load again (the collector gave memory back; here each page costs a fault of
+                     ~11 µs); the rounds have --warmup for the same reason. The warm-up logs in unseen users
+                     too, so every measured flow is still a first login
   --pap-prime S      pap: before round 1, one pass of S seconds per server (default 0 = none) over users
                      not yet seen, reported as the "first login" row; give --users large enough that the
                      pass does not wrap (rate × S), e.g. --users 300000 --pap-prime 6
@@ -85,6 +90,8 @@ export interface BenchArgs {
   /** Seconds of the TOTP scenarios' pass of first logins after the rounds (0: none). */
   readonly lateFirst: number;
   readonly firstSlices: number;
+  /** `--slice-warmup`: unmeasured seconds of first logins before each first-login slice. */
+  readonly sliceWarmup: number;
   readonly papPrime: number;
   readonly warmup: number;
   readonly window: number;
@@ -147,6 +154,7 @@ export function parseBenchArgs(): BenchArgs {
       'totp-prime': { type: 'string', default: '28' },
       'late-first': { type: 'string', default: '0' },
       'first-slices': { type: 'string', default: '1' },
+      'slice-warmup': { type: 'string', default: '1' },
       warmup: { type: 'string', default: '2' },
       window: { type: 'string', default: '64' },
       'totp-window': { type: 'string', default: '256' },
@@ -190,6 +198,7 @@ export function parseBenchArgs(): BenchArgs {
     totpPrime,
     lateFirst: num('late-first', values['late-first'], 0, 28),
     firstSlices: Math.trunc(num('first-slices', values['first-slices'], 1, 10)),
+    sliceWarmup: num('slice-warmup', values['slice-warmup'], 0, 10),
     papPrime: num('pap-prime', values['pap-prime'], 0, 60),
     users: num('users', values.users, 1, 1_000_000),
     totpUsers: num('totp-users', values['totp-users'], 1, 1_000_000),

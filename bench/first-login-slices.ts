@@ -22,6 +22,8 @@ export interface FirstLoginPass {
   /** Measured seconds per server, split evenly over the slices. */
   readonly seconds: number;
   readonly slices: number;
+  /** Unmeasured seconds of first logins before each slice (the server's first second after idling). */
+  readonly warmupSeconds: number;
   /** The first user each server takes (the users before it were taken by earlier passes or rounds). */
   readonly startUser: (serverName: string) => number;
   /** Users in the data: a slice that could run past the last one (and wrap to users seen) is not taken. */
@@ -49,9 +51,14 @@ export interface FirstLoginPassResult {
  * slices of a few seconds, the order alternating, each pair is measured under nearly the same conditions, and
  * the median of the pairs is the comparison. Each slice must fit in one 30 s TOTP step (FreeRADIUS takes no code
  * of the step before), so a slice that would not waits for the next step; no user is taken twice by one server.
+ * Each slice starts with `warmupSeconds` of first logins that are not measured: a server that stood idle while
+ * the other took its slice pays for its first second of load again (V8 gave back the young generation's pages;
+ * faulting 32 MiB in again costs ~0.35 s of CPU on this machine, docs/performance.md), as it does once after any
+ * idle spell, and the rounds leave that out with their own warm-up.
  */
 export async function runFirstLoginPass(pass: FirstLoginPass): Promise<FirstLoginPassResult> {
   const sliceSeconds = pass.seconds / pass.slices;
+  const runSeconds = sliceSeconds + pass.warmupSeconds;
   const nextUser = new Map<string, number>();
   for (const t of pass.targets) nextUser.set(t.server.name, pass.startUser(t.server.name));
   const paired: Record<string, number[]> = {};
@@ -65,15 +72,20 @@ export async function runFirstLoginPass(pass: FirstLoginPass): Promise<FirstLogi
     for (const [i, t] of order.entries()) {
       await quiet(pass.quietWait);
       const first = slice === 0 && i === 0;
-      if (first || secondsLeftInStep() < sliceSeconds + OVERHEAD_SECONDS) await waitForFreshStep();
+      if (first || secondsLeftInStep() < runSeconds + OVERHEAD_SECONDS) await waitForFreshStep();
       const name = t.server.name;
       const firstUser = nextUser.get(name)!;
       const left = pass.users - firstUser;
-      if (left <= 0 || (fastest.get(name) ?? 0) * sliceSeconds * 1.2 > left) {
+      if (left <= 0 || (fastest.get(name) ?? 0) * runSeconds * 1.2 > left) {
         endedEarly = `${name} has ${Math.max(0, left)} users left for slice ${slice + 1} of ${pass.slices}`;
         break slices;
       }
-      const shape = { ...pass.shape, warmupSeconds: 0, durationSeconds: sliceSeconds, firstUser };
+      const shape = {
+        ...pass.shape,
+        warmupSeconds: pass.warmupSeconds,
+        durationSeconds: sliceSeconds,
+        firstUser,
+      };
       const f = await measureFlowsWithLoadgen(t.server, t.port, shape, LOADGEN_CPU, t.databasePid);
       nextUser.set(name, firstUser + f.usersTaken);
       fastest.set(name, Math.max(fastest.get(name) ?? 0, f.requestsPerSecond));

@@ -100,6 +100,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
     shape: flows,
     seconds,
     slices: args.firstSlices,
+    warmupSeconds: args.sliceWarmup,
     users,
     quietWait: args.quietWait,
     rowSuffix,
@@ -183,7 +184,11 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
       const firstUser = Math.max(primeFlows.get(name) ?? 0, ...mine.map((f) => f.usersTaken));
       // The generator wraps to user 0 (seen) at the end: run only as long as the fastest rate so far leaves unseen.
       const fastest = Math.max(1, ...mine.map((f) => f.requestsPerSecond));
-      const seconds = Math.min(args.lateFirst, Math.floor((0.8 * (users - firstUser)) / fastest));
+      // Each slice's warm-up takes unseen users too.
+      const seconds = Math.min(
+        args.lateFirst,
+        Math.floor((0.8 * (users - firstUser)) / fastest - args.firstSlices * args.sliceWarmup),
+      );
       if (seconds < 2) {
         notes.push(`${name}: no late first-login pass, too few users left; raise --totp-users`);
         continue;
