@@ -1,7 +1,8 @@
 // Owns the second-factor token model (TOTP, HOTP, backup codes) and the TokenStore port.
 
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
-import type { OtpAlgorithm } from '../otp/otp-algorithm.js';
+import { packKeysWithPadStates } from '../otp/hmac-sha1.js';
+import { OtpAlgorithm } from '../otp/otp-algorithm.js';
 import type { Awaitable } from './awaitable.js';
 
 export type { OtpAlgorithm };
@@ -163,4 +164,17 @@ export function hashBackupCode(salt: Uint8Array, code: string): Uint8Array {
 /** Constant-time equality of two code hashes. */
 export function backupHashesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Whether codes of `token` are checked by the hand-written HMAC-SHA-1, whose keys can be packed for it. */
+export function hasSha1Key(token: Pick<Token, 'algorithm'>): boolean {
+  return token.algorithm === OtpAlgorithm.SHA1;
+}
+
+/**
+ * Copies of the keys of `tokens` (SHA-1 ones: `hasSha1Key`), in order, each beside its HMAC-SHA-1 pad states in one
+ * shared slab (otp/hmac-sha1.ts): the login index does this at load, so a first login does no key set-up.
+ */
+export function packSha1Keys(tokens: readonly Token[]): Uint8Array[] {
+  return packKeysWithPadStates(tokens.map((token) => token.secret));
 }

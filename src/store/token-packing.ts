@@ -1,6 +1,5 @@
 // Owns packing the cached tokens for memory: seeds in shared buffers, repeated text kept once, keys prepared.
-import { packKeysWithPadStates } from '../otp/hmac-sha1.js';
-import { OtpAlgorithm } from '../otp/otp-algorithm.js';
+import { hasSha1Key, packSha1Keys } from '../domain/token.js';
 import type { MutableToken } from './token-cache.js';
 
 /**
@@ -21,19 +20,19 @@ export function packForIndex(tokens: Iterable<MutableToken>): void {
   const sha1: MutableToken[] = [];
   let otherOctets = 0;
   for (const token of all) {
-    if (token.algorithm === OtpAlgorithm.SHA1) sha1.push(token);
+    if (hasSha1Key(token)) sha1.push(token);
     else otherOctets += token.secret.length;
     token.type = once(token.type) as MutableToken['type'];
     token.algorithm = once(token.algorithm) as MutableToken['algorithm'];
     token.label = once(token.label);
     token.createdAt = once(token.createdAt);
   }
-  const packed = packKeysWithPadStates(sha1.map((token) => token.secret));
+  const packed = packSha1Keys(sha1);
   for (let i = 0; i < sha1.length; i++) sha1[i]!.secret = packed[i]!;
   const slab = new Uint8Array(otherOctets);
   let offset = 0;
   for (const token of all) {
-    if (token.algorithm === OtpAlgorithm.SHA1) continue;
+    if (hasSha1Key(token)) continue;
     const length = token.secret.length;
     slab.set(token.secret, offset);
     token.secret = slab.subarray(offset, offset + length);
