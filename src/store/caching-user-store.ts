@@ -86,6 +86,15 @@ export class CachingUserStore<Inner extends UserStore = UserStore> implements Us
     this.complete = true;
   }
 
+  /**
+   * The name string of the user held under `name` (an equal string, the very object the cache keys by), or
+   * `name` itself when no such user is held. The login index gives tokens this object for their user's name, so
+   * one string serves every table keyed by the user and a lookup with it matches on identity, not content.
+   */
+  sharedName(name: string): string {
+    return this.cache.get(name)?.user.name ?? name;
+  }
+
   /** Forgets what is held of `name` (some writer changed it); the next lookup reads the store. */
   refresh(name: string): void {
     this.cache.delete(name);

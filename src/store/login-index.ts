@@ -52,6 +52,9 @@ export class LoginIndex implements ChangeSink {
     return whenReady(this.sources.users.list(), (users) => {
       this.parts.users.load(users);
       return whenReady(this.sources.tokens.list(), (tokens) => {
+        // One string per user name, not one per table: memory, and lookups that compare pointers.
+        for (const token of tokens)
+          (token as { userName: string }).userName = this.parts.users.sharedName(token.userName);
         this.parts.tokens.load(tokens);
         // From the tokens just read; the push holders are one more query (a promise on PostgreSQL).
         return whenReady(

@@ -192,3 +192,15 @@ test('over a store that answers with promises: a reload that fails leaves the ca
   inner.setPasswordHash('alice', 'h2');
   assert.equal((await store.getByName('alice'))?.passwordHash, 'h2', 'read from the store, not memory');
 });
+
+test('sharedName answers the held user name (the login index gives it to tokens), and the name itself otherwise', () => {
+  const inner = new MemoryUserStore();
+  inner.add({ name: 'alice', passwordHash: 'h1' });
+  const store = new CachingUserStore(inner);
+  store.load(inner.list());
+  const typed = ['al', 'ice'].join('');
+  assert.equal(store.sharedName(typed), 'alice');
+  assert.equal(store.sharedName('nobody'), 'nobody');
+  store.refresh('alice');
+  assert.equal(store.sharedName(typed), 'alice', 'a user no longer held: the name as given');
+});
