@@ -10,7 +10,7 @@ export interface ReplayMark {
 const STRIDE = 3;
 const EMPTY = -1;
 const MIN_SLOTS = 1024;
-/** Linear probing stays short below this fill; ids are dense row ids, so most slots hold their own id. */
+/** Linear probing stays short below this fill (the hash spreads ids in sequence over the whole table). */
 const MAX_LOAD = 0.75;
 
 function slotsFor(marks: number): number {
