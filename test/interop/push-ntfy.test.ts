@@ -39,7 +39,7 @@ before(async () => {
     '--ntfy-ca',
     site.ntfy!.certFile,
   ]);
-  assert.equal(enrolled.code, 0, enrolled.stderr);
+  assert.equal(enrolled.code, 0, `enroll exited ${enrolled.code}:\n${enrolled.stdout}${enrolled.stderr}`);
   assert.match(enrolled.stdout, new RegExp(`pushes arrive over ntfy at ${ntfy.origin}/${topic} `));
   const dir = join(site.home, 'accounts');
   const file = join(dir, readdirSync(dir)[0]!);

@@ -13,7 +13,7 @@ import type { ConfigOverrides } from '../../src/config/config-schema.js';
 import type { NewToken } from '../../src/domain/token.js';
 import { type FakeNtfy, startFakeNtfy } from './fake-ntfy.js';
 import { type FakePushService, type ReceivedPush, startFakePushService } from './fake-push-service.js';
-import { cliEnv, runCli } from './run-cli.js';
+import { CLI_TIMEOUT_MS, cliEnv, runCli } from './run-cli.js';
 import { type PeerResult, runPeer } from './run-peer.js';
 import { freePort } from './slapd.js';
 import {
@@ -31,7 +31,7 @@ export const VAPID_SUBJECT = 'mailto:security@assent-project.org';
 
 /** The authenticator CLI (`src/authenticator/main.ts`) with its data in `home`, as a phone a test holds. */
 export function runAuthenticator(home: string, args: readonly string[]): Promise<PeerResult> {
-  return runPeer(process.execPath, ['--import', tsx, authenticatorMain, ...args], '', 30_000, {
+  return runPeer(process.execPath, ['--import', tsx, authenticatorMain, ...args], '', CLI_TIMEOUT_MS, {
     env: { ...process.env, ASSENT_AUTHENTICATOR_HOME: home },
   });
 }
@@ -195,7 +195,7 @@ export async function startPushSite(options: {
     authenticator: (args, at = home) => runAuthenticator(at, args),
     async activationLink(user) {
       const r = await site.assent(['token', 'add', '--user', user, '--type', 'push']);
-      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.code, 0, `token add exited ${r.code}:\n${r.stdout}${r.stderr}`);
       const link = /https:\/\/\S+\/device\/v1\/activation\/[A-Za-z0-9_-]{22}/.exec(r.stdout)?.[0];
       assert.ok(link, r.stdout);
       assert.match(r.stdout, /--ca \S+public-cert\.pem/, 'the self-signed certificate to trust is named');

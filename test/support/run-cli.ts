@@ -20,13 +20,20 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...http, ...extra };
 }
 
+/**
+ * How long one CLI run may take. It starts in about 4 s through tsx on an idle 2-core machine, and several times
+ * that under CI's load (two test files, browsers, PostgreSQL). A CI run once failed on a CLI child that ended with
+ * no exit code and no output, most likely this kill at 30 s; `runPeer` now says when it kills.
+ */
+export const CLI_TIMEOUT_MS = 60_000;
+
 export function runCli(
   cwd: string,
   args: readonly string[],
   input = '',
   env = cliEnv(),
 ): Promise<PeerResult> {
-  return runPeer(process.execPath, ['--import', tsx, main, ...args], input, 30_000, { cwd, env });
+  return runPeer(process.execPath, ['--import', tsx, main, ...args], input, CLI_TIMEOUT_MS, { cwd, env });
 }
 
 /** Starts `assent serve` and resolves once the "ready" log line (or a failure) is printed. */
@@ -46,7 +53,7 @@ export function startCli(
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`serve did not start:\n${out}`));
-    }, 30_000);
+    }, CLI_TIMEOUT_MS);
     const onData = (d: Buffer) => {
       out += d.toString();
       if (out.includes('radius.listening')) {

@@ -28,7 +28,11 @@ export function runPeer(
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(
@@ -37,6 +41,8 @@ export function runPeer(
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      // A peer killed here prints nothing about it: say so, or a hang reads as an empty failure.
+      if (killed) stderr += `\n[run-peer: ${command} killed after ${timeoutMs} ms without exiting]\n`;
       resolve({ code, stdout, stderr });
     });
     // A peer that exits without reading its input (oathtool) closes the pipe first: EPIPE is not a failure.
