@@ -57,8 +57,13 @@ export const PUSHING =
 // hash on the unique index, and claimed only when live, not being checked, not an enrollment at login's, and bound
 // to the client and User-Name that answered with that State (A4.1: the two arrays run parallel to the hashes; a
 // hash twice in one batch is matched against its first caller). Rows it does not claim are looked up by `take`.
+// The claim also ends the session unless a push waits on it (whose decision ends it then): a right code, the
+// common case, then needs no statement of its own to end it. A wrong code with attempts left brings it back under
+// a new State (REVIVE_CLAIMED); every other transition requires `ended_at IS NULL`, so nothing else can have
+// changed a row between this claim and that.
 export const TAKE_CLAIM_MANY =
-  'UPDATE challenge_sessions SET checking_until = $4, code_attempts = code_attempts + 1 ' +
+  'UPDATE challenge_sessions SET checking_until = $4, code_attempts = code_attempts + 1, ' +
+  'ended_at = CASE WHEN pushing = 0 THEN $5 ELSE NULL END ' +
   'WHERE state_hash = ANY($1::bytea[]) AND ended_at IS NULL AND checking_until <= $5 AND deadline >= $5 ' +
   "AND enroll_url = '' AND client_name = ($2::text[])[array_position($1::bytea[], state_hash)] " +
   `AND typed_name = ($3::text[])[array_position($1::bytea[], state_hash)] RETURNING ${FIND_COLUMNS}`;
@@ -68,6 +73,11 @@ export const END_MANY =
 export const RECHALLENGE =
   'UPDATE challenge_sessions SET previous_hash = state_hash, state_hash = $3, checking_until = 0, ' +
   'code_attempts = greatest(code_attempts, $4) WHERE transaction_id = $1 AND state_hash = $2 AND ended_at IS NULL';
+/** A re-challenge of a session its claim ended (TAKE_CLAIM_MANY): only the row as that claim left it. */
+export const REVIVE_CLAIMED =
+  'UPDATE challenge_sessions SET previous_hash = state_hash, state_hash = $3, checking_until = 0, ' +
+  'ended_at = NULL, code_attempts = greatest(code_attempts, $4) ' +
+  'WHERE transaction_id = $1 AND state_hash = $2 AND ended_at = $5 AND checking_until = $6';
 export const SWEEP = 'DELETE FROM challenge_sessions WHERE deadline < $1';
 export const ANALYZE = 'ANALYZE challenge_sessions (transaction_id, state_hash)';
 

@@ -25,6 +25,7 @@ import {
   PUSHING,
   RECHALLENGE,
   RELEASE,
+  REVIVE_CLAIMED,
   type SessionRow,
   SWEEP,
   toSession,
@@ -60,7 +61,8 @@ const hashOf = (state: Uint8Array): Buffer => hash('sha256', state, 'buffer');
  * State's SHA-256 is stored: a row read from the database cannot answer a challenge. Each transition is one
  * conditional UPDATE; the session object a method is given is the calling node's copy, updated when it succeeds.
  * The steps every login takes (open, take, claim, end) are gathered per event-loop turn into one statement each
- * (pg-turn-batch.ts): a morning rush costs a few statements per turn instead of four per login.
+ * (pg-turn-batch.ts): a morning rush costs a few statements per turn instead of four per login. A typed code's
+ * answer takes, claims and (with no push waiting) ends its session in one of them (`takeAndClaim`).
  */
 export class PgChallengeStore implements ChallengeStore {
   readonly #pool: pg.Pool;
@@ -76,6 +78,12 @@ export class PgChallengeStore implements ChallengeStore {
   readonly #takeClaims = new TurnBatch<TakeClaim, SessionRow | undefined>((items) =>
     takeClaimMany(this.#pool, items),
   );
+  /**
+   * Sessions `takeAndClaim` ended as it claimed them (TAKE_CLAIM_MANY), with the row's `ended_at` and
+   * `checking_until` as that claim left them: `end` then has nothing to write, and `rechallenge` revives exactly
+   * that row. Weak: a session dropped after its answer leaves nothing behind.
+   */
+  readonly #endedByClaim = new WeakMap<ChallengeSession, { endedAt: string; checkingUntil: string }>();
 
   constructor(pool: pg.Pool, lifetimeMs: number) {
     this.#pool = pool;
@@ -155,7 +163,10 @@ export class PgChallengeStore implements ChallengeStore {
     if (state.length !== STATE_OCTETS) return { ok: false, reason: Reason.StateUnknown };
     const row = await this.#takeClaims.add({ hash: hashOf(state), clientName, typedName, now });
     if (row === undefined) return this.take(state, clientName, typedName, now);
-    return { ok: true, session: toSession(row, state, now), claimed: true };
+    const session = toSession(row, state, now);
+    if (row.ended_at !== null)
+      this.#endedByClaim.set(session, { endedAt: row.ended_at, checkingUntil: row.checking_until });
+    return { ok: true, session, claimed: true };
   }
 
   async claim(session: ChallengeSession, now: number): Promise<boolean> {
@@ -166,7 +177,12 @@ export class PgChallengeStore implements ChallengeStore {
     return true;
   }
 
+  /** A session its claim ended stays ended: the only release is of a code that lost to a push's decision. */
   async release(session: ChallengeSession): Promise<void> {
+    if (this.#endedByClaim.has(session)) {
+      session.checking = false;
+      return;
+    }
     await this.#query(RELEASE, [session.transactionId, hashOf(session.state)], 'releasing a challenge');
     session.checking = false;
   }
@@ -184,7 +200,8 @@ export class PgChallengeStore implements ChallengeStore {
 
   /** Ends the login whatever its current State: a decided push ends it from a copy taken before a re-challenge. */
   async end(session: ChallengeSession, now: number): Promise<void> {
-    await this.#ends.add({ id: session.transactionId, now });
+    // Ended already by its claim: a right code's login costs no statement here.
+    if (!this.#endedByClaim.delete(session)) await this.#ends.add({ id: session.transactionId, now });
     session.checking = false;
   }
 
@@ -194,11 +211,18 @@ export class PgChallengeStore implements ChallengeStore {
    */
   async rechallenge(session: ChallengeSession): Promise<void> {
     const state = this.#random.bytes(STATE_OCTETS);
-    await this.#query(
-      RECHALLENGE,
-      [session.transactionId, hashOf(session.state), hashOf(state), session.codeAttempts],
-      're-challenging',
-    );
+    const values: unknown[] = [
+      session.transactionId,
+      hashOf(session.state),
+      hashOf(state),
+      session.codeAttempts,
+    ];
+    const claim = this.#endedByClaim.get(session);
+    if (claim === undefined) await this.#query(RECHALLENGE, values, 're-challenging');
+    else {
+      await this.#query(REVIVE_CLAIMED, [...values, claim.endedAt, claim.checkingUntil], 're-challenging');
+      this.#endedByClaim.delete(session);
+    }
     session.state = state;
     session.checking = false;
   }

@@ -24,13 +24,55 @@ describe('PostgreSQL challenge sessions: take and claim in one step for a typed 
     assert.equal(taken.session.codeAttempts, 1);
     assert.equal(taken.session.checking, true);
     assert.deepEqual(statements, ['challenge-take-claim-many'], 'no separate lookup and claim');
-    // A4.3: a second answer meanwhile finds it being checked, and claims nothing.
+    // A4.3: the claim ended the session (no push waits on it), so a second answer meanwhile finds it used, on
+    // any node, and a node that dies while checking leaves it ended.
     const second = await store.takeAndClaim(Uint8Array.from(session.state), 'fw1', 'Alice', 2001);
-    assert.equal(verdict(second), 'found');
-    assert.ok(second.ok && second.session.checking);
-    // Ended (accepted): the State is used.
+    assert.equal(verdict(second), 'STATE_USED');
+    // Accepted: ending it costs nothing more, and the State stays used.
+    statements.length = 0;
     await store.end(taken.session, 2002);
+    assert.deepEqual(statements, [], 'the claim ended it already');
     assert.equal(verdict(await store.takeAndClaim(session.state, 'fw1', 'Alice', 2003)), 'STATE_USED');
+    // A release (a code that lost to a push's decision) does not bring it back.
+    await store.release(taken.session);
+    assert.equal(verdict(await store.takeAndClaim(session.state, 'fw1', 'Alice', 2004)), 'STATE_USED');
+  });
+
+  test('a session a push waits on is claimed but not ended: the push decides; a wrong code re-challenges it', async () => {
+    const { pool, statements } = countingPool(await freshPool());
+    const store = new PgChallengeStore(pool, 60_000);
+    const session = await store.open(newChallenge(), 1000);
+    assert.equal(await store.startPushing(session), true);
+    const taken = await store.takeAndClaim(Uint8Array.from(session.state), 'fw1', 'Alice', 2000);
+    assert.ok(taken.ok && taken.claimed === true && taken.session.pushing);
+    // Being checked, not ended: a second answer finds it so (and is refused by the caller as STATE_USED).
+    const second = await store.takeAndClaim(Uint8Array.from(session.state), 'fw1', 'Alice', 2001);
+    assert.ok(second.ok && second.claimed === undefined && second.session.checking);
+    // A wrong code with attempts left: the ordinary re-challenge, and the new State is claimed again.
+    await store.rechallenge(taken.session);
+    const again = await store.takeAndClaim(Uint8Array.from(taken.session.state), 'fw1', 'Alice', 2002);
+    assert.ok(again.ok && again.claimed === true && again.session.codeAttempts === 2);
+    statements.length = 0;
+    await store.end(again.session, 2003);
+    assert.deepEqual(statements, ['challenge-end-many'], 'ended by its own statement');
+    assert.equal(verdict(await store.takeAndClaim(again.session.state, 'fw1', 'Alice', 2004)), 'STATE_USED');
+  });
+
+  test('a re-challenge brings back only the row its claim ended: a session ended otherwise stays ended', async () => {
+    const pool = await freshPool();
+    const store = new PgChallengeStore(pool, 60_000);
+    const session = await store.open(newChallenge(), 1000);
+    const taken = await store.takeAndClaim(Uint8Array.from(session.state), 'fw1', 'Alice', 2000);
+    assert.ok(taken.ok && taken.claimed === true);
+    // Something else touched the row meanwhile (as no transition of this store can: the guard must hold anyway).
+    await pool.query('UPDATE challenge_sessions SET ended_at = ended_at + 1 WHERE transaction_id = $1', [
+      session.transactionId,
+    ]);
+    await store.rechallenge(taken.session);
+    assert.equal(
+      verdict(await store.takeAndClaim(taken.session.state, 'fw1', 'Alice', 2001)),
+      'STATE_UNKNOWN',
+    );
   });
 
   test('what it may not claim is answered as take answers it: unknown, foreign, expired, replaced, enrollment', async () => {
@@ -78,9 +120,10 @@ describe('PostgreSQL challenge sessions: take and claim in one step for a typed 
         ]);
         const verdicts = answers.map(verdict);
         assert.equal(verdicts.filter((v) => v === 'claimed').length, 1, `round ${round}: ${verdicts}`);
-        assert.ok(
-          answers.every((t) => t.ok && t.session.checking),
-          `round ${round}: the others find it being checked`,
+        assert.equal(
+          verdicts.filter((v) => v === 'STATE_USED').length,
+          3,
+          `round ${round}: the others find it used (its claim ended it): ${verdicts}`,
         );
       }
     } finally {
