@@ -1,6 +1,8 @@
 // Probe, not part of `npm run bench`: PgChallengeStore alone (open, take, claim, end per login) with many logins
 // in flight against a throw-away PostgreSQL; prints flows/s, CPU per flow of PostgreSQL and of Node, statements
 // per batch, and (test settings) pg_stat_statements. PROBE_DURABLE=1: fsync on, 512 MB buffers, autovacuum.
+// PROBE_STEPS=1: take, claim and end as separate steps (an answer that is not a typed code) instead of
+// takeAndClaim then end (a typed code's answer).
 // Usage: node --import tsx bench/challenge-store-probe.ts [flows=20000] [in-flight=256]
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -11,6 +13,7 @@ import { connect, createDatabase, startPostgres } from '../test/support/postgres
 const flows = Number(process.argv[2] ?? 20000);
 const inFlight = Number(process.argv[3] ?? 256);
 const durable = process.env.PROBE_DURABLE === '1';
+const PROBE_STEPS = process.env.PROBE_STEPS === '1';
 const server = await startPostgres(
   durable
     ? {
@@ -71,9 +74,16 @@ const one = async () => {
     },
     Date.now(),
   );
-  const taken = await store.take(session.state, 'fw1', 'alice', Date.now());
-  if (!taken.ok) throw new Error('not taken');
-  if (!(await store.claim(taken.session, Date.now()))) throw new Error('not claimed');
+  if (PROBE_STEPS) {
+    const taken = await store.take(session.state, 'fw1', 'alice', Date.now());
+    if (!taken.ok) throw new Error('not taken');
+    if (!(await store.claim(taken.session, Date.now()))) throw new Error('not claimed');
+    await store.end(taken.session, Date.now());
+    return;
+  }
+  // As a typed code's answer goes (answer-challenge.ts): found, claimed (and ended) in one step, then ended.
+  const taken = await store.takeAndClaim(session.state, 'fw1', 'alice', Date.now());
+  if (!taken.ok || taken.claimed !== true) throw new Error('not claimed');
   await store.end(taken.session, Date.now());
 };
 const t0 = performance.now();
