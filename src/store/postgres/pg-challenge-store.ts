@@ -135,9 +135,12 @@ export class PgChallengeStore implements ChallengeStore {
     const hash = hashOf(state);
     const row = await this.#finds.add(hash);
     if (row === undefined) return { ok: false, reason: Reason.StateUnknown };
-    // Found as the State a re-challenge replaced, or ended: used (A4.3).
-    if (row.ended_at !== null || !hash.equals(row.state_hash)) return { ok: false, reason: Reason.StateUsed };
     const session = toSession(row, state, now);
+    // Found as the State a re-challenge replaced, or ended (also by a claim being checked): used (A4.3). The
+    // session goes with the refusal so its log line names the login's transaction.
+    if (row.ended_at !== null || !hash.equals(row.state_hash)) {
+      return { ok: false, reason: Reason.StateUsed, session };
+    }
     if (now > session.deadline) {
       await this.end(session, now);
       return { ok: false, reason: Reason.StateExpired, session };

@@ -28,6 +28,11 @@ describe('PostgreSQL challenge sessions: take and claim in one step for a typed 
     // any node, and a node that dies while checking leaves it ended.
     const second = await store.takeAndClaim(Uint8Array.from(session.state), 'fw1', 'Alice', 2001);
     assert.equal(verdict(second), 'STATE_USED');
+    assert.equal(
+      second.ok ? '' : second.session?.transactionId,
+      session.transactionId,
+      'logged with its txn',
+    );
     // Accepted: ending it costs nothing more, and the State stays used.
     statements.length = 0;
     await store.end(taken.session, 2002);
