@@ -68,6 +68,7 @@ describe('openSqlite', () => {
       { number: 17, name: 'portal-sessions', applied_at: '2025-01-02T03:04:05.000Z' },
       { number: 18, name: 'pending-totps', applied_at: '2025-01-02T03:04:05.000Z' },
       { number: 19, name: 'enrollment-links', applied_at: '2025-01-02T03:04:05.000Z' },
+      { number: 20, name: 'tokens-fillfactor', applied_at: '2025-01-02T03:04:05.000Z' },
     ]);
   });
 

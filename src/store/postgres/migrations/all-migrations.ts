@@ -19,6 +19,7 @@ import { migration0016 } from './0016-api-transactions.js';
 import { migration0017 } from './0017-portal-sessions.js';
 import { migration0018 } from './0018-pending-totps.js';
 import { migration0019 } from './0019-enrollment-links.js';
+import { migration0020 } from './0020-tokens-fillfactor.js';
 
 /** Every migration the code knows, by ascending number. The last number is the code's schema version. */
 export const ALL_PG_MIGRATIONS: readonly PostgresMigration[] = [
@@ -41,4 +42,5 @@ export const ALL_PG_MIGRATIONS: readonly PostgresMigration[] = [
   migration0017,
   migration0018,
   migration0019,
+  migration0020,
 ];
