@@ -1,10 +1,26 @@
 // Runs a real peer program (radclient, pyrad, eapol_test, pamtester …) asynchronously, with input and a deadline.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 
 export interface PeerResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/**
+ * Kills `child` after `timeoutMs`. A peer killed so prints nothing about it: `note()` is the line to add to its
+ * stderr then, or a hang reads as an empty failure.
+ */
+function killAfter(child: ChildProcess, command: string, timeoutMs: number) {
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  return {
+    clear: () => clearTimeout(timer),
+    note: () => (killed ? `\n[run-peer: ${command} killed after ${timeoutMs} ms without exiting]\n` : ''),
+  };
 }
 
 /**
@@ -28,21 +44,16 @@ export function runPeer(
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
+    const timer = killAfter(child, command, timeoutMs);
     child.on('error', (error) => {
-      clearTimeout(timer);
+      timer.clear();
       reject(
         new Error(`cannot run ${command}: ${error.message} (is the Debian package installed? see .ci/run)`),
       );
     });
     child.on('close', (code) => {
-      clearTimeout(timer);
-      // A peer killed here prints nothing about it: say so, or a hang reads as an empty failure.
-      if (killed) stderr += `\n[run-peer: ${command} killed after ${timeoutMs} ms without exiting]\n`;
+      timer.clear();
+      stderr += timer.note();
       resolve({ code, stdout, stderr });
     });
     // A peer that exits without reading its input (oathtool) closes the pipe first: EPIPE is not a failure.
@@ -91,14 +102,17 @@ export function startInteractivePeer(
     text += d.toString();
   });
   child.stdin.on('error', () => {});
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const timer = killAfter(child, command, timeoutMs);
   const closed = new Promise<PeerResult>((resolve, reject) => {
     child.on('error', (error) => {
-      clearTimeout(timer);
+      timer.clear();
       reject(new Error(`cannot run ${command}: ${error.message}`));
     });
     child.on('close', (code) => {
-      clearTimeout(timer);
+      timer.clear();
+      const note = timer.note();
+      stderr += note;
+      text += note;
       resolve({ code, stdout, stderr });
     });
   });

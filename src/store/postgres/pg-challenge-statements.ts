@@ -70,13 +70,14 @@ export const TAKE_CLAIM_MANY =
 export const END_MANY =
   'UPDATE challenge_sessions SET ended_at = $2, checking_until = 0 ' +
   'WHERE transaction_id = ANY($1::text[]) AND ended_at IS NULL';
-export const RECHALLENGE =
+/** A wrong code's new State: $1 the transaction, $2 the old State's hash, $3 the new one's, $4 the attempts. */
+const RECHALLENGE_SET =
   'UPDATE challenge_sessions SET previous_hash = state_hash, state_hash = $3, checking_until = 0, ' +
-  'code_attempts = greatest(code_attempts, $4) WHERE transaction_id = $1 AND state_hash = $2 AND ended_at IS NULL';
+  'code_attempts = greatest(code_attempts, $4)';
+export const RECHALLENGE = `${RECHALLENGE_SET} WHERE transaction_id = $1 AND state_hash = $2 AND ended_at IS NULL`;
 /** A re-challenge of a session its claim ended (TAKE_CLAIM_MANY): only the row as that claim left it. */
 export const REVIVE_CLAIMED =
-  'UPDATE challenge_sessions SET previous_hash = state_hash, state_hash = $3, checking_until = 0, ' +
-  'ended_at = NULL, code_attempts = greatest(code_attempts, $4) ' +
+  `${RECHALLENGE_SET}, ended_at = NULL ` +
   'WHERE transaction_id = $1 AND state_hash = $2 AND ended_at = $5 AND checking_until = $6';
 export const SWEEP = 'DELETE FROM challenge_sessions WHERE deadline < $1';
 export const ANALYZE = 'ANALYZE challenge_sessions (transaction_id, state_hash)';
