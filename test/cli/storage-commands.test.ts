@@ -122,46 +122,6 @@ test('backup while serving, restore refused while serving, then restored: later 
   }
 });
 
-test('restore refuses a backup the key file cannot open, a damaged file, a foreign file and a newer schema', async () => {
-  const other = mkdtempSync(join(tmpdir(), 'assent-storage-other-'));
-  try {
-    const env = envFor(await freeUdpPort());
-    const init = await runCli(other, ['init'], '', env);
-    assert.equal(init.code, 0, init.stderr);
-    const before = readFileSync(join(other, 'data', 'assent.db'));
-    const cli = (...args: string[]) => runCli(other, args, '', env);
-
-    const foreignKey = await cli('restore', join(dir, 'b1.db'));
-    assert.equal(foreignKey.code, 1);
-    assert.match(foreignKey.stderr, /does not open this backup's secrets/);
-
-    const damaged = join(other, 'damaged.db');
-    copyFileSync(join(dir, 'b1.db'), damaged);
-    const fd = openSync(damaged, 'r+');
-    writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, 4096);
-    closeSync(fd);
-    const bad = await cli('restore', damaged);
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /damaged|not an Assent database/);
-
-    writeFileSync(join(other, 'notes.txt'), 'not a database at all\n'.repeat(50));
-    assert.match((await cli('restore', 'notes.txt')).stderr, /not an Assent database/);
-
-    const newer = join(other, 'newer.db');
-    copyFileSync(join(dir, 'b1.db'), newer);
-    const db = new Database(newer);
-    db.prepare("INSERT INTO schema_migrations (number, name, applied_at) VALUES (999, 'future', 'x')").run();
-    db.close();
-    const future = await cli('restore', newer);
-    assert.equal(future.code, 1);
-    assert.match(future.stderr, /schema version 999, newer than this Assent knows/);
-
-    assert.deepEqual(readFileSync(join(other, 'data', 'assent.db')), before, 'nothing restored was touched');
-  } finally {
-    rmSync(other, { recursive: true, force: true });
-  }
-});
-
 /** Writes the one sealed secret of a backup: a TOTP key awaiting its first code, sealed by `sealer`. */
 type PendingSecret = (db: Database.Database, sealer: Sealer) => void;
 
@@ -204,6 +164,52 @@ function pendingBackup(file: string, sealer: Sealer, write: PendingSecret): stri
   }
   return file;
 }
+
+test('restore refuses a backup the key file cannot open, a damaged file, a foreign file and a newer schema', async () => {
+  const other = mkdtempSync(join(tmpdir(), 'assent-storage-other-'));
+  try {
+    const env = envFor(await freeUdpPort());
+    const init = await runCli(other, ['init'], '', env);
+    assert.equal(init.code, 0, init.stderr);
+    const before = readFileSync(join(other, 'data', 'assent.db'));
+    const cli = (...args: string[]) => runCli(other, args, '', env);
+    // Another site's backup, made here so this test stands alone: one secret sealed by a key file not this one.
+    const source = pendingBackup(
+      join(other, 'source.db'),
+      createSealer(randomBytes(32)),
+      portalPending(Date.now() + 600_000),
+    );
+
+    const foreignKey = await cli('restore', source);
+    assert.equal(foreignKey.code, 1);
+    assert.match(foreignKey.stderr, /does not open this backup's secrets/);
+
+    const damaged = join(other, 'damaged.db');
+    copyFileSync(source, damaged);
+    const fd = openSync(damaged, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, 4096);
+    closeSync(fd);
+    const bad = await cli('restore', damaged);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /damaged|not an Assent database/);
+
+    writeFileSync(join(other, 'notes.txt'), 'not a database at all\n'.repeat(50));
+    assert.match((await cli('restore', 'notes.txt')).stderr, /not an Assent database/);
+
+    const newer = join(other, 'newer.db');
+    copyFileSync(source, newer);
+    const db = new Database(newer);
+    db.prepare("INSERT INTO schema_migrations (number, name, applied_at) VALUES (999, 'future', 'x')").run();
+    db.close();
+    const future = await cli('restore', newer);
+    assert.equal(future.code, 1);
+    assert.match(future.stderr, /schema version 999, newer than this Assent knows/);
+
+    assert.deepEqual(readFileSync(join(other, 'data', 'assent.db')), before, 'nothing restored was touched');
+  } finally {
+    rmSync(other, { recursive: true, force: true });
+  }
+});
 
 test('restore refuses a wrong key file when the only sealed secret is a TOTP key awaiting its first code', async () => {
   const work = mkdtempSync(join(tmpdir(), 'assent-restore-pending-'));
