@@ -52,7 +52,8 @@ TOTP code, Assent secondFactor.mode concat); challenge-totp (password → Access
   --no-api           skip the REST API line: after pap-totp-suffix, POST /api/v1/auth/ (password and code) on
                      the same users and tokens, checks/s and server CPU per check beside the RADIUS row
   --api-window N     REST API: calls in flight, one keep-alive connection each (default 64)
-  --keep             keep the temp dir (configs, users, logs, and each server's stdout/stderr as NAME-PID.out)
+  --keep             keep the temp dir (configs, users, logs, each server's stdout/stderr as NAME-PID.out, and
+                     run-secrets.json: the shared secret and TOTP key seed, to log its users in again)
   --compare-flags=F  also run "Assent B" with these extra node flags (quoted, space-separated, e.g.
                      --compare-flags="--max-semi-space-size=64") on its own copy of the data, in the same
                      rounds, and print Assent B/Assent: an A/B of a runtime flag within one run. To A/B a

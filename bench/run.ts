@@ -1,6 +1,6 @@
 // Owns `npm run bench`: FreeRADIUS and Assent on the same users, one core each, the same generator, one run.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatApiAuth, measureApiAuth } from './api-auth.js';
@@ -42,6 +42,14 @@ async function main(): Promise<void> {
       ...(postgres ? { postgres } : {}),
       postgresData,
     };
+    // With --keep, the kept data stays usable: the shared secret and the TOTP key seed let a generator
+    // (bench/loadgen-child.ts) log in its users again.
+    if (args.keep)
+      writeFileSync(
+        path.join(dir, 'run-secrets.json'),
+        `${JSON.stringify({ secret: ctx.secret, totpSeedHex: Buffer.from(ctx.totpSeed).toString('hex') })}\n`,
+        { mode: 0o600 },
+      );
     const reports: Report[] = [];
     for (const scenario of args.scenarios) reports.push(await runScenario(ctx, scenario));
     let apiBlock: string | undefined;
