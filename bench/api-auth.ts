@@ -12,7 +12,8 @@ import { waitForFreshStep } from './measure-flows.js';
 import { clockTicksPerSecond } from './proc-stat.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
-const CLI = ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts')];
+// The installed command, as `npm start` runs it (`npm run bench` builds it first when the sources changed).
+const CLI = [path.join(REPO, 'bin/assent.js')];
 
 export interface ApiAuthSetup {
   /** The prepared TOTP data dir (users with `{SSHA256}` passwords and TOTP tokens), as pap-totp-suffix used it. */

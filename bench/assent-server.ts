@@ -4,10 +4,11 @@ import path from 'node:path';
 import { addBenchTokens } from './assent-tokens.js';
 import { runToEnd, type Started, startPinned } from './child-processes.js';
 
-/** The repository root: Assent is run from source, exactly as `npm start` runs it (the same node flags). */
+/** The repository root: Assent is run exactly as `npm start` runs it (the same command and node flags). */
 const REPO = path.resolve(import.meta.dirname, '..');
 export const SERVE_NODE_FLAGS = ['--single-threaded-gc', '--min-semi-space-size=16'] as const;
-const CLI = ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts')];
+// The installed command, as `npm start` runs it (`npm run bench` builds it first when the sources changed).
+const CLI = [path.join(REPO, 'bin/assent.js')];
 
 export interface AssentSetup {
   readonly dir: string;

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript command-line authenticator through tsx, like bin/assent.js runs the server's CLI.
-import { register } from 'tsx/esm/api';
+// Runs the command-line authenticator like bin/assent.js runs the server's CLI: the build when fresh, else tsx.
+import { freshBuild } from './build-state.js';
 
-register();
-await import('../src/authenticator/main.ts');
+const built = freshBuild('assent-authenticator.mjs');
+if (built !== undefined) {
+  await import(built);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/authenticator/main.ts');
+}

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generateConfigDocs } from '../src/config/config-docs.js';
 import { buildApiDocument, renderApiReference } from '../src/http/api/api-reference.js';
-import { PACKAGE_VERSION } from '../src/server-wiring.js';
+import { PACKAGE_VERSION } from '../src/package-version.js';
 
 const target = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
 writeFileSync(target, generateConfigDocs());

@@ -6,8 +6,8 @@ import type { Caches } from './cache-wiring.js';
 import type { Config } from './config/config-schema.js';
 import { hashArgon2id } from './directory/password/argon2id.js';
 import type { LoginWiring } from './login-wiring.js';
+import { PACKAGE_VERSION } from './package-version.js';
 import { createPortalWiring, type PortalWiring } from './portal-wiring.js';
-import { PACKAGE_VERSION } from './server-wiring.js';
 import type { Stores } from './store/open-stores.js';
 
 export interface HttpAppsDeps {

@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from './http/metrics.js';
 import { createHttpApps } from './http-apps-wiring.js';
 import { readinessChecks, startHttpListeners } from './http-wiring.js';
 import { createLoginWiring } from './login-wiring.js';
+import { PACKAGE_VERSION } from './package-version.js';
 import type { RequestProcessor } from './radius-server/request-processor.js';
 import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
 import { createRadiusWiring } from './radius-wiring.js';
@@ -204,7 +205,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
       );
     }
     logger.info(
-      { event: 'radius.listening', sockets, clients: radius.clientCount },
+      { event: 'radius.listening', sockets, clients: radius.clientCount, version: PACKAGE_VERSION },
       'Assent RADIUS server ready',
     );
 

@@ -15,11 +15,6 @@ import { standardDictionary } from './radius/dictionary.js';
 import { loadDictionaryFile } from './radius/dictionary-file.js';
 import { encodeNamedAttributes } from './radius/reply-attributes.js';
 
-/** The version in package.json: the OpenAPI document and `--version` say which Assent answers. */
-export const PACKAGE_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
-
 /** Loads extra vendor dictionaries; a bad file stops the start with its name and line. */
 export function loadDictionary(config: Config) {
   const dictionary = standardDictionary();

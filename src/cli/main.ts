@@ -1,6 +1,7 @@
 // Owns the `assent` command line: global options, subcommands, and turning failures into exit codes.
 import { Command, CommanderError } from 'commander';
 import { StoreError, StoreErrorCode } from '../domain/ports.js';
+import { PACKAGE_VERSION } from '../package-version.js';
 import { SealError } from '../store/sealer.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { registerApiKeyCommands } from './commands/apikey.js';
@@ -20,6 +21,7 @@ const program = new Command('assent')
     'configuration file (default: ./assent.yaml when present, or $ASSENT_CONFIG)',
   )
   .option('--data-dir <dir>', 'data directory (overrides dataDir)')
+  .version(PACKAGE_VERSION, '-V, --version', 'print the version and exit')
   .showHelpAfterError()
   .exitOverride()
   .addHelpText(

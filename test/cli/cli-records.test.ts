@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { cliEnv, runCli } from '../support/run-cli.js';
+import { ASSENT_BIN, cliEnv, runCli } from '../support/run-cli.js';
 
 let dir: string;
 before(async () => {
@@ -120,7 +120,7 @@ test('user import reads CSV and FreeRADIUS users files with legacy hashes; a bad
 });
 
 test('a reader that stops early (assent … | head) ends the CLI quietly with its exit code, no stack trace', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--help'], {
+  const child = spawn(process.execPath, [ASSENT_BIN, '--help'], {
     cwd: new URL('../../', import.meta.url),
     env: cliEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,9 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chooseCredentialsTarget } from '../../src/cli/initial-credentials.js';
-import { cliEnv, runCli, startCli } from '../support/run-cli.js';
+import { ASSENT_BIN, cliEnv, runCli, startCli } from '../support/run-cli.js';
 import { runPeer } from '../support/run-peer.js';
 
 const dirs: string[] = [];
@@ -97,11 +96,9 @@ test('init without a terminal writes a 0600 file once, prints only its path, and
 
 test('init on a terminal shows the credentials there (stderr), with stdout redirected to a file', async () => {
   const dir = tempDir();
-  const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-  const tsx = import.meta.resolve('tsx');
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   // script(1) gives the child a pseudo-terminal; stdout is redirected away from it, stderr stays on it.
-  const command = `${quote(process.execPath)} --import ${quote(tsx)} ${quote(main)} init > out.txt`;
+  const command = `${quote(process.execPath)} ${quote(ASSENT_BIN)} init > out.txt`;
   const r = await runPeer('script', ['-qec', command, '/dev/null'], '', 30_000, { cwd: dir, env });
   assert.equal(r.code, 0, r.stdout);
   secretsIn(r.stdout);

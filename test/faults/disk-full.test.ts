@@ -20,14 +20,12 @@ import { openStores } from '../../src/store/open-stores.js';
 import { createKeyFile } from '../../src/store/sealer.js';
 import { freeUdpPort } from '../support/free-udp-port.js';
 import { decodeReply, RawRadiusClient } from '../support/raw-radius-client.js';
-import { cliEnv } from '../support/run-cli.js';
+import { ASSENT_BIN, cliEnv } from '../support/run-cli.js';
 
 const SECRET = 'disk-full-radius-secret';
 const seed = createHash('sha256').update('disk-full').digest().subarray(0, 20);
 const root = mkdtempSync(join(tmpdir(), 'assent-diskfull-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const tsx = import.meta.resolve('tsx');
 const sqliteModule = fileURLToPath(new URL('../../node_modules/better-sqlite3', import.meta.url));
 
 /** Prepares a data dir (key, database with one user holding an HOTP token, one client) in `dir`. */
@@ -94,7 +92,7 @@ ${script}`,
     ],
     {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...cliEnv(), SERVE: `${process.execPath} --import ${tsx} ${main}` },
+      env: { ...cliEnv(), SERVE: `${process.execPath} ${ASSENT_BIN}` },
     },
   );
   const lines: string[] = [];

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { buildApiDocument, renderApiReference } from '../../src/http/api/api-reference.js';
-import { PACKAGE_VERSION } from '../../src/server-wiring.js';
+import { PACKAGE_VERSION } from '../../src/package-version.js';
 
 test('docs/api-reference.md matches the OpenAPI document (run `npm run docs` after changing a route)', async () => {
   const document = await buildApiDocument(PACKAGE_VERSION);

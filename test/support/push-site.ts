@@ -24,14 +24,14 @@ import {
   type TestUser,
 } from './test-server.js';
 
-const authenticatorMain = fileURLToPath(new URL('../../src/authenticator/main.ts', import.meta.url));
+// The installed command (bin/assent-authenticator.js): the build when fresh, else src/ through tsx.
+const authenticatorBin = fileURLToPath(new URL('../../bin/assent-authenticator.js', import.meta.url));
 const decryptor = fileURLToPath(new URL('../interop/peers/webpush-decrypt.py', import.meta.url));
-const tsx = import.meta.resolve('tsx');
 export const VAPID_SUBJECT = 'mailto:security@assent-project.org';
 
 /** The authenticator CLI (`src/authenticator/main.ts`) with its data in `home`, as a phone a test holds. */
 export function runAuthenticator(home: string, args: readonly string[]): Promise<PeerResult> {
-  return runPeer(process.execPath, ['--import', tsx, authenticatorMain, ...args], '', CLI_TIMEOUT_MS, {
+  return runPeer(process.execPath, [authenticatorBin, ...args], '', CLI_TIMEOUT_MS, {
     env: { ...process.env, ASSENT_AUTHENTICATOR_HOME: home },
   });
 }
@@ -98,9 +98,7 @@ export interface WatchSession {
 /** `script` gives the child a terminal; its own stdin (a pipe) is what the user types. */
 function startWatch(args: readonly string[], home: string): WatchSession {
   const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, '--import', tsx, authenticatorMain, 'watch', ...args]
-    .map(quote)
-    .join(' ');
+  const command = [process.execPath, authenticatorBin, 'watch', ...args].map(quote).join(' ');
   const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ASSENT_AUTHENTICATOR_HOME: home },

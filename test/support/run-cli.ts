@@ -3,9 +3,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type PeerResult, runPeer } from './run-peer.js';
 
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-// The child runs in a temp directory where the bare name "tsx" does not resolve: pass the loader by URL.
-const tsx = import.meta.resolve('tsx');
+/**
+ * The installed command, as operators run it: build/assent.mjs when built from the sources as they are (the test
+ * runner builds first), else src/ through tsx (a test file run alone after an edit still tests the edit).
+ */
+export const ASSENT_BIN = fileURLToPath(new URL('../../bin/assent.js', import.meta.url));
 
 /** Environment for CLI children: no ASSENT_* from the outer shell leaks in. */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -33,7 +35,7 @@ export function runCli(
   input = '',
   env = cliEnv(),
 ): Promise<PeerResult> {
-  return runPeer(process.execPath, ['--import', tsx, main, ...args], input, CLI_TIMEOUT_MS, { cwd, env });
+  return runPeer(process.execPath, [ASSENT_BIN, ...args], input, CLI_TIMEOUT_MS, { cwd, env });
 }
 
 /** Starts `assent serve` and resolves once the "ready" log line (or a failure) is printed. */
@@ -42,7 +44,7 @@ export function startCli(
   args: readonly string[],
   env = cliEnv(),
 ): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
+  const child = spawn(process.execPath, [ASSENT_BIN, ...args], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
