@@ -2,11 +2,13 @@
 // build/assent.mjs and src/authenticator/main.ts into build/assent-authenticator.mjs, one ESM file each. Run by
 // `npm ci` / `npm install` (prepare), before `npm start` and `npm test`, or: npm run build.
 //   --if-stale   build only when build/fingerprint does not match the sources (bin/build-state.js)
+//   --out DIR    write to DIR instead of build/ (tests); DIR must sit directly in the repository, as build/ does,
+//                since the bundles find package.json and dist/ one level up
 // Only our own code and typebox (about 680 small ESM files, pure code) go into the bundles; every other package
 // stays in node_modules and is imported from there, so native modules, worker files and packages that read their
 // own files behave exactly as under tsx. bin/assent.js runs a bundle only while its fingerprint matches.
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { BUILD_DIR, freshBuild, ROOT, sourceFingerprint } from '../bin/build-state.js';
 
 const ENTRIES = [
@@ -36,7 +38,13 @@ const external = Object.keys({ ...manifest.dependencies, ...manifest.optionalDep
 
 // Taken before building: a source edited while the build runs then reads as stale, never as built.
 const fingerprint = sourceFingerprint();
-const staging = `${BUILD_DIR}.${process.pid}`;
+const outIndex = process.argv.indexOf('--out');
+const target = outIndex > 0 ? resolve(process.argv[outIndex + 1] ?? '') : BUILD_DIR;
+if (dirname(target) !== resolve(ROOT)) {
+  process.stderr.write(`build-cli: --out must name a directory directly in ${ROOT}\n`);
+  process.exit(2);
+}
+const staging = `${target}.${process.pid}`;
 rmSync(staging, { recursive: true, force: true });
 mkdirSync(staging, { recursive: true });
 try {
@@ -59,12 +67,12 @@ try {
   writeFileSync(join(staging, 'fingerprint'), `${fingerprint}\n`);
   // Several builds may run at once (parallel test files, two terminals): each writes its own directory and the
   // last rename wins whole, so a reader sees one complete build or none.
-  const old = `${BUILD_DIR}.old.${process.pid}`;
+  const old = `${target}.old.${process.pid}`;
   try {
-    renameSync(BUILD_DIR, old);
+    renameSync(target, old);
   } catch {}
   try {
-    renameSync(staging, BUILD_DIR);
+    renameSync(staging, target);
   } catch (error) {
     // Another build landed between the two renames: it was made from the same sources, so it stands.
     if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
@@ -76,4 +84,6 @@ try {
   process.stderr.write(`build-cli: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 }
-process.stdout.write(`build-cli: built ${ENTRIES.map(([, out]) => `build/${out}`).join(' and ')}\n`);
+process.stdout.write(
+  `build-cli: built ${ENTRIES.map(([, out]) => relative(ROOT, join(target, out))).join(' and ')}\n`,
+);

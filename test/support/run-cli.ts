@@ -34,8 +34,10 @@ export function runCli(
   args: readonly string[],
   input = '',
   env = cliEnv(),
+  /** The script node runs: the installed command, or a bundle a test built. */
+  bin = ASSENT_BIN,
 ): Promise<PeerResult> {
-  return runPeer(process.execPath, [ASSENT_BIN, ...args], input, CLI_TIMEOUT_MS, { cwd, env });
+  return runPeer(process.execPath, [bin, ...args], input, CLI_TIMEOUT_MS, { cwd, env });
 }
 
 /** Starts `assent serve` and resolves once the "ready" log line (or a failure) is printed. */
@@ -43,8 +45,9 @@ export function startCli(
   cwd: string,
   args: readonly string[],
   env = cliEnv(),
+  bin = ASSENT_BIN,
 ): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [ASSENT_BIN, ...args], {
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
