@@ -94,6 +94,8 @@ export function generateConfigDocs(): string {
     'Unknown keys and unknown `ASSENT_*` variables are errors, so a typo never goes unnoticed. Every error names',
     'the key, its environment variable, what was expected and what arrived. Relative paths are resolved against',
     'the working directory. `assent config check` runs the same validation without starting the server.',
+    'Two `ASSENT_*` variables are not settings: `ASSENT_CONFIG` (above) and `ASSENT_FROM_SOURCE=1`, which makes',
+    '`bin/assent.js` run `src/` through tsx even when `build/` is current (README, "Project layout").',
     '',
   ];
   for (const [section, list] of groupBySection(fields)) {

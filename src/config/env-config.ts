@@ -1,8 +1,11 @@
 // Owns reading `ASSENT_*` environment variables into a partial configuration, coerced by the schema's types.
 import { type ConfigField, ENV_PREFIX, listConfigFields } from './config-fields.js';
 
-/** Variables with the prefix that are not settings. */
-export const RESERVED_ENV_NAMES: readonly string[] = ['ASSENT_CONFIG'];
+/**
+ * Variables with the prefix that are not settings: the configuration file's path, and the launcher's choice of
+ * src/ over build/ (bin/build-state.js).
+ */
+export const RESERVED_ENV_NAMES: readonly string[] = ['ASSENT_CONFIG', 'ASSENT_FROM_SOURCE'];
 
 export interface EnvLayer {
   /** A partial configuration object holding the coerced values. */

@@ -17,8 +17,13 @@ test('env text is coerced by the field type; text that does not fit is kept for 
   assert.deepEqual(coerceEnvValue(field('radius.dictionaries'), ''), []);
 });
 
-test('readEnvLayer ignores variables without the prefix and ASSENT_CONFIG, and records where values came from', () => {
-  const layer = readEnvLayer({ PATH: '/bin', ASSENT_CONFIG: '/x.yaml', ASSENT_LOG_LEVEL: 'debug' });
+test('readEnvLayer ignores variables without the prefix, ASSENT_CONFIG and ASSENT_FROM_SOURCE, and records where values came from', () => {
+  const layer = readEnvLayer({
+    PATH: '/bin',
+    ASSENT_CONFIG: '/x.yaml',
+    ASSENT_FROM_SOURCE: '1',
+    ASSENT_LOG_LEVEL: 'debug',
+  });
   assert.deepEqual(layer.values, { log: { level: 'debug' } });
   assert.equal(layer.sources.get('log.level'), 'ASSENT_LOG_LEVEL');
   assert.deepEqual(layer.errors, []);
