@@ -64,6 +64,9 @@ export async function openCaches(deps: CacheWiringDeps): Promise<Caches> {
   );
   const feed = await openChangeFeed(stores, logger, index);
   cleanups.push(() => feed.close());
+  // SQLite: a name unknown to memory may be a user another process added since the last poll (docs/storage.md).
+  const catchUp = feed.catchUp?.bind(feed);
+  if (catchUp !== undefined && config.storage.loginIndex === 'memory') users.lookAgainOnMiss(catchUp);
   if (config.storage.loginIndex === 'memory') {
     const loaded = await index.load();
     logger.info(

@@ -85,6 +85,7 @@ export async function openChangeFeed(stores: Stores, logger: Logger, sink: Chang
       }
     },
     prune: (olderThanMs, now) => feed.prune(olderThanMs, now),
+    ...(feed.catchUp === undefined ? {} : { catchUp: feed.catchUp.bind(feed) }),
     close: () => {
       clearInterval(timer);
       feed.close();

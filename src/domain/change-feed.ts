@@ -29,6 +29,11 @@ export interface ChangeFeed {
   start(sink: ChangeSink): Awaitable<void>;
   /** Reads and delivers every change logged since the last read, now (PostgreSQL: resolves when delivered). */
   drain(): Awaitable<void>;
+  /**
+   * SQLite only: a synchronous look for commits of other processes since the last poll, delivering them now;
+   * true when there were any. PostgreSQL's notices arrive on their own and have no such look.
+   */
+  catchUp?(): boolean;
   /** Deletes log rows older than `olderThanMs`; returns how many. */
   prune(olderThanMs: number, now?: number): Awaitable<number>;
   close(): void;

@@ -43,6 +43,8 @@ export class CachingUserStore<Inner extends UserStore = UserStore> implements Us
   /** While `invalidateAll` waits for every user: the names changed since it asked, read again once it has them. */
   private relisting: Set<string> | undefined;
   private complete = false;
+  /** Complete mode: asked before a name is answered as no user (`lookAgainOnMiss`). */
+  private catchUp: (() => boolean) | undefined;
 
   constructor(
     private readonly inner: Inner,
@@ -53,6 +55,16 @@ export class CachingUserStore<Inner extends UserStore = UserStore> implements Us
 
   get size(): number {
     return this.cache.size;
+  }
+
+  /**
+   * Complete mode: before a name is answered as no user, `catchUp` applies what other processes committed since
+   * the change feed last looked (SQLite: one pragma) and says whether there was anything; if so the name is looked
+   * up again. So a user an `assent` command added a moment ago can log in at once, and a made-up name costs one
+   * pragma more.
+   */
+  lookAgainOnMiss(catchUp: () => boolean): void {
+    this.catchUp = catchUp;
   }
 
   /** True once every user is in memory (`load`). */
@@ -163,7 +175,11 @@ export class CachingUserStore<Inner extends UserStore = UserStore> implements Us
   private lookup(name: string): Awaitable<LoginUser | undefined> {
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit;
-    if (this.complete && !this.reread.has(name)) return undefined;
+    if (this.complete && !this.reread.has(name)) {
+      if (this.catchUp === undefined || !this.catchUp()) return undefined;
+      if (this.cache.has(name) || this.reread.has(name)) return this.lookup(name);
+      return undefined;
+    }
     const pending = this.reading.get(name);
     if (pending !== undefined) return pending;
     const user = this.inner.getByName(name);

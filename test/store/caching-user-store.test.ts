@@ -90,6 +90,37 @@ test('complete (the login index): made-up names cost no read; a changed user is 
   assert.equal(store.getByName('bob')?.status, 'disabled');
 });
 
+test('complete, looking again on a miss: a user another process added is found at once; made-up names cost one look', () => {
+  const inner = new MemoryUserStore();
+  inner.add({ name: 'alice', passwordHash: 'h1' });
+  const store = new CachingUserStore(inner);
+  store.load(inner.list());
+  // Plays the change feed: other processes' commits not yet delivered, delivered by the look.
+  const undelivered: string[] = [];
+  let looks = 0;
+  store.lookAgainOnMiss(() => {
+    looks++;
+    if (undelivered.length === 0) return false;
+    for (const name of undelivered.splice(0)) store.refresh(name);
+    return true;
+  });
+  assert.equal(store.getByName('alice')?.passwordHash, 'h1');
+  assert.equal(looks, 0, 'a hit never looks');
+  assert.equal(store.getByName('ghost'), undefined);
+  assert.equal(looks, 1);
+  inner.add({ name: 'bob', passwordHash: 'h2' });
+  undelivered.push('bob');
+  assert.equal(store.getByName('bob')?.passwordHash, 'h2', 'added a moment ago, found by this very login');
+  assert.equal(looks, 2);
+  assert.equal(store.getByName('bob')?.passwordHash, 'h2');
+  assert.equal(looks, 2, 'then held');
+  // Something else changed: the look says so, and the name is still no user.
+  inner.add({ name: 'carol', passwordHash: 'h3' });
+  undelivered.push('carol');
+  assert.equal(store.getByName('ghost'), undefined);
+  assert.equal(store.getByName('carol')?.passwordHash, 'h3', 'delivered by the look a made-up name made');
+});
+
 /**
  * The same store answering every call on a later turn of the event loop, as a database over the network does; what
  * a call reads is read when it is made, so an answer can arrive after a newer change.

@@ -152,3 +152,28 @@ test('the poll applies a large write in slices, all of it, in order', async (t) 
     [2000, 2000, 100],
   );
 });
+
+test("catchUp() applies another connection's commit at once, before the next poll; nothing new costs no read", () => {
+  const { mine, theirs, seen } = setup();
+  // A feed that never polls on its own: only catchUp() can have read the commit.
+  const feed = new SqliteChangeFeed(mine, {
+    pollMs: 3_600_000,
+    onError: (error) => assert.fail(String(error)),
+  });
+  feed.start({ changed: (changes) => seen.push([...changes]), lost: () => {} });
+  try {
+    seen.length = 0;
+    assert.equal(feed.catchUp(), false, 'nothing committed since the start');
+    user(theirs, 'dave');
+    assert.equal(feed.catchUp(), true);
+    assert.deepEqual(
+      seen.flat().map((c) => `${c.kind}:${c.key}`),
+      ['user:dave'],
+    );
+    assert.equal(feed.catchUp(), false, 'delivered once');
+    user(mine, 'erin');
+    assert.equal(feed.catchUp(), false, "its own connection's writes are drain()'s, not catchUp()'s");
+  } finally {
+    feed.close();
+  }
+});
