@@ -5,13 +5,6 @@
 // (measured 1.14–1.22× more code logins per CPU-second without them). The young generation starts at its full
 // 16 MiB: it otherwise grows only as objects survive it, so a server that keeps little ran twice as many
 // collections (docs/performance.md). Same flags as `npm start`.
-import { freshBuild } from './build-state.js';
+import { launch } from './build-state.js';
 
-const built = freshBuild('assent.mjs');
-if (built !== undefined) {
-  await import(built);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/cli/main.ts');
-}
+await launch('assent.mjs', '../src/cli/main.ts');

@@ -3,3 +3,4 @@ export declare const ROOT: string;
 export declare const BUILD_DIR: string;
 export declare function sourceFingerprint(root?: string): string;
 export declare function freshBuild(name: string, root?: string): string | undefined;
+export declare function launch(name: string, source: string): Promise<unknown>;

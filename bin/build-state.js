@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BUILD_DIR = join(ROOT, 'build');
@@ -53,4 +53,16 @@ export function freshBuild(name, root = ROOT) {
     return undefined;
   }
   return bundle;
+}
+
+/**
+ * Runs a command line: the bundle `name` from build/ when fresh, else `source` (a path from bin/, TypeScript)
+ * through tsx, which is then loaded only for that.
+ */
+export async function launch(name, source) {
+  const built = freshBuild(name);
+  if (built !== undefined) return import(pathToFileURL(built).href);
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import(new URL(source, import.meta.url).href);
 }

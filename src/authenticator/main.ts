@@ -263,6 +263,12 @@ program
     }
   });
 
+// `assent-authenticator … | head`: a reader that stops early is not an error; end quietly like other Unix tools.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? Exit.Ok);
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -119,19 +119,24 @@ test('user import reads CSV and FreeRADIUS users files with legacy hashes; a bad
   assert.doesNotMatch((await runCli(dir, ['user', 'list'])).stdout, /imp4/);
 });
 
-test('a reader that stops early (assent … | head) ends the CLI quietly with its exit code, no stack trace', async () => {
-  const child = spawn(process.execPath, [ASSENT_BIN, '--help'], {
-    cwd: new URL('../../', import.meta.url),
-    env: cliEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
+const AUTHENTICATOR_BIN = new URL('../../bin/assent-authenticator.js', import.meta.url).pathname;
+
+for (const bin of [ASSENT_BIN, AUTHENTICATOR_BIN]) {
+  const name = bin.endsWith('assent.js') ? 'assent' : 'assent-authenticator';
+  test(`a reader that stops early (${name} … | head) ends it quietly with its exit code, no stack trace`, async () => {
+    const child = spawn(process.execPath, [bin, '--help'], {
+      cwd: new URL('../../', import.meta.url),
+      env: cliEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Our end of the pipe is closed before the CLI writes: its first write fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
-  // Our end of the pipe is closed before the CLI writes: its first write fails with EPIPE.
-  child.stdout.destroy();
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(stderr, '');
-  assert.equal(code, 0);
-});
+}
