@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { type PeerResult, runPeer } from './run-peer.js';
 
 /**
- * The installed command, as operators run it: build/assent.mjs when built from the sources as they are (the test
- * runner builds first), else src/ through tsx (a test file run alone after an edit still tests the edit).
+ * The installed command, as operators run it: build/assent.mjs when built from the sources as they are (`npm test`
+ * builds first), else src/ through tsx (a test file run alone after an edit still tests the edit).
  */
 export const ASSENT_BIN = fileURLToPath(new URL('../../bin/assent.js', import.meta.url));
 
@@ -23,9 +23,9 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /**
- * How long one CLI run may take. It starts in about 4 s through tsx on an idle 2-core machine, and several times
- * that under CI's load (two test files, browsers, PostgreSQL). A CI run once failed on a CLI child that ended with
- * no exit code and no output, most likely this kill at 30 s; `runPeer` now says when it kills.
+ * How long one CLI run may take. It starts in about 0.6 s from build/ and 2–4 s through tsx on an idle 2-core
+ * machine, several times that under CI's load (two test files, browsers, PostgreSQL). A CI run once failed on a CLI
+ * child that ended with no exit code and no output, most likely this kill at 30 s; `runPeer` now says when it kills.
  */
 export const CLI_TIMEOUT_MS = 60_000;
 
