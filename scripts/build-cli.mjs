@@ -74,7 +74,7 @@ try {
   try {
     renameSync(staging, target);
   } catch (error) {
-    // Another build landed between the two renames: it was made from the same sources, so it stands.
+    // Another build landed between the two renames: it stands, and bin/ runs it only if its fingerprint matches.
     if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
     rmSync(staging, { recursive: true, force: true });
   }
