@@ -13,7 +13,7 @@ import { readinessChecks, startHttpListeners } from './http-wiring.js';
 import { createLoginWiring } from './login-wiring.js';
 import { PACKAGE_VERSION } from './package-version.js';
 import type { RequestProcessor } from './radius-server/request-processor.js';
-import { type BoundSocket, UdpListener } from './radius-server/udp-listener.js';
+import { type BoundSocket, type UdpEngine, UdpListener } from './radius-server/udp-listener.js';
 import { createRadiusWiring } from './radius-wiring.js';
 import { checkWiring, loadDictionary, warnAboutPolicyClients } from './server-wiring.js';
 import { openConfiguredStores, type Stores } from './store/open-stores.js';
@@ -26,6 +26,8 @@ export { checkWiring, unknownPolicyClients } from './server-wiring.js';
 export interface RunningServer {
   readonly sockets: readonly BoundSocket[];
   readonly processor: RequestProcessor;
+  /** How the RADIUS sockets read and answer (`radius.udpBatching`), and the batches they took (batched only). */
+  readonly udp: { readonly engine: UdpEngine; batches(): [number, number] };
   /** Bound HTTP ports (the public one is absent when push and the portal are off). */
   readonly http: { readonly publicPort: number | undefined; readonly adminPort: number };
   /** Re-reads the client table from the store (SIGHUP, or after `assent client add`); how many clients it holds. */
@@ -204,8 +206,20 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
         'no RADIUS listener: radius.bind lists no address that could be bound',
       );
     }
+    if (listener.engineFallback !== undefined) {
+      logger.warn(
+        { event: 'radius.udp_batching_unavailable', reason: listener.engineFallback },
+        "RADIUS answers through Node's dgram: correct, but more CPU per request",
+      );
+    }
     logger.info(
-      { event: 'radius.listening', sockets, clients: radius.clientCount, version: PACKAGE_VERSION },
+      {
+        event: 'radius.listening',
+        sockets,
+        udp: listener.engine,
+        clients: radius.clientCount,
+        version: PACKAGE_VERSION,
+      },
       'Assent RADIUS server ready',
     );
 
@@ -213,6 +227,7 @@ async function start(config: Config, logger: Logger): Promise<RunningServer> {
     return {
       sockets,
       processor,
+      udp: { engine: listener.engine, batches: () => listener.batches },
       http: { publicPort: http.publicPort, adminPort: http.adminPort },
       reloadClients: reload,
       syncChanges: storesChanged,

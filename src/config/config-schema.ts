@@ -148,6 +148,14 @@ const Radius = Type.Object(
       default: [],
       description: 'Extra vendor dictionary files in FreeRADIUS format, loaded after the built-in ones.',
     }),
+    udpBatching: Type.Boolean({
+      default: true,
+      description:
+        'Read requests and send replies in batches (recvmmsg/sendmmsg, Linux) through the addon `npm ci` builds ' +
+        'from native/udp-batch.c; a fifth less CPU per challenge login (docs/performance.md). false, or no addon ' +
+        "(no C compiler or Node's headers at install), uses Node's dgram: the same behaviour, one system call " +
+        'per datagram. The `radius.listening` log line says which.',
+    }),
   },
   { default: {}, additionalProperties: false, description: 'RADIUS listeners and their limits.' },
 );

@@ -12,6 +12,8 @@ export class RadiusCounters {
   duplicatesResent = 0;
   /** Replies that could not be built and were replaced by a bare Access-Reject (issue 12). */
   replyFailures = 0;
+  /** Replies the kernel refused to send (batched sockets: send buffer full); lost as on the wire. */
+  repliesUnsent = 0;
   readonly drops: Record<DropReason, number>;
   /** Decoder failure reason → count (SECURITY A1.2–A1.6). */
   readonly malformed = new Map<string, number>();
@@ -49,6 +51,7 @@ export class RadiusCounters {
       statusServerReplies: this.statusServerReplies,
       duplicatesResent: this.duplicatesResent,
       replyFailures: this.replyFailures,
+      repliesUnsent: this.repliesUnsent,
       dropped: this.dropped,
       drops: { ...this.drops },
       malformed: Object.fromEntries(this.malformed),

@@ -1,0 +1,159 @@
+// Owns the batched UDP socket (native/udp-batch.c): loading the addon, and handing each datagram of a batch it
+// read to the processor as Node's dgram would (its own bytes, the source address as text, the port).
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { formatIpv4, formatIpv6 } from '../radius/address-text.js';
+
+/** The addon's functions (native/udp-batch.c). A handle is an opaque object; every call checks it is open. */
+interface UdpBatchAddon {
+  open(
+    family: 4 | 6,
+    address: string,
+    port: number,
+    bufferSize: number,
+    data: ArrayBuffer,
+    meta: ArrayBuffer,
+    onBatch: (count: number) => void,
+  ): object;
+  /** 0, or a negative errno. Inside a batch the reply is queued and leaves with the batch's sendmmsg. */
+  send(handle: object, bytes: Uint8Array, port: number, address: string): number;
+  /** Sends what is queued; returns the replies the kernel refused since the last call. */
+  flush(handle: object): number;
+  localPort(handle: object): number;
+  /** [batches received, batches of replies sent]. */
+  stats(handle: object): [number, number];
+  close(handle: object): void;
+  readonly constants: { readonly slot: number; readonly receiveBatch: number; readonly metaWords: number };
+}
+
+/** From src/radius-server/ and from build/ (the bundled command line), the addon scripts/build-native.mjs built. */
+const CANDIDATES = ['../../native/build/udp-batch.node', '../native/build/udp-batch.node'];
+
+let addon: UdpBatchAddon | null | undefined;
+let unavailable = '';
+
+/** The addon, or null (then `batchUnavailableReason()` says why and Node's dgram serves). */
+export function udpBatchAddon(): UdpBatchAddon | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  if (process.platform !== 'linux') {
+    unavailable = `batched UDP needs Linux (recvmmsg), not ${process.platform}`;
+    return addon;
+  }
+  const require = createRequire(import.meta.url);
+  const reasons: string[] = [];
+  for (const candidate of CANDIDATES) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    try {
+      addon = require(path) as UdpBatchAddon;
+      return addon;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'MODULE_NOT_FOUND') reasons.push(`${path}: ${(error as Error).message}`);
+    }
+  }
+  unavailable =
+    reasons.length > 0
+      ? `the batched UDP addon did not load (${reasons.join('; ')})`
+      : "the batched UDP addon was not built (npm run build; it needs a C compiler and Node's headers)";
+  return addon;
+}
+
+/** Why `udpBatchAddon()` returned null. */
+export function batchUnavailableReason(): string {
+  return unavailable;
+}
+
+export type DatagramHandler = (datagram: Uint8Array, address: string, port: number) => void;
+
+/** One bound socket that reads and answers in batches. */
+export class BatchUdpSocket {
+  private readonly handle: object;
+  private readonly data: Uint8Array;
+  private readonly meta: Int32Array;
+  private readonly metaBytes: Uint8Array;
+  private readonly slot: number;
+  private readonly words: number;
+  /** IPv4 source text by its 32-bit value: a NAS sends from one address, so its string is built once. */
+  private readonly names = new Map<number, string>();
+
+  /** Binds at once; throws an Error whose `code` is the errno name (EADDRINUSE, EADDRNOTAVAIL…) if it cannot. */
+  constructor(
+    private readonly addon: UdpBatchAddon,
+    family: 4 | 6,
+    address: string,
+    port: number,
+    bufferSize: number,
+    private readonly onDatagram: DatagramHandler,
+    private readonly onUnsent: (replies: number) => void,
+  ) {
+    const { slot, receiveBatch, metaWords } = addon.constants;
+    this.slot = slot;
+    this.words = metaWords;
+    const data = new ArrayBuffer(slot * receiveBatch);
+    const meta = new ArrayBuffer(receiveBatch * metaWords * 4);
+    this.data = new Uint8Array(data);
+    this.meta = new Int32Array(meta);
+    this.metaBytes = new Uint8Array(meta);
+    this.handle = addon.open(family, address, port, bufferSize, data, meta, (count) => this.batch(count));
+  }
+
+  get port(): number {
+    return this.addon.localPort(this.handle);
+  }
+
+  /** [batches received, batches of replies sent] since the socket opened. */
+  get batches(): [number, number] {
+    return this.addon.stats(this.handle);
+  }
+
+  send(bytes: Uint8Array, port: number, address: string): void {
+    if (this.addon.send(this.handle, bytes, port, address) < 0) this.onUnsent(1);
+  }
+
+  close(): void {
+    this.addon.close(this.handle);
+  }
+
+  private batch(count: number): void {
+    const meta = this.meta;
+    for (let i = 0; i < count; i++) {
+      const at = i * this.words;
+      const length = meta[at]!;
+      const start = i * this.slot;
+      // The next batch overwrites the shared buffer, and a request may wait (password worker, LDAP, a push).
+      const datagram = Buffer.allocUnsafe(length);
+      datagram.set(this.data.subarray(start, start + length));
+      this.onDatagram(datagram, this.sourceText(at), meta[at + 1]!);
+    }
+    const unsent = this.addon.flush(this.handle);
+    if (unsent > 0) this.onUnsent(unsent);
+  }
+
+  private sourceText(at: number): string {
+    const octets = (at + 4) * 4;
+    if (this.meta[at + 2] === 6) return nodeIpv6Text(this.metaBytes, octets);
+    const key = this.meta[at + 4]!;
+    let text = this.names.get(key);
+    if (text === undefined) {
+      text = formatIpv4(this.metaBytes, octets);
+      if (this.names.size >= 4096) this.names.clear();
+      this.names.set(key, text);
+    }
+    return text;
+  }
+}
+
+/**
+ * The text Node's dgram gives for an IPv6 source (libuv's inet_ntop): RFC 5952, except that an address whose
+ * first 96 bits are zero, or zero then ffff, ends in dotted IPv4.
+ */
+export function nodeIpv6Text(bytes: Uint8Array, offset: number): string {
+  let zeros = 0;
+  while (zeros < 12 && bytes[offset + zeros] === 0) zeros++;
+  const ffff = bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff;
+  const tail = (bytes[offset + 12]! << 8) | bytes[offset + 13]!;
+  if (zeros === 12 && tail !== 0) return `::${formatIpv4(bytes, offset + 12)}`;
+  if (zeros === 10 && ffff) return `::ffff:${formatIpv4(bytes, offset + 12)}`;
+  return formatIpv6(bytes, offset);
+}
