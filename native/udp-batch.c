@@ -21,9 +21,11 @@
 #define SLOT 4097
 #define RECV_BATCH 64
 #define SEND_BATCH 64
-#define META_WORDS 8
-// Batches read per readable event before other handles get their turn.
-#define MAX_BATCHES_PER_EVENT 16
+// 16 octets of numbers, then room for the longest IPv6 text with a zone (46 + 1 + 16, rounded up).
+#define TEXT_ROOM 80
+#define META_WORDS (4 + TEXT_ROOM / 4)
+// Batches read per readable event before timers and other sockets get their turn (libuv's dgram reads 32).
+#define MAX_BATCHES_PER_EVENT 4
 
 typedef struct {
   int fd;
@@ -63,25 +65,15 @@ typedef struct {
   double received_batches;
 } udp_batch;
 
+// An Error whose code is the errno's name (EADDRINUSE…), as Node's dgram reports a failed bind.
 static napi_value throw_errno(napi_env env, const char *syscall, int err) {
   napi_value code, message, error;
-  const char *name = NULL;
-  switch (err) {
-    case EADDRINUSE: name = "EADDRINUSE"; break;
-    case EADDRNOTAVAIL: name = "EADDRNOTAVAIL"; break;
-    case EACCES: name = "EACCES"; break;
-    case EINVAL: name = "EINVAL"; break;
-    case EAFNOSUPPORT: name = "EAFNOSUPPORT"; break;
-    default: name = "EIO"; break;
-  }
-  char text[160];
+  const char *name = uv_err_name(-err);
+  char text[200];
   snprintf(text, sizeof text, "%s %s (%s)", syscall, name, strerror(err));
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
   napi_create_error(env, code, message, &error);
-  napi_value errno_value;
-  napi_create_int32(env, -err, &errno_value);
-  napi_set_named_property(env, error, "errno", errno_value);
   napi_throw(env, error);
   return NULL;
 }
@@ -108,40 +100,43 @@ static void flush(udp_batch *u) {
   u->sent_batches++;
 }
 
+// The address text as Node's dgram parses it (libuv: dotted quad, or IPv6 with an optional %zone).
 static int parse_address(udp_batch *u, const char *text, int port, struct sockaddr_storage *out, socklen_t *len) {
   memset(out, 0, sizeof *out);
   if (u->family == AF_INET) {
-    struct sockaddr_in *sin = (struct sockaddr_in *)out;
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, text, &sin->sin_addr) != 1) return -1;
-    *len = sizeof *sin;
-  } else {
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET6, text, &sin6->sin6_addr) != 1) return -1;
-    *len = sizeof *sin6;
+    *len = sizeof(struct sockaddr_in);
+    return uv_ip4_addr(text, port, (struct sockaddr_in *)out);
   }
-  return 0;
+  *len = sizeof(struct sockaddr_in6);
+  return uv_ip6_addr(text, port, (struct sockaddr_in6 *)out);
 }
 
+// Per datagram: [length, port, 4 or 6, text length] and then, from octet 16, the IPv4 address's four octets (the
+// caller formats and caches them) or the IPv6 address as Node's dgram writes it: libuv's inet_ntop, and for a
+// link-local address its %interface.
 static void fill_meta(udp_batch *u, int i) {
   int32_t *m = u->meta + i * META_WORDS;
-  struct mmsghdr *h = &u->rmsgs[i];
-  m[0] = (int32_t)h->msg_len;
-  m[3] = (h->msg_hdr.msg_flags & MSG_TRUNC) ? 1 : 0;
+  char *text = (char *)(m + 4);
+  m[0] = (int32_t)u->rmsgs[i].msg_len;
+  m[3] = 0;
   if (u->raddr[i].ss_family == AF_INET) {
     struct sockaddr_in *sin = (struct sockaddr_in *)&u->raddr[i];
     m[1] = ntohs(sin->sin_port);
     m[2] = 4;
-    memcpy(&m[4], &sin->sin_addr, 4);
-  } else {
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&u->raddr[i];
-    m[1] = ntohs(sin6->sin6_port);
-    m[2] = 6;
-    memcpy(&m[4], &sin6->sin6_addr, 16);
+    memcpy(text, &sin->sin_addr, 4);
+    return;
   }
+  struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&u->raddr[i];
+  m[1] = ntohs(sin6->sin6_port);
+  m[2] = 6;
+  if (uv_inet_ntop(AF_INET6, &sin6->sin6_addr, text, TEXT_ROOM) != 0) return;
+  size_t length = strlen(text);
+  if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) && sin6->sin6_scope_id > 0) {
+    size_t room = TEXT_ROOM - length - 1;
+    text[length] = '%';
+    if (uv_if_indextoiid(sin6->sin6_scope_id, text + length + 1, &room) == 0) length += 1 + room;
+  }
+  m[3] = (int32_t)length;
 }
 
 static void on_readable(uv_poll_t *poll, int status, int events) {
@@ -218,7 +213,7 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t family, port, rcvbuf;
   napi_get_value_int32(env, argv[0], &family);
-  char address[64];
+  char address[64] = "";
   size_t address_length;
   napi_get_value_string_utf8(env, argv[1], address, sizeof address, &address_length);
   napi_get_value_int32(env, argv[2], &port);
@@ -240,7 +235,7 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   socklen_t local_length;
   if (parse_address(u, address, port, &local, &local_length) != 0) {
     free(u);
-    return throw_errno(env, "inet_pton", EINVAL);
+    return throw_errno(env, "uv_ip_addr", EINVAL);
   }
   int fd = socket(u->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -316,7 +311,7 @@ static napi_value send_datagram(napi_env env, napi_callback_info info) {
   napi_get_typedarray_info(env, argv[1], NULL, &length, &bytes, NULL, NULL);
   int32_t port;
   napi_get_value_int32(env, argv[2], &port);
-  char address[64];
+  char address[64] = "";
   size_t address_length;
   napi_get_value_string_utf8(env, argv[3], address, sizeof address, &address_length);
   int rc = 0;

@@ -2,7 +2,7 @@
 // read to the processor as Node's dgram would (its own bytes, the source address as text, the port).
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { formatIpv4, formatIpv6 } from '../radius/address-text.js';
+import { formatIpv4 } from '../radius/address-text.js';
 
 /** The addon's functions (native/udp-batch.c). A handle is an opaque object; every call checks it is open. */
 interface UdpBatchAddon {
@@ -69,9 +69,9 @@ export type DatagramHandler = (datagram: Uint8Array, address: string, port: numb
 /** One bound socket that reads and answers in batches. */
 export class BatchUdpSocket {
   private readonly handle: object;
-  private readonly data: Uint8Array;
+  private readonly data: Buffer;
   private readonly meta: Int32Array;
-  private readonly metaBytes: Uint8Array;
+  private readonly metaBytes: Buffer;
   private readonly slot: number;
   private readonly words: number;
   /** IPv4 source text by its 32-bit value: a NAS sends from one address, so its string is built once. */
@@ -92,9 +92,9 @@ export class BatchUdpSocket {
     this.words = metaWords;
     const data = new ArrayBuffer(slot * receiveBatch);
     const meta = new ArrayBuffer(receiveBatch * metaWords * 4);
-    this.data = new Uint8Array(data);
+    this.data = Buffer.from(data);
     this.meta = new Int32Array(meta);
-    this.metaBytes = new Uint8Array(meta);
+    this.metaBytes = Buffer.from(meta);
     this.handle = addon.open(family, address, port, bufferSize, data, meta, (count) => this.batch(count));
   }
 
@@ -123,16 +123,18 @@ export class BatchUdpSocket {
       const start = i * this.slot;
       // The next batch overwrites the shared buffer, and a request may wait (password worker, LDAP, a push).
       const datagram = Buffer.allocUnsafe(length);
-      datagram.set(this.data.subarray(start, start + length));
+      this.data.copy(datagram, 0, start, start + length);
       this.onDatagram(datagram, this.sourceText(at), meta[at + 1]!);
     }
     const unsent = this.addon.flush(this.handle);
     if (unsent > 0) this.onUnsent(unsent);
   }
 
+  /** The source as dgram gives it: IPv4 formatted here (once per address), IPv6 as the addon wrote it. */
   private sourceText(at: number): string {
     const octets = (at + 4) * 4;
-    if (this.meta[at + 2] === 6) return nodeIpv6Text(this.metaBytes, octets);
+    if (this.meta[at + 2] === 6)
+      return this.metaBytes.toString('latin1', octets, octets + this.meta[at + 3]!);
     const key = this.meta[at + 4]!;
     let text = this.names.get(key);
     if (text === undefined) {
@@ -142,18 +144,4 @@ export class BatchUdpSocket {
     }
     return text;
   }
-}
-
-/**
- * The text Node's dgram gives for an IPv6 source (libuv's inet_ntop): RFC 5952, except that an address whose
- * first 96 bits are zero, or zero then ffff, ends in dotted IPv4.
- */
-export function nodeIpv6Text(bytes: Uint8Array, offset: number): string {
-  let zeros = 0;
-  while (zeros < 12 && bytes[offset + zeros] === 0) zeros++;
-  const ffff = bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff;
-  const tail = (bytes[offset + 12]! << 8) | bytes[offset + 13]!;
-  if (zeros === 12 && tail !== 0) return `::${formatIpv4(bytes, offset + 12)}`;
-  if (zeros === 10 && ffff) return `::ffff:${formatIpv4(bytes, offset + 12)}`;
-  return formatIpv6(bytes, offset);
 }

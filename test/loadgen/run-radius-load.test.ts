@@ -173,7 +173,9 @@ describe('runRadiusLoad', () => {
       durationSeconds: 5,
       warmupSeconds: 0,
       maxRequests: 20,
-      timeoutMs: 40,
+      // Long enough that a busy machine (CI runs test files in parallel) answers the retransmission in time: at
+      // 40 ms, 4 of 20 once timed out there. Five rounds of four still take about a second.
+      timeoutMs: 200,
       retries: 1,
     });
     assert.equal(result.counts.accept, 20);
