@@ -1,5 +1,7 @@
 // Owns one scenario of `npm run bench`: its servers, first-login pass, rounds, two-core rows, and its report.
+
 import { TotpFlow } from '../src/loadgen/flow-result.js';
+import { batchUnavailableReason, udpBatchAddon } from '../src/radius-server/batch-udp-socket.js';
 import { serveAssent, writeAssentConfig } from './assent-server.js';
 import { LOADGEN_CPU, SERVER_CPU } from './bench-args.js';
 import { PASSWORD_FORMAT, USER_FORMAT } from './bench-users.js';
@@ -71,6 +73,9 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
   const notes: string[] = [
     'Assent runs with passwords.upgradeLegacyHashes: false, so every login checks the imported {SSHA256} hash like FreeRADIUS does.',
     'Assent runs without its sign-in history (portal.signInHistoryDays: 0) and with log level warn: like FreeRADIUS here, it keeps no per-login record (the history costs 7–8 µs a login at these rates, docs/performance.md).',
+    udpBatchAddon() === null
+      ? `Assent answers through Node's dgram: ${batchUnavailableReason()} (batched, it takes about a fifth less CPU per challenge login).`
+      : 'Assent reads and answers in batches (radius.udpBatching: native/udp-batch.c, recvmmsg and sendmmsg), as it does by default where the addon is built.',
   ];
   const targets = await startTargets(ctx, scenario, probe, notes);
   const results = new Map<string, ServerFigures[]>();
