@@ -200,9 +200,11 @@ static void on_external_collected(napi_env env, void *data, void *hint) {
   if (u->handles_open == 0) free(u);
 }
 
-static udp_batch *unwrap(napi_env env, napi_value value) {
+// Reads up to `argc` arguments into `argv` and returns the socket the first one names (NULL if it names none).
+static udp_batch *socket_argument(napi_env env, napi_callback_info info, size_t argc, napi_value *argv) {
   udp_batch *u = NULL;
-  napi_get_value_external(env, value, (void **)&u);
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (napi_get_value_external(env, argv[0], (void **)&u) != napi_ok) return NULL;
   return u;
 }
 
@@ -211,17 +213,18 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t family, port, rcvbuf;
+  int32_t family = 4, port = 0, rcvbuf = 0;
   napi_get_value_int32(env, argv[0], &family);
   char address[64] = "";
   size_t address_length;
   napi_get_value_string_utf8(env, argv[1], address, sizeof address, &address_length);
   napi_get_value_int32(env, argv[2], &port);
   napi_get_value_int32(env, argv[3], &rcvbuf);
-  void *data;
-  size_t data_length;
-  void *meta;
-  size_t meta_length;
+  // Unchecked reads leave these as they are, and a call with the wrong arguments ends in the RangeError below.
+  void *data = NULL;
+  size_t data_length = 0;
+  void *meta = NULL;
+  size_t meta_length = 0;
   napi_get_arraybuffer_info(env, argv[4], &data, &data_length);
   napi_get_arraybuffer_info(env, argv[5], &meta, &meta_length);
   if (data_length < (size_t)RECV_BATCH * SLOT || meta_length < (size_t)RECV_BATCH * META_WORDS * 4) {
@@ -295,22 +298,24 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
 }
 
 // send(handle, bytes: Uint8Array, port, address) → 0, or a negative errno. The reply is queued: inside a batch it
-// leaves with the batch, outside one in the loop's check phase.
+// leaves with the batch, outside one in the loop's next idle or check phase.
 static napi_value send_datagram(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  udp_batch *u = unwrap(env, argv[0]);
+  udp_batch *u = socket_argument(env, info, 4, argv);
   napi_value result;
   if (u == NULL || u->closed) {
     napi_create_int32(env, -EBADF, &result);
     return result;
   }
-  void *bytes;
-  size_t length;
-  napi_get_typedarray_info(env, argv[1], NULL, &length, &bytes, NULL, NULL);
-  int32_t port;
-  napi_get_value_int32(env, argv[2], &port);
+  void *bytes = NULL;
+  size_t length = 0;
+  napi_typedarray_type type = napi_int8_array;
+  int32_t port = 0;
+  if (napi_get_typedarray_info(env, argv[1], &type, &length, &bytes, NULL, NULL) != napi_ok ||
+      type != napi_uint8_array || napi_get_value_int32(env, argv[2], &port) != napi_ok) {
+    napi_create_int32(env, -EINVAL, &result);
+    return result;
+  }
   char address[64] = "";
   size_t address_length;
   napi_get_value_string_utf8(env, argv[3], address, sizeof address, &address_length);
@@ -340,10 +345,8 @@ static napi_value send_datagram(napi_env env, napi_callback_info info) {
 
 // flush(handle) → replies that could not be sent. JavaScript calls it at the end of each batch.
 static napi_value flush_queue(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  udp_batch *u = unwrap(env, argv[0]);
+  udp_batch *u = socket_argument(env, info, 1, argv);
   int failed = 0;
   if (u != NULL && !u->closed) {
     if (u->queued > 0) flush(u);
@@ -356,10 +359,8 @@ static napi_value flush_queue(napi_env env, napi_callback_info info) {
 }
 
 static napi_value local_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  udp_batch *u = unwrap(env, argv[0]);
+  udp_batch *u = socket_argument(env, info, 1, argv);
   struct sockaddr_storage local;
   socklen_t length = sizeof local;
   int port = -1;
@@ -374,10 +375,8 @@ static napi_value local_port(napi_env env, napi_callback_info info) {
 
 // stats(handle) → [batches received, batches of replies sent]: how well batching works under a given load.
 static napi_value stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  udp_batch *u = unwrap(env, argv[0]);
+  udp_batch *u = socket_argument(env, info, 1, argv);
   napi_value result, value;
   napi_create_array_with_length(env, 2, &result);
   double values[2] = {u ? u->received_batches : 0, u ? u->sent_batches : 0};
@@ -389,10 +388,8 @@ static napi_value stats(napi_env env, napi_callback_info info) {
 }
 
 static napi_value close_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  udp_batch *u = unwrap(env, argv[0]);
+  udp_batch *u = socket_argument(env, info, 1, argv);
   if (u != NULL && !u->closed) {
     u->closed = 1;
     if (u->queued > 0) flush(u);
