@@ -61,7 +61,10 @@ mkdirSync(outDir, { recursive: true });
 const staging = `${target}.${process.pid}`;
 const result = spawnSync(compiler, [...FLAGS, `-I${headers}`, SOURCE, '-o', staging], { encoding: 'utf8' });
 if (result.error !== undefined || result.status !== 0) {
+  // An addon built from an older source must not stand in for this one: without it, dgram serves.
   rmSync(staging, { force: true });
+  rmSync(target, { force: true });
+  rmSync(stampFile, { force: true });
   const why = result.error !== undefined ? result.error.message : result.stderr.trim();
   say(
     `${compiler} could not build native/udp-batch.c; RADIUS uses Node's dgram (slower, works the same)\n${why}`,
