@@ -26,8 +26,19 @@ interface UdpBatchAddon {
   readonly constants: { readonly slot: number; readonly receiveBatch: number; readonly metaWords: number };
 }
 
-/** From src/radius-server/ and from build/ (the bundled command line), the addon scripts/build-native.mjs built. */
-const CANDIDATES = ['../../native/build/udp-batch.node', '../native/build/udp-batch.node'];
+/**
+ * The addon scripts/build-native.mjs built, in the repository's native/build/: two levels up from this file in
+ * src/radius-server/, one level up from the bundle in build/ (the only two places this code runs from). One path,
+ * never a search: nothing outside the repository is ever loaded.
+ */
+const ADDON_PATH = fileURLToPath(
+  new URL(
+    /\/src\/radius-server\/[^/]+$/.test(import.meta.url)
+      ? '../../native/build/udp-batch.node'
+      : '../native/build/udp-batch.node',
+    import.meta.url,
+  ),
+);
 
 let addon: UdpBatchAddon | null | undefined;
 let unavailable = '';
@@ -40,22 +51,14 @@ export function udpBatchAddon(): UdpBatchAddon | null {
     unavailable = `batched UDP needs Linux (recvmmsg), not ${process.platform}`;
     return addon;
   }
-  const require = createRequire(import.meta.url);
-  const reasons: string[] = [];
-  for (const candidate of CANDIDATES) {
-    const path = fileURLToPath(new URL(candidate, import.meta.url));
-    try {
-      addon = require(path) as UdpBatchAddon;
-      return addon;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'MODULE_NOT_FOUND') reasons.push(`${path}: ${(error as Error).message}`);
-    }
+  try {
+    addon = createRequire(import.meta.url)(ADDON_PATH) as UdpBatchAddon;
+  } catch (error) {
+    unavailable =
+      (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'
+        ? `the batched UDP addon was not built (${ADDON_PATH}; npm run build, which needs a C compiler and Node's headers)`
+        : `the batched UDP addon did not load (${ADDON_PATH}: ${(error as Error).message})`;
   }
-  unavailable =
-    reasons.length > 0
-      ? `the batched UDP addon did not load (${reasons.join('; ')})`
-      : "the batched UDP addon was not built (npm run build; it needs a C compiler and Node's headers)";
   return addon;
 }
 
