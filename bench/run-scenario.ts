@@ -74,7 +74,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario): Promise<
     'Assent runs with passwords.upgradeLegacyHashes: false, so every login checks the imported {SSHA256} hash like FreeRADIUS does.',
     'Assent runs without its sign-in history (portal.signInHistoryDays: 0) and with log level warn: like FreeRADIUS here, it keeps no per-login record (the history costs 7–8 µs a login at these rates, docs/performance.md).',
     udpBatchAddon() === null
-      ? `Assent answers through Node's dgram: ${batchUnavailableReason()} (batched, it takes about a fifth less CPU per challenge login).`
+      ? `Assent answers through Node's dgram: ${batchUnavailableReason()} (batched, it takes a fifth to two fifths less CPU per login).`
       : 'Assent reads and answers in batches (radius.udpBatching: native/udp-batch.c, recvmmsg and sendmmsg), as it does by default where the addon is built.',
   ];
   const targets = await startTargets(ctx, scenario, probe, notes);

@@ -152,7 +152,7 @@ const Radius = Type.Object(
       default: true,
       description:
         'Read requests and send replies in batches (recvmmsg/sendmmsg, Linux) through the addon `npm ci` builds ' +
-        'from native/udp-batch.c; a fifth less CPU per challenge login (docs/performance.md). false, or no addon ' +
+        'from native/udp-batch.c; a fifth to two fifths less CPU per login (docs/performance.md). false, or no addon ' +
         "(no C compiler or Node's headers at install), uses Node's dgram: the same behaviour, one system call " +
         'per datagram. The `radius.listening` log line says which.',
     }),
