@@ -8,6 +8,8 @@ export interface RadiusCountsSource {
   accessAccepts: number;
   accessRejects: number;
   accessChallenges: number;
+  /** Replies the kernel refused to send (batched sockets, send buffer full). */
+  repliesUnsent: number;
   readonly drops: Readonly<Record<string, number>>;
   readonly decisions: ReadonlyMap<string, number>;
 }
@@ -58,6 +60,15 @@ export function createMetrics(sources: MetricSources): Metrics {
       this.inc({ code: 'access-accept' }, radius.accessAccepts);
       this.inc({ code: 'access-reject' }, radius.accessRejects);
       this.inc({ code: 'access-challenge' }, radius.accessChallenges);
+    },
+  });
+  new Counter({
+    name: 'assent_radius_replies_unsent_total',
+    help: 'RADIUS replies the kernel refused to send (socket send buffer full): lost, as on the wire; the NAS retransmits.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(radius.repliesUnsent);
     },
   });
   new Counter({

@@ -285,6 +285,7 @@ test('admin listener: /healthz, /readyz with its checks, /metrics with RADIUS an
   for (const series of [
     'assent_radius_requests_total',
     'assent_radius_replies_total{code="access-challenge"}',
+    'assent_radius_replies_unsent_total 0',
     'assent_decisions_total{reason="PUSH_MUTED"} 1',
     'assent_push_pending 0',
     'assent_push_answers_total{result="approved"}',

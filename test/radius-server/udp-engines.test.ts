@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { Code } from '../../src/radius/code.js';
 import { DecodeFailure } from '../../src/radius/decode-failure.js';
 import { encodeRequest, randomAuthenticator } from '../../src/radius/encode.js';
-import { batchUnavailableReason, udpBatchAddon } from '../../src/radius-server/batch-udp-socket.js';
+import {
+  BatchUdpSocket,
+  batchUnavailableReason,
+  udpBatchAddon,
+} from '../../src/radius-server/batch-udp-socket.js';
 import { DropReason } from '../../src/radius-server/drop-reason.js';
 import { RawRadiusClient } from '../support/raw-radius-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -29,6 +33,32 @@ test('a reply sent outside a batch (from a timer, setImmediate, a promise) leave
     // Before the idle handle, a reply sent from setImmediate waited until the 3 s timer woke the loop.
     assert.equal(child.stdout.trim(), 'echo', `${deferral}: ${child.stdout}${child.stderr}`);
   }
+});
+
+test('a reply the socket cannot send is reported, not thrown (counted as repliesUnsent by the listener)', () => {
+  const addon = udpBatchAddon();
+  assert.ok(addon !== null, batchUnavailableReason());
+  const unsent: number[] = [];
+  const socket = new BatchUdpSocket(
+    addon,
+    4,
+    '127.0.0.1',
+    0,
+    1 << 16,
+    () => {},
+    (n) => unsent.push(n),
+  );
+  try {
+    // An IPv6 destination on an IPv4 socket: refused by the address parser, as the kernel would refuse it.
+    socket.send(new Uint8Array(20), 1812, '::1');
+    assert.deepEqual(unsent, [1]);
+  } finally {
+    socket.close();
+  }
+  // After close a send is refused the same way, and close twice is harmless.
+  socket.send(new Uint8Array(20), 1812, '127.0.0.1');
+  socket.close();
+  assert.deepEqual(unsent, [1, 1]);
 });
 
 for (const engine of ['batched', 'dgram'] as const) {
