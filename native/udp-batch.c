@@ -139,6 +139,12 @@ static void fill_meta(udp_batch *u, int i) {
   m[3] = (int32_t)length;
 }
 
+static napi_value int32_value(napi_env env, int32_t number) {
+  napi_value value;
+  napi_create_int32(env, number, &value);
+  return value;
+}
+
 static void on_readable(uv_poll_t *poll, int status, int events) {
   (void)events;
   udp_batch *u = (udp_batch *)poll->data;
@@ -158,7 +164,7 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
     if (n <= 0) break;
     for (int i = 0; i < n; i++) fill_meta(u, i);
     u->received_batches++;
-    napi_create_int32(env, n, &argument);
+    argument = int32_value(env, n);
     u->in_batch = 1;
     napi_status called = napi_make_callback(env, u->async_context, self, callback, 1, &argument, &result);
     u->in_batch = 0;
@@ -302,10 +308,8 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
 static napi_value send_datagram(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   udp_batch *u = socket_argument(env, info, 4, argv);
-  napi_value result;
   if (u == NULL || u->closed) {
-    napi_create_int32(env, -EBADF, &result);
-    return result;
+    return int32_value(env, -EBADF);
   }
   void *bytes = NULL;
   size_t length = 0;
@@ -313,8 +317,7 @@ static napi_value send_datagram(napi_env env, napi_callback_info info) {
   int32_t port = 0;
   if (napi_get_typedarray_info(env, argv[1], &type, &length, &bytes, NULL, NULL) != napi_ok ||
       type != napi_uint8_array || napi_get_value_int32(env, argv[2], &port) != napi_ok) {
-    napi_create_int32(env, -EINVAL, &result);
-    return result;
+    return int32_value(env, -EINVAL);
   }
   char address[64] = "";
   size_t address_length;
@@ -339,8 +342,7 @@ static napi_value send_datagram(napi_env env, napi_callback_info info) {
       u->flush_pending = 1;
     }
   }
-  napi_create_int32(env, rc, &result);
-  return result;
+  return int32_value(env, rc);
 }
 
 // flush(handle) → replies that could not be sent. JavaScript calls it at the end of each batch.
@@ -353,9 +355,7 @@ static napi_value flush_queue(napi_env env, napi_callback_info info) {
     failed = u->unreported_failures;
     u->unreported_failures = 0;
   }
-  napi_value result;
-  napi_create_int32(env, failed, &result);
-  return result;
+  return int32_value(env, failed);
 }
 
 static napi_value local_port(napi_env env, napi_callback_info info) {
@@ -368,9 +368,7 @@ static napi_value local_port(napi_env env, napi_callback_info info) {
     port = ntohs(local.ss_family == AF_INET ? ((struct sockaddr_in *)&local)->sin_port
                                             : ((struct sockaddr_in6 *)&local)->sin6_port);
   }
-  napi_value result;
-  napi_create_int32(env, port, &result);
-  return result;
+  return int32_value(env, port);
 }
 
 // stats(handle) → [batches received, batches of replies sent]: how well batching works under a given load.
@@ -421,14 +419,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
-  napi_value constants, value;
+  napi_value constants;
   napi_create_object(env, &constants);
-  napi_create_int32(env, SLOT, &value);
-  napi_set_named_property(env, constants, "slot", value);
-  napi_create_int32(env, RECV_BATCH, &value);
-  napi_set_named_property(env, constants, "receiveBatch", value);
-  napi_create_int32(env, META_WORDS, &value);
-  napi_set_named_property(env, constants, "metaWords", value);
+  napi_set_named_property(env, constants, "slot", int32_value(env, SLOT));
+  napi_set_named_property(env, constants, "receiveBatch", int32_value(env, RECV_BATCH));
+  napi_set_named_property(env, constants, "metaWords", int32_value(env, META_WORDS));
   napi_set_named_property(env, exports, "constants", constants);
   return exports;
 }
